@@ -1,0 +1,28 @@
+# RAT developer entry points. `make demo` and `make test` are the two commands a new machine needs;
+# both bootstrap first (idempotent, fast when nothing changed).
+SHELL := /bin/bash
+ENV := source tools/env.sh &&
+NETWORK ?= ethereum:local:foundry
+
+.PHONY: help bootstrap compile demo test bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+bootstrap: ## install Python, node and compiler toolchains (idempotent)
+	@tools/bootstrap.sh
+
+compile: bootstrap ## compile the contracts with the pinned solc
+	@$(ENV) ape compile
+
+demo: compile ## run the end-to-end demo on a throw-away anvil chain
+	@$(ENV) ape run demo --network $(NETWORK)
+
+test: compile ## run the whole test suite
+	@$(ENV) pytest
+
+bench: compile ## run the benchmarks; results land in bench/results/
+	@$(ENV) python bench/gas.py
+
+clean: ## remove build outputs (keeps .venv and node_modules)
+	rm -rf .build contracts/.cache .pytest_cache

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @notice Why a transfer is or is not allowed. Wallets pre-check with `canTransfer`; tokens revert with
+/// `TransferRestricted(status)` carrying the same code, so the two can never disagree.
+enum TransferStatus {
+    OK,
+    PAUSED,
+    SENDER_NOT_ELIGIBLE,
+    RECIPIENT_NOT_ELIGIBLE,
+    SENDER_FROZEN,
+    RECIPIENT_FROZEN,
+    SENDER_KYC_EXPIRED,
+    RECIPIENT_KYC_EXPIRED,
+    SENDER_JURISDICTION_BLOCKED,
+    RECIPIENT_JURISDICTION_BLOCKED,
+    OPERATOR_FROZEN,
+    MAX_HOLDERS_REACHED,
+    INSUFFICIENT_BALANCE,
+    ASSET_NOT_REGISTERED
+}
+
+/// @notice One investor's compliance record; packed by the registry into a single storage slot.
+struct Investor {
+    uint8 tier; // 0 none, 1 retail, 2 professional, 3 institutional
+    bytes2 jurisdiction; // ISO 3166-1 alpha-2, upper-case ASCII
+    uint40 expiry; // KYC valid while block.timestamp < expiry
+    bool frozen; // sanctions freeze, independent of the KYC state
+}
+
+/// @notice Per-asset transfer policy, packed into a single storage slot.
+struct AssetPolicy {
+    bool registered;
+    bool paused;
+    uint8 minTier;
+    uint16 blockedJurisdictionCount;
+    uint32 maxHolders; // 0 = unlimited
+}
+
+/// @notice Input row for the batch KYC writers.
+struct InvestorUpdate {
+    address account;
+    uint8 tier;
+    bytes2 jurisdiction;
+    uint40 expiry;
+    bytes32 providerRef;
+}
+
+/// @title The compliance registry shared by every RAT equity token.
+interface IComplianceRegistry {
+    event InvestorUpdated(
+        address indexed account, uint8 tier, bytes2 jurisdiction, uint40 expiry, bytes32 indexed providerRef
+    );
+    event InvestorRevoked(address indexed account, bytes32 indexed providerRef);
+    event AccountFrozen(address indexed account, bytes32 indexed reasonRef);
+    event AccountUnfrozen(address indexed account, bytes32 indexed reasonRef);
+    event AssetRegistered(address indexed asset);
+    event AssetPolicyUpdated(address indexed asset, uint8 minTier, uint32 maxHolders);
+    event JurisdictionBlockUpdated(address indexed asset, bytes2 indexed jurisdiction, bool blocked);
+    event AssetPauseUpdated(address indexed asset, bool paused);
+
+    error InvalidTier(uint8 tier);
+    error InvalidJurisdiction(bytes2 jurisdiction);
+    error ExpiryInPast(uint40 expiry);
+    error ZeroAddress();
+    error LengthMismatch();
+    error AssetNotRegistered(address asset);
+    error AssetAlreadyRegistered(address asset);
+    error AlreadyFrozen(address account);
+    error NotFrozen(address account);
+    error JurisdictionBlockUnchanged(address asset, bytes2 jurisdiction);
+
+    function investor(address account) external view returns (Investor memory);
+    function policy(address asset) external view returns (AssetPolicy memory);
+    function isJurisdictionBlocked(address asset, bytes2 jurisdiction) external view returns (bool);
+    function isFrozen(address account) external view returns (bool);
+
+    function checkTransfer(address operator, address from, address to)
+        external
+        view
+        returns (TransferStatus status, uint32 maxHolders);
+    function canTransfer(address asset, address from, address to, uint256 amount)
+        external
+        view
+        returns (TransferStatus);
+
+    function setAssetPaused(bool paused) external;
+}

@@ -1,0 +1,103 @@
+"""Shared fixtures: one compliance stack and one listed equity per test module, rolled back between tests by
+Ape's snapshot isolation, so each test starts from the same chain state."""
+
+from __future__ import annotations
+
+import pytest
+
+from rat.deploy import AssetTerms, ComplianceStack, approve_investor, deploy_compliance_stack, list_equity, role
+
+
+@pytest.fixture(scope="session")
+def admin(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def kyc_operator(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def sanctions_officer(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def minter(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def pauser(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def recovery_agent(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def alice(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def bob(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def mallory(accounts):
+    """Holds no role and no KYC record."""
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def carol(accounts):
+    return accounts[9]
+
+
+@pytest.fixture(scope="module")
+def stack(admin, kyc_operator, sanctions_officer) -> ComplianceStack:
+    s = deploy_compliance_stack(admin)
+    s.registry.grantRole(role("KYC_OPERATOR_ROLE"), kyc_operator, sender=admin)
+    s.registry.grantRole(role("SANCTIONS_OFFICER_ROLE"), sanctions_officer, sender=admin)
+    s.registry.grantRole(role("ASSET_POLICY_ROLE"), admin, sender=admin)
+    return s
+
+
+@pytest.fixture(scope="module")
+def registry(stack):
+    return stack.registry
+
+
+@pytest.fixture(scope="module")
+def token(stack, admin, minter, pauser, recovery_agent):
+    t = list_equity(admin, stack, AssetTerms.example(), admin)
+    t.grantRole(role("MINTER_ROLE"), minter, sender=admin)
+    t.grantRole(role("PAUSER_ROLE"), pauser, sender=admin)
+    t.grantRole(role("UNPAUSER_ROLE"), pauser, sender=admin)
+    t.grantRole(role("FORCED_TRANSFER_ROLE"), recovery_agent, sender=admin)
+    return t
+
+
+@pytest.fixture(scope="module")
+def kyc(stack, kyc_operator, chain):
+    """Approves an account: kyc(account, tier=1, country="BR", valid_for=...)."""
+
+    def approve(account, tier: int = 1, country: str = "BR", valid_for: int = 365 * 24 * 3600) -> None:
+        approve_investor(stack, kyc_operator, account.address if hasattr(account, "address") else account,
+                         tier, country, valid_for, now=chain.pending_timestamp)
+
+    return approve
+
+
+@pytest.fixture(scope="module")
+def funded(token, kyc, minter, alice, bob):
+    """Alice and Bob approved (Brazil, retail); Alice holds 100 shares."""
+    kyc(alice)
+    kyc(bob)
+    token.mint(alice, 100 * 10**18, sender=minter)
+    return token

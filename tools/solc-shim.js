@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// A native-solc look-alike over solc-js, for machines that cannot download a compiler binary.
+// ape-solidity (through py-solc-x) and forge only ever call `--version` and `--standard-json`.
+'use strict';
+const path = require('path');
+const solc = require(path.join(__dirname, '..', 'node_modules', 'solc'));
+
+const args = process.argv.slice(2);
+if (args.includes('--version')) {
+  const v = solc.version().replace('.Emscripten.clang', '');
+  process.stdout.write(`solc, the solidity compiler commandline interface\nVersion: ${v}.Linux.g++\n`);
+  process.exit(0);
+}
+if (!args.includes('--standard-json')) {
+  process.stderr.write('solc-shim: only --version and --standard-json are supported\n');
+  process.exit(2);
+}
+const chunks = [];
+process.stdin.on('data', (c) => chunks.push(c));
+process.stdin.on('end', () => {
+  const input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  const basePaths = [process.cwd()];
+  for (let i = 0; i < args.length; i++) {
+    if ((args[i] === '--base-path' || args[i] === '--include-path' || args[i] === '--allow-paths') && args[i + 1]) {
+      basePaths.push(...args[i + 1].split(','));
+    }
+  }
+  const fs = require('fs');
+  const findImports = (p) => {
+    for (const base of basePaths) {
+      const full = path.isAbsolute(p) ? p : path.join(base, p);
+      if (fs.existsSync(full)) return { contents: fs.readFileSync(full, 'utf8') };
+    }
+    return { error: `File not found: ${p}` };
+  };
+  process.stdout.write(solc.compile(JSON.stringify(input), { import: findImports }));
+});
