@@ -1,0 +1,71 @@
+"""Ordered, append-only schema migrations. A migration never changes once released; a new one is appended.
+
+Each runs inside one transaction (PostgreSQL DDL is transactional; SQLite's is too for these statements),
+so a crash mid-migration leaves the previous version intact."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, inspect, select
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from relayer.errors import SchemaTooNew
+from relayer.store import schema
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _initial(conn: Connection) -> None:
+    for table in (
+        schema.sagas,
+        schema.saga_steps,
+        schema.tx_intents,
+        schema.block_cursor,
+        schema.processed_blocks,
+        schema.lot_ledger,
+        schema.leases,
+        schema.breakers,
+    ):
+        conn.execute(CreateTable(table))
+        for index in table.indexes:
+            conn.execute(CreateIndex(index))
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial relayer state", _initial),)
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_migrations"):
+        return 0
+    versions = conn.execute(select(schema.schema_migrations.c.version)).scalars().all()
+    return max(versions, default=0)
+
+
+def migrate(conn: Connection) -> list[int]:
+    """Applies every pending migration; returns the versions applied (empty when up to date)."""
+    if not inspect(conn).has_table("schema_migrations"):
+        conn.execute(CreateTable(schema.schema_migrations))
+    version = current_version(conn)
+    if version > LATEST:
+        raise SchemaTooNew(f"database schema is at version {version}, this relayer knows up to {LATEST}")
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.version <= version:
+            continue
+        migration.apply(conn)
+        conn.execute(
+            schema.schema_migrations.insert().values(
+                version=migration.version, name=migration.name, applied_at=time.time()
+            )
+        )
+        applied.append(migration.version)
+    return applied

@@ -1,0 +1,486 @@
+"""Data access for sagas, transaction intents, the block cursor, the lot ledger, leases and breakers.
+
+Every public method is one database transaction. Methods that move a saga forward are compare-and-set on the
+saga's current step, so two workers (or a worker and a reorg rollback) can never both win the same step."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Connection, Engine, and_, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from relayer.errors import StoreError
+from relayer.store import schema
+from relayer.store.migrations import LATEST, current_version, migrate
+
+TERMINAL_STATUSES = ("done", "rejected", "orphaned")
+
+
+class SagaRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    kind: str
+    trace_id: str
+    step: str
+    status: str
+    payload: dict[str, Any]
+    block_number: int
+    block_hash: str
+    log_index: int
+    not_before: float = 0.0
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
+class IntentRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    sender: str
+    nonce: int
+    request_id: str | None
+    purpose: str
+    trace_id: str | None
+    tx_hash: str
+    raw_tx: bytes
+    gas_price: int
+    status: str
+    block_number: int | None
+    created_at: float
+    broadcast_at: float | None
+
+
+class BlockRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    hash: str
+    parent_hash: str
+
+
+class LotRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    kind: str
+    symbol: str
+    lot_id: str
+    quantity: int
+    account: str
+    tx_hash: str
+    created_at: float
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the status CLI read while the daemon writes; busy_timeout turns lock contention into waiting.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+class Store:
+    """Open with `Store.open(url)`; URLs are SQLAlchemy's (`sqlite:///relayer.db`,
+    `postgresql+psycopg://user@host/db`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, migrate_schema: bool = True) -> Store:
+        try:
+            engine = create_engine(url, future=True, pool_pre_ping=True)
+        except Exception as exc:  # SQLAlchemy raises several types for bad URLs and missing drivers
+            raise StoreError(f"cannot use database URL scheme {url.split(':', 1)[0]!r}: {exc}") from None
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        if migrate_schema:
+            store.migrate()
+        return store
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreError(f"database unavailable ({self.dialect}): {exc.orig}") from None
+
+    def migrate(self) -> list[int]:
+        with self._tx() as conn:
+            if self.dialect == "postgresql":
+                # Two daemons starting together must not both run the DDL.
+                conn.execute(text("SELECT pg_advisory_xact_lock(724207)"))
+            return migrate(conn)
+
+    def schema_version(self) -> tuple[int, int]:
+        """(current, latest known to this code)."""
+        with self._tx() as conn:
+            return current_version(conn), LATEST
+
+    # -- sagas -----------------------------------------------------------------------------------------------
+
+    def insert_saga(self, saga: SagaRecord, detail: dict[str, Any] | None = None) -> bool:
+        """Inserts a new saga; False when the request id is already known (events are delivered at least once)."""
+        now = time.time()
+        values = saga.model_dump()
+        values.update(created_at=now, updated_at=now)
+        try:
+            with self._tx() as conn:
+                conn.execute(schema.sagas.insert().values(**values))
+                conn.execute(
+                    schema.saga_steps.insert().values(
+                        request_id=saga.request_id, step=saga.step, detail=detail or {}, at=now
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def get_saga(self, request_id: str) -> SagaRecord | None:
+        with self._tx() as conn:
+            row = conn.execute(select(schema.sagas).where(schema.sagas.c.request_id == request_id)).mappings().first()
+        return SagaRecord(**row) if row else None
+
+    def advance(
+        self,
+        request_id: str,
+        expected_step: str,
+        step: str,
+        status: str = "active",
+        payload: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+        not_before: float = 0.0,
+    ) -> bool:
+        """Moves a saga from `expected_step` to `step`, merging `payload`; False if it was not at `expected_step`."""
+        now = time.time()
+        with self._tx() as conn:
+            current = conn.execute(
+                select(schema.sagas.c.payload).where(
+                    and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == expected_step)
+                )
+            ).first()
+            if current is None:
+                return False
+            merged = dict(current.payload)
+            merged.update(payload or {})
+            result = conn.execute(
+                update(schema.sagas)
+                .where(and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == expected_step))
+                .values(
+                    step=step,
+                    status=status,
+                    payload=merged,
+                    updated_at=now,
+                    not_before=not_before,
+                    attempts=0,
+                    last_error=None,
+                )
+            )
+            if result.rowcount != 1:
+                return False
+            conn.execute(
+                schema.saga_steps.insert().values(request_id=request_id, step=step, detail=detail or {}, at=now)
+            )
+        return True
+
+    def note_failure(self, request_id: str, step: str, error: str, retry_at: float) -> None:
+        """Records a retryable failure without moving the saga."""
+        with self._tx() as conn:
+            conn.execute(
+                update(schema.sagas)
+                .where(and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == step))
+                .values(
+                    attempts=schema.sagas.c.attempts + 1,
+                    last_error=error[:2000],
+                    not_before=retry_at,
+                    updated_at=time.time(),
+                )
+            )
+
+    def defer(self, request_id: str, step: str, until: float, status: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                update(schema.sagas)
+                .where(and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == step))
+                .values(not_before=until, status=status, updated_at=time.time())
+            )
+
+    def due_sagas(self, now: float, limit: int = 100) -> list[SagaRecord]:
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(schema.sagas)
+                .where(
+                    and_(schema.sagas.c.status.not_in(TERMINAL_STATUSES), schema.sagas.c.not_before <= now)
+                )
+                .order_by(schema.sagas.c.block_number, schema.sagas.c.log_index)
+                .limit(limit)
+            ).mappings()
+            return [SagaRecord(**row) for row in rows]
+
+    def sagas(self, status: str | None = None) -> list[SagaRecord]:
+        query = select(schema.sagas).order_by(schema.sagas.c.block_number, schema.sagas.c.log_index)
+        if status is not None:
+            query = query.where(schema.sagas.c.status == status)
+        with self._tx() as conn:
+            return [SagaRecord(**row) for row in conn.execute(query).mappings()]
+
+    def sagas_from_block(self, number: int) -> list[SagaRecord]:
+        with self._tx() as conn:
+            rows = conn.execute(select(schema.sagas).where(schema.sagas.c.block_number >= number)).mappings()
+            return [SagaRecord(**row) for row in rows]
+
+    def saga_counts(self) -> dict[str, int]:
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(schema.sagas.c.status, func.count()).group_by(schema.sagas.c.status)
+            ).all()
+        return {status: count for status, count in rows}
+
+    def steps(self, request_id: str) -> list[tuple[str, dict[str, Any], float]]:
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(schema.saga_steps.c.step, schema.saga_steps.c.detail, schema.saga_steps.c.at)
+                .where(schema.saga_steps.c.request_id == request_id)
+                .order_by(schema.saga_steps.c.id)
+            ).all()
+        return [(r.step, r.detail, r.at) for r in rows]
+
+    # -- transaction intents ---------------------------------------------------------------------------------
+
+    def record_intent(
+        self,
+        sender: str,
+        nonce: int,
+        tx_hash: str,
+        raw_tx: bytes,
+        gas_price: int,
+        purpose: str,
+        request_id: str | None = None,
+        trace_id: str | None = None,
+    ) -> IntentRecord:
+        with self._tx() as conn:
+            result = conn.execute(
+                schema.tx_intents.insert().values(
+                    sender=sender,
+                    nonce=nonce,
+                    tx_hash=tx_hash,
+                    raw_tx=raw_tx,
+                    gas_price=gas_price,
+                    purpose=purpose,
+                    request_id=request_id,
+                    trace_id=trace_id,
+                    status="signed",
+                    created_at=time.time(),
+                )
+            )
+            row = conn.execute(
+                select(schema.tx_intents).where(schema.tx_intents.c.id == result.inserted_primary_key[0])
+            ).mappings().one()
+        return IntentRecord(**row)
+
+    def mark_intent(self, tx_hash: str, status: str, block_number: int | None = None) -> None:
+        values: dict[str, Any] = {"status": status}
+        if status == "broadcast":
+            values["broadcast_at"] = time.time()
+        if block_number is not None:
+            values["block_number"] = block_number
+        with self._tx() as conn:
+            conn.execute(update(schema.tx_intents).where(schema.tx_intents.c.tx_hash == tx_hash).values(**values))
+
+    def settle_nonce(self, sender: str, nonce: int, mined_hash: str | None, block_number: int | None) -> None:
+        """The nonce is consumed: the mined hash becomes `mined`, every other attempt `replaced`."""
+        with self._tx() as conn:
+            base = and_(schema.tx_intents.c.sender == sender, schema.tx_intents.c.nonce == nonce)
+            conn.execute(
+                update(schema.tx_intents)
+                .where(and_(base, schema.tx_intents.c.tx_hash != (mined_hash or "")))
+                .values(status="replaced")
+            )
+            if mined_hash:
+                conn.execute(
+                    update(schema.tx_intents)
+                    .where(and_(base, schema.tx_intents.c.tx_hash == mined_hash))
+                    .values(status="mined", block_number=block_number)
+                )
+
+    def intents(self, sender: str | None = None, nonce: int | None = None) -> list[IntentRecord]:
+        query = select(schema.tx_intents).order_by(schema.tx_intents.c.id)
+        if sender is not None:
+            query = query.where(schema.tx_intents.c.sender == sender)
+        if nonce is not None:
+            query = query.where(schema.tx_intents.c.nonce == nonce)
+        with self._tx() as conn:
+            return [IntentRecord(**row) for row in conn.execute(query).mappings()]
+
+    def open_intents(self, sender: str) -> list[IntentRecord]:
+        """Attempts whose nonce is not yet known to be consumed, oldest first."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(schema.tx_intents)
+                .where(
+                    and_(
+                        schema.tx_intents.c.sender == sender,
+                        schema.tx_intents.c.status.in_(("signed", "broadcast")),
+                    )
+                )
+                .order_by(schema.tx_intents.c.nonce, schema.tx_intents.c.id)
+            ).mappings()
+            return [IntentRecord(**row) for row in rows]
+
+    def intents_for_request(self, request_id: str) -> list[IntentRecord]:
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(schema.tx_intents)
+                .where(schema.tx_intents.c.request_id == request_id)
+                .order_by(schema.tx_intents.c.id)
+            ).mappings()
+            return [IntentRecord(**row) for row in rows]
+
+    def highest_nonce(self, sender: str) -> int | None:
+        with self._tx() as conn:
+            return conn.execute(
+                select(func.max(schema.tx_intents.c.nonce)).where(schema.tx_intents.c.sender == sender)
+            ).scalar()
+
+    # -- block cursor and processed blocks -------------------------------------------------------------------
+
+    def cursor(self, network: str) -> int | None:
+        with self._tx() as conn:
+            return conn.execute(
+                select(schema.block_cursor.c.last_block).where(schema.block_cursor.c.network == network)
+            ).scalar()
+
+    def set_cursor(self, network: str, last_block: int, blocks: list[BlockRecord] | None = None) -> None:
+        """Moves the cursor and records the processed blocks' identity in one transaction."""
+        with self._tx() as conn:
+            updated = conn.execute(
+                update(schema.block_cursor)
+                .where(schema.block_cursor.c.network == network)
+                .values(last_block=last_block)
+            )
+            if updated.rowcount == 0:
+                conn.execute(schema.block_cursor.insert().values(network=network, last_block=last_block))
+            for block in blocks or []:
+                conn.execute(
+                    delete(schema.processed_blocks).where(
+                        and_(
+                            schema.processed_blocks.c.network == network,
+                            schema.processed_blocks.c.number == block.number,
+                        )
+                    )
+                )
+                conn.execute(schema.processed_blocks.insert().values(network=network, **block.model_dump()))
+
+    def block(self, network: str, number: int) -> BlockRecord | None:
+        with self._tx() as conn:
+            row = conn.execute(
+                select(schema.processed_blocks).where(
+                    and_(schema.processed_blocks.c.network == network, schema.processed_blocks.c.number == number)
+                )
+            ).mappings().first()
+        return BlockRecord(number=row["number"], hash=row["hash"], parent_hash=row["parent_hash"]) if row else None
+
+    def forget_blocks_from(self, network: str, number: int) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                delete(schema.processed_blocks).where(
+                    and_(schema.processed_blocks.c.network == network, schema.processed_blocks.c.number >= number)
+                )
+            )
+
+    def prune_blocks_below(self, network: str, number: int) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                delete(schema.processed_blocks).where(
+                    and_(schema.processed_blocks.c.network == network, schema.processed_blocks.c.number < number)
+                )
+            )
+
+    # -- lot ledger --------------------------------------------------------------------------------------
+
+    def append_lot(self, lot: LotRecord) -> bool:
+        """Appends a lot; False when the request already has one (the ledger is append-only, one lot a request)."""
+        values = lot.model_dump()
+        values["quantity"] = str(lot.quantity)
+        try:
+            with self._tx() as conn:
+                conn.execute(schema.lot_ledger.insert().values(**values))
+        except IntegrityError:
+            return False
+        return True
+
+    def lots(self) -> list[LotRecord]:
+        with self._tx() as conn:
+            rows = conn.execute(select(schema.lot_ledger).order_by(schema.lot_ledger.c.created_at)).mappings()
+            return [LotRecord(**{**row, "quantity": int(row["quantity"])}) for row in rows]
+
+    # -- leases and breakers ---------------------------------------------------------------------------------
+
+    def acquire_lease(self, name: str, owner: str, ttl: float) -> bool:
+        """Takes or renews the named lease; True while `owner` holds it. Expired leases are taken over."""
+        now = time.time()
+        with self._tx() as conn:
+            result = conn.execute(
+                update(schema.leases)
+                .where(
+                    and_(
+                        schema.leases.c.name == name,
+                        or_(schema.leases.c.owner == owner, schema.leases.c.expires_at < now),
+                    )
+                )
+                .values(owner=owner, expires_at=now + ttl)
+            )
+            if result.rowcount == 1:
+                return True
+        try:
+            with self._tx() as conn:
+                conn.execute(schema.leases.insert().values(name=name, owner=owner, expires_at=now + ttl))
+            return True
+        except IntegrityError:
+            return False
+
+    def release_lease(self, name: str, owner: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                delete(schema.leases).where(and_(schema.leases.c.name == name, schema.leases.c.owner == owner))
+            )
+
+    def lease_owner(self, name: str) -> tuple[str, float] | None:
+        with self._tx() as conn:
+            row = conn.execute(select(schema.leases).where(schema.leases.c.name == name)).first()
+        return (row.owner, row.expires_at) if row else None
+
+    def set_breaker(self, name: str, open_: bool, reason: str) -> None:
+        with self._tx() as conn:
+            updated = conn.execute(
+                update(schema.breakers)
+                .where(schema.breakers.c.name == name)
+                .values(open=open_, reason=reason, changed_at=time.time())
+            )
+            if updated.rowcount == 0:
+                conn.execute(
+                    schema.breakers.insert().values(name=name, open=open_, reason=reason, changed_at=time.time())
+                )
+
+    def breaker(self, name: str) -> tuple[bool, str]:
+        with self._tx() as conn:
+            row = conn.execute(select(schema.breakers).where(schema.breakers.c.name == name)).first()
+        return (bool(row.open), row.reason) if row else (False, "")
