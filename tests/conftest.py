@@ -59,6 +59,12 @@ def carol(accounts):
     return accounts[9]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _named_accounts(admin, kyc_operator, sanctions_officer, minter, pauser, recovery_agent, alice, bob, carol, mallory):
+    """Resolves every account fixture before any chain-changing fixture, so Ape's snapshot isolation never has
+    to rebase a module fixture because a session one was requested late."""
+
+
 @pytest.fixture(scope="module")
 def stack(admin, kyc_operator, sanctions_officer) -> ComplianceStack:
     s = deploy_compliance_stack(admin)

@@ -1,0 +1,84 @@
+"""Upgrades through the beacon keep state; initializers cannot be called again; storage is namespaced."""
+
+import ape
+from eth_utils import keccak
+
+from rat.deploy import AssetTerms, role
+
+SHARE = 10**18
+
+
+def _erc7201(namespace: str) -> int:
+    return int.from_bytes(keccak((int.from_bytes(keccak(text=namespace), "big") - 1).to_bytes(32, "big")), "big") & ~0xFF
+
+
+def test_one_beacon_upgrade_upgrades_every_equity_and_keeps_balances_and_roles(stack, funded, admin, minter, alice, bob):
+    second = ape.project.RealAssetToken.at(
+        admin.deploy(
+            ape.project.EquityProxy,
+            stack.beacon.address,
+            stack.token_implementation.initialize.encode_input(
+                AssetTerms.example("rMSFT", "RAT Microsoft", "US5949181045").as_tuple(), admin.address
+            ),
+        ).address
+    )
+    funded.transfer(bob, 3 * SHARE, sender=alice)
+    v2 = admin.deploy(ape.project.RealAssetTokenV2Mock, stack.registry.address)
+    stack.beacon.upgradeTo(v2.address, sender=admin)
+
+    for token in (funded, second):
+        assert ape.project.RealAssetTokenV2Mock.at(token.address).implementationVersion() == 2
+    assert funded.balanceOf(alice) == 97 * SHARE
+    assert funded.balanceOf(bob) == 3 * SHARE
+    assert funded.totalSupply() == 100 * SHARE
+    assert funded.holderCount() == 2
+    assert funded.hasRole(role("MINTER_ROLE"), minter)
+    assert funded.isin() == "US0378331005"
+    assert second.symbol() == "rMSFT"
+
+
+def test_token_proxy_cannot_be_initialized_twice(funded, admin, mallory):
+    with ape.reverts(funded.InvalidInitialization):
+        funded.initialize(AssetTerms.example().as_tuple(), mallory.address, sender=mallory)
+
+
+def test_token_implementation_cannot_be_initialized(stack, mallory):
+    with ape.reverts(stack.token_implementation.InvalidInitialization):
+        stack.token_implementation.initialize(AssetTerms.example().as_tuple(), mallory.address, sender=mallory)
+
+
+def test_registry_proxy_cannot_be_initialized_twice(registry, mallory):
+    with ape.reverts(registry.InvalidInitialization):
+        registry.initialize(mallory.address, sender=mallory)
+
+
+def test_registry_implementation_cannot_be_initialized(stack, mallory):
+    with ape.reverts(stack.registry_implementation.InvalidInitialization):
+        stack.registry_implementation.initialize(mallory.address, sender=mallory)
+
+
+def test_registry_upgrade_keeps_investor_records(stack, registry, admin, kyc, alice):
+    kyc(alice, tier=2, country="CL")
+    new_impl = admin.deploy(ape.project.ComplianceRegistry)
+    registry.upgradeToAndCall(new_impl.address, b"", sender=admin)
+    record = registry.investor(alice)
+    assert (record.tier, bytes(record.jurisdiction)) == (2, b"CL")
+
+
+def test_token_state_lives_in_its_erc7201_namespace(funded, chain):
+    slot = _erc7201("rat.storage.RealAssetToken")
+    word = chain.provider.web3.eth.get_storage_at(funded.address, slot).rjust(32, b"\0")
+    # Packed low to high: isin (12 bytes), mic (4 bytes), holderCount (16 bytes).
+    assert word[-12:] == b"US0378331005"
+    assert word[-16:-12] == b"XNAS"
+    assert int.from_bytes(word[:16], "big") == funded.holderCount() == 1
+
+
+def test_registry_state_lives_in_its_erc7201_namespace(registry, kyc, alice, chain):
+    kyc(alice, tier=3, country="AR")
+    base = _erc7201("rat.storage.ComplianceRegistry")
+    slot = int.from_bytes(keccak(bytes(12) + bytes.fromhex(alice.address[2:]) + base.to_bytes(32, "big")), "big")
+    word = chain.provider.web3.eth.get_storage_at(registry.address, slot).rjust(32, b"\0")
+    # Packed low to high: tier (1 byte), jurisdiction (2 bytes), expiry, frozen.
+    assert word[-1] == 3
+    assert word[-3:-1] == b"AR"
