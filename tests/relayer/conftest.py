@@ -64,3 +64,31 @@ def store(store_url) -> Iterator[Store]:
     s = Store.open(store_url)
     yield s
     s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path / 'relayer.db'}")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def rpc_url(chain) -> str:
+    """The JSON-RPC URL of the anvil node Ape's test plugin started."""
+    return chain.provider.uri
+
+
+@pytest.fixture
+def funded_key(accounts):
+    """A fresh relayer key holding 10 ether, so no test shares a nonce sequence with another."""
+    from eth_account import Account
+
+    account = Account.create()
+    accounts[0].transfer(account.address, 10 * 10**18)
+    return account

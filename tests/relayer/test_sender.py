@@ -1,0 +1,107 @@
+"""The transaction sender persists before it broadcasts, never leaves a nonce gap and never doubles work."""
+
+from __future__ import annotations
+
+import pytest
+
+from relayer.errors import RpcUnavailable
+from relayer.rpc import Rpc
+from relayer.sender import SenderPolicy, TxSender
+from relayer.signers import _KeySigner
+
+pytestmark = pytest.mark.anyio
+
+SINK = "0x000000000000000000000000000000000000dEaD"
+
+
+class BroadcastOutage(Rpc):
+    """The node is reachable for reads but the broadcast is lost, as when the process dies mid-send."""
+
+    async def send_raw(self, raw: bytes) -> str:
+        raise RpcUnavailable("eth_sendRawTransaction: node unreachable (simulated)")
+
+
+@pytest.fixture
+async def rpc(rpc_url):
+    client = Rpc(rpc_url)
+    yield client
+    await client.call("evm_setAutomine", True)
+    await client.aclose()
+
+
+def sender_for(rpc, store, key, **policy) -> TxSender:
+    return TxSender(rpc, store, _KeySigner(bytes(key.key), "sender"), 31337, SenderPolicy(**policy))
+
+
+async def test_an_intent_is_stored_with_its_raw_bytes_before_the_broadcast(rpc, rpc_url, sqlite_store, funded_key):
+    failing = sender_for(BroadcastOutage(rpc_url), sqlite_store, funded_key)
+    with pytest.raises(RpcUnavailable):
+        await failing.submit(SINK, b"", "test", gas=21000)
+    [intent] = sqlite_store.intents()
+    assert intent.status == "signed" and intent.nonce == 0 and intent.raw_tx
+    assert await rpc.receipt(intent.tx_hash) is None
+
+
+async def test_after_a_crash_the_same_bytes_are_rebroadcast_and_mined(rpc, rpc_url, sqlite_store, funded_key):
+    with pytest.raises(RpcUnavailable):
+        await sender_for(BroadcastOutage(rpc_url), sqlite_store, funded_key).submit(SINK, b"", "test", gas=21000)
+    [intent] = sqlite_store.intents()
+    restarted = sender_for(rpc, sqlite_store, funded_key)
+    assert await restarted.resume() == [0]
+    receipt = await restarted.receipt_for(0)
+    assert receipt.tx_hash == intent.tx_hash and receipt.status == 1
+    assert await rpc.nonce(funded_key.address, "latest") == 1
+
+
+async def test_already_known_is_success_and_not_a_new_nonce(rpc, sqlite_store, funded_key):
+    await rpc.call("evm_setAutomine", False)
+    sender = sender_for(rpc, sqlite_store, funded_key)
+    intent = await sender.submit(SINK, b"", "test", gas=21000)
+    await sender.broadcast(intent)
+    assert [i.nonce for i in sqlite_store.intents()] == [0]
+    await rpc.call("evm_mine")
+    assert (await sender.receipt_for(0)).tx_hash == intent.tx_hash
+
+
+async def test_a_transaction_dropped_from_the_pool_is_rebroadcast_under_the_same_nonce(rpc, sqlite_store, funded_key):
+    await rpc.call("evm_setAutomine", False)
+    sender = sender_for(rpc, sqlite_store, funded_key, rebroadcast_after=1, replace_after=1000)
+    intent = await sender.submit(SINK, b"", "test", gas=21000)
+    await rpc.call("anvil_dropTransaction", intent.tx_hash)
+    assert await rpc.transaction(intent.tx_hash) is None
+    assert await sender.tend(0, now=intent.created_at + 5) is None
+    await rpc.call("evm_mine")
+    receipt = await sender.tend(0)
+    assert receipt.tx_hash == intent.tx_hash
+    assert await rpc.nonce(funded_key.address, "latest") == 1
+
+
+async def test_a_stuck_transaction_is_replaced_at_a_higher_price_keeping_every_hash(rpc, sqlite_store, funded_key):
+    await rpc.call("evm_setAutomine", False)
+    sender = sender_for(rpc, sqlite_store, funded_key, rebroadcast_after=1, replace_after=2, gas_bump_percent=10)
+    first = await sender.submit(SINK, b"", "test", gas=21000)
+    await sender.tend(0, now=first.created_at + 60)
+    first_attempt, second_attempt = sqlite_store.intents(funded_key.address, 0)
+    assert second_attempt.gas_price >= first_attempt.gas_price * 110 // 100
+    await rpc.call("evm_mine")
+    receipt = await sender.tend(0)
+    assert receipt.tx_hash == second_attempt.tx_hash
+    statuses = {i.tx_hash: i.status for i in sqlite_store.intents(funded_key.address, 0)}
+    assert statuses == {first.tx_hash: "replaced", second_attempt.tx_hash: "mined"}
+    assert await rpc.nonce(funded_key.address, "latest") == 1
+
+
+async def test_consecutive_submissions_take_consecutive_nonces_without_gaps(rpc, sqlite_store, funded_key):
+    sender = sender_for(rpc, sqlite_store, funded_key)
+    for _ in range(3):
+        await sender.submit(SINK, b"", "test", gas=21000)
+    assert [i.nonce for i in sqlite_store.intents()] == [0, 1, 2]
+    assert await rpc.nonce(funded_key.address, "latest") == 3
+
+
+async def test_a_nonce_too_low_answer_for_our_own_mined_hash_is_success(rpc, sqlite_store, funded_key):
+    sender = sender_for(rpc, sqlite_store, funded_key)
+    intent = await sender.submit(SINK, b"", "test", gas=21000)
+    await sender.broadcast(sqlite_store.intents()[0])
+    assert (await sender.receipt_for(0)).tx_hash == intent.tx_hash
+    assert len(sqlite_store.intents()) == 1
