@@ -1,0 +1,50 @@
+"""The relayer's state store: PostgreSQL on RDS, private subnets only, encrypted with the stack's data key.
+Production adds a synchronous standby in a second zone, deletion protection and two weeks of point-in-time
+recovery; staging keeps one day of backups so restores can be rehearsed cheaply."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from rat_infra.network import Network
+from rat_infra.settings import StackSettings
+from rat_infra.tagging import personal_data
+
+PROD_BACKUP_RETENTION_DAYS = 14
+STAGING_BACKUP_RETENTION_DAYS = 1
+
+
+def build_database(settings: StackSettings, network: Network, security_group: aws.ec2.SecurityGroup,
+                   data_key: aws.kms.Key, parent: pulumi.Resource) -> aws.rds.Instance:
+    p = settings.prefix
+    prod = settings.is_production
+    opts = pulumi.ResourceOptions(parent=parent)
+    subnets = aws.rds.SubnetGroup(f"{p}-db", subnet_ids=network.private_subnet_ids, opts=opts)
+    params = aws.rds.ParameterGroup(
+        f"{p}-db", family=f"postgres{settings.database.engine_version}",
+        parameters=[aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1"),
+                    aws.rds.ParameterGroupParameterArgs(name="log_min_duration_statement", value="500")],
+        opts=opts)
+    return aws.rds.Instance(
+        f"{p}-db",
+        engine="postgres", engine_version=settings.database.engine_version,
+        instance_class=settings.database.instance_class,
+        allocated_storage=settings.database.allocated_storage_gb, storage_type="gp3",
+        storage_encrypted=True, kms_key_id=data_key.arn,
+        db_name="rat", username="rat_admin",
+        manage_master_user_password=True, master_user_secret_kms_key_id=data_key.arn,
+        iam_database_authentication_enabled=True,
+        db_subnet_group_name=subnets.name, vpc_security_group_ids=[security_group.id],
+        parameter_group_name=params.name,
+        publicly_accessible=False,
+        multi_az=prod,
+        deletion_protection=prod,
+        backup_retention_period=PROD_BACKUP_RETENTION_DAYS if prod else STAGING_BACKUP_RETENTION_DAYS,
+        copy_tags_to_snapshot=True,
+        skip_final_snapshot=not prod,
+        final_snapshot_identifier=f"{p}-db-final" if prod else None,
+        enabled_cloudwatch_logs_exports=["postgresql"],
+        auto_minor_version_upgrade=True,
+        tags=personal_data(True),
+        opts=pulumi.ResourceOptions(parent=parent, protect=prod))

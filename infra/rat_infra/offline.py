@@ -1,0 +1,64 @@
+"""Runs the Pulumi program against Pulumi's in-process mocks: no CLI, no cloud, no plugins. Every resource the
+program declares is recorded with its resolved inputs, for the tests and the cost model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pulumi
+
+from rat_infra.settings import StackSettings
+from rat_infra.stack import RatStack
+
+MOCK_ACCOUNT_ID = "111122223333"
+
+
+@dataclass(frozen=True)
+class Declared:
+    type: str
+    name: str
+    inputs: Mapping[str, Any]
+    provider: str | None
+    id: str
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        return self.inputs.get("tags") or {}
+
+
+@dataclass
+class _RecordingMocks(pulumi.runtime.Mocks):
+    resources: list[Declared] = field(default_factory=list)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id = f"{args.name}-id"
+        # Outputs mirror inputs plus the attributes AWS would compute, so dependants resolve to traceable values.
+        state = {**args.inputs, "arn": f"arn:mock:{args.typ}:{args.name}", "name": args.inputs.get("name", args.name)}
+        if args.typ == "aws:rds/instance:Instance":
+            state |= {"address": f"{args.name}.db.internal", "resourceId": f"db-{args.name}",
+                      "masterUserSecrets": [{"secretArn": f"arn:mock:secret:{args.name}-master"}]}
+        if args.typ == "aws:kms/key:Key":
+            state["keyId"] = resource_id
+        self.resources.append(Declared(args.typ, args.name, args.inputs, args.provider, resource_id))
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": MOCK_ACCOUNT_ID, "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:user/mock",
+                    "userId": "mock", "id": MOCK_ACCOUNT_ID}
+        raise NotImplementedError(f"no mock for {args.token}")
+
+
+def declare(settings: StackSettings) -> list[Declared]:
+    """Declares one stack under mocks and returns every resource in declaration order."""
+    mocks = _RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project="rat", stack=settings.stack, preview=False)
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        stack = RatStack(settings)
+        return pulumi.Output.all(stack.api_hostname, stack.db_endpoint)
+
+    program()
+    return list(mocks.resources)

@@ -1,0 +1,179 @@
+"""The RAT containers on ECS Fargate (Graviton), in private subnets without public IPs. Only the API is
+reachable from outside, through an HTTPS load balancer in the public subnets."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from rat_infra.keys import task_role
+from rat_infra.network import Network, allow_from, security_group
+from rat_infra.observability import OTLP_GRPC_PORT, sidecar
+from rat_infra.settings import StackSettings
+from rat_infra.workloads import API_PORT, WORKLOADS, SigningRole, Workload
+
+TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+@dataclass(frozen=True)
+class AppSecurityGroups:
+    alb: aws.ec2.SecurityGroup
+    api: aws.ec2.SecurityGroup
+    workers: aws.ec2.SecurityGroup
+
+    @property
+    def tasks(self) -> list[aws.ec2.SecurityGroup]:
+        return [self.api, self.workers]
+
+
+def build_app_security_groups(settings: StackSettings, network: Network,
+                              parent: pulumi.Resource) -> AppSecurityGroups:
+    p = settings.prefix
+    alb = security_group(f"{p}-alb", network.vpc, "HTTPS from the internet to the API load balancer", parent,
+                         [aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=port, to_port=port,
+                                                           cidr_blocks=["0.0.0.0/0"], description=f"public {port}")
+                          for port in (80, 443)])
+    api = security_group(f"{p}-api", network.vpc, "API tasks: from the load balancer only", parent,
+                         [allow_from(API_PORT, [alb], "from ALB")])
+    workers = security_group(f"{p}-workers", network.vpc, "Background workers: no inbound traffic", parent)
+    return AppSecurityGroups(alb=alb, api=api, workers=workers)
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What every workload's task shares: where it runs, who pulls its image and reads its secrets."""
+
+    cluster: aws.ecs.Cluster
+    repository: aws.ecr.Repository
+    execution_role: aws.iam.Role
+    security_groups: AppSecurityGroups
+
+
+def build_platform(settings: StackSettings, data_key: aws.kms.Key, security_groups: AppSecurityGroups,
+                   secrets: list[aws.secretsmanager.Secret], db_secret_arn: pulumi.Output[str],
+                   account_id: pulumi.Output[str], parent: pulumi.Resource) -> Platform:
+    p = settings.prefix
+    opts = pulumi.ResourceOptions(parent=parent)
+    cluster = aws.ecs.Cluster(
+        f"{p}-cluster",
+        # Container Insights bills per metric; the OTEL sidecar already exports what RAT alerts on.
+        settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="disabled")], opts=opts)
+    aws.ecs.ClusterCapacityProviders(f"{p}-cluster", cluster_name=cluster.name,
+                                     capacity_providers=["FARGATE"], opts=opts)
+    repository = aws.ecr.Repository(
+        f"{p}-relayer", image_tag_mutability="IMMUTABLE",
+        image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+        encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
+            encryption_type="KMS", kms_key=data_key.arn)],
+        opts=opts)
+
+    execution_role = task_role(f"{p}-execution", account_id, parent)
+    aws.iam.RolePolicyAttachment(f"{p}-execution", role=execution_role.name, policy_arn=TASK_EXECUTION_POLICY,
+                                 opts=opts)
+    readable = [s.arn for s in secrets] + [db_secret_arn]
+    aws.iam.RolePolicy(f"{p}-execution-secrets", role=execution_role.id,
+                       policy=pulumi.Output.all(data_key.arn, *readable).apply(lambda a: json.dumps({
+                           "Version": "2012-10-17",
+                           "Statement": [
+                               {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": a[1:]},
+                               {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": a[0]},
+                           ]})), opts=opts)
+    return Platform(cluster=cluster, repository=repository, execution_role=execution_role,
+                    security_groups=security_groups)
+
+
+def _container_definitions(settings: StackSettings, w: Workload, image: str, log_group: str,
+                           metrics_log_group: str, secrets: dict[str, str], env: dict[str, str]) -> str:
+    app = {
+        "name": w.name, "image": image, "essential": True, "command": list(w.command),
+        "readonlyRootFilesystem": True,
+        "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
+        "logConfiguration": {"logDriver": "awslogs", "options": {
+            "awslogs-group": log_group, "awslogs-region": settings.region, "awslogs-stream-prefix": w.name}},
+    }
+    if w.port is not None:
+        app["portMappings"] = [{"containerPort": w.port}]
+    return json.dumps([app, sidecar(settings, metrics_log_group, log_group)])
+
+
+@dataclass(frozen=True)
+class WorkloadInputs:
+    """Per-stack values every workload container is started with."""
+
+    image: pulumi.Output[str]
+    bus_url: str
+    db_endpoint: pulumi.Output[str]
+    db_resource_id: pulumi.Output[str]
+    nats_token_arn: pulumi.Output[str]
+    rpc_url_arn: pulumi.Output[str]
+    telemetry_policy: pulumi.Output[str]
+
+
+def build_workloads(settings: StackSettings, network: Network, platform: Platform, inputs: WorkloadInputs,
+                    signing_roles: dict[SigningRole, aws.iam.Role],
+                    log_groups: dict[str, aws.cloudwatch.LogGroup], metrics_log_group: aws.cloudwatch.LogGroup,
+                    account_id: pulumi.Output[str], parent: pulumi.Resource) -> aws.lb.LoadBalancer:
+    p = settings.prefix
+    opts = pulumi.ResourceOptions(parent=parent)
+    alb = aws.lb.LoadBalancer(f"{p}-api", load_balancer_type="application", internal=False,
+                              subnets=network.public_subnet_ids, security_groups=[platform.security_groups.alb.id],
+                              drop_invalid_header_fields=True, enable_deletion_protection=settings.is_production,
+                              opts=opts)
+    target = aws.lb.TargetGroup(f"{p}-api", port=API_PORT, protocol="HTTP", target_type="ip", vpc_id=network.vpc.id,
+                                health_check=aws.lb.TargetGroupHealthCheckArgs(path="/healthz"), opts=opts)
+    certificate = aws.acm.Certificate(f"{p}-api", domain_name=settings.api_domain, validation_method="DNS",
+                                      opts=opts)
+    aws.lb.Listener(f"{p}-api-https", load_balancer_arn=alb.arn, port=443, protocol="HTTPS",
+                    ssl_policy=TLS_POLICY, certificate_arn=certificate.arn,
+                    default_actions=[aws.lb.ListenerDefaultActionArgs(type="forward",
+                                                                      target_group_arn=target.arn)], opts=opts)
+    aws.lb.Listener(f"{p}-api-http", load_balancer_arn=alb.arn, port=80, protocol="HTTP",
+                    default_actions=[aws.lb.ListenerDefaultActionArgs(
+                        type="redirect", redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                            port="443", protocol="HTTPS", status_code="HTTP_301"))], opts=opts)
+
+    for w in WORKLOADS:
+        name = f"{p}-{w.name}"
+        size = settings.services[w.name]
+        role = signing_roles[w.signing_role] if w.signing_role else task_role(f"{name}-task", account_id, parent)
+        aws.iam.RolePolicy(f"{name}-telemetry", role=role.id, policy=inputs.telemetry_policy, opts=opts)
+        # IAM database authentication: each workload logs in as its own database user, no shared password.
+        aws.iam.RolePolicy(f"{name}-db", role=role.id, policy=pulumi.Output.all(
+            account_id, inputs.db_resource_id).apply(lambda a, user=w.name.replace("-", "_"): json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "rds-db:connect",
+                               "Resource": f"arn:aws:rds-db:{settings.region}:{a[0]}:dbuser:{a[1]}/{user}"}]})),
+            opts=opts)
+        env = {"RAT_STACK": settings.stack, "RAT_NATS_URL": inputs.bus_url, "AWS_REGION": settings.region,
+               "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
+               "OTEL_SERVICE_NAME": w.name}
+        definitions = pulumi.Output.all(inputs.image, log_groups[w.name].name, metrics_log_group.name,
+                                        inputs.nats_token_arn, inputs.rpc_url_arn, inputs.db_endpoint,
+                                        ).apply(lambda a, w=w, env=env: _container_definitions(
+                                            settings, w, a[0], a[1], a[2],
+                                            {"RAT_NATS_TOKEN": a[3], "RAT_RPC_URL": a[4]},
+                                            {**env, "RAT_DB_HOST": a[5], "RAT_DB_USER": w.name.replace("-", "_")}))
+        task = aws.ecs.TaskDefinition(
+            name, family=name, requires_compatibilities=["FARGATE"], network_mode="awsvpc",
+            cpu=str(size.cpu), memory=str(size.memory),
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="ARM64"),
+            execution_role_arn=platform.execution_role.arn, task_role_arn=role.arn,
+            container_definitions=definitions, opts=opts)
+        public = w.port is not None
+        aws.ecs.Service(
+            name, cluster=platform.cluster.arn, task_definition=task.arn, desired_count=size.count,
+            launch_type="FARGATE", propagate_tags="SERVICE",
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=network.private_subnet_ids,
+                security_groups=[(platform.security_groups.api if public else platform.security_groups.workers).id], assign_public_ip=False),
+            load_balancers=[aws.ecs.ServiceLoadBalancerArgs(target_group_arn=target.arn, container_name=w.name,
+                                                            container_port=w.port)] if public else None,
+            opts=opts)
+    return alb

@@ -1,0 +1,118 @@
+"""Typed stack settings. Every stack's `rat:settings` config object is validated here, so a stack that puts
+personal data in the wrong jurisdiction fails before any resource is declared."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rat_infra.workloads import WORKLOADS
+
+
+class DataResidency(StrEnum):
+    LATAM = "latam"
+    EEA = "eea"
+
+
+# Regions whose data centres sit inside the jurisdiction. Zurich (eu-central-2) and London (eu-west-2) are
+# deliberately absent: Switzerland and the UK are outside the EEA, which the Liechtenstein entity answers to.
+RESIDENCY_REGIONS: Mapping[DataResidency, frozenset[str]] = {
+    DataResidency.LATAM: frozenset({"sa-east-1", "mx-central-1"}),
+    DataResidency.EEA: frozenset({"eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1",
+                                  "eu-south-2"}),
+}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TaskSize(_Frozen):
+    """Fargate task size; cpu in CPU units (1024 = 1 vCPU), memory in MiB, as ECS spells them."""
+
+    cpu: int = Field(ge=256)
+    memory: int = Field(ge=512)
+    count: int = Field(ge=1)
+
+
+class DatabaseSettings(_Frozen):
+    instance_class: str
+    allocated_storage_gb: int = Field(ge=20)
+    engine_version: str = "16"
+
+
+class BusSettings(_Frozen):
+    """NATS JetStream nodes; an odd count of at least three tolerates one node loss in production."""
+
+    nodes: int = Field(ge=1)
+    cpu: int = Field(ge=256)
+    memory: int = Field(ge=512)
+    image: str = "nats:2.10.22-alpine"
+
+
+class UsageAssumptions(_Frozen):
+    """Monthly volumes the cost model needs and no resource declaration states."""
+
+    log_ingest_gb: float = Field(ge=0)
+    nat_processed_gb: float = Field(ge=0)
+    alb_lcu: float = Field(ge=0, description="average load-balancer capacity units over the month")
+    kms_requests: int = Field(ge=0, description="Sign/GetPublicKey plus envelope-encryption calls")
+    bus_storage_gb: float = Field(ge=0)
+    traces_millions: float = Field(ge=0)
+    image_storage_gb: float = Field(ge=0)
+    db_backup_gb_beyond_free: float = Field(ge=0)
+
+
+class StackSettings(_Frozen):
+    stack: str
+    environment: Literal["staging", "production"]
+    region: str
+    data_residency: DataResidency
+    owner: str
+    availability_zones: tuple[str, ...] = Field(min_length=2)
+    vpc_cidr: str
+    api_domain: str
+    log_retention_days: int
+    services: Mapping[str, TaskSize]
+    database: DatabaseSettings
+    bus: BusSettings
+    usage: UsageAssumptions
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def prefix(self) -> str:
+        return f"rat-{self.stack}"
+
+    @model_validator(mode="after")
+    def _region_matches_residency(self) -> StackSettings:
+        allowed = RESIDENCY_REGIONS[self.data_residency]
+        if self.region not in allowed:
+            raise ValueError(f"data_residency {self.data_residency.value!r} allows regions {sorted(allowed)}, "
+                             f"not {self.region!r}")
+        for zone in self.availability_zones:
+            if not zone.startswith(self.region):
+                raise ValueError(f"availability zone {zone!r} is not in region {self.region!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _every_workload_sized(self) -> StackSettings:
+        expected = {w.name for w in WORKLOADS}
+        if set(self.services) != expected:
+            raise ValueError(f"services must size exactly {sorted(expected)}, got {sorted(self.services)}")
+        return self
+
+    @model_validator(mode="after")
+    def _production_survives_a_zone_loss(self) -> StackSettings:
+        if self.is_production and self.bus.nodes < 3:
+            raise ValueError("production JetStream needs at least 3 nodes to keep quorum when one is lost")
+        return self
+
+    @classmethod
+    def from_config(cls, stack: str, settings: Mapping[str, Any]) -> StackSettings:
+        """Builds settings from the `rat:settings` object of Pulumi.<stack>.yaml (or pulumi.Config)."""
+        return cls.model_validate({**settings, "stack": stack})

@@ -1,0 +1,66 @@
+"""Composes one RAT stack: a region-pinned AWS provider and a component whose children are all tagged."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from rat_infra.bus import build_bus
+from rat_infra.database import build_database
+from rat_infra.keys import build_data_key, build_signing_keys, task_role
+from rat_infra.network import allow_from, build_network, security_group
+from rat_infra.observability import build_observability, database_alarms, telemetry_policy
+from rat_infra.secrets import build_secrets
+from rat_infra.services import WorkloadInputs, build_app_security_groups, build_platform, build_workloads
+from rat_infra.settings import StackSettings
+from rat_infra.tagging import base_tags, tagging_transformation
+from rat_infra.workloads import WORKLOADS
+
+POSTGRES_PORT = 5432
+
+
+class RatStack(pulumi.ComponentResource):
+    def __init__(self, settings: StackSettings, secret_values: Mapping[str, pulumi.Input[str]] | None = None,
+                 image_tag: str = "bootstrap") -> None:
+        # Every resource goes through this provider, so nothing can land in another region by default.
+        provider = aws.Provider(f"aws-{settings.region}", region=settings.region)
+        super().__init__("rat:infra:Stack", settings.prefix, None, pulumi.ResourceOptions(
+            providers={"aws": provider}, transformations=[tagging_transformation(base_tags(settings))]))
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=provider)).account_id
+
+        data_key = build_data_key(settings, account_id, self)
+        signing = build_signing_keys(settings, account_id, self)
+        network = build_network(settings, self)
+        secrets = build_secrets(settings, data_key, self, secret_values or {})
+        observability = build_observability(settings, [w.name for w in WORKLOADS] + ["bus"], data_key, self)
+
+        app_sgs = build_app_security_groups(settings, network, self)
+        db_sg = security_group(f"{settings.prefix}-db", network.vpc, "PostgreSQL from RAT tasks only", self,
+                               [allow_from(POSTGRES_PORT, app_sgs.tasks, "PostgreSQL from tasks")])
+        db = build_database(settings, network, db_sg, data_key, self)
+        database_alarms(settings, db, observability.alarm_topic, self)
+
+        platform = build_platform(settings, data_key, app_sgs, list(secrets.values()),
+                                  db.master_user_secrets.apply(lambda s: s[0].secret_arn if s else ""),
+                                  account_id, self)
+        bus = build_bus(settings, network, app_sgs.tasks, platform.cluster, platform.execution_role,
+                        task_role(f"{settings.prefix}-nats-task", account_id, self), secrets["nats-token"],
+                        observability.log_groups["bus"], data_key, self)
+
+        inputs = WorkloadInputs(
+            image=platform.repository.repository_url.apply(lambda url: f"{url}:{image_tag}"),
+            bus_url=bus.url, db_endpoint=db.address, db_resource_id=db.resource_id,
+            nats_token_arn=secrets["nats-token"].arn, rpc_url_arn=secrets["chain-rpc-url"].arn,
+            telemetry_policy=observability.metrics_log_group.arn.apply(telemetry_policy))
+        alb = build_workloads(settings, network, platform, inputs,
+                              {role: key.task_role for role, key in signing.items()},
+                              observability.log_groups, observability.metrics_log_group, account_id, self)
+
+        self.api_hostname = alb.dns_name
+        self.db_endpoint = db.address
+        self.repository_url = platform.repository.repository_url
+        self.signing_key_ids = {role.value: key.key.key_id for role, key in signing.items()}
+        self.register_outputs({"api_hostname": alb.dns_name, "db_endpoint": db.address,
+                               "repository_url": platform.repository.repository_url})
