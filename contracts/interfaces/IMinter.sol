@@ -178,6 +178,7 @@ interface IMinter {
     error DeadlineInPast(uint256 deadline);
     error DeadlineTooFar(uint256 deadline, uint256 latest);
     error InvestorNotEligible(address account);
+    error InvestorFrozen(address account);
     error OverRequestLimit(uint256 notional, uint256 limit);
     error OverDailyLimit(uint256 notional, uint256 available);
     error UnknownRequest(bytes32 requestId);
@@ -199,10 +200,7 @@ interface IMinter {
     error OverMintCap(uint256 supplyAfter, uint256 cap);
     error OverMintRate(uint256 shares, uint256 available);
     error ReserveFeedNotSet(address asset);
-    error ReserveInvalid(int256 answer);
-    error ReserveRoundIncomplete(uint80 roundId, uint80 answeredInRound);
-    error ReserveStale(uint256 updatedAt, uint256 heartbeat);
-    error OverReserves(uint256 supplyAfter, uint256 reserves);
+    // ReserveInvalid, ReserveRoundIncomplete, ReserveStale and OverReserves come from reserves/SecureMint.sol.
     error InvalidHeartbeat();
     error InvalidBand(uint16 bandBps);
     error InvalidQuorum(uint8 quorum);
@@ -267,7 +265,4 @@ interface IMinter {
 
     /// @notice The EIP-712 digest the attestors sign for `fill` of request `fill.requestId`.
     function fillDigest(Fill calldata fill) external view returns (bytes32);
-
-    /// @notice Token units currently held in escrow per payment token (sum over pending mint requests).
-    function escrowed(address token) external view returns (uint256);
 }

@@ -1,0 +1,819 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
+import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {
+    IMinter,
+    RequestKind,
+    RequestStatus,
+    AssetStatus,
+    AttestorRole,
+    Request,
+    Fill,
+    TierLimits,
+    AssetConfigView
+} from "../interfaces/IMinter.sol";
+import {IComplianceRegistry, Investor} from "../interfaces/IComplianceRegistry.sol";
+import {IFeeVault} from "../interfaces/IFeeVault.sol";
+import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
+import {LeakyBucket} from "./LeakyBucket.sol";
+import {SecureMint} from "../reserves/SecureMint.sol";
+
+interface IMintBurn {
+    function mint(address to, uint256 amount) external;
+    function burn(uint256 amount) external;
+}
+
+/// @title Minter
+/// @notice The one mint/burn engine for every RAT equity. Investors escrow stablecoin (mint) or tokens (burn);
+/// a relayer executes at the broker and submits the fill signed by K-of-N attestors covering both the brokerage
+/// (the order executed) and the custody (the shares moved) roles. The signed amounts are the executed amounts;
+/// the relayer's own key moves nothing. A mint also passes the proof-of-reserve guard. Escrow that is not
+/// settled by its deadline can be reclaimed by anyone on the investor's behalf.
+/// @dev Requests take two storage slots; assets and payment tokens are referenced by small ids inside them.
+contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgradeable, UUPSUpgradeable {
+    using SafeERC20 for IERC20;
+    using LeakyBucket for LeakyBucket.Bucket;
+
+    /// @notice May list assets and payment tokens, set their status, feeds, limits and the settlement account.
+    bytes32 public constant ASSET_MANAGER_ROLE = keccak256("ASSET_MANAGER_ROLE");
+    /// @notice May add, re-role and remove attestors and set the quorum.
+    bytes32 public constant ATTESTOR_MANAGER_ROLE = keccak256("ATTESTOR_MANAGER_ROLE");
+    /// @notice May submit attested fills (the relayer). Cannot mint or pay anything without the attestors.
+    bytes32 public constant SUBMITTER_ROLE = keccak256("SUBMITTER_ROLE");
+    /// @notice May reject pending requests with a reason code, returning the escrow.
+    bytes32 public constant REJECTER_ROLE = keccak256("REJECTER_ROLE");
+    /// @notice May upgrade the Minter implementation.
+    bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
+
+    bytes32 public constant FILL_TYPEHASH = keccak256(
+        "Fill(bytes32 requestId,address asset,address account,uint256 shares,uint256 price,uint256 fees,"
+        "bytes32 brokerOrderRef,bytes32 custodyRef,uint256 deadline)"
+    );
+
+    /// @notice Every fulfilment needs a brokerage and a custody signature.
+    uint256 public constant REQUIRED_ROLES = (1 << uint8(AttestorRole.BROKERAGE)) | (1 << uint8(AttestorRole.CUSTODY));
+    /// @notice The smallest quorum: one signature per required role.
+    uint8 public constant MIN_QUORUM = 2;
+    /// @notice Requests may not lock escrow for longer than this.
+    uint256 public constant MAX_REQUEST_DURATION = 30 days;
+    /// @notice Notional limits are in 18-decimal USD, stablecoins counted at par.
+    uint8 public constant NOTIONAL_DECIMALS = 18;
+    uint256 private constant SHARE = 1e18;
+    uint256 private constant BPS = 10_000;
+    uint256 private constant MAX_IDS_ASSET = type(uint16).max;
+    uint256 private constant MAX_IDS_PAYMENT = type(uint8).max;
+
+    /// @notice The compliance registry (KYC tier, expiry, freeze of investors).
+    IComplianceRegistry public immutable REGISTRY;
+    /// @notice Where fees go.
+    IFeeVault public immutable FEE_VAULT;
+
+    struct AssetConfig {
+        // slot 0: read by every request and fill
+        address reserveFeed;
+        uint32 reserveHeartbeat;
+        uint16 id;
+        AssetStatus status;
+        uint8 tokenDecimals;
+        // slot 1
+        address priceFeed;
+        uint32 priceHeartbeat;
+        uint16 priceBandBps;
+        // slot 2
+        uint128 mintCap;
+        uint128 mintRatePerDay;
+        // slot 3
+        LeakyBucket.Bucket minted;
+    }
+
+    struct PaymentToken {
+        uint8 id;
+        uint8 decimals;
+        bool allowed;
+    }
+
+    struct AccountState {
+        LeakyBucket.Bucket daily; // notional, 18 decimals
+        uint64 nonce;
+    }
+
+    /// @custom:storage-location erc7201:rat.storage.Minter
+    struct MinterStorage {
+        mapping(bytes32 requestId => Request) requests;
+        mapping(address asset => AssetConfig) assets;
+        mapping(uint16 assetId => address) assetById;
+        mapping(address token => PaymentToken) paymentTokens;
+        mapping(uint8 paymentTokenId => address) paymentTokenById;
+        mapping(address attestor => AttestorRole) attestors;
+        mapping(uint8 tier => TierLimits) tierLimits;
+        mapping(address account => AccountState) accounts;
+        address settlement;
+        uint16 assetCount;
+        uint8 paymentTokenCount;
+        uint8 quorum;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("rat.storage.Minter")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_SLOT = 0x4937961c97ba388821230c2a8a6fa3757a926170a09d8e3b910bb75f7bb98700;
+
+    function _s() private pure returns (MinterStorage storage $) {
+        assembly {
+            $.slot := STORAGE_SLOT
+        }
+    }
+
+    /// @param registry The compliance registry proxy.
+    /// @param feeVault The fee vault proxy.
+    /// @custom:oz-upgrades-unsafe-allow constructor state-variable-immutable
+    constructor(IComplianceRegistry registry, IFeeVault feeVault) {
+        if (address(registry) == address(0) || address(feeVault) == address(0)) revert ZeroAddress();
+        REGISTRY = registry;
+        FEE_VAULT = feeVault;
+        _disableInitializers();
+    }
+
+    /// @notice Sets up the Minter behind its proxy.
+    /// @param admin Receives DEFAULT_ADMIN_ROLE and UPGRADER_ROLE (handed to the timelock by governance).
+    /// @param settlement Account that receives mint payments and funds burn proceeds (the relayer's treasury).
+    function initialize(address admin, address settlement) external initializer {
+        if (admin == address(0)) revert ZeroAddress();
+        __AccessControl_init();
+        __EIP712_init("RAT Minter", "1");
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(UPGRADER_ROLE, admin);
+        _setSettlement(settlement);
+        _s().quorum = MIN_QUORUM;
+        emit QuorumUpdated(MIN_QUORUM);
+    }
+
+    // ================================================================ investor entry points
+
+    /// @notice Escrows `paymentAmount` of an allow-listed stablecoin to buy shares of `asset`.
+    /// @param asset An ACTIVE equity.
+    /// @param paymentToken An allow-listed stablecoin, approved to the Minter for `paymentAmount`.
+    /// @param paymentAmount Escrow in stablecoin units; covers cost and fee, the rest is refunded at the fill.
+    /// @param maxPricePerShare Highest average price the investor accepts, stablecoin units per share.
+    /// @param deadline After it the request cannot be filled and anyone may cancel it (at most 30 days ahead).
+    /// @return requestId Unique id, also the broker's idempotency key.
+    function requestMint(
+        address asset,
+        address paymentToken,
+        uint256 paymentAmount,
+        uint256 maxPricePerShare,
+        uint256 deadline
+    ) external returns (bytes32 requestId) {
+        return _requestMint(asset, paymentToken, paymentAmount, maxPricePerShare, deadline);
+    }
+
+    /// @notice `requestMint` with an EIP-2612 permit of the stablecoin. A permit that was front-run (already
+    /// used) is tolerated as long as the allowance is in place.
+    /// @param asset An ACTIVE equity.
+    /// @param paymentToken An allow-listed stablecoin supporting EIP-2612.
+    /// @param paymentAmount Escrow in stablecoin units (also the permit value).
+    /// @param maxPricePerShare Highest average price, stablecoin units per share.
+    /// @param deadline Request deadline.
+    /// @param permitDeadline Permit deadline.
+    /// @param v Permit signature v.
+    /// @param r Permit signature r.
+    /// @param s Permit signature s.
+    /// @return requestId Unique id, also the broker's idempotency key.
+    function requestMintWithPermit(
+        address asset,
+        address paymentToken,
+        uint256 paymentAmount,
+        uint256 maxPricePerShare,
+        uint256 deadline,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (bytes32 requestId) {
+        try IERC20Permit(paymentToken).permit(msg.sender, address(this), paymentAmount, permitDeadline, v, r, s) {}
+            catch {}
+        return _requestMint(asset, paymentToken, paymentAmount, maxPricePerShare, deadline);
+    }
+
+    /// @notice Escrows `shares` of `asset` (approved to the Minter) to redeem them for `paymentToken`.
+    /// @param asset An ACTIVE or REDEEM_ONLY equity.
+    /// @param paymentToken An allow-listed stablecoin the proceeds are paid in.
+    /// @param shares Token units to redeem (1e18 = one share).
+    /// @param minPricePerShare Lowest average price the investor accepts, stablecoin units per share.
+    /// @param deadline After it the request cannot be filled and anyone may cancel it.
+    /// @return requestId Unique id, also the broker's idempotency key.
+    function requestBurn(
+        address asset,
+        address paymentToken,
+        uint256 shares,
+        uint256 minPricePerShare,
+        uint256 deadline
+    ) external returns (bytes32 requestId) {
+        MinterStorage storage $ = _s();
+        AssetConfig storage a = $.assets[asset];
+        AssetStatus status = a.status;
+        if (status != AssetStatus.ACTIVE && status != AssetStatus.REDEEM_ONLY) _revertNotAccepting(asset, status);
+        PaymentToken memory p = _allowedPayment($, paymentToken);
+        if (shares == 0) revert ZeroAmount();
+        _checkRequestBounds(shares, minPricePerShare, deadline);
+
+        AccountState storage acct = $.accounts[msg.sender];
+        requestId = _requestId(msg.sender, acct.nonce++);
+        $.requests[requestId] = Request({
+            account: msg.sender,
+            deadline: uint40(deadline),
+            kind: RequestKind.BURN,
+            status: RequestStatus.PENDING,
+            assetId: a.id,
+            paymentTokenId: p.id,
+            amount: uint128(shares),
+            limitPrice: uint128(minPricePerShare)
+        });
+        emit BurnRequested(requestId, msg.sender, asset, paymentToken, shares, minPricePerShare, deadline);
+        IERC20(asset).safeTransferFrom(msg.sender, address(this), shares);
+    }
+
+    /// @notice Returns the full escrow of a pending request whose deadline has passed, to the investor. Anyone may
+    /// call it, so escrow never depends on the off-chain side being alive.
+    /// @param requestId The request.
+    function cancel(bytes32 requestId) external {
+        Request storage r = _s().requests[requestId];
+        Request memory req = _pending(r, requestId);
+        if (block.timestamp <= req.deadline) revert RequestNotExpired(requestId, req.deadline);
+        r.status = RequestStatus.CANCELLED;
+        (address asset, address refundToken) = _refund(req);
+        emit RequestCancelled(requestId, req.account, asset, refundToken, req.amount, msg.sender);
+    }
+
+    // ================================================================ relayer / operator entry points
+
+    /// @notice Settles a mint: mints `fill.shares` to the investor, pays the cost to the settlement account and
+    /// the fee to the vault, and refunds the rest of the escrow, all in this transaction.
+    /// @param fill The fill; `shares`, `price` and `fees` are exactly what is executed.
+    /// @param attestations Quorum of attestor signatures over the fill, sorted by signer ascending, covering the
+    /// brokerage and custody roles.
+    function fulfillMint(Fill calldata fill, bytes[] calldata attestations) external onlyRole(SUBMITTER_ROLE) {
+        MinterStorage storage $ = _s();
+        (Request memory req, address asset, AssetConfig storage a) = _prepareFill($, fill, RequestKind.MINT);
+        _verifyAttestations($, fill, asset, req.account, attestations);
+        if (fill.price > req.limitPrice) revert PriceAboveLimit(fill.price, req.limitPrice);
+        address paymentToken_ = $.paymentTokenById[req.paymentTokenId];
+        _checkPriceBand(a, asset, fill, $.paymentTokens[paymentToken_].decimals);
+        uint256 cost = Math.mulDiv(fill.shares, fill.price, SHARE, Math.Rounding.Ceil);
+        if (cost + fill.fees > req.amount) revert FillExceedsEscrow(cost + fill.fees, req.amount);
+        _checkSupply(a, asset, fill.shares);
+
+        $.requests[fill.requestId].status = RequestStatus.FULFILLED;
+        uint256 refund = req.amount - cost - fill.fees;
+        _emitMintFulfilled(fill, Settled(req.account, asset, paymentToken_, cost, refund));
+
+        _collectFee(paymentToken_, asset, RequestKind.MINT, cost, fill.fees);
+        IERC20(paymentToken_).safeTransfer($.settlement, cost);
+        IMintBurn(asset).mint(req.account, fill.shares);
+        if (refund != 0) IERC20(paymentToken_).safeTransfer(req.account, refund);
+    }
+
+    /// @notice Settles a burn: pulls the proceeds from the settlement account (and checks they arrived), burns
+    /// `fill.shares`, pays the proceeds less the fee to the investor and returns the unfilled shares.
+    /// @param fill The fill; `shares`, `price` and `fees` are exactly what is executed.
+    /// @param attestations Quorum of attestor signatures, sorted by signer ascending, brokerage and custody.
+    function fulfillBurn(Fill calldata fill, bytes[] calldata attestations) external onlyRole(SUBMITTER_ROLE) {
+        MinterStorage storage $ = _s();
+        (Request memory req, address asset, AssetConfig storage a) = _prepareFill($, fill, RequestKind.BURN);
+        _verifyAttestations($, fill, asset, req.account, attestations);
+        if (fill.shares > req.amount) revert FillExceedsEscrow(fill.shares, req.amount);
+        if (fill.price < req.limitPrice) revert PriceBelowLimit(fill.price, req.limitPrice);
+        address paymentToken_ = $.paymentTokenById[req.paymentTokenId];
+        _checkPriceBand(a, asset, fill, $.paymentTokens[paymentToken_].decimals);
+        uint256 proceeds = Math.mulDiv(fill.shares, fill.price, SHARE);
+        if (fill.fees > proceeds) revert FeeMismatch(fill.fees, proceeds);
+
+        $.requests[fill.requestId].status = RequestStatus.FULFILLED;
+        uint256 sharesReturned = req.amount - fill.shares;
+        _emitBurnFulfilled(fill, Settled(req.account, asset, paymentToken_, proceeds, sharesReturned));
+
+        _pullProceeds($, IERC20(paymentToken_), proceeds);
+        _collectFee(paymentToken_, asset, RequestKind.BURN, proceeds, fill.fees);
+        IMintBurn(asset).burn(fill.shares);
+        if (proceeds != fill.fees) IERC20(paymentToken_).safeTransfer(req.account, proceeds - fill.fees);
+        if (sharesReturned != 0) IERC20(asset).safeTransfer(req.account, sharesReturned);
+    }
+
+    /// @notice Refuses a pending request and returns its escrow.
+    /// @param requestId The request.
+    /// @param reasonCode Operator's reason (see rat.minting.RejectReason).
+    function reject(bytes32 requestId, uint8 reasonCode) external onlyRole(REJECTER_ROLE) {
+        Request storage r = _s().requests[requestId];
+        Request memory req = _pending(r, requestId);
+        r.status = RequestStatus.REJECTED;
+        (address asset, address refundToken) = _refund(req);
+        emit RequestRejected(requestId, req.account, asset, refundToken, req.amount, reasonCode);
+    }
+
+    // ================================================================ configuration
+
+    /// @notice Lists an equity as ACTIVE with its proof-of-reserve feed and mint limits.
+    /// @param asset The equity token (the Minter must hold its MINTER_ROLE and be KYC'd in the registry).
+    /// @param reserveFeed Chainlink-shaped feed of the shares in custody.
+    /// @param reserveHeartbeat Maximum age of a reserve round, seconds (non-zero).
+    /// @param mintCap Maximum totalSupply reachable by mints, token units.
+    /// @param mintRatePerDay Token units mintable per rolling 24 h.
+    function listAsset(
+        address asset,
+        address reserveFeed,
+        uint32 reserveHeartbeat,
+        uint128 mintCap,
+        uint128 mintRatePerDay
+    ) external onlyRole(ASSET_MANAGER_ROLE) {
+        if (asset == address(0)) revert ZeroAddress();
+        MinterStorage storage $ = _s();
+        AssetConfig storage a = $.assets[asset];
+        if (a.status != AssetStatus.UNLISTED) revert AssetAlreadyListed(asset);
+        if ($.assetCount == MAX_IDS_ASSET) revert TooManyListings();
+        uint16 id = ++$.assetCount;
+        $.assetById[id] = asset;
+        a.id = id;
+        a.tokenDecimals = IERC20Metadata(asset).decimals();
+        emit AssetListed(asset, id);
+        _setReserveFeed(a, asset, reserveFeed, reserveHeartbeat);
+        _setMintLimits(a, asset, mintCap, mintRatePerDay);
+        _setStatus(a, asset, AssetStatus.ACTIVE);
+    }
+
+    /// @notice Moves a listed asset between ACTIVE, REDEEM_ONLY and HALTED.
+    /// @param asset A listed equity.
+    /// @param status The new status (not UNLISTED).
+    function setAssetStatus(address asset, AssetStatus status) external onlyRole(ASSET_MANAGER_ROLE) {
+        if (status == AssetStatus.UNLISTED) revert AssetNotAccepting(asset, status);
+        _setStatus(_listed(asset), asset, status);
+    }
+
+    /// @notice Points the secure-mint guard at a reserve feed (our ReserveFeed or a Chainlink PoR feed).
+    /// @param asset A listed equity.
+    /// @param feed AggregatorV3Interface reporting shares in custody.
+    /// @param heartbeat Maximum age of a round, seconds; zero is refused rather than meaning "unchecked".
+    function setReserveFeed(address asset, address feed, uint32 heartbeat) external onlyRole(ASSET_MANAGER_ROLE) {
+        _setReserveFeed(_listed(asset), asset, feed, heartbeat);
+    }
+
+    /// @notice Sets or clears the optional price band of an asset.
+    /// @param asset A listed equity.
+    /// @param feed AggregatorV3Interface of the USD price per share; address(0) disables the band.
+    /// @param heartbeat Maximum age of a price, seconds (non-zero when a feed is set).
+    /// @param bandBps Largest accepted deviation of the fill price from the feed, basis points (1..10,000).
+    function setPriceFeed(address asset, address feed, uint32 heartbeat, uint16 bandBps)
+        external
+        onlyRole(ASSET_MANAGER_ROLE)
+    {
+        AssetConfig storage a = _listed(asset);
+        if (feed != address(0)) {
+            if (heartbeat == 0) revert InvalidHeartbeat();
+            if (bandBps == 0 || bandBps > BPS) revert InvalidBand(bandBps);
+        }
+        a.priceFeed = feed;
+        a.priceHeartbeat = heartbeat;
+        a.priceBandBps = bandBps;
+        emit PriceFeedUpdated(asset, feed, heartbeat, bandBps);
+    }
+
+    /// @notice Sets an asset's mint cap and rolling 24 h mint rate.
+    /// @param asset A listed equity.
+    /// @param mintCap Maximum totalSupply reachable by mints, token units.
+    /// @param mintRatePerDay Token units mintable per rolling 24 h.
+    function setMintLimits(address asset, uint128 mintCap, uint128 mintRatePerDay)
+        external
+        onlyRole(ASSET_MANAGER_ROLE)
+    {
+        _setMintLimits(_listed(asset), asset, mintCap, mintRatePerDay);
+    }
+
+    /// @notice Allow-lists a stablecoin for payments (and approves the fee vault to pull fees in it).
+    /// @param token An ERC-20 with at most 18 decimals.
+    function listPaymentToken(address token) external onlyRole(ASSET_MANAGER_ROLE) {
+        if (token == address(0)) revert ZeroAddress();
+        MinterStorage storage $ = _s();
+        PaymentToken storage p = $.paymentTokens[token];
+        if (p.id != 0) revert PaymentTokenAlreadyListed(token);
+        if ($.paymentTokenCount == MAX_IDS_PAYMENT) revert TooManyListings();
+        uint8 decimals = IERC20Metadata(token).decimals();
+        if (decimals > NOTIONAL_DECIMALS) revert PaymentTokenNotAllowed(token);
+        uint8 id = ++$.paymentTokenCount;
+        $.paymentTokenById[id] = token;
+        p.id = id;
+        p.decimals = decimals;
+        p.allowed = true;
+        emit PaymentTokenListed(token, id, decimals);
+        emit PaymentTokenAllowed(token, true);
+        IERC20(token).forceApprove(address(FEE_VAULT), type(uint256).max);
+    }
+
+    /// @notice Suspends or resumes a listed stablecoin for new requests; pending ones settle or refund as usual.
+    /// @param token A listed stablecoin.
+    /// @param allowed Whether new requests may use it.
+    function setPaymentTokenAllowed(address token, bool allowed) external onlyRole(ASSET_MANAGER_ROLE) {
+        PaymentToken storage p = _s().paymentTokens[token];
+        if (p.id == 0) revert PaymentTokenNotAllowed(token);
+        p.allowed = allowed;
+        emit PaymentTokenAllowed(token, allowed);
+    }
+
+    /// @notice Sets the notional limits of a KYC tier (18-decimal USD).
+    /// @param tier 1 retail, 2 professional, 3 institutional.
+    /// @param perRequest Largest single mint request.
+    /// @param perDay Leaky-bucket capacity per address per rolling 24 h.
+    function setTierLimits(uint8 tier, uint128 perRequest, uint128 perDay) external onlyRole(ASSET_MANAGER_ROLE) {
+        if (tier == 0 || tier > 3) revert InvalidTier(tier);
+        if (perDay > type(uint96).max) revert AmountTooLarge(perDay);
+        _s().tierLimits[tier] = TierLimits(perRequest, perDay);
+        emit TierLimitsUpdated(tier, perRequest, perDay);
+    }
+
+    /// @notice Adds, re-roles or (with NONE) removes an attestor.
+    /// @param attestor The signing key.
+    /// @param role BROKERAGE, CUSTODY or NONE.
+    function setAttestor(address attestor, AttestorRole role) external onlyRole(ATTESTOR_MANAGER_ROLE) {
+        if (attestor == address(0)) revert ZeroAddress();
+        _s().attestors[attestor] = role;
+        emit AttestorUpdated(attestor, role);
+    }
+
+    /// @notice Sets K, the number of distinct attestor signatures every fill needs.
+    /// @param quorum_ At least MIN_QUORUM.
+    function setQuorum(uint8 quorum_) external onlyRole(ATTESTOR_MANAGER_ROLE) {
+        if (quorum_ < MIN_QUORUM) revert InvalidQuorum(quorum_);
+        _s().quorum = quorum_;
+        emit QuorumUpdated(quorum_);
+    }
+
+    /// @notice Sets the account that receives mint payments and funds burn proceeds.
+    /// @param account The settlement account (it approves the Minter for burn proceeds).
+    function setSettlementAccount(address account) external onlyRole(ASSET_MANAGER_ROLE) {
+        _setSettlement(account);
+    }
+
+    // ================================================================ reads
+
+    /// @notice The stored request (all zero for an unknown id).
+    function getRequest(bytes32 requestId) external view returns (Request memory) {
+        return _s().requests[requestId];
+    }
+
+    /// @notice The id the next request of `account` will get.
+    function nextRequestId(address account) external view returns (bytes32) {
+        return _requestId(account, _s().accounts[account].nonce);
+    }
+
+    /// @notice The EIP-712 digest attestors sign for `fill` (reverts for an unknown request).
+    function fillDigest(Fill calldata fill) external view returns (bytes32) {
+        MinterStorage storage $ = _s();
+        Request storage r = $.requests[fill.requestId];
+        if (r.status == RequestStatus.NONE) revert UnknownRequest(fill.requestId);
+        return _fillDigest(fill, $.assetById[r.assetId], r.account);
+    }
+
+    /// @notice An asset's configuration.
+    function assetConfig(address asset) external view returns (AssetConfigView memory) {
+        AssetConfig storage a = _s().assets[asset];
+        return AssetConfigView({
+            id: a.id,
+            status: a.status,
+            reserveFeed: a.reserveFeed,
+            reserveHeartbeat: a.reserveHeartbeat,
+            priceFeed: a.priceFeed,
+            priceHeartbeat: a.priceHeartbeat,
+            priceBandBps: a.priceBandBps,
+            mintCap: a.mintCap,
+            mintRatePerDay: a.mintRatePerDay
+        });
+    }
+
+    /// @notice Token units of `asset` that can still be minted in the current rolling window.
+    function mintRateAvailable(address asset) external view returns (uint256) {
+        AssetConfig storage a = _s().assets[asset];
+        return a.minted.available(a.mintRatePerDay);
+    }
+
+    /// @notice Notional (18-decimal USD) `account` can still request today under its tier's limit.
+    function dailyAvailable(address account) external view returns (uint256) {
+        MinterStorage storage $ = _s();
+        uint8 tier = REGISTRY.investor(account).tier;
+        return $.accounts[account].daily.available($.tierLimits[tier].perDay);
+    }
+
+    /// @notice A payment token's id, decimals and whether new requests may use it.
+    function paymentToken(address token) external view returns (uint8 id, uint8 decimals, bool allowed) {
+        PaymentToken memory p = _s().paymentTokens[token];
+        return (p.id, p.decimals, p.allowed);
+    }
+
+    /// @notice Limits of a KYC tier.
+    function tierLimits(uint8 tier) external view returns (TierLimits memory) {
+        return _s().tierLimits[tier];
+    }
+
+    /// @notice Role of an attestor key (NONE when not an attestor).
+    function attestorRole(address attestor) external view returns (AttestorRole) {
+        return _s().attestors[attestor];
+    }
+
+    /// @notice K: signatures every fill needs.
+    function quorum() external view returns (uint8) {
+        return _s().quorum;
+    }
+
+    /// @notice Account receiving mint payments and funding burn proceeds.
+    function settlementAccount() external view returns (address) {
+        return _s().settlement;
+    }
+
+    /// @notice The EIP-712 domain separator (recomputed from the current chain id).
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ================================================================ internals: requests
+
+    function _requestMint(
+        address asset,
+        address paymentToken_,
+        uint256 paymentAmount,
+        uint256 maxPricePerShare,
+        uint256 deadline
+    ) private returns (bytes32 requestId) {
+        MinterStorage storage $ = _s();
+        AssetConfig storage a = $.assets[asset];
+        if (a.status != AssetStatus.ACTIVE) _revertNotAccepting(asset, a.status);
+        PaymentToken memory p = _allowedPayment($, paymentToken_);
+        if (paymentAmount == 0) revert ZeroAmount();
+        _checkRequestBounds(paymentAmount, maxPricePerShare, deadline);
+
+        AccountState storage acct = _consumeInvestorLimits($, paymentAmount * 10 ** (NOTIONAL_DECIMALS - p.decimals));
+        requestId = _requestId(msg.sender, acct.nonce++);
+        $.requests[requestId] = Request({
+            account: msg.sender,
+            deadline: uint40(deadline),
+            kind: RequestKind.MINT,
+            status: RequestStatus.PENDING,
+            assetId: a.id,
+            paymentTokenId: p.id,
+            amount: uint128(paymentAmount),
+            limitPrice: uint128(maxPricePerShare)
+        });
+        emit MintRequested(requestId, msg.sender, asset, paymentToken_, paymentAmount, maxPricePerShare, deadline);
+        IERC20(paymentToken_).safeTransferFrom(msg.sender, address(this), paymentAmount);
+    }
+
+    /// @dev KYC state and the tier's per-request and rolling daily notional limits of the caller.
+    function _consumeInvestorLimits(MinterStorage storage $, uint256 notional)
+        private
+        returns (AccountState storage acct)
+    {
+        Investor memory inv = REGISTRY.investor(msg.sender);
+        if (inv.frozen) revert InvestorFrozen(msg.sender);
+        if (inv.tier == 0 || inv.expiry <= block.timestamp) revert InvestorNotEligible(msg.sender);
+        TierLimits memory limits = $.tierLimits[inv.tier];
+        if (notional > limits.perRequest) revert OverRequestLimit(notional, limits.perRequest);
+        acct = $.accounts[msg.sender];
+        (bool ok, uint256 available) = acct.daily.tryConsume(notional, limits.perDay);
+        if (!ok) revert OverDailyLimit(notional, available);
+    }
+
+    function _checkRequestBounds(uint256 amount, uint256 limitPrice, uint256 deadline) private view {
+        if (amount > type(uint128).max) revert AmountTooLarge(amount);
+        if (limitPrice > type(uint128).max) revert AmountTooLarge(limitPrice);
+        if (deadline <= block.timestamp) revert DeadlineInPast(deadline);
+        uint256 latest = block.timestamp + MAX_REQUEST_DURATION;
+        if (deadline > latest) revert DeadlineTooFar(deadline, latest);
+    }
+
+    function _requestId(address account, uint64 nonce) private view returns (bytes32) {
+        return keccak256(abi.encode(block.chainid, address(this), account, uint256(nonce)));
+    }
+
+    function _pending(Request storage r, bytes32 requestId) private view returns (Request memory req) {
+        req = r;
+        if (req.status != RequestStatus.PENDING) {
+            if (req.status == RequestStatus.NONE) revert UnknownRequest(requestId);
+            revert RequestNotPending(requestId, req.status);
+        }
+    }
+
+    /// @dev Loads a request that can be filled now by a fill of `kind`, and its asset in a state accepting it.
+    function _prepareFill(MinterStorage storage $, Fill calldata fill, RequestKind kind)
+        private
+        view
+        returns (Request memory req, address asset, AssetConfig storage a)
+    {
+        req = _pending($.requests[fill.requestId], fill.requestId);
+        if (req.kind != kind) revert WrongRequestKind(fill.requestId, req.kind);
+        if (block.timestamp > req.deadline) revert RequestExpired(fill.requestId, req.deadline);
+        if (block.timestamp > fill.deadline) revert AttestationExpired(fill.deadline);
+        if (fill.shares == 0) revert ZeroFill();
+        asset = $.assetById[req.assetId];
+        a = $.assets[asset];
+        AssetStatus status = a.status;
+        if (status != AssetStatus.ACTIVE && !(kind == RequestKind.BURN && status == AssetStatus.REDEEM_ONLY)) {
+            _revertNotAccepting(asset, status);
+        }
+    }
+
+    /// @dev The vault computes the fee itself; the attested fee must be exactly that amount.
+    function _collectFee(address token, address asset, RequestKind kind, uint256 notional, uint256 attested)
+        private
+    {
+        uint256 fee = FEE_VAULT.collect(token, asset, kind, notional);
+        if (fee != attested) revert FeeMismatch(attested, fee);
+    }
+
+    /// @dev Sends a closed request's escrow back; the caller has already marked it closed.
+    function _refund(Request memory req) private returns (address asset, address refundToken) {
+        MinterStorage storage $ = _s();
+        asset = $.assetById[req.assetId];
+        refundToken = req.kind == RequestKind.MINT ? $.paymentTokenById[req.paymentTokenId] : asset;
+        IERC20(refundToken).safeTransfer(req.account, req.amount);
+    }
+
+    function _pullProceeds(MinterStorage storage $, IERC20 token, uint256 proceeds) private {
+        if (proceeds == 0) return;
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom($.settlement, address(this), proceeds);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != proceeds) revert ProceedsNotReceived(received, proceeds);
+    }
+
+    /// @dev What a settlement moved, grouped in memory to keep the emitting frames shallow.
+    struct Settled {
+        address account;
+        address asset;
+        address paymentToken;
+        uint256 value; // cost (mint) or gross proceeds (burn)
+        uint256 returned; // stablecoin refunded (mint) or token units returned (burn)
+    }
+
+    function _emitMintFulfilled(Fill calldata fill, Settled memory x) private {
+        emit MintFulfilled(
+            fill.requestId,
+            x.account,
+            x.asset,
+            x.paymentToken,
+            fill.shares,
+            fill.price,
+            x.value,
+            fill.fees,
+            x.returned,
+            fill.brokerOrderRef,
+            fill.custodyRef
+        );
+    }
+
+    function _emitBurnFulfilled(Fill calldata fill, Settled memory x) private {
+        emit BurnFulfilled(
+            fill.requestId,
+            x.account,
+            x.asset,
+            x.paymentToken,
+            fill.shares,
+            fill.price,
+            x.value,
+            fill.fees,
+            x.returned,
+            fill.brokerOrderRef,
+            fill.custodyRef
+        );
+    }
+
+    // ================================================================ internals: checks
+
+    /// @dev Signatures must come sorted by signer, strictly ascending: one comparison rejects duplicates.
+    function _verifyAttestations(
+        MinterStorage storage $,
+        Fill calldata fill,
+        address asset,
+        address account,
+        bytes[] calldata attestations
+    ) private view {
+        uint256 count = attestations.length;
+        uint8 k = $.quorum;
+        if (count < k) revert TooFewAttestations(count, k);
+        bytes32 digest = _fillDigest(fill, asset, account);
+        address previous;
+        uint256 roles;
+        for (uint256 i; i < count; ++i) {
+            address signer = ECDSA.recover(digest, attestations[i]);
+            if (signer <= previous) revert AttestorsNotSorted(signer, previous);
+            AttestorRole role = $.attestors[signer];
+            if (role == AttestorRole.NONE) revert UnknownAttestor(signer);
+            roles |= 1 << uint8(role);
+            previous = signer;
+        }
+        if (roles != REQUIRED_ROLES) revert AttestorRolesIncomplete(roles);
+    }
+
+    function _fillDigest(Fill calldata fill, address asset, address account) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    FILL_TYPEHASH,
+                    fill.requestId,
+                    asset,
+                    account,
+                    fill.shares,
+                    fill.price,
+                    fill.fees,
+                    fill.brokerOrderRef,
+                    fill.custodyRef,
+                    fill.deadline
+                )
+            )
+        );
+    }
+
+    /// @dev Mint cap, rolling mint rate and the secure-mint reserve guard.
+    function _checkSupply(AssetConfig storage a, address asset, uint256 shares) private {
+        uint256 supplyAfter = IERC20(asset).totalSupply() + shares;
+        if (supplyAfter > a.mintCap) revert OverMintCap(supplyAfter, a.mintCap);
+        (bool ok, uint256 available) = a.minted.tryConsume(shares, a.mintRatePerDay);
+        if (!ok) revert OverMintRate(shares, available);
+        address feed = a.reserveFeed;
+        if (feed == address(0)) revert ReserveFeedNotSet(asset);
+        SecureMint.check(AggregatorV3Interface(feed), a.reserveHeartbeat, a.tokenDecimals, supplyAfter);
+    }
+
+    /// @dev Bounds the fill price to the feed's band when the feed is fresh; says so when it could not.
+    function _checkPriceBand(AssetConfig storage a, address asset, Fill calldata fill, uint8 paymentDecimals)
+        private
+    {
+        address feed = a.priceFeed;
+        if (feed == address(0)) return;
+        (uint80 roundId, int256 answer,, uint256 updatedAt, uint80 answeredInRound) =
+            AggregatorV3Interface(feed).latestRoundData();
+        if (
+            answer <= 0 || answeredInRound < roundId || updatedAt == 0
+                || updatedAt + a.priceHeartbeat < block.timestamp
+        ) {
+            emit PriceBandNotChecked(fill.requestId, asset, updatedAt);
+            return;
+        }
+        uint8 feedDecimals = AggregatorV3Interface(feed).decimals();
+        uint256 reference_ = SecureMint.scale(uint256(answer), feedDecimals, paymentDecimals);
+        uint256 deviation = fill.price > reference_ ? fill.price - reference_ : reference_ - fill.price;
+        uint16 band = a.priceBandBps;
+        if (deviation * BPS > reference_ * band) revert PriceOutsideBand(fill.price, reference_, band);
+    }
+
+    function _allowedPayment(MinterStorage storage $, address token) private view returns (PaymentToken memory p) {
+        p = $.paymentTokens[token];
+        if (!p.allowed) revert PaymentTokenNotAllowed(token);
+    }
+
+    function _listed(address asset) private view returns (AssetConfig storage a) {
+        a = _s().assets[asset];
+        if (a.status == AssetStatus.UNLISTED) revert AssetNotListed(asset);
+    }
+
+    function _revertNotAccepting(address asset, AssetStatus status) private pure {
+        if (status == AssetStatus.UNLISTED) revert AssetNotListed(asset);
+        revert AssetNotAccepting(asset, status);
+    }
+
+    // ================================================================ internals: configuration
+
+    function _setStatus(AssetConfig storage a, address asset, AssetStatus status) private {
+        a.status = status;
+        emit AssetStatusUpdated(asset, status);
+    }
+
+    function _setReserveFeed(AssetConfig storage a, address asset, address feed, uint32 heartbeat) private {
+        if (feed == address(0)) revert ZeroAddress();
+        if (heartbeat == 0) revert InvalidHeartbeat();
+        a.reserveFeed = feed;
+        a.reserveHeartbeat = heartbeat;
+        emit ReserveFeedUpdated(asset, feed, heartbeat);
+    }
+
+    function _setMintLimits(AssetConfig storage a, address asset, uint128 mintCap, uint128 mintRatePerDay) private {
+        if (mintRatePerDay > type(uint96).max) revert AmountTooLarge(mintRatePerDay);
+        a.mintCap = mintCap;
+        a.mintRatePerDay = mintRatePerDay;
+        emit MintLimitsUpdated(asset, mintCap, mintRatePerDay);
+    }
+
+    function _setSettlement(address account) private {
+        if (account == address(0)) revert ZeroAddress();
+        _s().settlement = account;
+        emit SettlementAccountUpdated(account);
+    }
+
+    function _authorizeUpgrade(address) internal override onlyRole(UPGRADER_ROLE) {}
+}
