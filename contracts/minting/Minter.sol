@@ -481,6 +481,16 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         return _fillDigest(fill, $.assetById[r.assetId], r.account);
     }
 
+    /// @notice The equity with Minter id `assetId` (as stored in requests).
+    function assetById(uint16 assetId) external view returns (address) {
+        return _s().assetById[assetId];
+    }
+
+    /// @notice The stablecoin with Minter id `paymentTokenId` (as stored in requests).
+    function paymentTokenById(uint8 paymentTokenId) external view returns (address) {
+        return _s().paymentTokenById[paymentTokenId];
+    }
+
     /// @notice An asset's configuration.
     function assetConfig(address asset) external view returns (AssetConfigView memory) {
         AssetConfig storage a = _s().assets[asset];
