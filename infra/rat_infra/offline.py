@@ -14,6 +14,10 @@ from rat_infra.stack import RatStack
 MOCK_ACCOUNT_ID = "111122223333"
 
 
+def mock_arn(typ: str, name: str) -> str:
+    return f"arn:mock:{typ}:{name}"
+
+
 @dataclass(frozen=True)
 class Declared:
     type: str
@@ -32,9 +36,10 @@ class _RecordingMocks(pulumi.runtime.Mocks):
     resources: list[Declared] = field(default_factory=list)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        resource_id = f"{args.name}-id"
+        # Unique across types: an RDS parameter group and a security group may share a logical name.
+        resource_id = f"{args.name}.{args.typ.rsplit(':', 1)[-1]}"
         # Outputs mirror inputs plus the attributes AWS would compute, so dependants resolve to traceable values.
-        state = {**args.inputs, "arn": f"arn:mock:{args.typ}:{args.name}", "name": args.inputs.get("name", args.name)}
+        state = {**args.inputs, "arn": mock_arn(args.typ, args.name), "name": args.inputs.get("name", args.name)}
         if args.typ == "aws:rds/instance:Instance":
             state |= {"address": f"{args.name}.db.internal", "resourceId": f"db-{args.name}",
                       "masterUserSecrets": [{"secretArn": f"arn:mock:secret:{args.name}-master"}]}

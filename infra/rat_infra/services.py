@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Mapping
 
 import pulumi
 import pulumi_aws as aws
@@ -112,6 +113,7 @@ class WorkloadInputs:
     nats_token_arn: pulumi.Output[str]
     rpc_url_arn: pulumi.Output[str]
     telemetry_policy: pulumi.Output[str]
+    signing_key_arns: Mapping[SigningRole, pulumi.Output[str]]
 
 
 def build_workloads(settings: StackSettings, network: Network, platform: Platform, inputs: WorkloadInputs,
@@ -152,12 +154,14 @@ def build_workloads(settings: StackSettings, network: Network, platform: Platfor
         env = {"RAT_STACK": settings.stack, "RAT_NATS_URL": inputs.bus_url, "AWS_REGION": settings.region,
                "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
                "OTEL_SERVICE_NAME": w.name}
+        key_arn = inputs.signing_key_arns[w.signing_role] if w.signing_role else ""
         definitions = pulumi.Output.all(inputs.image, log_groups[w.name].name, metrics_log_group.name,
-                                        inputs.nats_token_arn, inputs.rpc_url_arn, inputs.db_endpoint,
+                                        inputs.nats_token_arn, inputs.rpc_url_arn, inputs.db_endpoint, key_arn,
                                         ).apply(lambda a, w=w, env=env: _container_definitions(
                                             settings, w, a[0], a[1], a[2],
                                             {"RAT_NATS_TOKEN": a[3], "RAT_RPC_URL": a[4]},
-                                            {**env, "RAT_DB_HOST": a[5], "RAT_DB_USER": w.name.replace("-", "_")}))
+                                            {**env, "RAT_DB_HOST": a[5], "RAT_DB_USER": w.name.replace("-", "_"),
+                                             **({"RAT_SIGNER_KMS_KEY_ID": a[6]} if a[6] else {})}))
         task = aws.ecs.TaskDefinition(
             name, family=name, requires_compatibilities=["FARGATE"], network_mode="awsvpc",
             cpu=str(size.cpu), memory=str(size.memory),

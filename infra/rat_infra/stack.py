@@ -53,7 +53,8 @@ class RatStack(pulumi.ComponentResource):
             image=platform.repository.repository_url.apply(lambda url: f"{url}:{image_tag}"),
             bus_url=bus.url, db_endpoint=db.address, db_resource_id=db.resource_id,
             nats_token_arn=secrets["nats-token"].arn, rpc_url_arn=secrets["chain-rpc-url"].arn,
-            telemetry_policy=observability.metrics_log_group.arn.apply(telemetry_policy))
+            telemetry_policy=observability.metrics_log_group.arn.apply(telemetry_policy),
+            signing_key_arns={role: key.key.arn for role, key in signing.items()})
         alb = build_workloads(settings, network, platform, inputs,
                               {role: key.task_role for role, key in signing.items()},
                               observability.log_groups, observability.metrics_log_group, account_id, self)

@@ -1,0 +1,42 @@
+"""Each stack is declared once per session under Pulumi's mocks (a few seconds for all of them) and shared by
+the tests, which only read the recorded declarations."""
+
+from __future__ import annotations
+
+import pytest
+from infra_queries import DeclaredStack
+
+from rat_infra.offline import declare
+from rat_infra.stack_files import load_stack_settings, stack_names
+
+STACKS = stack_names()
+
+
+@pytest.fixture(scope="session")
+def declared_stacks() -> dict[str, DeclaredStack]:
+    stacks = {}
+    for name in STACKS:
+        settings = load_stack_settings(name)
+        stacks[name] = DeclaredStack(settings, declare(settings))
+    return stacks
+
+
+@pytest.fixture(params=STACKS)
+def stack(request: pytest.FixtureRequest, declared_stacks: dict[str, DeclaredStack]) -> DeclaredStack:
+    return declared_stacks[request.param]
+
+
+@pytest.fixture
+def staging(declared_stacks: dict[str, DeclaredStack]) -> DeclaredStack:
+    return declared_stacks["staging"]
+
+
+@pytest.fixture
+def prod(declared_stacks: dict[str, DeclaredStack]) -> DeclaredStack:
+    return declared_stacks["prod"]
+
+
+@pytest.fixture
+def eea(declared_stacks: dict[str, DeclaredStack]) -> DeclaredStack:
+    (name,) = [n for n, s in declared_stacks.items() if s.settings.data_residency == "eea"]
+    return declared_stacks[name]
