@@ -1,0 +1,171 @@
+"""The independent audit: from an RPC URL, the registry address and a published statement file, check that
+
+1. the statement's tree is intact (every value hashes to its leaf, every node to its children);
+2. the per-asset totals equal the sums of the leaves (verifiers sum every leaf themselves);
+3. every asset has a published round carrying this file's keccak256, and that round's root and shares equal the
+   statement's;
+4. the custodian registered for the asset signed that round (signature taken from the publishRound calldata,
+   recovered against the EIP-712 digest, compared with `custodianOf` at the round's block);
+5. shares in custody ≥ the token's totalSupply at the round's block;
+6. the round is the asset's latest and its as-of is within `max_age` of the chain's clock.
+
+Each kind of failure has its own exit code (`Failure`); the process exits with the code of the most fundamental
+failure found, after running every check it still can."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from web3 import Web3
+
+from rat.attestations import RoundReport, round_digest
+from reserves import onchain
+from reserves.errors import MerkleError, ReservesError
+from reserves.fields import format_units
+from reserves.statement import Statement, load_statement
+
+
+class Failure(IntEnum):
+    """Exit codes of `rat-reserves verify`; lower values are more fundamental and win when several fail."""
+
+    OK = 0
+    UNREADABLE = 3  # the statement file cannot be read or is not a statement
+    TAMPERED = 4  # the tree dump does not hash to its root, or a leaf was altered
+    TOTALS = 5  # per-asset totals differ from the leaves or from the on-chain round
+    NOT_PUBLISHED = 6  # no on-chain round carries this file's hash
+    ROOT_MISMATCH = 7  # the round carries another root
+    SIGNATURE = 8  # the custodian did not sign the round
+    UNDERCOLLATERALISED = 9  # shares in custody < token supply
+    STALE = 10  # superseded or older than max_age
+    RPC = 11  # the node could not answer
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    failure: Failure = Failure.OK
+    asset: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "detail": self.detail, "asset": self.asset,
+                "failure": None if self.ok else self.failure.name}
+
+
+@dataclass
+class Report:
+    statement: str
+    checks: list[Check] = field(default_factory=list)
+
+    def add(self, name: str, ok: bool, detail: str, failure: Failure, asset: str | None = None) -> bool:
+        self.checks.append(Check(name, ok, detail, Failure.OK if ok else failure, asset))
+        return ok
+
+    @property
+    def outcome(self) -> Failure:
+        failed = [c.failure for c in self.checks if not c.ok]
+        return min(failed) if failed else Failure.OK
+
+    def as_json(self) -> dict[str, Any]:
+        return {"statement": self.statement, "ok": self.outcome is Failure.OK, "outcome": self.outcome.name,
+                "exitCode": int(self.outcome), "checks": [c.as_json() for c in self.checks]}
+
+    def render(self) -> str:
+        lines = [f"Reserve statement {self.statement}"]
+        for c in self.checks:
+            mark = "PASS" if c.ok else "FAIL"
+            scope = f" [{c.asset}]" if c.asset else ""
+            lines.append(f"  {mark}  {c.name}{scope}: {c.detail}")
+        verdict = "every check holds" if self.outcome is Failure.OK else f"FAILED ({self.outcome.name})"
+        lines.append(f"Result: {verdict}")
+        return "\n".join(lines)
+
+
+def audit(rpc_url: str, registry_address: str, statement_path: Path, max_age: int, threads: int | None = None) -> Report:
+    report = Report(str(statement_path))
+    try:
+        statement = load_statement(statement_path, threads)
+    except MerkleError as exc:
+        report.add("tree intact", False, str(exc), Failure.TAMPERED)
+        return report
+    except ReservesError as exc:
+        report.add("statement readable", False, str(exc), Failure.UNREADABLE)
+        return report
+    report.add("tree intact", True, f"{len(statement.tree)} leaves hash to root {statement.tree.root_hex}",
+               Failure.TAMPERED)
+    problems = statement.totals_problems()
+    report.add("totals equal the leaves", not problems, "; ".join(problems) or "every per-asset total is the sum "
+               "of its leaves", Failure.TOTALS)
+    try:
+        w3 = onchain.connect(rpc_url)
+        reg = onchain.registry(w3, registry_address)
+        now = w3.eth.get_block("latest")["timestamp"]
+        for asset in statement.header.assets:
+            _audit_asset(w3, reg, statement, asset, now, max_age, report)
+    except ReservesError as exc:
+        report.add("node reachable", False, str(exc), Failure.RPC)
+    return report
+
+
+def _audit_asset(w3: Web3, reg, statement: Statement, asset, now: int, max_age: int, report: Report) -> None:
+    label = f"{asset.symbol} {asset.token}"
+    rounds = onchain.published_rounds(reg, asset.token)
+    mine = [r for r in rounds if r.statement_hash == statement.file_hash]
+    if not report.add(
+        "round published", bool(mine),
+        f"round {mine[-1].round_id} in block {mine[-1].block_number}" if mine
+        else f"no round of this asset carries statement hash 0x{statement.file_hash.hex()} "
+             f"({len(rounds)} rounds published): the file differs from what the custodian signed",
+        Failure.NOT_PUBLISHED, label,
+    ):
+        return
+    r = mine[-1]
+    report.add("root matches", r.merkle_root == statement.tree.root,
+               f"on-chain 0x{r.merkle_root.hex()}, statement {statement.tree.root_hex}", Failure.ROOT_MISMATCH, label)
+    stored = reg.functions.round(asset.token, r.round_id).call(block_identifier=r.block_number)
+    report.add("shares match", r.shares == int(asset.held_units) == stored[0],
+               f"on-chain {format_units(r.shares)}, statement {asset.held_shares} shares", Failure.TOTALS, label)
+    report.add("as-of matches", r.as_of == statement.header.as_of_unix,
+               f"on-chain {r.as_of}, statement {statement.header.as_of_unix}", Failure.TOTALS, label)
+    _check_signature(w3, reg, r, report, label)
+    supply = onchain.erc20(w3, asset.token).functions.totalSupply().call(block_identifier=r.block_number)
+    report.add("reserves cover supply", r.shares >= supply,
+               f"{format_units(r.shares)} shares in custody, {format_units(supply)} tokens at block {r.block_number}",
+               Failure.UNDERCOLLATERALISED, label)
+    latest = reg.functions.latestRoundId(asset.token).call()
+    age = now - r.as_of
+    fresh = latest == r.round_id and age <= max_age
+    detail = f"round {r.round_id} of {latest}, as of {age}s ago (limit {max_age}s)"
+    if latest != r.round_id:
+        detail += ": superseded by a newer round"
+    report.add("fresh", fresh, detail, Failure.STALE, label)
+
+
+def _check_signature(w3: Web3, reg, r: onchain.PublishedRound, report: Report, label: str) -> None:
+    tx = w3.eth.get_transaction(r.tx_hash)
+    decoded = onchain.publish_calldata(reg, bytes(tx["input"])) if tx["to"] == reg.address else None
+    if decoded is None:
+        report.add("custodian signature", False, "the round was not published by a direct publishRound call; "
+                   "its signature cannot be read from calldata", Failure.SIGNATURE, label)
+        return
+    fields, signature = decoded
+    signed = RoundReport(
+        asset=fields["asset"], round_id=fields["roundId"], shares=fields["shares"], as_of=fields["asOf"],
+        merkle_root=fields["merkleRoot"], statement_uri=fields["statementURI"], statement_hash=fields["statementHash"],
+    )
+    same = (signed.round_id, signed.shares, signed.merkle_root, signed.statement_hash) == (
+        r.round_id, r.shares, r.merkle_root, r.statement_hash)
+    digest = round_digest(w3.eth.chain_id, reg.address, signed)
+    custodian = reg.functions.custodianOf(r.asset).call(block_identifier=r.block_number)
+    try:
+        signer = Account._recover_hash(digest, signature=signature)
+    except Exception:  # noqa: BLE001 - malformed signatures raise various errors
+        signer = None
+    report.add("custodian signature", same and signer == custodian,
+               f"signed by {signer}, custodian {custodian}" + ("" if same else "; calldata differs from the event"),
+               Failure.SIGNATURE, label)

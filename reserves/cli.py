@@ -1,0 +1,245 @@
+"""`rat-reserves`: build, prove, publish and independently verify RAT's proof-of-reserve rounds."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from reserves import merkle
+from reserves.errors import ReservesError
+
+EXIT_INPUT = 2  # bad input or a refused operation; verify has its own codes (reserves.audit.Failure)
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _key_from_env(var: str, what: str) -> str:
+    value = os.environ.get(var)
+    if not value:
+        raise click.UsageError(f"set {var} to the {what}'s private key (0x-prefixed hex)")
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Proof of reserve for RAT equities.
+
+    \b
+    A round commits every custody lot (one per fulfilled mint, less what burns consumed) in an
+    OpenZeppelin StandardMerkleTree, after reconciling the lots with the custodian's statement:
+      rat-reserves build --ledger lots.csv --custodian custodian.csv --assets assets.json --out round/
+      rat-reserves publish round/statement.json --rpc-url URL --registry 0x.. --uri https://...
+      rat-reserves prove round/statement.json --request-id 0x.. > proof.json
+      rat-reserves verify-proof proof.json --rpc-url URL --registry 0x..
+      rat-reserves verify round/statement.json --rpc-url URL --registry 0x..
+    Input formats: docs/reserves/input-schema.md. Method for verifiers: docs/reserves/methodology.md.
+    """
+
+
+@main.command()
+@click.option("--ledger", type=click.Path(path_type=Path), required=True, help="Lot ledger (.csv, .json, .jsonl).")
+@click.option("--custodian", type=click.Path(path_type=Path), required=True,
+              help="Custodian's account-level statement (.csv, .json, .jsonl).")
+@click.option("--assets", type=click.Path(path_type=Path), required=True, help="ISIN -> token table.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Directory for statement.json (public) and round-secret.json (private).")
+@click.option("--round-secret", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Reuse the secret of an earlier build (round-secret.json) to rebuild it identically.")
+@click.option("--threads", type=click.IntRange(1, 64), default=None, help="Hashing threads (default: CPUs).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def build(ledger: Path, custodian: Path, assets: Path, out: Path, round_secret: Path | None, threads: int | None,
+          as_json: bool) -> None:
+    """Validate, reconcile and commit a round.
+
+    Refuses (exit 2, naming file, line and field; nothing written) any malformed row, duplicate lot or
+    request id, bad ISIN, unknown asset, mixed as-of dates, empty or truncated file, non-UTF-8 text,
+    burn larger than its lots, and any ISIN/account whose lots do not sum to the custodian's quantity.
+    """
+    from reserves.custody import read_assets, read_custodian_statement
+    from reserves.fields import format_units
+    from reserves.ledger import read_ledger
+    from reserves.reconcile import reconcile
+    from reserves.statement import write_round
+
+    try:
+        table = read_assets(assets)
+        statement = read_custodian_statement(custodian, table)
+        size = ledger.stat().st_size if ledger.exists() else 0
+        show = size > 5_000_000 and sys.stderr.isatty()
+        if show:  # rows are ~200 bytes: the bar estimates the row count from the file size
+            with click.progressbar(length=max(size // 200, 1), label="reading lots", file=sys.stderr) as bar:
+                entries = read_ledger(ledger, table, progress=bar.update)
+        else:
+            entries = read_ledger(ledger, table)
+        rec = reconcile(ledger, entries, statement)
+        secret = None
+        if round_secret is not None:
+            secret = bytes.fromhex(json.loads(round_secret.read_text())["roundSecret"][2:])
+        log = (lambda phase: click.echo(f"{phase}...", err=True)) if show else None
+        statement_path, secret_path, tree = write_round(out, rec, table, statement.as_of, ledger, custodian, secret,
+                                                        threads, log)
+    except ReservesError as exc:
+        _fail(exc)
+        return
+    summary = {
+        "statement": str(statement_path),
+        "roundSecret": str(secret_path),
+        "root": tree.root_hex,
+        "asOf": statement.as_of.isoformat(),
+        "lotsInTree": len(rec.lots),
+        "lotsConsumed": len(rec.consumed),
+        "burns": len(rec.burns),
+        "deferred": rec.deferred,
+        "totals": {table[i].symbol: format_units(u) for i, u in sorted(rec.totals.items())},
+    }
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"root       {tree.root_hex}")
+    click.echo(f"as of      {summary['asOf']}")
+    click.echo(f"lots       {len(rec.lots)} in the tree, {len(rec.consumed)} consumed by {len(rec.burns)} burns, "
+               f"{rec.deferred} settling after the as-of day")
+    for symbol, shares in summary["totals"].items():
+        click.echo(f"  {symbol:<10} {shares} shares")
+    click.echo(f"public     {statement_path}")
+    click.echo(f"PRIVATE    {secret_path} (custody accounts and salts; never publish)")
+
+
+@main.command()
+@click.argument("statement", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--request-id", help="The mint request whose lot to prove (0x + 64 hex).")
+@click.option("--all", "all_", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write every proof to this JSON Lines file instead ({i, treeIndex, leaf, proof} per lot).")
+def prove(statement: Path, request_id: str | None, all_: Path | None) -> None:
+    """Inclusion proof of one lot, checkable with OpenZeppelin's library or MerkleProof.verify."""
+    from reserves.fields import bytes32
+    from reserves.proofs import prove as make_proof
+    from reserves.statement import load_statement
+
+    if (request_id is None) == (all_ is None):
+        raise click.UsageError("give exactly one of --request-id or --all")
+    try:
+        loaded = load_statement(statement)
+        if all_ is not None:
+            with all_.open("wb") as f:
+                written = loaded.tree.write_proofs(f)
+            click.echo(f"{len(loaded.tree)} proofs, {written} bytes -> {all_}", err=True)
+            return
+        try:
+            rid = bytes32(request_id or "")
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--request-id") from None
+        proof = make_proof(loaded, loaded.find_request(rid))
+    except ReservesError as exc:
+        _fail(exc)
+        return
+    click.echo(proof.model_dump_json(by_alias=True, indent=2))
+
+
+@main.command("verify-proof")
+@click.argument("proof_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--rpc-url", help="Also check the root against the registry's latest round of the lot's token.")
+@click.option("--registry", help="ReserveRegistry address (with --rpc-url).")
+def verify_proof(proof_file: Path, rpc_url: str | None, registry: str | None) -> None:
+    """Check an inclusion proof: the leaf must lead to the proof's root, and (with --rpc-url) that root must be
+    the one attested on-chain for the lot's token. Exit 0 when it holds, 1 when it does not."""
+    from reserves import onchain
+    from reserves.proofs import load_proof
+
+    if (rpc_url is None) != (registry is None):
+        raise click.UsageError("--rpc-url and --registry go together")
+    try:
+        proof = load_proof(proof_file)
+        holds = proof.holds()
+        click.echo(f"proof {'leads' if holds else 'does NOT lead'} to root {proof.root}")
+        if not holds:
+            sys.exit(1)
+        if rpc_url and registry:
+            reg = onchain.registry(onchain.connect(rpc_url), registry)
+            latest = reg.functions.latestRoundId(proof.token).call()
+            rounds = {bytes(reg.functions.round(proof.token, i).call()[3]): i for i in range(latest, 0, -1)}
+            found = rounds.get(bytes.fromhex(proof.root[2:]))
+            if found is None:
+                click.echo(f"no round of {proof.token} carries this root")
+                sys.exit(1)
+            state = "the latest round" if found == latest else f"superseded: the latest round is {latest}"
+            click.echo(f"on-chain: root of round {found} of {proof.token} ({state})")
+    except (ReservesError, merkle.MerkleError) as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.argument("statement", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--rpc-url", required=True, envvar="RAT_RPC_URL", show_envvar=True)
+@click.option("--registry", required=True, help="ReserveRegistry address.")
+@click.option("--uri", required=True, help="Where statement.json is published (recorded on-chain).")
+@click.option("--custodian-key-env", default="RAT_CUSTODIAN_KEY", show_default=True,
+              help="Environment variable holding the custodian's signing key.")
+@click.option("--publisher-key-env", default="RAT_PUBLISHER_KEY", show_default=True,
+              help="Environment variable holding the key of an account with PUBLISHER_ROLE.")
+def publish(statement: Path, rpc_url: str, registry: str, uri: str, custodian_key_env: str,
+            publisher_key_env: str) -> None:
+    """Sign the round with the custodian key (EIP-712) and publish each asset's total, root, URI and hash.
+
+    Refuses, before sending anything, a tree that fails validation, totals that differ from the leaves, a
+    statement not newer than an asset's last round, and a key the registry does not list as custodian.
+    """
+    from reserves import onchain
+    from reserves.publish import publish_round
+    from reserves.statement import load_statement
+
+    custodian_key = _key_from_env(custodian_key_env, "custodian")
+    publisher_key = _key_from_env(publisher_key_env, "publisher")
+    try:
+        loaded = load_statement(statement)
+        results = publish_round(onchain.connect(rpc_url), registry, loaded, uri, custodian_key, publisher_key)
+    except ReservesError as exc:
+        _fail(exc)
+        return
+    for p in results:
+        click.echo(f"{p.report.asset} round {p.report.round_id}: {p.report.shares} units, root "
+                   f"0x{p.report.merkle_root.hex()} (tx {p.tx_hash}, block {p.block_number})")
+
+
+@main.command()
+@click.argument("statement", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--rpc-url", required=True, envvar="RAT_RPC_URL", show_envvar=True)
+@click.option("--registry", required=True, help="ReserveRegistry address.")
+@click.option("--max-age", default="36h", show_default=True,
+              help="Oldest acceptable as-of, relative to the chain's latest block (s, m, h or d suffix).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def verify(statement: Path, rpc_url: str, registry: str, max_age: str, as_json: bool) -> None:
+    """Independently audit a published round.
+
+    \b
+    Exit codes: 0 every check holds; 3 unreadable statement; 4 tampered tree; 5 totals differ (from the
+    leaves or the chain); 6 no on-chain round carries this file's hash; 7 root differs; 8 custodian
+    signature invalid; 9 reserves below token supply; 10 stale or superseded; 11 node unreachable.
+    """
+    from reserves.audit import audit
+
+    seconds = _duration(max_age)
+    report = audit(rpc_url, registry, statement, seconds)
+    click.echo(json.dumps(report.as_json(), indent=2) if as_json else report.render())
+    sys.exit(int(report.outcome))
+
+
+def _duration(text: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        if text[-1] in units:
+            return int(text[:-1]) * units[text[-1]]
+        return int(text)
+    except (ValueError, IndexError):
+        raise click.BadParameter(f"not a duration: {text!r}", param_hint="--max-age") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,590 @@
+"""OpenZeppelin's `StandardMerkleTree` (npm `@openzeppelin/merkle-tree` 1.0.x), byte for byte.
+
+The format, from the library's `src/standard.ts`, `src/core.ts`, `src/hashes.ts`:
+
+* leaf = keccak256(keccak256(abi.encode(leafEncoding, value))): the second hash keeps a 64-byte leaf from
+  passing for an inner node;
+* inner node = keccak256 of the two children in ascending order (`Hashes.commutativeKeccak256` on-chain);
+* layout: a flat array of 2n-1 nodes; leaves sorted ascending by hash (stable) and stored reversed at the end,
+  node i has children 2i+1 and 2i+2, the root is node 0;
+* dump: `{"format":"standard-v1","leafEncoding":[...],"tree":["0x.."],"values":[{"value":[...],"treeIndex":k}]}`
+  with values in input order.
+
+The tree lives in one `bytes` object (32 bytes per node) and values in typed columns, not one Python object per
+node: a million-leaf tree is 64 MB of hashes instead of two million strings. Hot loops run in the C extension
+`reserves._merkle` when it is built; the pure-Python path below is the reference it is tested against, and it
+also handles the encodings the C code does not accelerate (signed integers, arrays).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import sha3
+
+from reserves.errors import MerkleError
+
+try:  # built by `pip install -e .`; optional so that a checkout without a compiler still works (slowly)
+    from reserves import _merkle as _c
+except ImportError:  # pragma: no cover - exercised on machines without the extension
+    _c = None
+
+FORMAT = "standard-v1"
+LeafEncoding = tuple[str, ...]
+JSONValue = Any
+
+_UINT = re.compile(r"uint(\d*)")
+_INT = re.compile(r"int(\d*)")
+_BYTES_N = re.compile(r"bytes(\d+)")
+_ARRAY = re.compile(r"(.+)\[(\d*)\]")
+
+
+def accelerated() -> bool:
+    """True when the C kernels are available."""
+    return _c is not None
+
+
+def default_threads() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+# ---------------------------------------------------------------------------------------------- hashing
+
+
+def keccak256(data: bytes) -> bytes:
+    return sha3.keccak_256(data).digest()
+
+
+def node_hash(a: bytes, b: bytes) -> bytes:
+    return keccak256(a + b if a <= b else b + a)
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+
+def _bits(match: re.Match[str], typ: str) -> int:
+    bits = int(match.group(1) or 256)
+    if not (8 <= bits <= 256 and bits % 8 == 0):
+        raise MerkleError(f"invalid type {typ!r}")
+    return bits
+
+
+def _hex(value: JSONValue, typ: str, size: int | None) -> bytes:
+    if isinstance(value, str) and value.startswith(("0x", "0X")):
+        try:
+            raw = bytes.fromhex(value[2:])
+        except ValueError:
+            raise MerkleError(f"{typ} value is not hex: {value!r}") from None
+        if size is None or len(raw) == size:
+            return raw
+    raise MerkleError(f"{typ} value must be 0x-prefixed hex of {size or 'any'} bytes: {value!r}")
+
+
+def from_json(typ: str, value: JSONValue) -> Any:
+    """A JSON dump value → the Python value ABI-encoded for `typ`. JSON numbers are refused, as OpenZeppelin
+    refuses them: above 2^53 they silently lose precision."""
+    if (m := _ARRAY.fullmatch(typ)) is not None:
+        if not isinstance(value, list) or (m.group(2) and len(value) != int(m.group(2))):
+            raise MerkleError(f"{typ} value must be a JSON array of the right length: {value!r}")
+        return [from_json(m.group(1), v) for v in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise MerkleError(f"leaf values cannot be numbers (use strings): {value!r}")
+    if typ == "string":
+        if not isinstance(value, str):
+            raise MerkleError(f"string value must be a JSON string: {value!r}")
+        return value
+    if typ == "bool":
+        if not isinstance(value, bool):
+            raise MerkleError(f"bool value must be true or false: {value!r}")
+        return value
+    if typ == "address":
+        return _hex(value, typ, 20)
+    if typ == "bytes":
+        return _hex(value, typ, None)
+    if (m := _BYTES_N.fullmatch(typ)) is not None:
+        size = int(m.group(1))
+        if not 1 <= size <= 32:
+            raise MerkleError(f"invalid type {typ!r}")
+        return _hex(value, typ, size)
+    for pattern, signed in ((_UINT, False), (_INT, True)):
+        if (m := pattern.fullmatch(typ)) is not None:
+            bits = _bits(m, typ)
+            if not isinstance(value, str):
+                raise MerkleError(f"{typ} value must be a decimal or 0x string: {value!r}")
+            try:
+                number = int(value, 0) if value.lower().startswith(("0x", "-0x")) else int(value, 10)
+            except ValueError:
+                raise MerkleError(f"{typ} value is not an integer: {value!r}") from None
+            low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if signed else (0, 2**bits)
+            if not low <= number < high:
+                raise MerkleError(f"{typ} value out of range: {value!r}")
+            return number
+    raise MerkleError(f"unsupported leaf type {typ!r}")
+
+
+def to_json(typ: str, value: Any) -> JSONValue:
+    """Inverse of `from_json`: integers as decimal strings, byte strings as lowercase 0x hex, addresses
+    checksummed (EIP-55)."""
+    if (m := _ARRAY.fullmatch(typ)) is not None:
+        return [to_json(m.group(1), v) for v in value]
+    if typ in ("string", "bool"):
+        return value
+    if typ == "address":
+        from eth_utils import to_checksum_address
+
+        return to_checksum_address(value)
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    return str(value)
+
+
+def encode_leaf(types: Sequence[str], values: Sequence[Any]) -> bytes:
+    """abi.encode(types, values): the reference encoder (eth_abi), used for every encoding on the slow path."""
+    from eth_abi import encode
+
+    if len(types) != len(values):
+        raise MerkleError(f"leaf has {len(values)} values for {len(types)} types")
+    return encode(list(types), list(values))
+
+
+def leaf_hash(types: Sequence[str], values: Sequence[Any]) -> bytes:
+    return keccak256(keccak256(encode_leaf(types, values)))
+
+
+def _c_spec(types: Sequence[str]) -> list[tuple[int, int]] | None:
+    """The C encoder's description of `types`, or None when a type needs the Python encoder."""
+    if _c is None:
+        return None
+    spec: list[tuple[int, int]] = []
+    for typ in types:
+        if (m := _UINT.fullmatch(typ)) is not None:
+            spec.append((_c.UINT, _bits(m, typ)))
+        elif typ == "address":
+            spec.append((_c.ADDRESS, 20))
+        elif typ == "bool":
+            spec.append((_c.BOOL, 0))
+        elif typ == "string":
+            spec.append((_c.STRING, 0))
+        elif typ == "bytes":
+            spec.append((_c.BYTES, 0))
+        elif (m := _BYTES_N.fullmatch(typ)) is not None and 1 <= int(m.group(1)) <= 32:
+            spec.append((_c.FIXED_BYTES, int(m.group(1))))
+        else:
+            return None
+    return spec
+
+
+def leaf_hashes(types: Sequence[str], columns: Sequence[Sequence[Any]], threads: int | None = None) -> bytes:
+    """Leaf hashes of every row (`columns[j][i]` is value j of row i), 32 bytes each, in row order."""
+    spec = _c_spec(types)
+    if spec is not None:
+        try:
+            return _c.leaf_hashes(spec, columns, threads or default_threads())
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise MerkleError(f"cannot encode leaf: {exc}") from None
+    try:
+        return b"".join(leaf_hash(types, row) for row in zip(*columns, strict=True))
+    except ValueError as exc:
+        raise MerkleError(f"cannot encode leaf: {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------------- tree
+
+
+def make_tree(hashes: bytes, threads: int | None = None, *, pure: bool = False) -> tuple[bytes, list[int]]:
+    """(tree, tree index of every leaf in input order) from concatenated 32-byte leaf hashes."""
+    if not hashes or len(hashes) % 32:
+        raise MerkleError("expected a non-zero number of 32-byte leaves")
+    if _c is not None and not pure:
+        return _c.build(hashes, True, threads or default_threads())
+    n = len(hashes) // 32
+    leaves = [hashes[32 * i : 32 * i + 32] for i in range(n)]
+    order = sorted(range(n), key=lambda i: (leaves[i], i))
+    total = 2 * n - 1
+    nodes: list[bytes] = [b""] * total
+    indices = [0] * n
+    for pos, i in enumerate(order):
+        nodes[total - 1 - pos] = leaves[i]
+        indices[i] = total - 1 - pos
+    for i in range(total - 1 - n, -1, -1):
+        nodes[i] = node_hash(nodes[2 * i + 1], nodes[2 * i + 2])
+    return b"".join(nodes), indices
+
+
+def node(tree: bytes, index: int) -> bytes:
+    return tree[32 * index : 32 * index + 32]
+
+
+def tree_size(tree: bytes) -> int:
+    return len(tree) // 32
+
+
+def is_leaf_index(tree: bytes, index: int) -> bool:
+    return 0 <= index < tree_size(tree) and 2 * index + 1 >= tree_size(tree)
+
+
+def check_tree(tree: bytes, threads: int | None = None, *, pure: bool = False) -> int | None:
+    """None when every inner node equals the hash of its children, else the first index that does not."""
+    total = tree_size(tree)
+    if total == 0 or total % 2 == 0 or len(tree) % 32:
+        raise MerkleError("a tree has an odd, non-zero number of 32-byte nodes")
+    if _c is not None and not pure:
+        bad = _c.check_tree(tree, threads or default_threads())
+        return None if bad < 0 else bad
+    for i in range((total - 1) // 2):
+        if node(tree, i) != node_hash(node(tree, 2 * i + 1), node(tree, 2 * i + 2)):
+            return i
+    return None
+
+
+def get_proof(tree: bytes, index: int) -> list[bytes]:
+    if not is_leaf_index(tree, index):
+        raise MerkleError(f"index {index} is not a leaf")
+    proof = []
+    while index > 0:
+        proof.append(node(tree, index + 1 if index % 2 else index - 1))
+        index = (index - 1) // 2
+    return proof
+
+
+def process_proof(leaf: bytes, proof: Iterable[bytes]) -> bytes:
+    """The root a proof leads to, as `MerkleProof.processProof` computes it."""
+    computed = leaf
+    for sibling in proof:
+        if len(sibling) != 32:
+            raise MerkleError("proof elements must be 32 bytes")
+        computed = node_hash(computed, sibling)
+    return computed
+
+
+@dataclass(frozen=True)
+class MultiProof:
+    """OpenZeppelin's multiproof: `leaves` (hashes here, values in `StandardMerkleTree.multiproof`), the
+    sibling hashes in `proof`, and one flag per hashing step (True: the other operand is a leaf or computed)."""
+
+    leaves: list[bytes]
+    proof: list[bytes]
+    proof_flags: list[bool]
+
+
+def get_multiproof(tree: bytes, indices: Sequence[int]) -> MultiProof:
+    for i in indices:
+        if not is_leaf_index(tree, i):
+            raise MerkleError(f"index {i} is not a leaf")
+    ordered = sorted(indices, reverse=True)
+    if any(a == b for a, b in zip(ordered, ordered[1:])):
+        raise MerkleError("cannot prove a duplicated index")
+    queue = list(ordered)
+    head = 0  # a moving head instead of list.pop(0): the queue only ever grows at the back
+    proof: list[bytes] = []
+    flags: list[bool] = []
+    while head < len(queue) and queue[head] > 0:
+        j = queue[head]
+        head += 1
+        s = j + 1 if j % 2 else j - 1
+        if head < len(queue) and queue[head] == s:
+            flags.append(True)
+            head += 1
+        else:
+            flags.append(False)
+            proof.append(node(tree, s))
+        queue.append((j - 1) // 2)
+    if not indices:
+        proof.append(node(tree, 0))
+    return MultiProof([node(tree, i) for i in ordered], proof, flags)
+
+
+def process_multiproof(multiproof: MultiProof) -> bytes:
+    leaves, proof, flags = multiproof.leaves, multiproof.proof, multiproof.proof_flags
+    if len(proof) < flags.count(False) or len(leaves) + len(proof) != len(flags) + 1:
+        raise MerkleError("leaves and multiproof are not compatible")
+    stack = list(leaves)
+    siblings = list(proof)
+    sh = ph = 0
+    for flag in flags:
+        a = stack[sh]
+        sh += 1
+        if flag:
+            b = stack[sh]
+            sh += 1
+        else:
+            b = siblings[ph]
+            ph += 1
+        stack.append(node_hash(a, b))
+    remaining = stack[sh:] + siblings[ph:]
+    if len(remaining) != 1:
+        raise MerkleError("multiproof does not reduce to one root")
+    return remaining[0]
+
+
+# ---------------------------------------------------------------------------------------------- the tree object
+
+
+@dataclass
+class StandardMerkleTree:
+    """A StandardMerkleTree with its values in typed columns (`columns[j][i]`: value j of leaf i)."""
+
+    leaf_encoding: LeafEncoding
+    tree: bytes
+    columns: list[list[Any]]
+    tree_indices: list[int]
+    # JSON text of each value as loaded from a dump, so that a re-dump is byte-identical even when the source
+    # spelled a value differently from our canonical form (e.g. a lowercase address)
+    _json_values: list[list[JSONValue]] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(
+        cls,
+        values: Sequence[Sequence[Any]] | None = None,
+        leaf_encoding: Sequence[str] = (),
+        *,
+        columns: Sequence[Sequence[Any]] | None = None,
+        threads: int | None = None,
+    ) -> StandardMerkleTree:
+        """Builds from rows (`values`) or from columns; values are Python-typed (int, bytes, str, bool)."""
+        encoding = tuple(leaf_encoding)
+        if not encoding:
+            raise MerkleError("a leaf encoding needs at least one type")
+        if columns is None:
+            if values is None:
+                raise MerkleError("give values or columns")
+            for row in values:
+                if len(row) != len(encoding):
+                    raise MerkleError(f"leaf has {len(row)} values for {len(encoding)} types: {row!r}")
+            columns = [list(col) for col in zip(*values)] if values else [[] for _ in encoding]
+        cols = [list(c) for c in columns]
+        if not cols or not cols[0]:
+            raise MerkleError("expected a non-zero number of leaves")
+        tree, indices = make_tree(leaf_hashes(encoding, cols, threads), threads)
+        return cls(encoding, tree, cols, indices)
+
+    # -- reading
+
+    @property
+    def root(self) -> bytes:
+        return node(self.tree, 0)
+
+    @property
+    def root_hex(self) -> str:
+        return "0x" + self.root.hex()
+
+    def __len__(self) -> int:
+        return len(self.tree_indices)
+
+    def value(self, i: int) -> tuple[Any, ...]:
+        return tuple(col[i] for col in self.columns)
+
+    def json_value(self, i: int) -> list[JSONValue]:
+        if self._json_values is not None:
+            return self._json_values[i]
+        return [to_json(t, col[i]) for t, col in zip(self.leaf_encoding, self.columns)]
+
+    def leaf_hash(self, i: int) -> bytes:
+        return leaf_hash(self.leaf_encoding, self.value(i))
+
+    # -- proofs
+
+    def proof(self, i: int) -> list[bytes]:
+        """Inclusion proof of value `i`; checked against the root before it is returned, as OpenZeppelin does."""
+        self._validate_value_at(i)
+        proof = get_proof(self.tree, self.tree_indices[i])
+        if process_proof(node(self.tree, self.tree_indices[i]), proof) != self.root:
+            raise MerkleError("unable to prove value")
+        return proof
+
+    def multiproof(self, value_indices: Sequence[int]) -> tuple[list[tuple[Any, ...]], list[bytes], list[bool]]:
+        """(leaf values in proof order, proof, flags) for several values at once."""
+        for i in value_indices:
+            self._validate_value_at(i)
+        by_tree = {self.tree_indices[i]: i for i in value_indices}
+        mp = get_multiproof(self.tree, [self.tree_indices[i] for i in value_indices])
+        if process_multiproof(mp) != self.root:
+            raise MerkleError("unable to prove values")
+        ordered = sorted(by_tree, reverse=True)
+        return [self.value(by_tree[t]) for t in ordered], mp.proof, mp.proof_flags
+
+    @staticmethod
+    def verify(root: bytes, leaf_encoding: Sequence[str], value: Sequence[Any], proof: Sequence[bytes]) -> bool:
+        return process_proof(leaf_hash(leaf_encoding, value), proof) == root
+
+    @staticmethod
+    def verify_multiproof(
+        root: bytes,
+        leaf_encoding: Sequence[str],
+        leaves: Sequence[Sequence[Any]],
+        proof: Sequence[bytes],
+        proof_flags: Sequence[bool],
+    ) -> bool:
+        hashes = [leaf_hash(leaf_encoding, v) for v in leaves]
+        return process_multiproof(MultiProof(hashes, list(proof), list(proof_flags))) == root
+
+    def write_proofs(self, fp: IO[bytes]) -> int:
+        """Every proof, one JSON line per value: {"i","treeIndex","leaf","proof"}. Returns bytes written."""
+        fp.flush()
+        if _c is not None and hasattr(fp, "fileno"):
+            return _c.write_proofs(self.tree, self.tree_indices, fp.fileno())
+        written = 0
+        for i, k in enumerate(self.tree_indices):
+            line = json.dumps(
+                {"i": i, "treeIndex": k, "leaf": "0x" + node(self.tree, k).hex(),
+                 "proof": ["0x" + p.hex() for p in get_proof(self.tree, k)]},
+                separators=(",", ":"),
+            ) + "\n"
+            written += fp.write(line.encode())
+        return written
+
+    # -- integrity
+
+    def validate(self, threads: int | None = None) -> None:
+        """What OpenZeppelin's `load` checks: every value hashes to its leaf, every inner node to its children."""
+        if len(self.columns) != len(self.leaf_encoding):
+            raise MerkleError("values do not match the leaf encoding")
+        total = tree_size(self.tree)
+        if total != 2 * len(self) - 1:
+            raise MerkleError(f"a tree of {len(self)} values has {2 * len(self) - 1} nodes, not {total}")
+        seen = set()
+        for i, k in enumerate(self.tree_indices):
+            if not is_leaf_index(self.tree, k):
+                raise MerkleError(f"value {i}: treeIndex {k} is not a leaf")
+            if k in seen:
+                raise MerkleError(f"value {i}: treeIndex {k} is used twice")
+            seen.add(k)
+        hashes = leaf_hashes(self.leaf_encoding, self.columns, threads)
+        tree = self.tree
+        for i, k in enumerate(self.tree_indices):
+            if hashes[32 * i : 32 * i + 32] != tree[32 * k : 32 * k + 32]:
+                raise MerkleError(f"value {i} does not hash to its leaf (treeIndex {k}): the dump was altered")
+        bad = check_tree(self.tree, threads)
+        if bad is not None:
+            raise MerkleError(f"node {bad} is not the hash of its children: the dump was altered")
+
+    def _validate_value_at(self, i: int) -> None:
+        if not 0 <= i < len(self):
+            raise MerkleError(f"value index {i} out of bounds")
+        if node(self.tree, self.tree_indices[i]) != self.leaf_hash(i):
+            raise MerkleError("tree does not contain the expected value")
+
+    # -- dump / load
+
+    def dump(self) -> dict[str, Any]:
+        """The `standard-v1` dump as a dict (fine for small trees; large ones go through `write_dump`)."""
+        return json.loads(self.dump_text())
+
+    def dump_text(self) -> str:
+        buf = io.StringIO()
+        self.write_dump(buf)
+        return buf.getvalue()
+
+    def write_dump(self, fp: IO[str], chunk: int = 50_000) -> None:
+        """Writes exactly what `JSON.stringify(tree.dump())` writes, streaming the values in chunks so a large
+        tree never exists as one Python structure."""
+        fp.write('{"format":"standard-v1","leafEncoding":')
+        fp.write(json.dumps(list(self.leaf_encoding), separators=(",", ":")))
+        fp.write(',"tree":')
+        fp.write(_hex_list(self.tree))
+        fp.write(',"values":[')
+        for start in range(0, len(self), chunk):
+            stop = min(start + chunk, len(self))
+            rows = self._json_rows(start, stop)
+            text = json.dumps(
+                [{"value": v, "treeIndex": k} for v, k in zip(rows, self.tree_indices[start:stop])],
+                separators=(",", ":"),
+                ensure_ascii=False,
+            )
+            if start:
+                fp.write(",")
+            fp.write(text[1:-1])
+        fp.write("]}")
+
+    def _json_rows(self, start: int, stop: int) -> list[list[JSONValue]]:
+        if self._json_values is not None:
+            return self._json_values[start:stop]
+        cols = [_column_to_json(t, col[start:stop]) for t, col in zip(self.leaf_encoding, self.columns)]
+        return [list(r) for r in zip(*cols)]
+
+    @classmethod
+    def load(cls, data: dict[str, Any], threads: int | None = None, *, validate: bool = True) -> StandardMerkleTree:
+        """Reads a `standard-v1` dump and, like OpenZeppelin's `load`, validates it unless told not to."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise MerkleError(f"unknown format {data.get('format') if isinstance(data, dict) else data!r}")
+        encoding = data.get("leafEncoding")
+        if not isinstance(encoding, list) or not encoding or not all(isinstance(t, str) for t in encoding):
+            raise MerkleError("expected a leaf encoding")
+        raw_tree, raw_values = data.get("tree"), data.get("values")
+        if not isinstance(raw_tree, list) or not isinstance(raw_values, list) or not raw_values:
+            raise MerkleError("expected a tree and a non-empty list of values")
+        try:
+            tree = b"".join(_node_bytes(h) for h in raw_tree)
+        except (ValueError, TypeError):
+            raise MerkleError("tree nodes must be 0x-prefixed 32-byte hex strings") from None
+        json_values: list[list[JSONValue]] = []
+        indices: list[int] = []
+        for i, entry in enumerate(raw_values):
+            if not isinstance(entry, dict) or not isinstance(entry.get("value"), list):
+                raise MerkleError(f"value {i} is malformed")
+            k = entry.get("treeIndex")
+            if not isinstance(k, int) or isinstance(k, bool):
+                raise MerkleError(f"value {i}: treeIndex must be an integer")
+            if len(entry["value"]) != len(encoding):
+                raise MerkleError(f"value {i} has {len(entry['value'])} fields for {len(encoding)} types")
+            json_values.append(entry["value"])
+            indices.append(k)
+        columns = [
+            _column_from_json(t, [v[j] for v in json_values], j) for j, t in enumerate(encoding)
+        ]
+        loaded = cls(tuple(encoding), tree, columns, indices, json_values)
+        if validate:
+            loaded.validate(threads)
+        return loaded
+
+
+def _node_bytes(text: str) -> bytes:
+    if not text.startswith("0x") or len(text) != 66:
+        raise ValueError(text)
+    return bytes.fromhex(text[2:])
+
+
+def _hex_list(tree: bytes) -> str:
+    if _c is not None:
+        return _c.hex_list(tree)
+    return json.dumps(["0x" + node(tree, i).hex() for i in range(tree_size(tree))], separators=(",", ":"))
+
+
+def _column_to_json(typ: str, column: Sequence[Any]) -> list[JSONValue]:
+    # column-wise so the common types cost one comprehension instead of a function call per value
+    if typ.startswith("uint") and "[" not in typ:
+        return [str(v) for v in column]
+    if (typ == "bytes" or _BYTES_N.fullmatch(typ)) and "[" not in typ:
+        return ["0x" + v.hex() for v in column]
+    if typ in ("string", "bool"):
+        return list(column)
+    return [to_json(typ, v) for v in column]
+
+
+def _column_from_json(typ: str, column: list[JSONValue], j: int) -> list[Any]:
+    try:
+        if _BYTES_N.fullmatch(typ) and typ != "bytes":
+            size = int(typ[5:])
+            out = [bytes.fromhex(v[2:]) for v in column]
+            if all(len(b) == size for b in out) and all(v[:2] == "0x" for v in column):
+                return out
+        elif _UINT.fullmatch(typ) and all(isinstance(v, str) and v.isascii() and v.isdigit() for v in column):
+            out_ints = [int(v) for v in column]
+            bits = int(typ[4:] or 256)
+            if all(v < 1 << bits for v in out_ints):
+                return out_ints
+    except (TypeError, ValueError, AttributeError):
+        pass  # fall through to the value-by-value path, which names the bad value
+    out_any = []
+    for i, v in enumerate(column):
+        try:
+            out_any.append(from_json(typ, v))
+        except MerkleError as exc:
+            raise MerkleError(f"value {i}, field {j} ({typ}): {exc}") from None
+    return out_any
