@@ -308,6 +308,8 @@ def process_multiproof(multiproof: MultiProof) -> bytes:
     siblings = list(proof)
     sh = ph = 0
     for flag in flags:
+        if sh >= len(stack) or (flag and sh + 1 >= len(stack)) or (not flag and ph >= len(siblings)):
+            raise MerkleError("multiproof flags do not match its leaves and proof")
         a = stack[sh]
         sh += 1
         if flag:

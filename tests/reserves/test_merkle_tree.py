@@ -1,0 +1,167 @@
+"""StandardMerkleTree as OpenZeppelin specifies it (src/core.ts, src/standard.ts, src/hashes.ts of
+@openzeppelin/merkle-tree): hashing, layout, proofs, multiproofs, dump validation. The C kernels and the pure
+Python reference must agree on everything."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+
+import pytest
+import sha3
+
+from reserves import merkle
+from reserves.errors import MerkleError
+from lotgen import random_lot_columns
+
+needs_c = pytest.mark.skipif(not merkle.accelerated(), reason="C extension reserves._merkle not built")
+
+
+@needs_c
+@pytest.mark.parametrize("length", [0, 1, 31, 32, 64, 135, 136, 137, 271, 272, 1000, 70_000])
+def test_c_keccak256_equals_the_reference_keccak(length):
+    data = random.Random(length).randbytes(length)
+    assert merkle._c.keccak256(data) == sha3.keccak_256(data).digest()
+
+
+def test_string_tree_matches_openzeppelins_published_dump():
+    # test/dumps/standard-v1.sorted.1_0_6.json in OpenZeppelin/merkle-tree: ["string"] leaves "a".."f"
+    tree = merkle.StandardMerkleTree.of([[c] for c in "abcdef"], ["string"])
+    assert tree.root_hex == "0x6deb52b5da8fd108f79fab00341f38d2587896634c646ee52e49f845680a70c8"
+    assert merkle.leaf_hash(["string"], ["a"]).hex() == (
+        "9c15a6a0eaeed500fd9eed4cbeab71f797cefcc67bfd46683e4d2e6ff7f06d1c")
+
+
+def test_address_uint_tree_matches_openzeppelins_readme_example():
+    values = [["0x1111111111111111111111111111111111111111", "5000000000000000000"],
+              ["0x2222222222222222222222222222222222222222", "2500000000000000000"]]
+    typed = [[merkle.from_json(t, v) for t, v in zip(["address", "uint256"], row)] for row in values]
+    tree = merkle.StandardMerkleTree.of(typed, ["address", "uint256"])
+    assert tree.root_hex == "0xd4dee0beab2d53f2cc83e567171bd2820e49898130a22622b10ead383e90bd77"
+
+
+@needs_c
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 64, 1000])
+def test_c_and_python_build_identical_trees(n, lot_encoding):
+    columns = random_lot_columns(random.Random(n), n)
+    hashes = merkle.leaf_hashes(lot_encoding, columns)
+    reference = b"".join(merkle.leaf_hash(lot_encoding, row) for row in zip(*columns))
+    assert hashes == reference
+    assert merkle.make_tree(hashes) == merkle.make_tree(hashes, pure=True)
+
+
+@needs_c
+@pytest.mark.parametrize("encoding,row", [
+    (["uint8", "uint256", "uint32"], [255, 2**256 - 1, 0]),
+    (["address", "bool", "bool"], [b"\x01" * 20, True, False]),
+    (["bytes1", "bytes16", "bytes32"], [b"\xaa", b"\x01" * 16, b"\xff" * 32]),
+    (["bytes", "string", "bytes"], [b"", "ünïcødé " * 9, b"\x00" * 33]),
+])
+def test_c_leaf_encoding_equals_eth_abi_for_every_accelerated_type(encoding, row):
+    assert merkle.leaf_hashes(encoding, [[v] for v in row]) == merkle.leaf_hash(encoding, row)
+
+
+def test_leaves_are_stored_sorted_ascending_and_reversed(lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(7), 37), leaf_encoding=lot_encoding)
+    n = len(tree)
+    stored = [merkle.node(tree.tree, k) for k in range(n - 1, 2 * n - 1)]
+    assert stored == sorted(stored, reverse=True)  # ascending from the last node backwards
+    assert sorted(tree.tree_indices) == list(range(n - 1, 2 * n - 1))
+
+
+def test_equal_leaves_keep_their_input_order():
+    tree = merkle.StandardMerkleTree.of([["same"], ["same"], ["other"]], ["string"])
+    assert tree.tree_indices[0] > tree.tree_indices[1]  # first of two equal leaves is "smaller": stored later
+
+
+def test_every_proof_leads_to_the_root_and_only_for_its_own_value(lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(3), 50), leaf_encoding=lot_encoding)
+    for i in range(len(tree)):
+        proof = tree.proof(i)
+        assert merkle.StandardMerkleTree.verify(tree.root, lot_encoding, tree.value(i), proof)
+        assert not merkle.StandardMerkleTree.verify(tree.root, lot_encoding, tree.value((i + 1) % len(tree)), proof)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_multiproofs_of_random_subsets_verify(seed, lot_encoding):
+    rng = random.Random(seed)
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(rng, 40), leaf_encoding=lot_encoding)
+    chosen = rng.sample(range(len(tree)), rng.randrange(1, 12))
+    leaves, proof, flags = tree.multiproof(chosen)
+    assert sorted(map(tuple, leaves)) == sorted(tree.value(i) for i in chosen)
+    assert merkle.StandardMerkleTree.verify_multiproof(tree.root, lot_encoding, leaves, proof, flags)
+
+
+def test_a_multiproof_with_a_flipped_flag_does_not_verify(lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(9), 40), leaf_encoding=lot_encoding)
+    leaves, proof, flags = tree.multiproof([1, 5, 6, 20])
+    flipped = [not f if i == 0 else f for i, f in enumerate(flags)]
+    try:
+        holds = merkle.StandardMerkleTree.verify_multiproof(tree.root, lot_encoding, leaves, proof, flipped)
+    except MerkleError:
+        holds = False
+    assert not holds
+
+
+def test_dump_then_load_reproduces_the_same_text(lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(4), 25), leaf_encoding=lot_encoding)
+    text = tree.dump_text()
+    assert merkle.StandardMerkleTree.load(json.loads(text)).dump_text() == text
+    assert json.loads(text)["format"] == "standard-v1"
+
+
+def _tampered(tree: merkle.StandardMerkleTree, edit) -> dict:
+    data = json.loads(tree.dump_text())
+    edit(data)
+    return data
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(lambda d: d["values"][0]["value"].__setitem__(5, str(int(d["values"][0]["value"][5]) + 1)),
+                 id="leaf value raised"),
+    pytest.param(lambda d: d["tree"].__setitem__(1, "0x" + "00" * 32), id="inner node replaced"),
+    pytest.param(lambda d: (d["values"][0].__setitem__("treeIndex", d["values"][1]["treeIndex"])),
+                 id="tree index reused"),
+    pytest.param(lambda d: d["tree"].pop(), id="node removed"),
+])
+def test_load_refuses_a_tampered_dump(edit, lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(5), 9), leaf_encoding=lot_encoding)
+    with pytest.raises(MerkleError):
+        merkle.StandardMerkleTree.load(_tampered(tree, edit))
+
+
+def test_load_refuses_json_numbers_as_values():
+    tree = merkle.StandardMerkleTree.of([[1], [2]], ["uint256"])
+    data = json.loads(tree.dump_text())
+    data["values"][0]["value"] = [1]
+    with pytest.raises(MerkleError, match="cannot be numbers"):
+        merkle.StandardMerkleTree.load(data)
+
+
+def test_written_proofs_are_the_proofs_of_each_value(lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(6), 30), leaf_encoding=lot_encoding)
+    buf = io.BytesIO()
+    tree.write_proofs(buf) if not merkle.accelerated() else None
+    if merkle.accelerated():
+        import tempfile
+
+        with tempfile.TemporaryFile() as f:
+            tree.write_proofs(f)
+            f.seek(0)
+            lines = f.read().decode().splitlines()
+    else:
+        lines = buf.getvalue().decode().splitlines()
+    assert len(lines) == len(tree)
+    for line in lines:
+        entry = json.loads(line)
+        assert entry["proof"] == ["0x" + p.hex() for p in tree.proof(entry["i"])]
+        assert entry["leaf"] == "0x" + tree.leaf_hash(entry["i"]).hex()
+
+
+def test_check_tree_names_the_first_bad_node(lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(8), 20), leaf_encoding=lot_encoding)
+    broken = bytearray(tree.tree)
+    broken[32 * 3] ^= 1
+    assert merkle.check_tree(bytes(broken)) == 1  # node 3's parent no longer matches
+    assert merkle.check_tree(bytes(broken), pure=True) == 1
