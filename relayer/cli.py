@@ -114,5 +114,181 @@ def sim_custodian(host, port, positions, account, latency, settle_delay) -> None
     serve(SimCustodian(config).app(), host, port)
 
 
+def _load(config_path: Path):
+    from relayer.config import RelayerConfig
+
+    return RelayerConfig.load(config_path)
+
+
+@main.command("config-example")
+def config_example() -> None:
+    """Print an annotated example config (redirect it to relayer.yaml and edit)."""
+    from relayer.config import EXAMPLE
+
+    click.echo(EXAMPLE, nl=False)
+
+
+@main.command()
+@config_option
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@_friendly
+def run(config_path: Path, log_level: str) -> None:
+    """Run the daemon: backfill from the stored cursor, follow the Minter, drive every saga to the end.
+
+    Stops cleanly on SIGTERM/SIGINT; after a crash, simply start it again: it resumes every saga from its last
+    persisted step and rebroadcasts any signed transaction that may not have reached the network."""
+    from relayer.daemon import run_forever
+    from relayer.observability import configure_logging
+
+    configure_logging(log_level.upper())
+    run_forever(_load(config_path))
+
+
+@main.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--all", "show_all", is_flag=True, help="list finished sagas too")
+@_friendly
+def status(config_path: Path, as_json: bool, show_all: bool) -> None:
+    """Pending sagas (and why they wait), last processed block, lag behind the chain, breaker state."""
+    import asyncio
+    import json
+    import time
+
+    from relayer.rpc import Rpc
+    from relayer.saga import CUSTODY_BREAKER
+    from relayer.store import Store
+    from relayer.store.store import TERMINAL_STATUSES
+
+    config = _load(config_path)
+    store = Store.open(config.database_url)
+    cursor = store.cursor(config.network)
+
+    async def head() -> int | None:
+        rpc = Rpc(config.rpc_url, timeout=3)
+        try:
+            return await rpc.block_number()
+        except RelayerError:
+            return None
+        finally:
+            await rpc.aclose()
+
+    chain_head = asyncio.run(head())
+    breaker_open, breaker_reason = store.breaker(CUSTODY_BREAKER)
+    lease = store.lease_owner("work")
+    sagas = [s for s in store.sagas() if show_all or s.status not in TERMINAL_STATUSES]
+    report = {
+        "network": config.network,
+        "last_block": cursor,
+        "chain_head": chain_head,
+        "lag": (chain_head - cursor) if chain_head is not None and cursor is not None else None,
+        "counts": store.saga_counts(),
+        "circuit_breaker": {"open": breaker_open, "reason": breaker_reason},
+        "leader": {"instance": lease[0], "expires_in": round(lease[1] - time.time(), 1)} if lease else None,
+        "sagas": [
+            {
+                "request_id": s.request_id, "kind": s.kind, "step": s.step, "status": s.status,
+                "block": s.block_number, "note": s.last_error, "attempts": s.attempts,
+                "next_try_in": round(max(0.0, s.not_before - time.time()), 1),
+                "fulfil_tx": s.payload.get("fulfil_tx"),
+            }
+            for s in sagas
+        ],
+    }
+    store.close()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    lag = "unknown (node unreachable)" if report["lag"] is None else f"{report['lag']} blocks"
+    click.echo(f"network {config.network}: last processed block {cursor}, chain head {chain_head}, lag {lag}")
+    click.echo("sagas: " + (", ".join(f"{k} {v}" for k, v in sorted(report["counts"].items())) or "none"))
+    if breaker_open:
+        click.secho(f"CIRCUIT BREAKER OPEN: {breaker_reason}", fg="red")
+        click.echo("  fulfilments are stopped; reconcile custody, then `rat-relayer breaker reset`")
+    click.echo(f"leader: {report['leader']['instance'] if lease else 'none'}")
+    for s in report["sagas"]:
+        note = f" - {s['note']}" if s["note"] else ""
+        click.echo(f"  {s['request_id'][:18]}… {s['kind']:4} {s['step']:18} {s['status']:14}{note}")
+
+
+@main.command()
+@config_option
+@_friendly
+def doctor(config_path: Path) -> None:
+    """Check config, RPC, keys, adapters and database; print what is wrong and how to fix it."""
+    import asyncio
+
+    from relayer.doctor import diagnose
+
+    problems = asyncio.run(diagnose(config_path, click.echo))
+    if problems:
+        click.secho(f"{problems} problem(s) found", fg="red")
+        sys.exit(1)
+    click.secho("all checks passed", fg="green")
+
+
+@main.command()
+@config_option
+@click.option("--from-block", "from_block", type=click.IntRange(min=0), required=True,
+              help="first block to read Minter events from again")
+@_friendly
+def replay(config_path: Path, from_block: int) -> None:
+    """Re-read Minter events from a block on the daemon's next loop. Safe: requests already known are not
+    processed again (a request id makes one saga, ever)."""
+    from relayer.store import Store
+
+    config = _load(config_path)
+    store = Store.open(config.database_url)
+    store.forget_blocks_from(config.network, from_block)
+    store.set_cursor(config.network, from_block - 1)
+    store.close()
+    click.echo(f"cursor set to {from_block - 1}; the daemon re-reads events from block {from_block}")
+
+
+@main.group()
+def breaker() -> None:
+    """Inspect or reset the custody circuit breaker."""
+
+
+@breaker.command("reset")
+@config_option
+@click.option("--reason", required=True, help="what was reconciled (kept in the audit trail)")
+@_friendly
+def breaker_reset(config_path: Path, reason: str) -> None:
+    """Close the breaker after custody and on-chain supply have been reconciled."""
+    from relayer.saga import CUSTODY_BREAKER
+    from relayer.store import Store
+
+    store = Store.open(_load(config_path).database_url)
+    store.set_breaker(CUSTODY_BREAKER, False, f"reset: {reason}")
+    store.close()
+    click.echo("circuit breaker closed; blocked sagas resume on the daemon's next loop")
+
+
+@main.group()
+def keys() -> None:
+    """Development keys: encrypted JSON keystores (the format of `ape accounts`)."""
+
+
+@keys.command("new")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--passphrase-env", required=True, help="environment variable holding the passphrase to encrypt with")
+@_friendly
+def keys_new(path: Path, passphrase_env: str) -> None:
+    """Create a fresh key in an encrypted keystore at PATH and print its address (never the key)."""
+    import os
+
+    from relayer.errors import SignerLocked
+    from relayer.signers import KeystoreSigner
+
+    if path.exists():
+        raise RelayerError(f"{path} exists", hint="choose another path; keystores are never overwritten")
+    passphrase = os.environ.get(passphrase_env)
+    if not passphrase:
+        raise SignerLocked(f"environment variable {passphrase_env} is not set")
+    click.echo(KeystoreSigner.create(path, passphrase))
+
+
 if __name__ == "__main__":
     main()

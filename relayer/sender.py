@@ -71,6 +71,7 @@ class TxSender:
         chain_id: int,
         policy: SenderPolicy | None = None,
         on_event: Any = None,
+        crash_point: Any = None,
     ) -> None:
         self.rpc = rpc
         self.store = store
@@ -81,6 +82,7 @@ class TxSender:
         self._lock = asyncio.Lock()
         # Only a metrics hook: called with ("broadcast" | "rebroadcast" | "replaced" | "already_known", hash).
         self._on_event = on_event or (lambda kind, tx_hash: None)
+        self._crash_point = crash_point or (lambda point: None)
 
     # -- signing -----------------------------------------------------------------------------------------
 
@@ -136,6 +138,7 @@ class TxSender:
                 self.address, nonce, tx_hash, raw, gas_price, purpose, request_id=request_id, trace_id=trace_id
             )
         log.info("intent recorded", extra={"trace_id": trace_id, "tx_hash": tx_hash, "nonce": nonce, "purpose": purpose})
+        self._crash_point("intent_recorded")
         await self.broadcast(intent)
         return intent
 

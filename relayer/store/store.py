@@ -18,7 +18,9 @@ from relayer.errors import StoreError
 from relayer.store import schema
 from relayer.store.migrations import LATEST, current_version, migrate
 
-TERMINAL_STATUSES = ("done", "rejected", "orphaned")
+TERMINAL_STATUSES = ("done", "rejected", "orphaned", "closed")
+# Parked after a reorg: not worked on until the request reappears on the canonical chain.
+IDLE_STATUSES = (*TERMINAL_STATUSES, "reorged")
 
 
 class SagaRecord(BaseModel):
@@ -215,12 +217,13 @@ class Store:
                 )
             )
 
-    def defer(self, request_id: str, step: str, until: float, status: str) -> None:
+    def defer(self, request_id: str, step: str, until: float, status: str, why: str = "") -> None:
+        """Parks a saga at its step until `until`; `why` is what `rat-relayer status` shows."""
         with self._tx() as conn:
             conn.execute(
                 update(schema.sagas)
                 .where(and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == step))
-                .values(not_before=until, status=status, updated_at=time.time())
+                .values(not_before=until, status=status, last_error=why or None, updated_at=time.time())
             )
 
     def due_sagas(self, now: float, limit: int = 100) -> list[SagaRecord]:
@@ -228,7 +231,7 @@ class Store:
             rows = conn.execute(
                 select(schema.sagas)
                 .where(
-                    and_(schema.sagas.c.status.not_in(TERMINAL_STATUSES), schema.sagas.c.not_before <= now)
+                    and_(schema.sagas.c.status.not_in(IDLE_STATUSES), schema.sagas.c.not_before <= now)
                 )
                 .order_by(schema.sagas.c.block_number, schema.sagas.c.log_index)
                 .limit(limit)
@@ -246,6 +249,51 @@ class Store:
         with self._tx() as conn:
             rows = conn.execute(select(schema.sagas).where(schema.sagas.c.block_number >= number)).mappings()
             return [SagaRecord(**row) for row in rows]
+
+    def park_from_block(self, number: int, statuses: tuple[str, ...] = ("active", "waiting_market", "blocked",
+                                                                          "done")) -> list[str]:
+        """Parks every saga whose request was seen above block `number` (a reorg removed that block)."""
+        with self._tx() as conn:
+            ids = conn.execute(
+                select(schema.sagas.c.request_id).where(
+                    and_(schema.sagas.c.block_number > number, schema.sagas.c.status.in_(statuses))
+                )
+            ).scalars().all()
+            if ids:
+                conn.execute(
+                    update(schema.sagas)
+                    .where(schema.sagas.c.request_id.in_(ids))
+                    .values(status="reorged", updated_at=time.time())
+                )
+                for request_id in ids:
+                    conn.execute(schema.saga_steps.insert().values(
+                        request_id=request_id, step="reorged", detail={"ancestor": number}, at=time.time()))
+        return list(ids)
+
+    def revive(self, request_id: str, block_number: int, block_hash: str, log_index: int, step: str | None) -> bool:
+        """Re-activates a parked or orphaned saga whose request reappeared on the canonical chain."""
+        values: dict[str, Any] = dict(status="active", block_number=block_number, block_hash=block_hash,
+                                      log_index=log_index, not_before=0.0, updated_at=time.time())
+        if step is not None:
+            values["step"] = step
+        with self._tx() as conn:
+            result = conn.execute(
+                update(schema.sagas)
+                .where(and_(schema.sagas.c.request_id == request_id,
+                            schema.sagas.c.status.in_(("reorged", "orphaned"))))
+                .values(**values)
+            )
+            if result.rowcount == 1:
+                conn.execute(schema.saga_steps.insert().values(
+                    request_id=request_id, step="revived", detail={"block": block_number}, at=time.time()))
+            return result.rowcount == 1
+
+    def set_status(self, request_id: str, status: str, detail: dict[str, Any] | None = None) -> None:
+        with self._tx() as conn:
+            conn.execute(update(schema.sagas).where(schema.sagas.c.request_id == request_id)
+                         .values(status=status, updated_at=time.time()))
+            conn.execute(schema.saga_steps.insert().values(
+                request_id=request_id, step=status, detail=detail or {}, at=time.time()))
 
     def saga_counts(self) -> dict[str, int]:
         with self._tx() as conn:

@@ -1,0 +1,206 @@
+"""Wires the parts into the daemon: store, RPC, signers, sender, adapters, saga engine, watcher, and the small
+HTTP port with /healthz, /readyz and /metrics.
+
+Only the holder of the `work` lease (a row in the store, renewed every loop) watches the chain and drives
+sagas, so two daemons on one PostgreSQL never process the same work; the other waits as a hot standby."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import time
+import uuid
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from relayer.adapters.base import load_adapter
+from relayer.config import KeystoreSignerConfig, RelayerConfig, SignerConfig
+from relayer.errors import ConfigError, RelayerError, RpcUnavailable
+from relayer.market_hours import market_hours
+from relayer.minter import MinterReader
+from relayer.observability import Metrics
+from relayer.rpc import Rpc
+from relayer.saga import SagaEngine
+from relayer.sender import TxSender
+from relayer.signers import KeystoreSigner, KmsSigner, Signer
+from relayer.store import Store
+from relayer.watcher import Watcher
+
+log = logging.getLogger("relayer.daemon")
+
+WORK_LEASE = "work"
+CRASH_ENV = "RAT_RELAYER_CRASH_AT"
+
+
+def build_signer(config: SignerConfig, label: str) -> Signer:
+    if isinstance(config, KeystoreSignerConfig):
+        return KeystoreSigner.from_file(config.path, config.passphrase_env, label)
+    return KmsSigner.from_config(config.key_id, config.region, config.endpoint_url, label)
+
+
+def crash_point_from_env() -> Any:
+    """Fault injection for the kill -9 tests: SIGKILL ourselves right after the named point is durable.
+    Unset in production; the variable only ever makes the process die, never changes what it does."""
+    points = {p for p in os.environ.get(CRASH_ENV, "").split(",") if p}
+    if not points:
+        return None
+
+    def crash(point: str) -> None:
+        if point in points:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return crash
+
+
+class Daemon:
+    def __init__(self, config: RelayerConfig, instance_id: str | None = None) -> None:
+        self.config = config
+        self.instance_id = instance_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.metrics = Metrics()
+        self.crash_point = crash_point_from_env()
+        self.leader = False
+        self.last_loop = 0.0
+        self.last_rpc_ok = 0.0
+        self.started = False
+
+    async def start(self) -> None:
+        c = self.config
+        self.store = Store.open(c.database_url)
+        self.rpc = Rpc(c.rpc_url)
+        chain_id = await self.rpc.chain_id()
+        if c.chain_id is not None and chain_id != c.chain_id:
+            raise ConfigError(f"node at {c.rpc_url} is chain {chain_id}, config says {c.chain_id}")
+        self.chain_id = chain_id
+        sender_signer = build_signer(c.signers.sender, "sender")
+        attestors = {
+            "brokerage": build_signer(c.signers.brokerage, "brokerage"),
+            "custody": build_signer(c.signers.custody, "custody"),
+        }
+        if len({sender_signer.address, *(s.address for s in attestors.values())}) != 3:
+            raise ConfigError("the sender and each attestor role must use different keys")
+        self.sender = TxSender(
+            self.rpc, self.store, sender_signer, chain_id, c.sender,
+            on_event=lambda kind, _hash: self.metrics.transactions.labels(kind).inc(),
+            crash_point=self.crash_point,
+        )
+        self.brokerage = load_adapter("brokerage", c.brokerage.adapter, c.brokerage.options)
+        self.custody = load_adapter("custody", c.custody.adapter, c.custody.options)
+        self.reader = MinterReader(self.rpc, c.minter)
+        self.engine = SagaEngine(
+            self.store, self.reader, self.sender, self.brokerage, self.custody, attestors, c.assets,
+            market_hours(c.market_calendar), c.saga, self.metrics, chain_id,
+            confirmations=0 if c.watcher.finality_tag else c.watcher.confirmations,
+            crash_point=self.crash_point or (lambda point: None),
+        )
+        self.watcher = Watcher(self.rpc, self.store, c.network, c.minter, c.watcher, self.engine.on_event,
+                               self.engine.on_reorg)
+        self.started = True
+
+    async def stop(self) -> None:
+        if self.leader:
+            self.store.release_lease(WORK_LEASE, self.instance_id)
+        for closable in (getattr(self, "brokerage", None), getattr(self, "custody", None)):
+            if closable is not None:
+                await closable.aclose()
+        if hasattr(self, "rpc"):
+            await self.rpc.aclose()
+        if hasattr(self, "store"):
+            self.store.close()
+
+    async def step(self) -> None:
+        """One loop iteration: lease, chain, sagas, metrics."""
+        holds = self.store.acquire_lease(WORK_LEASE, self.instance_id, self.config.lease_ttl)
+        if holds and not self.leader:
+            log.info("work lease acquired", extra={"instance": self.instance_id})
+            await self.sender.resume()
+        self.leader = holds
+        self.metrics.leader.set(1 if holds else 0)
+        if not holds:
+            return
+        try:
+            for _ in range(50):  # backfill in batches, but keep sagas moving between batches
+                await self.watcher.tick()
+                if self.watcher.cursor() >= self.watcher.target:
+                    break
+            self.last_rpc_ok = time.time()
+        except RpcUnavailable as exc:
+            self.metrics.failures.labels("rpc_unavailable").inc()
+            log.warning("node unavailable", extra={"error": str(exc)})
+        except RelayerError as exc:
+            self.metrics.failures.labels(type(exc).__name__).inc()
+            log.warning("watcher retry", extra={"error": str(exc)})
+        await self.engine.run_due()
+        if self.store.sagas(status="reorged"):
+            try:
+                await self.engine.sweep_orphans()
+            except RelayerError:
+                pass
+        cursor = self.watcher.cursor()
+        self.metrics.last_block.set(cursor)
+        self.metrics.lag.set(max(0, self.watcher.head - cursor))
+        for status, count in self.store.saga_counts().items():
+            self.metrics.sagas.labels(status).set(count)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.start()
+        runner = await self._serve_http()
+        log.info("relayer started", extra={"instance": self.instance_id, "chain_id": self.chain_id,
+                                           "minter": self.config.minter, "database": self.store.dialect})
+        try:
+            while not stop.is_set():
+                try:
+                    await self.step()
+                except RelayerError as exc:
+                    self.metrics.failures.labels(type(exc).__name__).inc()
+                    log.error("loop error", extra={"error": exc.explain()})
+                self.last_loop = time.time()
+                try:
+                    await asyncio.wait_for(stop.wait(), self.config.poll_interval)
+                except TimeoutError:
+                    pass
+        finally:
+            if runner is not None:
+                await runner.cleanup()
+            await self.stop()
+
+    async def _serve_http(self) -> web.AppRunner | None:
+        async def healthz(_: web.Request) -> web.Response:
+            alive = time.time() - self.last_loop < max(30.0, 10 * self.config.poll_interval) or not self.last_loop
+            return web.json_response({"alive": alive}, status=200 if alive else 503)
+
+        async def readyz(_: web.Request) -> web.Response:
+            ready = self.started and (not self.leader or time.time() - self.last_rpc_ok < 60)
+            body = {"ready": ready, "leader": self.leader, "instance": self.instance_id}
+            return web.json_response(body, status=200 if ready else 503)
+
+        async def metrics(_: web.Request) -> web.Response:
+            return web.Response(body=generate_latest(self.metrics.registry),
+                                headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+        app = web.Application()
+        app.add_routes([web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics)])
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.config.http.host, self.config.http.port).start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise ConfigError(f"cannot listen on {self.config.http.host}:{self.config.http.port}: {exc.strerror}",
+                              hint="set http.port to a free port (0 picks one)") from None
+        return runner
+
+
+def run_forever(config: RelayerConfig) -> None:
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await Daemon(config).run(stop)
+
+    asyncio.run(main())

@@ -1,0 +1,136 @@
+"""`rat-relayer doctor`: every check the daemon depends on, each with what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from eth_abi import decode, encode
+from eth_utils import function_signature_to_4byte_selector, keccak
+
+from relayer.errors import RelayerError
+
+ROLE_OF = {"brokerage": 1, "custody": 2}
+
+
+async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
+    from relayer.adapters.base import load_adapter
+    from relayer.config import RelayerConfig
+    from relayer.daemon import build_signer
+    from relayer.minter import AssetStatus, MinterReader
+    from relayer.rpc import Rpc
+    from relayer.store import Store
+
+    problems = 0
+
+    def ok(what: str) -> None:
+        say(f"  ok    {what}")
+
+    def bad(what: str, fix: str) -> None:
+        nonlocal problems
+        problems += 1
+        say(f"  FAIL  {what}\n        fix: {fix}")
+
+    try:
+        config = RelayerConfig.load(config_path)
+        ok(f"config {config_path}")
+    except RelayerError as exc:
+        bad(str(exc), exc.hint)
+        return problems
+
+    try:
+        store = Store.open(config.database_url, migrate_schema=False)
+        current, latest = store.schema_version()
+        store.close()
+        if current < latest:
+            bad(f"database schema at version {current}, {latest} expected", "start the daemon once; it migrates")
+        else:
+            ok(f"database {store.dialect} schema v{current}")
+    except RelayerError as exc:
+        bad(str(exc), exc.hint)
+
+    rpc = Rpc(config.rpc_url, timeout=5)
+    reader = MinterReader(rpc, config.minter)
+    chain_ok = False
+    try:
+        chain_id = await rpc.chain_id()
+        head = await rpc.block_number()
+        if config.chain_id is not None and chain_id != config.chain_id:
+            bad(f"node is chain {chain_id}, config says {config.chain_id}", "point rpc_url at the right network")
+        else:
+            ok(f"RPC {config.rpc_url}: chain {chain_id}, head {head}")
+        code = await rpc.call("eth_getCode", config.minter, "latest")
+        if code in (None, "0x"):
+            bad(f"no contract at minter {config.minter}", "set `minter` to the Minter proxy address")
+        else:
+            ok(f"Minter at {config.minter}")
+            chain_ok = True
+    except RelayerError as exc:
+        bad(str(exc), exc.hint)
+
+    async def has_role(role: str, account: str) -> bool:
+        data = function_signature_to_4byte_selector("hasRole(bytes32,address)") + encode(
+            ["bytes32", "address"], [keccak(text=role), account])
+        return decode(["bool"], await rpc.eth_call(config.minter, data))[0]
+
+    for label in ("sender", "brokerage", "custody"):
+        try:
+            signer = build_signer(getattr(config.signers, label), label)
+        except RelayerError as exc:
+            bad(str(exc), exc.hint)
+            continue
+        ok(f"{label} key unlocked: {signer.address}")
+        if not chain_ok:
+            continue
+        try:
+            if label == "sender":
+                balance = int(await rpc.call("eth_getBalance", signer.address, "latest"), 16)
+                if balance == 0:
+                    bad(f"sender {signer.address} has no gas money", "fund the sender address")
+                for role in ("SUBMITTER_ROLE", "REJECTER_ROLE"):
+                    if not await has_role(role, signer.address):
+                        bad(f"sender lacks {role} on the Minter", f"grant {role} to {signer.address}")
+            else:
+                data = function_signature_to_4byte_selector("attestorRole(address)") + encode(
+                    ["address"], [signer.address])
+                role = decode(["uint8"], await rpc.eth_call(config.minter, data))[0]
+                if role != ROLE_OF[label]:
+                    bad(f"{label} key {signer.address} is not a {label} attestor on the Minter",
+                        f"setAttestor({signer.address}, {label.upper()}) from the attestor manager")
+        except RelayerError as exc:
+            bad(str(exc), exc.hint)
+
+    if chain_ok:
+        for address, asset in config.assets.items():
+            try:
+                status = await reader.asset_status(address)
+                if status == AssetStatus.UNLISTED:
+                    bad(f"asset {asset.symbol} ({address}) is not listed on the Minter", "list it or remove it")
+                else:
+                    ok(f"asset {asset.symbol} {status.name}")
+            except RelayerError as exc:
+                bad(str(exc), exc.hint)
+
+    for kind in ("brokerage", "custody"):
+        adapter_config = getattr(config, kind)
+        try:
+            adapter = load_adapter(kind, adapter_config.adapter, adapter_config.options)
+        except RelayerError as exc:
+            bad(str(exc), exc.hint)
+            continue
+        try:
+            if kind == "custody":
+                symbol = next(iter(config.assets.values())).symbol
+                held = await adapter.position(symbol, "doctor")
+                ok(f"custody adapter {adapter_config.adapter}: {symbol} position {held}")
+            elif hasattr(adapter, "clock"):
+                clock = await adapter.clock("doctor")
+                ok(f"brokerage adapter {adapter_config.adapter}: market {'open' if clock.get('is_open') else 'closed'}")
+            else:
+                ok(f"brokerage adapter {adapter_config.adapter} loaded")
+        except RelayerError as exc:
+            bad(f"{kind} adapter {adapter_config.adapter}: {exc}", exc.hint)
+        finally:
+            await adapter.aclose()
+    await rpc.aclose()
+    return problems

@@ -1,0 +1,180 @@
+"""The relayer's view of the Minter (contracts/interfaces/IMinter.sol): event decoding, the calls it reads and
+the calldata it submits. Hand-encoded with eth_abi so the daemon needs neither Ape nor build artifacts."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from eth_abi import decode, encode
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+from pydantic import BaseModel, ConfigDict
+
+from rat.attestations import Fill
+from relayer.rpc import Rpc
+
+FILL_TUPLE = "(bytes32,uint256,uint256,uint256,bytes32,bytes32,uint256)"
+MINT_REQUESTED = "MintRequested(bytes32,address,address,address,uint256,uint256,uint256)"
+BURN_REQUESTED = "BurnRequested(bytes32,address,address,address,uint256,uint256,uint256)"
+TOPIC_MINT_REQUESTED = "0x" + keccak(text=MINT_REQUESTED).hex()
+TOPIC_BURN_REQUESTED = "0x" + keccak(text=BURN_REQUESTED).hex()
+REQUEST_TOPICS = [TOPIC_MINT_REQUESTED, TOPIC_BURN_REQUESTED]
+
+
+class RequestKind(IntEnum):
+    MINT = 0
+    BURN = 1
+
+
+class RequestStatus(IntEnum):
+    NONE = 0
+    PENDING = 1
+    FULFILLED = 2
+    CANCELLED = 3
+    REJECTED = 4
+
+
+class AssetStatus(IntEnum):
+    UNLISTED = 0
+    ACTIVE = 1
+    REDEEM_ONLY = 2
+    HALTED = 3
+
+
+class RejectReason(IntEnum):
+    """Mirror of rat.minting.RejectReason (kept here so the daemon does not import Ape)."""
+
+    UNSPECIFIED = 0
+    MARKET_CLOSED = 1
+    BROKER_REJECTED = 2
+    PRICE_LIMIT_UNREACHABLE = 3
+    COMPLIANCE_HOLD = 4
+    ASSET_HALTED = 5
+    RESERVES_UNAVAILABLE = 6
+
+
+class RequestEvent(BaseModel):
+    """A MintRequested / BurnRequested log, with where it was seen."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: RequestKind
+    request_id: str
+    account: str
+    asset: str
+    payment_token: str
+    amount: int  # payment units (mint) or token units (burn)
+    limit_price: int  # max (mint) or min (burn) payment units per share
+    deadline: int
+    block_number: int
+    block_hash: str
+    log_index: int
+    tx_hash: str
+
+
+class OnChainRequest(BaseModel):
+    account: str
+    deadline: int
+    kind: RequestKind
+    status: RequestStatus
+    asset_id: int
+    payment_token_id: int
+    amount: int
+    limit_price: int
+
+
+def _topic_address(topic: str) -> str:
+    return to_checksum_address("0x" + topic[-40:])
+
+
+def decode_request_log(log: dict) -> RequestEvent | None:
+    topics = log["topics"]
+    if not topics or topics[0] not in REQUEST_TOPICS:
+        return None
+    payment_token, amount, limit_price, deadline = decode(
+        ["address", "uint256", "uint256", "uint256"], bytes.fromhex(log["data"].removeprefix("0x"))
+    )
+    return RequestEvent(
+        kind=RequestKind.MINT if topics[0] == TOPIC_MINT_REQUESTED else RequestKind.BURN,
+        request_id=topics[1],
+        account=_topic_address(topics[2]),
+        asset=_topic_address(topics[3]),
+        payment_token=to_checksum_address(payment_token),
+        amount=amount,
+        limit_price=limit_price,
+        deadline=deadline,
+        block_number=int(log["blockNumber"], 16),
+        block_hash=log["blockHash"],
+        log_index=int(log["logIndex"], 16),
+        tx_hash=log["transactionHash"],
+    )
+
+
+def _call(signature: str, types: list[str], values: list) -> bytes:
+    return function_signature_to_4byte_selector(signature) + encode(types, values)
+
+
+def fulfill_calldata(kind: RequestKind, fill: Fill, signatures: list[bytes]) -> bytes:
+    name = "fulfillMint" if kind == RequestKind.MINT else "fulfillBurn"
+    return _call(f"{name}({FILL_TUPLE},bytes[])", [FILL_TUPLE, "bytes[]"], [fill.as_tuple(), signatures])
+
+
+def reject_calldata(request_id: str, reason: RejectReason) -> bytes:
+    return _call("reject(bytes32,uint8)", ["bytes32", "uint8"], [bytes.fromhex(request_id[2:]), int(reason)])
+
+
+class MinterReader:
+    """The reads the saga needs, at the latest block."""
+
+    def __init__(self, rpc: Rpc, minter: str) -> None:
+        self.rpc = rpc
+        self.minter = to_checksum_address(minter)
+        self._fee_vault: str | None = None
+        self._decimals: dict[str, int] = {}
+
+    async def _read(self, to: str, signature: str, types: list[str], values: list, out: list[str]) -> tuple:
+        return decode(out, await self.rpc.eth_call(to, _call(signature, types, values)))
+
+    async def request(self, request_id: str) -> OnChainRequest:
+        values = await self._read(
+            self.minter, "getRequest(bytes32)", ["bytes32"], [bytes.fromhex(request_id[2:])],
+            ["address", "uint40", "uint8", "uint8", "uint16", "uint8", "uint128", "uint128"],
+        )
+        account, deadline, kind, status, asset_id, payment_id, amount, limit_price = values
+        return OnChainRequest(account=to_checksum_address(account), deadline=deadline, kind=RequestKind(kind),
+                              status=RequestStatus(status), asset_id=asset_id, payment_token_id=payment_id,
+                              amount=amount, limit_price=limit_price)
+
+    async def asset_status(self, asset: str) -> AssetStatus:
+        # AssetConfigView: (uint16 id, uint8 status, address, uint32, address, uint32, uint16, uint128, uint128)
+        values = await self._read(
+            self.minter, "assetConfig(address)", ["address"], [asset],
+            ["uint16", "uint8", "address", "uint32", "address", "uint32", "uint16", "uint128", "uint128"],
+        )
+        return AssetStatus(values[1])
+
+    async def payment_decimals(self, token: str) -> int:
+        if token not in self._decimals:
+            (_, decimals, _) = await self._read(self.minter, "paymentToken(address)", ["address"], [token],
+                                                ["uint8", "uint8", "bool"])
+            self._decimals[token] = decimals
+        return self._decimals[token]
+
+    async def fee_vault(self) -> str:
+        if self._fee_vault is None:
+            (vault,) = await self._read(self.minter, "FEE_VAULT()", [], [], ["address"])
+            self._fee_vault = to_checksum_address(vault)
+        return self._fee_vault
+
+    async def fee_quote(self, asset: str, kind: RequestKind, notional: int) -> int:
+        (fee,) = await self._read(await self.fee_vault(), "quote(address,uint8,uint256)",
+                                  ["address", "uint8", "uint256"], [asset, int(kind), notional], ["uint256"])
+        return fee
+
+    async def fee_bps(self, asset: str, kind: RequestKind) -> int:
+        mint_bps, burn_bps = await self._read(await self.fee_vault(), "fees(address)", ["address"], [asset],
+                                              ["uint16", "uint16"])
+        return mint_bps if kind == RequestKind.MINT else burn_bps
+
+    async def total_supply(self, token: str) -> int:
+        (supply,) = await self._read(token, "totalSupply()", [], [], ["uint256"])
+        return supply
