@@ -1,0 +1,158 @@
+"""Bad input: every refusal names file, line and field, exits 2, and writes nothing."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import AAPL, MSFT, ledger_row
+from reserves.cli import main
+
+AS_OF = "2026-11-27T21:00:00Z"
+
+
+def build(tmp_path: Path, ledger: Path, custodian: Path, assets: Path):
+    out = tmp_path / "round"
+    result = CliRunner().invoke(main, ["build", "--ledger", str(ledger), "--custodian", str(custodian),
+                                       "--assets", str(assets), "--out", str(out)])
+    return result, out
+
+
+def refused(tmp_path: Path, files: tuple[Path, Path, Path], where: str, field: str | None, words: str) -> None:
+    result, out = build(tmp_path, *files)
+    assert result.exit_code == 2, result.output
+    prefix = f"{where}: {field}: " if field else f"{where}: "
+    assert prefix in result.output
+    assert words in result.output
+    assert not out.exists()
+
+
+def one_lot(quantity: str, rng=None) -> list[str]:
+    return [ledger_row(rng or random.Random(0), "LOT-1", quantity)]
+
+
+@pytest.mark.parametrize("quantity,words", [
+    ("-5", "negative quantity"),
+    ("ten", "not a decimal number"),
+    ("1e3", "not a decimal number"),
+    ("1.0000000000000000001", "too many decimals"),
+    ("0", "greater than zero"),
+], ids=["negative", "non-numeric", "exponent", "too-many-decimals", "zero"])
+def test_a_bad_lot_quantity_is_refused(quantity, words, tmp_path, write_inputs):
+    files = write_inputs(one_lot(quantity), [f"{AS_OF},{AAPL},CUST-ACC-001,10"])
+    refused(tmp_path, files, f"{files[0]}:2", "quantity", words)
+
+
+def test_a_duplicate_lot_id_is_refused(tmp_path, write_inputs):
+    rng = random.Random(1)
+    files = write_inputs([ledger_row(rng, "LOT-1"), ledger_row(rng, "LOT-1")], [f"{AS_OF},{AAPL},CUST-ACC-001,20"])
+    refused(tmp_path, files, f"{files[0]}:3", "lot_id", "duplicate lot id 'LOT-1' (first on line 2)")
+
+
+def test_a_duplicate_request_id_is_refused(tmp_path, write_inputs):
+    rng = random.Random(1)
+    first = ledger_row(rng, "LOT-1")
+    second = first.replace("LOT-1", "LOT-2")
+    files = write_inputs([first, second], [f"{AS_OF},{AAPL},CUST-ACC-001,20"])
+    refused(tmp_path, files, f"{files[0]}:3", "request_id", "duplicate request id")
+
+
+def test_a_bad_isin_check_digit_is_refused(tmp_path, write_inputs):
+    files = write_inputs([ledger_row(random.Random(2), "LOT-1", isin="US0378331006")],
+                         [f"{AS_OF},{AAPL},CUST-ACC-001,10"])
+    refused(tmp_path, files, f"{files[0]}:2", "isin", "bad ISIN check digit")
+
+
+def test_an_asset_missing_from_the_assets_file_is_refused(tmp_path, write_inputs):
+    files = write_inputs(one_lot("10"), [f"{AS_OF},{AAPL},CUST-ACC-001,10", f"{AS_OF},DE0007164600,CUST-ACC-001,1"])
+    refused(tmp_path, files, f"{files[1]}:3", "isin", "unknown asset 'DE0007164600'")
+
+
+def test_mixed_as_of_dates_are_refused(tmp_path, write_inputs):
+    files = write_inputs(one_lot("10"), [f"{AS_OF},{AAPL},CUST-ACC-001,10",
+                                         f"2026-11-26T21:00:00Z,{MSFT},CUST-ACC-001,0"])
+    refused(tmp_path, files, f"{files[1]}:3", "as_of", "mixed as-of dates")
+
+
+def test_an_empty_custodian_statement_is_refused(tmp_path, write_inputs):
+    files = write_inputs(one_lot("10"), [])
+    refused(tmp_path, files, f"{files[1]}", None, "the custodian statement is empty")
+
+
+def test_a_truncated_ledger_is_refused(tmp_path, write_inputs):
+    files = write_inputs(one_lot("10") * 1, [f"{AS_OF},{AAPL},CUST-ACC-001,10"])
+    text = files[0].read_text()
+    files[0].write_text(text[: len(text) - 15])  # cut inside the last row: no final newline
+    refused(tmp_path, files, f"{files[0]}:2", None, "looks truncated")
+
+
+def test_a_ledger_that_is_not_utf8_is_refused(tmp_path, write_inputs):
+    files = write_inputs(one_lot("10"), [f"{AS_OF},{AAPL},CUST-ACC-001,10"])
+    files[0].write_bytes(files[0].read_text().replace("CUST-ACC-001", "CUST-ACC-00\xe9").encode("latin-1"))
+    refused(tmp_path, files, f"{files[0]}:2", None, "not UTF-8")
+
+
+def test_a_utf16_statement_is_refused(tmp_path, write_inputs):
+    files = write_inputs(one_lot("10"), [f"{AS_OF},{AAPL},CUST-ACC-001,10"])
+    files[1].write_bytes(files[1].read_text().encode("utf-16"))
+    refused(tmp_path, files, f"{files[1]}:1", None, "not UTF-8")
+
+
+def test_a_row_with_a_missing_field_is_refused(tmp_path, write_inputs):
+    files = write_inputs([",".join(one_lot("10")[0].split(",")[:-1])], [f"{AS_OF},{AAPL},CUST-ACC-001,10"])
+    refused(tmp_path, files, f"{files[0]}:2", None, "expected 8 fields, found 7")
+
+
+def test_a_json_quantity_given_as_a_number_is_refused(tmp_path, round_inputs):
+    ledger = round_inputs / "ledger.json"
+    rows = json.loads(ledger.read_text())
+    rows[2]["quantity"] = 40
+    ledger.write_text(json.dumps(rows, indent=2) + "\n")
+    files = (ledger, round_inputs / "custodian.json", round_inputs / "assets.json")
+    # the third object starts on line 22 of the indented array
+    refused(tmp_path, files, f"{ledger}:22", "quantity", "must be a JSON string, found 40")
+
+
+def test_a_truncated_json_ledger_is_refused(tmp_path, round_inputs):
+    ledger = round_inputs / "ledger.json"
+    text = ledger.read_text()
+    cut = text.index("LOT-0004")
+    ledger.write_text(text[:cut] + "\n")
+    files = (ledger, round_inputs / "custodian.json", round_inputs / "assets.json")
+    refused(tmp_path, files, f"{ledger}:{text.count(chr(10), 0, cut) + 1}", None, "invalid JSON")
+
+
+def test_lots_that_do_not_add_up_to_the_custodians_quantity_are_refused(tmp_path, round_inputs):
+    custodian = round_inputs / "custodian.csv"
+    custodian.write_text(custodian.read_text().replace("CUST-ACC-001,95.5", "CUST-ACC-001,95.4"))
+    files = (round_inputs / "ledger.csv", custodian, round_inputs / "assets.json")
+    refused(tmp_path, files, f"{custodian}:2", "quantity", "custodian holds 95.4 US0378331005 in this account, the "
+            "lots hold 95.5")
+
+
+def test_lots_in_an_account_the_custodian_does_not_list_are_refused(tmp_path, round_inputs):
+    custodian = round_inputs / "custodian.csv"
+    lines = custodian.read_text().splitlines(keepends=True)
+    custodian.write_text("".join(line for line in lines if "US5949181045,CUST-ACC-002" not in line))
+    files = (round_inputs / "ledger.csv", custodian, round_inputs / "assets.json")
+    refused(tmp_path, files, f"{round_inputs / 'ledger.csv'}:7", "custody_account",
+            "an account the custodian statement does not list")
+
+
+def test_a_burn_larger_than_its_lots_is_refused(tmp_path, write_inputs):
+    rng = random.Random(3)
+    files = write_inputs([ledger_row(rng, "LOT-1", "10"), ledger_row(rng, "B-1", "10.5", kind="burn")],
+                         [f"{AS_OF},{AAPL},CUST-ACC-001,0"])
+    refused(tmp_path, files, f"{files[0]}:3", "quantity", "burn of 10.5 US0378331005 exceeds the 10 shares left")
+
+
+def test_the_sample_inputs_build_in_both_formats(tmp_path, samples):
+    for fmt in ("csv", "json"):
+        result, out = build(tmp_path / fmt, samples / f"ledger.{fmt}", samples / f"custodian.{fmt}",
+                            samples / "assets.json")
+        assert result.exit_code == 0, result.output
+        assert (out / "statement.json").is_file()
