@@ -175,6 +175,11 @@ class MinterReader:
                                               ["uint16", "uint16"])
         return mint_bps if kind == RequestKind.MINT else burn_bps
 
+    async def chain_time(self) -> int:
+        """Timestamp of the latest block: the clock request and attestation deadlines are checked against."""
+        block = await self.rpc.block("latest")
+        return int(block["timestamp"], 16)
+
     async def total_supply(self, token: str) -> int:
         (supply,) = await self._read(token, "totalSupply()", [], [], ["uint256"])
         return supply

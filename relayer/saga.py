@@ -258,13 +258,14 @@ class SagaEngine:
         allowed = (AssetStatus.ACTIVE,) if saga.kind == "mint" else (AssetStatus.ACTIVE, AssetStatus.REDEEM_ONLY)
         if status not in allowed:
             return self._reject(saga, RejectReason.ASSET_HALTED, f"asset status {status.name}")
-        now = self.clock()
-        if now >= p["deadline"]:
+        chain_now = await self.reader.chain_time()
+        if chain_now >= p["deadline"]:
             return self._reject(saga, RejectReason.MARKET_CLOSED, "deadline passed before the market opened")
+        now = self.clock()
         at = datetime.fromtimestamp(now, timezone.utc)
         if not self.hours.is_open(at):
             opens = self.hours.next_open(at).timestamp()
-            if opens >= p["deadline"]:
+            if opens - now >= p["deadline"] - chain_now:
                 return self._reject(saga, RejectReason.MARKET_CLOSED, "market does not open before the deadline")
             raise Wait(opens - now, "waiting_market", f"queued until the {self.hours.name} open")
         qty, limit = await self._size(saga, asset)
@@ -301,6 +302,13 @@ class SagaEngine:
             return self._reject(saga, RejectReason.BROKER_REJECTED, exc.reason)
         if state.status is OrderStatus.REJECTED:
             return self._reject(saga, RejectReason.BROKER_REJECTED, state.reason or "rejected by broker")
+        if state.qty != order.qty:
+            # The broker returned an earlier order under this client order id that is not this one (a request id
+            # reused after a deep reorg). Never settle a request with someone else's fill.
+            self.metrics.failures.labels("client_order_id_conflict").inc()
+            raise AdapterError(f"broker order {state.broker_order_id} under {saga.request_id} is for {state.qty}, "
+                               f"this request needs {order.qty}", retryable=False,
+                               hint="an operator must reconcile the broker order with the request")
         return self._move(saga, Step.ORDER_PLACED, broker_order_id=state.broker_order_id)
 
     async def _await_fill(self, saga: SagaRecord) -> bool:
@@ -377,7 +385,7 @@ class SagaEngine:
             raise RelayerError(f"fill costs {notional + fees} but escrow is {request.amount}",
                                hint="order sizing left no room for the fee; check the fee configuration")
         await self._check_reserves(saga, shares)
-        deadline = min(request.deadline, int(self.clock()) + self.policy.attestation_ttl)
+        deadline = min(request.deadline, await self.reader.chain_time() + self.policy.attestation_ttl)
         from eth_utils import keccak
 
         fill = Fill(request_id=saga.request_id, shares=shares, price=price, fees=fees,
@@ -435,7 +443,7 @@ class SagaEngine:
             return self._move(saga, Step.DONE, status="done", fulfilled_by="another submission")
         if request.status in (RequestStatus.CANCELLED, RequestStatus.REJECTED):
             return self._move(saga, Step.CLOSED, status="closed", closed_as=request.status.name.lower())
-        if self.clock() >= int(saga.payload["attestation_deadline"]) - 5:
+        if await self.reader.chain_time() >= int(saga.payload["attestation_deadline"]) - 5:
             return self._move(saga, Step.CUSTODY_CONFIRMED, resign_because="attestation expired")
         raise RpcError(f"fulfilment would revert: {why}")
 

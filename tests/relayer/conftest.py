@@ -92,3 +92,112 @@ def funded_key(accounts):
     account = Account.create()
     accounts[0].transfer(account.address, 10 * 10**18)
     return account
+
+
+# ---------------------------------------------------------------------------------------------- end to end
+# A full deployment (compliance stack, Minter, FeeVault, reserves, a stablecoin), three relayer keys in encrypted
+# keystores, the simulated broker and custodian as child processes, and a config pointing the daemon at them.
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).parent))
+
+SHARE = 10**18
+USDC = 10**6
+PASSPHRASES = {"sender": "sender-pass", "brokerage": "brokerage-pass", "custody": "custody-pass"}
+
+
+@pytest.fixture(scope="module")
+def relayer_keys(tmp_path_factory):
+    from relayer.signers import KeystoreSigner
+
+    folder = tmp_path_factory.mktemp("keys")
+    addresses = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for role, passphrase in PASSPHRASES.items():
+            addresses[role] = KeystoreSigner.create(folder / f"{role}.json", passphrase)
+    return folder, addresses
+
+
+@pytest.fixture(autouse=True)
+def _keystore_passphrases(monkeypatch):
+    for role, passphrase in PASSPHRASES.items():
+        monkeypatch.setenv(f"RAT_TEST_{role.upper()}_PASS", passphrase)
+
+
+@pytest.fixture(scope="module")
+def deployment(stack, token, funded, admin, kyc_operator, alice, accounts, chain, relayer_keys):
+    """Minter wired for the relayer's keys; Alice holds 100 rAAPL and 100,000 USDC; reserves of 1,000,000."""
+    from eth_account import Account
+
+    from rat.minting import (
+        DAY, deploy_minting_stack, deploy_test_stablecoin, grant_minting_roles, list_asset, list_payment_token,
+        publish_reserves, set_attestors, set_tier_limits,
+    )
+
+    _, keys = relayer_keys
+    accounts[0].transfer(keys["sender"], 100 * SHARE)
+    ms = deploy_minting_stack(admin, stack, kyc_operator, settlement=admin.address, now=chain.pending_timestamp)
+    grant_minting_roles(ms, admin, submitter=keys["sender"], rejecter=keys["sender"], publisher=admin)
+    set_attestors(ms, admin, brokerage=[keys["brokerage"]], custody=[keys["custody"]], quorum=2)
+    usdc = deploy_test_stablecoin(admin)
+    list_payment_token(ms, admin, usdc)
+    set_tier_limits(ms, admin)
+    custodian = Account.create()
+    list_asset(ms, admin, token, custodian.address, 10_000_000 * SHARE, 1_000_000 * SHARE, DAY, 50, 50)
+    publish_reserves(ms, admin, custodian.key, token, 1_000_000 * SHARE, chain.pending_timestamp - 1)
+    usdc.mint(alice, 100_000 * USDC, sender=admin)
+    usdc.mint(admin, 1_000_000 * USDC, sender=admin)
+    usdc.approve(ms.minter.address, 2**256 - 1, sender=admin)
+    return ms, usdc
+
+
+@pytest.fixture
+def fresh_sims(token):
+    """A simulated broker and custodian of their own (request ids repeat across tests because Ape reverts the
+    chain between them), the custodian holding exactly the on-chain supply."""
+    from simproc import sim_service
+
+    held = str(token.totalSupply() / SHARE)
+    with sim_service("broker", "--price", "AAPL=190", "--order-ttl", "1") as broker, \
+            sim_service("custodian", "--position", f"AAPL={held}") as custodian:
+        yield broker, custodian
+
+
+@pytest.fixture
+def relayer_config(tmp_path, deployment, fresh_sims, relayer_keys, rpc_url, token, chain):
+    """A daemon config on a fresh SQLite database, reading from the current block on."""
+    import yaml
+
+    ms, _ = deployment
+    folder, _ = relayer_keys
+    broker, custodian = fresh_sims
+    config = {
+        "network": "anvil",
+        "rpc_url": rpc_url,
+        "chain_id": chain.chain_id,
+        "minter": ms.minter.address,
+        "database_url": f"sqlite:///{tmp_path / 'relayer.db'}",
+        "market_calendar": "always-open",
+        "assets": {token.address: {"symbol": "AAPL"}},
+        "signers": {role: {"type": "keystore", "path": str(folder / f"{role}.json"),
+                           "passphrase_env": f"RAT_TEST_{role.upper()}_PASS"} for role in PASSPHRASES},
+        "brokerage": {"adapter": "alpaca", "options": {"base_url": broker}},
+        "custody": {"adapter": "sim-custodian", "options": {"base_url": custodian}},
+        "watcher": {"confirmations": 0, "start_block": chain.blocks.head.number},
+        "sender": {"rebroadcast_after": 2, "replace_after": 6},
+        "saga": {"poll_interval": 0.1, "min_backoff": 0.1, "max_backoff": 1.0},
+        "http": {"port": 0},
+        "poll_interval": 0.1,
+        "lease_ttl": 5,
+    }
+    path = tmp_path / "relayer.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _alpaca_env(monkeypatch):
+    monkeypatch.setenv("APCA_API_KEY_ID", "sim")
+    monkeypatch.setenv("APCA_API_SECRET_KEY", "sim")
