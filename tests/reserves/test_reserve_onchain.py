@@ -1,0 +1,218 @@
+"""On-chain: OpenZeppelin's MerkleProof accepts our proofs; a round built from lots is published to the
+ReserveRegistry with the custodian's signature; the independent `verify` passes on it and fails, with the code
+of its kind, on a tampered file, an undercollateralised token or a stale round."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from ape import project
+from click.testing import CliRunner
+from eth_account import Account
+from eth_utils import keccak
+
+from lotgen import random_lot_columns
+from rat.deploy import AssetTerms, list_equity, role
+from reserves import merkle
+from reserves.audit import Failure
+from reserves.cli import main
+from reserves.errors import PublishError
+from reserves.onchain import connect
+from reserves.publish import publish_round
+from reserves.statement import LEAF_ENCODING, load_statement
+
+SAMPLES = Path(__file__).resolve().parents[2] / "reserves" / "samples"
+HELD = {"US0378331005": 105_500_000_000_000_000_000, "US5949181045": 42_125_000_000_000_000_000}
+
+
+@pytest.fixture(scope="module")
+def harness(admin):
+    return admin.deploy(project.MerkleProofHarness)
+
+
+@pytest.fixture(scope="session")
+def custodian():
+    return Account.from_key(keccak(text="rat-test:reserves-custodian"))
+
+
+@pytest.fixture(scope="module")
+def publisher(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="module")
+def registry(admin, publisher, custodian):
+    impl = admin.deploy(project.ReserveRegistry)
+    proxy = admin.deploy(project.SingletonProxy, impl.address, impl.initialize.encode_input(admin.address))
+    reg = project.ReserveRegistry.at(proxy.address)
+    reg.grantRole(role("PUBLISHER_ROLE"), publisher, sender=admin)
+    reg.grantRole(role("CUSTODIAN_MANAGER_ROLE"), admin, sender=admin)
+    return reg
+
+
+@pytest.fixture(scope="module")
+def equities(stack, token, admin, registry, custodian, kyc, alice, minter):
+    """rAAPL and rMSFT (the sample ISINs), each with the custodian set and a supply equal to the sample lots."""
+    msft = list_equity(admin, stack, AssetTerms.example("rMSFT", "RAT Microsoft Corp.", "US5949181045"), admin)
+    msft.grantRole(role("MINTER_ROLE"), minter, sender=admin)
+    kyc(alice)
+    tokens = {"US0378331005": token, "US5949181045": msft}
+    for isin, t in tokens.items():
+        registry.setCustodian(t.address, custodian.address, sender=admin)
+        t.mint(alice, HELD[isin], sender=minter)
+    return tokens
+
+
+@pytest.fixture(scope="module")
+def rpc_url(chain):
+    return chain.provider.uri
+
+
+@pytest.fixture
+def round_dir(tmp_path, equities, chain):
+    """The sample lots and a matching custodian statement as of a minute ago (chain time), built."""
+    assets = [{"isin": isin, "token": t.address, "symbol": t.symbol()} for isin, t in equities.items()]
+    (tmp_path / "assets.json").write_text(json.dumps(assets) + "\n")
+    as_of = datetime.fromtimestamp(chain.pending_timestamp - 60, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    statement = (SAMPLES / "custodian.csv").read_text().replace("2026-11-27T21:00:00Z", as_of)
+    (tmp_path / "custodian.csv").write_text(statement)
+    result = CliRunner().invoke(main, ["build", "--ledger", str(SAMPLES / "ledger.csv"), "--custodian",
+                                       str(tmp_path / "custodian.csv"), "--assets", str(tmp_path / "assets.json"),
+                                       "--out", str(tmp_path / "round")])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "round"
+
+
+def publish(rpc_url, registry, statement_path, custodian, publisher):
+    return publish_round(connect(rpc_url), registry.address, load_statement(statement_path), "https://rat.example/r.json",
+                         custodian.key, publisher.private_key)
+
+
+def verify(rpc_url, registry, statement_path, *extra):
+    result = CliRunner().invoke(main, ["verify", str(statement_path), "--rpc-url", rpc_url, "--registry",
+                                       registry.address, "--json", *extra])
+    return result.exit_code, json.loads(result.output)
+
+
+def test_merkleproof_verify_accepts_our_proof_of_every_lot(harness):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(1), 40), leaf_encoding=LEAF_ENCODING)
+    for i in range(len(tree)):
+        leaf = merkle.node(tree.tree, tree.tree_indices[i])
+        assert harness.verify(tree.proof(i), tree.root, leaf)
+        assert harness.verifyCalldata(tree.proof(i), tree.root, leaf)
+    assert not harness.verify(tree.proof(0), tree.root, merkle.node(tree.tree, tree.tree_indices[1]))
+
+
+def test_the_lot_leaf_hashed_on_chain_equals_ours(harness):
+    columns = random_lot_columns(random.Random(2), 5)
+    tree = merkle.StandardMerkleTree.of(columns=columns, leaf_encoding=LEAF_ENCODING)
+    for i in range(5):
+        assert harness.lotLeaf(*tree.value(i)) == merkle.node(tree.tree, tree.tree_indices[i])
+
+
+def test_merkleproof_multiproofverify_accepts_our_multiproofs(harness):
+    rng = random.Random(3)
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(rng, 33), leaf_encoding=LEAF_ENCODING)
+    for size in (1, 2, 7, 33):
+        chosen = rng.sample(range(len(tree)), size)
+        leaves, proof, flags = tree.multiproof(chosen)
+        hashes = [merkle.leaf_hash(LEAF_ENCODING, v) for v in leaves]
+        assert harness.multiProofVerify(proof, flags, tree.root, hashes)
+
+
+def test_a_published_round_passes_the_independent_audit(rpc_url, registry, round_dir, custodian, publisher):
+    published = publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    assert [p.report.round_id for p in published] == [1, 1]
+    code, report = verify(rpc_url, registry, round_dir / "statement.json")
+    assert code == 0, report
+    names = {c["check"] for c in report["checks"] if c["ok"]}
+    assert {"tree intact", "totals equal the leaves", "round published", "root matches", "shares match",
+            "custodian signature", "reserves cover supply", "fresh"} <= names
+
+
+def test_the_registry_stores_the_statement_root_total_and_hash(rpc_url, registry, round_dir, custodian, publisher,
+                                                                equities):
+    publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    statement = load_statement(round_dir / "statement.json")
+    for isin, t in equities.items():
+        stored = registry.round(t.address, 1)
+        assert stored.merkleRoot == statement.tree.root
+        assert stored.statementHash == statement.file_hash
+        assert stored.shares == HELD[isin]
+
+
+def test_verify_fails_on_a_statement_edited_after_publication(rpc_url, registry, round_dir, custodian, publisher):
+    path = round_dir / "statement.json"
+    publish(rpc_url, registry, path, custodian, publisher)
+    path.write_text(path.read_text().replace('"heldShares":"105.5"', '"heldShares":"105.50"'))  # cosmetic, yet no longer what was signed
+    code, report = verify(rpc_url, registry, path)
+    assert code == Failure.NOT_PUBLISHED
+    assert report["outcome"] == "NOT_PUBLISHED"
+
+
+def test_verify_fails_on_a_statement_whose_leaf_was_altered(rpc_url, registry, round_dir, custodian, publisher):
+    path = round_dir / "statement.json"
+    publish(rpc_url, registry, path, custodian, publisher)
+    data = json.loads(path.read_text())
+    data["merkleTree"]["values"][0]["value"][5] = "1"
+    path.write_text(json.dumps(data, separators=(",", ":")))
+    code, _ = verify(rpc_url, registry, path)
+    assert code == Failure.TAMPERED
+
+
+def test_verify_fails_when_the_token_supply_exceeds_the_shares_in_custody(rpc_url, registry, round_dir, custodian,
+                                                                         publisher, equities, alice, minter):
+    equities["US0378331005"].mint(alice, 1, sender=minter)  # one unit more than the lots hold
+    publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    code, report = verify(rpc_url, registry, round_dir / "statement.json")
+    assert code == Failure.UNDERCOLLATERALISED
+    failed = [c for c in report["checks"] if not c["ok"]]
+    assert [c["check"] for c in failed] == ["reserves cover supply"]
+    assert "rAAPL" in failed[0]["asset"]
+
+
+def test_verify_fails_on_a_round_older_than_the_allowed_age(rpc_url, registry, round_dir, custodian, publisher):
+    publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    code, _ = verify(rpc_url, registry, round_dir / "statement.json", "--max-age", "10s")
+    assert code == Failure.STALE
+
+
+def test_verify_fails_on_a_statement_never_published(rpc_url, registry, round_dir):
+    code, _ = verify(rpc_url, registry, round_dir / "statement.json")
+    assert code == Failure.NOT_PUBLISHED
+
+
+def test_publish_refuses_a_statement_not_newer_than_the_last_round(rpc_url, registry, round_dir, custodian, publisher):
+    publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    with pytest.raises(PublishError, match="not newer than round 1"):
+        publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+
+
+def test_publish_refuses_totals_that_differ_from_the_leaves_and_sends_nothing(rpc_url, registry, round_dir,
+                                                                              custodian, publisher, equities):
+    path = round_dir / "statement.json"
+    path.write_text(path.read_text().replace('"heldUnits":"42125000000000000000"', '"heldUnits":"52125000000000000000"'))
+    with pytest.raises(PublishError, match="do not match its leaves"):
+        publish(rpc_url, registry, path, custodian, publisher)
+    assert all(registry.latestRoundId(t.address) == 0 for t in equities.values())
+
+
+def test_publish_refuses_a_key_that_is_not_the_custodian(rpc_url, registry, round_dir, publisher):
+    impostor = Account.from_key(keccak(text="rat-test:not-the-custodian"))
+    with pytest.raises(PublishError, match="the registry expects"):
+        publish(rpc_url, registry, round_dir / "statement.json", impostor, publisher)
+
+
+def test_verify_proof_finds_the_lots_root_on_chain(rpc_url, registry, round_dir, custodian, publisher, tmp_path):
+    publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    rid = (SAMPLES / "ledger.csv").read_text().splitlines()[1].split(",")[2]
+    proved = CliRunner().invoke(main, ["prove", str(round_dir / "statement.json"), "--request-id", rid])
+    (tmp_path / "proof.json").write_text(proved.output)
+    result = CliRunner().invoke(main, ["verify-proof", str(tmp_path / "proof.json"), "--rpc-url", rpc_url,
+                                       "--registry", registry.address])
+    assert result.exit_code == 0, result.output
+    assert "root of round 1" in result.output and "the latest round" in result.output
