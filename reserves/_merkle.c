@@ -32,82 +32,94 @@ static const uint64_t RC[24] = {
 
 #define ROTL(x, n) (((x) << (n)) | ((x) >> (64 - (n))))
 
-/* One lane variable per state word so the compiler keeps the state in registers; rho and pi are folded into
- * the chi step (lane B[x][y] = rot(A[x'][y'])), which is the usual "lane complementing"-free formulation. */
-static void keccak_f(uint64_t s[25]) {
-    uint64_t a00 = s[0], a01 = s[1], a02 = s[2], a03 = s[3], a04 = s[4];
-    uint64_t a05 = s[5], a06 = s[6], a07 = s[7], a08 = s[8], a09 = s[9];
-    uint64_t a10 = s[10], a11 = s[11], a12 = s[12], a13 = s[13], a14 = s[14];
-    uint64_t a15 = s[15], a16 = s[16], a17 = s[17], a18 = s[18], a19 = s[19];
-    uint64_t a20 = s[20], a21 = s[21], a22 = s[22], a23 = s[23], a24 = s[24];
-    for (int r = 0; r < 24; r++) {
-        /* theta */
-        uint64_t c0 = a00 ^ a05 ^ a10 ^ a15 ^ a20;
-        uint64_t c1 = a01 ^ a06 ^ a11 ^ a16 ^ a21;
-        uint64_t c2 = a02 ^ a07 ^ a12 ^ a17 ^ a22;
-        uint64_t c3 = a03 ^ a08 ^ a13 ^ a18 ^ a23;
-        uint64_t c4 = a04 ^ a09 ^ a14 ^ a19 ^ a24;
-        uint64_t d0 = c4 ^ ROTL(c1, 1), d1 = c0 ^ ROTL(c2, 1), d2 = c1 ^ ROTL(c3, 1);
-        uint64_t d3 = c2 ^ ROTL(c4, 1), d4 = c3 ^ ROTL(c0, 1);
-        /* rho + pi: b[y][2x+3y] = rot(a[x][y], r[x][y]) with lane index x + 5y */
-        uint64_t b00 = a00 ^ d0;
-        uint64_t b01 = ROTL(a06 ^ d1, 44);
-        uint64_t b02 = ROTL(a12 ^ d2, 43);
-        uint64_t b03 = ROTL(a18 ^ d3, 21);
-        uint64_t b04 = ROTL(a24 ^ d4, 14);
-        uint64_t b05 = ROTL(a03 ^ d3, 28);
-        uint64_t b06 = ROTL(a09 ^ d4, 20);
-        uint64_t b07 = ROTL(a10 ^ d0, 3);
-        uint64_t b08 = ROTL(a16 ^ d1, 45);
-        uint64_t b09 = ROTL(a22 ^ d2, 61);
-        uint64_t b10 = ROTL(a01 ^ d1, 1);
-        uint64_t b11 = ROTL(a07 ^ d2, 6);
-        uint64_t b12 = ROTL(a13 ^ d3, 25);
-        uint64_t b13 = ROTL(a19 ^ d4, 8);
-        uint64_t b14 = ROTL(a20 ^ d0, 18);
-        uint64_t b15 = ROTL(a04 ^ d4, 27);
-        uint64_t b16 = ROTL(a05 ^ d0, 36);
-        uint64_t b17 = ROTL(a11 ^ d1, 10);
-        uint64_t b18 = ROTL(a17 ^ d2, 15);
-        uint64_t b19 = ROTL(a23 ^ d3, 56);
-        uint64_t b20 = ROTL(a02 ^ d2, 62);
-        uint64_t b21 = ROTL(a08 ^ d3, 55);
-        uint64_t b22 = ROTL(a14 ^ d4, 39);
-        uint64_t b23 = ROTL(a15 ^ d0, 41);
-        uint64_t b24 = ROTL(a21 ^ d1, 2);
-        /* chi + iota */
-        a00 = b00 ^ (~b01 & b02) ^ RC[r];
-        a01 = b01 ^ (~b02 & b03);
-        a02 = b02 ^ (~b03 & b04);
-        a03 = b03 ^ (~b04 & b00);
-        a04 = b04 ^ (~b00 & b01);
-        a05 = b05 ^ (~b06 & b07);
-        a06 = b06 ^ (~b07 & b08);
-        a07 = b07 ^ (~b08 & b09);
-        a08 = b08 ^ (~b09 & b05);
-        a09 = b09 ^ (~b05 & b06);
-        a10 = b10 ^ (~b11 & b12);
-        a11 = b11 ^ (~b12 & b13);
-        a12 = b12 ^ (~b13 & b14);
-        a13 = b13 ^ (~b14 & b10);
-        a14 = b14 ^ (~b10 & b11);
-        a15 = b15 ^ (~b16 & b17);
-        a16 = b16 ^ (~b17 & b18);
-        a17 = b17 ^ (~b18 & b19);
-        a18 = b18 ^ (~b19 & b15);
-        a19 = b19 ^ (~b15 & b16);
-        a20 = b20 ^ (~b21 & b22);
-        a21 = b21 ^ (~b22 & b23);
-        a22 = b22 ^ (~b23 & b24);
-        a23 = b23 ^ (~b24 & b20);
-        a24 = b24 ^ (~b20 & b21);
-    }
-    s[0] = a00; s[1] = a01; s[2] = a02; s[3] = a03; s[4] = a04;
-    s[5] = a05; s[6] = a06; s[7] = a07; s[8] = a08; s[9] = a09;
-    s[10] = a10; s[11] = a11; s[12] = a12; s[13] = a13; s[14] = a14;
-    s[15] = a15; s[16] = a16; s[17] = a17; s[18] = a18; s[19] = a19;
-    s[20] = a20; s[21] = a21; s[22] = a22; s[23] = a23; s[24] = a24;
-}
+/* The 24 rounds over 25 lanes held in local variables, so the compiler keeps the state in registers; rho and pi
+ * are folded into the chi step (lane b[y][2x+3y] = rot(a[x][y])). Written once as a macro over the lane type T:
+ * uint64_t for one message, a vector of 8 uint64_t for eight messages at once (one per vector element). */
+#define KECCAK_F_BODY(T) \
+    T a00 = s[0], a01 = s[1], a02 = s[2], a03 = s[3], a04 = s[4]; \
+    T a05 = s[5], a06 = s[6], a07 = s[7], a08 = s[8], a09 = s[9]; \
+    T a10 = s[10], a11 = s[11], a12 = s[12], a13 = s[13], a14 = s[14]; \
+    T a15 = s[15], a16 = s[16], a17 = s[17], a18 = s[18], a19 = s[19]; \
+    T a20 = s[20], a21 = s[21], a22 = s[22], a23 = s[23], a24 = s[24]; \
+    for (int r = 0; r < 24; r++) { \
+        /* theta */ \
+        T c0 = a00 ^ a05 ^ a10 ^ a15 ^ a20; \
+        T c1 = a01 ^ a06 ^ a11 ^ a16 ^ a21; \
+        T c2 = a02 ^ a07 ^ a12 ^ a17 ^ a22; \
+        T c3 = a03 ^ a08 ^ a13 ^ a18 ^ a23; \
+        T c4 = a04 ^ a09 ^ a14 ^ a19 ^ a24; \
+        T d0 = c4 ^ ROTL(c1, 1), d1 = c0 ^ ROTL(c2, 1), d2 = c1 ^ ROTL(c3, 1); \
+        T d3 = c2 ^ ROTL(c4, 1), d4 = c3 ^ ROTL(c0, 1); \
+        /* rho + pi: b[y][2x+3y] = rot(a[x][y], r[x][y]) with lane index x + 5y */ \
+        T b00 = a00 ^ d0; \
+        T b01 = ROTL(a06 ^ d1, 44); \
+        T b02 = ROTL(a12 ^ d2, 43); \
+        T b03 = ROTL(a18 ^ d3, 21); \
+        T b04 = ROTL(a24 ^ d4, 14); \
+        T b05 = ROTL(a03 ^ d3, 28); \
+        T b06 = ROTL(a09 ^ d4, 20); \
+        T b07 = ROTL(a10 ^ d0, 3); \
+        T b08 = ROTL(a16 ^ d1, 45); \
+        T b09 = ROTL(a22 ^ d2, 61); \
+        T b10 = ROTL(a01 ^ d1, 1); \
+        T b11 = ROTL(a07 ^ d2, 6); \
+        T b12 = ROTL(a13 ^ d3, 25); \
+        T b13 = ROTL(a19 ^ d4, 8); \
+        T b14 = ROTL(a20 ^ d0, 18); \
+        T b15 = ROTL(a04 ^ d4, 27); \
+        T b16 = ROTL(a05 ^ d0, 36); \
+        T b17 = ROTL(a11 ^ d1, 10); \
+        T b18 = ROTL(a17 ^ d2, 15); \
+        T b19 = ROTL(a23 ^ d3, 56); \
+        T b20 = ROTL(a02 ^ d2, 62); \
+        T b21 = ROTL(a08 ^ d3, 55); \
+        T b22 = ROTL(a14 ^ d4, 39); \
+        T b23 = ROTL(a15 ^ d0, 41); \
+        T b24 = ROTL(a21 ^ d1, 2); \
+        /* chi + iota */ \
+        a00 = b00 ^ (~b01 & b02) ^ RC[r]; \
+        a01 = b01 ^ (~b02 & b03); \
+        a02 = b02 ^ (~b03 & b04); \
+        a03 = b03 ^ (~b04 & b00); \
+        a04 = b04 ^ (~b00 & b01); \
+        a05 = b05 ^ (~b06 & b07); \
+        a06 = b06 ^ (~b07 & b08); \
+        a07 = b07 ^ (~b08 & b09); \
+        a08 = b08 ^ (~b09 & b05); \
+        a09 = b09 ^ (~b05 & b06); \
+        a10 = b10 ^ (~b11 & b12); \
+        a11 = b11 ^ (~b12 & b13); \
+        a12 = b12 ^ (~b13 & b14); \
+        a13 = b13 ^ (~b14 & b10); \
+        a14 = b14 ^ (~b10 & b11); \
+        a15 = b15 ^ (~b16 & b17); \
+        a16 = b16 ^ (~b17 & b18); \
+        a17 = b17 ^ (~b18 & b19); \
+        a18 = b18 ^ (~b19 & b15); \
+        a19 = b19 ^ (~b15 & b16); \
+        a20 = b20 ^ (~b21 & b22); \
+        a21 = b21 ^ (~b22 & b23); \
+        a22 = b22 ^ (~b23 & b24); \
+        a23 = b23 ^ (~b24 & b20); \
+        a24 = b24 ^ (~b20 & b21); \
+    } \
+    s[0] = a00; s[1] = a01; s[2] = a02; s[3] = a03; s[4] = a04; \
+    s[5] = a05; s[6] = a06; s[7] = a07; s[8] = a08; s[9] = a09; \
+    s[10] = a10; s[11] = a11; s[12] = a12; s[13] = a13; s[14] = a14; \
+    s[15] = a15; s[16] = a16; s[17] = a17; s[18] = a18; s[19] = a19; \
+    s[20] = a20; s[21] = a21; s[22] = a22; s[23] = a23; s[24] = a24; \
+    (void)0
+
+static void keccak_f(uint64_t s[25]) { KECCAK_F_BODY(uint64_t); }
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+/* Eight independent hashes per vector register. target_clones emits an AVX-512, an AVX2 and a baseline build of
+ * each kernel below and picks one at load time (ifunc), so the extension runs anywhere and uses what it finds. */
+#define HAVE_X8 1
+typedef uint64_t v8u64 __attribute__((vector_size(64)));
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+static inline __attribute__((always_inline)) void keccak_f_x8(v8u64 s[25]) { KECCAK_F_BODY(v8u64); }
+#endif
 
 #define RATE 136
 
@@ -168,6 +180,83 @@ static void node_hash(const uint8_t *a, const uint8_t *b, uint8_t out[32]) {
     keccak_f(s);
     for (int i = 0; i < 4; i++) store64le(out + 8 * i, s[i]);
 }
+
+#ifdef HAVE_X8
+/* a macro, not a function: a function returning a 512-bit vector would have a target-dependent ABI */
+#define gather8(p, off)                                                                                        \
+    ((v8u64){load64le((p)[0] + (off)), load64le((p)[1] + (off)), load64le((p)[2] + (off)),                     \
+             load64le((p)[3] + (off)), load64le((p)[4] + (off)), load64le((p)[5] + (off)),                     \
+             load64le((p)[6] + (off)), load64le((p)[7] + (off))})
+
+static inline __attribute__((always_inline)) void scatter8(const v8u64 s[4], uint8_t *const out[8]) {
+    for (int k = 0; k < 8; k++)
+        for (int w = 0; w < 4; w++) store64le(out[k] + 8 * w, s[w][k]);
+}
+
+/* keccak256(keccak256(m)) of eight messages with the same number of full blocks (len / RATE). */
+CLONES static void leaf_hash_x8(const uint8_t *const msg[8], const size_t len[8], uint8_t *const out[8]) {
+    v8u64 s[25];
+    memset(s, 0, sizeof s);
+    size_t full = len[0] / RATE;
+    for (size_t b = 0; b < full; b++) {
+        for (int j = 0; j < RATE / 8; j++) s[j] ^= gather8(msg, b * RATE + 8 * j);
+        keccak_f_x8(s);
+    }
+    uint8_t last[8][RATE];
+    const uint8_t *lp[8];
+    for (int k = 0; k < 8; k++) {
+        size_t rem = len[k] - full * RATE;
+        memset(last[k], 0, RATE);
+        memcpy(last[k], msg[k] + full * RATE, rem);
+        last[k][rem] ^= 0x01;
+        last[k][RATE - 1] ^= 0x80;
+        lp[k] = last[k];
+    }
+    for (int j = 0; j < RATE / 8; j++) s[j] ^= gather8(lp, 8 * j);
+    keccak_f_x8(s);
+    /* the first digest is lanes 0..3 already: absorb them as the 32-byte message of the second hash */
+    v8u64 t[25];
+    memset(t, 0, sizeof t);
+    for (int w = 0; w < 4; w++) t[w] = s[w];
+    t[4] ^= 0x01;
+    t[16] ^= 0x8000000000000000ULL;
+    keccak_f_x8(t);
+    scatter8(t, out);
+}
+
+/* Eight inner nodes: keccak256(min(a, b) || max(a, b)). */
+CLONES static void node_hash_x8(const uint8_t *const a[8], const uint8_t *const b[8], uint8_t *const out[8]) {
+    const uint8_t *lo[8], *hi[8];
+    for (int k = 0; k < 8; k++) {
+        int swap = memcmp(a[k], b[k], 32) > 0;
+        lo[k] = swap ? b[k] : a[k];
+        hi[k] = swap ? a[k] : b[k];
+    }
+    v8u64 s[25];
+    memset(s, 0, sizeof s);
+    for (int w = 0; w < 4; w++) {
+        s[w] = gather8(lo, 8 * w);
+        s[4 + w] = gather8(hi, 8 * w);
+    }
+    s[8] ^= 0x01;
+    s[16] ^= 0x8000000000000000ULL;
+    keccak_f_x8(s);
+    scatter8(s, out);
+}
+
+/* Nodes first..first+7 of a flat tree from their children. */
+static void inner_nodes_x8(const uint8_t *tree, Py_ssize_t first, uint8_t *out) {
+    const uint8_t *a[8], *b[8];
+    uint8_t *o[8];
+    for (int k = 0; k < 8; k++) {
+        Py_ssize_t i = first + k;
+        a[k] = tree + 32 * (2 * i + 1);
+        b[k] = tree + 32 * (2 * i + 2);
+        o[k] = out + 32 * k;
+    }
+    node_hash_x8(a, b, o);
+}
+#endif
 
 /* ------------------------------------------------------------------------------------------ threading */
 
@@ -332,7 +421,25 @@ typedef struct {
 static void hash_leaf_range(void *ctx, Py_ssize_t lo, Py_ssize_t hi) {
     leaf_chunk_t *c = (leaf_chunk_t *)ctx;
     uint8_t h[32];
-    for (Py_ssize_t i = lo; i < hi; i++) {
+    Py_ssize_t i = lo;
+#ifdef HAVE_X8
+    while (i + 8 <= hi) {
+        const uint8_t *msg[8];
+        size_t len[8];
+        uint8_t *out[8];
+        int same = 1;
+        for (int k = 0; k < 8; k++) {
+            msg[k] = c->buf + c->offsets[i + k];
+            len[k] = (size_t)(c->offsets[i + k + 1] - c->offsets[i + k]);
+            out[k] = c->out + 32 * (i + k);
+            same &= len[k] / RATE == len[0] / RATE;
+        }
+        if (!same) break; /* rare: leaves of different block counts go one by one below */
+        leaf_hash_x8(msg, len, out);
+        i += 8;
+    }
+#endif
+    for (; i < hi; i++) {
         keccak256(c->buf + c->offsets[i], (size_t)(c->offsets[i + 1] - c->offsets[i]), h);
         keccak32(h, c->out + 32 * i);
     }
@@ -479,6 +586,45 @@ static int cmp_items(const void *pa, const void *pb) {
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* LSD radix sort on the 64-bit key, 16 bits per pass: stable, so equal keys stay in input order; runs of equal
+ * keys (two leaves sharing their first 8 bytes: ~n^2 / 2^65, but possible) are then ordered by the full hash. */
+static int sort_items(sort_item_t *items, Py_ssize_t n, const uint8_t *hashes) {
+    sort_item_t *tmp = PyMem_RawMalloc(n * sizeof(sort_item_t));
+    size_t *count = PyMem_RawMalloc(65536 * sizeof(size_t));
+    if (!tmp || !count) {
+        PyMem_RawFree(tmp);
+        PyMem_RawFree(count);
+        return -1;
+    }
+    sort_item_t *src = items, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof(size_t));
+        for (Py_ssize_t i = 0; i < n; i++) count[(src[i].key >> shift) & 0xffff]++;
+        size_t sum = 0;
+        for (int d = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) dst[count[(src[i].key >> shift) & 0xffff]++] = src[i];
+        sort_item_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    /* four passes: the sorted data is back in `items` */
+    PyMem_RawFree(tmp);
+    PyMem_RawFree(count);
+    sort_hashes = hashes;
+    for (Py_ssize_t i = 0; i + 1 < n;) {
+        Py_ssize_t j = i + 1;
+        while (j < n && items[j].key == items[i].key) j++;
+        if (j - i > 1) qsort(items + i, j - i, sizeof(sort_item_t), cmp_items);
+        i = j;
+    }
+    sort_hashes = NULL;
+    return 0;
+}
+
 typedef struct {
     uint8_t *tree;
 } level_ctx_t;
@@ -490,7 +636,11 @@ typedef struct {
 
 static void hash_level_range(void *ctx, Py_ssize_t lo, Py_ssize_t hi) {
     level_range_t *c = (level_range_t *)ctx;
-    for (Py_ssize_t k = lo; k < hi; k++) {
+    Py_ssize_t k = lo;
+#ifdef HAVE_X8
+    for (; k + 8 <= hi; k += 8) inner_nodes_x8(c->tree, c->base + k, c->tree + 32 * (c->base + k));
+#endif
+    for (; k < hi; k++) {
         Py_ssize_t i = c->base + k;
         node_hash(c->tree + 32 * (2 * i + 1), c->tree + 32 * (2 * i + 2), c->tree + 32 * i);
     }
@@ -547,10 +697,9 @@ static PyObject *py_build(PyObject *self, PyObject *args, PyObject *kw) {
         items[i].key = k;
         items[i].index = (uint32_t)i;
     }
-    if (sort_leaves) {
-        sort_hashes = lh;
-        qsort(items, n, sizeof(sort_item_t), cmp_items);
-        sort_hashes = NULL;
+    if (sort_leaves && sort_items(items, n, lh) < 0) {
+        PyErr_NoMemory();
+        goto fail;
     }
     Py_ssize_t total = 2 * n - 1;
     tree_obj = PyBytes_FromStringAndSize(NULL, 32 * total);
@@ -587,7 +736,15 @@ typedef struct {
 static void check_range(void *ctx, Py_ssize_t lo, Py_ssize_t hi) {
     check_ctx_t *c = (check_ctx_t *)ctx;
     uint8_t h[32];
-    for (Py_ssize_t k = lo; k < hi; k++) {
+    Py_ssize_t k = lo;
+#ifdef HAVE_X8
+    uint8_t h8[8 * 32];
+    for (; k + 8 <= hi; k += 8) {
+        inner_nodes_x8(c->tree, c->base + k, h8);
+        if (memcmp(h8, c->tree + 32 * (c->base + k), sizeof h8) != 0) break; /* find it exactly below */
+    }
+#endif
+    for (; k < hi; k++) {
         Py_ssize_t i = c->base + k;
         node_hash(c->tree + 32 * (2 * i + 1), c->tree + 32 * (2 * i + 2), h);
         if (memcmp(h, c->tree + 32 * i, 32) != 0) {
@@ -716,6 +873,110 @@ fail:
     return NULL;
 }
 
+typedef struct {
+    const uint8_t *tree;
+    const uint32_t *index; /* tree index of each value in the chunk */
+    const size_t *offset;  /* byte offset of each value's record in buf */
+    uint8_t *buf;
+} proof_chunk_t;
+
+static void fill_proof_range(void *ctx, Py_ssize_t lo, Py_ssize_t hi) {
+    proof_chunk_t *c = (proof_chunk_t *)ctx;
+    for (Py_ssize_t v = lo; v < hi; v++) {
+        uint8_t *o = c->buf + c->offset[v];
+        uint32_t k = c->index[v];
+        uint8_t *depth = o + 4;
+        for (int b = 0; b < 4; b++) o[b] = (uint8_t)(k >> (8 * b));
+        o += 5;
+        *depth = 0;
+        while (k > 0) {
+            uint32_t sib = (k % 2) ? k + 1 : k - 1;
+            memcpy(o, c->tree + 32 * (size_t)sib, 32);
+            o += 32;
+            (*depth)++;
+            k = (k - 1) / 2;
+        }
+    }
+}
+
+static int depth_of(uint32_t k) {
+    int d = 0;
+    while (k > 0) {
+        k = (k - 1) / 2;
+        d++;
+    }
+    return d;
+}
+
+PyDoc_STRVAR(write_proofs_bin_doc,
+             "write_proofs_bin(tree, tree_indices, fd, threads=1) -> int\n\n"
+             "Writes every proof in the compact binary form documented in docs/reserves/methodology.md:\n"
+             "the header b'RATPRF1\\0', uint64 value count, uint64 node count (little-endian), then per value in\n"
+             "value order: uint32 tree index, uint8 depth, depth sibling hashes of 32 bytes from the leaf up.\n"
+             "Returns the number of bytes written to file descriptor fd.");
+
+static PyObject *py_write_proofs_bin(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"tree", "tree_indices", "fd", "threads", NULL};
+    Py_buffer tree;
+    PyObject *idx_obj;
+    int fd, threads = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "y*Oi|i", kwlist, &tree, &idx_obj, &fd, &threads)) return NULL;
+    PyObject *idx = PySequence_Fast(idx_obj, "tree_indices must be a sequence");
+    uint32_t *index = NULL;
+    size_t *offset = NULL;
+    uint8_t *buf = NULL;
+    long long written = 0;
+    if (!idx) goto fail;
+    Py_ssize_t total = tree.len / 32, n = PySequence_Fast_GET_SIZE(idx);
+    const Py_ssize_t chunk = CHUNK;
+    index = PyMem_Malloc(chunk * sizeof(uint32_t));
+    offset = PyMem_Malloc((chunk + 1) * sizeof(size_t));
+    int max_depth = total > 0 ? depth_of((uint32_t)(total - 1)) : 0;
+    buf = PyMem_Malloc((size_t)chunk * (5 + 32 * (size_t)max_depth) + 24);
+    if (!index || !offset || !buf) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    memcpy(buf, "RATPRF1\0", 8);
+    for (int b = 0; b < 8; b++) buf[8 + b] = (uint8_t)((uint64_t)n >> (8 * b));
+    for (int b = 0; b < 8; b++) buf[16 + b] = (uint8_t)((uint64_t)total >> (8 * b));
+    if (write_all(fd, (const char *)buf, 24) < 0) goto fail;
+    written += 24;
+    for (Py_ssize_t start = 0; start < n; start += chunk) {
+        Py_ssize_t count = n - start < chunk ? n - start : chunk;
+        size_t pos = 0;
+        for (Py_ssize_t v = 0; v < count; v++) {
+            Py_ssize_t k = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(idx, start + v));
+            if (k == -1 && PyErr_Occurred()) goto fail;
+            if (k < 0 || k >= total || 2 * k + 1 < total) {
+                PyErr_Format(PyExc_ValueError, "value %zd: tree index %zd is not a leaf", start + v, k);
+                goto fail;
+            }
+            index[v] = (uint32_t)k;
+            offset[v] = pos;
+            pos += 5 + 32 * (size_t)depth_of((uint32_t)k);
+        }
+        proof_chunk_t ctx = {tree.buf, index, offset, buf};
+        Py_BEGIN_ALLOW_THREADS parallel_for(fill_proof_range, &ctx, count, threads);
+        Py_END_ALLOW_THREADS
+        if (write_all(fd, (const char *)buf, pos) < 0) goto fail;
+        written += (long long)pos;
+    }
+    PyMem_Free(index);
+    PyMem_Free(offset);
+    PyMem_Free(buf);
+    Py_DECREF(idx);
+    PyBuffer_Release(&tree);
+    return PyLong_FromLongLong(written);
+fail:
+    PyMem_Free(index);
+    PyMem_Free(offset);
+    PyMem_Free(buf);
+    Py_XDECREF(idx);
+    PyBuffer_Release(&tree);
+    return NULL;
+}
+
 PyDoc_STRVAR(hex_list_doc,
              "hex_list(nodes) -> str\n\n"
              "The JSON array text [\"0x..\",...] of a buffer of 32-byte nodes, as JSON.stringify writes it.");
@@ -763,6 +1024,8 @@ static PyMethodDef methods[] = {
     {"build", (PyCFunction)(void (*)(void))py_build, METH_VARARGS | METH_KEYWORDS, build_doc},
     {"check_tree", (PyCFunction)(void (*)(void))py_check_tree, METH_VARARGS | METH_KEYWORDS, check_tree_doc},
     {"write_proofs", py_write_proofs, METH_VARARGS, write_proofs_doc},
+    {"write_proofs_bin", (PyCFunction)(void (*)(void))py_write_proofs_bin, METH_VARARGS | METH_KEYWORDS,
+     write_proofs_bin_doc},
     {"hex_list", py_hex_list, METH_VARARGS, hex_list_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -139,22 +139,27 @@ def test_load_refuses_json_numbers_as_values():
         merkle.StandardMerkleTree.load(data)
 
 
-def test_written_proofs_are_the_proofs_of_each_value(lot_encoding):
+@pytest.mark.parametrize("fmt", ["jsonl", "bin"])
+@pytest.mark.parametrize("to_file", [True, False], ids=["C-writer-to-file", "python-writer-to-buffer"])
+def test_written_proofs_are_the_proofs_of_each_value(fmt, to_file, lot_encoding, tmp_path):
     tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(6), 30), leaf_encoding=lot_encoding)
-    buf = io.BytesIO()
-    tree.write_proofs(buf) if not merkle.accelerated() else None
-    if merkle.accelerated():
-        import tempfile
-
-        with tempfile.TemporaryFile() as f:
-            tree.write_proofs(f)
-            f.seek(0)
-            lines = f.read().decode().splitlines()
+    if to_file:
+        with (tmp_path / "proofs").open("wb") as f:
+            written = tree.write_proofs(f, fmt)
+        data = (tmp_path / "proofs").read_bytes()
     else:
-        lines = buf.getvalue().decode().splitlines()
-    assert len(lines) == len(tree)
-    for line in lines:
-        entry = json.loads(line)
+        buf = io.BytesIO()
+        written = tree.write_proofs(buf, fmt)
+        data = buf.getvalue()
+    assert written == len(data)
+    if fmt == "bin":
+        entries = merkle.read_binary_proofs(data)
+        assert [k for k, _ in entries] == tree.tree_indices
+        assert [proof for _, proof in entries] == [tree.proof(i) for i in range(len(tree))]
+        return
+    lines = [json.loads(line) for line in data.decode().splitlines()]
+    assert [entry["i"] for entry in lines] == list(range(len(tree)))
+    for entry in lines:
         assert entry["proof"] == ["0x" + p.hex() for p in tree.proof(entry["i"])]
         assert entry["leaf"] == "0x" + tree.leaf_hash(entry["i"]).hex()
 
@@ -165,3 +170,13 @@ def test_check_tree_names_the_first_bad_node(lot_encoding):
     broken[32 * 3] ^= 1
     assert merkle.check_tree(bytes(broken)) == 1  # node 3's parent no longer matches
     assert merkle.check_tree(bytes(broken), pure=True) == 1
+
+
+@needs_c
+def test_leaves_sharing_their_first_eight_bytes_are_still_ordered_by_the_whole_hash():
+    rng = random.Random(12)
+    prefix = rng.randbytes(8)
+    hashes = [prefix + rng.randbytes(24) for _ in range(50)] + [rng.randbytes(32) for _ in range(50)]
+    rng.shuffle(hashes)
+    joined = b"".join(hashes)
+    assert merkle.make_tree(joined) == merkle.make_tree(joined, pure=True)
