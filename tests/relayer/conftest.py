@@ -114,9 +114,8 @@ def relayer_keys(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("keys")
     addresses = {}
-    with pytest.MonkeyPatch.context() as mp:
-        for role, passphrase in PASSPHRASES.items():
-            addresses[role] = KeystoreSigner.create(folder / f"{role}.json", passphrase)
+    for role, passphrase in PASSPHRASES.items():
+        addresses[role] = KeystoreSigner.create(folder / f"{role}.json", passphrase, scrypt_n=2**10)
     return folder, addresses
 
 
