@@ -1,7 +1,6 @@
 """Pulumi entry point: `pulumi up -s staging` (or prod, prod-eea) from infra/."""
 
 import pulumi
-
 from rat_infra.secrets import RUNTIME_SECRETS
 from rat_infra.settings import StackSettings
 from rat_infra.stack import RatStack
@@ -9,8 +8,7 @@ from rat_infra.stack import RatStack
 config = pulumi.Config("rat")
 settings = StackSettings.from_config(pulumi.get_stack(), config.require_object("settings"))
 # Optional: values may instead be written straight into Secrets Manager by an operator.
-secret_values = {name: value for name in RUNTIME_SECRETS
-                 if (value := config.get_secret(name)) is not None}
+secret_values = {name: value for name in RUNTIME_SECRETS if (value := config.get_secret(name)) is not None}
 stack = RatStack(settings, secret_values, image_tag=config.get("imageTag") or "bootstrap")
 
 pulumi.export("api_hostname", stack.api_hostname)

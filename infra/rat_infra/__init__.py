@@ -1,1 +1,1 @@
-"""RAT's cloud infrastructure as a Pulumi (Python) program: one AWS account per stack, one region per stack."""
+"""RAT's cloud infrastructure as a Pulumi (Python) program: one region, one provider per stack."""

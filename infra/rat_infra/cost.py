@@ -16,20 +16,35 @@ BUDGET_USD_PER_MONTH = 15_000.0
 
 # Declared types with no charge of their own (or priced through another line, e.g. task definitions through
 # the services that run them). Anything declared that is neither here nor priced below fails the cost tests.
-FREE_OR_PRICED_ELSEWHERE = frozenset({
-    "pulumi:providers:aws", "rat:infra:Stack",
-    "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway",
-    "aws:ec2/routeTable:RouteTable", "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    "aws:ec2/securityGroup:SecurityGroup", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:kms/alias:Alias",
-    "aws:ecs/cluster:Cluster", "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
-    "aws:ecs/taskDefinition:TaskDefinition", "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener",
-    "aws:acm/certificate:Certificate", "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
-    "aws:efs/mountTarget:MountTarget", "aws:efs/accessPoint:AccessPoint",
-    "aws:servicediscovery/service:Service",  # billed per registered instance, counted from bus services
-    "aws:secretsmanager/secretVersion:SecretVersion",
-    "aws:sns/topic:Topic",  # alarm notifications stay inside the SNS free tier
-})
+FREE_OR_PRICED_ELSEWHERE = frozenset(
+    {
+        "pulumi:providers:aws",
+        "rat:infra:Stack",
+        "aws:ec2/vpc:Vpc",
+        "aws:ec2/subnet:Subnet",
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/routeTable:RouteTable",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:kms/alias:Alias",
+        "aws:ecs/cluster:Cluster",
+        "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:lb/targetGroup:TargetGroup",
+        "aws:lb/listener:Listener",
+        "aws:acm/certificate:Certificate",
+        "aws:rds/subnetGroup:SubnetGroup",
+        "aws:rds/parameterGroup:ParameterGroup",
+        "aws:efs/mountTarget:MountTarget",
+        "aws:efs/accessPoint:AccessPoint",
+        "aws:servicediscovery/service:Service",  # billed per registered instance, counted from bus services
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        "aws:sns/topic:Topic",  # alarm notifications stay inside the SNS free tier
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -91,13 +106,21 @@ def _database(p: _Pricer, resources: Sequence[Declared]) -> None:
     for db in _of(resources, "aws:rds/instance:Instance"):
         copies = 2 if db.inputs.get("multiAz") else 1
         label = "Multi-AZ" if copies == 2 else "single-AZ"
-        p.add(f"RDS {db.inputs['instanceClass']} {label}", copies * HOURS_PER_MONTH, "instance-h",
-              rds_instance_hour(region, db.inputs["instanceClass"]))
+        p.add(
+            f"RDS {db.inputs['instanceClass']} {label}",
+            copies * HOURS_PER_MONTH,
+            "instance-h",
+            rds_instance_hour(region, db.inputs["instanceClass"]),
+        )
         p.add("RDS gp3 storage", copies * db.inputs["allocatedStorage"], "GB-mo", p.sku(Sku.RDS_GP3_GB_MONTH))
         if db.inputs.get("manageMasterUserPassword"):
             p.add("RDS-managed master secret", 1, "secret", p.sku(Sku.SECRET_MONTH))
-    p.add("RDS backups beyond free", p.settings.usage.db_backup_gb_beyond_free, "GB-mo",
-          p.sku(Sku.RDS_BACKUP_GB_MONTH))
+    p.add(
+        "RDS backups beyond free",
+        p.settings.usage.db_backup_gb_beyond_free,
+        "GB-mo",
+        p.sku(Sku.RDS_BACKUP_GB_MONTH),
+    )
 
 
 def _network(p: _Pricer, resources: Sequence[Declared]) -> None:
@@ -111,7 +134,9 @@ def _network(p: _Pricer, resources: Sequence[Declared]) -> None:
     all_lbs = _of(resources, "aws:lb/loadBalancer:LoadBalancer")
     p.add("Application load balancers", len(all_lbs) * HOURS_PER_MONTH, "ALB-h", p.sku(Sku.ALB_HOUR))
     if all_lbs:
-        p.add("ALB capacity units", p.settings.usage.alb_lcu * HOURS_PER_MONTH, "LCU-h", p.sku(Sku.ALB_LCU_HOUR))
+        p.add(
+            "ALB capacity units", p.settings.usage.alb_lcu * HOURS_PER_MONTH, "LCU-h", p.sku(Sku.ALB_LCU_HOUR)
+        )
 
 
 def _keys_and_secrets(p: _Pricer, resources: Sequence[Declared]) -> None:
@@ -120,10 +145,18 @@ def _keys_and_secrets(p: _Pricer, resources: Sequence[Declared]) -> None:
     rotated = [k for k in keys if k.inputs.get("enableKeyRotation")]
     p.add("KMS rotated key versions (year 1)", len(rotated), "key-mo", p.sku(Sku.KMS_ROTATED_KEY_MONTH))
     # Every request priced at the asymmetric rate: an upper bound that ignores the free tier.
-    p.add("KMS requests", p.settings.usage.kms_requests / 10_000, "10k req",
-          p.sku(Sku.KMS_10K_ASYMMETRIC_REQUESTS))
-    p.add("Secrets Manager secrets", len(_of(resources, "aws:secretsmanager/secret:Secret")), "secret",
-          p.sku(Sku.SECRET_MONTH))
+    p.add(
+        "KMS requests",
+        p.settings.usage.kms_requests / 10_000,
+        "10k req",
+        p.sku(Sku.KMS_10K_ASYMMETRIC_REQUESTS),
+    )
+    p.add(
+        "Secrets Manager secrets",
+        len(_of(resources, "aws:secretsmanager/secret:Secret")),
+        "secret",
+        p.sku(Sku.SECRET_MONTH),
+    )
 
 
 def _bus(p: _Pricer, resources: Sequence[Declared]) -> None:
@@ -132,19 +165,31 @@ def _bus(p: _Pricer, resources: Sequence[Declared]) -> None:
     zones = _of(resources, "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")
     p.add("Private DNS namespace", len(zones), "zone-mo", p.sku(Sku.PRIVATE_HOSTED_ZONE_MONTH))
     registered = [s for s in _of(resources, "aws:ecs/service:Service") if s.inputs.get("serviceRegistries")]
-    p.add("Cloud Map registered servers", sum(s.inputs["desiredCount"] for s in registered), "instance-mo",
-          p.sku(Sku.CLOUD_MAP_INSTANCE_MONTH))
+    p.add(
+        "Cloud Map registered servers",
+        sum(s.inputs["desiredCount"] for s in registered),
+        "instance-mo",
+        p.sku(Sku.CLOUD_MAP_INSTANCE_MONTH),
+    )
 
 
 def _observability(p: _Pricer, resources: Sequence[Declared]) -> None:
     usage = p.settings.usage
     p.add("CloudWatch Logs ingestion", usage.log_ingest_gb, "GB", p.sku(Sku.LOGS_INGEST_GB))
-    # Steady state: a month's ingestion times the months retained (capped at a year), uncompressed upper bound.
+    # Steady state: a month's ingestion times the months retained (capped at a year), uncompressed.
     retained_months = min(p.settings.log_retention_days, 365) / 30
-    p.add("CloudWatch Logs storage", usage.log_ingest_gb * retained_months, "GB-mo",
-          p.sku(Sku.LOGS_STORE_GB_MONTH))
-    p.add("CloudWatch alarms", len(_of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")), "alarm",
-          p.sku(Sku.ALARM_MONTH))
+    p.add(
+        "CloudWatch Logs storage",
+        usage.log_ingest_gb * retained_months,
+        "GB-mo",
+        p.sku(Sku.LOGS_STORE_GB_MONTH),
+    )
+    p.add(
+        "CloudWatch alarms",
+        len(_of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")),
+        "alarm",
+        p.sku(Sku.ALARM_MONTH),
+    )
     p.add("X-Ray traces", usage.traces_millions, "M traces", p.sku(Sku.XRAY_MILLION_TRACES))
     if _of(resources, "aws:ecr/repository:Repository"):
         p.add("ECR image storage", usage.image_storage_gb, "GB-mo", p.sku(Sku.ECR_GB_MONTH))

@@ -15,27 +15,42 @@ PROD_BACKUP_RETENTION_DAYS = 14
 STAGING_BACKUP_RETENTION_DAYS = 1
 
 
-def build_database(settings: StackSettings, network: Network, security_group: aws.ec2.SecurityGroup,
-                   data_key: aws.kms.Key, parent: pulumi.Resource) -> aws.rds.Instance:
+def build_database(
+    settings: StackSettings,
+    network: Network,
+    security_group: aws.ec2.SecurityGroup,
+    data_key: aws.kms.Key,
+    parent: pulumi.Resource,
+) -> aws.rds.Instance:
     p = settings.prefix
     prod = settings.is_production
     opts = pulumi.ResourceOptions(parent=parent)
     subnets = aws.rds.SubnetGroup(f"{p}-db", subnet_ids=network.private_subnet_ids, opts=opts)
     params = aws.rds.ParameterGroup(
-        f"{p}-db", family=f"postgres{settings.database.engine_version}",
-        parameters=[aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1"),
-                    aws.rds.ParameterGroupParameterArgs(name="log_min_duration_statement", value="500")],
-        opts=opts)
+        f"{p}-db",
+        family=f"postgres{settings.database.engine_version}",
+        parameters=[
+            aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1"),
+            aws.rds.ParameterGroupParameterArgs(name="log_min_duration_statement", value="500"),
+        ],
+        opts=opts,
+    )
     return aws.rds.Instance(
         f"{p}-db",
-        engine="postgres", engine_version=settings.database.engine_version,
+        engine="postgres",
+        engine_version=settings.database.engine_version,
         instance_class=settings.database.instance_class,
-        allocated_storage=settings.database.allocated_storage_gb, storage_type="gp3",
-        storage_encrypted=True, kms_key_id=data_key.arn,
-        db_name="rat", username="rat_admin",
-        manage_master_user_password=True, master_user_secret_kms_key_id=data_key.arn,
+        allocated_storage=settings.database.allocated_storage_gb,
+        storage_type="gp3",
+        storage_encrypted=True,
+        kms_key_id=data_key.arn,
+        db_name="rat",
+        username="rat_admin",
+        manage_master_user_password=True,
+        master_user_secret_kms_key_id=data_key.arn,
         iam_database_authentication_enabled=True,
-        db_subnet_group_name=subnets.name, vpc_security_group_ids=[security_group.id],
+        db_subnet_group_name=subnets.name,
+        vpc_security_group_ids=[security_group.id],
         parameter_group_name=params.name,
         publicly_accessible=False,
         multi_az=prod,
@@ -47,4 +62,5 @@ def build_database(settings: StackSettings, network: Network, security_group: aw
         enabled_cloudwatch_logs_exports=["postgresql"],
         auto_minor_version_upgrade=True,
         tags=personal_data(True),
-        opts=pulumi.ResourceOptions(parent=parent, protect=prod))
+        opts=pulumi.ResourceOptions(parent=parent, protect=prod),
+    )

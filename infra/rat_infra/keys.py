@@ -18,9 +18,22 @@ from rat_infra.workloads import SigningRole
 SECP256K1 = "ECC_SECG_P256K1"
 SIGN_ACTIONS = ["kms:Sign", "kms:GetPublicKey"]
 # Everything a key administrator needs except using the key; signing is granted to one task role only.
-ADMIN_ACTIONS = ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
-                 "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
-                 "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"]
+ADMIN_ACTIONS = [
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+]
 
 
 @dataclass(frozen=True)
@@ -31,50 +44,79 @@ class SigningKey:
 
 
 def _ecs_task_trust(account_id: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        }],
-    })
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        }
+    )
 
 
 def task_role(name: str, account_id: pulumi.Output[str], parent: pulumi.Resource) -> aws.iam.Role:
-    return aws.iam.Role(name, assume_role_policy=account_id.apply(_ecs_task_trust),
-                        opts=pulumi.ResourceOptions(parent=parent))
+    return aws.iam.Role(
+        name, assume_role_policy=account_id.apply(_ecs_task_trust), opts=pulumi.ResourceOptions(parent=parent)
+    )
 
 
 def signing_key_policy(account_id: str, signer_arn: str) -> str:
     root = f"arn:aws:iam::{account_id}:root"
     statements: list[dict[str, Any]] = [
-        {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": root},
-         "Action": ADMIN_ACTIONS, "Resource": "*"},
-        {"Sid": "SignWithThisRoleOnly", "Effect": "Allow", "Principal": {"AWS": signer_arn},
-         "Action": SIGN_ACTIONS, "Resource": "*"},
+        {
+            "Sid": "KeyAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": ADMIN_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            "Sid": "SignWithThisRoleOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": signer_arn},
+            "Action": SIGN_ACTIONS,
+            "Resource": "*",
+        },
         # Defence in depth: even an administrator who edits IAM policies cannot sign with this key.
-        {"Sid": "DenySignToEveryoneElse", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:Sign",
-         "Resource": "*", "Condition": {"ArnNotEquals": {"aws:PrincipalArn": signer_arn}}},
+        {
+            "Sid": "DenySignToEveryoneElse",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "kms:Sign",
+            "Resource": "*",
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": signer_arn}},
+        },
     ]
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def sign_only_policy(key_arn: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow", "Action": SIGN_ACTIONS, "Resource": key_arn,
-            # Ethereum signatures are ECDSA over a Keccak digest the service computes itself.
-            "Condition": {"StringEquals": {"kms:SigningAlgorithm": "ECDSA_SHA_256",
-                                           "kms:MessageType": "DIGEST"}},
-        }],
-    })
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": SIGN_ACTIONS,
+                    "Resource": key_arn,
+                    # Ethereum signatures are ECDSA over a Keccak digest the service computes itself.
+                    "Condition": {
+                        "StringEquals": {"kms:SigningAlgorithm": "ECDSA_SHA_256", "kms:MessageType": "DIGEST"}
+                    },
+                }
+            ],
+        }
+    )
 
 
-def build_signing_keys(settings: StackSettings, account_id: pulumi.Output[str],
-                       parent: pulumi.Resource) -> dict[SigningRole, SigningKey]:
+def build_signing_keys(
+    settings: StackSettings, account_id: pulumi.Output[str], parent: pulumi.Resource
+) -> dict[SigningRole, SigningKey]:
     keys: dict[SigningRole, SigningKey] = {}
     for role in SigningRole:
         name = f"{settings.prefix}-{role.value}"
@@ -83,10 +125,12 @@ def build_signing_keys(settings: StackSettings, account_id: pulumi.Output[str],
         key = aws.kms.Key(
             f"{name}-signing",
             description=f"RAT {role.value} secp256k1 signing key ({settings.stack})",
-            customer_master_key_spec=SECP256K1, key_usage="SIGN_VERIFY",
+            customer_master_key_spec=SECP256K1,
+            key_usage="SIGN_VERIFY",
             deletion_window_in_days=30,
             policy=pulumi.Output.all(account_id, signer.arn).apply(lambda a: signing_key_policy(a[0], a[1])),
-            opts=opts)
+            opts=opts,
+        )
         aws.kms.Alias(f"{name}-signing", name=f"alias/{name}-signing", target_key_id=key.key_id, opts=opts)
         aws.iam.RolePolicy(f"{name}-sign", role=signer.id, policy=key.arn.apply(sign_only_policy), opts=opts)
         keys[role] = SigningKey(role=role, key=key, task_role=signer)
@@ -95,34 +139,64 @@ def build_signing_keys(settings: StackSettings, account_id: pulumi.Output[str],
 
 def data_key_policy(account_id: str, region: str) -> str:
     root = f"arn:aws:iam::{account_id}:root"
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "AccountAdministersAndDelegatesViaIam", "Effect": "Allow", "Principal": {"AWS": root},
-             "Action": "kms:*", "Resource": "*"},
-            # CloudWatch Logs encrypts log groups with this key only when its key policy names the service.
-            {"Sid": "CloudWatchLogs", "Effect": "Allow",
-             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-             "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                        "kms:Describe*"],
-             "Resource": "*",
-             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                       f"arn:aws:logs:{region}:{account_id}:*"}}},
-            # Alarms publish to the encrypted SNS topic; CloudWatch needs the key to do so.
-            {"Sid": "CloudWatchAlarmsToEncryptedTopic", "Effect": "Allow",
-             "Principal": {"Service": "cloudwatch.amazonaws.com"},
-             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
-        ],
-    })
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministersAndDelegatesViaIam",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": root},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                # CloudWatch Logs uses this key only when the key policy names the service.
+                {
+                    "Sid": "CloudWatchLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:*"
+                        }
+                    },
+                },
+                # Alarms publish to the encrypted SNS topic; CloudWatch needs the key to do so.
+                {
+                    "Sid": "CloudWatchAlarmsToEncryptedTopic",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                },
+            ],
+        }
+    )
 
 
-def build_data_key(settings: StackSettings, account_id: pulumi.Output[str],
-                   parent: pulumi.Resource) -> aws.kms.Key:
+def build_data_key(
+    settings: StackSettings, account_id: pulumi.Output[str], parent: pulumi.Resource
+) -> aws.kms.Key:
     opts = pulumi.ResourceOptions(parent=parent)
-    key = aws.kms.Key(f"{settings.prefix}-data", description=f"RAT data at rest ({settings.stack})",
-                      key_usage="ENCRYPT_DECRYPT", customer_master_key_spec="SYMMETRIC_DEFAULT",
-                      enable_key_rotation=True, deletion_window_in_days=30,
-                      policy=account_id.apply(lambda a: data_key_policy(a, settings.region)), opts=opts)
-    aws.kms.Alias(f"{settings.prefix}-data", name=f"alias/{settings.prefix}-data", target_key_id=key.key_id,
-                  opts=opts)
+    key = aws.kms.Key(
+        f"{settings.prefix}-data",
+        description=f"RAT data at rest ({settings.stack})",
+        key_usage="ENCRYPT_DECRYPT",
+        customer_master_key_spec="SYMMETRIC_DEFAULT",
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+        policy=account_id.apply(lambda a: data_key_policy(a, settings.region)),
+        opts=opts,
+    )
+    aws.kms.Alias(
+        f"{settings.prefix}-data", name=f"alias/{settings.prefix}-data", target_key_id=key.key_id, opts=opts
+    )
     return key

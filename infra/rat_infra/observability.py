@@ -27,50 +27,86 @@ class Observability:
 
 
 def collector_config(metrics_log_group: str, namespace: str) -> str:
-    return json.dumps({
-        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": f"0.0.0.0:{OTLP_GRPC_PORT}"}}}},
-        "processors": {"batch": {}},
-        "exporters": {"awsxray": {}, "awsemf": {"log_group_name": metrics_log_group, "namespace": namespace}},
-        "service": {"pipelines": {
-            "traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["awsxray"]},
-            "metrics": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["awsemf"]},
-        }},
-    })
+    return json.dumps(
+        {
+            "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": f"0.0.0.0:{OTLP_GRPC_PORT}"}}}},
+            "processors": {"batch": {}},
+            "exporters": {
+                "awsxray": {},
+                "awsemf": {"log_group_name": metrics_log_group, "namespace": namespace},
+            },
+            "service": {
+                "pipelines": {
+                    "traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["awsxray"]},
+                    "metrics": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["awsemf"]},
+                }
+            },
+        }
+    )
 
 
 def telemetry_policy(metrics_log_group_arn: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Resource": "*",
-             "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-                        "xray:GetSamplingTargets"]},
-            {"Effect": "Allow", "Resource": [metrics_log_group_arn, f"{metrics_log_group_arn}:*"],
-             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]},
-        ],
-    })
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Resource": "*",
+                    "Action": [
+                        "xray:PutTraceSegments",
+                        "xray:PutTelemetryRecords",
+                        "xray:GetSamplingRules",
+                        "xray:GetSamplingTargets",
+                    ],
+                },
+                {
+                    "Effect": "Allow",
+                    "Resource": [metrics_log_group_arn, f"{metrics_log_group_arn}:*"],
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                },
+            ],
+        }
+    )
 
 
 def sidecar(settings: StackSettings, metrics_log_group: str, app_log_group: str) -> dict[str, Any]:
     return {
-        "name": "otel-collector", "image": ADOT_IMAGE, "essential": False,
-        "environment": [{"name": "AOT_CONFIG_CONTENT",
-                         "value": collector_config(metrics_log_group, f"RAT/{settings.stack}")}],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": app_log_group, "awslogs-region": settings.region,
-            "awslogs-stream-prefix": "otel"}},
+        "name": "otel-collector",
+        "image": ADOT_IMAGE,
+        "essential": False,
+        "environment": [
+            {
+                "name": "AOT_CONFIG_CONTENT",
+                "value": collector_config(metrics_log_group, f"RAT/{settings.stack}"),
+            }
+        ],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": app_log_group,
+                "awslogs-region": settings.region,
+                "awslogs-stream-prefix": "otel",
+            },
+        },
     }
 
 
-def build_observability(settings: StackSettings, log_sources: list[str], data_key: aws.kms.Key,
-                        parent: pulumi.Resource) -> Observability:
+def build_observability(
+    settings: StackSettings, log_sources: list[str], data_key: aws.kms.Key, parent: pulumi.Resource
+) -> Observability:
     p = settings.prefix
     opts = pulumi.ResourceOptions(parent=parent)
 
     def log_group(name: str, holds_personal_data: bool) -> aws.cloudwatch.LogGroup:
-        return aws.cloudwatch.LogGroup(f"{p}-{name}", name=f"/rat/{settings.stack}/{name}",
-                                       retention_in_days=settings.log_retention_days, kms_key_id=data_key.arn,
-                                       tags=personal_data(holds_personal_data), opts=opts)
+        return aws.cloudwatch.LogGroup(
+            f"{p}-{name}",
+            name=f"/rat/{settings.stack}/{name}",
+            retention_in_days=settings.log_retention_days,
+            kms_key_id=data_key.arn,
+            tags=personal_data(holds_personal_data),
+            opts=opts,
+        )
 
     # Application logs can carry wallet addresses next to request IPs: treat them as personal data.
     groups = {source: log_group(source, True) for source in log_sources}
@@ -79,8 +115,9 @@ def build_observability(settings: StackSettings, log_sources: list[str], data_ke
     return Observability(log_groups=groups, metrics_log_group=metrics, alarm_topic=topic)
 
 
-def database_alarms(settings: StackSettings, db: aws.rds.Instance, topic: aws.sns.Topic,
-                    parent: pulumi.Resource) -> None:
+def database_alarms(
+    settings: StackSettings, db: aws.rds.Instance, topic: aws.sns.Topic, parent: pulumi.Resource
+) -> None:
     opts = pulumi.ResourceOptions(parent=parent)
     free_storage_floor = settings.database.allocated_storage_gb * 0.1 * 1024**3
     for name, metric, comparison, threshold in (
@@ -88,7 +125,16 @@ def database_alarms(settings: StackSettings, db: aws.rds.Instance, topic: aws.sn
         ("db-free-storage", "FreeStorageSpace", "LessThanThreshold", free_storage_floor),
     ):
         aws.cloudwatch.MetricAlarm(
-            f"{settings.prefix}-{name}", namespace="AWS/RDS", metric_name=metric, statistic="Average",
-            period=300, evaluation_periods=3, comparison_operator=comparison, threshold=threshold,
-            dimensions={"DBInstanceIdentifier": db.identifier}, alarm_actions=[topic.arn],
-            ok_actions=[topic.arn], opts=opts)
+            f"{settings.prefix}-{name}",
+            namespace="AWS/RDS",
+            metric_name=metric,
+            statistic="Average",
+            period=300,
+            evaluation_periods=3,
+            comparison_operator=comparison,
+            threshold=threshold,
+            dimensions={"DBInstanceIdentifier": db.identifier},
+            alarm_actions=[topic.arn],
+            ok_actions=[topic.arn],
+            opts=opts,
+        )

@@ -3,8 +3,9 @@ program declares is recorded with its resolved inputs, for the tests and the cos
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 
@@ -38,11 +39,18 @@ class _RecordingMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         # Unique across types: an RDS parameter group and a security group may share a logical name.
         resource_id = f"{args.name}.{args.typ.rsplit(':', 1)[-1]}"
-        # Outputs mirror inputs plus the attributes AWS would compute, so dependants resolve to traceable values.
-        state = {**args.inputs, "arn": mock_arn(args.typ, args.name), "name": args.inputs.get("name", args.name)}
+        # Outputs mirror inputs plus what AWS would compute, so dependants resolve to traceable values.
+        state = {
+            **args.inputs,
+            "arn": mock_arn(args.typ, args.name),
+            "name": args.inputs.get("name", args.name),
+        }
         if args.typ == "aws:rds/instance:Instance":
-            state |= {"address": f"{args.name}.db.internal", "resourceId": f"db-{args.name}",
-                      "masterUserSecrets": [{"secretArn": f"arn:mock:secret:{args.name}-master"}]}
+            state |= {
+                "address": f"{args.name}.db.internal",
+                "resourceId": f"db-{args.name}",
+                "masterUserSecrets": [{"secretArn": f"arn:mock:secret:{args.name}-master"}],
+            }
         if args.typ == "aws:kms/key:Key":
             state["keyId"] = resource_id
         self.resources.append(Declared(args.typ, args.name, args.inputs, args.provider, resource_id))
@@ -50,8 +58,12 @@ class _RecordingMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": MOCK_ACCOUNT_ID, "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:user/mock",
-                    "userId": "mock", "id": MOCK_ACCOUNT_ID}
+            return {
+                "accountId": MOCK_ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:user/mock",
+                "userId": "mock",
+                "id": MOCK_ACCOUNT_ID,
+            }
         raise NotImplementedError(f"no mock for {args.token}")
 
 

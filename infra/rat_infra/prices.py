@@ -9,9 +9,9 @@ stated regional uplift rounded up, and `basis` says so; an uncertain price is al
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Mapping
 
 HOURS_PER_MONTH = 730  # AWS's own convention on its pricing pages and calculator
 
@@ -66,8 +66,12 @@ AS_OF = "2026-06-01"
 
 
 def _uplift(us_east_1: float, factor: float, source: str) -> Price:
-    return Price(round(us_east_1 * factor, 6), source, AS_OF,
-                 f"us-east-1 list {us_east_1} x {factor} regional uplift (regional figure not confirmed)")
+    return Price(
+        round(us_east_1 * factor, 6),
+        source,
+        AS_OF,
+        f"us-east-1 list {us_east_1} x {factor} regional uplift (regional figure not confirmed)",
+    )
 
 
 # Global prices: the same in every commercial region.
@@ -92,7 +96,9 @@ PRICES: Mapping[str, Mapping[Sku, Price]] = {
     "sa-east-1": {
         **_GLOBAL,
         # Graviton Fargate is 20% below x86; sa-east-1 x86 is 0.0696 vCPU-h and 0.0076 GB-h.
-        Sku.FARGATE_ARM_VCPU_HOUR: Price(0.05568, FARGATE, AS_OF, "sa-east-1 x86 list 0.0696 x 0.8 (Graviton)"),
+        Sku.FARGATE_ARM_VCPU_HOUR: Price(
+            0.05568, FARGATE, AS_OF, "sa-east-1 x86 list 0.0696 x 0.8 (Graviton)"
+        ),
         Sku.FARGATE_ARM_GB_HOUR: Price(0.00608, FARGATE, AS_OF, "sa-east-1 x86 list 0.0076 x 0.8 (Graviton)"),
         Sku.RDS_GP3_GB_MONTH: _uplift(0.115, SA_EAST_1_UPLIFT, RDS),
         Sku.RDS_BACKUP_GB_MONTH: _uplift(0.095, SA_EAST_1_UPLIFT, RDS),
@@ -108,8 +114,12 @@ PRICES: Mapping[str, Mapping[Sku, Price]] = {
     },
     "eu-central-1": {
         **_GLOBAL,
-        Sku.FARGATE_ARM_VCPU_HOUR: Price(0.03725, FARGATE, AS_OF, "eu-central-1 x86 list 0.04656 x 0.8 (Graviton)"),
-        Sku.FARGATE_ARM_GB_HOUR: Price(0.00409, FARGATE, AS_OF, "eu-central-1 x86 list 0.00511 x 0.8 (Graviton)"),
+        Sku.FARGATE_ARM_VCPU_HOUR: Price(
+            0.03725, FARGATE, AS_OF, "eu-central-1 x86 list 0.04656 x 0.8 (Graviton)"
+        ),
+        Sku.FARGATE_ARM_GB_HOUR: Price(
+            0.00409, FARGATE, AS_OF, "eu-central-1 x86 list 0.00511 x 0.8 (Graviton)"
+        ),
         Sku.RDS_GP3_GB_MONTH: _uplift(0.115, EU_CENTRAL_1_UPLIFT, RDS),
         Sku.RDS_BACKUP_GB_MONTH: _uplift(0.095, EU_CENTRAL_1_UPLIFT, RDS),
         Sku.NAT_GATEWAY_HOUR: Price(0.052, VPC, AS_OF),

@@ -1,10 +1,11 @@
 """Runtime secrets live in AWS Secrets Manager, encrypted with the stack's data key. Values reach the stack
-either out of band (`aws secretsmanager put-secret-value`) or as Pulumi secrets (`pulumi config set --secret`),
-which Pulumi stores encrypted with the stack's KMS secrets provider; never as plaintext stack config."""
+either out of band (`aws secretsmanager put-secret-value`) or as Pulumi secrets
+(`pulumi config set --secret`), which Pulumi stores encrypted with the stack's KMS secrets provider;
+never as plaintext stack config."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
@@ -19,8 +20,12 @@ RUNTIME_SECRETS: Mapping[str, str] = {
 }
 
 
-def build_secrets(settings: StackSettings, data_key: aws.kms.Key, parent: pulumi.Resource,
-                  values: Mapping[str, pulumi.Input[str]]) -> dict[str, aws.secretsmanager.Secret]:
+def build_secrets(
+    settings: StackSettings,
+    data_key: aws.kms.Key,
+    parent: pulumi.Resource,
+    values: Mapping[str, pulumi.Input[str]],
+) -> dict[str, aws.secretsmanager.Secret]:
     unknown = set(values) - set(RUNTIME_SECRETS)
     if unknown:
         raise ValueError(f"no runtime secret named {sorted(unknown)}")
@@ -28,10 +33,19 @@ def build_secrets(settings: StackSettings, data_key: aws.kms.Key, parent: pulumi
     secrets: dict[str, aws.secretsmanager.Secret] = {}
     for name, description in RUNTIME_SECRETS.items():
         secret = aws.secretsmanager.Secret(
-            f"{settings.prefix}-{name}", name=f"{settings.prefix}/{name}", description=description,
-            kms_key_id=data_key.arn, recovery_window_in_days=30 if settings.is_production else 7, opts=opts)
+            f"{settings.prefix}-{name}",
+            name=f"{settings.prefix}/{name}",
+            description=description,
+            kms_key_id=data_key.arn,
+            recovery_window_in_days=30 if settings.is_production else 7,
+            opts=opts,
+        )
         if name in values:
-            aws.secretsmanager.SecretVersion(f"{settings.prefix}-{name}", secret_id=secret.id,
-                                             secret_string=pulumi.Output.secret(values[name]), opts=opts)
+            aws.secretsmanager.SecretVersion(
+                f"{settings.prefix}-{name}",
+                secret_id=secret.id,
+                secret_string=pulumi.Output.secret(values[name]),
+                opts=opts,
+            )
         secrets[name] = secret
     return secrets

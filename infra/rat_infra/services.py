@@ -4,8 +4,9 @@ reachable from outside, through an HTTPS load balancer in the public subnets."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
+from functools import partial
 
 import pulumi
 import pulumi_aws as aws
@@ -31,15 +32,33 @@ class AppSecurityGroups:
         return [self.api, self.workers]
 
 
-def build_app_security_groups(settings: StackSettings, network: Network,
-                              parent: pulumi.Resource) -> AppSecurityGroups:
+def build_app_security_groups(
+    settings: StackSettings, network: Network, parent: pulumi.Resource
+) -> AppSecurityGroups:
     p = settings.prefix
-    alb = security_group(f"{p}-alb", network.vpc, "HTTPS from the internet to the API load balancer", parent,
-                         [aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=port, to_port=port,
-                                                           cidr_blocks=["0.0.0.0/0"], description=f"public {port}")
-                          for port in (80, 443)])
-    api = security_group(f"{p}-api", network.vpc, "API tasks: from the load balancer only", parent,
-                         [allow_from(API_PORT, [alb], "from ALB")])
+    alb = security_group(
+        f"{p}-alb",
+        network.vpc,
+        "HTTPS from the internet to the API load balancer",
+        parent,
+        [
+            aws.ec2.SecurityGroupIngressArgs(
+                protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_blocks=["0.0.0.0/0"],
+                description=f"public {port}",
+            )
+            for port in (80, 443)
+        ],
+    )
+    api = security_group(
+        f"{p}-api",
+        network.vpc,
+        "API tasks: from the load balancer only",
+        parent,
+        [allow_from(API_PORT, [alb], "from ALB")],
+    )
     workers = security_group(f"{p}-workers", network.vpc, "Background workers: no inbound traffic", parent)
     return AppSecurityGroups(alb=alb, api=api, workers=workers)
 
@@ -54,52 +73,106 @@ class Platform:
     security_groups: AppSecurityGroups
 
 
-def build_platform(settings: StackSettings, data_key: aws.kms.Key, security_groups: AppSecurityGroups,
-                   secrets: list[aws.secretsmanager.Secret], db_secret_arn: pulumi.Output[str],
-                   account_id: pulumi.Output[str], parent: pulumi.Resource) -> Platform:
+def build_platform(
+    settings: StackSettings,
+    data_key: aws.kms.Key,
+    security_groups: AppSecurityGroups,
+    secrets: list[aws.secretsmanager.Secret],
+    db_secret_arn: pulumi.Output[str],
+    account_id: pulumi.Output[str],
+    parent: pulumi.Resource,
+) -> Platform:
     p = settings.prefix
     opts = pulumi.ResourceOptions(parent=parent)
     cluster = aws.ecs.Cluster(
         f"{p}-cluster",
         # Container Insights bills per metric; the OTEL sidecar already exports what RAT alerts on.
-        settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="disabled")], opts=opts)
-    aws.ecs.ClusterCapacityProviders(f"{p}-cluster", cluster_name=cluster.name,
-                                     capacity_providers=["FARGATE"], opts=opts)
+        settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="disabled")],
+        opts=opts,
+    )
+    aws.ecs.ClusterCapacityProviders(
+        f"{p}-cluster", cluster_name=cluster.name, capacity_providers=["FARGATE"], opts=opts
+    )
     repository = aws.ecr.Repository(
-        f"{p}-relayer", image_tag_mutability="IMMUTABLE",
+        f"{p}-relayer",
+        image_tag_mutability="IMMUTABLE",
         image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
-        encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
-            encryption_type="KMS", kms_key=data_key.arn)],
-        opts=opts)
+        encryption_configurations=[
+            aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=data_key.arn)
+        ],
+        opts=opts,
+    )
 
     execution_role = task_role(f"{p}-execution", account_id, parent)
-    aws.iam.RolePolicyAttachment(f"{p}-execution", role=execution_role.name, policy_arn=TASK_EXECUTION_POLICY,
-                                 opts=opts)
+    aws.iam.RolePolicyAttachment(
+        f"{p}-execution", role=execution_role.name, policy_arn=TASK_EXECUTION_POLICY, opts=opts
+    )
     readable = [s.arn for s in secrets] + [db_secret_arn]
-    aws.iam.RolePolicy(f"{p}-execution-secrets", role=execution_role.id,
-                       policy=pulumi.Output.all(data_key.arn, *readable).apply(lambda a: json.dumps({
-                           "Version": "2012-10-17",
-                           "Statement": [
-                               {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": a[1:]},
-                               {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": a[0]},
-                           ]})), opts=opts)
-    return Platform(cluster=cluster, repository=repository, execution_role=execution_role,
-                    security_groups=security_groups)
+    aws.iam.RolePolicy(
+        f"{p}-execution-secrets",
+        role=execution_role.id,
+        policy=pulumi.Output.all(data_key.arn, *readable).apply(
+            lambda a: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": a[1:]},
+                        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": a[0]},
+                    ],
+                }
+            )
+        ),
+        opts=opts,
+    )
+    return Platform(
+        cluster=cluster, repository=repository, execution_role=execution_role, security_groups=security_groups
+    )
 
 
-def _container_definitions(settings: StackSettings, w: Workload, image: str, log_group: str,
-                           metrics_log_group: str, secrets: dict[str, str], env: dict[str, str]) -> str:
+def _container_definitions(
+    settings: StackSettings,
+    w: Workload,
+    image: str,
+    log_group: str,
+    metrics_log_group: str,
+    secrets: dict[str, str],
+    env: dict[str, str],
+) -> str:
     app = {
-        "name": w.name, "image": image, "essential": True, "command": list(w.command),
+        "name": w.name,
+        "image": image,
+        "essential": True,
+        "command": list(w.command),
         "readonlyRootFilesystem": True,
         "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
-        "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": log_group, "awslogs-region": settings.region, "awslogs-stream-prefix": w.name}},
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": settings.region,
+                "awslogs-stream-prefix": w.name,
+            },
+        },
     }
     if w.port is not None:
         app["portMappings"] = [{"containerPort": w.port}]
     return json.dumps([app, sidecar(settings, metrics_log_group, log_group)])
+
+
+def db_user(w: Workload) -> str:
+    return w.name.replace("-", "_")
+
+
+def _db_connect_policy(region: str, user: str, ids: list[str]) -> str:
+    account_id, db_resource_id = ids
+    arn = f"arn:aws:rds-db:{region}:{account_id}:dbuser:{db_resource_id}/{user}"
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "rds-db:connect", "Resource": arn}],
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -116,68 +189,155 @@ class WorkloadInputs:
     signing_key_arns: Mapping[SigningRole, pulumi.Output[str]]
 
 
-def build_workloads(settings: StackSettings, network: Network, platform: Platform, inputs: WorkloadInputs,
-                    signing_roles: dict[SigningRole, aws.iam.Role],
-                    log_groups: dict[str, aws.cloudwatch.LogGroup], metrics_log_group: aws.cloudwatch.LogGroup,
-                    account_id: pulumi.Output[str], parent: pulumi.Resource) -> aws.lb.LoadBalancer:
+def build_workloads(
+    settings: StackSettings,
+    network: Network,
+    platform: Platform,
+    inputs: WorkloadInputs,
+    signing_roles: dict[SigningRole, aws.iam.Role],
+    log_groups: dict[str, aws.cloudwatch.LogGroup],
+    metrics_log_group: aws.cloudwatch.LogGroup,
+    account_id: pulumi.Output[str],
+    parent: pulumi.Resource,
+) -> aws.lb.LoadBalancer:
     p = settings.prefix
     opts = pulumi.ResourceOptions(parent=parent)
-    alb = aws.lb.LoadBalancer(f"{p}-api", load_balancer_type="application", internal=False,
-                              subnets=network.public_subnet_ids, security_groups=[platform.security_groups.alb.id],
-                              drop_invalid_header_fields=True, enable_deletion_protection=settings.is_production,
-                              opts=opts)
-    target = aws.lb.TargetGroup(f"{p}-api", port=API_PORT, protocol="HTTP", target_type="ip", vpc_id=network.vpc.id,
-                                health_check=aws.lb.TargetGroupHealthCheckArgs(path="/healthz"), opts=opts)
-    certificate = aws.acm.Certificate(f"{p}-api", domain_name=settings.api_domain, validation_method="DNS",
-                                      opts=opts)
-    aws.lb.Listener(f"{p}-api-https", load_balancer_arn=alb.arn, port=443, protocol="HTTPS",
-                    ssl_policy=TLS_POLICY, certificate_arn=certificate.arn,
-                    default_actions=[aws.lb.ListenerDefaultActionArgs(type="forward",
-                                                                      target_group_arn=target.arn)], opts=opts)
-    aws.lb.Listener(f"{p}-api-http", load_balancer_arn=alb.arn, port=80, protocol="HTTP",
-                    default_actions=[aws.lb.ListenerDefaultActionArgs(
-                        type="redirect", redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                            port="443", protocol="HTTPS", status_code="HTTP_301"))], opts=opts)
+    alb = aws.lb.LoadBalancer(
+        f"{p}-api",
+        load_balancer_type="application",
+        internal=False,
+        subnets=network.public_subnet_ids,
+        security_groups=[platform.security_groups.alb.id],
+        drop_invalid_header_fields=True,
+        enable_deletion_protection=settings.is_production,
+        opts=opts,
+    )
+    target = aws.lb.TargetGroup(
+        f"{p}-api",
+        port=API_PORT,
+        protocol="HTTP",
+        target_type="ip",
+        vpc_id=network.vpc.id,
+        health_check=aws.lb.TargetGroupHealthCheckArgs(path="/healthz"),
+        opts=opts,
+    )
+    certificate = aws.acm.Certificate(
+        f"{p}-api", domain_name=settings.api_domain, validation_method="DNS", opts=opts
+    )
+    aws.lb.Listener(
+        f"{p}-api-https",
+        load_balancer_arn=alb.arn,
+        port=443,
+        protocol="HTTPS",
+        ssl_policy=TLS_POLICY,
+        certificate_arn=certificate.arn,
+        default_actions=[aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target.arn)],
+        opts=opts,
+    )
+    aws.lb.Listener(
+        f"{p}-api-http",
+        load_balancer_arn=alb.arn,
+        port=80,
+        protocol="HTTP",
+        default_actions=[
+            aws.lb.ListenerDefaultActionArgs(
+                type="redirect",
+                redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                    port="443", protocol="HTTPS", status_code="HTTP_301"
+                ),
+            )
+        ],
+        opts=opts,
+    )
 
     for w in WORKLOADS:
         name = f"{p}-{w.name}"
         size = settings.services[w.name]
-        role = signing_roles[w.signing_role] if w.signing_role else task_role(f"{name}-task", account_id, parent)
+        role = (
+            signing_roles[w.signing_role] if w.signing_role else task_role(f"{name}-task", account_id, parent)
+        )
         aws.iam.RolePolicy(f"{name}-telemetry", role=role.id, policy=inputs.telemetry_policy, opts=opts)
         # IAM database authentication: each workload logs in as its own database user, no shared password.
-        aws.iam.RolePolicy(f"{name}-db", role=role.id, policy=pulumi.Output.all(
-            account_id, inputs.db_resource_id).apply(lambda a, user=w.name.replace("-", "_"): json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "rds-db:connect",
-                               "Resource": f"arn:aws:rds-db:{settings.region}:{a[0]}:dbuser:{a[1]}/{user}"}]})),
-            opts=opts)
-        env = {"RAT_STACK": settings.stack, "RAT_NATS_URL": inputs.bus_url, "AWS_REGION": settings.region,
-               "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
-               "OTEL_SERVICE_NAME": w.name}
+        aws.iam.RolePolicy(
+            f"{name}-db",
+            role=role.id,
+            policy=pulumi.Output.all(account_id, inputs.db_resource_id).apply(
+                partial(_db_connect_policy, settings.region, db_user(w))
+            ),
+            opts=opts,
+        )
+        env = {
+            "RAT_STACK": settings.stack,
+            "RAT_NATS_URL": inputs.bus_url,
+            "AWS_REGION": settings.region,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
+            "OTEL_SERVICE_NAME": w.name,
+        }
         key_arn = inputs.signing_key_arns[w.signing_role] if w.signing_role else ""
-        definitions = pulumi.Output.all(inputs.image, log_groups[w.name].name, metrics_log_group.name,
-                                        inputs.nats_token_arn, inputs.rpc_url_arn, inputs.db_endpoint, key_arn,
-                                        ).apply(lambda a, w=w, env=env: _container_definitions(
-                                            settings, w, a[0], a[1], a[2],
-                                            {"RAT_NATS_TOKEN": a[3], "RAT_RPC_URL": a[4]},
-                                            {**env, "RAT_DB_HOST": a[5], "RAT_DB_USER": w.name.replace("-", "_"),
-                                             **({"RAT_SIGNER_KMS_KEY_ID": a[6]} if a[6] else {})}))
+        definitions = pulumi.Output.all(
+            inputs.image,
+            log_groups[w.name].name,
+            metrics_log_group.name,
+            inputs.nats_token_arn,
+            inputs.rpc_url_arn,
+            inputs.db_endpoint,
+            key_arn,
+        ).apply(
+            lambda a, w=w, env=env: _container_definitions(
+                settings,
+                w,
+                a[0],
+                a[1],
+                a[2],
+                {"RAT_NATS_TOKEN": a[3], "RAT_RPC_URL": a[4]},
+                {
+                    **env,
+                    "RAT_DB_HOST": a[5],
+                    "RAT_DB_USER": db_user(w),
+                    **({"RAT_SIGNER_KMS_KEY_ID": a[6]} if a[6] else {}),
+                },
+            )
+        )
         task = aws.ecs.TaskDefinition(
-            name, family=name, requires_compatibilities=["FARGATE"], network_mode="awsvpc",
-            cpu=str(size.cpu), memory=str(size.memory),
+            name,
+            family=name,
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(size.cpu),
+            memory=str(size.memory),
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="ARM64"),
-            execution_role_arn=platform.execution_role.arn, task_role_arn=role.arn,
-            container_definitions=definitions, opts=opts)
+                operating_system_family="LINUX", cpu_architecture="ARM64"
+            ),
+            execution_role_arn=platform.execution_role.arn,
+            task_role_arn=role.arn,
+            container_definitions=definitions,
+            opts=opts,
+        )
         public = w.port is not None
         aws.ecs.Service(
-            name, cluster=platform.cluster.arn, task_definition=task.arn, desired_count=size.count,
-            launch_type="FARGATE", propagate_tags="SERVICE",
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            name,
+            cluster=platform.cluster.arn,
+            task_definition=task.arn,
+            desired_count=size.count,
+            launch_type="FARGATE",
+            propagate_tags="SERVICE",
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=network.private_subnet_ids,
-                security_groups=[(platform.security_groups.api if public else platform.security_groups.workers).id], assign_public_ip=False),
-            load_balancers=[aws.ecs.ServiceLoadBalancerArgs(target_group_arn=target.arn, container_name=w.name,
-                                                            container_port=w.port)] if public else None,
-            opts=opts)
+                security_groups=[
+                    (platform.security_groups.api if public else platform.security_groups.workers).id
+                ],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=target.arn, container_name=w.name, container_port=w.port
+                )
+            ]
+            if public
+            else None,
+            opts=opts,
+        )
     return alb

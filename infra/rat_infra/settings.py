@@ -3,8 +3,9 @@ personal data in the wrong jurisdiction fails before any resource is declared.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,8 +21,9 @@ class DataResidency(StrEnum):
 # deliberately absent: Switzerland and the UK are outside the EEA, which the Liechtenstein entity answers to.
 RESIDENCY_REGIONS: Mapping[DataResidency, frozenset[str]] = {
     DataResidency.LATAM: frozenset({"sa-east-1", "mx-central-1"}),
-    DataResidency.EEA: frozenset({"eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1",
-                                  "eu-south-2"}),
+    DataResidency.EEA: frozenset(
+        {"eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"}
+    ),
 }
 
 
@@ -92,8 +94,10 @@ class StackSettings(_Frozen):
     def _region_matches_residency(self) -> StackSettings:
         allowed = RESIDENCY_REGIONS[self.data_residency]
         if self.region not in allowed:
-            raise ValueError(f"data_residency {self.data_residency.value!r} allows regions {sorted(allowed)}, "
-                             f"not {self.region!r}")
+            raise ValueError(
+                f"data_residency {self.data_residency.value!r} allows regions {sorted(allowed)}, "
+                f"not {self.region!r}"
+            )
         for zone in self.availability_zones:
             if not zone.startswith(self.region):
                 raise ValueError(f"availability zone {zone!r} is not in region {self.region!r}")

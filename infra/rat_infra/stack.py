@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
@@ -22,12 +22,22 @@ POSTGRES_PORT = 5432
 
 
 class RatStack(pulumi.ComponentResource):
-    def __init__(self, settings: StackSettings, secret_values: Mapping[str, pulumi.Input[str]] | None = None,
-                 image_tag: str = "bootstrap") -> None:
+    def __init__(
+        self,
+        settings: StackSettings,
+        secret_values: Mapping[str, pulumi.Input[str]] | None = None,
+        image_tag: str = "bootstrap",
+    ) -> None:
         # Every resource goes through this provider, so nothing can land in another region by default.
         provider = aws.Provider(f"aws-{settings.region}", region=settings.region)
-        super().__init__("rat:infra:Stack", settings.prefix, None, pulumi.ResourceOptions(
-            providers={"aws": provider}, transformations=[tagging_transformation(base_tags(settings))]))
+        super().__init__(
+            "rat:infra:Stack",
+            settings.prefix,
+            None,
+            pulumi.ResourceOptions(
+                providers={"aws": provider}, transformations=[tagging_transformation(base_tags(settings))]
+            ),
+        )
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=provider)).account_id
 
         data_key = build_data_key(settings, account_id, self)
@@ -37,31 +47,68 @@ class RatStack(pulumi.ComponentResource):
         observability = build_observability(settings, [w.name for w in WORKLOADS] + ["bus"], data_key, self)
 
         app_sgs = build_app_security_groups(settings, network, self)
-        db_sg = security_group(f"{settings.prefix}-db", network.vpc, "PostgreSQL from RAT tasks only", self,
-                               [allow_from(POSTGRES_PORT, app_sgs.tasks, "PostgreSQL from tasks")])
+        db_sg = security_group(
+            f"{settings.prefix}-db",
+            network.vpc,
+            "PostgreSQL from RAT tasks only",
+            self,
+            [allow_from(POSTGRES_PORT, app_sgs.tasks, "PostgreSQL from tasks")],
+        )
         db = build_database(settings, network, db_sg, data_key, self)
         database_alarms(settings, db, observability.alarm_topic, self)
 
-        platform = build_platform(settings, data_key, app_sgs, list(secrets.values()),
-                                  db.master_user_secrets.apply(lambda s: s[0].secret_arn if s else ""),
-                                  account_id, self)
-        bus = build_bus(settings, network, app_sgs.tasks, platform.cluster, platform.execution_role,
-                        task_role(f"{settings.prefix}-nats-task", account_id, self), secrets["nats-token"],
-                        observability.log_groups["bus"], data_key, self)
+        platform = build_platform(
+            settings,
+            data_key,
+            app_sgs,
+            list(secrets.values()),
+            db.master_user_secrets.apply(lambda s: s[0].secret_arn if s else ""),
+            account_id,
+            self,
+        )
+        bus = build_bus(
+            settings,
+            network,
+            app_sgs.tasks,
+            platform.cluster,
+            platform.execution_role,
+            task_role(f"{settings.prefix}-nats-task", account_id, self),
+            secrets["nats-token"],
+            observability.log_groups["bus"],
+            data_key,
+            self,
+        )
 
         inputs = WorkloadInputs(
             image=platform.repository.repository_url.apply(lambda url: f"{url}:{image_tag}"),
-            bus_url=bus.url, db_endpoint=db.address, db_resource_id=db.resource_id,
-            nats_token_arn=secrets["nats-token"].arn, rpc_url_arn=secrets["chain-rpc-url"].arn,
+            bus_url=bus.url,
+            db_endpoint=db.address,
+            db_resource_id=db.resource_id,
+            nats_token_arn=secrets["nats-token"].arn,
+            rpc_url_arn=secrets["chain-rpc-url"].arn,
             telemetry_policy=observability.metrics_log_group.arn.apply(telemetry_policy),
-            signing_key_arns={role: key.key.arn for role, key in signing.items()})
-        alb = build_workloads(settings, network, platform, inputs,
-                              {role: key.task_role for role, key in signing.items()},
-                              observability.log_groups, observability.metrics_log_group, account_id, self)
+            signing_key_arns={role: key.key.arn for role, key in signing.items()},
+        )
+        alb = build_workloads(
+            settings,
+            network,
+            platform,
+            inputs,
+            {role: key.task_role for role, key in signing.items()},
+            observability.log_groups,
+            observability.metrics_log_group,
+            account_id,
+            self,
+        )
 
         self.api_hostname = alb.dns_name
         self.db_endpoint = db.address
         self.repository_url = platform.repository.repository_url
         self.signing_key_ids = {role.value: key.key.key_id for role, key in signing.items()}
-        self.register_outputs({"api_hostname": alb.dns_name, "db_endpoint": db.address,
-                               "repository_url": platform.repository.repository_url})
+        self.register_outputs(
+            {
+                "api_hostname": alb.dns_name,
+                "db_endpoint": db.address,
+                "repository_url": platform.repository.repository_url,
+            }
+        )

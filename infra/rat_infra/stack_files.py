@@ -14,7 +14,9 @@ INFRA_DIR = Path(__file__).resolve().parent.parent
 
 
 def stack_names() -> list[str]:
-    return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in INFRA_DIR.glob("Pulumi.*.yaml"))
+    return sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in INFRA_DIR.glob("Pulumi.*.yaml")
+    )
 
 
 def stack_file(stack: str) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from functools import cache
-from typing import Mapping
 
 import pulumi
 

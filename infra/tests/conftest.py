@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from infra_queries import DeclaredStack
-
 from rat_infra.offline import declare
 from rat_infra.stack_files import load_stack_settings, stack_names
 

@@ -41,15 +41,23 @@ def as_list(value: Any) -> list[Any]:
 def internet_routed_subnet_ids(stack: DeclaredStack) -> set[str]:
     """Subnets whose route table sends traffic straight to an internet gateway."""
     gateways = {g.id for g in stack.of("aws:ec2/internetGateway:InternetGateway")}
-    public_tables = {t.id for t in stack.of("aws:ec2/routeTable:RouteTable")
-                     if any(r.get("gatewayId") in gateways for r in t.inputs.get("routes", []))}
-    return {a.inputs["subnetId"] for a in stack.of("aws:ec2/routeTableAssociation:RouteTableAssociation")
-            if a.inputs["routeTableId"] in public_tables}
+    public_tables = {
+        t.id
+        for t in stack.of("aws:ec2/routeTable:RouteTable")
+        if any(r.get("gatewayId") in gateways for r in t.inputs.get("routes", []))
+    }
+    return {
+        a.inputs["subnetId"]
+        for a in stack.of("aws:ec2/routeTableAssociation:RouteTableAssociation")
+        if a.inputs["routeTableId"] in public_tables
+    }
 
 
 def open_to_anywhere(group_inputs: dict[str, Any]) -> bool:
-    return any(set(rule.get("cidrBlocks", []) + rule.get("ipv6CidrBlocks", [])) & ANYWHERE
-               for rule in group_inputs.get("ingress", []))
+    return any(
+        set(rule.get("cidrBlocks", []) + rule.get("ipv6CidrBlocks", [])) & ANYWHERE
+        for rule in group_inputs.get("ingress", [])
+    )
 
 
 def sign_grants(stack: DeclaredStack) -> list[tuple[str, list[str]]]:

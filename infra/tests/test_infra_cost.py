@@ -6,7 +6,6 @@ import re
 
 import pytest
 from infra_queries import DeclaredStack
-
 from rat_infra.cost import BUDGET_USD_PER_MONTH, estimate, unpriced_types
 from rat_infra.offline import declare
 from rat_infra.prices import PRICES, RDS_US_EAST_1_HOURLY, rds_instance_hour
@@ -14,12 +13,15 @@ from rat_infra.prices import PRICES, RDS_US_EAST_1_HOURLY, rds_instance_hour
 AWS_PRICING_PAGE = re.compile(r"https://aws\.amazon\.com/[a-z0-9-]+(/[a-z0-9-]+)?/pricing/")
 
 
-def test_all_stacks_together_stay_under_the_monthly_budget(declared_stacks: dict[str, DeclaredStack],
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_stacks_together_stay_under_the_monthly_budget(
+    declared_stacks: dict[str, DeclaredStack], capsys: pytest.CaptureFixture[str]
+) -> None:
     breakdowns = [estimate(s.settings, s.resources) for s in declared_stacks.values()]
     total = sum(b.total for b in breakdowns)
     with capsys.disabled():
-        print("\n\nRAT monthly run-rate (on-demand list prices, see rat_infra/prices.py for sources and dates)")
+        print(
+            "\n\nRAT monthly run-rate (on-demand list prices, see rat_infra/prices.py for sources and dates)"
+        )
         for b in breakdowns:
             print(b.render())
         print(f"all stacks: USD {total:,.2f}/month; budget USD {BUDGET_USD_PER_MONTH:,.0f}/month\n")
@@ -37,8 +39,9 @@ def test_every_declared_resource_type_is_priced_or_known_to_be_free(stack: Decla
 def test_every_price_cites_an_aws_pricing_page_and_a_date() -> None:
     prices = [p for region in PRICES.values() for p in region.values()]
     prices += [rds_instance_hour(region, c) for region in PRICES for c in RDS_US_EAST_1_HOURLY]
-    assert all(AWS_PRICING_PAGE.fullmatch(p.source) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.as_of)
-               for p in prices)
+    assert all(
+        AWS_PRICING_PAGE.fullmatch(p.source) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.as_of) for p in prices
+    )
 
 
 def test_prod_costs_more_than_staging(staging: DeclaredStack, prod: DeclaredStack) -> None:

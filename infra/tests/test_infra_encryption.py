@@ -15,12 +15,26 @@ ENCRYPTED_WITH_CUSTOMER_KEY: dict[str, Callable[[dict[str, Any]], bool]] = {
     "aws:cloudwatch/logGroup:LogGroup": lambda i: bool(i.get("kmsKeyId")),
     "aws:secretsmanager/secret:Secret": lambda i: bool(i.get("kmsKeyId")),
     "aws:ecr/repository:Repository": lambda i: any(
-        c.get("encryptionType") == "KMS" and c.get("kmsKey") for c in i.get("encryptionConfigurations", [])),
+        c.get("encryptionType") == "KMS" and c.get("kmsKey") for c in i.get("encryptionConfigurations", [])
+    ),
     "aws:sns/topic:Topic": lambda i: bool(i.get("kmsMasterKeyId")),
 }
-STORE_TYPE_MARKERS = ("rds/instance", "rds/cluster", "efs/fileSystem", "logGroup", "secretsmanager/secret:",
-                      "ecr/repository", "sns/topic", "s3/bucket", "dynamodb/table", "ebs/volume", "sqs/queue",
-                      "elasticache", "opensearch", "kinesis")
+STORE_TYPE_MARKERS = (
+    "rds/instance",
+    "rds/cluster",
+    "efs/fileSystem",
+    "logGroup",
+    "secretsmanager/secret:",
+    "ecr/repository",
+    "sns/topic",
+    "s3/bucket",
+    "dynamodb/table",
+    "ebs/volume",
+    "sqs/queue",
+    "elasticache",
+    "opensearch",
+    "kinesis",
+)
 
 
 def test_every_store_kind_is_checked(stack: DeclaredStack) -> None:
@@ -29,18 +43,26 @@ def test_every_store_kind_is_checked(stack: DeclaredStack) -> None:
 
 
 def test_every_store_is_encrypted_with_a_customer_managed_key(stack: DeclaredStack) -> None:
-    unencrypted = [r.name for r in stack.resources
-                   if r.type in ENCRYPTED_WITH_CUSTOMER_KEY and not ENCRYPTED_WITH_CUSTOMER_KEY[r.type](r.inputs)]
+    unencrypted = [
+        r.name
+        for r in stack.resources
+        if r.type in ENCRYPTED_WITH_CUSTOMER_KEY and not ENCRYPTED_WITH_CUSTOMER_KEY[r.type](r.inputs)
+    ]
     assert unencrypted == []
 
 
 def test_stores_use_the_stack_data_key_not_a_signing_key(stack: DeclaredStack) -> None:
-    data_keys = {f"arn:mock:aws:kms/key:Key:{k.name}" for k in stack.of("aws:kms/key:Key")
-                 if k.inputs["keyUsage"] == "ENCRYPT_DECRYPT"}
+    data_keys = {
+        f"arn:mock:aws:kms/key:Key:{k.name}"
+        for k in stack.of("aws:kms/key:Key")
+        if k.inputs["keyUsage"] == "ENCRYPT_DECRYPT"
+    }
     used = {r.inputs.get("kmsKeyId") for r in stack.resources if r.inputs.get("kmsKeyId")}
     assert used and used <= data_keys
 
 
 def test_bus_storage_is_encrypted_in_transit_from_every_server(stack: DeclaredStack) -> None:
-    volumes = [v for t in stack.of("aws:ecs/taskDefinition:TaskDefinition") for v in t.inputs.get("volumes", [])]
+    volumes = [
+        v for t in stack.of("aws:ecs/taskDefinition:TaskDefinition") for v in t.inputs.get("volumes", [])
+    ]
     assert volumes and all(v["efsVolumeConfiguration"]["transitEncryption"] == "ENABLED" for v in volumes)

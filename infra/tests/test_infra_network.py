@@ -30,25 +30,38 @@ def test_every_task_runs_in_private_subnets_without_a_public_ip(stack: DeclaredS
 
 
 def test_only_the_load_balancer_accepts_traffic_from_anywhere(stack: DeclaredStack) -> None:
-    open_groups = {g.id for g in stack.of("aws:ec2/securityGroup:SecurityGroup") if open_to_anywhere(g.inputs)}
+    open_groups = {
+        g.id for g in stack.of("aws:ec2/securityGroup:SecurityGroup") if open_to_anywhere(g.inputs)
+    }
     lb = stack.one("aws:lb/loadBalancer:LoadBalancer")
     assert open_groups == set(lb.inputs["securityGroups"])
 
 
 def test_load_balancer_only_listens_on_http_and_https(stack: DeclaredStack) -> None:
     lb_groups = set(stack.one("aws:lb/loadBalancer:LoadBalancer").inputs["securityGroups"])
-    ports = {(rule["fromPort"], rule["toPort"]) for g in stack.of("aws:ec2/securityGroup:SecurityGroup")
-             if g.id in lb_groups for rule in g.inputs["ingress"]}
+    ports = {
+        (rule["fromPort"], rule["toPort"])
+        for g in stack.of("aws:ec2/securityGroup:SecurityGroup")
+        if g.id in lb_groups
+        for rule in g.inputs["ingress"]
+    }
     assert ports == {(80, 80), (443, 443)}
 
 
 def test_database_and_bus_admit_only_rat_task_security_groups(stack: DeclaredStack) -> None:
-    task_groups = {sg for s in stack.of("aws:ecs/service:Service")
-                   if not s.inputs.get("serviceRegistries")
-                   for sg in s.inputs["networkConfiguration"]["securityGroups"]}
+    task_groups = {
+        sg
+        for s in stack.of("aws:ecs/service:Service")
+        if not s.inputs.get("serviceRegistries")
+        for sg in s.inputs["networkConfiguration"]["securityGroups"]
+    }
     db_groups = set(stack.one("aws:rds/instance:Instance").inputs["vpcSecurityGroupIds"])
-    bus_groups = {sg for s in stack.of("aws:ecs/service:Service") if s.inputs.get("serviceRegistries")
-                  for sg in s.inputs["networkConfiguration"]["securityGroups"]}
+    bus_groups = {
+        sg
+        for s in stack.of("aws:ecs/service:Service")
+        if s.inputs.get("serviceRegistries")
+        for sg in s.inputs["networkConfiguration"]["securityGroups"]
+    }
     for group in (stack.by_id(g) for g in db_groups | bus_groups):
         for rule in group.inputs["ingress"]:
             assert not rule.get("cidrBlocks") and not rule.get("ipv6CidrBlocks"), group.name

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from infra_queries import DeclaredStack, provider_region
-
 from rat_infra.settings import RESIDENCY_REGIONS, DataResidency
 from rat_infra.tagging import PERSONAL_DATA_TAG
 
-STORES = ("aws:rds/instance:Instance", "aws:efs/fileSystem:FileSystem", "aws:cloudwatch/logGroup:LogGroup",
-          "aws:secretsmanager/secret:Secret", "aws:ecr/repository:Repository", "aws:sns/topic:Topic")
+STORES = (
+    "aws:rds/instance:Instance",
+    "aws:efs/fileSystem:FileSystem",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:secretsmanager/secret:Secret",
+    "aws:ecr/repository:Repository",
+    "aws:sns/topic:Topic",
+)
 
 
 def personal_data_stores(stack: DeclaredStack) -> list:

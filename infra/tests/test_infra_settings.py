@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-
 from rat_infra.settings import StackSettings
 from rat_infra.stack_files import stack_file
 
@@ -23,14 +22,16 @@ def test_the_eea_stack_file_is_valid() -> None:
 
 def test_eea_residency_rejects_a_latam_region() -> None:
     with pytest.raises(ValidationError, match="eea"):
-        StackSettings.from_config("x", prod_eea_with(region="sa-east-1", availability_zones=["sa-east-1a",
-                                                                                             "sa-east-1c"]))
+        StackSettings.from_config(
+            "x", prod_eea_with(region="sa-east-1", availability_zones=["sa-east-1a", "sa-east-1c"])
+        )
 
 
 def test_eea_residency_rejects_zurich_which_is_outside_the_eea() -> None:
     with pytest.raises(ValidationError, match="eu-central-2"):
-        StackSettings.from_config("x", prod_eea_with(region="eu-central-2",
-                                                     availability_zones=["eu-central-2a", "eu-central-2b"]))
+        StackSettings.from_config(
+            "x", prod_eea_with(region="eu-central-2", availability_zones=["eu-central-2a", "eu-central-2b"])
+        )
 
 
 def test_zones_must_belong_to_the_stack_region() -> None:

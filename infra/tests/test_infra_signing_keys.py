@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from infra_queries import DeclaredStack, as_list, sign_grants, statements
-
 from rat_infra.workloads import WORKLOADS, SigningRole
 
 KEY = "aws:kms/key:Key"
@@ -16,9 +15,12 @@ def signing_keys(stack: DeclaredStack) -> list:
 
 
 def principals_allowed_to_sign(key_policy: str) -> set[str]:
-    return {p for st in statements(key_policy) if st["Effect"] == "Allow"
-            and any(a in ("kms:Sign", "kms:*") for a in as_list(st["Action"]))
-            for p in as_list(st["Principal"].get("AWS", []))}
+    return {
+        p
+        for st in statements(key_policy)
+        if st["Effect"] == "Allow" and any(a in ("kms:Sign", "kms:*") for a in as_list(st["Action"]))
+        for p in as_list(st["Principal"].get("AWS", []))
+    }
 
 
 def test_there_is_one_signing_key_per_role(stack: DeclaredStack) -> None:
@@ -44,8 +46,11 @@ def test_no_two_signing_keys_share_a_signer(stack: DeclaredStack) -> None:
 def test_key_policy_denies_signing_to_every_other_principal(stack: DeclaredStack) -> None:
     for key in signing_keys(stack):
         (signer,) = principals_allowed_to_sign(key.inputs["policy"])
-        denies = [st for st in statements(key.inputs["policy"])
-                  if st["Effect"] == "Deny" and "kms:Sign" in as_list(st["Action"])]
+        denies = [
+            st
+            for st in statements(key.inputs["policy"])
+            if st["Effect"] == "Deny" and "kms:Sign" in as_list(st["Action"])
+        ]
         assert [d["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] for d in denies] == [signer], key.name
 
 
@@ -68,8 +73,10 @@ def test_sign_grants_only_allow_ethereum_digest_signing(stack: DeclaredStack) ->
     for policy in stack.of("aws:iam/rolePolicy:RolePolicy"):
         for st in statements(policy.inputs["policy"]):
             if "kms:Sign" in as_list(st["Action"]):
-                assert st["Condition"]["StringEquals"] == {"kms:SigningAlgorithm": "ECDSA_SHA_256",
-                                                           "kms:MessageType": "DIGEST"}
+                assert st["Condition"]["StringEquals"] == {
+                    "kms:SigningAlgorithm": "ECDSA_SHA_256",
+                    "kms:MessageType": "DIGEST",
+                }
 
 
 def test_workloads_without_a_signing_role_cannot_sign(stack: DeclaredStack) -> None:
@@ -81,8 +88,15 @@ def test_workloads_without_a_signing_role_cannot_sign(stack: DeclaredStack) -> N
 
 def test_each_signer_container_is_told_its_own_key(stack: DeclaredStack) -> None:
     for w in (w for w in WORKLOADS if w.signing_role):
-        task = next(t for t in stack.of("aws:ecs/taskDefinition:TaskDefinition")
-                    if t.name == f"{stack.settings.prefix}-{w.name}")
-        env = {e["name"]: e["value"] for e in json.loads(task.inputs["containerDefinitions"])[0]["environment"]}
-        assert env["RAT_SIGNER_KMS_KEY_ID"] == \
-            f"arn:mock:{KEY}:{stack.settings.prefix}-{w.signing_role.value}-signing"
+        task = next(
+            t
+            for t in stack.of("aws:ecs/taskDefinition:TaskDefinition")
+            if t.name == f"{stack.settings.prefix}-{w.name}"
+        )
+        env = {
+            e["name"]: e["value"] for e in json.loads(task.inputs["containerDefinitions"])[0]["environment"]
+        }
+        assert (
+            env["RAT_SIGNER_KMS_KEY_ID"]
+            == f"arn:mock:{KEY}:{stack.settings.prefix}-{w.signing_role.value}-signing"
+        )

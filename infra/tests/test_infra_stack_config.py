@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from rat_infra.stack_files import stack_file, stack_names
 
 SECRET_LOOKING = re.compile(r"pass(word)?|secret|token|private|api[-_]?key|mnemonic|seed|rpc[-_]?url", re.I)
@@ -27,8 +26,11 @@ def leaves(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def plaintext_secrets(config: dict[str, Any]) -> list[str]:
-    return [path for path, value in leaves(config)
-            if SECRET_LOOKING.search(path) and not (isinstance(value, dict) and "secure" in value)]
+    return [
+        path
+        for path, value in leaves(config)
+        if SECRET_LOOKING.search(path) and not (isinstance(value, dict) and "secure" in value)
+    ]
 
 
 @pytest.mark.parametrize("stack", stack_names())

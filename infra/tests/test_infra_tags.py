@@ -17,8 +17,12 @@ def aws_class(token: str) -> type:
 
 
 def taggable(stack: DeclaredStack) -> list:
-    return [r for r in stack.resources if r.type.startswith("aws:")
-            and "tags" in inspect.signature(aws_class(r.type)._internal_init).parameters]
+    return [
+        r
+        for r in stack.resources
+        if r.type.startswith("aws:")
+        and "tags" in inspect.signature(aws_class(r.type)._internal_init).parameters
+    ]
 
 
 def test_stores_keys_and_services_are_among_the_taggable_resources(stack: DeclaredStack) -> None:
