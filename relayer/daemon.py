@@ -192,6 +192,7 @@ class Daemon:
             await runner.cleanup()
             raise ConfigError(f"cannot listen on {self.config.http.host}:{self.config.http.port}: {exc.strerror}",
                               hint="set http.port to a free port (0 picks one)") from None
+        self._http_port = runner.addresses[0][1]
         return runner
 
 

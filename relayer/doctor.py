@@ -42,8 +42,10 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
         store = Store.open(config.database_url, migrate_schema=False)
         current, latest = store.schema_version()
         store.close()
-        if current < latest:
-            bad(f"database schema at version {current}, {latest} expected", "start the daemon once; it migrates")
+        if current > latest:
+            bad(f"database schema v{current} is newer than this relayer (v{latest})", "upgrade the relayer")
+        elif current < latest:
+            ok(f"database {store.dialect} reachable; schema v{current} migrates to v{latest} on the first run")
         else:
             ok(f"database {store.dialect} schema v{current}")
     except RelayerError as exc:
