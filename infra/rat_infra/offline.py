@@ -3,7 +3,7 @@ program declares is recorded with its resolved inputs, for the tests and the cos
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,15 +67,17 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         raise NotImplementedError(f"no mock for {args.token}")
 
 
-def declare(settings: StackSettings) -> list[Declared]:
-    """Declares one stack under mocks and returns every resource in declaration order."""
+def declare_program(stack: str, program: Callable[[], Any]) -> list[Declared]:
+    """Runs `program` as stack `stack` under mocks and returns every resource in declaration order."""
     mocks = _RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="rat", stack=settings.stack, preview=False)
+    pulumi.runtime.set_mocks(mocks, project="rat", stack=stack, preview=False)
+    pulumi.runtime.test(program)()
+    return list(mocks.resources)
 
-    @pulumi.runtime.test
+
+def declare(settings: StackSettings) -> list[Declared]:
     def program() -> pulumi.Output[Any]:
         stack = RatStack(settings)
         return pulumi.Output.all(stack.api_hostname, stack.db_endpoint)
 
-    program()
-    return list(mocks.resources)
+    return declare_program(settings.stack, program)
