@@ -14,6 +14,9 @@ bootstrap: ## install Python, node and compiler toolchains (idempotent)
 
 compile: bootstrap ## compile the contracts with the pinned solc
 	@$(ENV) ape compile
+	@# Ape's first dependency install leaves copies of OpenZeppelin in contracts/.cache; Ape only scans the first
+	@# 500 files under contracts/, so left there they can hide the project's own sources. Compiles never need it.
+	@rm -rf contracts/.cache
 
 demo: compile ## run the end-to-end demo on a throw-away anvil chain
 	@$(ENV) ape run demo --network $(NETWORK)

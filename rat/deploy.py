@@ -54,10 +54,11 @@ class AssetTerms(BaseModel):
 
 @dataclass(frozen=True)
 class ComplianceStack:
-    """The shared registry plus the beacon every equity proxy follows."""
+    """The shared registry, its record store, and the beacon every equity proxy follows."""
 
     registry: ContractInstance
     registry_implementation: ContractInstance
+    records: ContractInstance
     beacon: ContractInstance
     token_implementation: ContractInstance
 
@@ -87,9 +88,10 @@ def deploy_compliance_stack(deployer: AccountAPI, admin: AccountAPI | None = Non
     init = registry_impl.initialize.encode_input(admin.address)
     proxy = deployer.deploy(project.SingletonProxy, registry_impl.address, init)
     registry = project.ComplianceRegistry.at(proxy.address)
+    records = project.ComplianceRecords.at(registry.records())
     token_impl = deployer.deploy(project.RealAssetToken, registry.address)
     beacon = deployer.deploy(project.EquityBeacon, token_impl.address, admin.address)
-    return ComplianceStack(registry, registry_impl, beacon, token_impl)
+    return ComplianceStack(registry, registry_impl, records, beacon, token_impl)
 
 
 def list_equity(

@@ -7,11 +7,15 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {
     IComplianceRegistry,
+    IComplianceRecords,
     Investor,
     AssetPolicy,
     InvestorUpdate,
+    TransferFacts,
     TransferStatus
 } from "../interfaces/IComplianceRegistry.sol";
+import {ComplianceRecords} from "./ComplianceRecords.sol";
+import {ComplianceRules} from "./ComplianceRules.sol";
 import {Jurisdiction} from "./Jurisdiction.sol";
 
 interface IHolderCount {
@@ -22,8 +26,9 @@ interface IHolderCount {
 /// @notice One registry gates every RAT equity: investor KYC records (tier, jurisdiction, expiry, freeze) packed
 /// in one slot per address, and per-asset policy (minimum tier, blocked jurisdictions, holder cap, pause) packed
 /// in one slot per asset. Only hashes of the KYC provider's references are stored; no personal data.
-/// @dev Tokens call `checkTransfer` with themselves as `msg.sender`; that single call reads at most one policy
-/// slot and one record slot per party, which is what keeps a compliant transfer close to a plain ERC-20 one.
+/// @dev The records live in `ComplianceRecords`, a plain store created by this registry and written only by it.
+/// Tokens read the store directly (one call, one slot per party plus the policy) and judge with
+/// `ComplianceRules`, so a transfer pays no delegatecall into this upgradeable contract.
 contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControlUpgradeable, UUPSUpgradeable {
     /// @notice May write and revoke KYC records.
     bytes32 public constant KYC_OPERATOR_ROLE = keccak256("KYC_OPERATOR_ROLE");
@@ -42,9 +47,7 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
 
     /// @custom:storage-location erc7201:rat.storage.ComplianceRegistry
     struct RegistryStorage {
-        mapping(address account => Investor) investors;
-        mapping(address asset => AssetPolicy) policies;
-        mapping(address asset => mapping(bytes2 jurisdiction => bool)) blocked;
+        IComplianceRecords records;
     }
 
     // keccak256(abi.encode(uint256(keccak256("rat.storage.ComplianceRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -54,6 +57,10 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         assembly {
             $.slot := STORAGE_SLOT
         }
+    }
+
+    function _records() private view returns (IComplianceRecords) {
+        return _s().records;
     }
 
     /// @custom:oz-upgrades-unsafe-allow constructor
@@ -68,6 +75,8 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         __AccessControl_init();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(UPGRADER_ROLE, admin);
+        // Created from the proxy's context, so the store's only writer is the proxy address for good.
+        _s().records = new ComplianceRecords();
     }
 
     // ---------------------------------------------------------------- KYC records
@@ -119,13 +128,12 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     /// @param accounts The wallets to freeze.
     /// @param reasonRef Hash of the sanctions list entry or court order.
     function freeze(address[] calldata accounts, bytes32 reasonRef) external onlyRole(SANCTIONS_OFFICER_ROLE) {
-        RegistryStorage storage $ = _s();
+        IComplianceRecords store = _records();
         for (uint256 i; i < accounts.length; ++i) {
             address account = accounts[i];
             if (account == address(0)) revert ZeroAddress();
-            Investor storage inv = $.investors[account];
-            if (inv.frozen) revert AlreadyFrozen(account);
-            inv.frozen = true;
+            if (store.isFrozen(account)) revert AlreadyFrozen(account);
+            store.writeFrozen(account, true);
             emit AccountFrozen(account, reasonRef);
         }
     }
@@ -134,12 +142,11 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     /// @param accounts The wallets to unfreeze.
     /// @param reasonRef Hash of the delisting decision or court order.
     function unfreeze(address[] calldata accounts, bytes32 reasonRef) external onlyRole(SANCTIONS_OFFICER_ROLE) {
-        RegistryStorage storage $ = _s();
+        IComplianceRecords store = _records();
         for (uint256 i; i < accounts.length; ++i) {
             address account = accounts[i];
-            Investor storage inv = $.investors[account];
-            if (!inv.frozen) revert NotFrozen(account);
-            inv.frozen = false;
+            if (!store.isFrozen(account)) revert NotFrozen(account);
+            store.writeFrozen(account, false);
             emit AccountUnfrozen(account, reasonRef);
         }
     }
@@ -152,11 +159,9 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     /// @param maxHolders Holder cap, 0 for none.
     function registerAsset(address asset, uint8 minTier, uint32 maxHolders) external onlyRole(ASSET_POLICY_ROLE) {
         if (asset == address(0)) revert ZeroAddress();
-        AssetPolicy storage p = _s().policies[asset];
-        if (p.registered) revert AssetAlreadyRegistered(asset);
-        p.registered = true;
+        if (_records().policy(asset).registered) revert AssetAlreadyRegistered(asset);
         emit AssetRegistered(asset);
-        _setPolicy(p, asset, minTier, maxHolders);
+        _setPolicy(asset, minTier, maxHolders);
     }
 
     /// @notice Changes an asset's minimum tier and holder cap.
@@ -164,8 +169,8 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     /// @param minTier Lowest KYC tier that may hold the asset (at least retail).
     /// @param maxHolders Holder cap, 0 for none; lowering it below the current count only blocks new holders.
     function setAssetPolicy(address asset, uint8 minTier, uint32 maxHolders) external onlyRole(ASSET_POLICY_ROLE) {
-        AssetPolicy storage p = _registered(asset);
-        _setPolicy(p, asset, minTier, maxHolders);
+        _requireRegistered(asset);
+        _setPolicy(asset, minTier, maxHolders);
     }
 
     /// @notice Blocks or unblocks holders of a jurisdiction for one asset (e.g. US persons for a Reg S offering).
@@ -176,65 +181,51 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         external
         onlyRole(ASSET_POLICY_ROLE)
     {
-        RegistryStorage storage $ = _s();
-        AssetPolicy storage p = _registered(asset);
-        uint16 count = p.blockedJurisdictionCount;
+        _requireRegistered(asset);
+        IComplianceRecords store = _records();
         for (uint256 i; i < jurisdictions.length; ++i) {
             bytes2 code = jurisdictions[i];
             if (!Jurisdiction.isValid(code)) revert InvalidJurisdiction(code);
-            if ($.blocked[asset][code] == blocked_) revert JurisdictionBlockUnchanged(asset, code);
-            $.blocked[asset][code] = blocked_;
-            if (blocked_) ++count;
-            else --count;
+            if (store.isBlocked(asset, code) == blocked_) revert JurisdictionBlockUnchanged(asset, code);
+            store.writeBlocked(asset, code, blocked_);
             emit JurisdictionBlockUpdated(asset, code, blocked_);
         }
-        p.blockedJurisdictionCount = count;
     }
 
     /// @notice Called by a registered token on itself when its pauser pauses or unpauses it. Keeping the flag
     /// beside the policy lets one slot answer both questions on every transfer.
     /// @param paused_ The new state.
     function setAssetPaused(bool paused_) external {
-        AssetPolicy storage p = _registered(msg.sender);
-        p.paused = paused_;
+        _requireRegistered(msg.sender);
+        _records().writePaused(msg.sender, paused_);
         emit AssetPauseUpdated(msg.sender, paused_);
     }
 
     // ---------------------------------------------------------------- reads
 
+    /// @notice The store holding every record; tokens read it directly.
+    function records() external view returns (IComplianceRecords) {
+        return _records();
+    }
+
     /// @notice The KYC record of `account`.
     function investor(address account) external view returns (Investor memory) {
-        return _s().investors[account];
+        return _records().investor(account);
     }
 
     /// @notice The transfer policy of `asset`.
     function policy(address asset) external view returns (AssetPolicy memory) {
-        return _s().policies[asset];
+        return _records().policy(asset);
     }
 
     /// @notice Whether holders resident in `jurisdiction` are barred from `asset`.
     function isJurisdictionBlocked(address asset, bytes2 jurisdiction) external view returns (bool) {
-        return _s().blocked[asset][jurisdiction];
+        return _records().isBlocked(asset, jurisdiction);
     }
 
     /// @notice Whether `account` is frozen.
     function isFrozen(address account) external view returns (bool) {
-        return _s().investors[account].frozen;
-    }
-
-    /// @notice The check a token runs on itself (`msg.sender` is the asset) before moving tokens.
-    /// @param operator The caller moving the tokens (the spender for transferFrom), checked for a freeze.
-    /// @param from Sender; address(0) for a mint or a forced transfer (sender checks skipped).
-    /// @param to Recipient; address(0) for a burn (only a freeze and the pause bind the sender).
-    /// @return status OK or the first rule that fails.
-    /// @return maxHolders The asset's holder cap, for the token to enforce against its own count.
-    function checkTransfer(address operator, address from, address to)
-        external
-        view
-        returns (TransferStatus status, uint32 maxHolders)
-    {
-        AssetPolicy memory p = _s().policies[msg.sender];
-        return (_evaluate(msg.sender, p, operator, from, to), p.maxHolders);
+        return _records().isFrozen(account);
     }
 
     /// @notice Pre-checks a transfer for wallets and UIs, with the same codes the token reverts with.
@@ -247,84 +238,45 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         view
         returns (TransferStatus)
     {
-        AssetPolicy memory p = _s().policies[asset];
-        TransferStatus status = _evaluate(asset, p, from, from, to);
+        TransferFacts memory f = _records().transferFacts(asset, from, from, to);
+        TransferStatus status = ComplianceRules.evaluate(f, from, to);
         if (status != TransferStatus.OK) return status;
         if (from != address(0) && IERC20(asset).balanceOf(from) < amount) return TransferStatus.INSUFFICIENT_BALANCE;
+        uint32 maxHolders = ComplianceRules.maxHolders(f);
         if (
-            p.maxHolders != 0 && to != address(0) && amount != 0 && IERC20(asset).balanceOf(to) == 0
+            maxHolders != 0 && to != address(0) && amount != 0 && IERC20(asset).balanceOf(to) == 0
                 && (from == address(0) || IERC20(asset).balanceOf(from) != amount)
-                && IHolderCount(asset).holderCount() >= p.maxHolders
+                && IHolderCount(asset).holderCount() >= maxHolders
         ) return TransferStatus.MAX_HOLDERS_REACHED;
         return TransferStatus.OK;
     }
 
     // ---------------------------------------------------------------- internals
 
-    function _evaluate(address asset, AssetPolicy memory p, address operator, address from, address to)
-        private
-        view
-        returns (TransferStatus)
-    {
-        if (!p.registered) return TransferStatus.ASSET_NOT_REGISTERED;
-        if (p.paused) return TransferStatus.PAUSED;
-        RegistryStorage storage $ = _s();
-        if (operator != from && operator != address(0) && $.investors[operator].frozen) {
-            return TransferStatus.OPERATOR_FROZEN;
-        }
-        if (from != address(0)) {
-            Investor memory sender = $.investors[from];
-            if (sender.frozen) return TransferStatus.SENDER_FROZEN;
-            if (to != address(0)) {
-                if (sender.tier < p.minTier) return TransferStatus.SENDER_NOT_ELIGIBLE;
-                if (sender.expiry <= block.timestamp) return TransferStatus.SENDER_KYC_EXPIRED;
-                if (p.blockedJurisdictionCount != 0 && $.blocked[asset][sender.jurisdiction]) {
-                    return TransferStatus.SENDER_JURISDICTION_BLOCKED;
-                }
-            }
-        }
-        if (to != address(0)) {
-            Investor memory recipient = $.investors[to];
-            if (recipient.frozen) return TransferStatus.RECIPIENT_FROZEN;
-            if (recipient.tier < p.minTier) return TransferStatus.RECIPIENT_NOT_ELIGIBLE;
-            if (recipient.expiry <= block.timestamp) return TransferStatus.RECIPIENT_KYC_EXPIRED;
-            if (p.blockedJurisdictionCount != 0 && $.blocked[asset][recipient.jurisdiction]) {
-                return TransferStatus.RECIPIENT_JURISDICTION_BLOCKED;
-            }
-        }
-        return TransferStatus.OK;
-    }
-
     function _setInvestor(InvestorUpdate memory u) private {
         if (u.account == address(0)) revert ZeroAddress();
         if (u.tier == TIER_NONE || u.tier > MAX_TIER) revert InvalidTier(u.tier);
         if (!Jurisdiction.isValid(u.jurisdiction)) revert InvalidJurisdiction(u.jurisdiction);
         if (u.expiry <= block.timestamp) revert ExpiryInPast(u.expiry);
-        Investor storage inv = _s().investors[u.account];
-        inv.tier = u.tier;
-        inv.jurisdiction = u.jurisdiction;
-        inv.expiry = u.expiry;
+        _records().writeKyc(u.account, u.tier, u.jurisdiction, u.expiry);
         emit InvestorUpdated(u.account, u.tier, u.jurisdiction, u.expiry, u.providerRef);
     }
 
     function _revoke(address account, bytes32 providerRef) private {
         if (account == address(0)) revert ZeroAddress();
-        Investor storage inv = _s().investors[account];
-        inv.tier = TIER_NONE;
-        inv.expiry = 0;
+        Investor memory current = _records().investor(account);
+        _records().writeKyc(account, TIER_NONE, current.jurisdiction, 0);
         emit InvestorRevoked(account, providerRef);
     }
 
-    function _setPolicy(AssetPolicy storage p, address asset, uint8 minTier, uint32 maxHolders) private {
+    function _setPolicy(address asset, uint8 minTier, uint32 maxHolders) private {
         if (minTier == TIER_NONE || minTier > MAX_TIER) revert InvalidTier(minTier);
-        p.minTier = minTier;
-        p.maxHolders = maxHolders;
+        _records().writePolicy(asset, true, minTier, maxHolders);
         emit AssetPolicyUpdated(asset, minTier, maxHolders);
     }
 
-    function _registered(address asset) private view returns (AssetPolicy storage p) {
-        p = _s().policies[asset];
-        if (!p.registered) revert AssetNotRegistered(asset);
+    function _requireRegistered(address asset) private view {
+        if (!_records().policy(asset).registered) revert AssetNotRegistered(asset);
     }
 
     function _authorizeUpgrade(address) internal override onlyRole(UPGRADER_ROLE) {}

@@ -37,6 +37,16 @@ struct AssetPolicy {
     uint32 maxHolders; // 0 = unlimited
 }
 
+/// @notice Everything the rules need to judge one movement, read by `ComplianceRecords.transferFacts` in one call.
+/// @dev Raw storage words (the packed `AssetPolicy` and `Investor` slots) rather than nested structs: decoding three
+/// structs field by field cost more gas than the storage reads themselves. `ComplianceRules` unpacks them.
+struct TransferFacts {
+    uint256 policy; // packed AssetPolicy slot
+    uint256 sender; // packed Investor slot of `from` (0 for a mint)
+    uint256 recipient; // packed Investor slot of `to` (0 for a burn)
+    uint256 flags; // bit 0 sender jurisdiction blocked, bit 1 recipient blocked, bit 2 operator frozen
+}
+
 /// @notice Input row for the batch KYC writers.
 struct InvestorUpdate {
     address account;
@@ -44,6 +54,28 @@ struct InvestorUpdate {
     bytes2 jurisdiction;
     uint40 expiry;
     bytes32 providerRef;
+}
+
+/// @title The storage half of the compliance registry: plain, non-upgradeable, written only by the registry.
+/// @notice Tokens read it directly, which spares every transfer the registry proxy's delegatecall.
+interface IComplianceRecords {
+    error OnlyRegistry(address caller);
+
+    function REGISTRY() external view returns (address);
+    function investor(address account) external view returns (Investor memory);
+    function policy(address asset) external view returns (AssetPolicy memory);
+    function isBlocked(address asset, bytes2 jurisdiction) external view returns (bool);
+    function isFrozen(address account) external view returns (bool);
+    function transferFacts(address asset, address operator, address from, address to)
+        external
+        view
+        returns (TransferFacts memory);
+
+    function writeKyc(address account, uint8 tier, bytes2 jurisdiction, uint40 expiry) external;
+    function writeFrozen(address account, bool frozen) external;
+    function writePolicy(address asset, bool registered, uint8 minTier, uint32 maxHolders) external;
+    function writePaused(address asset, bool paused) external;
+    function writeBlocked(address asset, bytes2 jurisdiction, bool blocked) external;
 }
 
 /// @title The compliance registry shared by every RAT equity token.
@@ -75,10 +107,7 @@ interface IComplianceRegistry {
     function isJurisdictionBlocked(address asset, bytes2 jurisdiction) external view returns (bool);
     function isFrozen(address account) external view returns (bool);
 
-    function checkTransfer(address operator, address from, address to)
-        external
-        view
-        returns (TransferStatus status, uint32 maxHolders);
+    function records() external view returns (IComplianceRecords);
     function canTransfer(address asset, address from, address to, uint256 amount)
         external
         view

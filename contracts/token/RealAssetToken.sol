@@ -8,7 +8,13 @@ import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/Nonce
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {IComplianceRegistry, TransferStatus} from "../interfaces/IComplianceRegistry.sol";
+import {
+    IComplianceRegistry,
+    IComplianceRecords,
+    TransferFacts,
+    TransferStatus
+} from "../interfaces/IComplianceRegistry.sol";
+import {ComplianceRules} from "../compliance/ComplianceRules.sol";
 import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
 import {Isin} from "./Isin.sol";
 
@@ -28,8 +34,8 @@ struct AssetTerms {
 /// (transfer, transferFrom, mint, forced transfer) is gated by the shared ComplianceRegistry; permits accept
 /// EOA and ERC-1271 signatures and never bypass compliance because they only set allowances.
 /// @dev Deployed as a BeaconProxy per equity; all equities share one beacon so one governance action upgrades
-/// them all. Storage is ERC-7201 namespaced. The registry address is an immutable of the implementation: every
-/// equity shares it and it costs no storage read.
+/// them all. Storage is ERC-7201 namespaced. The registry and its record store are immutables of the
+/// implementation: every equity shares them, reading them costs nothing, and one beacon upgrade could repoint all.
 contract RealAssetToken is
     Initializable,
     IRealAssetToken,
@@ -53,8 +59,10 @@ contract RealAssetToken is
     string private constant EIP712_VERSION = "1";
     uint256 private constant MIC_LENGTH = 4;
 
-    /// @notice The compliance registry shared by every equity.
+    /// @notice The compliance registry shared by every equity (pause flags are written through it).
     IComplianceRegistry public immutable REGISTRY;
+    /// @notice The registry's record store, read directly on every movement.
+    IComplianceRecords public immutable RECORDS;
 
     /// @custom:storage-location erc7201:rat.storage.RealAssetToken
     struct TokenStorage {
@@ -80,6 +88,7 @@ contract RealAssetToken is
     constructor(IComplianceRegistry registry) {
         if (address(registry) == address(0)) revert ZeroAddress();
         REGISTRY = registry;
+        RECORDS = registry.records();
         _disableInitializers();
     }
 
@@ -134,10 +143,10 @@ contract RealAssetToken is
     {
         if (from == to) revert ForcedTransferToSelf(from);
         if (from == address(0) || to == address(0)) revert ZeroAddress();
-        // Checked as a mint into `to`: every recipient rule applies, no sender rule does.
-        (TransferStatus status, uint32 maxHolders) = REGISTRY.checkTransfer(address(0), address(0), to);
-        _require(status);
-        _move(from, to, amount, maxHolders);
+        // Judged as a mint into `to`: every recipient rule applies, no sender rule does.
+        TransferFacts memory f = RECORDS.transferFacts(address(this), address(0), address(0), to);
+        _require(ComplianceRules.evaluate(f, address(0), to));
+        _move(from, to, amount, ComplianceRules.maxHolders(f));
         emit ForcedTransfer(from, to, amount, legalRef);
     }
 
@@ -147,8 +156,8 @@ contract RealAssetToken is
     /// @param legalRef Hash of the legal order.
     function forcedBurn(address from, uint256 amount, bytes32 legalRef) external onlyRole(FORCED_TRANSFER_ROLE) {
         if (from == address(0)) revert ZeroAddress();
-        (TransferStatus status,) = REGISTRY.checkTransfer(address(0), address(0), address(0));
-        _require(status);
+        TransferFacts memory f = RECORDS.transferFacts(address(this), address(0), address(0), address(0));
+        _require(ComplianceRules.evaluate(f, address(0), address(0)));
         _move(from, address(0), amount, 0);
         emit ForcedBurn(from, amount, legalRef);
     }
@@ -218,7 +227,7 @@ contract RealAssetToken is
 
     /// @notice Whether the asset is paused (kept in the registry beside the asset's policy).
     function paused() external view returns (bool) {
-        return REGISTRY.policy(address(this)).paused;
+        return RECORDS.policy(address(this)).paused;
     }
 
     /// @notice ISIN of the underlying share.
@@ -247,9 +256,9 @@ contract RealAssetToken is
     function _update(address from, address to, uint256 value) internal override {
         // Mint and burn come from role-gated callers; only third-party spenders are checked as operators.
         address operator = (from == address(0) || to == address(0)) ? from : _msgSender();
-        (TransferStatus status, uint32 maxHolders) = REGISTRY.checkTransfer(operator, from, to);
-        _require(status);
-        _move(from, to, value, maxHolders);
+        TransferFacts memory f = RECORDS.transferFacts(address(this), operator, from, to);
+        _require(ComplianceRules.evaluate(f, from, to));
+        _move(from, to, value, ComplianceRules.maxHolders(f));
     }
 
     /// @dev Moves balances and keeps the holder count, enforcing the holder cap when a new holder appears.
@@ -270,8 +279,8 @@ contract RealAssetToken is
     function _approve(address owner, address spender, uint256 value, bool emitEvent) internal override {
         // Allowance consumption (emitEvent false) is already covered by the operator check in _update.
         if (emitEvent) {
-            if (REGISTRY.isFrozen(owner)) revert AccountFrozen(owner);
-            if (REGISTRY.isFrozen(spender)) revert AccountFrozen(spender);
+            if (RECORDS.isFrozen(owner)) revert AccountFrozen(owner);
+            if (RECORDS.isFrozen(spender)) revert AccountFrozen(spender);
         }
         super._approve(owner, spender, value, emitEvent);
     }

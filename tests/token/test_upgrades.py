@@ -74,11 +74,27 @@ def test_token_state_lives_in_its_erc7201_namespace(funded, chain):
     assert int.from_bytes(word[:16], "big") == funded.holderCount() == 1
 
 
-def test_registry_state_lives_in_its_erc7201_namespace(registry, kyc, alice, chain):
+def test_registry_keeps_its_record_store_in_its_erc7201_namespace(stack, chain):
+    slot = _erc7201("rat.storage.ComplianceRegistry")
+    word = chain.provider.web3.eth.get_storage_at(stack.registry.address, slot).rjust(32, b"\0")
+    assert word[-20:] == bytes.fromhex(stack.records.address[2:])
+
+
+def test_investor_record_is_packed_into_one_slot_of_the_store(stack, kyc, alice, chain):
     kyc(alice, tier=3, country="AR")
-    base = _erc7201("rat.storage.ComplianceRegistry")
-    slot = int.from_bytes(keccak(bytes(12) + bytes.fromhex(alice.address[2:]) + base.to_bytes(32, "big")), "big")
-    word = chain.provider.web3.eth.get_storage_at(registry.address, slot).rjust(32, b"\0")
-    # Packed low to high: tier (1 byte), jurisdiction (2 bytes), expiry, frozen.
+    slot = int.from_bytes(keccak(bytes(12) + bytes.fromhex(alice.address[2:]) + (0).to_bytes(32, "big")), "big")
+    word = chain.provider.web3.eth.get_storage_at(stack.records.address, slot).rjust(32, b"\0")
+    record = stack.registry.investor(alice)
+    # Packed low to high: tier (1 byte), jurisdiction (2), expiry (5), frozen (1).
     assert word[-1] == 3
     assert word[-3:-1] == b"AR"
+    assert int.from_bytes(word[-8:-3], "big") == record.expiry
+
+
+def test_record_store_accepts_writes_only_from_the_registry(stack, mallory):
+    with ape.reverts(stack.records.OnlyRegistry, caller=mallory.address):
+        stack.records.writeFrozen(mallory, False, sender=mallory)
+
+
+def test_record_store_was_created_by_the_registry_proxy(stack):
+    assert stack.records.REGISTRY() == stack.registry.address

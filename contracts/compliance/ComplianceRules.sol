@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {TransferFacts, TransferStatus} from "../interfaces/IComplianceRegistry.sol";
+
+/// @title The transfer rules, in one place for the token (which enforces them) and the registry (whose
+/// `canTransfer` pre-check must agree with the token to the reason code).
+/// @dev Works on the raw packed words of `Investor` and `AssetPolicy`, laid out by the compiler from the lowest
+/// bits upwards in declaration order; `tests/token/test_upgrades.py` pins the layout against real storage.
+library ComplianceRules {
+    uint256 internal constant SENDER_BLOCKED = 1;
+    uint256 internal constant RECIPIENT_BLOCKED = 2;
+    uint256 internal constant OPERATOR_FROZEN = 4;
+
+    // Investor: tier (bits 0-7), jurisdiction (8-23), expiry (24-63), frozen (64-71).
+    uint256 private constant EXPIRY_SHIFT = 24;
+    uint256 private constant FROZEN_SHIFT = 64;
+    uint256 private constant BYTE_MASK = 0xff;
+    uint256 private constant EXPIRY_MASK = 0xffffffffff;
+    // AssetPolicy: registered (bits 0-7), paused (8-15), minTier (16-23), blocked count (24-39), maxHolders (40-71).
+    uint256 private constant PAUSED_SHIFT = 8;
+    uint256 private constant MIN_TIER_SHIFT = 16;
+    uint256 private constant MAX_HOLDERS_SHIFT = 40;
+    uint256 private constant MAX_HOLDERS_MASK = 0xffffffff;
+
+    /// @notice Judges one movement. `from == 0` is a mint or a forced transfer (sender rules skipped);
+    /// `to == 0` is a burn (only a freeze binds the sender, so expired KYC can still redeem).
+    function evaluate(TransferFacts memory f, address from, address to) internal view returns (TransferStatus) {
+        uint256 policy = f.policy;
+        if (policy & BYTE_MASK == 0) return TransferStatus.ASSET_NOT_REGISTERED;
+        if ((policy >> PAUSED_SHIFT) & BYTE_MASK != 0) return TransferStatus.PAUSED;
+        if (f.flags & OPERATOR_FROZEN != 0) return TransferStatus.OPERATOR_FROZEN;
+        uint256 minTier = (policy >> MIN_TIER_SHIFT) & BYTE_MASK;
+        if (from != address(0)) {
+            uint256 sender = f.sender;
+            if (_frozen(sender)) return TransferStatus.SENDER_FROZEN;
+            if (to != address(0)) {
+                if (sender & BYTE_MASK < minTier) return TransferStatus.SENDER_NOT_ELIGIBLE;
+                if (_expiry(sender) <= block.timestamp) return TransferStatus.SENDER_KYC_EXPIRED;
+                if (f.flags & SENDER_BLOCKED != 0) return TransferStatus.SENDER_JURISDICTION_BLOCKED;
+            }
+        }
+        if (to != address(0)) {
+            uint256 recipient = f.recipient;
+            if (_frozen(recipient)) return TransferStatus.RECIPIENT_FROZEN;
+            if (recipient & BYTE_MASK < minTier) return TransferStatus.RECIPIENT_NOT_ELIGIBLE;
+            if (_expiry(recipient) <= block.timestamp) return TransferStatus.RECIPIENT_KYC_EXPIRED;
+            if (f.flags & RECIPIENT_BLOCKED != 0) return TransferStatus.RECIPIENT_JURISDICTION_BLOCKED;
+        }
+        return TransferStatus.OK;
+    }
+
+    /// @notice The asset's holder cap from its packed policy word (0 = unlimited).
+    function maxHolders(TransferFacts memory f) internal pure returns (uint32) {
+        return uint32((f.policy >> MAX_HOLDERS_SHIFT) & MAX_HOLDERS_MASK);
+    }
+
+    function _frozen(uint256 investor) private pure returns (bool) {
+        return (investor >> FROZEN_SHIFT) & BYTE_MASK != 0;
+    }
+
+    function _expiry(uint256 investor) private pure returns (uint256) {
+        return (investor >> EXPIRY_SHIFT) & EXPIRY_MASK;
+    }
+}
