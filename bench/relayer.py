@@ -1,0 +1,262 @@
+"""Relayer throughput and latency: request-to-fulfilled on anvil with 1 s blocks and a broker that fills at once.
+
+What runs: anvil (through ape-foundry) switched to 1 s interval mining after set-up, the simulated broker and
+custodian as child processes, the daemon as a child process (`rat-relayer run`, SQLite state) and a load generator
+sending `requestMint` transactions from many KYC'd investors at a fixed rate. Latency is measured three ways:
+
+* sent→fulfilled: wall clock from the request transaction's broadcast to the daemon seeing the fulfilment receipt
+  (what an investor experiences; includes waiting for the request's block);
+* seen→fulfilled: from the daemon first seeing the request event to its fulfilment receipt (the relayer itself);
+* blocks: fulfilment block timestamp minus request block timestamp (chain seconds, 1 s resolution).
+
+Usage: python bench/relayer.py [--rate 20] [--duration 60] [--ramp 30,40,60 --ramp-duration 20]
+Results: bench/results/relayer.json (the mission's bar: sent→fulfilled p50 ≤ 2 s and p99 ≤ 4 s at 20 req/s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import yaml
+from eth_abi import encode
+from eth_account import Account
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rat.attestations import request_id as compute_request_id  # noqa: E402
+from relayer.rpc import Rpc  # noqa: E402
+from relayer.signers import KeystoreSigner  # noqa: E402
+from relayer.store import Store  # noqa: E402
+
+USDC = 10**6
+SHARE = 10**18
+REQUEST_USDC = 100 * USDC
+MAX_PRICE = 200 * USDC
+PASSPHRASES = {"sender": "bench-sender", "brokerage": "bench-brokerage", "custody": "bench-custody"}
+
+
+def deploy(workdir: Path, investors: int) -> dict:
+    """Deploys the full stack with automine on; returns what the load generator and the daemon need."""
+    from ape import accounts, chain
+
+    from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
+    from rat.minting import (
+        DAY, deploy_minting_stack, deploy_test_stablecoin, grant_minting_roles, list_asset, list_payment_token,
+        publish_reserves, set_attestors, set_tier_limits,
+    )
+
+    admin = accounts.test_accounts[0]
+    keys = {}
+    for label, passphrase in PASSPHRASES.items():
+        keys[label] = KeystoreSigner.create(workdir / f"{label}.json", passphrase, scrypt_n=2**10)
+    stack = deploy_compliance_stack(admin)
+    for name in ("KYC_OPERATOR_ROLE", "ASSET_POLICY_ROLE"):
+        stack.registry.grantRole(role(name), admin, sender=admin)
+    token = list_equity(admin, stack, AssetTerms.example(), admin)
+    ms = deploy_minting_stack(admin, stack, admin, settlement=admin.address, now=chain.pending_timestamp)
+    grant_minting_roles(ms, admin, submitter=keys["sender"], rejecter=keys["sender"], publisher=admin)
+    set_attestors(ms, admin, brokerage=[keys["brokerage"]], custody=[keys["custody"]], quorum=2)
+    usdc = deploy_test_stablecoin(admin)
+    list_payment_token(ms, admin, usdc)
+    set_tier_limits(ms, admin)
+    custodian = Account.create()
+    list_asset(ms, admin, token, custodian.address, 10**9 * SHARE, 10**9 * SHARE, DAY)
+    publish_reserves(ms, admin, custodian.key, token, 10**8 * SHARE, chain.pending_timestamp - 1)
+    admin.transfer(keys["sender"], 1_000 * SHARE)
+    people = [Account.create() for _ in range(investors)]
+    for person in people:
+        admin.transfer(person.address, 10 * SHARE)
+        approve_investor(stack, admin, person.address, 1, "BR", now=chain.pending_timestamp)
+        usdc.mint(person.address, 20_000 * USDC, sender=admin)
+    return {
+        "chain_id": chain.chain_id,
+        "rpc_url": chain.provider.uri,
+        "minter": ms.minter.address,
+        "token": token.address,
+        "usdc": usdc.address,
+        "investors": [p.key.hex() for p in people],
+        "start_block": chain.blocks.head.number,
+    }
+
+
+def _tx(key: str, nonce: int, to: str, data: bytes, chain_id: int, gas_price: int) -> bytes:
+    signed = Account.sign_transaction(
+        {"nonce": nonce, "gasPrice": gas_price, "gas": 400_000, "to": to, "value": 0, "data": data,
+         "chainId": chain_id}, key)
+    return signed.raw_transaction
+
+
+async def approve_all(rpc: Rpc, d: dict) -> None:
+    data = function_signature_to_4byte_selector("approve(address,uint256)") + encode(
+        ["address", "uint256"], [d["minter"], 2**256 - 1])
+    price = await rpc.gas_price()
+    for key in d["investors"]:
+        await rpc.send_raw(_tx(key, 0, d["usdc"], data, d["chain_id"], price * 2))
+
+
+async def generate(rpc: Rpc, d: dict, rate: float, duration: float, nonces: dict, request_nonces: dict) -> dict:
+    """Sends requestMint at `rate` per second for `duration` seconds; returns {request_id: sent_at}."""
+    price = await rpc.gas_price() * 3
+    block = await rpc.block("latest")
+    deadline = int(block["timestamp"], 16) + 86_400
+    data = function_signature_to_4byte_selector("requestMint(address,address,uint256,uint256,uint256)") + encode(
+        ["address", "address", "uint256", "uint256", "uint256"],
+        [d["token"], d["usdc"], REQUEST_USDC, MAX_PRICE, deadline])
+    sent: dict[str, float] = {}
+    total = int(rate * duration)
+    start = time.monotonic()
+    for i in range(total):
+        key = d["investors"][i % len(d["investors"])]
+        address = Account.from_key(key).address
+        raw = _tx(key, nonces[key], d["minter"], data, d["chain_id"], price)
+        nonces[key] += 1
+        rid = "0x" + compute_request_id(d["chain_id"], d["minter"], address, request_nonces[key]).hex()
+        request_nonces[key] += 1
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        sent[rid] = time.time()
+        await rpc.send_raw(raw)
+    return sent
+
+
+def spawn(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str | None]:
+    proc = subprocess.Popen([sys.executable, "-m", "relayer.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+    if args[0] == "sim":
+        line = proc.stdout.readline()
+        return proc, line.split()[-1]
+    return proc, None
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def measure(store: Store, rpc: Rpc, sent: dict, drain: float) -> dict:
+    deadline = time.monotonic() + drain
+    while time.monotonic() < deadline:
+        done = [store.get_saga(r) for r in sent]
+        if all(s is not None and s.status == "done" for s in done):
+            break
+        await asyncio.sleep(0.5)
+    sagas = [store.get_saga(r) for r in sent]
+    finished = [s for s in sagas if s is not None and s.status == "done"]
+    e2e = [s.payload["done_at"] - sent[s.request_id] for s in finished]
+    own = [s.payload["done_at"] - s.payload["seen_at"] for s in finished]
+    chain_seconds = []
+    for s in finished[:: max(1, len(finished) // 200)]:
+        request_block = await rpc.block(s.block_number)
+        fulfil_block = await rpc.block(int(s.payload["fulfil_block"]))
+        chain_seconds.append(int(fulfil_block["timestamp"], 16) - int(request_block["timestamp"], 16))
+
+    def summary(values: list[float]) -> dict:
+        if not values:
+            return {}
+        return {"p50": round(percentile(values, 0.5), 3), "p99": round(percentile(values, 0.99), 3),
+                "mean": round(statistics.fmean(values), 3), "max": round(max(values), 3)}
+
+    return {
+        "requests": len(sent),
+        "fulfilled": len(finished),
+        "sent_to_fulfilled_s": summary(e2e),
+        "seen_to_fulfilled_s": summary(own),
+        "request_block_to_fulfil_block_s": summary(chain_seconds),
+    }
+
+
+async def run_load(d: dict, workdir: Path, rates: list[tuple[float, float]], results: dict) -> None:
+    rpc = Rpc(d["rpc_url"])
+    await approve_all(rpc, d)
+    await rpc.call("evm_mine")
+    await rpc.call("evm_setAutomine", False)
+    await rpc.call("evm_setIntervalMining", 1)
+    broker, broker_url = spawn("sim", "broker", "--port", "0", "--price", "AAPL=190")
+    custodian, custodian_url = spawn("sim", "custodian", "--port", "0", "--position", "AAPL=0")
+    config = {
+        "network": "bench", "rpc_url": d["rpc_url"], "chain_id": d["chain_id"], "minter": d["minter"],
+        "database_url": f"sqlite:///{workdir / 'relayer.db'}", "market_calendar": "always-open",
+        "assets": {d["token"]: {"symbol": "AAPL"}},
+        "signers": {label: {"type": "keystore", "path": str(workdir / f"{label}.json"),
+                            "passphrase_env": f"BENCH_{label.upper()}_PASS"} for label in PASSPHRASES},
+        "brokerage": {"adapter": "alpaca", "options": {"base_url": broker_url}},
+        "custody": {"adapter": "sim-custodian", "options": {"base_url": custodian_url}},
+        "watcher": {"confirmations": 0, "start_block": d["start_block"]},
+        "saga": {"poll_interval": 0.1, "concurrency": 64},
+        "http": {"port": 0}, "poll_interval": 0.1,
+    }
+    path = workdir / "relayer.yaml"
+    path.write_text(yaml.safe_dump(config))
+    env = dict(os.environ, APCA_API_KEY_ID="bench", APCA_API_SECRET_KEY="bench",
+               **{f"BENCH_{label.upper()}_PASS": p for label, p in PASSPHRASES.items()})
+    daemon, _ = spawn("run", "--config", str(path), "--log-level", "WARNING", env=env)
+    store = Store.open(config["database_url"])
+    nonces = {key: 1 for key in d["investors"]}
+    request_nonces = {key: 0 for key in d["investors"]}
+    try:
+        results["runs"] = []
+        for rate, duration in rates:
+            sent = await generate(rpc, d, rate, duration, nonces, request_nonces)
+            outcome = await measure(store, rpc, sent, drain=30)
+            outcome.update(rate_per_s=rate, duration_s=duration)
+            ok = outcome["fulfilled"] == outcome["requests"] and outcome["sent_to_fulfilled_s"].get("p99", 1e9) <= 4
+            outcome["meets_bar"] = ok and outcome["sent_to_fulfilled_s"]["p50"] <= 2
+            results["runs"].append(outcome)
+            print(json.dumps(outcome), flush=True)
+            if not ok:
+                break
+        sustained = [r["rate_per_s"] for r in results["runs"] if r["meets_bar"]]
+        results["max_sustainable_rate_per_s"] = max(sustained) if sustained else None
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=30)
+        for proc in (broker, custodian):
+            proc.terminate()
+            proc.wait(timeout=10)
+        store.close()
+        await rpc.aclose()
+
+
+@click.command()
+@click.option("--rate", default=20.0, show_default=True, help="requests per second of the main run")
+@click.option("--duration", default=60.0, show_default=True, help="seconds of the main run")
+@click.option("--ramp", default="30,40", show_default=True, help="further rates tried after the main run")
+@click.option("--ramp-duration", default=20.0, show_default=True)
+@click.option("--investors", default=40, show_default=True, help="KYC'd accounts sending requests")
+@click.option("--out", type=click.Path(path_type=Path), default=ROOT / "bench/results/relayer.json",
+              show_default=True)
+def main(rate: float, duration: float, ramp: str, ramp_duration: float, investors: int, out: Path) -> None:
+    """Measure request-to-fulfilled latency and the highest sustainable request rate."""
+    from ape import networks
+
+    rates = [(rate, duration)] + [(float(r), ramp_duration) for r in ramp.split(",") if r]
+    results: dict = {
+        "machine": {"cpus": os.cpu_count()},
+        "setup": "anvil 1 s interval mining, sim broker fills at once, sim custodian settles at once, "
+                 "daemon as a child process with SQLite state",
+        "bar": {"sent_to_fulfilled_p50_s": 2, "sent_to_fulfilled_p99_s": 4, "rate_per_s": 20, "duration_s": 60},
+    }
+    with tempfile.TemporaryDirectory() as tmp, networks.parse_network_choice("ethereum:local:foundry"):
+        workdir = Path(tmp)
+        d = deploy(workdir, investors)
+        asyncio.run(run_load(d, workdir, rates, results))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    click.echo(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
