@@ -19,6 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gas_minting import measure_minting  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results" / "gas.json"
 SHARE = 10**18
 TARGET_RATIO_VS_OZ = 1.30
@@ -89,12 +92,15 @@ def main() -> None:
             "machine": platform.machine(),
             "unit": "transaction gas_used, including the 21,000 intrinsic gas",
             "token": measure_token(),
+            "minting": measure_minting(),
         }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     t = results["token"]["transfer"]
     print(f"warm transfer: OZ ERC20 {t['oz_erc20']:,} gas, RAT {t['rat']:,} gas, "
           f"ratio {t['ratio_rat_vs_oz']} (target ≤ {TARGET_RATIO_VS_OZ})")
+    for operation, gas in results["minting"].items():
+        print(f"{operation}: {gas:,} gas" if isinstance(gas, int) else f"{operation}: {gas}")
     print(f"wrote {RESULTS}")
 
 

@@ -1,18 +1,44 @@
-"""The RAT demo: a throw-away anvil chain, the compliance stack, one equity, KYC'd holders, a mint, a compliant
-transfer and a refused one with its decoded reason. Run with `make demo` (or `ape run demo`)."""
+"""The RAT demo on a throw-away anvil chain, run by `make demo` (or `ape run demo`):
+
+1. compliance: registry, equity beacon, rAAPL; KYC'd holders; a compliant transfer and a refused one, decoded;
+2. mint/burn: a custodian-signed reserve round, an escrowed mint request filled with brokerage + custody
+   attestations (partial fill, refund in the same transaction), a burn paid from the settlement account, and a
+   mint refused because it would exceed the attested reserves.
+"""
 
 from __future__ import annotations
 
 import click
 from ape import accounts, chain
+from ape.api import AccountAPI
 from ape.cli import ConnectedProviderCommand
+from eth_account import Account
 from web3.exceptions import ContractCustomError
 
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
 from rat.errors import TransferStatus
+from rat.minting import (
+    DAY,
+    attest,
+    build_fill,
+    deploy_minting_stack,
+    deploy_test_stablecoin,
+    fulfill,
+    grant_minting_roles,
+    list_asset,
+    list_payment_token,
+    publish_reserves,
+    request_burn,
+    request_mint,
+    set_attestors,
+    set_tier_limits,
+)
 from rat.revert import DecodedRevert, decode_revert
 
 SHARE = 10**18
+USDC = 10**6
+MINT_FEE_BPS = 30
+BURN_FEE_BPS = 30
 
 
 def _step(text: str) -> None:
@@ -23,12 +49,21 @@ def _ok(text: str) -> None:
     click.echo(f"  ✓ {text}")
 
 
+def _refused(text: str) -> None:
+    click.secho(f"  ✗ {text}", fg="yellow")
+
+
 def _shares(units: int) -> str:
     return f"{units / SHARE:g}"
 
 
-def _send_expecting_revert(contract, sender, calldata: bytes, gas: int = 300_000) -> tuple[dict, DecodedRevert]:
-    """Mines a transaction that is expected to revert and decodes why, from the contract's own ABI."""
+def _usd(units: int) -> str:
+    return f"{units / USDC:,.2f} USDC"
+
+
+def _send_expecting_revert(contract, sender: AccountAPI, calldata: bytes, *abi_sources,
+                           gas: int = 1_000_000) -> tuple[dict, DecodedRevert]:
+    """Mines a transaction that is expected to revert and decodes why from the contracts' ABIs."""
     web3 = chain.provider.web3
     tx = {"from": sender.address, "to": contract.address, "data": calldata, "gas": gas}
     receipt = web3.eth.wait_for_transaction_receipt(web3.eth.send_transaction(tx))
@@ -37,23 +72,26 @@ def _send_expecting_revert(contract, sender, calldata: bytes, gas: int = 300_000
     try:
         web3.eth.call({k: v for k, v in tx.items() if k != "gas"}, receipt["blockNumber"] - 1)
     except ContractCustomError as err:
-        return receipt, decode_revert(err.data, contract.contract_type)
+        types = [contract.contract_type, *(c.contract_type for c in abi_sources)]
+        return receipt, decode_revert(err.data, *types)
     raise click.ClickException("the reverted transaction could not be replayed to read its reason")
 
 
 @click.command(cls=ConnectedProviderCommand)
 def cli() -> None:
     """Runs the end-to-end demo on the connected (local) network."""
-    deployer, alice, bob, outsider = (accounts.test_accounts[i] for i in (0, 6, 7, 8))
+    test = accounts.test_accounts
+    deployer, relayer, publisher, alice, bob, outsider = (test[i] for i in (0, 1, 2, 6, 7, 8))
+    broker_key, custody_key, custodian_key = (Account.create() for _ in range(3))
     click.secho(f"RAT demo on chain {chain.chain_id} ({chain.provider.name}, {chain.provider.uri})", bold=True)
 
+    # ------------------------------------------------------------------ compliance
     _step("Deploy the compliance registry, the equity beacon and rAAPL")
     stack = deploy_compliance_stack(deployer)
-    stack.registry.grantRole(role("KYC_OPERATOR_ROLE"), deployer, sender=deployer)
-    stack.registry.grantRole(role("ASSET_POLICY_ROLE"), deployer, sender=deployer)
+    for name in ("KYC_OPERATOR_ROLE", "ASSET_POLICY_ROLE"):
+        stack.registry.grantRole(role(name), deployer, sender=deployer)
     token = list_equity(deployer, stack, AssetTerms.example(), deployer)
-    token.grantRole(role("MINTER_ROLE"), deployer, sender=deployer)
-    _ok(f"ComplianceRegistry {stack.registry.address}")
+    _ok(f"ComplianceRegistry {stack.registry.address} (records {stack.records.address})")
     _ok(f"EquityBeacon       {stack.beacon.address} → implementation {stack.token_implementation.address}")
     _ok(f"{token.symbol()} ({token.isin()}, {token.mic()}) {token.address}")
 
@@ -64,8 +102,39 @@ def cli() -> None:
     _ok(f"Alice {alice.address} tier {stack.registry.investor(alice).tier}")
     _ok(f"Bob   {bob.address} tier {stack.registry.investor(bob).tier}")
 
-    _step("Mint 10 rAAPL to Alice, then Alice sends 3 to Bob")
-    token.mint(alice, 10 * SHARE, sender=deployer)
+    # ------------------------------------------------------------------ mint/burn engine
+    _step("Deploy the Minter, ReserveRegistry and FeeVault; list rAAPL and test USDC")
+    ms = deploy_minting_stack(deployer, stack, kyc_operator=deployer, settlement=relayer.address, now=now)
+    grant_minting_roles(ms, deployer, submitter=relayer, rejecter=relayer, publisher=publisher)
+    set_attestors(ms, deployer, brokerage=[broker_key.address], custody=[custody_key.address])
+    usdc = deploy_test_stablecoin(deployer)
+    list_payment_token(ms, deployer, usdc)
+    set_tier_limits(ms, deployer)
+    list_asset(ms, deployer, token, custodian=custodian_key.address, mint_cap=1_000_000 * SHARE,
+               mint_rate_per_day=10_000 * SHARE, mint_fee_bps=MINT_FEE_BPS, burn_fee_bps=BURN_FEE_BPS)
+    for holder, amount in ((alice, 10_000 * USDC), (relayer, 100_000 * USDC)):
+        usdc.mint(holder, amount, sender=deployer)
+    usdc.approve(ms.minter.address, 2**256 - 1, sender=relayer)  # the settlement account pays burn proceeds
+    _ok(f"Minter {ms.minter.address}, ReserveRegistry {ms.reserves.address}, FeeVault {ms.fee_vault.address}")
+    _ok(f"attestors: brokerage {broker_key.address}, custody {custody_key.address} (quorum 2, both roles)")
+
+    _step("The custodian attests 10 AAPL shares held for the SPV (EIP-712 round, published on-chain)")
+    publish_reserves(ms, publisher, custodian_key.key, token, shares=10 * SHARE, as_of=chain.pending_timestamp - 1)
+    _, reserves, *_ = ms.reserves.latestRoundData(token.address)
+    _ok(f"ReserveRegistry.latestRoundData(rAAPL).answer = {_shares(reserves)} shares")
+
+    _step("Alice escrows 2,000 USDC to mint rAAPL at ≤ 200 USDC/share; the broker fills 9.5 shares at 190")
+    deadline = chain.pending_timestamp + DAY
+    request = request_mint(ms, alice, token, usdc, 2_000 * USDC, 200 * USDC, deadline)
+    _ok(f"MintRequested {request.hex()[:18]}… escrow held by the Minter: {_usd(usdc.balanceOf(ms.minter))}")
+    receipt = fulfill(ms, relayer, request, 19 * SHARE // 2, 190 * USDC, [broker_key.key, custody_key.key], deadline)
+    [event] = receipt.events.filter(ms.minter.MintFulfilled)
+    _ok(f"fulfillMint with 2 attestations ({receipt.gas_used:,} gas): {_shares(event.shares)} rAAPL minted, "
+        f"cost {_usd(event.cost)}, fee {_usd(event.fees)}, refund {_usd(event.refund)} in the same transaction")
+    _ok(f"Alice holds {_shares(token.balanceOf(alice))} rAAPL and {_usd(usdc.balanceOf(alice))}; "
+        f"supply {_shares(token.totalSupply())} ≤ reserves {_shares(reserves)}")
+
+    _step("Alice sends 3 rAAPL to Bob")
     receipt = token.transfer(bob, 3 * SHARE, sender=alice)
     _ok(f"balances: Alice {_shares(token.balanceOf(alice))}, Bob {_shares(token.balanceOf(bob))} "
         f"(transfer gas {receipt.gas_used:,})")
@@ -75,9 +144,32 @@ def cli() -> None:
     _ok(f"wallet pre-check canTransfer → {precheck.name}")
     receipt, reason = _send_expecting_revert(token, alice, token.transfer.encode_input(outsider, SHARE))
     status = TransferStatus(reason.args["status"])
-    click.secho(f"  ✗ transaction {receipt['transactionHash'].to_0x_hex()} mined in block {receipt['blockNumber']} "
-                f"with status 0", fg="yellow")
-    click.secho(f"    reason: {reason.name}({status.name}) — {status.explain()}", fg="yellow")
+    _refused(f"transaction {receipt['transactionHash'].to_0x_hex()} mined in block {receipt['blockNumber']} "
+             "with status 0")
+    _refused(f"reason: {reason.name}({status.name}) — {status.explain()}")
     _ok(f"balances unchanged: Alice {_shares(token.balanceOf(alice))}, outsider {_shares(token.balanceOf(outsider))}")
+
+    _step("Bob redeems his 3 rAAPL at ≥ 180 USDC/share; the broker sells at 191")
+    request = request_burn(ms, bob, token, usdc, 3 * SHARE, 180 * USDC, chain.pending_timestamp + DAY)
+    receipt = fulfill(ms, relayer, request, 3 * SHARE, 191 * USDC, [broker_key.key, custody_key.key],
+                      chain.pending_timestamp + DAY)
+    [event] = receipt.events.filter(ms.minter.BurnFulfilled)
+    _ok(f"fulfillBurn ({receipt.gas_used:,} gas): {_shares(event.shares)} rAAPL burnt, proceeds "
+        f"{_usd(event.proceeds)} from the settlement account, fee {_usd(event.fees)}; "
+        f"Bob now holds {_usd(usdc.balanceOf(bob))}")
+    _ok(f"supply {_shares(token.totalSupply())} rAAPL; fee vault holds {_usd(usdc.balanceOf(ms.fee_vault))}")
+
+    _step("Alice asks for 5 more shares, but custody still attests only 10 (supply would be 11.5)")
+    deadline = chain.pending_timestamp + DAY
+    request = request_mint(ms, alice, token, usdc, 1_000 * USDC, 200 * USDC, deadline)
+    fill, asset, account = build_fill(ms, request, 5 * SHARE, 190 * USDC, deadline)
+    signatures = attest(ms, fill, asset, account, [broker_key.key, custody_key.key])
+    receipt, reason = _send_expecting_revert(ms.minter, relayer, ms.minter.fulfillMint.encode_input(
+        fill.as_tuple(), signatures))
+    _refused(f"fulfillMint reverted: {reason.name}(supplyAfter={_shares(reason.args['supplyAfter'])}, "
+             f"reserves={_shares(reason.args['reserves'])}) — the secure-mint guard refuses supply beyond "
+             "attested reserves")
+    _ok(f"Alice's escrow stays claimable: {_usd(usdc.balanceOf(ms.minter))} held until fulfilled, rejected "
+        "or cancelled after its deadline")
 
     click.secho("\nDemo complete; anvil stops now.", fg="green", bold=True)
