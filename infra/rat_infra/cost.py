@@ -43,6 +43,8 @@ FREE_OR_PRICED_ELSEWHERE = frozenset(
         "aws:servicediscovery/service:Service",  # billed per registered instance, counted from bus services
         "aws:secretsmanager/secretVersion:SecretVersion",
         "aws:sns/topic:Topic",  # alarm notifications stay inside the SNS free tier
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:budgets/budget:Budget",  # one budget per account; the first two per account are free
     }
 )
 

@@ -169,11 +169,11 @@ def data_key_policy(account_id: str, region: str) -> str:
                         }
                     },
                 },
-                # Alarms publish to the encrypted SNS topic; CloudWatch needs the key to do so.
+                # Alarms and budget alerts publish to the encrypted SNS topic, which needs this key.
                 {
                     "Sid": "CloudWatchAlarmsToEncryptedTopic",
                     "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Principal": {"Service": ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]},
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                     "Resource": "*",
                 },

@@ -138,3 +138,33 @@ def database_alarms(
             ok_actions=[topic.arn],
             opts=opts,
         )
+
+
+def load_balancer_alarms(
+    settings: StackSettings,
+    alb: aws.lb.LoadBalancer,
+    target: aws.lb.TargetGroup,
+    topic: aws.sns.Topic,
+    parent: pulumi.Resource,
+) -> None:
+    opts = pulumi.ResourceOptions(parent=parent)
+    for name, metric, threshold in (
+        ("api-5xx", "HTTPCode_Target_5XX_Count", 10.0),
+        ("api-unhealthy", "UnHealthyHostCount", 0.0),
+    ):
+        aws.cloudwatch.MetricAlarm(
+            f"{settings.prefix}-{name}",
+            namespace="AWS/ApplicationELB",
+            metric_name=metric,
+            statistic="Maximum" if metric == "UnHealthyHostCount" else "Sum",
+            period=60,
+            evaluation_periods=5,
+            comparison_operator="GreaterThanThreshold",
+            threshold=threshold,
+            # No requests means no 5xx: silence is healthy, not an alarm.
+            treat_missing_data="notBreaching",
+            dimensions={"LoadBalancer": alb.arn_suffix, "TargetGroup": target.arn_suffix},
+            alarm_actions=[topic.arn],
+            ok_actions=[topic.arn],
+            opts=opts,
+        )

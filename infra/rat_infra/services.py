@@ -189,6 +189,12 @@ class WorkloadInputs:
     signing_key_arns: Mapping[SigningRole, pulumi.Output[str]]
 
 
+@dataclass(frozen=True)
+class PublicApi:
+    load_balancer: aws.lb.LoadBalancer
+    target_group: aws.lb.TargetGroup
+
+
 def build_workloads(
     settings: StackSettings,
     network: Network,
@@ -199,7 +205,7 @@ def build_workloads(
     metrics_log_group: aws.cloudwatch.LogGroup,
     account_id: pulumi.Output[str],
     parent: pulumi.Resource,
-) -> aws.lb.LoadBalancer:
+) -> PublicApi:
     p = settings.prefix
     opts = pulumi.ResourceOptions(parent=parent)
     alb = aws.lb.LoadBalancer(
@@ -340,4 +346,4 @@ def build_workloads(
             else None,
             opts=opts,
         )
-    return alb
+    return PublicApi(load_balancer=alb, target_group=target)

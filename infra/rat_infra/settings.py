@@ -77,6 +77,7 @@ class StackSettings(_Frozen):
     vpc_cidr: str
     api_domain: str
     log_retention_days: int
+    monthly_budget_usd: float = Field(gt=0, description="this stack's share of RAT's monthly cloud budget")
     services: Mapping[str, TaskSize]
     database: DatabaseSettings
     bus: BusSettings

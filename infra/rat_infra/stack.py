@@ -7,11 +7,17 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from rat_infra.budget import build_budget
 from rat_infra.bus import build_bus
 from rat_infra.database import build_database
 from rat_infra.keys import build_data_key, build_signing_keys, task_role
 from rat_infra.network import allow_from, build_network, security_group
-from rat_infra.observability import build_observability, database_alarms, telemetry_policy
+from rat_infra.observability import (
+    build_observability,
+    database_alarms,
+    load_balancer_alarms,
+    telemetry_policy,
+)
 from rat_infra.secrets import build_secrets
 from rat_infra.services import WorkloadInputs, build_app_security_groups, build_platform, build_workloads
 from rat_infra.settings import StackSettings
@@ -56,6 +62,7 @@ class RatStack(pulumi.ComponentResource):
         )
         db = build_database(settings, network, db_sg, data_key, self)
         database_alarms(settings, db, observability.alarm_topic, self)
+        build_budget(settings, observability.alarm_topic, account_id, self)
 
         platform = build_platform(
             settings,
@@ -89,7 +96,7 @@ class RatStack(pulumi.ComponentResource):
             telemetry_policy=observability.metrics_log_group.arn.apply(telemetry_policy),
             signing_key_arns={role: key.key.arn for role, key in signing.items()},
         )
-        alb = build_workloads(
+        api = build_workloads(
             settings,
             network,
             platform,
@@ -100,14 +107,15 @@ class RatStack(pulumi.ComponentResource):
             account_id,
             self,
         )
+        load_balancer_alarms(settings, api.load_balancer, api.target_group, observability.alarm_topic, self)
 
-        self.api_hostname = alb.dns_name
+        self.api_hostname = api.load_balancer.dns_name
         self.db_endpoint = db.address
         self.repository_url = platform.repository.repository_url
         self.signing_key_ids = {role.value: key.key.key_id for role, key in signing.items()}
         self.register_outputs(
             {
-                "api_hostname": alb.dns_name,
+                "api_hostname": api.load_balancer.dns_name,
                 "db_endpoint": db.address,
                 "repository_url": platform.repository.repository_url,
             }

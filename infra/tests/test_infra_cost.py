@@ -63,3 +63,26 @@ def test_multi_az_database_is_priced_at_two_instances(prod: DeclaredStack) -> No
     db = next(i for i in estimate(prod.settings, prod.resources).items if i.component.startswith("RDS db."))
     hourly = rds_instance_hour(prod.settings.region, prod.settings.database.instance_class).usd
     assert db.usd == pytest.approx(2 * 730 * hourly)
+
+
+def test_stack_budgets_add_up_to_no_more_than_the_total_budget(declared_stacks) -> None:
+    assert sum(s.settings.monthly_budget_usd for s in declared_stacks.values()) <= BUDGET_USD_PER_MONTH
+
+
+def test_each_stack_estimate_fits_its_own_budget(stack: DeclaredStack) -> None:
+    assert estimate(stack.settings, stack.resources).total <= stack.settings.monthly_budget_usd
+
+
+def test_aws_budget_watches_real_spend_at_the_stack_budget(stack: DeclaredStack) -> None:
+    budget = stack.one("aws:budgets/budget:Budget")
+    assert float(budget.inputs["limitAmount"]) == stack.settings.monthly_budget_usd
+    assert budget.inputs["limitUnit"] == "USD" and budget.inputs["timeUnit"] == "MONTHLY"
+
+
+def test_aws_budget_alerts_on_forecast_and_on_actual_spend(stack: DeclaredStack) -> None:
+    topic = f"arn:mock:aws:sns/topic:Topic:{stack.settings.prefix}-alarms"
+    alerts = {
+        (n["notificationType"], tuple(n["subscriberSnsTopicArns"]))
+        for n in stack.one("aws:budgets/budget:Budget").inputs["notifications"]
+    }
+    assert alerts == {("FORECASTED", (topic,)), ("ACTUAL", (topic,))}

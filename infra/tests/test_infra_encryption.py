@@ -19,21 +19,22 @@ ENCRYPTED_WITH_CUSTOMER_KEY: dict[str, Callable[[dict[str, Any]], bool]] = {
     ),
     "aws:sns/topic:Topic": lambda i: bool(i.get("kmsMasterKeyId")),
 }
+# Module/resource prefixes of AWS token names ("aws:<module>/<resource>:<Class>") for kinds that store data.
 STORE_TYPE_MARKERS = (
-    "rds/instance",
-    "rds/cluster",
-    "efs/fileSystem",
-    "logGroup",
+    "rds/instance:",
+    "rds/cluster:",
+    "efs/fileSystem:",
+    "cloudwatch/logGroup:",
     "secretsmanager/secret:",
-    "ecr/repository",
-    "sns/topic",
+    "ecr/repository:",
+    "sns/topic:",
     "s3/bucket",
-    "dynamodb/table",
-    "ebs/volume",
-    "sqs/queue",
-    "elasticache",
-    "opensearch",
-    "kinesis",
+    "dynamodb/table:",
+    "ebs/volume:",
+    "sqs/queue:",
+    "elasticache/",
+    "opensearch/domain:",
+    "kinesis/stream:",
 )
 
 

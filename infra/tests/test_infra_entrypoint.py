@@ -7,7 +7,6 @@ import runpy
 from typing import Any
 
 import pulumi
-
 from rat_infra.offline import declare_program
 from rat_infra.stack_files import INFRA_DIR, stack_file
 
