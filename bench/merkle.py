@@ -140,7 +140,7 @@ def run_cli_build(n: int, workdir: Path) -> dict[str, Any]:
         "as_of,isin,custody_account,quantity\n"
         f"2026-11-27T21:00:00Z,US0378331005,CUST-ACC-001,{total // 1000}.{total % 1000:03d}\n")
     (workdir / "assets.json").write_text(json.dumps(
-        [{"isin": "US0378331005", "token": "0x5FbDB2315678afecb367f032d93F642f64180aa3", "symbol": "rAAPL"}]))
+        [{"isin": "US0378331005", "token": "0x5FbDB2315678afecb367f032d93F642f64180aa3", "symbol": "rAAPL"}]) + "\n")
     code = (
         "import resource, sys, time; from reserves.cli import main; t = time.perf_counter()\n"
         "try:\n    main(sys.argv[1:], standalone_mode=False)\n"

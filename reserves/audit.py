@@ -162,10 +162,16 @@ def _check_signature(w3: Web3, reg, r: onchain.PublishedRound, report: Report, l
         r.round_id, r.shares, r.merkle_root, r.statement_hash)
     digest = round_digest(w3.eth.chain_id, reg.address, signed)
     custodian = reg.functions.custodianOf(r.asset).call(block_identifier=r.block_number)
-    try:
-        signer = Account._recover_hash(digest, signature=signature)
-    except Exception:  # noqa: BLE001 - malformed signatures raise various errors
-        signer = None
-    report.add("custodian signature", same and signer == custodian,
-               f"signed by {signer}, custodian {custodian}" + ("" if same else "; calldata differs from the event"),
-               Failure.SIGNATURE, label)
+    if w3.eth.get_code(custodian, block_identifier=r.block_number):
+        # a contract custodian (multisig, MPC wallet) signs through ERC-1271, as the registry's SignatureChecker
+        valid = onchain.erc1271_accepts(w3, custodian, digest, signature, r.block_number)
+        detail = f"ERC-1271 custodian {custodian} {'accepts' if valid else 'rejects'} the signature"
+    else:
+        try:
+            signer = Account._recover_hash(digest, signature=signature)
+        except Exception:  # noqa: BLE001 - malformed signatures raise various errors
+            signer = None
+        valid = signer == custodian
+        detail = f"signed by {signer}, custodian {custodian}"
+    report.add("custodian signature", same and valid,
+               detail + ("" if same else "; calldata differs from the event"), Failure.SIGNATURE, label)

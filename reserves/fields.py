@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
+from functools import lru_cache
 
 DECIMALS = 18  # RealAssetToken decimals: one share is 10**18 token units
 UNIT = 10**DECIMALS
@@ -60,6 +61,7 @@ def isin_is_valid(value: str) -> bool:
     return (10 - total % 10) % 10 == int(value[-1])
 
 
+@lru_cache(maxsize=4096)  # a ledger repeats a handful of ISINs a million times
 def isin(text: str) -> str:
     value = _text(text)
     if not _ISIN.fullmatch(value):
@@ -71,9 +73,9 @@ def isin(text: str) -> str:
 
 def bytes32(text: str) -> bytes:
     value = _text(text)
-    if not _HEX32.fullmatch(value):
-        raise ValueError(f"must be 0x followed by 64 hex digits: {value!r}")
-    return bytes.fromhex(value[2:])
+    if len(value) == 66 and value[:2] == "0x" and _HEX32.fullmatch(value):
+        return bytes.fromhex(value[2:])
+    raise ValueError(f"must be 0x followed by 64 hex digits: {value!r}")
 
 
 def address(text: str) -> str:
@@ -92,6 +94,7 @@ def identifier(text: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65536)
 def account(text: str) -> str:
     value = _text(text)
     if not 1 <= len(value) <= 128 or not value.isprintable():
@@ -99,6 +102,7 @@ def account(text: str) -> str:
     return value
 
 
+@lru_cache(maxsize=4096)
 def day(text: str) -> date:
     value = _text(text)
     if not _DATE.fullmatch(value):

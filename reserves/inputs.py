@@ -48,10 +48,11 @@ def read_records(path: Path | str, columns: Sequence[str]) -> Iterator[Record]:
     """Yields the records of a CSV/JSON/JSONL file whose fields are exactly `columns`."""
     path = Path(path)
     suffix = path.suffix.lower()
-    text = read_text(path)
     if suffix == ".csv":
-        yield from _csv_records(path, text, columns)
-    elif suffix == ".json":
+        yield from _csv_records(path, _csv_lines(path), columns)
+        return
+    text = read_text(path)
+    if suffix == ".json":
         yield from _json_array_records(path, text, columns)
     elif suffix == ".jsonl":
         yield from _jsonl_records(path, text, columns)
@@ -68,13 +69,38 @@ def _check_columns(path: Path, line: int, present: Sequence[str], columns: Seque
         raise InputError(path, line, extra[0], f"unexpected field (expected {', '.join(columns)})")
 
 
-def _csv_records(path: Path, text: str, columns: Sequence[str]) -> Iterator[Record]:
-    lines = text.splitlines(keepends=True)
+def _csv_lines(path: Path) -> Iterator[str]:
+    """The file's lines, decoded one at a time so a million-row ledger is never in memory twice; same refusals
+    as `read_text`."""
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        raise InputError(path, None, None, f"cannot read: {exc.strerror}") from None
+    with f:
+        number = 0
+        for number, raw in enumerate(f, start=1):  # noqa: B007 - number is used after the loop
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(path, number, None, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column "
+                                 f"{exc.start + 1}); save the file as UTF-8") from None
+            if number == 1:
+                line = line.removeprefix(BOM)
+            if not raw.endswith(b"\n"):
+                raise InputError(path, number, None, "the last line has no newline: the file looks truncated")
+            yield line
+        if number == 0:
+            raise InputError(path, 1, None, "the file is empty")
+
+
+def _csv_records(path: Path, lines: Iterator[str], columns: Sequence[str]) -> Iterator[Record]:
     reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
         raise InputError(path, 1, None, f"malformed CSV header: {exc}") from None
+    except StopIteration:
+        raise InputError(path, 1, None, "the file is empty") from None
     header = [h.strip() for h in header]
     if len(set(header)) != len(header):
         raise InputError(path, 1, None, "duplicate column in the header")

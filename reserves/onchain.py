@@ -72,6 +72,11 @@ REGISTRY_ABI: list[dict[str, Any]] = [
         ],
     },
 ]
+ERC1271_ABI: list[dict[str, Any]] = [
+    _view("isValidSignature", [{"name": "hash", "type": "bytes32"}, {"name": "signature", "type": "bytes"}],
+          [{"name": "", "type": "bytes4"}]),
+]
+ERC1271_MAGIC = bytes.fromhex("1626ba7e")
 ERC20_ABI: list[dict[str, Any]] = [
     _view("totalSupply", [], [{"name": "", "type": "uint256"}]),
     _view("symbol", [], [{"name": "", "type": "string"}]),
@@ -145,3 +150,12 @@ def publish_calldata(reg: Contract, tx_input: bytes) -> tuple[dict[str, Any], by
     if fn.fn_name != "publishRound":
         return None
     return dict(args["report"]), bytes(args["custodianSignature"])
+
+
+def erc1271_accepts(w3: Web3, wallet: str, digest: bytes, signature: bytes, block: int) -> bool:
+    contract = w3.eth.contract(address=to_checksum_address(wallet), abi=ERC1271_ABI)
+    try:
+        return bytes(contract.functions.isValidSignature(digest, signature).call(block_identifier=block)) == (
+            ERC1271_MAGIC)
+    except Exception:  # noqa: BLE001 - a reverting wallet rejects
+        return False

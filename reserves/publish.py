@@ -75,7 +75,8 @@ def publish_round(
     results = []
     for report in reports:
         expected = reg.functions.custodianOf(report.asset).call()
-        if expected != custodian:
+        # a contract custodian (ERC-1271 wallet) is checked by the dry run below, as the registry will check it
+        if expected != custodian and not w3.eth.get_code(expected):
             raise PublishError(f"the custodian key is {custodian}, the registry expects {expected} for {report.asset}")
         if reg.functions.roundDigest(report.as_tuple()).call() != round_digest(chain_id, reg.address, report):
             raise PublishError("the registry's EIP-712 digest differs from ours: wrong registry or chain")

@@ -12,7 +12,8 @@ import os
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -167,10 +168,15 @@ def lot_tree(rec: Reconciled, round_secret: bytes, threads: int | None = None) -
         [lot.entry.isin for lot in lots],
         [lot.entry.units for lot in lots],
         [lot.held for lot in lots],
-        [int(lot.entry.settlement.strftime("%Y%m%d")) for lot in lots],
+        [_yyyymmdd(lot.entry.settlement) for lot in lots],
         [hashes[lot.entry.account] for lot in lots],
     ]
     return merkle.StandardMerkleTree.of(columns=columns, leaf_encoding=LEAF_ENCODING, threads=threads)
+
+
+@lru_cache(maxsize=4096)
+def _yyyymmdd(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
 
 
 def file_sha256(path: Path) -> str:

@@ -216,3 +216,14 @@ def test_verify_proof_finds_the_lots_root_on_chain(rpc_url, registry, round_dir,
                                        "--registry", registry.address])
     assert result.exit_code == 0, result.output
     assert "root of round 1" in result.output and "the latest round" in result.output
+
+
+def test_a_round_signed_for_a_contract_wallet_custodian_passes_the_audit(rpc_url, registry, round_dir, custodian,
+                                                                         publisher, equities, admin):
+    wallet = admin.deploy(project.ERC1271WalletMock, custodian.address)
+    for t in equities.values():
+        registry.setCustodian(t.address, wallet.address, sender=admin)
+    publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    code, report = verify(rpc_url, registry, round_dir / "statement.json")
+    assert code == 0, report
+    assert all("ERC-1271" in c["detail"] for c in report["checks"] if c["check"] == "custodian signature")
