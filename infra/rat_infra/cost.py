@@ -45,6 +45,7 @@ FREE_OR_PRICED_ELSEWHERE = frozenset(
         "aws:sns/topic:Topic",  # alarm notifications stay inside the SNS free tier
         "aws:sns/topicPolicy:TopicPolicy",
         "aws:budgets/budget:Budget",  # one budget per account; the first two per account are free
+        "aws:ec2/flowLog:FlowLog",  # billed as log ingestion, inside the stack's log_ingest_gb
     }
 )
 

@@ -168,3 +168,65 @@ def load_balancer_alarms(
             ok_actions=[topic.arn],
             opts=opts,
         )
+
+
+def vpc_flow_logs(
+    settings: StackSettings,
+    vpc: aws.ec2.Vpc,
+    log_group: aws.cloudwatch.LogGroup,
+    account_id: pulumi.Output[str],
+    parent: pulumi.Resource,
+) -> aws.ec2.FlowLog:
+    """Network audit trail: every accepted and rejected flow in the VPC, kept as long as application logs."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        f"{settings.prefix}-flow-logs",
+        assume_role_policy=account_id.apply(
+            lambda a: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": a}},
+                        }
+                    ],
+                }
+            )
+        ),
+        opts=opts,
+    )
+    aws.iam.RolePolicy(
+        f"{settings.prefix}-flow-logs",
+        role=role.id,
+        policy=log_group.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "logs:CreateLogStream",
+                                "logs:PutLogEvents",
+                                "logs:DescribeLogStreams",
+                            ],
+                            "Resource": [arn, f"{arn}:*"],
+                        }
+                    ],
+                }
+            )
+        ),
+        opts=opts,
+    )
+    return aws.ec2.FlowLog(
+        f"{settings.prefix}-vpc",
+        vpc_id=vpc.id,
+        traffic_type="ALL",
+        log_destination_type="cloud-watch-logs",
+        log_destination=log_group.arn,
+        iam_role_arn=role.arn,
+        opts=opts,
+    )

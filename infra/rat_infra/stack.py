@@ -17,6 +17,7 @@ from rat_infra.observability import (
     database_alarms,
     load_balancer_alarms,
     telemetry_policy,
+    vpc_flow_logs,
 )
 from rat_infra.secrets import build_secrets
 from rat_infra.services import WorkloadInputs, build_app_security_groups, build_platform, build_workloads
@@ -50,7 +51,10 @@ class RatStack(pulumi.ComponentResource):
         signing = build_signing_keys(settings, account_id, self)
         network = build_network(settings, self)
         secrets = build_secrets(settings, data_key, self, secret_values or {})
-        observability = build_observability(settings, [w.name for w in WORKLOADS] + ["bus"], data_key, self)
+        observability = build_observability(
+            settings, [w.name for w in WORKLOADS] + ["bus", "vpc-flow"], data_key, self
+        )
+        vpc_flow_logs(settings, network.vpc, observability.log_groups["vpc-flow"], account_id, self)
 
         app_sgs = build_app_security_groups(settings, network, self)
         db_sg = security_group(

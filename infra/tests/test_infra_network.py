@@ -72,3 +72,14 @@ def test_http_is_redirected_to_https(stack: DeclaredStack) -> None:
     http = next(li for li in stack.of("aws:lb/listener:Listener") if li.inputs["port"] == 80)
     (action,) = http.inputs["defaultActions"]
     assert action["type"] == "redirect" and action["redirect"]["protocol"] == "HTTPS"
+
+
+def test_all_vpc_traffic_is_recorded_to_a_stack_log_group(stack: DeclaredStack) -> None:
+    (flow_log,) = stack.of("aws:ec2/flowLog:FlowLog")
+    groups = {
+        f"arn:mock:aws:cloudwatch/logGroup:LogGroup:{g.name}"
+        for g in stack.of("aws:cloudwatch/logGroup:LogGroup")
+    }
+    assert flow_log.inputs["trafficType"] == "ALL"
+    assert flow_log.inputs["vpcId"] == stack.one("aws:ec2/vpc:Vpc").id
+    assert flow_log.inputs["logDestination"] in groups
