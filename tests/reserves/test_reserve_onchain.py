@@ -72,6 +72,11 @@ def rpc_url(chain):
     return chain.provider.uri
 
 
+@pytest.fixture(scope="module", autouse=True)
+def deployed(harness, registry, equities, rpc_url):
+    """Deploys everything before the first test, so Ape's per-test snapshots all start from the same state."""
+
+
 @pytest.fixture
 def round_dir(tmp_path, equities, chain):
     """The sample lots and a matching custodian statement as of a minute ago (chain time), built."""
@@ -227,3 +232,21 @@ def test_a_round_signed_for_a_contract_wallet_custodian_passes_the_audit(rpc_url
     code, report = verify(rpc_url, registry, round_dir / "statement.json")
     assert code == 0, report
     assert all("ERC-1271" in c["detail"] for c in report["checks"] if c["check"] == "custodian signature")
+
+
+def test_the_cli_publishes_with_keys_from_the_environment_then_verifies(rpc_url, registry, round_dir, custodian,
+                                                                         publisher, monkeypatch):
+    monkeypatch.setenv("RAT_CUSTODIAN_KEY", custodian.key.hex())
+    monkeypatch.setenv("RAT_PUBLISHER_KEY", publisher.private_key)
+    statement = str(round_dir / "statement.json")
+    published = CliRunner().invoke(main, ["publish", statement, "--rpc-url", rpc_url, "--registry", registry.address,
+                                          "--uri", "https://rat.example/round.json"])
+    assert published.exit_code == 0, published.output
+    assert published.output.count("round 1:") == 2
+    again = CliRunner().invoke(main, ["publish", statement, "--rpc-url", rpc_url, "--registry", registry.address,
+                                      "--uri", "https://rat.example/round.json"])
+    assert again.exit_code == 2
+    assert "not newer than round 1" in again.output
+    result = CliRunner().invoke(main, ["verify", statement, "--rpc-url", rpc_url, "--registry", registry.address])
+    assert result.exit_code == 0, result.output
+    assert "Result: every check holds" in result.output
