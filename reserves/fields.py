@@ -10,12 +10,12 @@ from functools import lru_cache
 DECIMALS = 18  # RealAssetToken decimals: one share is 10**18 token units
 UNIT = 10**DECIMALS
 
-_QUANTITY = re.compile(r"(\d+)(?:\.(\d+))?")
+_QUANTITY = re.compile(r"([0-9]+)(?:\.([0-9]+))?")  # not \d: that matches any Unicode digit
 _HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _ISIN = re.compile(r"[A-Z]{2}[A-Z0-9]{9}[0-9]")
 _ID = re.compile(r"[!-~]{1,64}")  # printable ASCII without space
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def quantity(text: str, *, allow_zero: bool = False) -> int:
