@@ -6,7 +6,7 @@ custom key stores hold symmetric keys only, and secp256k1 signing needs an asymm
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -34,13 +34,6 @@ ADMIN_ACTIONS = [
     "kms:ScheduleKeyDeletion",
     "kms:CancelKeyDeletion",
 ]
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    role: SigningRole
-    key: aws.kms.Key
-    task_role: aws.iam.Role
 
 
 def _ecs_task_trust(account_id: str) -> str:
@@ -115,13 +108,17 @@ def sign_only_policy(key_arn: str) -> str:
 
 
 def build_signing_keys(
-    settings: StackSettings, account_id: pulumi.Output[str], parent: pulumi.Resource
-) -> dict[SigningRole, SigningKey]:
-    keys: dict[SigningRole, SigningKey] = {}
+    settings: StackSettings,
+    account_id: pulumi.Output[str],
+    signers: Mapping[SigningRole, aws.iam.Role],
+    parent: pulumi.Resource,
+) -> dict[SigningRole, aws.kms.Key]:
+    """One key per role; `signers` names the single task role allowed to sign with each."""
+    keys: dict[SigningRole, aws.kms.Key] = {}
     for role in SigningRole:
         name = f"{settings.prefix}-{role.value}"
         opts = pulumi.ResourceOptions(parent=parent)
-        signer = task_role(f"{name}-task", account_id, parent)
+        signer = signers[role]
         key = aws.kms.Key(
             f"{name}-signing",
             description=f"RAT {role.value} secp256k1 signing key ({settings.stack})",
@@ -132,8 +129,9 @@ def build_signing_keys(
             opts=opts,
         )
         aws.kms.Alias(f"{name}-signing", name=f"alias/{name}-signing", target_key_id=key.key_id, opts=opts)
+        # One inline policy per key, so each grant names exactly one key.
         aws.iam.RolePolicy(f"{name}-sign", role=signer.id, policy=key.arn.apply(sign_only_policy), opts=opts)
-        keys[role] = SigningKey(role=role, key=key, task_role=signer)
+        keys[role] = key
     return keys
 
 

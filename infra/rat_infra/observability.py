@@ -26,10 +26,26 @@ class Observability:
     alarm_topic: aws.sns.Topic
 
 
-def collector_config(metrics_log_group: str, namespace: str) -> str:
+def collector_config(metrics_log_group: str, namespace: str, prometheus_port: int | None = None) -> str:
+    """OTLP in for traces and metrics; when the app serves Prometheus /metrics, scrape that too."""
+    receivers: dict[str, Any] = {"otlp": {"protocols": {"grpc": {"endpoint": f"0.0.0.0:{OTLP_GRPC_PORT}"}}}}
+    metric_receivers = ["otlp"]
+    if prometheus_port is not None:
+        receivers["prometheus"] = {
+            "config": {
+                "scrape_configs": [
+                    {
+                        "job_name": "app",
+                        "scrape_interval": "30s",
+                        "static_configs": [{"targets": [f"localhost:{prometheus_port}"]}],
+                    }
+                ]
+            }
+        }
+        metric_receivers.append("prometheus")
     return json.dumps(
         {
-            "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": f"0.0.0.0:{OTLP_GRPC_PORT}"}}}},
+            "receivers": receivers,
             "processors": {"batch": {}},
             "exporters": {
                 "awsxray": {},
@@ -38,7 +54,11 @@ def collector_config(metrics_log_group: str, namespace: str) -> str:
             "service": {
                 "pipelines": {
                     "traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["awsxray"]},
-                    "metrics": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["awsemf"]},
+                    "metrics": {
+                        "receivers": metric_receivers,
+                        "processors": ["batch"],
+                        "exporters": ["awsemf"],
+                    },
                 }
             },
         }
@@ -70,7 +90,9 @@ def telemetry_policy(metrics_log_group_arn: str) -> str:
     )
 
 
-def sidecar(settings: StackSettings, metrics_log_group: str, app_log_group: str) -> dict[str, Any]:
+def sidecar(
+    settings: StackSettings, metrics_log_group: str, app_log_group: str, prometheus_port: int | None = None
+) -> dict[str, Any]:
     return {
         "name": "otel-collector",
         "image": ADOT_IMAGE,
@@ -78,7 +100,7 @@ def sidecar(settings: StackSettings, metrics_log_group: str, app_log_group: str)
         "environment": [
             {
                 "name": "AOT_CONFIG_CONTENT",
-                "value": collector_config(metrics_log_group, f"RAT/{settings.stack}"),
+                "value": collector_config(metrics_log_group, f"RAT/{settings.stack}", prometheus_port),
             }
         ],
         "logConfiguration": {

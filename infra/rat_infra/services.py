@@ -32,6 +32,13 @@ class AppSecurityGroups:
         return [self.api, self.workers]
 
 
+def build_task_roles(
+    settings: StackSettings, account_id: pulumi.Output[str], parent: pulumi.Resource
+) -> dict[str, aws.iam.Role]:
+    """One task role per workload: the identity its signing keys and database user are bound to."""
+    return {w.name: task_role(f"{settings.prefix}-{w.name}-task", account_id, parent) for w in WORKLOADS}
+
+
 def build_app_security_groups(
     settings: StackSettings, network: Network, parent: pulumi.Resource
 ) -> AppSecurityGroups:
@@ -157,7 +164,7 @@ def _container_definitions(
     }
     if w.port is not None:
         app["portMappings"] = [{"containerPort": w.port}]
-    return json.dumps([app, sidecar(settings, metrics_log_group, log_group)])
+    return json.dumps([app, sidecar(settings, metrics_log_group, log_group, w.metrics_port)])
 
 
 def db_user(w: Workload) -> str:
@@ -200,7 +207,7 @@ def build_workloads(
     network: Network,
     platform: Platform,
     inputs: WorkloadInputs,
-    signing_roles: dict[SigningRole, aws.iam.Role],
+    task_roles: Mapping[str, aws.iam.Role],
     log_groups: dict[str, aws.cloudwatch.LogGroup],
     metrics_log_group: aws.cloudwatch.LogGroup,
     account_id: pulumi.Output[str],
@@ -259,9 +266,7 @@ def build_workloads(
     for w in WORKLOADS:
         name = f"{p}-{w.name}"
         size = settings.services[w.name]
-        role = (
-            signing_roles[w.signing_role] if w.signing_role else task_role(f"{name}-task", account_id, parent)
-        )
+        role = task_roles[w.name]
         aws.iam.RolePolicy(f"{name}-telemetry", role=role.id, policy=inputs.telemetry_policy, opts=opts)
         # IAM database authentication: each workload logs in as its own database user, no shared password.
         aws.iam.RolePolicy(
@@ -279,7 +284,8 @@ def build_workloads(
             "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
             "OTEL_SERVICE_NAME": w.name,
         }
-        key_arn = inputs.signing_key_arns[w.signing_role] if w.signing_role else ""
+        key_env = {role.env_var: inputs.signing_key_arns[role] for role in w.signing_roles}
+        key_arns = pulumi.Output.all(**key_env) if key_env else pulumi.Output.from_input({})
         definitions = pulumi.Output.all(
             inputs.image,
             log_groups[w.name].name,
@@ -287,7 +293,7 @@ def build_workloads(
             inputs.nats_token_arn,
             inputs.rpc_url_arn,
             inputs.db_endpoint,
-            key_arn,
+            key_arns,
         ).apply(
             lambda a, w=w, env=env: _container_definitions(
                 settings,
@@ -296,12 +302,7 @@ def build_workloads(
                 a[1],
                 a[2],
                 {"RAT_NATS_TOKEN": a[3], "RAT_RPC_URL": a[4]},
-                {
-                    **env,
-                    "RAT_DB_HOST": a[5],
-                    "RAT_DB_USER": db_user(w),
-                    **({"RAT_SIGNER_KMS_KEY_ID": a[6]} if a[6] else {}),
-                },
+                {**env, "RAT_DB_HOST": a[5], "RAT_DB_USER": db_user(w), **a[6]},
             )
         )
         task = aws.ecs.TaskDefinition(

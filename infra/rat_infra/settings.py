@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rat_infra.workloads import WORKLOADS
+from rat_infra.workloads import WORKLOADS, SigningRole
 
 
 class DataResidency(StrEnum):
@@ -109,6 +109,13 @@ class StackSettings(_Frozen):
         expected = {w.name for w in WORKLOADS}
         if set(self.services) != expected:
             raise ValueError(f"services must size exactly {sorted(expected)}, got {sorted(self.services)}")
+        return self
+
+    @model_validator(mode="after")
+    def _one_submitter(self) -> StackSettings:
+        for w in WORKLOADS:
+            if SigningRole.SUBMITTER in w.signing_roles and self.services[w.name].count != 1:
+                raise ValueError(f"{w.name} must run exactly one task: two submitters race for one nonce")
         return self
 
     @model_validator(mode="after")

@@ -20,10 +20,16 @@ from rat_infra.observability import (
     vpc_flow_logs,
 )
 from rat_infra.secrets import build_secrets
-from rat_infra.services import WorkloadInputs, build_app_security_groups, build_platform, build_workloads
+from rat_infra.services import (
+    WorkloadInputs,
+    build_app_security_groups,
+    build_platform,
+    build_task_roles,
+    build_workloads,
+)
 from rat_infra.settings import StackSettings
 from rat_infra.tagging import base_tags, tagging_transformation
-from rat_infra.workloads import WORKLOADS
+from rat_infra.workloads import WORKLOADS, signer_of
 
 POSTGRES_PORT = 5432
 
@@ -48,7 +54,10 @@ class RatStack(pulumi.ComponentResource):
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=provider)).account_id
 
         data_key = build_data_key(settings, account_id, self)
-        signing = build_signing_keys(settings, account_id, self)
+        task_roles = build_task_roles(settings, account_id, self)
+        signing = build_signing_keys(
+            settings, account_id, {role: task_roles[w.name] for role, w in signer_of().items()}, self
+        )
         network = build_network(settings, self)
         secrets = build_secrets(settings, data_key, self, secret_values or {})
         observability = build_observability(
@@ -98,14 +107,14 @@ class RatStack(pulumi.ComponentResource):
             nats_token_arn=secrets["nats-token"].arn,
             rpc_url_arn=secrets["chain-rpc-url"].arn,
             telemetry_policy=observability.metrics_log_group.arn.apply(telemetry_policy),
-            signing_key_arns={role: key.key.arn for role, key in signing.items()},
+            signing_key_arns={role: key.arn for role, key in signing.items()},
         )
         api = build_workloads(
             settings,
             network,
             platform,
             inputs,
-            {role: key.task_role for role, key in signing.items()},
+            task_roles,
             observability.log_groups,
             observability.metrics_log_group,
             account_id,
@@ -116,7 +125,7 @@ class RatStack(pulumi.ComponentResource):
         self.api_hostname = api.load_balancer.dns_name
         self.db_endpoint = db.address
         self.repository_url = platform.repository.repository_url
-        self.signing_key_ids = {role.value: key.key.key_id for role, key in signing.items()}
+        self.signing_key_ids = {role.value: key.key_id for role, key in signing.items()}
         self.register_outputs(
             {
                 "api_hostname": api.load_balancer.dns_name,

@@ -1,10 +1,13 @@
-"""The containers RAT runs and which on-chain role, if any, each one signs for.
+"""The containers RAT runs and which on-chain roles each one signs for.
 
-Each signing role has its own KMS key and its own task role; a workload can sign only for the role listed
-here, so a compromised API container cannot attest reserves or mint."""
+Every signing role has its own KMS key, and exactly one workload's task role may use it. The relayer daemon as
+written (`relayer/config.py`, `SignersConfig`) holds three role keys in one process: transaction sender
+(submitter), brokerage attestor and custody attestor. Moving a role to its own workload is a change to this
+table only; the tests keep every key usable by a single task role either way."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,25 +18,46 @@ class SigningRole(StrEnum):
     SUBMITTER = "submitter"
     KYC_OPERATOR = "kyc-operator"
 
+    @property
+    def env_var(self) -> str:
+        """Environment variable through which the workload learns this role's KMS key ARN."""
+        return f"RAT_KMS_KEY_{self.name}"
+
 
 @dataclass(frozen=True)
 class Workload:
     name: str
     command: tuple[str, ...]
-    signing_role: SigningRole | None = None
+    signing_roles: tuple[SigningRole, ...] = ()
     port: int | None = None  # set only for the workload served through the public load balancer
+    metrics_port: int | None = None  # Prometheus /metrics scraped by the OTEL sidecar
 
 
 API_PORT = 8000
+RELAYER_METRICS_PORT = 9464  # relayer/config.py `http.port`: /healthz /readyz /metrics
 
 WORKLOADS: tuple[Workload, ...] = (
+    # The ASGI API is not in the repository yet; its entry point name is a placeholder to confirm.
     Workload("api", ("rat-api", "--host", "0.0.0.0", "--port", str(API_PORT)), port=API_PORT),
-    Workload("relayer", ("rat-relayer",), SigningRole.SUBMITTER),
-    Workload("brokerage-attestor", ("rat-attestor", "--role", "brokerage"), SigningRole.BROKERAGE_ATTESTOR),
-    Workload("custody-attestor", ("rat-reserves",), SigningRole.CUSTODY_ATTESTOR),
-    Workload("kyc-operator", ("rat-kyc",), SigningRole.KYC_OPERATOR),
+    Workload(
+        "relayer",
+        ("rat-relayer", "run"),
+        (SigningRole.SUBMITTER, SigningRole.BROKERAGE_ATTESTOR, SigningRole.CUSTODY_ATTESTOR),
+        metrics_port=RELAYER_METRICS_PORT,
+    ),
+    # KYC approvals are signed today from an operator tool (rat/deploy.py); this service is a placeholder.
+    Workload("kyc-operator", ("rat-kyc",), (SigningRole.KYC_OPERATOR,)),
 )
 
 
-def workload(name: str) -> Workload:
-    return next(w for w in WORKLOADS if w.name == name)
+def signer_of() -> Mapping[SigningRole, Workload]:
+    owners: dict[SigningRole, Workload] = {}
+    for w in WORKLOADS:
+        for role in w.signing_roles:
+            if role in owners:
+                raise ValueError(f"{role.value} is held by both {owners[role].name} and {w.name}")
+            owners[role] = w
+    missing = set(SigningRole) - set(owners)
+    if missing:
+        raise ValueError(f"no workload signs for {sorted(r.value for r in missing)}")
+    return owners

@@ -49,3 +49,9 @@ def test_every_workload_must_be_sized() -> None:
     services = {k: v for k, v in prod_eea_with()["services"].items() if k != "relayer"}
     with pytest.raises(ValidationError, match="relayer"):
         StackSettings.from_config("x", prod_eea_with(services=services))
+
+
+def test_the_submitting_workload_runs_exactly_one_task() -> None:
+    services = {**prod_eea_with()["services"], "relayer": {"cpu": 512, "memory": 1024, "count": 2}}
+    with pytest.raises(ValidationError, match="exactly one task"):
+        StackSettings.from_config("x", prod_eea_with(services=services))

@@ -1,17 +1,26 @@
-"""Each attestor role signs with its own secp256k1 key in KMS, and only that role's task can use it."""
+"""Each signing role has its own secp256k1 key in KMS, and only the task role of the workload holding that
+role can sign with it."""
 
 from __future__ import annotations
 
 import json
 
 from infra_queries import DeclaredStack, as_list, sign_grants, statements
-from rat_infra.workloads import WORKLOADS, SigningRole
+from rat_infra.workloads import WORKLOADS, SigningRole, signer_of
 
 KEY = "aws:kms/key:Key"
 
 
 def signing_keys(stack: DeclaredStack) -> list:
     return [k for k in stack.of(KEY) if k.inputs["keyUsage"] == "SIGN_VERIFY"]
+
+
+def key_arn(stack: DeclaredStack, role: SigningRole) -> str:
+    return f"arn:mock:{KEY}:{stack.settings.prefix}-{role.value}-signing"
+
+
+def task_role_arn(stack: DeclaredStack, workload: str) -> str:
+    return f"arn:mock:aws:iam/role:Role:{stack.settings.prefix}-{workload}-task"
 
 
 def principals_allowed_to_sign(key_policy: str) -> set[str]:
@@ -38,9 +47,11 @@ def test_key_policy_lets_exactly_one_principal_sign(stack: DeclaredStack) -> Non
         assert len(principals_allowed_to_sign(key.inputs["policy"])) == 1, key.name
 
 
-def test_no_two_signing_keys_share_a_signer(stack: DeclaredStack) -> None:
-    signers = [principals_allowed_to_sign(k.inputs["policy"]) for k in signing_keys(stack)]
-    assert len(set().union(*signers)) == len(signers)
+def test_key_policy_admits_only_the_task_role_of_the_workload_holding_the_role(stack: DeclaredStack) -> None:
+    keys = {k.name: k for k in signing_keys(stack)}
+    for role, workload in signer_of().items():
+        key = keys[f"{stack.settings.prefix}-{role.value}-signing"]
+        assert principals_allowed_to_sign(key.inputs["policy"]) == {task_role_arn(stack, workload.name)}
 
 
 def test_key_policy_denies_signing_to_every_other_principal(stack: DeclaredStack) -> None:
@@ -54,19 +65,28 @@ def test_key_policy_denies_signing_to_every_other_principal(stack: DeclaredStack
         assert [d["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] for d in denies] == [signer], key.name
 
 
-def test_each_iam_sign_grant_names_one_signing_key(stack: DeclaredStack) -> None:
-    key_arns = {f"arn:mock:{KEY}:{k.name}" for k in signing_keys(stack)}
+def test_each_iam_sign_grant_names_exactly_one_key(stack: DeclaredStack) -> None:
     grants = sign_grants(stack)
-    assert len(grants) == len(key_arns)
-    assert sorted(resource for _, resources in grants for resource in resources) == sorted(key_arns)
+    assert grants and all(len(resources) == 1 for _, resources in grants)
 
 
-def test_the_role_a_key_trusts_is_the_role_iam_lets_sign_with_it(stack: DeclaredStack) -> None:
-    granted = {resources[0]: stack.by_id(role_id) for role_id, resources in sign_grants(stack)}
-    for key in signing_keys(stack):
-        (signer,) = principals_allowed_to_sign(key.inputs["policy"])
-        role = granted[f"arn:mock:{KEY}:{key.name}"]
-        assert signer == f"arn:mock:aws:iam/role:Role:{role.name}"
+def test_each_workload_can_sign_only_with_the_keys_of_its_own_roles(stack: DeclaredStack) -> None:
+    granted: dict[str, set[str]] = {}
+    for role_id, resources in sign_grants(stack):
+        granted.setdefault(stack.by_id(role_id).name, set()).update(resources)
+    expected = {
+        f"{stack.settings.prefix}-{w.name}-task": {key_arn(stack, r) for r in w.signing_roles}
+        for w in WORKLOADS
+        if w.signing_roles
+    }
+    assert granted == expected
+
+
+def test_workloads_without_a_signing_role_cannot_sign(stack: DeclaredStack) -> None:
+    unsigned = {f"{stack.settings.prefix}-{w.name}-task" for w in WORKLOADS if not w.signing_roles}
+    unsigned |= {f"{stack.settings.prefix}-nats-task", f"{stack.settings.prefix}-execution"}
+    signing_role_names = {stack.by_id(role_id).name for role_id, _ in sign_grants(stack)}
+    assert unsigned and not unsigned & signing_role_names
 
 
 def test_sign_grants_only_allow_ethereum_digest_signing(stack: DeclaredStack) -> None:
@@ -79,15 +99,8 @@ def test_sign_grants_only_allow_ethereum_digest_signing(stack: DeclaredStack) ->
                 }
 
 
-def test_workloads_without_a_signing_role_cannot_sign(stack: DeclaredStack) -> None:
-    unsigned = {f"{stack.settings.prefix}-{w.name}-task" for w in WORKLOADS if w.signing_role is None}
-    unsigned |= {f"{stack.settings.prefix}-nats-task", f"{stack.settings.prefix}-execution"}
-    signing_role_names = {stack.by_id(role_id).name for role_id, _ in sign_grants(stack)}
-    assert unsigned and not unsigned & signing_role_names
-
-
-def test_each_signer_container_is_told_its_own_key(stack: DeclaredStack) -> None:
-    for w in (w for w in WORKLOADS if w.signing_role):
+def test_each_workload_is_told_the_key_of_every_role_it_holds_and_no_other(stack: DeclaredStack) -> None:
+    for w in WORKLOADS:
         task = next(
             t
             for t in stack.of("aws:ecs/taskDefinition:TaskDefinition")
@@ -96,7 +109,5 @@ def test_each_signer_container_is_told_its_own_key(stack: DeclaredStack) -> None
         env = {
             e["name"]: e["value"] for e in json.loads(task.inputs["containerDefinitions"])[0]["environment"]
         }
-        assert (
-            env["RAT_SIGNER_KMS_KEY_ID"]
-            == f"arn:mock:{KEY}:{stack.settings.prefix}-{w.signing_role.value}-signing"
-        )
+        told = {k: v for k, v in env.items() if k.startswith("RAT_KMS_KEY_")}
+        assert told == {r.env_var: key_arn(stack, r) for r in w.signing_roles}, w.name
