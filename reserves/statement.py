@@ -286,10 +286,19 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
     except OSError as exc:
         raise ReservesError(f"{path}: cannot read: {exc.strerror}") from None
     file_hash = merkle.keccak256(raw) if merkle._c is None else merkle._c.keccak256(raw)
+    # what was signed is the exact bytes `write_round` produced: header, then the dump, then "}\n"
+    marker = raw.find(b',"merkleTree":')
+    compact = None
+    if marker > 0 and raw.endswith(b"}\n"):
+        try:
+            compact = merkle.load_compact(raw[marker + 14 : -2], threads, validate=validate)
+        except MerkleError as exc:
+            raise MerkleError(f"{path}: merkleTree: {exc}") from None
     try:
-        data = json.loads(raw)
+        data = json.loads(raw[:marker] + b"}") if compact is not None else json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MerkleError(f"{path}: not a JSON statement: {exc}") from None
+    del raw
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise MerkleError(f"{path}: not a {FORMAT} document")
     dump = data.pop("merkleTree", None)
@@ -301,12 +310,18 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
         raise MerkleError(f"{path}: field {where}: {first['msg']}") from None
     if header.leaf_fields != list(LEAF_FIELDS):
         raise MerkleError(f"{path}: leafFields are not {list(LEAF_FIELDS)}")
-    if not isinstance(dump, dict) or tuple(dump.get("leafEncoding") or ()) != LEAF_ENCODING:
-        raise MerkleError(f"{path}: merkleTree must be a standard-v1 dump with leaf encoding {list(LEAF_ENCODING)}")
-    try:
-        tree = merkle.StandardMerkleTree.load(dump, threads, validate=validate)
-    except MerkleError as exc:
-        raise MerkleError(f"{path}: merkleTree: {exc}") from None
+    if compact is not None:
+        tree = compact
+        if tree.leaf_encoding != LEAF_ENCODING:
+            raise MerkleError(f"{path}: merkleTree must have leaf encoding {list(LEAF_ENCODING)}")
+    else:
+        if not isinstance(dump, dict) or tuple(dump.get("leafEncoding") or ()) != LEAF_ENCODING:
+            raise MerkleError(f"{path}: merkleTree must be a standard-v1 dump with leaf encoding "
+                              f"{list(LEAF_ENCODING)}")
+        try:
+            tree = merkle.StandardMerkleTree.load(dump, threads, validate=validate)
+        except MerkleError as exc:
+            raise MerkleError(f"{path}: merkleTree: {exc}") from None
     if tree.root_hex != header.root:
         raise MerkleError(f"{path}: root {header.root} is not the root of its tree ({tree.root_hex})")
     return Statement(path, header, tree, file_hash)

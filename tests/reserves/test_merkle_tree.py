@@ -180,3 +180,29 @@ def test_leaves_sharing_their_first_eight_bytes_are_still_ordered_by_the_whole_h
     rng.shuffle(hashes)
     joined = b"".join(hashes)
     assert merkle.make_tree(joined) == merkle.make_tree(joined, pure=True)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 700, 1 << 24])
+def test_the_compact_loader_reads_exactly_what_the_json_loader_reads(chunk_bytes, lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(13), 57), leaf_encoding=lot_encoding)
+    text = tree.dump_text().encode()
+    compact = merkle.load_compact(text, chunk_bytes=chunk_bytes)
+    reference = merkle.StandardMerkleTree.load(json.loads(text))
+    assert compact is not None
+    assert (compact.tree, compact.tree_indices, compact.columns) == (reference.tree, reference.tree_indices,
+                                                                     reference.columns)
+    assert compact.dump_text() == text.decode()
+
+
+def test_the_compact_loader_declines_a_dump_in_another_layout(lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(14), 5), leaf_encoding=lot_encoding)
+    pretty = json.dumps(json.loads(tree.dump_text()), indent=1).encode()
+    assert merkle.load_compact(pretty) is None
+
+
+def test_the_compact_loader_refuses_an_altered_value(lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(15), 9), leaf_encoding=lot_encoding)
+    data = json.loads(tree.dump_text())
+    data["values"][4]["value"][4] = "7"
+    with pytest.raises(MerkleError, match="does not hash to its leaf"):
+        merkle.load_compact(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
