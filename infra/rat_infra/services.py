@@ -136,6 +136,18 @@ def build_platform(
     )
 
 
+def _health_check(port: int) -> dict[str, object]:
+    # The slim Python image has no curl; the interpreter it already has can make the request.
+    probe = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/healthz', timeout=3)"
+    return {
+        "command": ["CMD", "python", "-c", probe],
+        "interval": 30,
+        "timeout": 5,
+        "retries": 3,
+        "startPeriod": 60,
+    }
+
+
 def _container_definitions(
     settings: StackSettings,
     w: Workload,
@@ -164,6 +176,8 @@ def _container_definitions(
     }
     if w.port is not None:
         app["portMappings"] = [{"containerPort": w.port}]
+    if w.metrics_port is not None:
+        app["healthCheck"] = _health_check(w.metrics_port)
     return json.dumps([app, sidecar(settings, metrics_log_group, log_group, w.metrics_port)])
 
 
