@@ -109,6 +109,8 @@ def audit(rpc_url: str, registry_address: str, statement_path: Path, max_age: in
             _audit_asset(w3, reg, statement, asset, now, max_age, report)
     except ReservesError as exc:
         report.add("node reachable", False, str(exc), Failure.RPC)
+    except Exception as exc:  # noqa: BLE001 - web3 raises transport, RPC and decoding errors of many types
+        report.add("node answered", False, f"{type(exc).__name__}: {exc}", Failure.RPC)
     return report
 
 

@@ -136,3 +136,20 @@ def test_prove_all_writes_one_verifiable_proof_per_lot(built):
     for entry in lines:
         leaf = bytes.fromhex(entry["leaf"][2:])
         assert merkle.process_proof(leaf, [bytes.fromhex(p[2:]) for p in entry["proof"]]) == statement.tree.root
+
+
+def test_verify_reports_an_unreachable_node_with_its_own_exit_code(built):
+    from reserves.audit import Failure
+
+    result = CliRunner().invoke(main, ["verify", str(built / "statement.json"), "--rpc-url", "http://127.0.0.1:9",
+                                       "--registry", "0x" + "11" * 20])
+    assert result.exit_code == Failure.RPC
+    assert "PASS  tree intact" in result.output
+
+
+def test_verify_reports_a_missing_statement_as_unreadable(tmp_path):
+    from reserves.audit import Failure
+
+    result = CliRunner().invoke(main, ["verify", str(tmp_path / "nope.json"), "--rpc-url", "http://127.0.0.1:9",
+                                       "--registry", "0x" + "11" * 20])
+    assert result.exit_code == Failure.UNREADABLE
