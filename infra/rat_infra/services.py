@@ -19,6 +19,7 @@ from rat_infra.workloads import API_PORT, WORKLOADS, SigningRole, Workload
 
 TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+SCRATCH_VOLUME = "scratch"
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ def _container_definitions(
         "essential": True,
         "command": list(w.command),
         "readonlyRootFilesystem": True,
+        # The one writable path: task-local scratch space for libraries that need a temp directory.
+        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp"}],
         "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
         "logConfiguration": {
@@ -332,6 +335,7 @@ def build_workloads(
             execution_role_arn=platform.execution_role.arn,
             task_role_arn=role.arn,
             container_definitions=definitions,
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
             opts=opts,
         )
         public = w.port is not None

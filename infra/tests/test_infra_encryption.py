@@ -63,7 +63,11 @@ def test_stores_use_the_stack_data_key_not_a_signing_key(stack: DeclaredStack) -
 
 
 def test_bus_storage_is_encrypted_in_transit_from_every_server(stack: DeclaredStack) -> None:
-    volumes = [
-        v for t in stack.of("aws:ecs/taskDefinition:TaskDefinition") for v in t.inputs.get("volumes", [])
+    efs_volumes = [
+        v["efsVolumeConfiguration"]
+        for t in stack.of("aws:ecs/taskDefinition:TaskDefinition")
+        for v in t.inputs.get("volumes", [])
+        if v.get("efsVolumeConfiguration")
     ]
-    assert volumes and all(v["efsVolumeConfiguration"]["transitEncryption"] == "ENABLED" for v in volumes)
+    assert len(efs_volumes) == stack.settings.bus.nodes
+    assert all(v["transitEncryption"] == "ENABLED" for v in efs_volumes)
