@@ -74,6 +74,29 @@ def lot_columns(n: int, seed: int) -> list[list[Any]]:
     ]
 
 
+def hash_bindings(calls: int = 200_000) -> dict[str, float]:
+    """Cost of one keccak256 of 64 bytes through each binding, in microseconds: why the loops live in C."""
+    import sha3
+    from Crypto.Hash import keccak as pycryptodome_keccak
+
+    data = bytes(64)
+    out: dict[str, float] = {}
+    t = time.perf_counter()
+    for _ in range(calls):
+        sha3.keccak_256(data).digest()
+    out["safe_pysha3_per_call_us"] = round((time.perf_counter() - t) / calls * 1e6, 3)
+    t = time.perf_counter()
+    for _ in range(calls // 4):
+        pycryptodome_keccak.new(data=data, digest_bits=256).digest()
+    out["pycryptodome_per_call_us"] = round((time.perf_counter() - t) / (calls // 4) * 1e6, 3)
+    if merkle.accelerated():
+        tree, _ = merkle.make_tree(os.urandom(32 * calls), 1)
+        t = time.perf_counter()
+        assert merkle.check_tree(tree, 1) is None  # rehashes all calls - 1 inner nodes on one thread
+        out["c_batched_per_node_hash_us"] = round((time.perf_counter() - t) / (calls - 1) * 1e6, 4)
+    return out
+
+
 def run_ours(columns: list[list[Any]], workdir: Path, threads: int) -> dict[str, Any]:
     proofs_path = workdir / "ours-proofs.bin"
     t0 = time.perf_counter()
@@ -177,6 +200,7 @@ def main(sizes: str, oz_size: int, cli_size: int, threads: int, repeat: int, out
                     "threads": threads},
         "leaf_encoding": list(LEAF_ENCODING),
         "ours": [],
+        "hash_bindings": hash_bindings(),
     }
     with tempfile.TemporaryDirectory(prefix="rat-bench-") as tmp:
         workdir = Path(tmp)

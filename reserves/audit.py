@@ -1,7 +1,8 @@
 """The independent audit: from an RPC URL, the registry address and a published statement file, check that
 
 1. the statement's tree is intact (every value hashes to its leaf, every node to its children);
-2. the per-asset totals equal the sums of the leaves (verifiers sum every leaf themselves);
+2. the per-asset totals equal the sums of the leaves (verifiers sum every leaf themselves), and each lot holds
+   what it minted less what the recorded FIFO burns consumed;
 3. every asset has a published round carrying this file's keccak256, and that round's root and shares equal the
    statement's;
 4. the custodian registered for the asset signed that round (signature taken from the publishRound calldata,
@@ -101,6 +102,9 @@ def audit(rpc_url: str, registry_address: str, statement_path: Path, max_age: in
     problems = statement.totals_problems()
     report.add("totals equal the leaves", not problems, "; ".join(problems) or "every per-asset total is the sum "
                "of its leaves", Failure.TOTALS)
+    burns = statement.burn_problems()
+    report.add("burns consistent", not burns, "; ".join(burns[:5]) or "every lot holds what it minted less what "
+               "the recorded burns consumed", Failure.TOTALS)
     try:
         w3 = onchain.connect(rpc_url)
         reg = onchain.registry(w3, registry_address)

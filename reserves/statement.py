@@ -144,6 +144,16 @@ class Statement:
                 problems.append(f"leaves hold {sums[isin]} units of {isin}, which has no total in the statement")
         return problems
 
+    def burn_problems(self) -> list[str]:
+        """Lots whose heldUnits differ from mintedUnits less what the recorded burns consumed from them."""
+        consumed: dict[str, int] = defaultdict(int)
+        for burn in self.header.burns:
+            for lot_id, units in burn.consumed:
+                consumed[lot_id] += int(units)
+        ids, minted, held = (self.tree.columns[LEAF_FIELDS.index(f)] for f in ("lotId", "mintedUnits", "heldUnits"))
+        return [f"lot {lot}: minted {m} - consumed {consumed.get(lot, 0)} != held {h}"
+                for lot, m, h in zip(ids, minted, held) if m - consumed.get(lot, 0) != h]
+
     def find_request(self, request_id: bytes) -> int:
         column = self.tree.columns[LEAF_FIELDS.index("requestId")]
         for i, value in enumerate(column):

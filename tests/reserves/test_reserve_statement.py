@@ -153,3 +153,14 @@ def test_verify_reports_a_missing_statement_as_unreadable(tmp_path):
     result = CliRunner().invoke(main, ["verify", str(tmp_path / "nope.json"), "--rpc-url", "http://127.0.0.1:9",
                                        "--registry", "0x" + "11" * 20])
     assert result.exit_code == Failure.UNREADABLE
+
+
+def test_each_lot_holds_what_it_minted_less_what_recorded_burns_consumed(built):
+    assert load_statement(built / "statement.json").burn_problems() == []
+
+
+def test_a_burn_record_edited_to_consume_less_is_detected(built):
+    path = built / "statement.json"
+    path.write_text(path.read_text().replace('["LOT-0001","30000000000000000000"]', '["LOT-0001","20000000000000000000"]'))
+    assert load_statement(path).burn_problems() == [
+        "lot LOT-0001: minted 100000000000000000000 - consumed 20000000000000000000 != held 70000000000000000000"]
