@@ -133,7 +133,10 @@ async def generate(rpc: Rpc, d: dict, rate: float, duration: float, nonces: dict
 
 
 def spawn(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str | None]:
-    proc = subprocess.Popen([sys.executable, "-m", "relayer.cli", *args], stdout=subprocess.PIPE,
+    # RAT_BENCH_PROFILE=FILE runs the daemon under cProfile (written on SIGTERM) to find where its time goes.
+    profile = os.environ.get("RAT_BENCH_PROFILE") if args[0] == "run" else None
+    prefix = ["-m", "cProfile", "-o", profile, "-m"] if profile else ["-m"]
+    proc = subprocess.Popen([sys.executable, *prefix, "relayer.cli", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
     if args[0] == "sim":
         line = proc.stdout.readline()
@@ -195,7 +198,7 @@ async def run_load(d: dict, workdir: Path, rates: list[tuple[float, float]], res
         "brokerage": {"adapter": "alpaca", "options": {"base_url": broker_url}},
         "custody": {"adapter": "sim-custodian", "options": {"base_url": custodian_url}},
         "watcher": {"confirmations": 0, "start_block": d["start_block"]},
-        "saga": {"poll_interval": 0.1, "concurrency": 64},
+        "saga": {"poll_interval": 0.1, "concurrency": 8},
         "http": {"port": 0}, "poll_interval": 0.1,
     }
     path = workdir / "relayer.yaml"

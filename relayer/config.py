@@ -51,10 +51,11 @@ class AssetConfig(BaseModel):
 
 class SagaPolicy(BaseModel):
     poll_interval: float = Field(default=0.2, gt=0, description="seconds between checks of an open order")
+    receipt_poll_interval: float = Field(default=0.5, gt=0, description="seconds between receipt checks")
     attestation_ttl: int = Field(default=900, gt=0, description="seconds an attestation stays valid")
     min_backoff: float = Field(default=0.5, gt=0)
     max_backoff: float = Field(default=30.0, gt=0)
-    concurrency: int = Field(default=32, ge=1, description="sagas advanced in parallel")
+    concurrency: int = Field(default=8, ge=1, description="sagas advanced in parallel (httpcore's pool degrades with long queues)")
 
 
 class HttpConfig(BaseModel):

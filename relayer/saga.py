@@ -24,6 +24,8 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import Any
 
+from eth_utils import keccak
+
 from rat.attestations import Attestation, Fill, fill_digest, ordered_signatures
 from relayer.adapters.base import (
     BrokerageAdapter,
@@ -386,8 +388,6 @@ class SagaEngine:
                                hint="order sizing left no room for the fee; check the fee configuration")
         await self._check_reserves(saga, shares)
         deadline = min(request.deadline, await self.reader.chain_time() + self.policy.attestation_ttl)
-        from eth_utils import keccak
-
         fill = Fill(request_id=saga.request_id, shares=shares, price=price, fees=fees,
                     broker_order_ref=keccak(text=p["broker_order_id"]), custody_ref=keccak(text=p["settlement_id"]),
                     deadline=deadline)
@@ -401,8 +401,6 @@ class SagaEngine:
                           attestation_deadline=deadline, signatures=signatures)
 
     def _fill(self, saga: SagaRecord) -> Fill:
-        from eth_utils import keccak
-
         p = saga.payload
         return Fill(request_id=saga.request_id, shares=int(p["shares"]), price=int(p["price"]), fees=int(p["fees"]),
                     broker_order_ref=keccak(text=p["broker_order_id"]), custody_ref=keccak(text=p["settlement_id"]),
@@ -450,7 +448,7 @@ class SagaEngine:
     async def _await_receipt(self, saga: SagaRecord) -> bool:
         receipt = await self.sender.tend(int(saga.payload["nonce"]))
         if receipt is None:
-            raise Wait(self.policy.poll_interval, "active", "waiting for the fulfilment receipt")
+            raise Wait(self.policy.receipt_poll_interval, "active", "waiting for the fulfilment receipt")
         if self.confirmations and await self.reader.rpc.block_number() - receipt.block_number < self.confirmations:
             raise Wait(self.policy.poll_interval, "active", "waiting for confirmations")
         if receipt.status != 1:
@@ -483,7 +481,7 @@ class SagaEngine:
     async def _await_reject_receipt(self, saga: SagaRecord) -> bool:
         receipt = await self.sender.tend(int(saga.payload["nonce"]))
         if receipt is None:
-            raise Wait(self.policy.poll_interval, "active", "waiting for the reject receipt")
+            raise Wait(self.policy.receipt_poll_interval, "active", "waiting for the reject receipt")
         if receipt.status != 1:
             return self._move(saga, Step.REJECTING, reject_retry=receipt.tx_hash)
         return self._move(saga, Step.REJECTED, status="rejected", reject_tx=receipt.tx_hash)
