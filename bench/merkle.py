@@ -5,7 +5,8 @@ Times, on identical random lot leaves (the `rat-reserves` leaf encoding):
           verified by recomputing every inner node from the leaves; at each size in --sizes;
   OZ    - `StandardMerkleTree.of`, then `getProof(i)` for every value written to a file; at --oz-size only
           (its 1M build takes ~5 minutes and 2 GB, so the ratio is measured at the OZ size, in the same run);
-  build - optionally (--cli-size), the whole `rat-reserves build` from a CSV ledger, with peak memory.
+  build - optionally (--cli-size), the whole `rat-reserves build` from a CSV ledger, with peak memory, then what a
+          verifier pays to load the statement, validate every leaf and node, and sum the leaves.
 Results go to bench/results/merkle.json.
 
     python bench/merkle.py                      # 100k and 1M ours, 100k OZ
@@ -178,8 +179,21 @@ def run_cli_build(n: int, workdir: Path) -> dict[str, Any]:
         raise SystemExit(f"rat-reserves build failed: {done.stderr[-2000:]}")
     _, seconds, rss_kb = line.split()
     statement = workdir / "round" / "statement.json"
+    # what a verifier pays before touching the chain: load + validate the whole tree + sum every leaf
+    check = (
+        "import resource, sys, time; from reserves.statement import load_statement; t = time.perf_counter()\n"
+        "s = load_statement(sys.argv[1]); assert not s.totals_problems() and not s.burn_problems()\n"
+        "print('BENCH', time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", check, str(statement)], capture_output=True, text=True, cwd=ROOT,
+                            check=False)
+    vline = next((x for x in loaded.stdout.splitlines() if x.startswith("BENCH")), None)
+    if loaded.returncode != 0 or vline is None:
+        raise SystemExit(f"loading the statement failed: {loaded.stderr[-2000:]}")
+    _, vseconds, vrss_kb = vline.split()
     return {"lots": n, "wall_s": round(float(seconds), 2), "peak_rss_mb": round(int(rss_kb) / 1024),
-            "statement_mb": round(statement.stat().st_size / 2**20)}
+            "statement_mb": round(statement.stat().st_size / 2**20),
+            "verifier_load_and_sum_s": round(float(vseconds), 2), "verifier_peak_rss_mb": round(int(vrss_kb) / 1024)}
 
 
 @click.command()

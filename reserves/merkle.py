@@ -592,44 +592,50 @@ def _fileno(fp: IO[bytes]) -> int | None:
 _SEP = b'},{"value":'
 
 
-def load_compact(dump: bytes, threads: int | None = None, *, validate: bool = True,
-                 chunk_bytes: int = 1 << 24) -> StandardMerkleTree | None:
+def load_compact(dump: bytes, threads: int | None = None, *, validate: bool = True, start: int = 0,
+                 end: int | None = None, chunk_bytes: int = 1 << 24) -> StandardMerkleTree | None:
     """Loads a dump written exactly as `write_dump` writes it (compact, keys in OpenZeppelin's order) without
     building its JSON object graph: tree nodes are decoded in one pass, values parsed in chunks straight into
     typed columns. A million-lot dump then needs about a third of the memory `json.loads` would. Returns None
     when the bytes are not in that layout, so the caller can fall back to `StandardMerkleTree.load`."""
+    # offsets into `dump` instead of slices: a slice of a 400 MB document is a 400 MB copy
+    end = len(dump) if end is None else end
     head = b'{"format":"standard-v1","leafEncoding":'
-    if not dump.startswith(head) or not dump.endswith(b"]}"):
+    if not dump.startswith(head, start) or not dump.endswith(b"]}", start, end):
         return None
-    tree_at = dump.find(b',"tree":[', len(head))
-    values_at = dump.find(b'],"values":[', tree_at)
+    tree_at = dump.find(b',"tree":[', start + len(head), end)
+    values_at = dump.find(b'],"values":[', tree_at, end)
     if tree_at < 0 or values_at < 0:
         return None
     try:
-        encoding = json.loads(dump[len(head) : tree_at])
+        encoding = json.loads(dump[start + len(head) : tree_at])
     except ValueError:
         return None
     if not isinstance(encoding, list) or not encoding or not all(isinstance(t, str) for t in encoding):
         return None
-    nodes = dump[tree_at + 9 : values_at]
-    count = (len(nodes) + 1) // 69
-    if count == 0 or len(nodes) != 69 * count - 1 or nodes.count(b'","0x') != count - 1:
+    nodes_at, nodes_end = tree_at + 9, values_at
+    count = (nodes_end - nodes_at + 1) // 69
+    if count == 0 or nodes_end - nodes_at != 69 * count - 1:
+        return None
+    if dump.count(b'","0x', nodes_at, nodes_end) != count - 1:
+        return None
+    if not dump.startswith(b'"0x', nodes_at) or not dump.endswith(b'"', nodes_at, nodes_end):
         return None
     try:
-        tree = bytes.fromhex(nodes[3:-1].replace(b'","0x', b"").decode("ascii"))
+        tree = bytes.fromhex(dump[nodes_at + 3 : nodes_end - 1].replace(b'","0x', b"").decode("ascii"))
     except ValueError:
         return None
-    if len(tree) != 32 * count or not nodes.startswith(b'"0x') or not nodes.endswith(b'"'):
+    if len(tree) != 32 * count:
         return None
-    body = dump[values_at + 12 : -2]
+    body_at, body_end = values_at + 12, end - 2
     columns: list[list[Any]] = [[] for _ in encoding]
     indices: list[int] = []
-    start = 0
-    while start < len(body):
-        cut = body.find(_SEP, start + chunk_bytes) if start + chunk_bytes < len(body) else -1
-        stop = len(body) if cut < 0 else cut + 1
+    pos = body_at
+    while pos < body_end:
+        cut = dump.find(_SEP, pos + chunk_bytes, body_end) if pos + chunk_bytes < body_end else -1
+        stop = body_end if cut < 0 else cut + 1
         try:
-            entries = json.loads(b"[" + body[start:stop] + b"]")
+            entries = json.loads(b"[" + dump[pos:stop] + b"]")
         except ValueError:
             return None
         rows = []
@@ -643,7 +649,7 @@ def load_compact(dump: bytes, threads: int | None = None, *, validate: bool = Tr
             indices.append(k)
         for j, typ in enumerate(encoding):
             columns[j].extend(_column_from_json(typ, [r[j] for r in rows], j))
-        start = stop + 1 if cut >= 0 else stop
+        pos = stop + 1 if cut >= 0 else stop
     if not indices:
         return None
     loaded = StandardMerkleTree(tuple(encoding), tree, columns, indices)
@@ -676,19 +682,26 @@ def _column_to_json(typ: str, column: Sequence[Any]) -> list[JSONValue]:
 
 
 def _column_from_json(typ: str, column: list[JSONValue], j: int) -> list[Any]:
+    # Whole-column checks run at C speed (join, map, set); any column that fails them goes value by value
+    # through `from_json`, which names the offending value.
     try:
+        if typ == "string" and all(type(v) is str for v in column):
+            return column
         if _BYTES_N.fullmatch(typ) and typ != "bytes":
             size = int(typ[5:])
-            out = [bytes.fromhex(v[2:]) for v in column]
-            if all(len(b) == size for b in out) and all(v[:2] == "0x" for v in column):
-                return out
-        elif _UINT.fullmatch(typ) and all(isinstance(v, str) and v.isascii() and v.isdigit() for v in column):
-            out_ints = [int(v) for v in column]
-            bits = int(typ[4:] or 256)
-            if all(v < 1 << bits for v in out_ints):
-                return out_ints
+            if set(map(len, column)) == {2 + 2 * size} and set(v[:2] for v in column) == {"0x"}:
+                out = [bytes.fromhex(v[2:]) for v in column]
+                if set(map(len, out)) == {size}:
+                    return out
+        elif _UINT.fullmatch(typ) and column and min(map(len, column)) > 0:
+            joined = "".join(column)
+            if joined.isascii() and joined.isdigit():
+                out_ints = list(map(int, column))
+                bits = int(typ[4:] or 256)
+                if max(out_ints) < 1 << bits:
+                    return out_ints
     except (TypeError, ValueError, AttributeError):
-        pass  # fall through to the value-by-value path, which names the bad value
+        pass
     out_any = []
     for i, v in enumerate(column):
         try:

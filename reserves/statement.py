@@ -295,13 +295,13 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
         raw = path.read_bytes()
     except OSError as exc:
         raise ReservesError(f"{path}: cannot read: {exc.strerror}") from None
-    file_hash = merkle.keccak256(raw) if merkle._c is None else merkle._c.keccak256(raw)
+    file_hash = merkle.keccak256(raw)
     # what was signed is the exact bytes `write_round` produced: header, then the dump, then "}\n"
     marker = raw.find(b',"merkleTree":')
     compact = None
     if marker > 0 and raw.endswith(b"}\n"):
         try:
-            compact = merkle.load_compact(raw[marker + 14 : -2], threads, validate=validate)
+            compact = merkle.load_compact(raw, threads, validate=validate, start=marker + 14, end=len(raw) - 2)
         except MerkleError as exc:
             raise MerkleError(f"{path}: merkleTree: {exc}") from None
     try:
