@@ -33,8 +33,8 @@ import click
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reserves import merkle  # noqa: E402
-from reserves.statement import LEAF_ENCODING  # noqa: E402
+from reserves import merkle
+from reserves.statement import LEAF_ENCODING
 
 OZ_SCRIPT = r"""
 'use strict';

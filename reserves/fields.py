@@ -1,10 +1,10 @@
 """Rules for the values in the input files. Each parser takes the raw text and returns the typed value, or raises
-ValueError with a message that is shown to the user after `file:line: field:`."""
+ValueError (TypeError for a non-string) with a message that is shown to the user after `file:line: field:`."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 DECIMALS = 18  # RealAssetToken decimals: one share is 10**18 token units
@@ -22,7 +22,7 @@ def quantity(text: str, *, allow_zero: bool = False) -> int:
     """A decimal number of shares → token units. Refuses signs, exponents, spaces and more than 18 decimals."""
     value = text.strip() if isinstance(text, str) else text
     if not isinstance(value, str):
-        raise ValueError(f"must be a decimal string, got {type(value).__name__} {value!r}")
+        raise TypeError(f"must be a decimal string, got {type(value).__name__} {value!r}")
     if value.startswith("-"):
         raise ValueError(f"negative quantity: {value!r}")
     m = _QUANTITY.fullmatch(value)
@@ -117,15 +117,15 @@ def instant(text: str) -> datetime:
     """An ISO 8601 date-time with an explicit UTC offset; naive times are refused (whose midnight?)."""
     value = _text(text)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)  # Python 3.11+ reads a trailing Z as UTC
     except ValueError:
         raise ValueError(f"must be an ISO 8601 date-time such as 2026-11-27T21:00:00Z: {value!r}") from None
     if parsed.tzinfo is None:
         raise ValueError(f"needs a UTC offset (e.g. a trailing Z): {value!r}")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"must be a string, got {type(value).__name__} {value!r}")
+        raise TypeError(f"must be a string, got {type(value).__name__} {value!r}")
     return value.strip()

@@ -78,7 +78,7 @@ def _csv_lines(path: Path) -> Iterator[str]:
         raise InputError(path, None, None, f"cannot read: {exc.strerror}") from None
     with f:
         number = 0
-        for number, raw in enumerate(f, start=1):  # noqa: B007 - number is used after the loop
+        for number, raw in enumerate(f, start=1):
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:

@@ -46,7 +46,7 @@ def field(path: Path, record: Record, name: str, parse: Callable[[str], T]) -> T
     """Parses one field, turning the parser's ValueError into an error that names file, line and field."""
     try:
         return parse(record.fields[name])
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         raise InputError(path, record.line, name, str(exc)) from None
 
 

@@ -19,6 +19,7 @@ also handles the encodings the C code does not accelerate (signed integers, arra
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import re
@@ -278,7 +279,7 @@ def get_multiproof(tree: bytes, indices: Sequence[int]) -> MultiProof:
         if not is_leaf_index(tree, i):
             raise MerkleError(f"index {i} is not a leaf")
     ordered = sorted(indices, reverse=True)
-    if any(a == b for a, b in zip(ordered, ordered[1:])):
+    if any(a == b for a, b in itertools.pairwise(ordered)):
         raise MerkleError("cannot prove a duplicated index")
     queue = list(ordered)
     head = 0  # a moving head instead of list.pop(0): the queue only ever grows at the back
@@ -689,7 +690,7 @@ def _column_from_json(typ: str, column: list[JSONValue], j: int) -> list[Any]:
             return column
         if _BYTES_N.fullmatch(typ) and typ != "bytes":
             size = int(typ[5:])
-            if set(map(len, column)) == {2 + 2 * size} and set(v[:2] for v in column) == {"0x"}:
+            if set(map(len, column)) == {2 + 2 * size} and {v[:2] for v in column} == {"0x"}:
                 out = [bytes.fromhex(v[2:]) for v in column]
                 if set(map(len, out)) == {size}:
                     return out

@@ -101,10 +101,8 @@ class PublishedRound:
 
 def connect(rpc_url: str, timeout: float = 30.0) -> Web3:
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
-    try:
-        w3.eth.chain_id
-    except Exception as exc:  # noqa: BLE001 - any transport failure means "cannot reach the node"
-        raise ReservesError(f"cannot reach the node at {rpc_url}: {exc}") from None
+    if not w3.is_connected(show_traceback=False):
+        raise ReservesError(f"cannot reach the node at {rpc_url}")
     return w3
 
 

@@ -12,10 +12,9 @@ import os
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -231,9 +230,9 @@ def write_round(
     ]
     header = {
         "format": FORMAT,
-        "asOf": as_of.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "asOf": as_of.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "asOfUnix": int(as_of.timestamp()),
-        "generatedAt": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "generatedAt": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "root": tree.root_hex,
         "leafFields": list(LEAF_FIELDS),
         "assets": totals,

@@ -10,10 +10,10 @@ import random
 
 import pytest
 import sha3
+from lotgen import random_lot_columns
 
 from reserves import merkle
 from reserves.errors import MerkleError
-from lotgen import random_lot_columns
 
 needs_c = pytest.mark.skipif(not merkle.accelerated(), reason="C extension reserves._merkle not built")
 

@@ -8,8 +8,8 @@ import json
 import random
 
 import pytest
-
 from lotgen import random_lot_columns
+
 from reserves import merkle
 from reserves.statement import LEAF_ENCODING
 

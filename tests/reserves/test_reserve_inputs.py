@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import AAPL, MSFT, ledger_row
+
 from reserves.cli import main
 
 AS_OF = "2026-11-27T21:00:00Z"

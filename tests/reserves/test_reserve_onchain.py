@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,8 @@ from ape import project
 from click.testing import CliRunner
 from eth_account import Account
 from eth_utils import keccak
-
 from lotgen import random_lot_columns
+
 from rat.deploy import AssetTerms, list_equity, role
 from reserves import merkle
 from reserves.audit import Failure
@@ -82,7 +82,7 @@ def round_dir(tmp_path, equities, chain):
     """The sample lots and a matching custodian statement as of a minute ago (chain time), built."""
     assets = [{"isin": isin, "token": t.address, "symbol": t.symbol()} for isin, t in equities.items()]
     (tmp_path / "assets.json").write_text(json.dumps(assets) + "\n")
-    as_of = datetime.fromtimestamp(chain.pending_timestamp - 60, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    as_of = datetime.fromtimestamp(chain.pending_timestamp - 60, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     statement = (SAMPLES / "custodian.csv").read_text().replace("2026-11-27T21:00:00Z", as_of)
     (tmp_path / "custodian.csv").write_text(statement)
     result = CliRunner().invoke(main, ["build", "--ledger", str(SAMPLES / "ledger.csv"), "--custodian",
