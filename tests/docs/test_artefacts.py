@@ -85,3 +85,7 @@ def test_testing_matrix_lists_exactly_the_test_files_in_the_tree():
     actual = {ratdocs.rel(p) for p in ratdocs.test_files()}
     assert not actual - listed, f"test files missing from the matrix: {sorted(actual - listed)}"
     assert not listed - actual, f"matrix lists files that do not exist: {sorted(listed - actual)}"
+
+def test_testing_matrix_classifies_every_file():
+    text = (DOCS / "testing" / "strategy.md").read_text(encoding="utf-8")
+    assert "UNCLASSIFIED" not in text, "add the new test file to LAYERS in tools/docs/test_matrix.py"
