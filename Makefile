@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source tools/env.sh &&
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help bootstrap compile demo test bench clean
+.PHONY: help bootstrap compile demo test bench bench-gas bench-relayer clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -24,8 +24,13 @@ demo: compile ## run the end-to-end demo on a throw-away anvil chain
 test: compile ## run the whole test suite
 	@$(ENV) pytest
 
-bench: compile ## run the benchmarks; results land in bench/results/
+bench: bench-gas bench-relayer ## run every benchmark; results land in bench/results/
+
+bench-gas: compile ## gas: OZ ERC-20 vs RAT transfer, every Minter operation → bench/results/gas.json
 	@$(ENV) python bench/gas.py
+
+bench-relayer: compile ## relayer latency and throughput on anvil (about 3 minutes) → bench/results/relayer.json
+	@$(ENV) python bench/relayer.py
 
 clean: ## remove build outputs (keeps .venv and node_modules)
 	rm -rf .build contracts/.cache .pytest_cache
