@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Cheats} from "../helpers/RatTest.sol";
+import {RealAssetToken} from "../../../contracts/token/RealAssetToken.sol";
+import {Investor, AssetPolicy} from "../../../contracts/interfaces/IComplianceRegistry.sol";
+import {Request, RequestStatus} from "../../../contracts/interfaces/IMinter.sol";
+import {RatSystem, N_ASSETS, N_HOLDERS, N_INVESTORS} from "../helpers/RatFixture.sol";
+import {Ghost} from "./Ghost.sol";
+
+/// @title What every handler shares: the system, the ghost, seed pickers, and the `watched` check that runs around
+/// each action: no address the compliance records call ineligible gains tokens (unless the action was a forced
+/// transfer to it), and a paused asset moves no balance and no supply.
+/// @dev Eligibility is computed here from the raw records (frozen, tier >= the asset's minimum, KYC not expired,
+/// jurisdiction not blocked), independently of `ComplianceRules`, so a bug in the rules library cannot hide itself.
+abstract contract HandlerBase is Cheats {
+    uint256 internal constant SHARE = 1e18;
+
+    RatSystem internal s;
+    Ghost internal immutable ghost;
+
+    // Set by the forced-transfer action for the duration of one call: the one gain the compliance check excuses.
+    address private _forcedAsset;
+    address private _forcedTo;
+
+    struct Snapshot {
+        uint256[N_HOLDERS][N_ASSETS] balances;
+        uint256[N_ASSETS] supply;
+        bool[N_ASSETS] paused;
+        bool[N_HOLDERS][N_ASSETS] eligible;
+    }
+
+    constructor(RatSystem memory system, Ghost ghost_) {
+        s = system;
+        ghost = ghost_;
+    }
+
+    modifier watched() {
+        Snapshot memory before = _snapshot();
+        _;
+        _compare(before);
+        _forcedAsset = address(0);
+        _forcedTo = address(0);
+    }
+
+    // ------------------------------------------------------------------ pickers
+
+    function _pick(uint256 seed, uint256 lo, uint256 hi) internal pure returns (uint256) {
+        return lo + seed % (hi - lo + 1);
+    }
+
+    function _asset(uint256 seed) internal view returns (RealAssetToken) {
+        return s.assets[seed % N_ASSETS];
+    }
+
+    function _investor(uint256 seed) internal view returns (address) {
+        return s.holders[seed % N_INVESTORS];
+    }
+
+    /// Any investor or the stranger (never KYC'd): transfer targets.
+    function _target(uint256 seed) internal view returns (address) {
+        return s.holders[seed % (N_INVESTORS + 1)];
+    }
+
+    /// A request id the handlers created, or zero before the first.
+    function _request(uint256 seed) internal view returns (bytes32) {
+        uint256 n = ghost.requestCount();
+        return n == 0 ? bytes32(0) : ghost.requestIds(seed % n);
+    }
+
+    /// The first request at or after `seed` (cyclically) whose status is `status`, or zero.
+    function _requestWithStatus(uint256 seed, RequestStatus status, bool wantMint)
+        internal
+        view
+        returns (bytes32 id, Request memory req)
+    {
+        uint256 n = ghost.requestCount();
+        for (uint256 i; i < n; ++i) {
+            bytes32 candidate = ghost.requestIds((seed + i) % n);
+            Request memory r = s.minter.getRequest(candidate);
+            bool kindMatches = (uint8(r.kind) == 0) == wantMint;
+            if (r.status == status && kindMatches) return (candidate, r);
+        }
+    }
+
+    function _markForced(address asset, address to) internal {
+        _forcedAsset = asset;
+        _forcedTo = to;
+    }
+
+    // ------------------------------------------------------------------ the watched checks
+
+    function _eligible(address asset, address who) internal view returns (bool) {
+        Investor memory inv = s.records.investor(who);
+        AssetPolicy memory p = s.records.policy(asset);
+        return !inv.frozen && inv.tier != 0 && inv.tier >= p.minTier && inv.expiry > block.timestamp
+            && !s.records.isBlocked(asset, inv.jurisdiction);
+    }
+
+    function _snapshot() internal view returns (Snapshot memory snap) {
+        for (uint256 a; a < N_ASSETS; ++a) {
+            RealAssetToken t = s.assets[a];
+            snap.supply[a] = t.totalSupply();
+            snap.paused[a] = s.records.policy(address(t)).paused;
+            for (uint256 h; h < N_HOLDERS; ++h) {
+                snap.balances[a][h] = t.balanceOf(s.holders[h]);
+                snap.eligible[a][h] = _eligible(address(t), s.holders[h]);
+            }
+        }
+    }
+
+    function _compare(Snapshot memory before) private {
+        for (uint256 a; a < N_ASSETS; ++a) {
+            RealAssetToken t = s.assets[a];
+            bool pausedThroughout = before.paused[a] && s.records.policy(address(t)).paused;
+            if (pausedThroughout && t.totalSupply() != before.supply[a]) ghost.pausedMove();
+            for (uint256 h; h < N_HOLDERS; ++h) {
+                address holder = s.holders[h];
+                uint256 balance = t.balanceOf(holder);
+                if (pausedThroughout && balance != before.balances[a][h]) ghost.pausedMove();
+                bool forced = _forcedAsset == address(t) && _forcedTo == holder;
+                if (balance > before.balances[a][h] && !before.eligible[a][h] && !forced) ghost.ineligibleGain();
+            }
+        }
+    }
+}
