@@ -3,10 +3,16 @@
 1. compliance: registry, equity beacon, rAAPL; KYC'd holders; a compliant transfer and a refused one, decoded;
 2. mint/burn: a custodian-signed reserve round, an escrowed mint request filled with brokerage + custody
    attestations (partial fill, refund in the same transaction), a burn paid from the settlement account, and a
-   mint refused because it would exceed the attested reserves.
+   mint refused because it would exceed the attested reserves;
+3. the relayer daemon with a simulated (Alpaca-format) broker and a simulated custodian, each its own process:
+   a mint through the daemon survives a SIGKILL right after the attestations are signed, then a burn;
+   `rat-relayer status` shows the sagas.
 """
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import click
 from ape import accounts, chain
@@ -33,6 +39,8 @@ from rat.minting import (
     set_attestors,
     set_tier_limits,
 )
+from rat.local_relayer import RelayerProcess, create_keys, relayer_cli, sim_service, wait_until, write_config
+from rat.minting import RequestStatus
 from rat.revert import DecodedRevert, decode_revert
 
 SHARE = 10**18
@@ -172,4 +180,55 @@ def cli() -> None:
     _ok(f"Alice's escrow stays claimable: {_usd(usdc.balanceOf(ms.minter))} held until fulfilled, rejected "
         "or cancelled after its deadline")
 
+    _relayer_section(ms, token, usdc, deployer, alice)
     click.secho("\nDemo complete; anvil stops now.", fg="green", bold=True)
+
+
+def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI) -> None:
+    _step("Start the relayer: keystores per role, a simulated broker and custodian as separate processes")
+    workdir = Path(tempfile.mkdtemp(prefix="rat-demo-"))
+    keys = create_keys(workdir / "keys")
+    deployer.transfer(keys.addresses["sender"], 10 * SHARE)
+    grant_minting_roles(ms, deployer, submitter=keys.addresses["sender"], rejecter=keys.addresses["sender"])
+    set_attestors(ms, deployer, brokerage=[keys.addresses["brokerage"]], custody=[keys.addresses["custody"]])
+    held = token.totalSupply() / SHARE
+    with sim_service("broker", "--price", "AAPL=190") as broker, \
+            sim_service("custodian", "--position", f"AAPL={held:g}") as custodian:
+        config = write_config(
+            workdir / "relayer.yaml", rpc_url=chain.provider.uri, chain_id=chain.chain_id,
+            minter=ms.minter.address, assets={token.address: "AAPL"}, keys=keys, broker_url=broker,
+            custodian_url=custodian, start_block=chain.blocks.head.number,
+        )
+        _ok(f"broker {broker} (Alpaca wire format), custodian {custodian}, state in {workdir / 'relayer.db'}")
+
+        _step("Alice requests a mint for 380 USDC; the daemon is SIGKILLed right after signing the attestations")
+        daemon = RelayerProcess(config, keys, workdir / "relayer.log", crash_at="signed")
+        request = request_mint(ms, alice, token, usdc, 380 * USDC, 200 * USDC, chain.pending_timestamp + DAY)
+        code = daemon.wait_for_exit(timeout=120)
+        daemon.stop()
+        _refused(f"daemon exited with {code} (SIGKILL) before submitting; request still "
+                 f"{RequestStatus(ms.minter.getRequest(request).status).name}")
+        click.echo(_indent(relayer_cli(config, "status")))
+
+        _step("Restart the daemon: it resumes from its durable state, no second order, no second signature")
+        daemon = RelayerProcess(config, keys, workdir / "relayer.log")
+        try:
+            before = token.balanceOf(alice)
+            wait_until(lambda: ms.minter.getRequest(request).status == RequestStatus.FULFILLED, timeout=120,
+                       what="the mint to be fulfilled")
+            _ok(f"mint fulfilled exactly once: Alice +{_shares(token.balanceOf(alice) - before)} rAAPL")
+
+            _step("Alice redeems 1 rAAPL through the daemon")
+            request = request_burn(ms, alice, token, usdc, SHARE, 150 * USDC, chain.pending_timestamp + DAY)
+            wait_until(lambda: ms.minter.getRequest(request).status == RequestStatus.FULFILLED, timeout=120,
+                       what="the burn to be fulfilled")
+            _ok(f"burn fulfilled: supply {_shares(token.totalSupply())} rAAPL, Alice holds "
+                f"{_usd(usdc.balanceOf(alice))}")
+        finally:
+            daemon.stop()
+        _step("rat-relayer status --all")
+        click.echo(_indent(relayer_cli(config, "status", "--all")))
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" for line in text.rstrip().splitlines())
