@@ -313,15 +313,23 @@ def test_files() -> list[Path]:
         out = subprocess.run(
             ["git", "ls-files", "--", *TEST_ROOTS], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.split()
-        files = [ROOT / f for f in out if Path(f).name.startswith("test_") and f.endswith(".py")]
+        files = [ROOT / f for f in out if _is_test_file(Path(f))]
     except (OSError, subprocess.CalledProcessError):
-        files = [p for root in TEST_ROOTS for p in (ROOT / root).rglob("test_*.py")]
+        files = [p for root in TEST_ROOTS for p in (ROOT / root).rglob("*") if _is_test_file(p)]
     return sorted(p for p in files if p.exists() and "node_modules" not in p.parts)
+
+
+def _is_test_file(path: Path) -> bool:
+    """pytest files (`test_*.py`) and Forge test contracts (`*.t.sol`)."""
+    return (path.name.startswith("test_") and path.suffix == ".py") or path.name.endswith(".t.sol")
 
 
 @lru_cache(maxsize=None)
 def test_functions(path: Path) -> frozenset[str]:
-    """Names of test functions in a file: `test_x` and `Class::test_x` (sync or async)."""
+    """Names of test functions in a file: `test_x` and `Class::test_x` (sync or async); for a Forge file its
+    `test*` and `invariant*` functions."""
+    if path.name.endswith(".t.sol"):
+        return frozenset(re.findall(r"function\s+((?:test|invariant)\w*)\s*\(", path.read_text(encoding="utf-8")))
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = set()
     for node in tree.body:

@@ -28,6 +28,7 @@ LAYERS = {
     "tests/relayer/test_reliability.py": ("fault injection", "anvil, PostgreSQL when reachable"),
     "tests/relayer/test_operations.py": ("integration (operations)", "anvil"),
     "tests/docs/": ("consistency (docs)", "compiled manifest, node"),
+    "tests/foundry/": ("invariant + fuzz (Forge)", "forge"),
     "infra/tests/": ("unit (IaC under Pulumi mocks)", "none"),
 }
 
