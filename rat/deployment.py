@@ -71,6 +71,20 @@ POWER_ROLES = frozenset(
 )
 
 
+
+
+def TIMELOCK_MANAGEMENT_ROLES(registry: str, minter: str, reserves: str, vault: str) -> list[tuple[str, str, str]]:  # noqa: N802
+    """The management roles the timelock receives at deployment, so governance can act before the hand-over."""
+    return [
+        ("ComplianceRegistry", registry, "ASSET_POLICY_ROLE"),
+        ("Minter", minter, "ASSET_MANAGER_ROLE"),
+        ("Minter", minter, "ATTESTOR_MANAGER_ROLE"),
+        ("ReserveRegistry", reserves, "CUSTODIAN_MANAGER_ROLE"),
+        ("FeeVault", vault, "FEE_GOVERNOR_ROLE"),
+        ("FeeVault", vault, "FEE_WITHDRAWER_ROLE"),
+    ]
+
+
 # ============================================================================================ settings
 
 
@@ -365,6 +379,9 @@ def deploy_system(
     grant("ReserveRegistry", reserves, "CUSTODIAN_MANAGER_ROLE", lister)
     grant("Minter", minter, "ASSET_MANAGER_ROLE", lister)
     grant("FeeVault", vault, "FEE_GOVERNOR_ROLE", lister)
+    # Governance holds every management power from the start (admin and upgrade roles follow at the hand-over).
+    for contract, address, role_name in TIMELOCK_MANAGEMENT_ROLES(registry, minter, reserves, vault):
+        grant(contract, address, role_name, timelock)
     grant("Minter", minter, "ASSET_MANAGER_ROLE", guardian_contract)
     grant("ComplianceRegistry", registry, "SANCTIONS_OFFICER_ROLE", guardian_contract)
     # The Minter holds escrowed tokens, so it needs a lasting KYC record; the deployer writes it with a KYC role

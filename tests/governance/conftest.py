@@ -90,3 +90,11 @@ def listed(system, whale, custodian_key, record_file):
     pass_locally(system, whale, [whale], [list_asset_action(system, listing(
         "rAAPL", "RAT Apple Inc.", "US0378331005", custodian_key.address))], "List rAAPL", record_file)
     return project.RealAssetToken.at(system.assets["rAAPL"].address)
+
+
+@pytest.fixture(scope="module")
+def handed_over(system, listed, deployer, record_file):
+    """The deployer's powers moved to the timelock (what `ape run handover` does); returns the role table."""
+    from rat.deployment import handover
+
+    return handover(system, deployer, record_file, echo=lambda _: None)
