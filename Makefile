@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source tools/env.sh &&
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help bootstrap compile demo test bench bench-gas bench-relayer clean
+.PHONY: help bootstrap compile demo test docs bench bench-gas bench-relayer clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -23,6 +23,10 @@ demo: compile ## run the end-to-end demo on a throw-away anvil chain
 
 test: compile ## run the whole test suite
 	@$(ENV) pytest
+
+docs: compile ## check the docs against ABIs, migrations and tests, then build the reviewer site (build/docs-site/)
+	@$(ENV) pytest tests/docs -q
+	@$(ENV) python tools/docs/build_site.py
 
 bench: bench-gas bench-relayer ## run every benchmark; results land in bench/results/
 
