@@ -33,7 +33,7 @@ from rat.deployment import (
     _hex,
     sync_assets,
 )
-from rat.storage_layout import LayoutReport, check_upgrade, layout_of
+from rat.storage_layout import LayoutReport, check_upgrade, compile_layouts, layout_of
 
 DAY = 24 * 3600
 
@@ -265,14 +265,17 @@ def prepare_upgrade(
     dry_run: bool = False,
     echo: Any = print,
     path: Path | None = None,
+    source: Path | None = None,
 ) -> PreparedUpgrade:
     """Checks that `new_contract` keeps the storage layout recorded for `name`'s current implementation (raises
     IncompatibleStorageLayout otherwise, before anything is sent), deploys it and returns the governance action.
-    Constructor arguments default to those of the current implementation."""
+    Constructor arguments default to those of the current implementation; `source` names the file defining
+    `new_contract` when it is not under contracts/."""
     current = record.contracts[name].implementation
     if current is None or current.storage_layout is None:
         raise ValueError(f"{name} has no recorded implementation layout to compare against")
-    new_layout = layout_of(new_contract)
+    new_layout = (compile_layouts([source], [new_contract])[new_contract] if source is not None
+                  else layout_of(new_contract))
     report = check_upgrade(current.storage_layout, new_layout)
     for warning in report.warnings:
         echo(f"  note: {warning}")
