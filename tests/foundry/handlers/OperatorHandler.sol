@@ -28,6 +28,9 @@ interface IPublish {
 contract OperatorHandler is HandlerBase {
     bytes32 private constant CASE_FILE = keccak256("court-order-2026-001");
 
+    /// Why a fill was refused (visible in -vvvv traces; refusals are expected, e.g. over reserves or no quorum).
+    event FillRefused(bytes32 indexed requestId, bytes reason);
+
     constructor(RatSystem memory system, Ghost ghost_) HandlerBase(system, ghost_) {}
 
     // ------------------------------------------------------------------ settlement
@@ -44,8 +47,10 @@ contract OperatorHandler is HandlerBase {
         _settle(_burnFill(id, req, part), req, signerSeed);
     }
 
+    /// One call in three rejects (so that most requests live long enough to be filled or to expire).
     function reject(uint256 requestSeed, uint8 reason) external watched {
-        bytes32 id = _request(requestSeed);
+        if (requestSeed % 3 != 0) return;
+        bytes32 id = _request(requestSeed >> 2);
         if (id == bytes32(0)) return;
         vm.prank(s.operator);
         try s.minter.reject(id, reason) {
@@ -122,14 +127,18 @@ contract OperatorHandler is HandlerBase {
         } catch {}
     }
 
+    /// One call in four revokes (disruptive actions are kept rarer than the flows they disrupt).
     function revokeInvestor(uint256 investorSeed) external watched {
+        if (investorSeed % 4 != 0) return;
         vm.prank(s.operator);
         try s.registry.revokeInvestor(_investor(investorSeed), keccak256("revoked")) {
             ghost.succeeded("revokeInvestor");
         } catch {}
     }
 
-    function setFrozen(uint256 investorSeed, bool frozen) external watched {
+    /// Freezes one call in four, unfreezes otherwise.
+    function setFrozen(uint256 investorSeed, uint256 mode) external watched {
+        bool frozen = mode % 4 == 0;
         address[] memory accounts = new address[](1);
         accounts[0] = _investor(investorSeed);
         vm.prank(s.operator);
@@ -144,7 +153,9 @@ contract OperatorHandler is HandlerBase {
         }
     }
 
-    function setJurisdictionBlocked(uint256 assetSeed, uint256 countrySeed, bool blocked) external watched {
+    /// Blocks one call in three, lifts the block otherwise.
+    function setJurisdictionBlocked(uint256 assetSeed, uint256 countrySeed, uint256 mode) external watched {
+        bool blocked = mode % 3 == 0;
         bytes2[] memory codes = new bytes2[](1);
         codes[0] = countrySeed % 2 == 0 ? bytes2("AR") : bytes2("US");
         vm.prank(s.operator);
@@ -153,7 +164,9 @@ contract OperatorHandler is HandlerBase {
         } catch {}
     }
 
-    function setPaused(uint256 assetSeed, bool paused) external watched {
+    /// Pauses one call in three, unpauses otherwise.
+    function setPaused(uint256 assetSeed, uint256 mode) external watched {
+        bool paused = mode % 3 == 0;
         RealAssetToken t = _asset(assetSeed);
         vm.prank(s.operator);
         if (paused) {
@@ -215,7 +228,7 @@ contract OperatorHandler is HandlerBase {
     // ------------------------------------------------------------------ clock and upgrades
 
     function warp(uint256 secondsAhead) external watched {
-        vm.warp(block.timestamp + _pick(secondsAhead, 1, 12 hours));
+        vm.warp(block.timestamp + _pick(secondsAhead, 1, 6 hours));
     }
 
     /// The timelock, the operator, an investor, the stranger or the Minter itself tries to upgrade one of the five
@@ -276,11 +289,15 @@ contract OperatorHandler is HandlerBase {
         if (mint) {
             try s.minter.fulfillMint(fill, sigs) {
                 ok = true;
-            } catch {}
+            } catch (bytes memory reason) {
+                emit FillRefused(fill.requestId, reason);
+            }
         } else {
             try s.minter.fulfillBurn(fill, sigs) {
                 ok = true;
-            } catch {}
+            } catch (bytes memory reason) {
+                emit FillRefused(fill.requestId, reason);
+            }
         }
         if (!ok) return;
         ghost.closed(fill.requestId);

@@ -53,6 +53,7 @@ abstract contract RatFixture is RatTest {
     uint256 internal constant SHARE = 1e18;
     uint256 internal constant START = 1_767_225_600; // 2026-01-01T00:00:00Z
     uint16 internal constant INSURANCE_SHARE_BPS = 2_000;
+    uint32 internal constant RESERVE_HEARTBEAT = 3 days;
 
     RatSystem internal sys;
 
@@ -174,7 +175,7 @@ abstract contract RatFixture is RatTest {
             sys.reserves.setCustodian(address(t), vm.addr(sys.custodianKey));
             // The first asset's guard reads a Chainlink-shaped ReserveFeed, the others read the registry directly.
             address source = a == 0 ? address(new ReserveFeed(sys.reserves, address(t), symbols[a])) : address(sys.reserves);
-            sys.minter.listAsset(address(t), source, 1 days, type(uint96).max, type(uint96).max);
+            sys.minter.listAsset(address(t), source, RESERVE_HEARTBEAT, type(uint96).max, type(uint96).max);
             vm.stopPrank();
 
             vm.startPrank(sys.operator);
