@@ -113,8 +113,9 @@ def deploy_minting_stack(
     insurance_share_bps: int = 2_000,
     now: int | None = None,
 ) -> MintingStack:
-    """Deploys FeeVault, ReserveRegistry and Minter behind UUPS proxies, lets the Minter book fees and gives the
-    Minter its own KYC record (it holds escrowed tokens). `admin` gets every admin and upgrader role."""
+    """Deploys FeeVault, ReserveRegistry and Minter behind UUPS proxies, names the Minter in the vault (which pushes
+    fee rates to it) and gives the Minter its own KYC record (it holds escrowed tokens). `admin` gets every admin
+    and upgrader role."""
     admin = admin or deployer
     vault_impl = deployer.deploy(project.FeeVault)
     vault = project.FeeVault.at(
@@ -129,13 +130,13 @@ def deploy_minting_stack(
             project.SingletonProxy, reserves_impl.address, reserves_impl.initialize.encode_input(admin.address)
         ).address
     )
-    minter_impl = deployer.deploy(project.Minter, compliance.registry.address, vault.address)
+    minter_impl = deployer.deploy(project.Minter, compliance.registry.address, vault.address, reserves.address)
     minter = project.Minter.at(
         deployer.deploy(
             project.SingletonProxy, minter_impl.address, minter_impl.initialize.encode_input(admin.address, settlement)
         ).address
     )
-    vault.grantRole(role("COLLECTOR_ROLE"), minter.address, sender=admin)
+    vault.setMinter(minter.address, sender=admin)
     expiry = (now if now is not None else int(time.time())) + MINTER_KYC_VALIDITY
     compliance.registry.setInvestor(
         minter.address, MINTER_KYC_TIER, jurisdiction(MINTER_JURISDICTION), expiry,
@@ -198,8 +199,14 @@ def deploy_test_stablecoin(
     return deployer.deploy(project.TestStablecoin, name, symbol, decimals, deployer.address)
 
 
-def list_payment_token(stack: MintingStack, manager: AccountAPI, token: ContractInstance | str) -> None:
-    stack.minter.listPaymentToken(_addr(token), sender=manager)
+def list_payment_token(stack: MintingStack, manager: AccountAPI, token: ContractInstance) -> None:
+    """Lists `token`; the Minter pulls ESCROW_KEEPALIVE base units from `manager` that stay in it for good (so its
+    escrow balance never returns to zero). A manager owning a TestStablecoin mints them first."""
+    keepalive = stack.minter.ESCROW_KEEPALIVE()
+    if token.balanceOf(manager) < keepalive:
+        token.mint(manager, keepalive, sender=manager)
+    token.approve(stack.minter.address, keepalive, sender=manager)
+    stack.minter.listPaymentToken(token.address, sender=manager)
 
 
 def list_asset(
@@ -214,13 +221,14 @@ def list_asset(
     burn_fee_bps: int = 0,
     token_admin: AccountAPI | None = None,
 ) -> ContractInstance:
-    """Makes `token` mintable through the Minter: MINTER_ROLE, custodian signer, a ReserveFeed, the listing with
-    its limits, and its fees. Returns the ReserveFeed (a Chainlink AggregatorV3Interface)."""
+    """Makes `token` mintable through the Minter: MINTER_ROLE, custodian signer, the listing with its limits (the
+    secure-mint guard reads the ReserveRegistry directly) and its fees. Also deploys the asset's ReserveFeed, the
+    Chainlink AggregatorV3Interface view of the same rounds for outside consumers, and returns it."""
     token.grantRole(role("MINTER_ROLE"), stack.minter.address, sender=token_admin or admin)
     stack.reserves.setCustodian(token.address, custodian, sender=admin)
     feed = admin.deploy(project.ReserveFeed, stack.reserves.address, token.address,
                         f"{token.symbol()} / shares in custody")
-    stack.minter.listAsset(token.address, feed.address, reserve_heartbeat, mint_cap, mint_rate_per_day,
+    stack.minter.listAsset(token.address, stack.reserves.address, reserve_heartbeat, mint_cap, mint_rate_per_day,
                            sender=admin)
     if mint_fee_bps or burn_fee_bps:
         stack.fee_vault.setFees(token.address, mint_fee_bps, burn_fee_bps, sender=admin)

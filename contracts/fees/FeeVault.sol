@@ -6,23 +6,26 @@ import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Ini
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IFeeVault, FeeBucket} from "../interfaces/IFeeVault.sol";
-import {RequestKind} from "../interfaces/IMinter.sol";
+import {IMinter, RequestKind} from "../interfaces/IMinter.sol";
 
 /// @title FeeVault
-/// @notice Holds the protocol's mint and burn fees in the payment tokens they were charged in, split on arrival
-/// between the treasury and an insurance reserve. Only governance sets fees and withdraws.
-/// @dev The vault pulls each fee from the collector itself, so the books can only grow by what actually arrived:
-/// per token, balance == collected - withdrawn (tokens sent to the vault by mistake are the only exception).
+/// @notice Holds the protocol's mint and burn fees in the payment tokens they were charged in, split between the
+/// treasury and an insurance reserve. Only governance sets fees and withdraws.
+/// @dev Fees arrive by plain transfer from the Minter, which checks each attested fee against the rates this vault
+/// pushes to it (`IMinter.applyFees`) whenever governance changes them, so the two copies cannot diverge. Books
+/// only grow by what actually arrived: `book` splits `balance - booked` at the insurance share in force, and runs
+/// for a token before each withdrawal and for every tracked token before the share changes. Tokens sent here by
+/// mistake are booked as fees.
 contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpgradeable {
     using SafeERC20 for IERC20;
+    using SafeCast for uint256;
 
     /// @notice May set per-asset fees and the insurance share.
     bytes32 public constant FEE_GOVERNOR_ROLE = keccak256("FEE_GOVERNOR_ROLE");
     /// @notice May withdraw from the treasury and insurance buckets.
     bytes32 public constant FEE_WITHDRAWER_ROLE = keccak256("FEE_WITHDRAWER_ROLE");
-    /// @notice May book fees it pays in (the Minter).
-    bytes32 public constant COLLECTOR_ROLE = keccak256("COLLECTOR_ROLE");
     /// @notice May upgrade the vault implementation.
     bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
 
@@ -43,8 +46,11 @@ contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpg
     /// @custom:storage-location erc7201:rat.storage.FeeVault
     struct VaultStorage {
         mapping(address asset => Fees) fees;
-        mapping(address token => Buckets) buckets;
+        mapping(address token => Buckets) buckets; // booked amounts
         uint16 insuranceShareBps;
+        IMinter minter;
+        address[] tokens;
+        mapping(address token => bool) tracked;
     }
 
     // keccak256(abi.encode(uint256(keccak256("rat.storage.FeeVault")) - 1)) & ~bytes32(uint256(0xff))
@@ -72,31 +78,37 @@ contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpg
         _setInsuranceShare(insuranceShareBps);
     }
 
-    /// @notice Pulls the fee owed on `notional` from the caller and books it, split treasury/insurance.
-    /// @param token The payment token the fee is charged in.
-    /// @param asset The equity the fill was for (selects the fee).
-    /// @param kind Mint or burn.
-    /// @param notional Fill value in `token` units.
-    /// @return fee Amount pulled (0 pulls nothing).
-    function collect(address token, address asset, RequestKind kind, uint256 notional)
-        external
-        onlyRole(COLLECTOR_ROLE)
-        returns (uint256 fee)
-    {
+    /// @notice Names the Minter: the vault pushes fee rates to it and accepts payment-token registrations from it.
+    /// Set once, before any fee (the Minter proxy's address never changes).
+    /// @param minter The Minter proxy.
+    function setMinter(address minter) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (minter == address(0)) revert ZeroAddress();
         VaultStorage storage $ = _s();
-        fee = _quote($.fees[asset], kind, notional);
-        if (fee == 0) return 0;
-        uint256 toInsurance = fee * $.insuranceShareBps / BPS;
-        uint256 toTreasury = fee - toInsurance;
-        Buckets storage b = $.buckets[token];
-        // Fee <= notional / 100 and notional is bounded by uint128 escrow amounts, so the casts cannot truncate.
-        b.treasury += uint128(toTreasury);
-        b.insurance += uint128(toInsurance);
-        emit FeeCollected(token, asset, kind, notional, fee, toTreasury, toInsurance);
-        IERC20(token).safeTransferFrom(msg.sender, address(this), fee);
+        if (address($.minter) != address(0)) revert MinterAlreadySet(address($.minter));
+        $.minter = IMinter(minter);
+        emit MinterSet(minter);
     }
 
-    /// @notice Sets the fees of one asset.
+    /// @notice Adds a payment token to the tracked list (idempotent); the Minter calls it when listing the token.
+    /// @param token The payment token.
+    function trackToken(address token) external {
+        VaultStorage storage $ = _s();
+        if (msg.sender != address($.minter)) revert OnlyMinter(msg.sender);
+        if ($.tracked[token]) return;
+        $.tracked[token] = true;
+        $.tokens.push(token);
+        emit TokenTracked(token);
+    }
+
+    /// @notice Books what arrived in `token` since the last booking. Anyone may call it: it can only book tokens
+    /// that are really here.
+    /// @param token The payment token.
+    /// @return amount Token units booked (split treasury/insurance at the current share).
+    function book(address token) external returns (uint256 amount) {
+        return _book(_s(), token);
+    }
+
+    /// @notice Sets the fees of one asset and pushes them to the Minter.
     /// @param asset The equity token.
     /// @param mintBps Fee on the cost of a mint fill, at most MAX_FEE_BPS.
     /// @param burnBps Fee on the proceeds of a burn fill, at most MAX_FEE_BPS.
@@ -104,17 +116,27 @@ contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpg
         if (asset == address(0)) revert ZeroAddress();
         if (mintBps > MAX_FEE_BPS) revert FeeTooHigh(mintBps, MAX_FEE_BPS);
         if (burnBps > MAX_FEE_BPS) revert FeeTooHigh(burnBps, MAX_FEE_BPS);
-        _s().fees[asset] = Fees(mintBps, burnBps);
+        VaultStorage storage $ = _s();
+        IMinter minter = $.minter;
+        if (address(minter) == address(0)) revert MinterNotSet();
+        $.fees[asset] = Fees(mintBps, burnBps);
         emit FeesUpdated(asset, mintBps, burnBps);
+        minter.applyFees(asset, mintBps, burnBps);
     }
 
-    /// @notice Sets the share of future fees booked to the insurance reserve.
+    /// @notice Sets the share of future fees booked to the insurance reserve; what arrived before is booked first,
+    /// at the share in force when it arrived.
     /// @param insuranceShareBps 0 to 10,000.
     function setInsuranceShare(uint16 insuranceShareBps) external onlyRole(FEE_GOVERNOR_ROLE) {
+        VaultStorage storage $ = _s();
+        uint256 count = $.tokens.length;
+        for (uint256 i; i < count; ++i) {
+            _book($, $.tokens[i]);
+        }
         _setInsuranceShare(insuranceShareBps);
     }
 
-    /// @notice Pays out of one bucket.
+    /// @notice Pays out of one bucket (after booking what arrived).
     /// @param token The payment token.
     /// @param bucket Treasury or insurance.
     /// @param to Recipient.
@@ -124,7 +146,9 @@ contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpg
         onlyRole(FEE_WITHDRAWER_ROLE)
     {
         if (to == address(0)) revert ZeroAddress();
-        Buckets storage b = _s().buckets[token];
+        VaultStorage storage $ = _s();
+        _book($, token);
+        Buckets storage b = $.buckets[token];
         uint256 available = bucket == FeeBucket.TREASURY ? b.treasury : b.insurance;
         if (amount > available) revert InsufficientBucket(bucket, amount, available);
         // amount <= available <= type(uint128).max.
@@ -136,7 +160,9 @@ contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpg
 
     /// @notice The fee a fill of `notional` owes.
     function quote(address asset, RequestKind kind, uint256 notional) external view returns (uint256) {
-        return _quote(_s().fees[asset], kind, notional);
+        Fees memory f = _s().fees[asset];
+        uint256 bps = kind == RequestKind.MINT ? f.mintBps : f.burnBps;
+        return notional * bps / BPS;
     }
 
     /// @notice The mint and burn fee of `asset`, in basis points.
@@ -145,10 +171,18 @@ contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpg
         return (f.mintBps, f.burnBps);
     }
 
-    /// @notice What the treasury and insurance buckets hold in `token`.
+    /// @notice What the treasury and insurance buckets hold in `token`, including arrivals not booked yet (split at
+    /// the current share, exactly as `book` would).
     function buckets(address token) external view returns (uint256 treasury, uint256 insurance) {
-        Buckets memory b = _s().buckets[token];
-        return (b.treasury, b.insurance);
+        VaultStorage storage $ = _s();
+        Buckets memory b = $.buckets[token];
+        (uint256 toTreasury, uint256 toInsurance) = _split($, _unbooked(b, token));
+        return (b.treasury + toTreasury, b.insurance + toInsurance);
+    }
+
+    /// @notice Token units that arrived and are not booked yet.
+    function unbooked(address token) external view returns (uint256) {
+        return _unbooked(_s().buckets[token], token);
     }
 
     /// @notice Share of each fee booked to insurance, in basis points.
@@ -156,9 +190,39 @@ contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpg
         return _s().insuranceShareBps;
     }
 
-    function _quote(Fees memory f, RequestKind kind, uint256 notional) private pure returns (uint256) {
-        uint256 bps = kind == RequestKind.MINT ? f.mintBps : f.burnBps;
-        return notional * bps / BPS;
+    /// @notice The Minter this vault serves (address(0) until set).
+    function minter() external view returns (address) {
+        return address(_s().minter);
+    }
+
+    /// @notice Payment tokens booked before every change of the insurance share.
+    function trackedTokens() external view returns (address[] memory) {
+        return _s().tokens;
+    }
+
+    function _book(VaultStorage storage $, address token) private returns (uint256 amount) {
+        Buckets storage b = $.buckets[token];
+        amount = _unbooked(b, token);
+        if (amount == 0) return 0;
+        (uint256 toTreasury, uint256 toInsurance) = _split($, amount);
+        b.treasury += toTreasury.toUint128();
+        b.insurance += toInsurance.toUint128();
+        emit FeesBooked(token, amount, toTreasury, toInsurance);
+    }
+
+    function _unbooked(Buckets memory b, address token) private view returns (uint256) {
+        uint256 booked = uint256(b.treasury) + b.insurance;
+        uint256 balance = IERC20(token).balanceOf(address(this));
+        return balance > booked ? balance - booked : 0;
+    }
+
+    function _split(VaultStorage storage $, uint256 amount)
+        private
+        view
+        returns (uint256 toTreasury, uint256 toInsurance)
+    {
+        toInsurance = amount * $.insuranceShareBps / BPS;
+        toTreasury = amount - toInsurance;
     }
 
     function _setInsuranceShare(uint16 bps) private {

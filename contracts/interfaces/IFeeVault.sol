@@ -3,40 +3,49 @@ pragma solidity 0.8.28;
 
 import {RequestKind} from "./IMinter.sol";
 
-/// @notice The two pots every collected fee is split into.
+/// @notice The two pots every booked fee is split into.
 enum FeeBucket {
     TREASURY,
     INSURANCE
 }
 
-/// @title IFeeVault: per-asset mint/burn fees in basis points, collected in the payment token and split between
-/// the treasury and an insurance reserve. Invariant per token: balance == collected - withdrawn.
+/// @title IFeeVault: per-asset mint/burn fees in basis points, received in the payment token and split between
+/// the treasury and an insurance reserve. Invariant per token, once booked: balance == booked - withdrawn.
+/// @dev The Minter transfers each fee straight here (no call into the vault on a fill) and checks it against the
+/// copy of the rates the vault pushes to it on every change. Arrivals are booked, split at the insurance share in
+/// force, by `book` (anyone), and always before a withdrawal or a change of the share.
 interface IFeeVault {
     event FeesUpdated(address indexed asset, uint16 mintBps, uint16 burnBps);
     event InsuranceShareUpdated(uint16 insuranceShareBps);
-    event FeeCollected(
-        address indexed token,
-        address indexed asset,
-        RequestKind kind,
-        uint256 notional,
-        uint256 fee,
-        uint256 toTreasury,
-        uint256 toInsurance
-    );
+    event MinterSet(address indexed minter);
+    event TokenTracked(address indexed token);
+    /// @notice Fees that arrived since the last booking were split into the buckets. Each fee is also in the
+    /// Minter's MintFulfilled / BurnFulfilled event (`fees`, with its asset, payment token and notional).
+    event FeesBooked(address indexed token, uint256 amount, uint256 toTreasury, uint256 toInsurance);
     event FeeWithdrawn(address indexed token, FeeBucket indexed bucket, address indexed to, uint256 amount);
 
     error ZeroAddress();
     error FeeTooHigh(uint16 bps, uint16 maxBps);
     error InvalidShare(uint16 bps);
     error InsufficientBucket(FeeBucket bucket, uint256 requested, uint256 available);
+    error MinterAlreadySet(address minter);
+    error MinterNotSet();
+    error OnlyMinter(address caller);
 
     /// @notice The fee a fill of `notional` payment-token units owes.
     function quote(address asset, RequestKind kind, uint256 notional) external view returns (uint256);
 
-    /// @notice Pulls the fee for `notional` from the caller (the Minter) and books it; returns the fee.
-    function collect(address token, address asset, RequestKind kind, uint256 notional) external returns (uint256);
+    /// @notice Books every `token` unit that arrived since the last booking, split treasury/insurance.
+    function book(address token) external returns (uint256 amount);
 
-    /// @notice Sets the mint and burn fee of `asset` (governance only, each at most MAX_FEE_BPS).
+    /// @notice Adds a payment token to the list booked before every change of the insurance share (Minter only).
+    function trackToken(address token) external;
+
+    /// @notice Names the Minter the vault pushes fee rates to and accepts token registrations from (once).
+    function setMinter(address minter) external;
+
+    /// @notice Sets the mint and burn fee of `asset` (governance only, each at most MAX_FEE_BPS) and pushes them to
+    /// the Minter.
     function setFees(address asset, uint16 mintBps, uint16 burnBps) external;
 
     /// @notice Sets the share of every future fee booked to the insurance reserve (governance only).
@@ -48,6 +57,6 @@ interface IFeeVault {
     /// @notice The fees of `asset`.
     function fees(address asset) external view returns (uint16 mintBps, uint16 burnBps);
 
-    /// @notice What `token` balance each bucket holds.
+    /// @notice What `token` balance each bucket holds, arrivals not yet booked included at the current share.
     function buckets(address token) external view returns (uint256 treasury, uint256 insurance);
 }

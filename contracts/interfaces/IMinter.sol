@@ -207,6 +207,7 @@ interface IMinter {
     error InvalidTier(uint8 tier);
     error ProceedsNotReceived(uint256 received, uint256 expected);
     error SettlementAccountNotSet();
+    error OnlyFeeVault(address caller);
 
     // ------------------------------------------------------------ investor entry points
 
@@ -254,6 +255,9 @@ interface IMinter {
 
     /// @notice Refuses a pending request before its deadline with a reason code; returns the escrow.
     function reject(bytes32 requestId, uint8 reasonCode) external;
+
+    /// @notice The FeeVault's push of an asset's fee rates (only the vault may call it).
+    function applyFees(address asset, uint16 mintBps, uint16 burnBps) external;
 
     // ------------------------------------------------------------ reads
 

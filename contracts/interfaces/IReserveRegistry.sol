@@ -61,6 +61,9 @@ interface IReserveRegistry {
     /// @notice A stored round.
     function round(address asset, uint80 roundId) external view returns (StoredRound memory);
 
+    /// @notice The plain store holding each asset's latest round (read directly by the Minter).
+    function records() external view returns (IReserveRecords);
+
     /// @notice Id of the latest round of `asset` (0 before the first).
     function latestRoundId(address asset) external view returns (uint80);
 
@@ -76,4 +79,23 @@ interface IReserveRegistry {
         external
         view
         returns (uint80, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+}
+
+/// @title IReserveRecords: the latest round of every asset in one packed slot, in a plain (non-proxy) store the
+/// ReserveRegistry creates and alone writes, so a consumer on a hot path (the Minter's secure-mint guard) reads it
+/// with one call and one slot.
+interface IReserveRecords {
+    error OnlyRegistry(address caller);
+
+    /// @notice The registry proxy that created the store and is its only writer.
+    function REGISTRY() external view returns (address);
+
+    /// @notice Records the latest accepted round of `asset` (registry only).
+    function writeLatest(address asset, uint80 roundId, uint128 shares, uint64 asOf) external;
+
+    /// @notice Chainlink-shaped latest round of `asset`, identical to `IReserveRegistry.latestRoundData(asset)`.
+    function latestRoundData(address asset)
+        external
+        view
+        returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
 }

@@ -10,8 +10,8 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {
     IMinter,
@@ -24,9 +24,9 @@ import {
     TierLimits,
     AssetConfigView
 } from "../interfaces/IMinter.sol";
-import {IComplianceRegistry, Investor} from "../interfaces/IComplianceRegistry.sol";
+import {IComplianceRegistry, IComplianceRecords, Investor} from "../interfaces/IComplianceRegistry.sol";
 import {IFeeVault} from "../interfaces/IFeeVault.sol";
-import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
+import {IReserveRegistry, IReserveRecords} from "../interfaces/IReserveRegistry.sol";
 import {LeakyBucket} from "./LeakyBucket.sol";
 import {SecureMint} from "../reserves/SecureMint.sol";
 
@@ -41,10 +41,13 @@ interface IMintBurn {
 /// (the order executed) and the custody (the shares moved) roles. The signed amounts are the executed amounts;
 /// the relayer's own key moves nothing. A mint also passes the proof-of-reserve guard. Escrow that is not
 /// settled by its deadline can be reclaimed by anyone on the investor's behalf.
-/// @dev Requests take two storage slots; assets and payment tokens are referenced by small ids inside them.
+/// @dev Gas layout (ADR 0010): a request is two slots; everything a fill needs about its asset (reserve source
+/// and decimals, status, fees) is one slot, the mint limits two more; an account's daily bucket and nonce share a
+/// slot. KYC is read from the plain ComplianceRecords store, reserves from the ReserveRegistry directly when the
+/// configured feed is our ReserveFeed, fees from the copy the FeeVault pushes here; the fee itself is transferred
+/// straight to the vault. No proxy is entered on a fill except the token's and, for reserves, the registry's.
 contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgradeable, UUPSUpgradeable {
     using SafeERC20 for IERC20;
-    using LeakyBucket for LeakyBucket.Bucket;
 
     /// @notice May list assets and payment tokens, set their status, feeds, limits and the settlement account.
     bytes32 public constant ASSET_MANAGER_ROLE = keccak256("ASSET_MANAGER_ROLE");
@@ -70,32 +73,56 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
     uint256 public constant MAX_REQUEST_DURATION = 30 days;
     /// @notice Notional limits are in 18-decimal USD, stablecoins counted at par.
     uint8 public constant NOTIONAL_DECIMALS = 18;
+    /// @notice Base units of each payment token the Minter holds for good, pulled from the lister at listing, so
+    /// its escrow balance never returns to zero and no request pays for re-creating the balance slot (17,100 gas).
+    uint256 public constant ESCROW_KEEPALIVE = 1;
     uint256 private constant SHARE = 1e18;
     uint256 private constant BPS = 10_000;
     uint256 private constant MAX_IDS_ASSET = type(uint16).max;
     uint256 private constant MAX_IDS_PAYMENT = type(uint8).max;
+    uint8 private constant FLAG_RESERVE_FROM_REGISTRY = 1;
+    uint8 private constant FLAG_PRICE_BAND = 2;
+    uint8 private constant RESERVE_REGISTRY_DECIMALS = 18;
+
+    string private constant EIP712_NAME = "RAT Minter";
+    string private constant EIP712_VERSION = "1";
+    bytes32 private constant EIP712_DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant EIP712_NAME_HASH = keccak256(bytes(EIP712_NAME));
+    bytes32 private constant EIP712_VERSION_HASH = keccak256(bytes(EIP712_VERSION));
 
     /// @notice The compliance registry (KYC tier, expiry, freeze of investors).
     IComplianceRegistry public immutable REGISTRY;
-    /// @notice Where fees go.
+    /// @notice The registry's record store, read directly on every mint request (no proxy hop).
+    IComplianceRecords public immutable RECORDS;
+    /// @notice Where fees go, and the authority over their rates.
     IFeeVault public immutable FEE_VAULT;
+    /// @notice The proof-of-reserve registry; configured as an asset's reserve feed, its rounds are read directly.
+    IReserveRegistry public immutable RESERVES;
+    /// @notice The registry's latest-round store, where those reads go (no proxy hop).
+    IReserveRecords public immutable RESERVE_RECORDS;
 
     struct AssetConfig {
-        // slot 0: read by every request and fill
-        address reserveFeed;
+        // slot 0: everything a request or fill reads
+        address reserveSource; // an AggregatorV3Interface feed, or RESERVES read directly
         uint32 reserveHeartbeat;
         uint16 id;
         AssetStatus status;
         uint8 tokenDecimals;
-        // slot 1
-        address priceFeed;
+        uint8 reserveDecimals; // the feed's decimals, cached when it is set
+        uint8 flags; // FLAG_RESERVE_FROM_REGISTRY | FLAG_PRICE_BAND
+        uint8 mintFeeBps; // copy of the FeeVault's rate (<= 100), pushed by the vault
+        uint8 burnFeeBps;
+        // slot 1: read by mint fills
+        uint128 mintCap;
+        uint96 mintRatePerDay;
+        // slot 2: written by mint fills; the band parameters ride along
+        uint96 mintedUsed; // leaky bucket of minted token units
+        uint40 mintedUpdatedAt;
         uint32 priceHeartbeat;
         uint16 priceBandBps;
-        // slot 2
-        uint128 mintCap;
-        uint128 mintRatePerDay;
-        // slot 3
-        LeakyBucket.Bucket minted;
+        // slot 3: read only when a band is set
+        address priceFeed;
     }
 
     struct PaymentToken {
@@ -104,8 +131,10 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         bool allowed;
     }
 
+    /// @dev One slot: the rolling daily notional (18 decimals) and the request nonce.
     struct AccountState {
-        LeakyBucket.Bucket daily; // notional, 18 decimals
+        uint96 dailyUsed;
+        uint40 dailyUpdatedAt;
         uint64 nonce;
     }
 
@@ -134,13 +163,19 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         }
     }
 
-    /// @param registry The compliance registry proxy.
+    /// @param registry The compliance registry proxy (its record store is read once, here).
     /// @param feeVault The fee vault proxy.
+    /// @param reserves The ReserveRegistry proxy.
     /// @custom:oz-upgrades-unsafe-allow constructor state-variable-immutable
-    constructor(IComplianceRegistry registry, IFeeVault feeVault) {
-        if (address(registry) == address(0) || address(feeVault) == address(0)) revert ZeroAddress();
+    constructor(IComplianceRegistry registry, IFeeVault feeVault, IReserveRegistry reserves) {
+        if (address(registry) == address(0) || address(feeVault) == address(0) || address(reserves) == address(0)) {
+            revert ZeroAddress();
+        }
         REGISTRY = registry;
+        RECORDS = registry.records();
         FEE_VAULT = feeVault;
+        RESERVES = reserves;
+        RESERVE_RECORDS = reserves.records();
         _disableInitializers();
     }
 
@@ -150,7 +185,6 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
     function initialize(address admin, address settlement) external initializer {
         if (admin == address(0)) revert ZeroAddress();
         __AccessControl_init();
-        __EIP712_init("RAT Minter", "1");
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(UPGRADER_ROLE, admin);
         _setSettlement(settlement);
@@ -227,8 +261,7 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         if (shares == 0) revert ZeroAmount();
         _checkRequestBounds(shares, minPricePerShare, deadline);
 
-        AccountState storage acct = $.accounts[msg.sender];
-        requestId = _requestId(msg.sender, acct.nonce++);
+        requestId = _requestId(msg.sender, $.accounts[msg.sender].nonce++);
         $.requests[requestId] = Request({
             account: msg.sender,
             deadline: uint40(deadline),
@@ -268,16 +301,18 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         _verifyAttestations($, fill, asset, req.account, attestations);
         if (fill.price > req.limitPrice) revert PriceAboveLimit(fill.price, req.limitPrice);
         address paymentToken_ = $.paymentTokenById[req.paymentTokenId];
-        _checkPriceBand(a, asset, fill, $.paymentTokens[paymentToken_].decimals);
-        uint256 cost = Math.mulDiv(fill.shares, fill.price, SHARE, Math.Rounding.Ceil);
+        _checkPriceBand($, a, asset, fill, paymentToken_);
+        // Checked product: anything near 2^256 could never fit the uint128 escrow, so overflow just reverts.
+        uint256 cost = Math.ceilDiv(fill.shares * fill.price, SHARE);
         if (cost + fill.fees > req.amount) revert FillExceedsEscrow(cost + fill.fees, req.amount);
         _checkSupply(a, asset, fill.shares);
+        _checkFee(a.mintFeeBps, cost, fill.fees);
 
         $.requests[fill.requestId].status = RequestStatus.FULFILLED;
         uint256 refund = req.amount - cost - fill.fees;
         _emitMintFulfilled(fill, Settled(req.account, asset, paymentToken_, cost, refund));
 
-        _collectFee(paymentToken_, asset, RequestKind.MINT, cost, fill.fees);
+        if (fill.fees != 0) IERC20(paymentToken_).safeTransfer(address(FEE_VAULT), fill.fees);
         IERC20(paymentToken_).safeTransfer($.settlement, cost);
         IMintBurn(asset).mint(req.account, fill.shares);
         if (refund != 0) IERC20(paymentToken_).safeTransfer(req.account, refund);
@@ -294,16 +329,16 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         if (fill.shares > req.amount) revert FillExceedsEscrow(fill.shares, req.amount);
         if (fill.price < req.limitPrice) revert PriceBelowLimit(fill.price, req.limitPrice);
         address paymentToken_ = $.paymentTokenById[req.paymentTokenId];
-        _checkPriceBand(a, asset, fill, $.paymentTokens[paymentToken_].decimals);
-        uint256 proceeds = Math.mulDiv(fill.shares, fill.price, SHARE);
-        if (fill.fees > proceeds) revert FeeMismatch(fill.fees, proceeds);
+        _checkPriceBand($, a, asset, fill, paymentToken_);
+        uint256 proceeds = fill.shares * fill.price / SHARE; // shares <= uint128 escrow; checked product
+        _checkFee(a.burnFeeBps, proceeds, fill.fees);
 
         $.requests[fill.requestId].status = RequestStatus.FULFILLED;
         uint256 sharesReturned = req.amount - fill.shares;
         _emitBurnFulfilled(fill, Settled(req.account, asset, paymentToken_, proceeds, sharesReturned));
 
         _pullProceeds($, IERC20(paymentToken_), proceeds);
-        _collectFee(paymentToken_, asset, RequestKind.BURN, proceeds, fill.fees);
+        if (fill.fees != 0) IERC20(paymentToken_).safeTransfer(address(FEE_VAULT), fill.fees);
         IMintBurn(asset).burn(fill.shares);
         if (proceeds != fill.fees) IERC20(paymentToken_).safeTransfer(req.account, proceeds - fill.fees);
         if (sharesReturned != 0) IERC20(asset).safeTransfer(req.account, sharesReturned);
@@ -324,7 +359,8 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
 
     /// @notice Lists an equity as ACTIVE with its proof-of-reserve feed and mint limits.
     /// @param asset The equity token (the Minter must hold its MINTER_ROLE and be KYC'd in the registry).
-    /// @param reserveFeed Chainlink-shaped feed of the shares in custody.
+    /// @param reserveFeed Chainlink-shaped feed of the shares in custody, or RESERVES to read the ReserveRegistry
+    /// directly (same rounds as our ReserveFeed adapter, one call fewer on every mint).
     /// @param reserveHeartbeat Maximum age of a reserve round, seconds (non-zero).
     /// @param mintCap Maximum totalSupply reachable by mints, token units.
     /// @param mintRatePerDay Token units mintable per rolling 24 h.
@@ -358,9 +394,10 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         _setStatus(_listed(asset), asset, status);
     }
 
-    /// @notice Points the secure-mint guard at a reserve feed (our ReserveFeed or a Chainlink PoR feed).
+    /// @notice Points the secure-mint guard at a reserve feed (RESERVES itself, our ReserveFeed or a Chainlink PoR
+    /// feed). The feed's decimals are read once, here.
     /// @param asset A listed equity.
-    /// @param feed AggregatorV3Interface reporting shares in custody.
+    /// @param feed AggregatorV3Interface reporting shares in custody, or RESERVES.
     /// @param heartbeat Maximum age of a round, seconds; zero is refused rather than meaning "unchecked".
     function setReserveFeed(address asset, address feed, uint32 heartbeat) external onlyRole(ASSET_MANAGER_ROLE) {
         _setReserveFeed(_listed(asset), asset, feed, heartbeat);
@@ -383,6 +420,7 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         a.priceFeed = feed;
         a.priceHeartbeat = heartbeat;
         a.priceBandBps = bandBps;
+        a.flags = feed == address(0) ? a.flags & ~FLAG_PRICE_BAND : a.flags | FLAG_PRICE_BAND;
         emit PriceFeedUpdated(asset, feed, heartbeat, bandBps);
     }
 
@@ -397,7 +435,8 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         _setMintLimits(_listed(asset), asset, mintCap, mintRatePerDay);
     }
 
-    /// @notice Allow-lists a stablecoin for payments (and approves the fee vault to pull fees in it).
+    /// @notice Allow-lists a stablecoin for payments, registers it with the fee vault, and pulls ESCROW_KEEPALIVE
+    /// base units of it from the caller (approve them first) that stay in the Minter for good.
     /// @param token An ERC-20 with at most 18 decimals.
     function listPaymentToken(address token) external onlyRole(ASSET_MANAGER_ROLE) {
         if (token == address(0)) revert ZeroAddress();
@@ -414,7 +453,21 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         p.allowed = true;
         emit PaymentTokenListed(token, id, decimals);
         emit PaymentTokenAllowed(token, true);
-        IERC20(token).forceApprove(address(FEE_VAULT), type(uint256).max);
+        FEE_VAULT.trackToken(token);
+        IERC20(token).safeTransferFrom(msg.sender, address(this), ESCROW_KEEPALIVE);
+    }
+
+    /// @notice The FeeVault's copy of an asset's fee rates, kept beside the asset's hot configuration so a fill
+    /// checks the attested fee without calling the vault. Only the vault calls it, whenever governance sets fees.
+    /// @param asset The equity (listed or not yet listed).
+    /// @param mintBps Fee on the cost of a mint fill, basis points (the vault bounds it to MAX_FEE_BPS).
+    /// @param burnBps Fee on the proceeds of a burn fill, basis points.
+    function applyFees(address asset, uint16 mintBps, uint16 burnBps) external {
+        if (msg.sender != address(FEE_VAULT)) revert OnlyFeeVault(msg.sender);
+        AssetConfig storage a = _s().assets[asset];
+        // The vault bounds both rates to its MAX_FEE_BPS (100), so they fit the uint8 copies.
+        a.mintFeeBps = uint8(mintBps);
+        a.burnFeeBps = uint8(burnBps);
     }
 
     /// @notice Suspends or resumes a listed stablecoin for new requests; pending ones settle or refund as usual.
@@ -497,7 +550,7 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         return AssetConfigView({
             id: a.id,
             status: a.status,
-            reserveFeed: a.reserveFeed,
+            reserveFeed: a.reserveSource,
             reserveHeartbeat: a.reserveHeartbeat,
             priceFeed: a.priceFeed,
             priceHeartbeat: a.priceHeartbeat,
@@ -510,14 +563,16 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
     /// @notice Token units of `asset` that can still be minted in the current rolling window.
     function mintRateAvailable(address asset) external view returns (uint256) {
         AssetConfig storage a = _s().assets[asset];
-        return a.minted.available(a.mintRatePerDay);
+        uint256 rate = a.mintRatePerDay;
+        return LeakyBucket.room(LeakyBucket.drained(a.mintedUsed, a.mintedUpdatedAt, rate), rate);
     }
 
     /// @notice Notional (18-decimal USD) `account` can still request today under its tier's limit.
     function dailyAvailable(address account) external view returns (uint256) {
         MinterStorage storage $ = _s();
-        uint8 tier = REGISTRY.investor(account).tier;
-        return $.accounts[account].daily.available($.tierLimits[tier].perDay);
+        uint256 perDay = $.tierLimits[RECORDS.investor(account).tier].perDay;
+        AccountState memory acct = $.accounts[account];
+        return LeakyBucket.room(LeakyBucket.drained(acct.dailyUsed, acct.dailyUpdatedAt, perDay), perDay);
     }
 
     /// @notice A payment token's id, decimals and whether new requests may use it.
@@ -549,7 +604,7 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
     /// @notice The EIP-712 domain separator (recomputed from the current chain id).
     // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
-        return _domainSeparatorV4();
+        return _domainSeparator();
     }
 
     // ================================================================ internals: requests
@@ -568,8 +623,8 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         if (paymentAmount == 0) revert ZeroAmount();
         _checkRequestBounds(paymentAmount, maxPricePerShare, deadline);
 
-        AccountState storage acct = _consumeInvestorLimits($, paymentAmount * 10 ** (NOTIONAL_DECIMALS - p.decimals));
-        requestId = _requestId(msg.sender, acct.nonce++);
+        uint64 nonce = _consumeInvestorLimits($, paymentAmount * 10 ** (NOTIONAL_DECIMALS - p.decimals));
+        requestId = _requestId(msg.sender, nonce);
         $.requests[requestId] = Request({
             account: msg.sender,
             deadline: uint40(deadline),
@@ -584,19 +639,21 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         IERC20(paymentToken_).safeTransferFrom(msg.sender, address(this), paymentAmount);
     }
 
-    /// @dev KYC state and the tier's per-request and rolling daily notional limits of the caller.
-    function _consumeInvestorLimits(MinterStorage storage $, uint256 notional)
-        private
-        returns (AccountState storage acct)
-    {
-        Investor memory inv = REGISTRY.investor(msg.sender);
+    /// @dev KYC state and the tier's per-request and rolling daily notional limits of the caller; consumes the
+    /// daily room and the caller's nonce in one write and returns the nonce.
+    function _consumeInvestorLimits(MinterStorage storage $, uint256 notional) private returns (uint64 nonce) {
+        Investor memory inv = RECORDS.investor(msg.sender);
         if (inv.frozen) revert InvestorFrozen(msg.sender);
         if (inv.tier == 0 || inv.expiry <= block.timestamp) revert InvestorNotEligible(msg.sender);
         TierLimits memory limits = $.tierLimits[inv.tier];
         if (notional > limits.perRequest) revert OverRequestLimit(notional, limits.perRequest);
-        acct = $.accounts[msg.sender];
-        (bool ok, uint256 available) = acct.daily.tryConsume(notional, limits.perDay);
-        if (!ok) revert OverDailyLimit(notional, available);
+        AccountState memory acct = $.accounts[msg.sender];
+        uint256 used = LeakyBucket.drained(acct.dailyUsed, acct.dailyUpdatedAt, limits.perDay);
+        uint256 available = LeakyBucket.room(used, limits.perDay);
+        if (notional > available) revert OverDailyLimit(notional, available);
+        nonce = acct.nonce;
+        // used + notional <= perDay, which setTierLimits bounds to uint96.
+        $.accounts[msg.sender] = AccountState(uint96(used + notional), uint40(block.timestamp), nonce + 1);
     }
 
     function _checkRequestBounds(uint256 amount, uint256 limitPrice, uint256 deadline) private view {
@@ -638,11 +695,9 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         }
     }
 
-    /// @dev The vault computes the fee itself; the attested fee must be exactly that amount.
-    function _collectFee(address token, address asset, RequestKind kind, uint256 notional, uint256 attested)
-        private
-    {
-        uint256 fee = FEE_VAULT.collect(token, asset, kind, notional);
+    /// @dev The attested fee must be exactly the vault's rate applied to the fill's value (the vault's `quote`).
+    function _checkFee(uint256 bps, uint256 notional, uint256 attested) private pure {
+        uint256 fee = notional * bps / BPS;
         if (fee != attested) revert FeeMismatch(attested, fee);
     }
 
@@ -720,7 +775,7 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         address previous;
         uint256 roles;
         for (uint256 i; i < count; ++i) {
-            address signer = ECDSA.recover(digest, attestations[i]);
+            address signer = ECDSA.recoverCalldata(digest, attestations[i]);
             if (signer <= previous) revert AttestorsNotSorted(signer, previous);
             AttestorRole role = $.attestors[signer];
             if (role == AttestorRole.NONE) revert UnknownAttestor(signer);
@@ -752,20 +807,40 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
     /// @dev Mint cap, rolling mint rate and the secure-mint reserve guard.
     function _checkSupply(AssetConfig storage a, address asset, uint256 shares) private {
         uint256 supplyAfter = IERC20(asset).totalSupply() + shares;
-        if (supplyAfter > a.mintCap) revert OverMintCap(supplyAfter, a.mintCap);
-        (bool ok, uint256 available) = a.minted.tryConsume(shares, a.mintRatePerDay);
-        if (!ok) revert OverMintRate(shares, available);
-        address feed = a.reserveFeed;
-        if (feed == address(0)) revert ReserveFeedNotSet(asset);
-        SecureMint.check(AggregatorV3Interface(feed), a.reserveHeartbeat, a.tokenDecimals, supplyAfter);
+        uint256 cap = a.mintCap;
+        if (supplyAfter > cap) revert OverMintCap(supplyAfter, cap);
+        uint256 rate = a.mintRatePerDay;
+        uint256 used = LeakyBucket.drained(a.mintedUsed, a.mintedUpdatedAt, rate);
+        uint256 available = LeakyBucket.room(used, rate);
+        if (shares > available) revert OverMintRate(shares, available);
+        // used + shares <= rate, which _setMintLimits bounds to uint96.
+        a.mintedUsed = uint96(used + shares);
+        a.mintedUpdatedAt = uint40(block.timestamp);
+        SecureMint.checkRound(
+            _latestReserves(a, asset), a.reserveHeartbeat, a.reserveDecimals, a.tokenDecimals, supplyAfter
+        );
     }
 
-    /// @dev Bounds the fill price to the feed's band when the feed is fresh; says so when it could not.
-    function _checkPriceBand(AssetConfig storage a, address asset, Fill calldata fill, uint8 paymentDecimals)
-        private
-    {
+    /// @dev The latest reserve round of `asset`: from the registry's ReserveRecords store when the configured feed is
+    /// RESERVES (the same round its ReserveFeed serves), otherwise from the feed.
+    function _latestReserves(AssetConfig storage a, address asset) private view returns (SecureMint.Round memory r) {
+        address source = a.reserveSource;
+        if (source == address(0)) revert ReserveFeedNotSet(asset);
+        (r.roundId, r.answer,, r.updatedAt, r.answeredInRound) = a.flags & FLAG_RESERVE_FROM_REGISTRY != 0
+            ? RESERVE_RECORDS.latestRoundData(asset)
+            : AggregatorV3Interface(source).latestRoundData();
+    }
+
+    /// @dev Bounds the fill price to the feed's band when one is set and fresh; says so when it could not.
+    function _checkPriceBand(
+        MinterStorage storage $,
+        AssetConfig storage a,
+        address asset,
+        Fill calldata fill,
+        address paymentToken_
+    ) private {
+        if (a.flags & FLAG_PRICE_BAND == 0) return;
         address feed = a.priceFeed;
-        if (feed == address(0)) return;
         (uint80 roundId, int256 answer,, uint256 updatedAt, uint80 answeredInRound) =
             AggregatorV3Interface(feed).latestRoundData();
         if (
@@ -776,7 +851,8 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
             return;
         }
         uint8 feedDecimals = AggregatorV3Interface(feed).decimals();
-        uint256 reference_ = SecureMint.scale(uint256(answer), feedDecimals, paymentDecimals);
+        uint256 reference_ =
+            SecureMint.scale(uint256(answer), feedDecimals, $.paymentTokens[paymentToken_].decimals);
         uint256 deviation = fill.price > reference_ ? fill.price - reference_ : reference_ - fill.price;
         uint16 band = a.priceBandBps;
         if (deviation * BPS > reference_ * band) revert PriceOutsideBand(fill.price, reference_, band);
@@ -804,18 +880,22 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         emit AssetStatusUpdated(asset, status);
     }
 
+    /// @dev Caches the feed's decimals; the ReserveRegistry itself (RESERVES) is read directly, in 18 decimals.
     function _setReserveFeed(AssetConfig storage a, address asset, address feed, uint32 heartbeat) private {
         if (feed == address(0)) revert ZeroAddress();
         if (heartbeat == 0) revert InvalidHeartbeat();
-        a.reserveFeed = feed;
+        bool direct = feed == address(RESERVES);
+        a.reserveSource = feed;
+        a.flags = direct ? a.flags | FLAG_RESERVE_FROM_REGISTRY : a.flags & ~FLAG_RESERVE_FROM_REGISTRY;
         a.reserveHeartbeat = heartbeat;
+        a.reserveDecimals = direct ? RESERVE_REGISTRY_DECIMALS : AggregatorV3Interface(feed).decimals();
         emit ReserveFeedUpdated(asset, feed, heartbeat);
     }
 
     function _setMintLimits(AssetConfig storage a, address asset, uint128 mintCap, uint128 mintRatePerDay) private {
         if (mintRatePerDay > type(uint96).max) revert AmountTooLarge(mintRatePerDay);
         a.mintCap = mintCap;
-        a.mintRatePerDay = mintRatePerDay;
+        a.mintRatePerDay = uint96(mintRatePerDay);
         emit MintLimitsUpdated(asset, mintCap, mintRatePerDay);
     }
 
@@ -823,6 +903,27 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         if (account == address(0)) revert ZeroAddress();
         _s().settlement = account;
         emit SettlementAccountUpdated(account);
+    }
+
+    // ================================================================ internals: EIP-712 with constant name/version
+
+    /// @dev The domain from constants: no storage read of the name and version strings on every fill.
+    function _domainSeparator() private view returns (bytes32) {
+        return keccak256(
+            abi.encode(EIP712_DOMAIN_TYPEHASH, EIP712_NAME_HASH, EIP712_VERSION_HASH, block.chainid, address(this))
+        );
+    }
+
+    function _hashTypedDataV4(bytes32 structHash) internal view override returns (bytes32) {
+        return MessageHashUtils.toTypedDataHash(_domainSeparator(), structHash);
+    }
+
+    function _EIP712Name() internal pure override returns (string memory) {
+        return EIP712_NAME;
+    }
+
+    function _EIP712Version() internal pure override returns (string memory) {
+        return EIP712_VERSION;
     }
 
     function _authorizeUpgrade(address) internal override onlyRole(UPGRADER_ROLE) {}

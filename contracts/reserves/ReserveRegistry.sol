@@ -6,14 +6,17 @@ import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/crypt
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {IReserveRegistry, RoundReport, StoredRound} from "../interfaces/IReserveRegistry.sol";
+import {IReserveRegistry, IReserveRecords, RoundReport, StoredRound} from "../interfaces/IReserveRegistry.sol";
+import {ReserveRecords} from "./ReserveRecords.sol";
 
 /// @title ReserveRegistry
 /// @notice Proof of reserve for every RAT equity: each round states the shares the custodian holds for the SPV at
 /// a point in time, commits to the per-holder statement with a Merkle root and to the published document with its
 /// hash, and is signed by that asset's custodian key. A publisher submits rounds; neither can act alone.
 /// @dev Rounds are strictly sequential and their as-of times strictly increase, so `latestRoundData` can never go
-/// back to an older, larger balance. Consumers read rounds through Chainlink-shaped getters (see ReserveFeed).
+/// back to an older, larger balance. Consumers read rounds through Chainlink-shaped getters (see ReserveFeed); the
+/// latest round of each asset is also written to a plain ReserveRecords store so the Minter reads it without
+/// entering this proxy.
 contract ReserveRegistry is
     IReserveRegistry,
     Initializable,
@@ -41,6 +44,7 @@ contract ReserveRegistry is
         mapping(address asset => address) custodians;
         mapping(address asset => uint80) latest;
         mapping(address asset => mapping(uint80 roundId => StoredRound)) rounds;
+        IReserveRecords records; // each asset's latest round, for hot-path readers
     }
 
     // keccak256(abi.encode(uint256(keccak256("rat.storage.ReserveRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -65,6 +69,7 @@ contract ReserveRegistry is
         __EIP712_init(EIP712_NAME, EIP712_VERSION);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(UPGRADER_ROLE, admin);
+        _s().records = new ReserveRecords();
     }
 
     /// @notice Stores a round the asset's custodian signed.
@@ -97,6 +102,7 @@ contract ReserveRegistry is
             merkleRoot: report.merkleRoot,
             statementHash: report.statementHash
         });
+        $.records.writeLatest(asset, report.roundId, uint128(report.shares), report.asOf);
         _emitRound(report, custodian);
     }
 
@@ -122,6 +128,11 @@ contract ReserveRegistry is
     /// @notice A stored round (all zero when it does not exist).
     function round(address asset, uint80 roundId) external view returns (StoredRound memory) {
         return _s().rounds[asset][roundId];
+    }
+
+    /// @notice The plain store holding each asset's latest round, written with every accepted round.
+    function records() external view returns (IReserveRecords) {
+        return _s().records;
     }
 
     /// @notice Id of the latest round of `asset`, 0 before the first.

@@ -14,18 +14,40 @@ library SecureMint {
     error ReserveStale(uint256 updatedAt, uint256 heartbeat);
     error OverReserves(uint256 supplyAfter, uint256 reserves);
 
+    /// @notice The fields of an AggregatorV3Interface round the guard judges.
+    struct Round {
+        uint80 roundId;
+        int256 answer;
+        uint256 updatedAt;
+        uint80 answeredInRound;
+    }
+
     /// @notice Reverts unless `supplyAfter` (in `tokenDecimals`) is covered by the feed's latest round.
     function check(AggregatorV3Interface feed, uint256 heartbeat, uint8 tokenDecimals, uint256 supplyAfter)
         internal
         view
     {
         (uint80 roundId, int256 answer,, uint256 updatedAt, uint80 answeredInRound) = feed.latestRoundData();
-        if (answer < 0) revert ReserveInvalid(answer);
-        if (answeredInRound < roundId) revert ReserveRoundIncomplete(roundId, answeredInRound);
+        checkRound(Round(roundId, answer, updatedAt, answeredInRound), heartbeat, feed.decimals(), tokenDecimals,
+            supplyAfter);
+    }
+
+    /// @notice The same guard over a round already read (by a caller that cached the feed's decimals, or that
+    /// read the round from the ReserveRegistry directly).
+    function checkRound(
+        Round memory round,
+        uint256 heartbeat,
+        uint8 feedDecimals,
+        uint8 tokenDecimals,
+        uint256 supplyAfter
+    ) internal view {
+        if (round.answer < 0) revert ReserveInvalid(round.answer);
+        if (round.answeredInRound < round.roundId) revert ReserveRoundIncomplete(round.roundId, round.answeredInRound);
+        uint256 updatedAt = round.updatedAt;
         if (heartbeat == 0 || updatedAt == 0 || updatedAt + heartbeat < block.timestamp) {
             revert ReserveStale(updatedAt, heartbeat);
         }
-        uint256 reserves = scale(uint256(answer), feed.decimals(), tokenDecimals);
+        uint256 reserves = scale(uint256(round.answer), feedDecimals, tokenDecimals);
         if (supplyAfter > reserves) revert OverReserves(supplyAfter, reserves);
     }
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from rat.minting import RequestStatus, fee_for, fulfill, request_burn, request_mint, RequestKind, SHARE
 
-from minting_constants import PRICE, USDC
+from minting_constants import KEEPALIVE, PRICE, USDC
 
 
 def test_request_mint_escrows_the_payment_in_the_minter(mstack, token, usdc, investors, deadline):
     alice, _ = investors
     before = usdc.balanceOf(alice)
     rid = request_mint(mstack, alice, token, usdc, 1_000 * USDC, PRICE, deadline)
-    assert usdc.balanceOf(mstack.minter) == 1_000 * USDC
+    assert usdc.balanceOf(mstack.minter) == KEEPALIVE + 1_000 * USDC
     assert usdc.balanceOf(alice) == before - 1_000 * USDC
     req = mstack.minter.getRequest(rid)
     assert (req.account, req.status, req.kind, req.amount) == (alice.address, RequestStatus.PENDING,
@@ -41,7 +41,7 @@ def test_full_mint_mints_shares_pays_settlement_and_fee_and_refunds_the_rest(
     assert usdc.balanceOf(relayer) == settlement_before + cost
     assert usdc.balanceOf(mstack.fee_vault) == fee
     assert usdc.balanceOf(alice) == alice_before + 1_000 * USDC - cost - fee
-    assert usdc.balanceOf(mstack.minter) == 0
+    assert usdc.balanceOf(mstack.minter) == KEEPALIVE
     assert mstack.minter.getRequest(rid).status == RequestStatus.FULFILLED
 
 
@@ -70,7 +70,7 @@ def test_partial_fill_refunds_unspent_escrow_in_the_same_transaction(
     cost = -(-shares * (PRICE - 1) // SHARE)
     fee = cost * 30 // 10_000
     assert usdc.balanceOf(alice) == before + 2_000 * USDC - cost - fee
-    assert usdc.balanceOf(mstack.minter) == 0
+    assert usdc.balanceOf(mstack.minter) == KEEPALIVE
 
 
 def test_full_burn_burns_escrowed_tokens_and_pays_proceeds_less_fee(
@@ -111,4 +111,4 @@ def test_second_asset_and_18_decimal_payment_token_settle_independently(
     assert token2.balanceOf(bob) == 2 * SHARE
     assert token.balanceOf(alice) == 103 * SHARE
     assert dai.balanceOf(relayer) == 1_000_000 * 10**18 + 800 * 10**18  # no fee on the second asset
-    assert usdc.balanceOf(mstack.minter) == 0 and dai.balanceOf(mstack.minter) == 0
+    assert usdc.balanceOf(mstack.minter) == KEEPALIVE and dai.balanceOf(mstack.minter) == KEEPALIVE

@@ -190,10 +190,68 @@ def test_withdrawal_cannot_exceed_the_bucket(vault, usdc, admin):
         vault.withdraw(usdc, FeeBucket.INSURANCE, admin, 1, sender=admin)
 
 
-def test_collect_by_an_account_without_the_collector_role_reverts(vault, usdc, token, mallory):
-    with ape.reverts(vault.AccessControlUnauthorizedAccount, account=mallory.address,
-                     neededRole=role("COLLECTOR_ROLE")):
-        vault.collect(usdc, token, 0, 10**6, sender=mallory)
+def test_fee_rates_set_in_the_vault_are_what_the_minter_charges(mstack, token, usdc, admin, relayer, vault,
+                                                                pending_mint, deadline, attestor_keys):
+    vault.setFees(token, 100, 0, sender=admin)
+    receipt = fulfill(mstack, relayer, pending_mint, 2 * SHARE, PRICE, attestor_keys, deadline)
+    [event] = receipt.decode_logs(mstack.minter.MintFulfilled)
+    assert event.fees == 2 * PRICE * 100 // 10_000 == vault.quote(token, 0, 2 * PRICE)
+
+
+def test_only_the_vault_may_push_fee_rates_to_the_minter(mstack, token, mallory, admin):
+    with ape.reverts(mstack.minter.OnlyFeeVault, caller=mallory.address):
+        mstack.minter.applyFees(token, 0, 0, sender=mallory)
+    with ape.reverts(mstack.minter.OnlyFeeVault, caller=admin.address):
+        mstack.minter.applyFees(token, 0, 0, sender=admin)
+
+
+def test_only_the_minter_may_register_payment_tokens_in_the_vault(vault, usdc, mallory):
+    with ape.reverts(vault.OnlyMinter, caller=mallory.address):
+        vault.trackToken(usdc, sender=mallory)
+
+
+def test_vault_names_its_minter_once(mstack, vault, admin):
+    assert vault.minter() == mstack.minter.address
+    with ape.reverts(vault.MinterAlreadySet, minter=mstack.minter.address):
+        vault.setMinter(admin, sender=admin)
+
+
+def test_fee_rates_cannot_be_set_before_the_vault_knows_its_minter(admin, token):
+    fresh = admin.deploy(ape.project.FeeVault)
+    proxy = admin.deploy(ape.project.SingletonProxy, fresh.address, fresh.initialize.encode_input(admin, 0))
+    lone = ape.project.FeeVault.at(proxy.address)
+    lone.grantRole(role("FEE_GOVERNOR_ROLE"), admin, sender=admin)
+    with ape.reverts(lone.MinterNotSet):
+        lone.setFees(token, 10, 10, sender=admin)
+
+
+def test_anyone_may_book_arrived_fees_and_only_what_arrived(mstack, usdc, relayer, vault, mallory, pending_mint,
+                                                           deadline, attestor_keys):
+    fulfill(mstack, relayer, pending_mint, 4 * SHARE, PRICE, attestor_keys, deadline)
+    fee = 4 * PRICE * 30 // 10_000
+    assert vault.unbooked(usdc) == fee
+    receipt = vault.book(usdc, sender=mallory)
+    [event] = receipt.decode_logs(vault.FeesBooked)
+    assert (event.amount, event.toTreasury, event.toInsurance) == (fee, fee - fee * 2_000 // 10_000,
+                                                                   fee * 2_000 // 10_000)
+    assert vault.unbooked(usdc) == 0
+    assert not vault.book(usdc, sender=mallory).decode_logs(vault.FeesBooked)
+
+
+def test_fees_that_arrived_before_a_share_change_keep_the_old_split(mstack, usdc, relayer, vault, admin,
+                                                                   pending_mint, deadline, attestor_keys):
+    fulfill(mstack, relayer, pending_mint, 4 * SHARE, PRICE, attestor_keys, deadline)
+    fee = 4 * PRICE * 30 // 10_000
+    vault.setInsuranceShare(10_000, sender=admin)
+    assert vault.buckets(usdc) == (fee - fee * 2_000 // 10_000, fee * 2_000 // 10_000)
+
+
+def test_withdrawal_books_arrivals_first(mstack, usdc, relayer, vault, admin, pending_mint, deadline,
+                                         attestor_keys):
+    fulfill(mstack, relayer, pending_mint, 4 * SHARE, PRICE, attestor_keys, deadline)
+    treasury, _ = vault.buckets(usdc)
+    vault.withdraw(usdc, FeeBucket.TREASURY, admin, treasury, sender=admin)
+    assert vault.buckets(usdc)[0] == 0 and vault.unbooked(usdc) == 0
 
 
 # ------------------------------------------------------------------------------------------- minter administration
@@ -232,5 +290,6 @@ def test_higher_quorum_needs_more_signatures(mstack, admin, relayer, pending_min
 
 
 def test_publish_reserves_helper_advances_the_round(mstack, token, listed, publisher, custodian_key, chain):
+    chain.pending_timestamp += 60  # a later as-of than the fixture's round
     report = publish_reserves(mstack, publisher, custodian_key.key, token, 5 * SHARE, chain.pending_timestamp - 1)
     assert report.round_id == 2 and listed.latestRoundData()[1] == 5 * SHARE
