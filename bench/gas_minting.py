@@ -3,7 +3,9 @@
 `measure_minting()` deploys a fresh compliance + minting stack with the connected network's test accounts and
 returns gas per operation. Steady state: every measured call is the investor's second of its kind, so no
 first-ever storage writes (new balances, new rate-limit buckets) inflate the figures; the first-request figures
-are reported separately. Standalone: `python bench/gas_minting.py` (starts anvil through ape-foundry).
+are reported separately. The Minter keeps ESCROW_KEEPALIVE units of each payment token (ADR 0010), so its escrow
+balance never flips 0 <-> non-zero. Standalone: `python bench/gas_minting.py` (starts anvil through ape-foundry)
+prints the figures and a table against BASELINE (before the gas work), the targets and Dinari's medians.
 """
 
 from __future__ import annotations
@@ -100,11 +102,39 @@ def measure_minting() -> dict[str, int]:
     return result
 
 
+# Before the gas work of ADR 0010's "Gas" section (commit 5e26f75, token on ComplianceRecords), same script.
+BASELINE = {
+    "requestMint_first": 182_972,
+    "fulfillMint_2_attestations_first": 292_837,
+    "requestMint": 149_236,
+    "fulfillMint_2_attestations": 202_294,
+    "fulfillMint_partial_2_attestations": 202_294,
+    "requestBurn": 149_345,
+    "fulfillBurn_2_attestations": 180_827,
+    "cancel": 53_513,
+}
+TARGETS = {"requestMint": 120_000, "fulfillMint_2_attestations": 160_000}
+# Dinari's published medians (forge, .gas-report): createOrder 159,370 / fillOrder 176,840.
+DINARI = {"requestMint": 159_370, "fulfillMint_2_attestations": 176_840}
+
+
+def table(result: dict[str, int]) -> str:
+    rows = [f"{'operation':<36}{'before':>10}{'after':>10}{'change':>10}{'target':>10}{'Dinari':>10}"]
+    for name, after in result.items():
+        before = BASELINE.get(name)
+        change = f"{after - before:+,}" if before else ""
+        target, dinari = (f"{d[name]:,}" if name in d else "" for d in (TARGETS, DINARI))
+        rows.append(f"{name:<36}{before or 0:>10,}{after:>10,}{change:>10}{target:>10}{dinari:>10}")
+    return "\n".join(rows)
+
+
 def main() -> None:
     from ape import networks
 
     with networks.parse_network_choice("ethereum:local:foundry"):
-        print(json.dumps(measure_minting(), indent=2))
+        result = measure_minting()
+    print(json.dumps(result, indent=2))
+    print(table(result))
 
 
 if __name__ == "__main__":
