@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source tools/env.sh &&
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help bootstrap compile demo test docs bench bench-gas bench-relayer clean
+.PHONY: help bootstrap compile demo deploy test docs bench bench-gas bench-relayer clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -20,6 +20,9 @@ compile: bootstrap ## compile the contracts with the pinned solc
 
 demo: compile ## run the end-to-end demo on a throw-away anvil chain
 	@$(ENV) ape run demo --network $(NETWORK)
+
+deploy: compile ## deploy the whole system: make deploy NETWORK=... ARGS="--account A --guardian G --settlement S"
+	@$(ENV) ape run deploy --network $(NETWORK) $(ARGS)
 
 test: compile ## run the whole test suite
 	@$(ENV) pytest

@@ -6,7 +6,9 @@
    mint refused because it would exceed the attested reserves;
 3. the relayer daemon with a simulated (Alpaca-format) broker and a simulated custodian, each its own process:
    a mint through the daemon survives a SIGKILL right after the attestations are signed, then a burn;
-   `rat-relayer status` shows the sagas.
+   `rat-relayer status` shows the sagas;
+4. the production-shaped path: the whole system deployed by the deploy script's code, two equities listed by a
+   governance vote through the timelock, the hand-over, and the role table showing no EOA with power.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from rat.minting import (
     set_attestors,
     set_tier_limits,
 )
+from rat.deployment import deploy_system, grant_operators, handover, load_settings, record_path
+from rat.governance import Listing, list_asset_action, pass_locally
 from rat.local_relayer import RelayerProcess, create_keys, relayer_cli, sim_service, wait_until, write_config
 from rat.minting import RequestStatus
 from rat.revert import DecodedRevert, decode_revert
@@ -181,6 +185,8 @@ def cli() -> None:
         "or cancelled after its deadline")
 
     _relayer_section(ms, token, usdc, deployer, alice)
+    _governance_section(test[10] if len(test) > 10 else accounts.test_accounts.generate_test_account(),
+                        guardian=test[3], relayer=relayer, custodian=custodian_key.address)
     click.secho("\nDemo complete; anvil stops now.", fg="green", bold=True)
 
 
@@ -228,6 +234,46 @@ def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI) -
             daemon.stop()
         _step("rat-relayer status --all")
         click.echo(_indent(relayer_cli(config, "status", "--all")))
+
+
+def _governance_section(deployer: AccountAPI, guardian: AccountAPI, relayer: AccountAPI, custodian: str) -> None:
+    _step("Deploy the whole system as production does (deploy script code path, record in deployments/)")
+    if deployer.balance == 0:
+        accounts.test_accounts[0].transfer(deployer, 100 * SHARE)
+    path = record_path("local", Path(tempfile.mkdtemp(prefix="rat-deployments-")))
+    record = deploy_system(deployer, load_settings("local"), path, guardian=guardian.address,
+                           settlement=relayer.address, echo=lambda line: None).record
+    _ok(f"{len(record.contracts)} contracts recorded in {path} (governor {record.address('RatGovernor')}, "
+        f"timelock {record.address('RatTimelock')})")
+    again = deploy_system(deployer, load_settings("local"), path, guardian=guardian.address,
+                          settlement=relayer.address, echo=lambda line: None)
+    _ok(f"a second deploy run sends {again.transactions} transactions: the deployment is idempotent")
+    record.instance("RatGovernanceToken").invoke_transaction("delegate", deployer, sender=deployer)
+    grant_operators(record, deployer, kyc_operators=[deployer.address], submitters=[relayer.address],
+                    publishers=[deployer.address])
+
+    _step("Governance lists rAAPL and rMSFT in one proposal: propose → vote → queue → timelock delay → execute")
+    listings = [
+        Listing(terms=AssetTerms.example(), custodian_signer=custodian, mint_cap=1_000_000 * SHARE,
+                mint_rate_per_day=10_000 * SHARE, mint_fee_bps=MINT_FEE_BPS, burn_fee_bps=BURN_FEE_BPS),
+        Listing(terms=AssetTerms.example("rMSFT", "RAT Microsoft Corp.", "US5949181045"), custodian_signer=custodian,
+                mint_cap=1_000_000 * SHARE, mint_rate_per_day=10_000 * SHARE, mint_fee_bps=MINT_FEE_BPS,
+                burn_fee_bps=BURN_FEE_BPS),
+    ]
+    lister = record.instance("AssetLister")
+    predicted = {item.terms.symbol: lister.predictAddress(item.terms.symbol) for item in listings}
+    proposal = pass_locally(record, deployer, [deployer], [list_asset_action(record, item) for item in listings],
+                            "List rAAPL and rMSFT", path)
+    _ok(f"proposal {str(proposal.id)[:18]}… executed by the timelock")
+    for symbol, address in predicted.items():
+        _ok(f"{symbol} at its CREATE2 address {address} (code: {len(chain.provider.get_code(address))} bytes)")
+
+    _step("Hand every admin, upgrade and minter power to the timelock and print who holds what")
+    table = handover(record, deployer, path, echo=lambda line: None)
+    click.echo(_indent(table.render()))
+    if table.powerful_eoas():
+        raise click.ClickException("an externally-owned account still holds a power role after the hand-over")
+    _ok("no externally-owned account holds an admin, upgrade or minter role")
 
 
 def _indent(text: str) -> str:
