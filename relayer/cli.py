@@ -246,6 +246,36 @@ def replay(config_path: Path, from_block: int) -> None:
     click.echo(f"cursor set to {from_block - 1}; the daemon re-reads events from block {from_block}")
 
 
+@main.command()
+@config_option
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@_friendly
+def api(config_path: Path, log_level: str) -> None:
+    """Serve the service API (REST, the /v1/stream WebSocket, operator calls, the Sumsub webhook) on api.port,
+    next to the daemon and on the same database. Also publishes the event outbox to NATS JetStream when
+    events.nats_url is set, and writes KYC decisions to the registry when a kyc section is configured.
+
+    \b
+    Specs: docs/api/openapi.yaml (REST), docs/api/asyncapi.yaml (bus and WebSocket).
+    Prints "listening on http://HOST:PORT" once it accepts connections (port 0 picks a free one)."""
+    from relayer.api.server import run_forever as run_api
+    from relayer.observability import configure_logging
+
+    configure_logging(log_level.upper())
+    run_api(_load(config_path))
+
+
+@main.command("api-spec")
+@click.argument("kind", type=click.Choice(["openapi", "asyncapi"]))
+def api_spec(kind: str) -> None:
+    """Print the OpenAPI 3.1 or AsyncAPI 3.0 document generated from the code (what docs/api/ must contain):
+    rat-relayer api-spec openapi > docs/api/openapi.yaml"""
+    from relayer.api.spec import asyncapi_document, openapi_document, to_yaml
+
+    click.echo(to_yaml(openapi_document() if kind == "openapi" else asyncapi_document()), nl=False)
+
+
 @main.group()
 def breaker() -> None:
     """Inspect or reset the custody circuit breaker."""

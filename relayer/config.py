@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from eth_utils import is_address, to_checksum_address
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from relayer.errors import ConfigError
 from relayer.sender import SenderPolicy
@@ -63,6 +63,77 @@ class HttpConfig(BaseModel):
     port: int = Field(default=9464, ge=0, le=65535)
 
 
+class JwtConfig(BaseModel):
+    """Operator bearer tokens (OAuth 2.1 client credentials) issued by an authorization server; only asymmetric
+    signatures are accepted, with keys from a JWKS file or URL (never a shared secret)."""
+
+    issuer: str = Field(min_length=1, description="expected `iss`")
+    audience: str = Field(min_length=1, description="expected `aud` (this API's identifier)")
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+    algorithms: list[Literal["RS256", "PS256", "ES256", "EdDSA"]] = Field(default=["RS256", "ES256", "EdDSA"])
+    max_lifetime: int = Field(default=900, gt=0, description="tokens whose exp - iat exceeds this are refused")
+    leeway: int = Field(default=30, ge=0, le=300, description="clock skew allowed on exp/nbf/iat, seconds")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> JwtConfig:
+        if (self.jwks_file is None) == (self.jwks_url is None):
+            raise ValueError("give exactly one of jwks_file or jwks_url")
+        return self
+
+
+class RateLimitConfig(BaseModel):
+    per_ip: int = Field(default=300, ge=1, description="requests per window per client IP")
+    per_client: int = Field(default=600, ge=1, description="requests per window per authenticated client")
+    window: int = Field(default=60, ge=1, description="seconds")
+
+
+class ApiConfig(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8480, ge=0, le=65535)
+    auth: JwtConfig | None = Field(default=None, description="operator endpoints answer 503 until this is set")
+    rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
+    max_body_bytes: int = Field(default=65536, ge=1024)
+    stream_poll_interval: float = Field(default=0.2, gt=0, le=2.0, description="WebSocket outbox poll, seconds")
+    reserve_statements: dict[str, Path] = Field(
+        default_factory=dict, description="asset address -> latest published statement (rat-reserves build output)")
+
+
+class EventsConfig(BaseModel):
+    nats_url: str | None = Field(default=None, description="NATS with JetStream; unset: events stay in the outbox")
+    stream: str | None = Field(default=None, description="JetStream stream name (default RAT_<NETWORK>)")
+    drain_interval: float = Field(default=0.2, gt=0)
+    duplicate_window: int = Field(default=120, ge=1, description="JetStream Nats-Msg-Id dedupe window, seconds")
+
+
+class KycLevel(BaseModel):
+    tier: int = Field(ge=1, le=3, description="1 retail, 2 professional, 3 institutional")
+    jurisdiction: str = Field(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    valid_days: int = Field(default=365, ge=1, le=3650)
+
+
+class KycConfig(BaseModel):
+    """Sumsub applicant reviews become ComplianceRegistry writes with the KYC operator key."""
+
+    registry: str
+    signer: SignerConfig
+    webhook_secret_env: str = Field(default="RAT_SUMSUB_WEBHOOK_SECRET",
+                                    description="environment variable holding the Sumsub webhook secret")
+    levels: dict[str, KycLevel] = Field(description="Sumsub level name -> tier and jurisdiction")
+    max_delivery_age: int = Field(default=2 * 86400, gt=0,
+                                  description="older deliveries (createdAtMs) are refused as replays, seconds")
+    rotation_grace: int = Field(default=86400, ge=0, description="a rotated-out secret still verifies this long")
+    batch_size: int = Field(default=50, ge=1, le=200)
+    interval: float = Field(default=1.0, gt=0, description="seconds between registry sync passes")
+
+    @field_validator("registry")
+    @classmethod
+    def _registry(cls, v: str) -> str:
+        if not is_address(v):
+            raise ValueError(f"{v!r} is not an address")
+        return to_checksum_address(v)
+
+
 class RelayerConfig(BaseModel):
     network: str = Field(default="local", description="name used to key the block cursor")
     rpc_url: str
@@ -78,6 +149,9 @@ class RelayerConfig(BaseModel):
     sender: SenderPolicy = Field(default_factory=SenderPolicy)
     saga: SagaPolicy = Field(default_factory=SagaPolicy)
     http: HttpConfig = Field(default_factory=HttpConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    events: EventsConfig = Field(default_factory=EventsConfig)
+    kyc: KycConfig | None = None
     poll_interval: float = Field(default=0.25, gt=0, description="seconds between chain polls")
     lease_ttl: float = Field(default=10.0, gt=0, description="seconds a leader lease lasts without renewal")
 
@@ -115,7 +189,16 @@ class RelayerConfig(BaseModel):
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
             raise ConfigError(f"{path}: {problems}") from None
         base = path.parent
-        for signer in (config.signers.sender, config.signers.brokerage, config.signers.custody):
+        if config.api.auth is not None and config.api.auth.jwks_file is not None \
+                and not config.api.auth.jwks_file.is_absolute():
+            config.api.auth.jwks_file = base / config.api.auth.jwks_file
+        config.api.reserve_statements = {
+            to_checksum_address(a): (p if p.is_absolute() else base / p) for a, p in config.api.reserve_statements.items()
+        }
+        signers = [config.signers.sender, config.signers.brokerage, config.signers.custody]
+        if config.kyc is not None:
+            signers.append(config.kyc.signer)
+        for signer in signers:
             if isinstance(signer, KeystoreSignerConfig) and not signer.path.is_absolute():
                 signer.path = base / signer.path
         return config
@@ -144,4 +227,13 @@ watcher:
 sender: {gas_bump_percent: 15, rebroadcast_after: 6, replace_after: 18}
 saga: {attestation_ttl: 900}
 http: {host: 127.0.0.1, port: 9464} # /healthz /readyz /metrics
+api:                                # `rat-relayer api`: REST, WebSocket stream, operator calls, KYC webhook
+  port: 8480
+  auth: {issuer: "https://auth.example.com/", audience: rat-relayer-api, jwks_url: "https://auth.example.com/.well-known/jwks.json"}
+events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps events in the outbox only
+# kyc:                              # Sumsub webhook -> ComplianceRegistry (KYC_OPERATOR_ROLE key)
+#   registry: "0x0000000000000000000000000000000000000000"
+#   signer: {type: keystore, path: keys/kyc.json, passphrase_env: RAT_KYC_PASSPHRASE}
+#   webhook_secret_env: RAT_SUMSUB_WEBHOOK_SECRET
+#   levels: {rat-retail-br: {tier: 1, jurisdiction: BR}, rat-professional-ar: {tier: 2, jurisdiction: AR}}
 """

@@ -202,6 +202,12 @@ class SagaEngine:
         self._in_flight.add(saga.request_id)
         try:
             while saga is not None and saga.step in self._handlers and saga.status not in ("reorged",):
+                hold = self.store.asset_hold(saga.payload.get("asset", ""))
+                if hold is not None and saga.step not in (Step.SUBMITTED, Step.REJECT_SUBMITTED):
+                    # An operator paused this asset; a transaction already in flight is still followed to its end.
+                    self.store.defer(saga.request_id, saga.step, self.clock() + self.policy.max_backoff, "paused",
+                                     f"asset paused by an operator: {hold}")
+                    return
                 handler = self._handlers[Step(saga.step)]
                 try:
                     with StepTimer(self.metrics, saga.step):

@@ -39,7 +39,42 @@ def _initial(conn: Connection) -> None:
             conn.execute(CreateIndex(index))
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial relayer state", _initial),)
+_APPEND_ONLY = {
+    "sqlite": [
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    ],
+}
+
+
+def _service_api(conn: Connection) -> None:
+    for table in (
+        schema.outbox,
+        schema.audit_log,
+        schema.asset_controls,
+        schema.webhook_secrets,
+        schema.kyc_applicants,
+        schema.webhook_deliveries,
+    ):
+        conn.execute(CreateTable(table))
+        for index in table.indexes:
+            conn.execute(CreateIndex(index))
+    for statement in _APPEND_ONLY.get(conn.dialect.name, []):
+        conn.exec_driver_sql(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial relayer state", _initial),
+    Migration(2, "event outbox, operator audit log, asset controls, KYC sync", _service_api),
+)
 LATEST = MIGRATIONS[-1].version
 
 

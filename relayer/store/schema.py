@@ -125,3 +125,89 @@ breakers = Table(
     Column("changed_at", Float, nullable=False),
     UniqueConstraint("name"),
 )
+
+# -- service API, event outbox, KYC sync (migration 2) --------------------------------------------------------
+
+# Transactional outbox: written in the same transaction as the state change it describes. `id` is the stream
+# cursor (WebSocket resume); `event_id` is what consumers dedupe on (also JetStream's Nats-Msg-Id).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("topic", String(64), nullable=False),
+    Column("trace_id", String(32), nullable=False),
+    Column("request_id", String(66), index=True),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("published_at", Float, index=True),
+)
+
+# Who did what, when, through the operator API. Append-only: triggers refuse UPDATE and DELETE.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("client_ip", String(64), nullable=False),
+    Column("trace_id", String(32), nullable=False),
+)
+
+# Operator holds on an asset's processing (sagas of a paused asset wait at their current step).
+asset_controls = Table(
+    "asset_controls",
+    metadata,
+    Column("asset", String(42), primary_key=True),
+    Column("paused", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("changed_at", Float, nullable=False),
+)
+
+# Webhook shared secrets issued by rotation (the first one comes from the environment). A rotated-out secret keeps
+# verifying until `retires_at`, so deliveries signed before the provider switched still pass.
+webhook_secrets = Table(
+    "webhook_secrets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("provider", String(32), nullable=False, index=True),
+    Column("secret", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("retires_at", Float),
+)
+
+# One row per KYC applicant: the latest decision by provider time, and whether the registry reflects it.
+# No personal data: the applicant id is kept only as its keccak hash (the on-chain provider reference).
+kyc_applicants = Table(
+    "kyc_applicants",
+    metadata,
+    Column("provider_ref", String(66), primary_key=True),
+    Column("wallet", String(42), nullable=False, index=True),
+    Column("provider_ts", BigInteger, nullable=False),
+    Column("level", String(128), nullable=False),
+    Column("answer", String(16), nullable=False),
+    Column("action", String(8), nullable=False),
+    Column("tier", Integer, nullable=False),
+    Column("jurisdiction", String(2), nullable=False),
+    Column("expiry", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("sync_state", String(16), nullable=False, index=True),
+    Column("synced_version", Integer, nullable=False),
+    Column("nonce", BigInteger),
+    Column("tx_hash", String(66)),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Every verified webhook delivery, by the digest of its body: a second delivery of the same body changes nothing.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("digest", String(128), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("outcome", String(32), nullable=False),
+)

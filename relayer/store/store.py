@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, and_, create_engine, delete, event, f
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from relayer.errors import StoreError
+from relayer.events.outbox import record_saga_step
 from relayer.store import schema
 from relayer.store.migrations import LATEST, current_version, migrate
 
@@ -128,6 +129,11 @@ class Store:
         except OperationalError as exc:
             raise StoreError(f"database unavailable ({self.dialect}): {exc.orig}") from None
 
+    def transaction(self) -> Any:
+        """One database transaction (a context manager yielding the connection), for the relayer's other modules
+        (event outbox, operator API, KYC sync) that keep their own tables in this store."""
+        return self._tx()
+
     def migrate(self) -> list[int]:
         with self._tx() as conn:
             if self.dialect == "postgresql":
@@ -155,6 +161,7 @@ class Store:
                         request_id=saga.request_id, step=saga.step, detail=detail or {}, at=now
                     )
                 )
+                record_saga_step(conn, saga.request_id, saga.step, saga.status, detail, now)
         except IntegrityError:
             return False
         return True
@@ -204,6 +211,7 @@ class Store:
             conn.execute(
                 schema.saga_steps.insert().values(request_id=request_id, step=step, detail=detail or {}, at=now)
             )
+            record_saga_step(conn, request_id, step, status, detail, now)
         return True
 
     def note_failure(self, request_id: str, step: str, error: str, retry_at: float) -> None:
@@ -223,6 +231,10 @@ class Store:
     def defer(self, request_id: str, step: str, until: float, status: str, why: str = "") -> None:
         """Parks a saga at its step until `until`; `why` is what `rat-relayer status` shows."""
         with self._tx() as conn:
+            before = conn.execute(select(schema.sagas.c.status).where(and_(
+                schema.sagas.c.request_id == request_id, schema.sagas.c.step == step))).scalar()
+            if before is not None and before != status:
+                record_saga_step(conn, request_id, step, status, {"why": why} if why else {})
             conn.execute(
                 update(schema.sagas)
                 .where(and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == step))
@@ -271,6 +283,7 @@ class Store:
                 for request_id in ids:
                     conn.execute(schema.saga_steps.insert().values(
                         request_id=request_id, step="reorged", detail={"ancestor": number}, at=time.time()))
+                    record_saga_step(conn, request_id, "reorged", "reorged", {"ancestor": number})
         return list(ids)
 
     def revive(self, request_id: str, block_number: int, block_hash: str, log_index: int, step: str | None) -> bool:
@@ -289,6 +302,7 @@ class Store:
             if result.rowcount == 1:
                 conn.execute(schema.saga_steps.insert().values(
                     request_id=request_id, step="revived", detail={"block": block_number}, at=time.time()))
+                record_saga_step(conn, request_id, "revived", "active", {"block": block_number})
             return result.rowcount == 1
 
     def set_status(self, request_id: str, status: str, detail: dict[str, Any] | None = None) -> None:
@@ -297,6 +311,7 @@ class Store:
                          .values(status=status, updated_at=time.time()))
             conn.execute(schema.saga_steps.insert().values(
                 request_id=request_id, step=status, detail=detail or {}, at=time.time()))
+            record_saga_step(conn, request_id, status, status, detail)
 
     def saga_counts(self) -> dict[str, int]:
         with self._tx() as conn:
@@ -535,3 +550,29 @@ class Store:
         with self._tx() as conn:
             row = conn.execute(select(schema.breakers).where(schema.breakers.c.name == name)).first()
         return (bool(row.open), row.reason) if row else (False, "")
+
+    # -- operator holds on an asset --------------------------------------------------------------------------
+
+    def asset_hold(self, asset: str) -> str | None:
+        """The operator's reason while `asset`'s processing is paused, else None."""
+        with self._tx() as conn:
+            row = conn.execute(select(schema.asset_controls).where(schema.asset_controls.c.asset == asset)).first()
+        return row.reason if row is not None and row.paused else None
+
+    def hold_asset(self, conn: Connection, asset: str, paused: bool, reason: str, by: str) -> list[str]:
+        """Pauses or resumes `asset` inside the caller's transaction; on resume, its paused sagas become due now.
+        Returns the request ids re-activated."""
+        values = dict(paused=paused, reason=reason, changed_by=by, changed_at=time.time())
+        if conn.execute(update(schema.asset_controls).where(schema.asset_controls.c.asset == asset)
+                        .values(**values)).rowcount == 0:
+            conn.execute(schema.asset_controls.insert().values(asset=asset, **values))
+        if paused:
+            return []
+        ids = conn.execute(select(schema.sagas.c.request_id).where(and_(
+            schema.sagas.c.status == "paused", schema.sagas.c.payload["asset"].as_string() == asset))).scalars().all()
+        for request_id in ids:
+            conn.execute(update(schema.sagas).where(schema.sagas.c.request_id == request_id)
+                         .values(status="active", not_before=0.0, last_error=None, updated_at=time.time()))
+            step = conn.execute(select(schema.sagas.c.step).where(schema.sagas.c.request_id == request_id)).scalar()
+            record_saga_step(conn, request_id, step, "active", {"resumed_by": by})
+        return list(ids)

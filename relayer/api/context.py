@@ -1,0 +1,37 @@
+"""What the routes need, held on `app.state.ctx` (one per app, no module globals)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from relayer.api.auth import TokenVerifier
+from relayer.api.ratelimit import RateLimiter
+from relayer.config import ApiConfig, KycConfig
+from relayer.market_hours import MarketHours
+from relayer.minter import MinterReader
+from relayer.store import Store
+
+
+@dataclass
+class ApiContext:
+    store: Store
+    config: ApiConfig
+    network: str
+    assets: dict[str, str]  # checksummed address -> broker symbol
+    hours: MarketHours
+    reader: MinterReader | None = None
+    verifier: TokenVerifier | None = None
+    kyc: KycConfig | None = None
+    environ: dict[str, str] = field(default_factory=dict)
+    clock: Callable[[], float] = time.time
+    ip_limiter: RateLimiter = field(init=False)
+    client_limiter: RateLimiter = field(init=False)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        limits = self.config.rate_limit
+        self.ip_limiter = RateLimiter("per-ip", limits.per_ip, limits.window)
+        self.client_limiter = RateLimiter("per-client", limits.per_client, limits.window)

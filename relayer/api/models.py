@@ -1,0 +1,146 @@
+"""Pydantic models at the API boundary: what the OpenAPI document describes and responses are checked against."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+RequestId = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$")]
+Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TimelineEntry(BaseModel):
+    step: str = Field(description="saga step or status change, e.g. received, order_placed, done")
+    at: float = Field(description="unix time, seconds")
+    detail: dict[str, Any]
+
+
+class RequestSummary(BaseModel):
+    request_id: RequestId
+    kind: Literal["mint", "burn"]
+    step: str
+    status: str = Field(description="active, waiting_market, blocked, paused, reorged, done, rejected, closed, "
+                                    "orphaned")
+    account: str | None
+    asset: str | None
+    payment_token: str | None
+    amount: str | None = Field(description="escrow (mint, payment token units) or shares (burn, 1e18 = 1 share)")
+    limit_price: str | None
+    trace_id: str
+    block_number: int
+    created_at: float
+    updated_at: float
+    note: str | None = Field(description="why the saga waits, when it does")
+    fulfil_tx: str | None
+    reject_reason: int | None
+
+
+class RequestView(RequestSummary):
+    timeline: list[TimelineEntry]
+    stream_cursor: int = Field(description="WebSocket cursor of the latest event of this request (0 if none)")
+
+
+class RequestPage(BaseModel):
+    items: list[RequestSummary]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
+
+
+class MarketHoursView(BaseModel):
+    calendar: str
+    open_now: bool
+    next_open: str | None = Field(description="ISO 8601 UTC; null while open")
+
+
+class AssetView(BaseModel):
+    address: Address
+    symbol: str
+    status: Literal["UNLISTED", "ACTIVE", "REDEEM_ONLY", "HALTED", "UNKNOWN"] = Field(
+        description="the Minter's status for the asset; UNKNOWN when the node cannot be read")
+    paused: bool = Field(description="processing paused by an operator")
+    pause_reason: str | None
+    market: MarketHoursView
+
+
+class AssetList(BaseModel):
+    items: list[AssetView]
+
+
+class ReserveRound(BaseModel):
+    asset: Address
+    round_id: int
+    shares: str = Field(description="attested shares in custody, 18 decimals")
+    as_of: int = Field(description="unix time the custody statement was true")
+    updated_at: int
+
+
+class FeeEntry(BaseModel):
+    asset: Address
+    symbol: str
+    mint_bps: int
+    burn_bps: int
+
+
+class FeeSchedule(BaseModel):
+    items: list[FeeEntry]
+
+
+class PauseBody(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RejectBody(Strict):
+    reason: Literal["MARKET_CLOSED", "BROKER_REJECTED", "PRICE_LIMIT_UNREACHABLE", "COMPLIANCE_HOLD",
+                    "ASSET_HALTED", "RESERVES_UNAVAILABLE"] = Field(description="the Minter's reject reason")
+    note: str = Field(min_length=1, max_length=500)
+
+
+class RetryBody(Strict):
+    note: str = Field(min_length=1, max_length=500)
+
+
+class AssetControlView(BaseModel):
+    asset: Address
+    paused: bool
+    reason: str
+    resumed_requests: list[str]
+
+
+class SagaActionView(BaseModel):
+    request_id: RequestId
+    step: str
+    status: str
+
+
+class RotatedSecret(BaseModel):
+    provider: Literal["sumsub"]
+    version: int
+    secret: str = Field(description="shown once: paste it into the provider's webhook settings")
+    previous_valid_until: float | None
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: float
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    client_ip: str
+    trace_id: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: int | None
+
+
+class WebhookOutcome(BaseModel):
+    outcome: Literal["applied", "duplicate", "superseded", "ignored"]
+    detail: str

@@ -1,0 +1,190 @@
+"""Operator calls: pause/resume an asset, retry or reject a stuck saga, rotate the KYC webhook secret, read the
+audit log. Each needs a bearer token with the right scope; each is audited (who, what, when) in the same
+transaction as its effect, and announced on the event bus as `operator.<action>`."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from typing import Annotated, Any
+
+from eth_utils import to_checksum_address
+from fastapi import APIRouter, Depends, Path as PathParam, Query, Request, Response
+from sqlalchemy import and_, select, update
+
+from relayer.api import audit
+from relayer.api.auth import Principal, require_scope
+from relayer.api.context import ApiContext
+from relayer.api.models import (
+    Address,
+    AssetControlView,
+    AuditPage,
+    PauseBody,
+    RejectBody,
+    RequestId,
+    RetryBody,
+    RotatedSecret,
+    SagaActionView,
+)
+from relayer.api.problems import ProblemError
+from relayer.events import outbox
+from relayer.events.outbox import record_saga_step
+from relayer.minter import RejectReason
+from relayer.store import schema
+from relayer.store.store import TERMINAL_STATUSES
+
+router = APIRouter(prefix="/v1/operator", tags=["operator"])
+
+# Steps at which a saga may be rejected by an operator: nothing has been submitted on-chain for it yet.
+REJECTABLE_STEPS = ("received", "validated", "order_placed", "filled", "custody_confirmed", "signed")
+
+
+async def principal(request: Request, response: Response) -> Principal:
+    ctx: ApiContext = request.app.state.ctx
+    if ctx.verifier is None:
+        raise ProblemError(503, "operator calls are disabled: api.auth is not configured", "auth-not-configured")
+    who = await ctx.verifier.verify(request.headers.get("authorization"))
+    decision = ctx.client_limiter.hit(f"client:{who.client_id}")
+    if not decision.allowed:
+        raise ProblemError(429, f"client {who.client_id} exceeded {decision.quota} requests in {decision.window} s",
+                           headers=decision.headers())
+    return who
+
+
+Caller = Annotated[Principal, Depends(principal)]
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 429: {}, 503: {}}
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _announce(conn, action: str, who: Principal, target: str, detail: dict[str, Any], request: Request,
+              trace_id: str) -> None:
+    audit.record(conn, who.client_id, action, target, detail, _ip(request), trace_id)
+    outbox.record(conn, f"operator.{action}", {"action": action, "actor": who.client_id, "target": target,
+                                               "detail": detail, "at": time.time()}, trace_id)
+
+
+async def _hold(request: Request, who: Principal, asset: str, paused: bool, reason: str) -> AssetControlView:
+    ctx: ApiContext = request.app.state.ctx
+    require_scope(who, "operator:assets")
+    address = to_checksum_address(asset)
+    if address not in ctx.assets:
+        raise ProblemError(404, f"asset {address} is not served by this relayer", "unknown-asset")
+    action = "asset_paused" if paused else "asset_resumed"
+    with ctx.store.transaction() as conn:
+        resumed = ctx.store.hold_asset(conn, address, paused, reason, who.client_id)
+        _announce(conn, action, who, address, {"reason": reason, "resumed_requests": resumed}, request,
+                  uuid.uuid4().hex)
+    return AssetControlView(asset=address, paused=paused, reason=reason, resumed_requests=resumed)
+
+
+@router.post("/assets/{asset}/pause", response_model=AssetControlView, responses={**AUTH_RESPONSES, 404: {}},
+             summary="Pause an asset's processing (sagas wait at their step; in-flight transactions are followed)")
+async def pause_asset(request: Request, who: Caller, body: PauseBody,
+                      asset: Annotated[Address, PathParam(pattern=r"^0x[0-9a-fA-F]{40}$")]) -> AssetControlView:
+    return await _hold(request, who, asset, True, body.reason)
+
+
+@router.post("/assets/{asset}/resume", response_model=AssetControlView, responses={**AUTH_RESPONSES, 404: {}},
+             summary="Resume an asset's processing; its paused sagas become due at once")
+async def resume_asset(request: Request, who: Caller, body: PauseBody,
+                       asset: Annotated[Address, PathParam(pattern=r"^0x[0-9a-fA-F]{40}$")]) -> AssetControlView:
+    return await _hold(request, who, asset, False, body.reason)
+
+
+def _live_saga(conn, request_id: str):
+    saga = conn.execute(select(schema.sagas).where(schema.sagas.c.request_id == request_id)).mappings().first()
+    if saga is None:
+        raise ProblemError(404, f"no saga for request {request_id}", "unknown-request")
+    if saga["status"] in TERMINAL_STATUSES:
+        raise ProblemError(409, f"the saga is {saga['status']}; nothing to do", "saga-finished")
+    return saga
+
+
+@router.post("/requests/{request_id}/retry", response_model=SagaActionView,
+             responses={**AUTH_RESPONSES, 404: {}, 409: {}},
+             summary="Make a waiting saga due now (resets its backoff); it resumes from its last durable step")
+async def retry_saga(request: Request, who: Caller, body: RetryBody,
+                     request_id: Annotated[RequestId, PathParam(pattern=r"^0x[0-9a-fA-F]{64}$")]) -> SagaActionView:
+    ctx: ApiContext = request.app.state.ctx
+    require_scope(who, "operator:sagas")
+    rid = request_id.lower()
+    with ctx.store.transaction() as conn:
+        saga = _live_saga(conn, rid)
+        status = "reorged" if saga["status"] == "reorged" else "active"
+        conn.execute(update(schema.sagas).where(schema.sagas.c.request_id == rid)
+                     .values(not_before=0.0, attempts=0, status=status, updated_at=time.time()))
+        conn.execute(schema.saga_steps.insert().values(request_id=rid, step="operator_retry",
+                                                       detail={"by": who.client_id, "note": body.note}, at=time.time()))
+        record_saga_step(conn, rid, saga["step"], status, {"retried_by": who.client_id})
+        _announce(conn, "saga_retried", who, rid, {"note": body.note, "step": saga["step"]}, request,
+                  saga["trace_id"])
+    return SagaActionView(request_id=rid, step=saga["step"], status=status)
+
+
+@router.post("/requests/{request_id}/reject", response_model=SagaActionView,
+             responses={**AUTH_RESPONSES, 404: {}, 409: {}},
+             summary="Reject a stuck request on-chain (refunds the escrow); refused once a fulfilment was sent")
+async def reject_saga(request: Request, who: Caller, body: RejectBody,
+                      request_id: Annotated[RequestId, PathParam(pattern=r"^0x[0-9a-fA-F]{64}$")]) -> SagaActionView:
+    ctx: ApiContext = request.app.state.ctx
+    require_scope(who, "operator:sagas")
+    rid = request_id.lower()
+    with ctx.store.transaction() as conn:
+        saga = _live_saga(conn, rid)
+        if saga["step"] not in REJECTABLE_STEPS:
+            raise ProblemError(409, f"the saga is at {saga['step']}: a transaction for it is already on its way",
+                               "saga-not-rejectable")
+        sent = conn.execute(select(schema.tx_intents.c.id).where(and_(
+            schema.tx_intents.c.request_id == rid, schema.tx_intents.c.purpose == "fulfil"))).first()
+        if sent is not None:
+            raise ProblemError(409, "a fulfilment transaction was already signed for this request",
+                               "saga-not-rejectable")
+        payload = dict(saga["payload"])
+        payload.update(reject_reason=int(RejectReason[body.reason]), reject_why=f"operator: {body.note}")
+        moved = conn.execute(update(schema.sagas).where(and_(
+            schema.sagas.c.request_id == rid, schema.sagas.c.step == saga["step"])).values(
+            step="rejecting", status="active", payload=payload, not_before=0.0, attempts=0, last_error=None,
+            updated_at=time.time()))
+        if moved.rowcount != 1:
+            raise ProblemError(409, "the saga moved meanwhile; look again", "saga-moved")
+        detail = {"reject_reason": int(RejectReason[body.reason]), "by": who.client_id, "note": body.note}
+        conn.execute(schema.saga_steps.insert().values(request_id=rid, step="rejecting", detail=detail,
+                                                       at=time.time()))
+        record_saga_step(conn, rid, "rejecting", "active", detail)
+        _announce(conn, "saga_rejected", who, rid, {"reason": body.reason, "note": body.note,
+                                                    "from_step": saga["step"]}, request, saga["trace_id"])
+    return SagaActionView(request_id=rid, step="rejecting", status="active")
+
+
+@router.post("/webhooks/sumsub/rotate-secret", response_model=RotatedSecret, responses=AUTH_RESPONSES,
+             summary="Issue a new Sumsub webhook secret; the previous ones keep verifying for the grace period")
+async def rotate_sumsub_secret(request: Request, who: Caller) -> RotatedSecret:
+    ctx: ApiContext = request.app.state.ctx
+    require_scope(who, "operator:secrets")
+    if ctx.kyc is None:
+        raise ProblemError(503, "KYC sync is not configured", "kyc-not-configured")
+    now = time.time()
+    retires = now + ctx.kyc.rotation_grace
+    secret = secrets.token_urlsafe(32)
+    t = schema.webhook_secrets
+    with ctx.store.transaction() as conn:
+        conn.execute(update(t).where(and_(t.c.provider == "sumsub", t.c.retires_at.is_(None))).values(retires_at=retires))
+        version = conn.execute(t.insert().values(provider="sumsub", secret=secret, created_at=now)).inserted_primary_key[0]
+        _announce(conn, "webhook_secret_rotated", who, "sumsub", {"version": version,
+                                                                  "previous_valid_until": retires},
+                  request, uuid.uuid4().hex)
+    return RotatedSecret(provider="sumsub", version=version, secret=secret, previous_valid_until=retires)
+
+
+@router.get("/audit", response_model=AuditPage, responses=AUTH_RESPONSES, summary="The operator audit log")
+async def read_audit(request: Request, who: Caller, after: Annotated[int, Query(ge=0)] = 0,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> AuditPage:
+    ctx: ApiContext = request.app.state.ctx
+    require_scope(who, "audit:read")
+    with ctx.store.transaction() as conn:
+        items = audit.entries(conn, after, limit)
+    return AuditPage(items=items, next_cursor=items[-1].id if len(items) == limit else None)

@@ -1,0 +1,213 @@
+"""Public reads: request status with its timeline, requests by account, assets with status and market hours,
+the latest reserve round, a lot's inclusion proof (from the reserves package), and the fee schedule."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+from eth_abi import decode
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from fastapi import APIRouter, Path as PathParam, Query, Request
+from sqlalchemy import and_, desc, or_, select
+
+from relayer.api.context import ApiContext
+from relayer.api.models import (
+    Address,
+    AssetList,
+    AssetView,
+    FeeEntry,
+    FeeSchedule,
+    MarketHoursView,
+    RequestId,
+    RequestPage,
+    RequestSummary,
+    RequestView,
+    ReserveRound,
+    TimelineEntry,
+)
+from relayer.api.problems import ProblemError
+from relayer.errors import RelayerError
+from relayer.events import outbox
+from relayer.minter import AssetStatus, RequestKind
+from relayer.store import SagaRecord, schema
+from reserves.proofs import LotProof
+
+router = APIRouter(prefix="/v1", tags=["public"])
+
+ADDRESS = PathParam(pattern=r"^0x[0-9a-fA-F]{40}$", description="token address")
+REQUEST_ID = PathParam(pattern=r"^0x[0-9a-fA-F]{64}$", description="Minter request id (bytes32)")
+
+
+def ctx_of(request: Request) -> ApiContext:
+    return request.app.state.ctx
+
+
+def _summary(saga: SagaRecord) -> dict[str, Any]:
+    p = saga.payload
+    return dict(
+        request_id=saga.request_id, kind=saga.kind, step=saga.step, status=saga.status, account=p.get("account"),
+        asset=p.get("asset"), payment_token=p.get("payment_token"), amount=p.get("amount"),
+        limit_price=p.get("limit_price"), trace_id=saga.trace_id, block_number=saga.block_number,
+        created_at=saga.created_at, updated_at=saga.updated_at, note=saga.last_error, fulfil_tx=p.get("fulfil_tx"),
+        reject_reason=p.get("reject_reason"),
+    )
+
+
+def _known_asset(ctx: ApiContext, asset: str) -> str:
+    address = to_checksum_address(asset)
+    if address not in ctx.assets:
+        raise ProblemError(404, f"asset {address} is not served by this relayer", "unknown-asset")
+    return address
+
+
+def _reader(ctx: ApiContext):
+    if ctx.reader is None:
+        raise ProblemError(503, "this API instance has no chain connection configured", "no-chain")
+    return ctx.reader
+
+
+@router.get("/requests/{request_id}", response_model=RequestView, summary="A request's status and timeline")
+async def get_request(request: Request, request_id: Annotated[RequestId, REQUEST_ID]) -> RequestView:
+    ctx = ctx_of(request)
+    saga = ctx.store.get_saga(request_id.lower())
+    if saga is None:
+        raise ProblemError(404, f"no request {request_id} has been seen by this relayer", "unknown-request")
+    timeline = [TimelineEntry(step=step, at=at, detail=detail) for step, detail, at in ctx.store.steps(saga.request_id)]
+    with ctx.store.transaction() as conn:
+        events = outbox.for_request(conn, saga.request_id)
+    return RequestView(**_summary(saga), timeline=timeline, stream_cursor=events[-1].cursor if events else 0)
+
+
+def _decode_cursor(cursor: str) -> tuple[int, int]:
+    try:
+        block, log_index = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)))
+        if not isinstance(block, int) or not isinstance(log_index, int):
+            raise ValueError
+        return block, log_index
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise ProblemError(400, "cursor is not one this API issued", "invalid-cursor") from None
+
+
+def _encode_cursor(saga: SagaRecord) -> str:
+    return base64.urlsafe_b64encode(json.dumps([saga.block_number, saga.log_index]).encode()).decode().rstrip("=")
+
+
+@router.get("/requests", response_model=RequestPage, summary="Requests of an account, newest first")
+async def list_requests(
+    request: Request,
+    account: Annotated[Address, Query(description="the requesting wallet")],
+    cursor: Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> RequestPage:
+    ctx = ctx_of(request)
+    t = schema.sagas
+    query = select(t).where(t.c.payload["account"].as_string() == to_checksum_address(account))
+    if cursor is not None:
+        block, log_index = _decode_cursor(cursor)
+        query = query.where(or_(t.c.block_number < block, and_(t.c.block_number == block, t.c.log_index < log_index)))
+    query = query.order_by(desc(t.c.block_number), desc(t.c.log_index)).limit(limit + 1)
+    with ctx.store.transaction() as conn:
+        sagas = [SagaRecord(**row) for row in conn.execute(query).mappings()]
+    page, more = sagas[:limit], len(sagas) > limit
+    return RequestPage(items=[RequestSummary(**_summary(s)) for s in page],
+                       next_cursor=_encode_cursor(page[-1]) if more else None)
+
+
+def _market(ctx: ApiContext) -> MarketHoursView:
+    now = datetime.fromtimestamp(ctx.clock(), timezone.utc)
+    is_open = ctx.hours.is_open(now)
+    return MarketHoursView(calendar=ctx.hours.name, open_now=is_open,
+                           next_open=None if is_open else ctx.hours.next_open(now).isoformat())
+
+
+@router.get("/assets", response_model=AssetList, summary="Assets served, their status and market hours")
+async def list_assets(request: Request) -> AssetList:
+    ctx = ctx_of(request)
+    items = []
+    for address, symbol in ctx.assets.items():
+        status = "UNKNOWN"
+        if ctx.reader is not None:
+            try:
+                status = AssetStatus(await ctx.reader.asset_status(address)).name
+            except (RelayerError, ValueError):
+                status = "UNKNOWN"
+        hold = ctx.store.asset_hold(address)
+        items.append(AssetView(address=address, symbol=symbol, status=status, paused=hold is not None,
+                               pause_reason=hold, market=_market(ctx)))
+    return AssetList(items=items)
+
+
+async def _call(ctx: ApiContext, to: str, signature: str, types: list[str], args: list, out: list[str]) -> tuple:
+    from eth_abi import encode
+
+    data = function_signature_to_4byte_selector(signature) + encode(types, args)
+    return decode(out, await _reader(ctx).rpc.eth_call(to, data))
+
+
+@router.get("/assets/{asset}/reserves/latest", response_model=ReserveRound,
+            summary="The latest proof-of-reserve round published on-chain for an asset")
+async def latest_reserve_round(request: Request, asset: Annotated[Address, ADDRESS]) -> ReserveRound:
+    ctx = ctx_of(request)
+    address = _known_asset(ctx, asset)
+    try:
+        if "reserves" not in ctx.extras:
+            (registry,) = await _call(ctx, _reader(ctx).minter, "RESERVES()", [], [], ["address"])
+            ctx.extras["reserves"] = to_checksum_address(registry)
+        round_id, answer, _, updated_at, _ = await _call(
+            ctx, ctx.extras["reserves"], "latestRoundData(address)", ["address"], [address],
+            ["uint80", "int256", "uint256", "uint256", "uint80"])
+    except RelayerError as exc:
+        raise ProblemError(503, f"cannot read the reserve registry: {exc}", "chain-unavailable") from None
+    if round_id == 0:
+        raise ProblemError(404, f"no reserve round has been published for {address}", "no-reserve-round")
+    return ReserveRound(asset=address, round_id=round_id, shares=str(answer), as_of=updated_at,
+                        updated_at=updated_at)
+
+
+@router.get("/assets/{asset}/reserves/proofs/{request_id}", response_model=LotProof, response_model_by_alias=True,
+            summary="Inclusion proof of a request's custody lot in the latest published reserve statement")
+async def lot_proof(request: Request, asset: Annotated[Address, ADDRESS],
+                    request_id: Annotated[RequestId, REQUEST_ID]) -> LotProof:
+    from reserves.errors import ReservesError
+    from reserves.proofs import prove
+    from reserves.statement import load_statement
+
+    ctx = ctx_of(request)
+    address = _known_asset(ctx, asset)
+    path: Path | None = ctx.config.reserve_statements.get(address)
+    if path is None:
+        raise ProblemError(404, f"no reserve statement is configured for {address}", "no-statement")
+    try:
+        stamp = path.stat().st_mtime
+        cached = ctx.extras.get(("statement", address))
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, load_statement(path))
+            ctx.extras[("statement", address)] = cached
+        statement = cached[1]
+        proof = prove(statement, statement.find_request(bytes.fromhex(request_id[2:])))
+    except OSError:
+        raise ProblemError(404, f"the statement for {address} is not readable", "no-statement") from None
+    except ReservesError as exc:
+        raise ProblemError(404, str(exc), "no-lot") from None
+    if to_checksum_address(proof.token) != address:
+        raise ProblemError(404, f"request {request_id} is a lot of another asset", "no-lot")
+    return proof
+
+
+@router.get("/fees", response_model=FeeSchedule, summary="Mint and burn fees per asset (basis points)")
+async def fee_schedule(request: Request) -> FeeSchedule:
+    ctx = ctx_of(request)
+    reader = _reader(ctx)
+    items = []
+    try:
+        for address, symbol in ctx.assets.items():
+            items.append(FeeEntry(asset=address, symbol=symbol,
+                                  mint_bps=await reader.fee_bps(address, RequestKind.MINT),
+                                  burn_bps=await reader.fee_bps(address, RequestKind.BURN)))
+    except RelayerError as exc:
+        raise ProblemError(503, f"cannot read the fee vault: {exc}", "chain-unavailable") from None
+    return FeeSchedule(items=items)

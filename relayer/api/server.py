@@ -1,0 +1,106 @@
+"""`rat-relayer api`: the service API as its own process next to the daemon, sharing its state store. It also runs
+the outbox drain (when `events.nats_url` is set) and the KYC registry writer (when `kyc` is set), each under a
+lease so that several API replicas never duplicate that work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import uuid
+
+import uvicorn
+
+from relayer.api.app import create_app
+from relayer.api.auth import TokenVerifier
+from relayer.api.context import ApiContext
+from relayer.config import RelayerConfig
+from relayer.errors import RelayerError
+from relayer.events.drain import OutboxDrain
+from relayer.events.publisher import JetStreamPublisher
+from relayer.market_hours import market_hours
+from relayer.minter import MinterReader
+from relayer.rpc import Rpc
+from relayer.store import Store
+
+log = logging.getLogger("relayer.api")
+KYC_LEASE = "kyc-writer"
+
+
+def build_context(config: RelayerConfig, store: Store, rpc: Rpc | None) -> ApiContext:
+    return ApiContext(
+        store=store, config=config.api, network=config.network,
+        assets={address: asset.symbol for address, asset in config.assets.items()},
+        hours=market_hours(config.market_calendar),
+        reader=MinterReader(rpc, config.minter) if rpc is not None else None,
+        verifier=TokenVerifier(config.api.auth) if config.api.auth is not None else None,
+        kyc=config.kyc, environ=dict(os.environ),
+    )
+
+
+async def kyc_loop(config: RelayerConfig, store: Store, rpc: Rpc, stop: asyncio.Event, owner: str) -> None:
+    from relayer.daemon import build_signer
+    from relayer.kyc.writer import RegistryWriter
+    from relayer.sender import TxSender
+
+    assert config.kyc is not None
+    signer = build_signer(config.kyc.signer, "kyc")
+    sender = TxSender(rpc, store, signer, await rpc.chain_id(), config.sender)
+    writer = RegistryWriter(store, sender, config.kyc.registry, config.kyc.batch_size)
+    while not stop.is_set():
+        if store.acquire_lease(KYC_LEASE, owner, config.lease_ttl):
+            try:
+                await writer.sync_once()
+            except RelayerError as exc:
+                log.warning("kyc sync pass failed", extra={"error": exc.explain()})
+        try:
+            await asyncio.wait_for(stop.wait(), config.kyc.interval)
+        except TimeoutError:
+            pass
+    store.release_lease(KYC_LEASE, owner)
+
+
+async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+    owner = f"api-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    store = Store.open(config.database_url)
+    rpc = Rpc(config.rpc_url)
+    app = create_app(build_context(config, store, rpc))
+    server = uvicorn.Server(uvicorn.Config(app, host=config.api.host, port=config.api.port, log_config=None,
+                                           access_log=False, lifespan="off", ws="websockets"))
+    tasks = [asyncio.create_task(server.serve())]
+    if config.events.nats_url:
+        publisher = JetStreamPublisher(config.events.nats_url, config.network, config.events.stream,
+                                       config.events.duplicate_window)
+        tasks.append(asyncio.create_task(OutboxDrain(store, publisher).run(stop, owner, config.events.drain_interval,
+                                                                           config.lease_ttl)))
+    if config.kyc is not None:
+        tasks.append(asyncio.create_task(kyc_loop(config, store, rpc, stop, owner)))
+    while not server.started and not tasks[0].done():
+        await asyncio.sleep(0.05)
+    if server.started:
+        port = server.servers[0].sockets[0].getsockname()[1]
+        print(f"listening on http://{config.api.host}:{port}", flush=True)
+        log.info("api started", extra={"port": port, "nats": bool(config.events.nats_url),
+                                       "kyc": config.kyc is not None})
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await rpc.aclose()
+        store.close()
+
+
+def run_forever(config: RelayerConfig) -> None:
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(config, stop)
+
+    asyncio.run(main())
