@@ -50,11 +50,35 @@ class Guards:
                                    decision)
                 return
             media = headers.get("content-type", "").split(";")[0].strip().lower()
-            if media not in JSON_TYPES:
+            has_body = (declared is not None and declared != "0") or "transfer-encoding" in headers
+            if has_body and media not in JSON_TYPES:
                 await self._refuse(scope, receive, send, ProblemError(
                     415, f"send the body as application/json (got {media or 'no content type'})",
                     headers={"Accept-Post": "application/json"}), decision)
                 return
+
+        if scope["method"] in BODY_METHODS and headers.get("content-length") is None:
+            # A streamed body: read it here, within the limit, so the app never sees more than `limit` bytes.
+            body, more = b"", True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > limit:
+                    await self._refuse(scope, receive, send, _TooLarge(limit), decision)
+                    return
+            replayed = False
+
+            async def buffered_receive() -> Message:
+                nonlocal replayed
+                if replayed:
+                    return await receive()
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            receive = buffered_receive
 
         received = 0
 
