@@ -5,7 +5,8 @@ import {Cheats} from "../helpers/RatTest.sol";
 import {RealAssetToken} from "../../../contracts/token/RealAssetToken.sol";
 import {Investor, AssetPolicy} from "../../../contracts/interfaces/IComplianceRegistry.sol";
 import {Request, RequestStatus} from "../../../contracts/interfaces/IMinter.sol";
-import {RatSystem, N_ASSETS, N_HOLDERS, N_INVESTORS} from "../helpers/RatFixture.sol";
+import {TestStablecoin} from "../../../contracts/mocks/TestStablecoin.sol";
+import {RatSystem, N_ASSETS, N_COINS, N_HOLDERS, N_INVESTORS} from "../helpers/RatFixture.sol";
 import {Ghost} from "./Ghost.sol";
 
 /// @title What every handler shares: the system, the ghost, seed pickers, and the `watched` check that runs around
@@ -81,6 +82,33 @@ abstract contract HandlerBase is Cheats {
             bool kindMatches = (uint8(r.kind) == 0) == wantMint;
             if (r.status == status && kindMatches) return (candidate, r);
         }
+    }
+
+    /// Stablecoin units per share: 100 USD for 6-decimal USDC, 150 USD for the 18-decimal coin.
+    function _unitPrice(address coin) internal view returns (uint256) {
+        return (coin == address(s.coins[0]) ? 100 : 150) * 10 ** TestStablecoin(coin).decimals();
+    }
+
+    /// An investor escrows a mint: funds itself, approves and requests; returns the id (zero if refused).
+    function _escrowMint(uint256 assetSeed, uint256 investorSeed, uint256 coinSeed, uint256 dollars, uint256 ttl)
+        internal
+        returns (bytes32 id)
+    {
+        address investor = _investor(investorSeed);
+        TestStablecoin coin = s.coins[coinSeed % N_COINS];
+        uint256 amount = _pick(dollars, 50, 5_000) * 10 ** coin.decimals();
+        uint256 maxPrice = _unitPrice(address(coin)) * _pick(dollars >> 64, 100, 120) / 100;
+        uint256 deadline = block.timestamp + _pick(ttl, 1 days, 7 days);
+        vm.prank(s.timelock);
+        coin.mint(investor, amount);
+        vm.prank(investor);
+        coin.approve(address(s.minter), amount);
+        vm.prank(investor);
+        try s.minter.requestMint(address(_asset(assetSeed)), address(coin), amount, maxPrice, deadline) returns (bytes32 rid) {
+            ghost.addRequest(rid);
+            ghost.succeeded("requestMint");
+            return rid;
+        } catch {}
     }
 
     function _markForced(address asset, address to) internal {

@@ -13,11 +13,6 @@ import {Ghost} from "./Ghost.sol";
 contract InvestorHandler is HandlerBase {
     constructor(RatSystem memory system, Ghost ghost_) HandlerBase(system, ghost_) {}
 
-    /// Stablecoin units per share for `coin`: 100 USD for 6-decimal USDC, 150 USD for the 18-decimal coin.
-    function unitPrice(TestStablecoin coin) public view returns (uint256) {
-        return (coin == s.coins[0] ? 100 : 150) * 10 ** coin.decimals();
-    }
-
     function transfer(uint256 assetSeed, uint256 fromSeed, uint256 toSeed, uint256 amount) external watched {
         RealAssetToken t = _asset(assetSeed);
         address from = _investor(fromSeed);
@@ -56,21 +51,7 @@ contract InvestorHandler is HandlerBase {
         external
         watched
     {
-        RealAssetToken t = _asset(assetSeed);
-        address investor = _investor(investorSeed);
-        TestStablecoin coin = s.coins[coinSeed % N_COINS];
-        uint256 amount = _pick(dollars, 50, 5_000) * 10 ** coin.decimals();
-        uint256 maxPrice = unitPrice(coin) * _pick(dollars >> 64, 100, 120) / 100;
-        uint256 deadline = block.timestamp + _pick(ttl, 1 days, 7 days);
-        vm.prank(s.timelock);
-        coin.mint(investor, amount);
-        vm.prank(investor);
-        coin.approve(address(s.minter), amount);
-        vm.prank(investor);
-        try s.minter.requestMint(address(t), address(coin), amount, maxPrice, deadline) returns (bytes32 id) {
-            ghost.addRequest(id);
-            ghost.succeeded("requestMint");
-        } catch {}
+        _escrowMint(assetSeed, investorSeed, coinSeed, dollars, ttl);
     }
 
     function requestBurn(uint256 assetSeed, uint256 investorSeed, uint256 coinSeed, uint256 shares, uint256 ttl)
@@ -83,7 +64,7 @@ contract InvestorHandler is HandlerBase {
         uint256 balance = t.balanceOf(investor);
         if (balance == 0) return;
         shares = _pick(shares, 1, balance);
-        uint256 minPrice = unitPrice(coin) * _pick(ttl >> 64, 80, 100) / 100;
+        uint256 minPrice = _unitPrice(address(coin)) * _pick(ttl >> 64, 80, 100) / 100;
         uint256 deadline = block.timestamp + _pick(ttl, 1 days, 7 days);
         vm.prank(investor);
         try t.approve(address(s.minter), shares) {} catch {
