@@ -175,6 +175,29 @@ def verify_proof(proof_file: Path, rpc_url: str | None, registry: str | None) ->
         _fail(exc)
 
 
+@main.command("ledger")
+@click.option("--rpc-url", required=True, envvar="RAT_RPC_URL", show_envvar=True)
+@click.option("--minter", required=True, help="Minter address whose MintFulfilled/BurnFulfilled events are read.")
+@click.option("--custody-account", required=True, help="The custodian's account reference the shares sit in.")
+@click.option("--from-block", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Ledger CSV to write.")
+def ledger(rpc_url: str, minter: str, custody_account: str, from_block: int, out: Path) -> None:
+    """Write the lot ledger from the chain: one row per fulfilled mint (a lot) or burn, in block order.
+
+    The result is the `--ledger` input of `build`.
+    """
+    from reserves import onchain
+    from reserves.chain_ledger import ledger_from_chain, write_ledger_csv
+
+    try:
+        rows = ledger_from_chain(onchain.connect(rpc_url), minter, custody_account, from_block)
+    except ReservesError as exc:
+        _fail(exc)
+        return
+    write_ledger_csv(rows, out)
+    click.echo(f"{len(rows)} rows ({sum(r.kind == 'mint' for r in rows)} mints) written to {out}")
+
+
 @main.command()
 @click.argument("statement", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--rpc-url", required=True, envvar="RAT_RPC_URL", show_envvar=True)

@@ -7,16 +7,26 @@
 3. the relayer daemon with a simulated (Alpaca-format) broker and a simulated custodian, each its own process:
    a mint through the daemon survives a SIGKILL right after the attestations are signed, then a burn;
    `rat-relayer status` shows the sagas;
-4. the production-shaped path: the whole system deployed by the deploy script's code, two equities listed by a
+4. proof of reserve: the lot ledger read back from the Minter's events, the simulated custodian's own statement,
+   a Merkle round built, signed by the custodian and published, `rat-reserves verify` green, an inclusion proof
+   for one mint checked against the on-chain root, and `verify` failing on a tampered statement;
+5. the production-shaped path: the whole system deployed by the deploy script's code, two equities listed by a
    governance vote through the timelock, the hand-over, and the role table showing no EOA with power.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import tempfile
+from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import click
+import httpx
 from ape import accounts, chain
 from ape.api import AccountAPI
 from ape.cli import ConnectedProviderCommand
@@ -46,6 +56,7 @@ from rat.governance import Listing, list_asset_action, pass_locally
 from rat.local_relayer import RelayerProcess, create_keys, relayer_cli, sim_service, wait_until, write_config
 from rat.minting import RequestStatus
 from rat.revert import DecodedRevert, decode_revert
+from reserves.chain_ledger import ledger_from_chain, write_ledger_csv
 
 SHARE = 10**18
 USDC = 10**6
@@ -66,7 +77,8 @@ def _refused(text: str) -> None:
 
 
 def _shares(units: int) -> str:
-    return f"{units / SHARE:g}"
+    text = f"{Decimal(units) / SHARE:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _usd(units: int) -> str:
@@ -184,13 +196,14 @@ def cli() -> None:
     _ok(f"Alice's escrow stays claimable: {_usd(usdc.balanceOf(ms.minter))} held until fulfilled, rejected "
         "or cancelled after its deadline")
 
-    _relayer_section(ms, token, usdc, deployer, alice)
+    _relayer_section(ms, token, usdc, deployer, alice, custodian_key, publisher)
     _governance_section(test[10] if len(test) > 10 else accounts.test_accounts.generate_test_account(),
                         guardian=test[3], relayer=relayer, custodian=custodian_key.address)
     click.secho("\nDemo complete; anvil stops now.", fg="green", bold=True)
 
 
-def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI) -> None:
+def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, custodian_key,
+                     publisher: AccountAPI) -> None:
     _step("Start the relayer: keystores per role, a simulated broker and custodian as separate processes")
     workdir = Path(tempfile.mkdtemp(prefix="rat-demo-"))
     keys = create_keys(workdir / "keys")
@@ -224,6 +237,7 @@ def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI) -
                        what="the mint to be fulfilled")
             _ok(f"mint fulfilled exactly once: Alice +{_shares(token.balanceOf(alice) - before)} rAAPL")
 
+            minted_by_daemon = request
             _step("Alice redeems 1 rAAPL through the daemon")
             request = request_burn(ms, alice, token, usdc, SHARE, 150 * USDC, chain.pending_timestamp + DAY)
             wait_until(lambda: ms.minter.getRequest(request).status == RequestStatus.FULFILLED, timeout=120,
@@ -234,6 +248,70 @@ def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI) -
             daemon.stop()
         _step("rat-relayer status --all")
         click.echo(_indent(relayer_cli(config, "status", "--all")))
+        _reserves_section(ms, token, custodian, custodian_key, publisher, workdir, minted_by_daemon)
+
+
+CUSTODY_ACCOUNT = "SPV-RAT-0001"  # the simulated custodian's securities account for the SPV
+
+
+def _reserves_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "reserves.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, check=False)
+
+
+def _reserves_section(ms, token, custodian_url: str, custodian_key, publisher: AccountAPI, workdir: Path,
+                      request_id: bytes) -> None:
+    _step("Proof of reserve: lots from the Minter's events, the custodian's statement, a Merkle round")
+    rows = ledger_from_chain(chain.provider.web3, ms.minter.address, CUSTODY_ACCOUNT)
+    ledger = write_ledger_csv(rows, workdir / "ledger.csv")
+    held = httpx.get(f"{custodian_url}/v1/positions/AAPL").json()["quantity"]
+    as_of = datetime.fromtimestamp(chain.blocks.head.timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    statement_in = workdir / "custodian.csv"
+    statement_in.write_text(f"as_of,isin,custody_account,quantity\n{as_of},{token.isin()},{CUSTODY_ACCOUNT},{held}\n")
+    assets = workdir / "assets.json"
+    assets.write_text(json.dumps([{"isin": token.isin(), "token": token.address, "symbol": token.symbol()}]) + "\n")
+    _ok(f"{len(rows)} ledger rows from MintFulfilled/BurnFulfilled; the custodian reports {held} AAPL in "
+        f"{CUSTODY_ACCOUNT}; token supply {_shares(token.totalSupply())}")
+    out = workdir / "round"
+    built = _reserves_cli("build", "--ledger", str(ledger), "--custodian", str(statement_in), "--assets",
+                          str(assets), "--out", str(out))
+    if built.returncode != 0:
+        raise click.ClickException(f"rat-reserves build failed: {built.stderr or built.stdout}")
+    click.echo(_indent(built.stdout))
+    statement = out / "statement.json"
+    rpc = chain.provider.uri
+    keys = {"RAT_CUSTODIAN_KEY": custodian_key.key.to_0x_hex(), "RAT_PUBLISHER_KEY": publisher.private_key}
+    published = _reserves_cli("publish", str(statement), "--rpc-url", rpc, "--registry", ms.reserves.address,
+                              "--uri", statement.as_uri(), env=keys)
+    if published.returncode != 0:
+        raise click.ClickException(f"rat-reserves publish failed: {published.stderr or published.stdout}")
+    _ok("custodian-signed round published: " + published.stdout.strip())
+
+    _step("rat-reserves verify: an independent audit from the RPC URL, the registry address and the file alone")
+    verified = _reserves_cli("verify", str(statement), "--rpc-url", rpc, "--registry", ms.reserves.address)
+    click.echo(_indent(verified.stdout))
+    if verified.returncode != 0:
+        raise click.ClickException(f"verify should pass on the published round (exit {verified.returncode})")
+    _ok("verify exit code 0")
+    proof = workdir / "proof.json"
+    proved = _reserves_cli("prove", str(statement), "--request-id", "0x" + request_id.hex())
+    proof.write_text(proved.stdout)
+    checked = _reserves_cli("verify-proof", str(proof), "--rpc-url", rpc, "--registry", ms.reserves.address)
+    _ok(f"inclusion proof of the daemon's mint {request_id.hex()[:16]}…:")
+    click.echo(_indent(checked.stdout))
+    if checked.returncode != 0:
+        raise click.ClickException(f"the inclusion proof did not verify: {checked.stderr}")
+
+    _step("Someone edits a lot's quantity in a copy of the published statement")
+    tampered = workdir / "tampered.json"
+    document = json.loads(statement.read_text())
+    leaf = document["merkleTree"]["values"][0]["value"]
+    leaf[5] = str(int(leaf[5]) + SHARE)
+    tampered.write_text(json.dumps(document))
+    refused = _reserves_cli("verify", str(tampered), "--rpc-url", rpc, "--registry", ms.reserves.address)
+    if refused.returncode == 0:
+        raise click.ClickException("verify accepted a tampered statement")
+    _refused(f"verify exits {refused.returncode}: " + (refused.stdout.strip().splitlines() or ["(no output)"])[-1])
 
 
 def _governance_section(deployer: AccountAPI, guardian: AccountAPI, relayer: AccountAPI, custodian: str) -> None:
