@@ -248,4 +248,8 @@ if __name__ == "__main__":
     from ape import networks
 
     with networks.parse_network_choice("ethereum:local:foundry"):
-        print(json.dumps(measure_trex(), indent=2))
+        figures = measure_trex()
+    out = ROOT / "bench" / "results" / "trex.json"
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures["ratios"], indent=2))
+    print(f"wrote {out}")

@@ -1,0 +1,198 @@
+"""One report of every benchmark: reads whatever bench/results/*.json exist (gas, T-REX comparison, Merkle,
+relayer, COGS, mutation check, Slither) and writes bench/results/REPORT.md with each figure, its target and
+pass/short, plus plots where a picture reads faster than a table. A missing input is listed as MISSING with the
+command that produces it; nothing is carried over from a previous report.
+
+    python bench/report.py
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+REPORT = RESULTS / "REPORT.md"
+
+PRODUCERS = {
+    "gas.json": "make bench (bench/gas.py)",
+    "trex.json": "make bench (bench/gas.py calling bench.trex.measure_trex, or python bench/trex.py)",
+    "merkle.json": "make bench (bench/merkle.py)",
+    "relayer.json": "make bench (bench/relayer.py)",
+    "cogs.json": "make bench (bench/cogs.py, after gas.json)",
+    "mutation.json": "make mutation (tools/mutation/run.py)",
+    "slither.json": "make test / make static (tools/static/slither_gate.py)",
+}
+
+
+def load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / name
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("**pass**" if ok else "**short**")
+
+
+def fmt(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return "—" if value is None else str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if value < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def section_gas(gas: dict | None, trex: dict | None) -> list[str]:
+    out = ["## Gas: RAT beside OpenZeppelin and ERC-3643 (T-REX)", ""]
+    if trex is None and gas is not None:
+        trex = gas.get("trex")
+    if gas is None and trex is None:
+        return out + [f"MISSING: gas.json and trex.json — run {PRODUCERS['gas.json']}.", ""]
+    if trex is not None:
+        pk = trex.get("packages", {})
+        out += [f"One anvil run; whole-transaction gas (21,000 intrinsic included). T-REX "
+                f"{pk.get('@tokenysolutions/t-rex', '?')} with ONCHAINID {pk.get('@onchain-id/solidity', '?')}: "
+                f"{trex.get('trex_configuration', '')}.", "",
+                "| operation | OZ ERC-20 | T-REX | RAT | RAT ÷ OZ | RAT ÷ T-REX |", "|---|---:|---:|---:|---:|---:|"]
+        for op in ("transfer", "mint", "burn", "kyc_onboarding"):
+            oz, tx, rat = trex["oz"].get(op), trex["trex"].get(op), trex["rat"].get(op)
+            r_oz = f"{rat / oz:.2f}×" if oz and rat else "—"
+            r_tx = f"{rat / tx:.2f}×" if tx and rat else "—"
+            out.append(f"| {op.replace('_', ' ')} | {fmt(oz)} | {fmt(tx)} | {fmt(rat)} | {r_oz} | {r_tx} |")
+        steps = trex["trex"].get("onboarding_steps", {})
+        out += ["", f"T-REX onboarding = identity deployment {fmt(steps.get('identity_deployment'))} + KYC claim "
+                f"{fmt(steps.get('add_kyc_claim'))} + registry entry {fmt(steps.get('register_identity'))}; RAT "
+                f"onboarding is one registry write.", "", "| target | measured | verdict |", "|---|---:|---|"]
+        names = {"transfer_rat_vs_oz": "RAT transfer ≤ 1.30× OZ", "transfer_rat_vs_trex": "RAT transfer ≤ 0.40× T-REX",
+                 "onboarding_rat_vs_trex_identity_deployment": "RAT onboarding ≤ 0.10× T-REX identity deployment"}
+        for key, t in trex.get("targets", {}).items():
+            out.append(f"| {names.get(key, key)} | {t['measured']:.3f}× | {verdict(t['meets'])} |")
+        if (RESULTS / "gas_comparison.png").exists():
+            out += ["", "![gas comparison](gas_comparison.png)"]
+        out.append("")
+    if gas is not None:
+        out += [f"Minter operations (bench/gas.py, git {gas.get('git_commit', '?')}, {gas.get('generated_at', '?')}):",
+                "", "| operation | gas |", "|---|---:|"]
+        out += [f"| {k} | {fmt(v)} |" for k, v in gas.get("minting", {}).items()]
+        out.append("")
+    return out
+
+
+def section_generic(title: str, name: str, data: dict | None) -> list[str]:
+    out = [f"## {title}", ""]
+    if data is None:
+        return out + [f"MISSING: {name} — run {PRODUCERS[name]}.", ""]
+    flat = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else k, v)
+        elif isinstance(value, list):
+            for i, v in enumerate(value[:5]):
+                walk(f"{prefix}[{i}]", v)
+        else:
+            flat.append((prefix, value))
+
+    walk("", data)
+    out += ["| figure | value |", "|---|---|"]
+    for key, value in flat[:60]:
+        shown = verdict(value) if key.endswith(("meets_bar", "meets_target", "meets")) else fmt(value)
+        out.append(f"| {key} | {shown} |")
+    return out + [""]
+
+
+def section_cogs(cogs: dict | None) -> list[str]:
+    out = ["## Cost per user transaction (COGS)", ""]
+    if cogs is None:
+        return out + [f"MISSING: cogs.json — run {PRODUCERS['cogs.json']}.", ""]
+    out += [f"Bar: USD {cogs['bar_usd']} per user transaction; relayer infrastructure at "
+            f"{cogs['sustained_tps']:,} tps sustained. Fee table rows carry their source and date "
+            "(bench/cogs.py); the last column is the multiple of the chain's sustained gas capacity that "
+            f"{cogs['sustained_tps']:,} tps of that transaction alone would need (> 1 = does not fit).", ""]
+    md = RESULTS / "cogs.md"
+    out += [md.read_text() if md.exists() else "(cogs.md missing)"]
+    if (RESULTS / "cogs.png").exists():
+        out += ["![cost per user transaction](cogs.png)", ""]
+    return out
+
+
+def section_mutation(mutation: dict | None) -> list[str]:
+    out = ["## Mutation check of the invariants", ""]
+    if mutation is None:
+        return out + [f"MISSING: mutation.json — run {PRODUCERS['mutation.json']}.", ""]
+    out += [f"Profile {mutation.get('profile')}, {mutation.get('generated_at')}. A mutant is killed when the suite "
+            "fails on it.", "", "| mutant | rule | Forge invariants | Python spec |", "|---|---|---|---|"]
+    for m in mutation.get("mutants", []):
+        def cell(key: str) -> str:
+            v = m.get(key)
+            if not v:
+                return "not run"
+            state = {True: "killed", False: "**SURVIVED**", None: "error"}[v.get("killed")]
+            detail = ", ".join(v.get("failed", [])[:2])
+            return f"{state} ({detail})" if detail else state
+        out.append(f"| {m['mutant']} | {m['rule']} | {cell('forge')} | {cell('python')} |")
+    return out + [""]
+
+
+def section_slither(slither: dict | None) -> list[str]:
+    out = ["## Static analysis", ""]
+    if slither is None:
+        return out + [f"MISSING: slither.json — run {PRODUCERS['slither.json']}.", ""]
+    ok = slither.get("untriaged_high_medium") == 0
+    return out + [f"Slither findings by impact: {slither.get('by_impact')}; High/Medium untriaged: "
+                  f"{slither.get('untriaged_high_medium')} (target 0) → {verdict(ok)}; triage: "
+                  f"`{slither.get('triage_file')}`.", ""]
+
+
+def plot_gas(trex: dict | None) -> None:
+    if trex is None:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ops = ["transfer", "mint", "burn", "kyc_onboarding"]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for i, (label, side) in enumerate((("OZ ERC-20", "oz"), ("T-REX", "trex"), ("RAT", "rat"))):
+        values = [trex[side].get(op) or 0 for op in ops]
+        ax.bar([x + i * 0.27 for x in range(len(ops))], values, 0.27, label=label)
+    ax.set_xticks([x + 0.27 for x in range(len(ops))], [o.replace("_", " ") for o in ops])
+    ax.set_ylabel("gas per transaction")
+    ax.set_title("Same anvil run: OZ vs ERC-3643 T-REX vs RAT")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS / "gas_comparison.png", dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    gas, trex = load("gas.json"), load("trex.json")
+    if trex is None and gas is not None:
+        trex = gas.get("trex")
+    plot_gas(trex)
+    lines = ["# RAT benchmark report", "",
+             f"Generated {datetime.now(timezone.utc).isoformat(timespec='seconds')} by `bench/report.py` from "
+             "`bench/results/*.json`.", ""]
+    lines += section_gas(gas, trex)
+    lines += section_cogs(load("cogs.json"))
+    lines += section_generic("Proof of reserve (Merkle)", "merkle.json", load("merkle.json"))
+    lines += section_generic("Relayer latency and rate", "relayer.json", load("relayer.json"))
+    lines += section_mutation(load("mutation.json"))
+    lines += section_slither(load("slither.json"))
+    REPORT.write_text("\n".join(lines) + "\n")
+    print(f"wrote {REPORT}")
+
+
+if __name__ == "__main__":
+    main()
