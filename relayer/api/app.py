@@ -80,9 +80,9 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     for path, operations in doc.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            codes = {"422", "429"}
+            codes = {"400", "422", "429"}
             if method in ("post", "put", "patch"):
-                codes |= {"400", "413", "415"}
+                codes |= {"413", "415"}
             if "{" in path:
                 codes.add("404")
             for code in codes:

@@ -3,8 +3,6 @@ the latest reserve round, a lot's inclusion proof (from the reserves package), a
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
@@ -83,24 +81,21 @@ async def get_request(request: Request, request_id: Annotated[RequestId, REQUEST
 
 
 def _decode_cursor(cursor: str) -> tuple[int, int]:
-    try:
-        block, log_index = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)))
-        if not isinstance(block, int) or not isinstance(log_index, int):
-            raise ValueError
-        return block, log_index
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise ProblemError(400, "cursor is not one this API issued", "invalid-cursor") from None
+    block, log_index = cursor.split("-")
+    return int(block), int(log_index)
 
 
 def _encode_cursor(saga: SagaRecord) -> str:
-    return base64.urlsafe_b64encode(json.dumps([saga.block_number, saga.log_index]).encode()).decode().rstrip("=")
+    """A page position: the (block, log index) of the last request returned; the next page starts below it."""
+    return f"{saga.block_number}-{saga.log_index}"
 
 
 @router.get("/requests", response_model=RequestPage, summary="Requests of an account, newest first")
 async def list_requests(
     request: Request,
     account: Annotated[Address, Query(description="the requesting wallet")],
-    cursor: Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,20}-[0-9]{1,10}$",
+                                        description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RequestPage:
     ctx = ctx_of(request)

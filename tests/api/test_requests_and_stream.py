@@ -40,9 +40,9 @@ def test_requests_by_account_page_newest_first_without_overlap(client, saga):
     assert seen == list(reversed(ids))
 
 
-def test_a_forged_page_cursor_is_a_400_problem(client):
+def test_a_malformed_page_cursor_is_a_422_problem(client):
     response = client.get("/v1/requests", params={"account": ALICE, "cursor": "bm90LWpzb24"})
-    assert response.status_code == 400 and response.json()["type"] == "urn:rat:problem:invalid-cursor"
+    assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["query", "cursor"]
 
 
 def test_every_saga_transition_writes_its_event_in_the_same_transaction(store, saga):
