@@ -5,7 +5,7 @@ USD 0.07 per user transaction.
 Inputs: bench/results/gas.json (measured by `make bench`, the same run as the other figures) and the fee table
 below. The fee table is NOT fetched (this machine reaches only package registries): every row names its source
 page and the date its figure describes; refresh them before using the output for a decision
-(docs/decisions/0062-chain-choice-cost-per-transaction.md). Outputs bench/results/cogs.json, cogs.md, cogs.png.
+(docs/decisions/0061-chain-choice-cost-per-transaction.md). Outputs bench/results/cogs.json, cogs.md, cogs.png.
 
     python bench/cogs.py
 """
