@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import FastAPI
 
-
 from relayer.api import problems
 from relayer.api.auth import SCOPES
 from relayer.api.context import ApiContext

@@ -10,7 +10,8 @@ import uuid
 from typing import Annotated, Any
 
 from eth_utils import to_checksum_address
-from fastapi import APIRouter, Depends, Path as PathParam, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as PathParam
 from sqlalchemy import and_, select, update
 
 from relayer.api import audit

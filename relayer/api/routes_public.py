@@ -3,13 +3,14 @@ the latest reserve round, a lot's inclusion proof (from the reserves package), a
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
-from fastapi import APIRouter, Path as PathParam, Query, Request
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from sqlalchemy import and_, desc, or_, select
 
 from relayer.api.context import ApiContext
@@ -46,13 +47,13 @@ def ctx_of(request: Request) -> ApiContext:
 
 def _summary(saga: SagaRecord) -> dict[str, Any]:
     p = saga.payload
-    return dict(
-        request_id=saga.request_id, kind=saga.kind, step=saga.step, status=saga.status, account=p.get("account"),
-        asset=p.get("asset"), payment_token=p.get("payment_token"), amount=p.get("amount"),
-        limit_price=p.get("limit_price"), trace_id=saga.trace_id, block_number=saga.block_number,
-        created_at=saga.created_at, updated_at=saga.updated_at, note=saga.last_error, fulfil_tx=p.get("fulfil_tx"),
-        reject_reason=p.get("reject_reason"),
-    )
+    return {
+        "request_id": saga.request_id, "kind": saga.kind, "step": saga.step, "status": saga.status, "account": p.get("account"),
+        "asset": p.get("asset"), "payment_token": p.get("payment_token"), "amount": p.get("amount"),
+        "limit_price": p.get("limit_price"), "trace_id": saga.trace_id, "block_number": saga.block_number,
+        "created_at": saga.created_at, "updated_at": saga.updated_at, "note": saga.last_error, "fulfil_tx": p.get("fulfil_tx"),
+        "reject_reason": p.get("reject_reason"),
+    }
 
 
 def _known_asset(ctx: ApiContext, asset: str) -> str:
@@ -113,7 +114,7 @@ async def list_requests(
 
 
 def _market(ctx: ApiContext) -> MarketHoursView:
-    now = datetime.fromtimestamp(ctx.clock(), timezone.utc)
+    now = datetime.fromtimestamp(ctx.clock(), UTC)
     is_open = ctx.hours.is_open(now)
     return MarketHoursView(calendar=ctx.hours.name, open_now=is_open,
                            next_open=None if is_open else ctx.hours.next_open(now).isoformat())

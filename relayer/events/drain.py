@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
 from typing import Protocol
 
 from relayer.events import outbox
@@ -38,7 +37,7 @@ class OutboxDrain:
                 await self.publisher.publish(event)
                 done.append(event.event_id)
             self.last_error = None
-        except Exception as exc:  # any bus failure: keep the rest for the next pass
+        except Exception as exc:  # noqa: BLE001  (any bus failure: keep the rest for the next pass)
             if self.last_error is None:
                 log.warning("event bus unavailable; events stay in the outbox", extra={"error": str(exc)})
             self.last_error = f"{type(exc).__name__}: {exc}"

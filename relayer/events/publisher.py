@@ -61,6 +61,6 @@ class JetStreamPublisher:
         if self._nc is not None:
             try:
                 await self._nc.close()
-            except Exception:  # closing a dead connection may raise; it is gone either way
+            except Exception:  # noqa: BLE001, S110  (closing a dead connection may raise; it is gone anyway)
                 pass
         self._nc = self._js = None

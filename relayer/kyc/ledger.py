@@ -55,9 +55,9 @@ def apply_delivery(conn: Connection, event: ApplicantEvent, digest: str, policy:
                                                 outcome=outcome.outcome))
         return outcome
     action, tier, jurisdiction, expiry, wallet = outcome
-    values = dict(wallet=wallet, provider_ts=at_ms, level=event.levelName or "", action=action, tier=tier,
-                  jurisdiction=jurisdiction, expiry=expiry, sync_state="pending", updated_at=now,
-                  answer=event.reviewResult.reviewAnswer if event.reviewResult else event.type[:16])
+    values = {"wallet": wallet, "provider_ts": at_ms, "level": event.levelName or "", "action": action, "tier": tier,
+                  "jurisdiction": jurisdiction, "expiry": expiry, "sync_state": "pending", "updated_at": now,
+                  "answer": event.reviewResult.reviewAnswer if event.reviewResult else event.type[:16]}
     if current is None:
         conn.execute(t.insert().values(provider_ref=ref, version=1, synced_version=0, **values))
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
+from datetime import UTC
 from typing import Literal
 
 from eth_utils import keccak
@@ -80,7 +81,7 @@ def provider_ref(applicant_id: str) -> bytes:
 
 def event_time_ms(value: str | int) -> int:
     """`createdAtMs` as unix milliseconds. Sumsub sends 'YYYY-MM-DD HH:MM:SS.fff' (UTC); integers are taken as ms."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     if isinstance(value, int):
         return value
@@ -89,7 +90,7 @@ def event_time_ms(value: str | int) -> int:
         return int(text)
     for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
         try:
-            moment = datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+            moment = datetime.strptime(text, fmt).replace(tzinfo=UTC)
             return int(moment.timestamp() * 1000)
         except ValueError:
             continue

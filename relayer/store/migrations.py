@@ -41,16 +41,16 @@ def _initial(conn: Connection) -> None:
 
 _APPEND_ONLY = {
     "sqlite": [
-        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        ("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+         "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"),
+        ("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+         "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"),
     ],
     "postgresql": [
-        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
-        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+        ("CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+         "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$"),
+        ("CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+         "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"),
     ],
 }
 

@@ -562,7 +562,7 @@ class Store:
     def hold_asset(self, conn: Connection, asset: str, paused: bool, reason: str, by: str) -> list[str]:
         """Pauses or resumes `asset` inside the caller's transaction; on resume, its paused sagas become due now.
         Returns the request ids re-activated."""
-        values = dict(paused=paused, reason=reason, changed_by=by, changed_at=time.time())
+        values = {"paused": paused, "reason": reason, "changed_by": by, "changed_at": time.time()}
         if conn.execute(update(schema.asset_controls).where(schema.asset_controls.c.asset == asset)
                         .values(**values)).rowcount == 0:
             conn.execute(schema.asset_controls.insert().values(asset=asset, **values))

@@ -116,3 +116,30 @@ def saga(store):
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=2"
+
+
+@pytest.fixture
+def pg_store() -> Iterator[Store]:
+    """A store in a throw-away schema of the local PostgreSQL `test` database; skipped when none answers."""
+    import os
+
+    psycopg = pytest.importorskip("psycopg")
+    dsn = os.environ.get("RAT_TEST_PG_DSN", PG_DSN)
+    try:
+        with psycopg.connect(dsn):
+            pass
+    except Exception as exc:  # noqa: BLE001  (any connection failure means: no server here)
+        pytest.skip(f"PostgreSQL not reachable at {dsn!r}: {exc.__class__.__name__}")
+    schema = f"api_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    params = dict(part.split("=", 1) for part in dsn.split())
+    s = Store.open(f"postgresql+psycopg://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:"
+                   f"{params.get('port', '5432')}/{params.get('dbname', 'test')}?options=-csearch_path%3D{schema}")
+    yield s
+    s.close()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

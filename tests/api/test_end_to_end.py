@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-
 from conftest import bearer  # noqa: F401  (tests/api/conftest.py)
 
 _RELAYER_TESTS = Path(__file__).resolve().parents[1] / "relayer"
@@ -29,11 +28,11 @@ rpc_url = _fixtures.rpc_url
 _keystore_passphrases = _fixtures._keystore_passphrases
 _alpaca_env = _fixtures._alpaca_env
 
-from e2e import drive_until, finished, started  # noqa: E402  (tests/relayer/e2e.py)
+from e2e import drive_until, finished, started
 
-from relayer.api.app import create_app  # noqa: E402
-from relayer.api.server import build_context  # noqa: E402
-from relayer.config import RelayerConfig  # noqa: E402
+from relayer.api.app import create_app
+from relayer.api.server import build_context
+from relayer.config import RelayerConfig
 
 pytestmark = pytest.mark.anyio
 USDC = 10**6

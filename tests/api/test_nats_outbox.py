@@ -96,7 +96,7 @@ async def delete_stream(url: str, name: str) -> None:
     nc = await nats.connect(url)
     try:
         await nc.jetstream().delete_stream(name)
-    except Exception:  # already gone
+    except Exception:  # noqa: BLE001, S110  (already gone)
         pass
     finally:
         await nc.close()

@@ -67,9 +67,8 @@ def test_rotating_the_webhook_secret_returns_it_once_and_audits_only_its_version
 def test_the_audit_log_refuses_updates_and_deletes(client, store, issue):
     client.post(PAUSE, json={"reason": "x"}, headers=bearer(issue()))
     for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with store.transaction() as conn:
-                conn.execute(text(statement))
+        with pytest.raises(DatabaseError, match="append-only"), store.transaction() as conn:
+            conn.execute(text(statement))
     assert audit_count(store) == 1
 
 
@@ -118,3 +117,15 @@ def test_a_jwks_with_a_symmetric_key_is_refused_as_configuration():
 
     with pytest.raises(ConfigError, match="symmetric"):
         JwksSource.parse({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "dev"}]})
+
+
+@pytest.mark.postgres
+def test_the_audit_log_is_append_only_on_postgresql_too(pg_store):
+    from relayer.api import audit
+
+    with pg_store.transaction() as conn:
+        audit.record(conn, "ops-console", "asset_paused", ASSET, {}, "127.0.0.1", "t" * 32)
+    for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
+        with pytest.raises(DatabaseError, match="append-only"), pg_store.transaction() as conn:
+            conn.execute(text(statement))
+    assert audit_count(pg_store) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from conftest import ALICE, WEBHOOK_SECRET, bearer
@@ -18,7 +18,7 @@ HOOK = "/v1/webhooks/sumsub"
 
 def review(answer: str = "GREEN", level: str = "rat-retail-br", at: float | None = None, wallet: str = ALICE,
            applicant: str = "5cb56e8e0a975a35f333cb83", kind: str = "applicantReviewed", **extra) -> bytes:
-    moment = datetime.fromtimestamp(time.time() if at is None else at, timezone.utc)
+    moment = datetime.fromtimestamp(time.time() if at is None else at, UTC)
     body = {"applicantId": applicant, "inspectionId": "5cb56e8e0a975a35f333cb84",
             "correlationId": "req-a1b2c3", "levelName": level, "externalUserId": wallet, "type": kind,
             "sandboxMode": False, "reviewStatus": "completed",
