@@ -4,6 +4,7 @@ infrastructure tests from starting a local chain they do not use."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from pathlib import Path
@@ -31,3 +32,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             plugin = config.pluginmanager.get_plugin(name)
             if plugin is not None:
                 config.pluginmanager.unregister(plugin)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Pulumi's runtime asks for the current event loop; an `asyncio.run()` earlier in the same session (the
+    relayer's tests use it) leaves none set, so give Pulumi a fresh one when that happened."""
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
