@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source tools/env.sh &&
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help bootstrap compile demo deploy test docs bench bench-gas bench-merkle bench-relayer clean
+.PHONY: help bootstrap compile demo deploy api specs test docs bench bench-gas bench-merkle bench-relayer clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -23,6 +23,12 @@ demo: compile ## run the end-to-end demo on a throw-away anvil chain
 
 deploy: compile ## deploy the whole system: make deploy NETWORK=... ARGS="--account A --guardian G --settlement S"
 	@$(ENV) ape run deploy --network $(NETWORK) $(ARGS)
+
+api: compile ## the service API (REST, /v1/stream WebSocket, operator calls, Sumsub webhook) next to the daemon
+	@$(ENV) rat-relayer api
+
+specs: ## regenerate docs/api/openapi.yaml and asyncapi.yaml from the code
+	@$(ENV) rat-relayer api-spec openapi > docs/api/openapi.yaml && rat-relayer api-spec asyncapi > docs/api/asyncapi.yaml
 
 test: compile ## run the whole test suite
 	@$(ENV) pytest
