@@ -37,16 +37,17 @@ API_PORT = 8000
 RELAYER_METRICS_PORT = 9464  # relayer/config.py `http.port`: /healthz /readyz /metrics
 
 WORKLOADS: tuple[Workload, ...] = (
-    # The ASGI API is not in the repository yet; its entry point name is a placeholder to confirm.
-    Workload("api", ("rat-api", "--host", "0.0.0.0", "--port", str(API_PORT)), port=API_PORT),
+    # `rat-relayer api` reads its port (api.port = API_PORT) from the config file the task mounts.
+    Workload("api", ("rat-relayer", "api", "--config", "/etc/rat/api.yaml"), port=API_PORT),
     Workload(
         "relayer",
         ("rat-relayer", "run"),
         (SigningRole.SUBMITTER, SigningRole.BROKERAGE_ATTESTOR, SigningRole.CUSTODY_ATTESTOR),
         metrics_port=RELAYER_METRICS_PORT,
     ),
-    # KYC approvals are signed today from an operator tool (rat/deploy.py); this service is a placeholder.
-    Workload("kyc-operator", ("rat-kyc",), (SigningRole.KYC_OPERATOR,)),
+    # A second `rat-relayer api` instance whose config has only the `kyc` section: the one task that holds the KYC
+    # operator key and writes Sumsub decisions to the registry, so the public API never holds it.
+    Workload("kyc-operator", ("rat-relayer", "api", "--config", "/etc/rat/kyc.yaml"), (SigningRole.KYC_OPERATOR,)),
 )
 
 
