@@ -174,7 +174,9 @@ async def test_two_daemons_on_one_postgresql_never_process_the_same_work(
         relayer_config, pg_url, mint, deployment, token, alice, fresh_sims):
     config = yaml.safe_load(relayer_config.read_text())
     config["database_url"] = pg_url
-    config["lease_ttl"] = 1.0
+    # Long enough that the lease cannot lapse between two steps even on a loaded machine: each daemon's `leader`
+    # flag is refreshed only when it steps, so a lapse would show both flags set without any shared work.
+    config["lease_ttl"] = 10.0
     relayer_config.write_text(yaml.safe_dump(config))
     before = token.balanceOf(alice)
     a = await started(relayer_config, "daemon-a")
