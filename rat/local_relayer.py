@@ -42,6 +42,37 @@ def sim_service(kind: str, *args: str) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+@contextmanager
+def api_service(config: Path, env: Mapping[str, str]) -> Iterator[str]:
+    """Starts `rat-relayer api` for `config` and yields its base URL (the config's `api.port` may be 0)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relayer.cli", "api", "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env},
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if "listening on " not in line:
+            raise ServiceFailed(f"rat-relayer api did not start: {line}{proc.stderr.read() if proc.stderr else ''}")
+        yield line.split("listening on ", 1)[1].split()[0]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def nats_reachable(host: str = "127.0.0.1", port: int = 4222, timeout: float = 0.5) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class RelayerKeys:
     folder: Path

@@ -53,7 +53,16 @@ from rat.minting import (
 )
 from rat.deployment import deploy_system, grant_operators, handover, load_settings, record_path
 from rat.governance import Listing, list_asset_action, pass_locally
-from rat.local_relayer import RelayerProcess, create_keys, relayer_cli, sim_service, wait_until, write_config
+from rat.local_relayer import (
+    RelayerProcess,
+    api_service,
+    create_keys,
+    nats_reachable,
+    relayer_cli,
+    sim_service,
+    wait_until,
+    write_config,
+)
 from rat.minting import RequestStatus
 from rat.revert import DecodedRevert, decode_revert
 from reserves.chain_ledger import ledger_from_chain, write_ledger_csv
@@ -244,11 +253,128 @@ def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, c
                        what="the burn to be fulfilled")
             _ok(f"burn fulfilled: supply {_shares(token.totalSupply())} rAAPL, Alice holds "
                 f"{_usd(usdc.balanceOf(alice))}")
+            _api_section(ms, token, usdc, alice, deployer, config, keys, workdir)
         finally:
             daemon.stop()
         _step("rat-relayer status --all")
         click.echo(_indent(relayer_cli(config, "status", "--all")))
         _reserves_section(ms, token, custodian, custodian_key, publisher, workdir, minted_by_daemon)
+
+
+SUMSUB_LEVEL = "rat-professional-ar"
+
+
+def _api_section(ms, token, usdc, alice: AccountAPI, deployer: AccountAPI, config: Path, keys, workdir: Path) -> None:
+    import yaml
+    from websockets.sync.client import connect
+
+    from relayer.kyc import sumsub
+    from relayer.signers import KeystoreSigner
+
+    _step("Service API beside the daemon: REST, a WebSocket stream, the Sumsub webhook, the event outbox")
+    kyc_pass, secret = os.urandom(16).hex(), os.urandom(24).hex()
+    kyc_address = KeystoreSigner.create(workdir / "keys" / "kyc.json", kyc_pass, scrypt_n=2**10)
+    ms.compliance.registry.grantRole(role("KYC_OPERATOR_ROLE"), kyc_address, sender=deployer)
+    deployer.transfer(kyc_address, SHARE)
+    nats = "nats://127.0.0.1:4222" if nats_reachable() else None
+    document = yaml.safe_load(config.read_text())
+    document.update({
+        "api": {"port": 0},
+        "events": {"nats_url": nats},
+        "kyc": {"registry": ms.compliance.registry.address,
+                "signer": {"type": "keystore", "path": str(workdir / "keys" / "kyc.json"),
+                           "passphrase_env": "RAT_DEMO_KYC_PASS"},
+                "webhook_secret_env": "RAT_DEMO_SUMSUB_SECRET",
+                "levels": {SUMSUB_LEVEL: {"tier": 2, "jurisdiction": "AR"}}},
+    })
+    config.write_text(yaml.safe_dump(document))
+    env = {**keys.env(), "RAT_DEMO_KYC_PASS": kyc_pass, "RAT_DEMO_SUMSUB_SECRET": secret}
+    with api_service(config, env) as base:
+        assets = httpx.get(f"{base}/v1/assets").json()
+        _ok(f"{base}: GET /v1/assets lists {len(assets.get('items', assets))} asset(s); specs in docs/api/")
+
+        _step("A browserless client follows Alice's next mint over the WebSocket, from intake to fulfilled")
+        ws_url = base.replace("http://", "ws://") + "/v1/stream"
+        with connect(ws_url) as ws:
+            ws.send(json.dumps({"type": "subscribe", "accounts": [alice.address]}))
+            cursor = json.loads(ws.recv())["cursor"]
+            request = request_mint(ms, alice, token, usdc, 200 * USDC, 200 * USDC, chain.pending_timestamp + DAY)
+            wanted, started = "0x" + request.hex(), None
+            while True:
+                message = json.loads(ws.recv(timeout=120))
+                if message["type"] != "event" or message["event"]["request_id"] != wanted:
+                    continue
+                step = message["event"]["payload"]["step"]
+                started = started or message["event"].get("created_at")
+                click.echo(f"    cursor {message['cursor']:>4}  {step}")
+                if step == "done":
+                    break
+        _ok(f"the stream delivered every step from cursor {cursor} on, ending with the fulfilment")
+
+        _step("Sumsub approves a new applicant at level rat-professional-ar; the signed webhook reaches the API")
+        wallet = Account.create().address
+        now = datetime.now(timezone.utc)
+        body = json.dumps({
+            "applicantId": os.urandom(12).hex(), "inspectionId": os.urandom(12).hex(), "correlationId": "demo",
+            "levelName": SUMSUB_LEVEL, "externalUserId": wallet, "type": "applicantReviewed",
+            "sandboxMode": False, "reviewStatus": "completed", "clientId": "agora",
+            "createdAtMs": now.strftime("%Y-%m-%d %H:%M:%S.") + f"{now.microsecond // 1000:03d}",
+            "reviewResult": {"reviewAnswer": "GREEN"},
+        }).encode()
+        answer = httpx.post(f"{base}/v1/webhooks/sumsub", content=body, headers={
+            "content-type": "application/json", "x-payload-digest": sumsub.sign(body, secret),
+            "x-payload-digest-alg": "HMAC_SHA256_HEX"})
+        _ok(f"webhook answered {answer.status_code}: {answer.json().get('outcome', answer.text)}")
+        forged = httpx.post(f"{base}/v1/webhooks/sumsub", content=body, headers={
+            "content-type": "application/json", "x-payload-digest": "00" * 32, "x-payload-digest-alg": "HMAC_SHA256_HEX"})
+        _refused(f"the same body with a forged digest: {forged.status_code} {forged.json().get('title', '')}")
+        wait_until(lambda: ms.compliance.registry.investor(wallet).tier == 2, timeout=60,
+                   what="the KYC decision to reach the registry")
+        record = ms.compliance.registry.investor(wallet)
+        _ok(f"ComplianceRegistry.investor({wallet[:10]}…) = tier {record.tier}, {bytes(record.jurisdiction).decode()}"
+            " — written by the KYC operator key; only a hash of the applicant id is stored")
+
+        _step("Events on NATS JetStream")
+        if nats is None:
+            _ok("no NATS server on 127.0.0.1:4222: events stay in the outbox (the embedded default) and the "
+                "WebSocket above streamed them from there")
+        else:
+            subjects = _nats_subjects(nats, wanted)
+            _ok(f"{len(subjects)} messages for the mint on rat.anvil.>: {', '.join(dict.fromkeys(subjects))}")
+
+
+def _nats_subjects(url: str, request_id: str) -> list[str]:
+    import asyncio
+
+    import nats
+    from nats.js.api import DeliverPolicy
+
+    async def collect() -> list[str]:
+        client = await nats.connect(url)
+        try:
+            js = client.jetstream()
+            wait_until_deadline = asyncio.get_running_loop().time() + 15
+            found: list[str] = []
+            while not any(s.endswith(".done") for s in found):
+                if asyncio.get_running_loop().time() > wait_until_deadline:
+                    break
+                found = []
+                sub = await js.subscribe("rat.anvil.>", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+                try:
+                    while True:
+                        try:
+                            msg = await sub.next_msg(timeout=0.5)
+                        except nats.errors.TimeoutError:
+                            break
+                        if request_id in msg.data.decode(errors="replace"):
+                            found.append(msg.subject)
+                finally:
+                    await sub.unsubscribe()
+            return found
+        finally:
+            await client.close()
+
+    return asyncio.run(collect())
 
 
 CUSTODY_ACCOUNT = "SPV-RAT-0001"  # the simulated custodian's securities account for the SPV
