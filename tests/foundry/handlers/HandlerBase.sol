@@ -63,6 +63,18 @@ abstract contract HandlerBase is Cheats {
         return s.holders[seed % (N_INVESTORS + 1)];
     }
 
+    /// A transfer target: usually any investor or the stranger; one time in three a frozen investor if there is
+    /// one (the adversarial recipient the compliance rules must refuse).
+    function _adversarialTarget(uint256 seed) internal view returns (address) {
+        if ((seed >> 8) % 3 == 0) {
+            for (uint256 i; i < N_INVESTORS; ++i) {
+                address candidate = s.holders[(seed + i) % N_INVESTORS];
+                if (s.records.isFrozen(candidate)) return candidate;
+            }
+        }
+        return _target(seed);
+    }
+
     /// A request id the handlers created, or zero before the first.
     function _request(uint256 seed) internal view returns (bytes32) {
         uint256 n = ghost.requestCount();

@@ -16,7 +16,7 @@ contract InvestorHandler is HandlerBase {
     function transfer(uint256 assetSeed, uint256 fromSeed, uint256 toSeed, uint256 amount) external watched {
         RealAssetToken t = _asset(assetSeed);
         address from = _investor(fromSeed);
-        address to = _target(toSeed);
+        address to = _adversarialTarget(toSeed);
         uint256 balance = t.balanceOf(from);
         if (balance == 0) return;
         amount = _pick(amount, 1, balance);
@@ -33,7 +33,7 @@ contract InvestorHandler is HandlerBase {
         RealAssetToken t = _asset(assetSeed);
         address owner = _investor(ownerSeed);
         address spender = _target(spenderSeed);
-        address to = _target(toSeed);
+        address to = _adversarialTarget(toSeed);
         uint256 balance = t.balanceOf(owner);
         if (balance == 0) return;
         amount = _pick(amount, 1, balance);

@@ -141,9 +141,9 @@ contract OperatorHandler is HandlerBase {
         } catch {}
     }
 
-    /// Freezes one call in four, unfreezes otherwise.
+    /// Freezes one call in three, unfreezes otherwise.
     function setFrozen(uint256 investorSeed, uint256 mode) external watched {
-        bool frozen = mode % 4 == 0;
+        bool frozen = mode % 3 == 0;
         address[] memory accounts = new address[](1);
         accounts[0] = _investor(investorSeed);
         vm.prank(s.operator);
@@ -326,15 +326,20 @@ contract OperatorHandler is HandlerBase {
         });
     }
 
-    /// Signs `fill` with a subset of the attestor keys (three times in four the canonical brokerage + custody
-    /// pair, otherwise any subset, including the unregistered key), sorted by signer as the Minter requires.
+    /// Signs `fill` with a subset of the attestor keys (half the time a brokerage + custody pair, otherwise one of
+    /// eight chosen subsets: one role only, two of one role, with the unregistered key, all), sorted by signer.
     /// Returns whether the subset should satisfy the Minter: >= 2 signers, both roles, no stranger.
     function _attest(Fill memory fill, address asset, address account, uint256 seed)
         private
         view
         returns (bytes[] memory sigs, bool quorate)
     {
-        uint256 mask = (seed >> 8) % 4 == 0 ? seed % (1 << N_ATTESTORS) : (1 << (seed % 2)) | (1 << (2 + (seed >> 1) % 2));
+        uint256 mask = (1 << (seed % 2)) | (1 << (2 + (seed >> 1) % 2));
+        if ((seed >> 8) % 2 == 0) {
+            // Half the fills try a subset that must not settle (or a full, redundant one that must).
+            uint8[8] memory adversarial = [0x01, 0x04, 0x03, 0x0c, 0x15, 0x11, 0x0f, 0x1f];
+            mask = adversarial[(seed >> 16) % 8];
+        }
         bytes32 digest = RatEip712.fillDigest(address(s.minter), fill, asset, account);
         address[] memory signers = new address[](N_ATTESTORS);
         bytes[] memory all = new bytes[](N_ATTESTORS);
