@@ -53,8 +53,6 @@ def fmt(value: Any) -> str:
 
 def section_gas(gas: dict | None, trex: dict | None) -> list[str]:
     out = ["## Gas: RAT beside OpenZeppelin and ERC-3643 (T-REX)", ""]
-    if trex is None and gas is not None:
-        trex = gas.get("trex")
     if gas is None and trex is None:
         return out + [f"MISSING: gas.json and trex.json — run {PRODUCERS['gas.json']}.", ""]
     if trex is not None:
@@ -177,9 +175,10 @@ def plot_gas(trex: dict | None) -> None:
 
 
 def main() -> None:
-    gas, trex = load("gas.json"), load("trex.json")
-    if trex is None and gas is not None:
-        trex = gas.get("trex")
+    gas = load("gas.json")
+    # The comparison measured inside bench/gas.py's run (gas.json "trex") is preferred: same chain, same run as the
+    # other gas figures. bench/trex.py's standalone trex.json (OZ, T-REX and RAT in one run of its own) otherwise.
+    trex = gas.get("trex") if gas and gas.get("trex") else load("trex.json")
     plot_gas(trex)
     lines = ["# RAT benchmark report", "",
              f"Generated {datetime.now(timezone.utc).isoformat(timespec='seconds')} by `bench/report.py` from "
