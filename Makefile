@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source tools/env.sh &&
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help bootstrap compile demo deploy api specs test docs bench bench-gas bench-merkle bench-relayer clean
+.PHONY: help bootstrap compile demo deploy api specs test static fuzz-deep mutation docs bench bench-gas bench-merkle bench-relayer bench-cogs bench-report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -30,14 +30,26 @@ api: compile ## the service API (REST, /v1/stream WebSocket, operator calls, Sum
 specs: ## regenerate docs/api/openapi.yaml and asyncapi.yaml from the code
 	@$(ENV) rat-relayer api-spec openapi > docs/api/openapi.yaml && rat-relayer api-spec asyncapi > docs/api/asyncapi.yaml
 
-test: compile ## run the whole test suite
+test: compile ## the whole suite: pytest (contracts, relayer, API, reserves, docs, infra), Forge invariants, static gates
 	@$(ENV) pytest
+	@$(ENV) FOUNDRY_PROFILE=ci forge test
+	@$(MAKE) --no-print-directory static
+
+static: compile ## Slither (every High/Medium triaged in docs/security/static-analysis-triage.md) + solhint (no errors)
+	@$(ENV) python tools/static/slither_gate.py
+	@$(ENV) solhint -c .solhint.json 'contracts/**/*.sol'
+
+fuzz-deep: compile ## deep invariant campaign: 256 runs x depth 250 per invariant
+	@$(ENV) FOUNDRY_PROFILE=deep forge test
+
+mutation: compile ## eight rule-breaking mutants; the invariant suite must fail on each (1-2 min each)
+	@$(ENV) python tools/mutation/run.py
 
 docs: compile ## check the docs against ABIs, migrations and tests, then build the reviewer site (build/docs-site/)
 	@$(ENV) pytest tests/docs -q
 	@$(ENV) python tools/docs/build_site.py
 
-bench: bench-gas bench-merkle bench-relayer ## run every benchmark; results land in bench/results/
+bench: bench-gas bench-merkle bench-relayer bench-cogs bench-report ## every benchmark, then bench/results/REPORT.md
 
 bench-gas: compile ## gas: OZ ERC-20 vs RAT transfer, every Minter operation → bench/results/gas.json
 	@$(ENV) python bench/gas.py
@@ -47,6 +59,12 @@ bench-merkle: compile ## Merkle build/prove/verify at 100k and 1M lots vs OpenZe
 
 bench-relayer: compile ## relayer latency and throughput on anvil (about 3 minutes) → bench/results/relayer.json
 	@$(ENV) python bench/relayer.py
+
+bench-cogs: bench-gas ## USD per user transaction per chain and relayer cost at 10k tps → bench/results/cogs.*
+	@$(ENV) python bench/cogs.py
+
+bench-report: ## bench/results/REPORT.md: every figure, its target, pass/short
+	@$(ENV) python bench/report.py
 
 clean: ## remove build outputs (keeps .venv and node_modules)
 	rm -rf .build contracts/.cache .pytest_cache

@@ -21,6 +21,7 @@ from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, li
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gas_minting import measure_minting  # noqa: E402
+from trex import measure_trex  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "gas.json"
 SHARE = 10**18
@@ -99,6 +100,7 @@ def main() -> None:
             "unit": "transaction gas_used, including the 21,000 intrinsic gas",
             "token": measure_token(),
             "minting": measure_minting(),
+            "trex": measure_trex(),
         }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -206,6 +206,9 @@ def main() -> int:
         if args.python:
             plog = work / "pytest.log"
             rc_c, _ = run(["ape", "compile"], work, work / "ape-compile.log", timeout=1800)
+            # As `make compile` does: Ape lists only the first 500 files under contracts/, and the OpenZeppelin
+            # copies its dependency install leaves in contracts/.cache would hide the mutated sources.
+            shutil.rmtree(work / "contracts" / ".cache", ignore_errors=True)
             rc, seconds = run(["pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.python_tests], work, plog,
                               timeout=1800)
             entry["python"] = {**pytest_verdict(plog, rc), "tests": list(mutant.python_tests),
