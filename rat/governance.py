@@ -34,6 +34,7 @@ from rat.deployment import (
     sync_assets,
 )
 from rat.storage_layout import LayoutReport, check_upgrade, compile_layouts, layout_of
+from rat.protocol import AssetStatus  # noqa: F401 (re-exported)
 
 DAY = 24 * 3600
 
@@ -53,12 +54,6 @@ class VoteType(IntEnum):
     AGAINST = 0
     FOR = 1
     ABSTAIN = 2
-
-
-class AssetStatus(IntEnum):
-    ACTIVE = 1
-    REDEEM_ONLY = 2
-    HALTED = 3
 
 
 class Action(BaseModel):

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 import time
 from dataclasses import dataclass
-from enum import IntEnum
 
 from ape import project
 from ape.api import AccountAPI, ReceiptAPI
@@ -28,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from rat.attestations import Fill, RoundReport, attest_fill, sign_round
 from rat.deploy import ComplianceStack, jurisdiction, provider_ref, role
+from rat.protocol import AssetStatus, AttestorRole, FeeBucket, RejectReason, RequestKind, RequestStatus  # noqa: F401 (re-exported)
 
 DAY = 24 * 3600
 SHARE = 10**18
@@ -36,49 +36,6 @@ USD = 10**18  # notional limits are 18-decimal USD
 MINTER_KYC_TIER = 3
 MINTER_KYC_VALIDITY = 100 * 365 * DAY
 MINTER_JURISDICTION = "SC"
-
-
-class RequestKind(IntEnum):
-    MINT = 0
-    BURN = 1
-
-
-class RequestStatus(IntEnum):
-    NONE = 0
-    PENDING = 1
-    FULFILLED = 2
-    CANCELLED = 3
-    REJECTED = 4
-
-
-class AssetStatus(IntEnum):
-    UNLISTED = 0
-    ACTIVE = 1
-    REDEEM_ONLY = 2
-    HALTED = 3
-
-
-class AttestorRole(IntEnum):
-    NONE = 0
-    BROKERAGE = 1
-    CUSTODY = 2
-
-
-class FeeBucket(IntEnum):
-    TREASURY = 0
-    INSURANCE = 1
-
-
-class RejectReason(IntEnum):
-    """Reason codes operators pass to Minter.reject (the contract stores none of them; indexers read the event)."""
-
-    UNSPECIFIED = 0
-    MARKET_CLOSED = 1
-    BROKER_REJECTED = 2
-    PRICE_LIMIT_UNREACHABLE = 3
-    COMPLIANCE_HOLD = 4
-    ASSET_HALTED = 5
-    RESERVES_UNAVAILABLE = 6
 
 
 class TierLimit(BaseModel):

@@ -3,7 +3,6 @@ the calldata it submits. Hand-encoded with eth_abi so the daemon needs neither A
 
 from __future__ import annotations
 
-from enum import IntEnum
 
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rat.attestations import Fill
 from relayer.rpc import Rpc
+from rat.protocol import AssetStatus, RejectReason, RequestKind, RequestStatus  # noqa: F401 (re-exported)
 
 FILL_TUPLE = "(bytes32,uint256,uint256,uint256,bytes32,bytes32,uint256)"
 MINT_REQUESTED = "MintRequested(bytes32,address,address,address,uint256,uint256,uint256)"
@@ -18,38 +18,6 @@ BURN_REQUESTED = "BurnRequested(bytes32,address,address,address,uint256,uint256,
 TOPIC_MINT_REQUESTED = "0x" + keccak(text=MINT_REQUESTED).hex()
 TOPIC_BURN_REQUESTED = "0x" + keccak(text=BURN_REQUESTED).hex()
 REQUEST_TOPICS = [TOPIC_MINT_REQUESTED, TOPIC_BURN_REQUESTED]
-
-
-class RequestKind(IntEnum):
-    MINT = 0
-    BURN = 1
-
-
-class RequestStatus(IntEnum):
-    NONE = 0
-    PENDING = 1
-    FULFILLED = 2
-    CANCELLED = 3
-    REJECTED = 4
-
-
-class AssetStatus(IntEnum):
-    UNLISTED = 0
-    ACTIVE = 1
-    REDEEM_ONLY = 2
-    HALTED = 3
-
-
-class RejectReason(IntEnum):
-    """Mirror of rat.minting.RejectReason (kept here so the daemon does not import Ape)."""
-
-    UNSPECIFIED = 0
-    MARKET_CLOSED = 1
-    BROKER_REJECTED = 2
-    PRICE_LIMIT_UNREACHABLE = 3
-    COMPLIANCE_HOLD = 4
-    ASSET_HALTED = 5
-    RESERVES_UNAVAILABLE = 6
 
 
 class RequestEvent(BaseModel):

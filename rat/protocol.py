@@ -1,0 +1,49 @@
+"""The Minter's enums as Python sees them: one definition for the SDK, the relayer and the governance tooling.
+Kept free of Ape imports so the daemon can use it. Values mirror contracts/interfaces/IMinter.sol (order matters)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class RequestKind(IntEnum):
+    MINT = 0
+    BURN = 1
+
+
+class RequestStatus(IntEnum):
+    NONE = 0
+    PENDING = 1
+    FULFILLED = 2
+    CANCELLED = 3
+    REJECTED = 4
+
+
+class AssetStatus(IntEnum):
+    UNLISTED = 0
+    ACTIVE = 1
+    REDEEM_ONLY = 2
+    HALTED = 3
+
+
+class AttestorRole(IntEnum):
+    NONE = 0
+    BROKERAGE = 1
+    CUSTODY = 2
+
+
+class FeeBucket(IntEnum):
+    TREASURY = 0
+    INSURANCE = 1
+
+
+class RejectReason(IntEnum):
+    """Reason codes operators pass to Minter.reject (the contract stores none of them; indexers read the event)."""
+
+    UNSPECIFIED = 0
+    MARKET_CLOSED = 1
+    BROKER_REJECTED = 2
+    PRICE_LIMIT_UNREACHABLE = 3
+    COMPLIANCE_HOLD = 4
+    ASSET_HALTED = 5
+    RESERVES_UNAVAILABLE = 6
