@@ -127,6 +127,7 @@ def test_token_follows_the_compliance_model(chain, funded, registry, admin, kyc_
 
         def _attempt(self, sender, to, amount, send):
             now = chain.pending_timestamp
+            chain.pending_timestamp = now  # mined at the time the model judges KYC expiry by, not a second later
             expected = self.model.status(sender, to, now)
             before = funded.balanceOf(to)
             try:
@@ -143,7 +144,7 @@ def test_token_follows_the_compliance_model(chain, funded, registry, admin, kyc_
             assert sum(funded.balanceOf(a) for a in addresses) == funded.totalSupply()
 
     ComplianceMachine.TestCase.settings = settings(
-        max_examples=12, stateful_step_count=14, deadline=None,
+        max_examples=12, stateful_step_count=14, deadline=None, derandomize=True, database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     run_state_machine_as_test(ComplianceMachine, settings=ComplianceMachine.TestCase.settings)
