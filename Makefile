@@ -31,9 +31,10 @@ specs: ## regenerate docs/api/openapi.yaml and asyncapi.yaml from the code
 	@$(ENV) rat-relayer api-spec openapi > docs/api/openapi.yaml && rat-relayer api-spec asyncapi > docs/api/asyncapi.yaml
 
 test: compile ## the whole suite: pytest (contracts, relayer, API, reserves, docs, infra), Forge invariants, static gates
-	@$(ENV) pytest
+	@# The quick gates first; pytest last, so its summary closes the output.
 	@$(ENV) FOUNDRY_PROFILE=ci forge test
 	@$(MAKE) --no-print-directory static
+	@$(ENV) pytest
 
 static: compile ## Slither (every High/Medium triaged in docs/security/static-analysis-triage.md) + solhint (no errors)
 	@$(ENV) python tools/static/slither_gate.py
