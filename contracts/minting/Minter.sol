@@ -27,6 +27,7 @@ import {
 import {IComplianceRegistry, IComplianceRecords, Investor} from "../interfaces/IComplianceRegistry.sol";
 import {IFeeVault} from "../interfaces/IFeeVault.sol";
 import {IReserveRegistry, IReserveRecords} from "../interfaces/IReserveRegistry.sol";
+import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
 import {LeakyBucket} from "./LeakyBucket.sol";
 import {SecureMint} from "../reserves/SecureMint.sol";
 
@@ -806,7 +807,9 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
 
     /// @dev Mint cap, rolling mint rate and the secure-mint reserve guard.
     function _checkSupply(AssetConfig storage a, address asset, uint256 shares) private {
-        uint256 supplyAfter = IERC20(asset).totalSupply() + shares;
+        // The cap counts token units; the reserve guard compares shares in custody with the shares the supply
+        // represents after the multiplier (splits, management fee), rounded up.
+        (uint256 supplyAfter, uint256 sharesAfter) = IRealAssetToken(asset).supplyAfterMint(shares);
         uint256 cap = a.mintCap;
         if (supplyAfter > cap) revert OverMintCap(supplyAfter, cap);
         uint256 rate = a.mintRatePerDay;
@@ -817,7 +820,7 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         a.mintedUsed = uint96(used + shares);
         a.mintedUpdatedAt = uint40(block.timestamp);
         SecureMint.checkRound(
-            _latestReserves(a, asset), a.reserveHeartbeat, a.reserveDecimals, a.tokenDecimals, supplyAfter
+            _latestReserves(a, asset), a.reserveHeartbeat, a.reserveDecimals, a.tokenDecimals, sharesAfter
         );
     }
 

@@ -17,6 +17,7 @@ import {
 import {ComplianceRules} from "../compliance/ComplianceRules.sol";
 import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
 import {Isin} from "./Isin.sol";
+import {MultiplierState, ShareMultiplier} from "./ShareMultiplier.sol";
 
 /// @notice Static description of the equity a token represents, fixed at listing (legal terms may be amended).
 struct AssetTerms {
@@ -30,7 +31,9 @@ struct AssetTerms {
 }
 
 /// @title RealAssetToken
-/// @notice One token per equity, 1e18 units = one share held in custody by the SPV. Every movement of tokens
+/// @notice One token per equity; at listing 1e18 units = one share held in custody by the SPV, afterwards
+/// `multiplier()` shares per token (splits scale it, the management fee shrinks it; ADR 0080). Balances are
+/// never rebased, so pools and lending markets holding the token stay consistent. Every movement of tokens
 /// (transfer, transferFrom, mint, forced transfer) is gated by the shared ComplianceRegistry; permits accept
 /// EOA and ERC-1271 signatures and never bypass compliance because they only set allowances.
 /// @dev Deployed as a BeaconProxy per equity; all equities share one beacon so one governance action upgrades
@@ -53,6 +56,23 @@ contract RealAssetToken is
     bytes32 public constant UNPAUSER_ROLE = keccak256("UNPAUSER_ROLE");
     /// @notice May move or burn tokens without the holder's consent, for court orders and lost-wallet recovery.
     bytes32 public constant FORCED_TRANSFER_ROLE = keccak256("FORCED_TRANSFER_ROLE");
+    /// @notice May schedule and cancel splits and reverse splits (governance).
+    bytes32 public constant CORPORATE_ACTIONS_ROLE = keccak256("CORPORATE_ACTIONS_ROLE");
+    /// @notice May set the annual management fee (the FeeVault, on governance's instruction).
+    bytes32 public constant MANAGEMENT_FEE_ROLE = keccak256("MANAGEMENT_FEE_ROLE");
+
+    /// @notice A split takes effect at least this long after it is scheduled, so holders and integrators see it.
+    uint256 public constant MIN_SPLIT_NOTICE = 1 days;
+    /// @notice ... and at most this long after.
+    uint256 public constant MAX_SPLIT_NOTICE = 365 days;
+    /// @notice Largest numerator or denominator of a split ratio (1000-for-1 or 1-for-1000).
+    uint32 public constant MAX_SPLIT_FACTOR = 1000;
+    /// @notice Highest annual management fee: 2 %.
+    uint16 public constant MAX_MANAGEMENT_FEE_BPS = 200;
+    /// @notice Bounds of the multiplier a split may produce (1e18 = one share per token): below the minimum,
+    /// conversions would lose precision; above the maximum, the packed slot would overflow.
+    uint256 public constant MIN_MULTIPLIER = 1e12;
+    uint256 public constant MAX_MULTIPLIER = type(uint96).max;
 
     bytes32 private constant PERMIT_TYPEHASH =
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
@@ -72,6 +92,8 @@ contract RealAssetToken is
         string custodian;
         string legalTermsURI;
         bytes32 legalTermsHash;
+        MultiplierState multiplier;
+        uint32 multiplierVersion; // compare-and-swap guard: bumped by every scheduled or cancelled split
     }
 
     // keccak256(abi.encode(uint256(keccak256("rat.storage.RealAssetToken")) - 1)) & ~bytes32(uint256(0xff))
@@ -181,6 +203,98 @@ contract RealAssetToken is
         _setLegalTerms(uri, contentHash);
     }
 
+    // ---------------------------------------------------------------- corporate actions
+
+    /// @notice Schedules a split (numerator > denominator) or reverse split (numerator < denominator): from
+    /// `activatesAt` every holder's shares are multiplied by numerator / denominator, with no balance written.
+    /// @param numerator Shares after the split per `denominator` shares before (1..MAX_SPLIT_FACTOR).
+    /// @param denominator Shares before (1..MAX_SPLIT_FACTOR), different from `numerator`.
+    /// @param activatesAt When it takes effect: MIN_SPLIT_NOTICE to MAX_SPLIT_NOTICE from now.
+    /// @param expectedVersion The `multiplierVersion` the proposal was prepared against; a stale proposal (another
+    /// split scheduled or cancelled meanwhile) reverts instead of applying twice.
+    /// @param actionRef Hash of the issuer's announcement (corporate action notice).
+    function scheduleSplit(
+        uint32 numerator,
+        uint32 denominator,
+        uint40 activatesAt,
+        uint32 expectedVersion,
+        bytes32 actionRef
+    ) external onlyRole(CORPORATE_ACTIONS_ROLE) {
+        if (numerator == 0 || denominator == 0 || numerator == denominator) {
+            revert InvalidSplitRatio(numerator, denominator);
+        }
+        if (numerator > MAX_SPLIT_FACTOR || denominator > MAX_SPLIT_FACTOR) {
+            revert InvalidSplitRatio(numerator, denominator);
+        }
+        if (activatesAt < block.timestamp + MIN_SPLIT_NOTICE || activatesAt > block.timestamp + MAX_SPLIT_NOTICE) {
+            revert InvalidActivationTime(activatesAt, block.timestamp + MIN_SPLIT_NOTICE);
+        }
+        TokenStorage storage $ = _s();
+        uint32 version = _checkVersion($, expectedVersion);
+        MultiplierState memory m = _checkpoint($);
+        if (m.splitAt != 0) revert SplitAlreadyScheduled(m.splitAt);
+        // The fee only shrinks the multiplier afterwards, so bounding today's result bounds the applied one
+        // from above; the floor is checked on today's value too.
+        uint256 projected = uint256(ShareMultiplier.at(m, block.timestamp)) * numerator / denominator;
+        if (projected > MAX_MULTIPLIER || projected < MIN_MULTIPLIER) revert MultiplierOutOfRange(projected);
+        m.splitAt = activatesAt;
+        m.numerator = numerator;
+        m.denominator = denominator;
+        $.multiplier = m;
+        $.multiplierVersion = version + 1;
+        emit SplitScheduled(version + 1, numerator, denominator, activatesAt, actionRef);
+    }
+
+    /// @notice Cancels the scheduled split before it takes effect (the issuer withdrew it).
+    /// @param expectedVersion The current `multiplierVersion` (compare-and-swap).
+    /// @param actionRef Hash of the withdrawal notice.
+    function cancelSplit(uint32 expectedVersion, bytes32 actionRef) external onlyRole(CORPORATE_ACTIONS_ROLE) {
+        TokenStorage storage $ = _s();
+        uint32 version = _checkVersion($, expectedVersion);
+        MultiplierState memory m = _checkpoint($);
+        if (m.splitAt == 0) revert NoSplitScheduled();
+        m.splitAt = 0;
+        m.numerator = 0;
+        m.denominator = 0;
+        $.multiplier = m;
+        $.multiplierVersion = version + 1;
+        emit SplitCancelled(version + 1, actionRef);
+    }
+
+    /// @notice Sets the annual management fee, accrued continuously through the multiplier from now on; what
+    /// accrued at the old rate is folded in first.
+    /// @param bps Annual rate in basis points, at most MAX_MANAGEMENT_FEE_BPS.
+    function setManagementFee(uint16 bps) external onlyRole(MANAGEMENT_FEE_ROLE) {
+        if (bps > MAX_MANAGEMENT_FEE_BPS) revert ManagementFeeTooHigh(bps, MAX_MANAGEMENT_FEE_BPS);
+        TokenStorage storage $ = _s();
+        MultiplierState memory m = _checkpoint($);
+        m.feeBps = bps;
+        $.multiplier = m;
+        emit ManagementFeeUpdated(bps, ShareMultiplier.at(m, block.timestamp));
+    }
+
+    /// @notice Folds the fee accrued since the last checkpoint (and a split that took effect) into the anchor.
+    /// Anyone may call it; reads never need it, it only bounds how far back the next fee report reaches.
+    /// @return multiplierBefore The anchor before (shares per token at the last checkpoint).
+    /// @return multiplierAfter The multiplier now.
+    /// @return feeShares Shares the management fee took from all holders since the last checkpoint (in today's
+    /// shares), which the custodian sells for the fee.
+    /// @return since The last checkpoint's time.
+    function checkpoint()
+        external
+        returns (uint256 multiplierBefore, uint256 multiplierAfter, uint256 feeShares, uint40 since)
+    {
+        TokenStorage storage $ = _s();
+        MultiplierState memory m = $.multiplier;
+        multiplierBefore = m.anchor == 0 ? ShareMultiplier.SCALE : m.anchor;
+        since = m.anchorTime;
+        uint256 gross = ShareMultiplier.withoutFee(m, block.timestamp);
+        multiplierAfter = ShareMultiplier.at(m, block.timestamp);
+        feeShares = totalSupply() * (gross - multiplierAfter) / ShareMultiplier.SCALE;
+        $.multiplier = ShareMultiplier.fold(m, block.timestamp);
+        emit MultiplierCheckpointed(multiplierAfter, feeShares, since);
+    }
+
     // ---------------------------------------------------------------- permit (ERC-2612 + ERC-1271)
 
     /// @notice ERC-2612 permit with an ECDSA signature.
@@ -219,6 +333,55 @@ contract RealAssetToken is
     }
 
     // ---------------------------------------------------------------- reads
+
+    /// @notice Shares of the underlying equity per token, 1e18 fixed point (1e18 = one share per token). O(1)
+    /// whatever the time since the last change: a scheduled split applies by itself at its activation time.
+    function multiplier() public view returns (uint256) {
+        return ShareMultiplier.at(_s().multiplier, block.timestamp);
+    }
+
+    /// @notice The multiplier at a time not before the last checkpoint (`multiplierState().anchorTime`), e.g. to
+    /// preview a scheduled split; earlier values are read from archive state at the block of interest.
+    /// @param timestamp A unix time at or after the last checkpoint.
+    function multiplierAt(uint256 timestamp) external view returns (uint256) {
+        MultiplierState memory m = _s().multiplier;
+        if (timestamp < m.anchorTime) revert MultiplierHistoryUnavailable(timestamp, m.anchorTime);
+        return ShareMultiplier.at(m, timestamp);
+    }
+
+    /// @notice The packed multiplier state and the compare-and-swap version scheduling proposals must name.
+    function multiplierState() external view returns (MultiplierState memory state, uint32 version) {
+        TokenStorage storage $ = _s();
+        return ($.multiplier, $.multiplierVersion);
+    }
+
+    /// @notice Shares of the underlying `account` holds through its tokens, rounded down.
+    function sharesOf(address account) external view returns (uint256) {
+        return balanceOf(account) * multiplier() / ShareMultiplier.SCALE;
+    }
+
+    /// @notice Shares represented by the whole supply, rounded down.
+    function totalShares() external view returns (uint256) {
+        return totalSupply() * multiplier() / ShareMultiplier.SCALE;
+    }
+
+    /// @notice Shares that `tokens` token units represent now, rounded down.
+    function toShares(uint256 tokens) external view returns (uint256) {
+        return tokens * multiplier() / ShareMultiplier.SCALE;
+    }
+
+    /// @notice Token units that represent `shares` now, rounded down (never more tokens than the shares back).
+    function toTokens(uint256 shares) external view returns (uint256) {
+        return shares * ShareMultiplier.SCALE / multiplier();
+    }
+
+    /// @notice The supply after minting `tokens`, in token units and in shares rounded up: the Minter's mint cap
+    /// counts tokens, its reserve guard compares shares in custody with shares represented.
+    function supplyAfterMint(uint256 tokens) external view returns (uint256 supplyAfter, uint256 sharesAfter) {
+        supplyAfter = totalSupply() + tokens;
+        uint256 m = multiplier();
+        sharesAfter = (supplyAfter * m + ShareMultiplier.SCALE - 1) / ShareMultiplier.SCALE;
+    }
 
     /// @notice Number of addresses holding a non-zero balance.
     function holderCount() external view returns (uint256) {
@@ -283,6 +446,16 @@ contract RealAssetToken is
             if (RECORDS.isFrozen(spender)) revert AccountFrozen(spender);
         }
         super._approve(owner, spender, value, emitEvent);
+    }
+
+    function _checkVersion(TokenStorage storage $, uint32 expected) private view returns (uint32 version) {
+        version = $.multiplierVersion;
+        if (version != expected) revert MultiplierVersionMismatch(expected, version);
+    }
+
+    function _checkpoint(TokenStorage storage $) private returns (MultiplierState memory m) {
+        m = ShareMultiplier.fold($.multiplier, block.timestamp);
+        $.multiplier = m;
     }
 
     function _require(TransferStatus status) private pure {
