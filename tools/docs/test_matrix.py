@@ -23,6 +23,7 @@ LAYERS = {
     "tests/relayer/test_sim_and_adapters.py": ("integration", "simulated vendors (local HTTP)"),
     "tests/relayer/test_sender.py": ("integration", "anvil"),
     "tests/governance/": ("contract", "anvil"),
+    "tests/corporate/": ("contract", "anvil"),
     "tests/api/": ("integration (ASGI app)", "SQLite; anvil for end to end"),
     "tests/api/test_nats_outbox.py": ("integration", "NATS JetStream when reachable"),
     "tests/api/test_fuzz_schemathesis.py": ("contract (API schema fuzzing)", "anvil"),
