@@ -39,6 +39,7 @@ def main() -> None:
       rat-reserves prove round/statement.json --request-id 0x.. > proof.json
       rat-reserves verify-proof proof.json --rpc-url URL --registry 0x..
       rat-reserves verify round/statement.json --rpc-url URL --registry 0x..
+    Cash dividends (Merkle claims): rat-reserves dividend --help.
     Input formats: docs/reserves/input-schema.md. Method for verifiers: docs/reserves/methodology.md.
     """
 
@@ -250,6 +251,100 @@ def verify(statement: Path, rpc_url: str, registry: str, max_age: str, as_json: 
 
     seconds = _duration(max_age)
     report = audit(rpc_url, registry, statement, seconds)
+    click.echo(json.dumps(report.as_json(), indent=2) if as_json else report.render())
+    sys.exit(int(report.outcome))
+
+
+@main.group()
+def dividend() -> None:
+    """Cash dividends: build a distribution from the chain, and check a published one.
+
+    \b
+    The snapshot comes from the chain alone: holders from the token's Transfer events up to the record
+    block, balances and the share multiplier read at that block (the node must keep historical state):
+      rat-reserves dividend build --rpc-url URL --asset 0x.. --record-block N --per-share 0.24 --out d.json
+      rat-reserves dividend verify --rpc-url URL --distributor 0x.. --id 1 --file d.json
+    Method: docs/reserves/dividends.md.
+    """
+
+
+@dividend.command("build")
+@click.option("--rpc-url", "--rpc", "rpc_url", required=True, envvar="RAT_RPC_URL", show_envvar=True)
+@click.option("--asset", required=True, help="The RAT equity token.")
+@click.option("--record-block", type=click.IntRange(0), required=True, help="Holders at the end of this block.")
+@click.option("--per-share", required=True, help="Payout per whole share, in payout-token units (e.g. 0.24).")
+@click.option("--decimals", type=click.IntRange(0, 36), default=6, show_default=True,
+              help="Decimals of the payout token (USDC: 6).")
+@click.option("--distributor", help="The DividendDistributor (excluded from the holders).")
+@click.option("--exclude", multiple=True, help="Another address to leave out (repeatable; named in the file).")
+@click.option("--from-block", type=click.IntRange(0), default=0, show_default=True,
+              help="First block to read Transfer events from (the token's deployment block is enough).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Distribution file: terms, totals, the StandardMerkleTree dump and every holder's proof.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def dividend_build(rpc_url: str, asset: str, record_block: int, per_share: str, decimals: int,
+                   distributor: str | None, exclude: tuple[str, ...], from_block: int, out: Path,
+                   as_json: bool) -> None:
+    """Snapshot the holders at the record block and write the Merkle distribution.
+
+    Exit 2 (nothing written) on a bad address or amount, an unreachable node, a record block in the
+    future, a node without historical state, or a snapshot in which nobody is owed anything.
+    """
+    from pydantic import ValidationError
+
+    from reserves import dividends as dv
+
+    try:
+        amount = dv.payout_units(per_share, decimals)
+        try:
+            request = dv.SnapshotRequest(asset=asset, record_block=record_block, from_block=from_block,
+                                         excluded=dv.excluded_addresses(exclude, distributor))
+        except (ValidationError, ValueError) as exc:
+            raise dv.DividendError(f"bad address: {exc}") from None
+        dist = dv.build_distribution(dv.take_snapshot(dv.connect(rpc_url), request), amount)
+        dv.write_file(dist, out)
+    except ReservesError as exc:
+        _fail(exc)
+        return
+    figures = dv.summary(dist)
+    if as_json:
+        click.echo(json.dumps({**figures, "file": str(out)}, indent=2))
+        return
+    click.echo(f"root        {dist.root}")
+    click.echo(f"record      block {dist.record_block}, multiplier {dist.multiplier}")
+    click.echo(f"holders     {dist.holder_count} ({len(dist.claims)} owed something)")
+    click.echo(f"fund        {dist.total_gross} units (leaves {dist.claimable_gross}, dust at most {dist.dust_bound})")
+    click.echo(f"written     {out}")
+
+
+@dividend.command("verify")
+@click.option("--rpc-url", "--rpc", "rpc_url", required=True, envvar="RAT_RPC_URL", show_envvar=True)
+@click.option("--distributor", required=True, help="The DividendDistributor address.")
+@click.option("--id", "distribution_id", type=click.IntRange(1), required=True, help="Distribution id.")
+@click.option("--file", "file_", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The published distribution file.")
+@click.option("--from-block", type=click.IntRange(0), default=0, show_default=True,
+              help="First block to read Transfer events from when rebuilding (default: genesis).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def dividend_verify(rpc_url: str, distributor: str, distribution_id: int, file_: Path, from_block: int,
+                    as_json: bool) -> None:
+    """Rebuild a distribution from the chain and check it against the contract and the file.
+
+    \b
+    Exit codes: 0 every check holds; 3 unreadable file; 4 file inconsistent or different from the
+    chain; 5 funding does not match the leaves; 6 no such distribution or different terms; 7 the
+    on-chain root is not the rebuilt root; 11 node unreachable. Bad arguments exit 2.
+    """
+    from reserves import dividends as dv
+
+    try:
+        w3 = dv.connect(rpc_url)
+        report = dv.verify_distribution(w3, distributor, distribution_id, file_, from_block)
+    except dv.ChainReadError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(int(dv.Failure.RPC))
+    except ValueError as exc:  # a malformed --distributor
+        raise click.BadParameter(str(exc), param_hint="--distributor") from None
     click.echo(json.dumps(report.as_json(), indent=2) if as_json else report.render())
     sys.exit(int(report.outcome))
 
