@@ -233,27 +233,7 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
         onlyRole(CONVERSION_MANAGER_ROLE)
         returns (uint64 id)
     {
-        if (asset == address(0) || terms.payout == address(0)) revert ZeroAddress();
-        if (terms.kind == ConversionKind.NONE) revert InvalidKind();
-        if (terms.payout == asset) revert InvalidPayout(terms.payout);
-        if (terms.rate == 0 || terms.rate > MAX_RATE) revert InvalidRate(terms.rate);
-        if (terms.actionRef == bytes32(0)) revert InvalidActionRef();
-        if (terms.effectiveAt < block.timestamp || terms.effectiveAt > block.timestamp + MAX_EFFECTIVE_DELAY) {
-            revert InvalidEffectiveTime(terms.effectiveAt);
-        }
-        if (
-            terms.expiresAt < uint256(terms.effectiveAt) + MIN_CONVERSION_WINDOW
-                || terms.expiresAt > uint256(terms.effectiveAt) + MAX_CONVERSION_WINDOW
-        ) revert InvalidExpiry(terms.expiresAt);
-        Conversion storage c = _conversions[asset];
-        if (c.state == ConversionState.OPEN) revert ConversionAlreadyOpen(asset);
-        AssetStatus status = MINTER.assetConfig(asset).status;
-        if (status != AssetStatus.REDEEM_ONLY && status != AssetStatus.HALTED) revert AssetStillActive(asset, status);
-        _requireRole(asset, TOKEN_FORCED_TRANSFER_ROLE);
-        if (terms.kind == ConversionKind.TOKEN) {
-            if (MINTER.assetConfig(terms.payout).status == AssetStatus.UNLISTED) revert TargetNotListed(terms.payout);
-            _requireRole(terms.payout, TOKEN_MINTER_ROLE);
-        }
+        _checkTerms(asset, terms);
         id = ++_conversionCount;
         _conversions[asset] = Conversion({
             id: id,
@@ -425,6 +405,30 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
     }
 
     // ================================================================ internals
+
+    /// @dev Every input check of `openConversion`, and the Minter status and token roles it relies on.
+    function _checkTerms(address asset, ConversionTerms calldata terms) private view {
+        if (asset == address(0) || terms.payout == address(0)) revert ZeroAddress();
+        if (terms.kind == ConversionKind.NONE) revert InvalidKind();
+        if (terms.payout == asset) revert InvalidPayout(terms.payout);
+        if (terms.rate == 0 || terms.rate > MAX_RATE) revert InvalidRate(terms.rate);
+        if (terms.actionRef == bytes32(0)) revert InvalidActionRef();
+        if (terms.effectiveAt < block.timestamp || terms.effectiveAt > block.timestamp + MAX_EFFECTIVE_DELAY) {
+            revert InvalidEffectiveTime(terms.effectiveAt);
+        }
+        if (
+            terms.expiresAt < uint256(terms.effectiveAt) + MIN_CONVERSION_WINDOW
+                || terms.expiresAt > uint256(terms.effectiveAt) + MAX_CONVERSION_WINDOW
+        ) revert InvalidExpiry(terms.expiresAt);
+        if (_conversions[asset].state == ConversionState.OPEN) revert ConversionAlreadyOpen(asset);
+        AssetStatus status = MINTER.assetConfig(asset).status;
+        if (status != AssetStatus.REDEEM_ONLY && status != AssetStatus.HALTED) revert AssetStillActive(asset, status);
+        _requireRole(asset, TOKEN_FORCED_TRANSFER_ROLE);
+        if (terms.kind == ConversionKind.TOKEN) {
+            if (MINTER.assetConfig(terms.payout).status == AssetStatus.UNLISTED) revert TargetNotListed(terms.payout);
+            _requireRole(terms.payout, TOKEN_MINTER_ROLE);
+        }
+    }
 
     /// @dev Effects, then the burn, then the payment. Reentrancy is also closed by the guard on every entry point.
     function _convert(

@@ -8,7 +8,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IFeeVault, FeeBucket} from "../interfaces/IFeeVault.sol";
-import {IMinter, RequestKind} from "../interfaces/IMinter.sol";
+import {IMinter, RequestKind, AssetStatus} from "../interfaces/IMinter.sol";
+import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
 
 /// @title FeeVault
 /// @notice Holds the protocol's mint and burn fees in the payment tokens they were charged in, split between the
@@ -26,6 +27,9 @@ contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpg
     bytes32 public constant FEE_GOVERNOR_ROLE = keccak256("FEE_GOVERNOR_ROLE");
     /// @notice May withdraw from the treasury and insurance buckets.
     bytes32 public constant FEE_WITHDRAWER_ROLE = keccak256("FEE_WITHDRAWER_ROLE");
+    /// @notice May report the custodian's sale of accrued management-fee shares and deposit its proceeds (the
+    /// relayer's treasury key).
+    bytes32 public constant MANAGEMENT_FEE_REPORTER_ROLE = keccak256("MANAGEMENT_FEE_REPORTER_ROLE");
     /// @notice May upgrade the vault implementation.
     bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
 
@@ -124,6 +128,47 @@ contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpg
         minter.applyFees(asset, mintBps, burnBps);
     }
 
+    /// @notice Sets the annual management fee of a listed equity. It accrues continuously through the token's
+    /// share multiplier (holders' tokens represent ever fewer shares); the custodian sells the accrued shares and
+    /// `recordManagementFeeSale` deposits the proceeds here. The fee accrued at the old rate is folded in first.
+    /// @param asset A listed equity (the vault holds its MANAGEMENT_FEE_ROLE).
+    /// @param bps Annual rate, at most the token's MAX_MANAGEMENT_FEE_BPS (2 %).
+    function setManagementFee(address asset, uint16 bps) external onlyRole(FEE_GOVERNOR_ROLE) {
+        _requireListed(asset);
+        _accrue(asset);
+        emit ManagementFeeSet(asset, bps);
+        IRealAssetToken(asset).setManagementFee(bps);
+    }
+
+    /// @notice Folds the management fee accrued since the last checkpoint into the token's multiplier and reports
+    /// the shares the custodian now owes to sell. Anyone may call it (the relayer does before each sale).
+    /// @param asset A listed equity.
+    /// @return feeShares Shares accrued to the fee since the last checkpoint, in today's shares.
+    function accrueManagementFee(address asset) external returns (uint256 feeShares) {
+        _requireListed(asset);
+        return _accrue(asset);
+    }
+
+    /// @notice Records that the custodian sold `shares` accrued to the management fee and deposits the proceeds
+    /// (pulled from the caller, then booked to the treasury and insurance buckets like every fee).
+    /// @param asset A listed equity.
+    /// @param token A payment token the vault tracks.
+    /// @param shares Shares sold (18 decimals).
+    /// @param proceeds Token units received for them.
+    /// @param custodyRef Hash of the custodian's trade confirmation.
+    function recordManagementFeeSale(address asset, address token, uint256 shares, uint256 proceeds, bytes32 custodyRef)
+        external
+        onlyRole(MANAGEMENT_FEE_REPORTER_ROLE)
+    {
+        _requireListed(asset);
+        VaultStorage storage $ = _s();
+        if (!$.tracked[token]) revert TokenNotTracked(token);
+        if (shares == 0 || proceeds == 0) revert ZeroAmount();
+        emit ManagementFeeCollected(asset, token, shares, proceeds, custodyRef);
+        IERC20(token).safeTransferFrom(msg.sender, address(this), proceeds);
+        _book($, token);
+    }
+
     /// @notice Sets the share of future fees booked to the insurance reserve; what arrived before is booked first,
     /// at the share in force when it arrived.
     /// @param insuranceShareBps 0 to 10,000.
@@ -198,6 +243,21 @@ contract FeeVault is IFeeVault, Initializable, AccessControlUpgradeable, UUPSUpg
     /// @notice Payment tokens booked before every change of the insurance share.
     function trackedTokens() external view returns (address[] memory) {
         return _s().tokens;
+    }
+
+    function _requireListed(address asset) private view {
+        IMinter minter = _s().minter;
+        if (address(minter) == address(0)) revert MinterNotSet();
+        // The Minter's listing is the protocol's list of equities: nothing else can feed fee events in here.
+        if (minter.assetConfig(asset).status == AssetStatus.UNLISTED) revert AssetNotListed(asset);
+    }
+
+    function _accrue(address asset) private returns (uint256 feeShares) {
+        uint256 before;
+        uint256 current;
+        uint40 since;
+        (before, current, feeShares, since) = IRealAssetToken(asset).checkpoint();
+        emit ManagementFeeAccrued(asset, since, uint40(block.timestamp), before, current, feeShares);
     }
 
     function _book(VaultStorage storage $, address token) private returns (uint256 amount) {

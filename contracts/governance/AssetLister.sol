@@ -39,6 +39,8 @@ contract AssetLister is AccessControl {
     bytes32 private constant TOKEN_MINTER_ROLE = keccak256("MINTER_ROLE");
     bytes32 private constant TOKEN_PAUSER_ROLE = keccak256("PAUSER_ROLE");
     bytes32 private constant TOKEN_UNPAUSER_ROLE = keccak256("UNPAUSER_ROLE");
+    bytes32 private constant TOKEN_CORPORATE_ACTIONS_ROLE = keccak256("CORPORATE_ACTIONS_ROLE");
+    bytes32 private constant TOKEN_MANAGEMENT_FEE_ROLE = keccak256("MANAGEMENT_FEE_ROLE");
     string private constant FEED_SUFFIX = " / shares in custody";
 
     /// @notice The beacon every equity proxy follows.
@@ -109,6 +111,8 @@ contract AssetLister is AccessControl {
         token.initialize(listing.terms, address(this));
         token.grantRole(TOKEN_DEFAULT_ADMIN_ROLE, GOVERNANCE);
         token.grantRole(TOKEN_UNPAUSER_ROLE, GOVERNANCE);
+        token.grantRole(TOKEN_CORPORATE_ACTIONS_ROLE, GOVERNANCE);
+        token.grantRole(TOKEN_MANAGEMENT_FEE_ROLE, address(FEE_VAULT));
         token.grantRole(TOKEN_MINTER_ROLE, address(MINTER));
         token.grantRole(TOKEN_PAUSER_ROLE, GUARDIAN);
         token.grantRole(TOKEN_UNPAUSER_ROLE, GUARDIAN);

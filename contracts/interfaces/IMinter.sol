@@ -269,4 +269,7 @@ interface IMinter {
 
     /// @notice The EIP-712 digest the attestors sign for `fill` of request `fill.requestId`.
     function fillDigest(Fill calldata fill) external view returns (bytes32);
+
+    /// @notice An asset's configuration (status UNLISTED for an unknown asset).
+    function assetConfig(address asset) external view returns (AssetConfigView memory);
 }

@@ -231,7 +231,7 @@ contract RealAssetToken is
         }
         TokenStorage storage $ = _s();
         uint32 version = _checkVersion($, expectedVersion);
-        MultiplierState memory m = _checkpoint($);
+        (MultiplierState memory m,) = _checkpoint($);
         if (m.splitAt != 0) revert SplitAlreadyScheduled(m.splitAt);
         // The fee only shrinks the multiplier afterwards, so bounding today's result bounds the applied one
         // from above; the floor is checked on today's value too.
@@ -251,7 +251,7 @@ contract RealAssetToken is
     function cancelSplit(uint32 expectedVersion, bytes32 actionRef) external onlyRole(CORPORATE_ACTIONS_ROLE) {
         TokenStorage storage $ = _s();
         uint32 version = _checkVersion($, expectedVersion);
-        MultiplierState memory m = _checkpoint($);
+        (MultiplierState memory m,) = _checkpoint($);
         if (m.splitAt == 0) revert NoSplitScheduled();
         m.splitAt = 0;
         m.numerator = 0;
@@ -267,7 +267,7 @@ contract RealAssetToken is
     function setManagementFee(uint16 bps) external onlyRole(MANAGEMENT_FEE_ROLE) {
         if (bps > MAX_MANAGEMENT_FEE_BPS) revert ManagementFeeTooHigh(bps, MAX_MANAGEMENT_FEE_BPS);
         TokenStorage storage $ = _s();
-        MultiplierState memory m = _checkpoint($);
+        (MultiplierState memory m,) = _checkpoint($);
         m.feeBps = bps;
         $.multiplier = m;
         emit ManagementFeeUpdated(bps, ShareMultiplier.at(m, block.timestamp));
@@ -288,11 +288,8 @@ contract RealAssetToken is
         MultiplierState memory m = $.multiplier;
         multiplierBefore = m.anchor == 0 ? ShareMultiplier.SCALE : m.anchor;
         since = m.anchorTime;
-        uint256 gross = ShareMultiplier.withoutFee(m, block.timestamp);
-        multiplierAfter = ShareMultiplier.at(m, block.timestamp);
-        feeShares = totalSupply() * (gross - multiplierAfter) / ShareMultiplier.SCALE;
-        $.multiplier = ShareMultiplier.fold(m, block.timestamp);
-        emit MultiplierCheckpointed(multiplierAfter, feeShares, since);
+        (m, feeShares) = _checkpoint($);
+        multiplierAfter = m.anchor;
     }
 
     // ---------------------------------------------------------------- permit (ERC-2612 + ERC-1271)
@@ -453,9 +450,16 @@ contract RealAssetToken is
         if (version != expected) revert MultiplierVersionMismatch(expected, version);
     }
 
-    function _checkpoint(TokenStorage storage $) private returns (MultiplierState memory m) {
-        m = ShareMultiplier.fold($.multiplier, block.timestamp);
+    /// @dev Every fold reports the fee it realises, so the MultiplierCheckpointed events alone account for every
+    /// fee share the custodian must sell, whichever function folded.
+    function _checkpoint(TokenStorage storage $) private returns (MultiplierState memory m, uint256 feeShares) {
+        m = $.multiplier;
+        uint40 since = m.anchorTime;
+        uint256 gross = ShareMultiplier.withoutFee(m, block.timestamp);
+        m = ShareMultiplier.fold(m, block.timestamp);
+        feeShares = totalSupply() * (gross - m.anchor) / ShareMultiplier.SCALE;
         $.multiplier = m;
+        emit MultiplierCheckpointed(m.anchor, feeShares, since);
     }
 
     function _require(TransferStatus status) private pure {

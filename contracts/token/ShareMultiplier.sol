@@ -47,6 +47,7 @@ library ShareMultiplier {
     }
 
     /// @notice `s` re-anchored at `timestamp`: the accrued fee and a split that took effect are folded in.
+    /// Updates `s` in place (memory) and returns it.
     function fold(MultiplierState memory s, uint256 timestamp) internal pure returns (MultiplierState memory) {
         uint256 m = at(s, timestamp);
         s.anchor = uint96(m); // bounded at scheduling: a split never takes the multiplier past MAX_MULTIPLIER
