@@ -422,3 +422,19 @@ def test_the_contracts_leaf_is_the_standard_merkle_tree_leaf(dividend_distributo
     for gross in (0, 1, 24 * DIVIDEND_USDC, 2**256 - 1):
         assert dividend_distributor.leaf(alice, gross) == merkle.leaf_hash(
             LEAF_ENCODING, [bytes.fromhex(alice.address[2:]), gross])
+
+
+def test_claim_all_pays_everyone_payable_and_leaves_frozen_holders_for_later(
+    dividend_create, dividend_distributor, dividend_usdc, dividend_holders, registry, sanctions_officer, alice, bob,
+    carol, mallory,
+):
+    from rat.dividends import claim_all
+
+    dist_id, dist = dividend_create(dividend_holders)
+    registry.freeze([carol], COURT_ORDER, sender=sanctions_officer)
+    receipts = claim_all(dividend_distributor, mallory, dist_id, dist)
+    assert len(receipts) == 2
+    assert [dividend_distributor.claimed(dist_id, h) for h in (alice, bob, carol)] == [True, True, False]
+    registry.unfreeze([carol], COURT_ORDER, sender=sanctions_officer)
+    assert len(claim_all(dividend_distributor, mallory, dist_id, dist)) == 1
+    assert dividend_usdc.balanceOf(carol) == dist.claim_of(carol.address).gross
