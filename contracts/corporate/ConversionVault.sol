@@ -336,8 +336,7 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
         if (amount > balance) revert InsufficientBalance(msg.sender, balance, amount);
         TransferStatus reason = _eligibility(c, msg.sender);
         if (reason != TransferStatus.OK) revert HolderNotEligible(msg.sender, reason);
-        Guard memory guard;
-        if (c.kind == ConversionKind.TOKEN) guard = _guard(c.payout);
+        Guard memory guard = _guard(c);
         payout = _convert(asset, c, guard, msg.sender, amount, false);
     }
 
@@ -353,8 +352,7 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
         uint256 n = holders.length;
         if (n == 0) revert EmptyBatch();
         if (n > MAX_BATCH) revert BatchTooLarge(n, MAX_BATCH);
-        Guard memory guard;
-        if (c.kind == ConversionKind.TOKEN) guard = _guard(c.payout);
+        Guard memory guard = _guard(c);
         for (uint256 i; i < n; ++i) {
             address holder = holders[i];
             uint256 balance = IERC20(asset).balanceOf(holder);
@@ -485,8 +483,11 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
         return ComplianceRules.evaluate(f, address(0), holder);
     }
 
-    /// @dev The target's reserve source as the Minter has it configured (one source of truth for both mint paths).
-    function _guard(address target) private view returns (Guard memory g) {
+    /// @dev The target's reserve source as the Minter has it configured (one source of truth for both mint paths);
+    /// an empty guard for a CASH conversion, which mints nothing.
+    function _guard(Conversion storage c) private view returns (Guard memory g) {
+        if (c.kind != ConversionKind.TOKEN) return g;
+        address target = c.payout;
         AssetConfigView memory cfg = MINTER.assetConfig(target);
         if (cfg.status == AssetStatus.UNLISTED) revert TargetNotListed(target);
         if (cfg.status == AssetStatus.HALTED) revert TargetNotAccepting(target, cfg.status);

@@ -171,6 +171,7 @@ def env(conversion_vault, conversion_stack, conversion_source, conversion_target
 
         @staticmethod
         def publish_target(shares=TARGET_RESERVES):
+            _move_to(chain, chain.pending_timestamp + 5)  # a round's asOf must be newer than the last one
             publish_reserves(conversion_stack, conversion_roles["publisher"], conversion_custodian.key,
                              conversion_target, shares, chain.pending_timestamp - 1)
 
