@@ -1,12 +1,19 @@
 """A small async JSON-RPC client for the calls the relayer makes. It keeps the node's error text (the sender must
-recognise "already known" and "nonce too low") and classifies transport failures as `RpcUnavailable`."""
+recognise "already known" and "nonce too low") and classifies transport failures as `RpcUnavailable`.
+
+It speaks HTTP through one pooled aiohttp session (keep-alive). httpx was measured at roughly twice the client CPU
+per call under load (its httpcore layer re-imports trio/sniffio on every request), and the daemon's CPU is shared
+with the node on small machines (docs/decisions/0045-relayer-throughput.md). `batch` sends several calls in one
+JSON-RPC batch request: one round trip for, e.g., the receipts of every transaction mined in a block."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
 from typing import Any
 
-import httpx
+import aiohttp
 
 from relayer.errors import RpcError, RpcUnavailable
 
@@ -16,30 +23,100 @@ def to_int(value: str | int) -> int:
 
 
 class Rpc:
-    def __init__(self, url: str, timeout: float = 10.0, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, url: str, timeout: float = 10.0, pool_size: int = 32) -> None:
         self.url = url
-        self._client = client or httpx.AsyncClient(timeout=timeout)
+        self.timeout = timeout
+        self.pool_size = pool_size
         self._ids = itertools.count(1)
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.calls = 0  # JSON-RPC methods requested (a batch counts each of its calls)
+        self.round_trips = 0  # HTTP requests made
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Created on first use inside the running loop; a client reused from another loop (tests that call
+        # asyncio.run more than once) gets a fresh session rather than one bound to a closed loop.
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.pool_size, ttl_dns_cache=300),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                json_serialize=json.dumps,
+            )
+            self._loop = loop
+        return self._session
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._session is not None and not self._session.closed:
+            try:
+                if self._loop is asyncio.get_running_loop():
+                    await self._session.close()
+            except RuntimeError:
+                pass
+        self._session = None
 
-    async def call(self, method: str, *params: Any) -> Any:
-        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
+    async def _post(self, what: str, body: Any) -> Any:
+        self.round_trips += 1
         try:
-            response = await self._client.post(self.url, json=body)
-        except httpx.TransportError as exc:
-            raise RpcUnavailable(f"{method}: node unreachable at {self.url} ({exc.__class__.__name__})") from None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise RpcUnavailable(f"{method}: node answered HTTP {response.status_code}")
+            async with self._client().post(self.url, json=body) as response:
+                status = response.status
+                if status >= 500 or status == 429:
+                    raise RpcUnavailable(f"{what}: node answered HTTP {status}")
+                text = await response.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise RpcUnavailable(f"{what}: node unreachable at {self.url} ({exc.__class__.__name__})") from None
         try:
-            payload = response.json()
+            return json.loads(text)
         except ValueError:
-            raise RpcUnavailable(f"{method}: node answered non-JSON (HTTP {response.status_code})") from None
+            raise RpcUnavailable(f"{what}: node answered non-JSON (HTTP {status})") from None
+
+    @staticmethod
+    def _result(method: str, payload: Any) -> Any:
+        if not isinstance(payload, dict):
+            raise RpcUnavailable(f"{method}: node answered an unexpected body")
         if "error" in payload and payload["error"]:
             error = payload["error"]
-            raise RpcError(f"{method}: {error.get('message', error)}", code=error.get("code"))
+            if isinstance(error, dict):
+                raise RpcError(f"{method}: {error.get('message', error)}", code=error.get("code"))
+            raise RpcError(f"{method}: {error}")
         return payload.get("result")
+
+    async def call(self, method: str, *params: Any) -> Any:
+        self.calls += 1
+        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
+        return self._result(method, await self._post(method, body))
+
+    async def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Several calls in one JSON-RPC batch. Returns one entry per call, in order: its result, or the RpcError
+        the node answered for it (a transport failure raises RpcUnavailable for the whole batch)."""
+        if not calls:
+            return []
+        if len(calls) == 1:
+            method, params = calls[0]
+            try:
+                return [await self.call(method, *params)]
+            except RpcUnavailable:
+                raise
+            except RpcError as exc:
+                return [exc]
+        self.calls += len(calls)
+        ids = [next(self._ids) for _ in calls]
+        body = [{"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)} for i, (m, p) in zip(ids, calls)]
+        payload = await self._post(f"batch of {len(calls)}", body)
+        if isinstance(payload, dict):  # some nodes answer a whole batch with one error object
+            self._result("batch", payload)
+            raise RpcUnavailable("batch: node answered a single object to a batch request")
+        by_id = {item.get("id"): item for item in payload if isinstance(item, dict)}
+        out: list[Any] = []
+        for i, (method, _) in zip(ids, calls):
+            item = by_id.get(i)
+            if item is None:
+                raise RpcUnavailable(f"{method}: node left call {i} out of its batch answer")
+            try:
+                out.append(self._result(method, item))
+            except RpcError as exc:
+                out.append(exc)
+        return out
 
     async def chain_id(self) -> int:
         return to_int(await self.call("eth_chainId"))

@@ -1,31 +1,66 @@
-"""Shared httpx plumbing for vendor adapters: trace-id header, timeouts, and mapping transport trouble to
-retryable `AdapterError`s so the saga waits instead of failing."""
+"""Shared HTTP plumbing for vendor adapters: trace-id header, timeouts, and mapping transport trouble to
+retryable `AdapterError`s so the saga waits instead of failing.
+
+One pooled aiohttp session per adapter (created lazily inside the running loop). httpx was replaced here and in
+relayer/rpc.py after profiling the daemon under load: httpcore spent a measurable share of each request
+re-importing trio/sniffio (docs/decisions/0045-relayer-throughput.md)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
-import httpx
+import aiohttp
 
 from relayer.errors import AdapterError
 
 TRACE_HEADER = "X-Request-Trace-Id"
 
 
+class VendorResponse:
+    """The parts of an HTTP answer the adapters read: status code, JSON body, text."""
+
+    def __init__(self, status_code: int, body: bytes, headers: dict[str, str]) -> None:
+        self.status_code = status_code
+        self.content = body
+        self.headers = headers
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
 class VendorClient:
     def __init__(self, vendor: str, base_url: str, headers: dict[str, str], timeout: float) -> None:
         self.vendor = vendor
-        self._client = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+        self._headers = dict(headers)
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def request(
-        self, method: str, path: str, trace_id: str, **kwargs: Any
-    ) -> httpx.Response:
+    def _client(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._session = aiohttp.ClientSession(
+                headers=self._headers, timeout=aiohttp.ClientTimeout(total=self._timeout),
+                connector=aiohttp.TCPConnector(limit=32),
+            )
+            self._loop = loop
+        return self._session
+
+    async def request(self, method: str, path: str, trace_id: str, **kwargs: Any) -> VendorResponse:
         headers = {TRACE_HEADER: trace_id, **kwargs.pop("headers", {})}
         try:
-            response = await self._client.request(method, path, headers=headers, **kwargs)
-        except httpx.TimeoutException:
+            async with self._client().request(method, self.base_url + path, headers=headers, **kwargs) as answer:
+                response = VendorResponse(answer.status, await answer.read(), dict(answer.headers))
+        except asyncio.TimeoutError:
             raise AdapterError(f"{self.vendor}: {method} {path} timed out", retryable=True) from None
-        except httpx.TransportError as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             raise AdapterError(
                 f"{self.vendor}: {method} {path} unreachable ({exc.__class__.__name__})", retryable=True
             ) from None
@@ -34,12 +69,20 @@ class VendorClient:
         return response
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._session is not None and not self._session.closed:
+            try:
+                if self._loop is asyncio.get_running_loop():
+                    await self._session.close()
+            except RuntimeError:
+                pass
+        self._session = None
 
 
-def error_text(response: httpx.Response) -> str:
+def error_text(response: VendorResponse) -> str:
     try:
         body = response.json()
     except ValueError:
         return response.text[:200]
+    if not isinstance(body, dict):
+        return str(body)[:200]
     return str(body.get("message") or body.get("error") or body)[:200]
