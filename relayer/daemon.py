@@ -102,6 +102,13 @@ class Daemon:
         self.started = True
 
     async def stop(self) -> None:
+        engine = getattr(self, "engine", None)
+        if engine is not None:
+            engine.active = False  # running sagas finish their current step and stop
+            try:
+                await asyncio.wait_for(engine.wait_idle(), 10)
+            except TimeoutError:
+                await engine.wait_idle(cancel=True)  # as safe as a crash: every step is durable before its effect
         if self.leader:
             self.store.release_lease(WORK_LEASE, self.instance_id)
         for closable in (getattr(self, "brokerage", None), getattr(self, "custody", None)):
@@ -119,6 +126,9 @@ class Daemon:
             log.info("work lease acquired", extra={"instance": self.instance_id})
             await self.sender.resume()
         self.leader = holds
+        self.engine.active = holds
+        # Sagas running between two steps stop at a step boundary unless the lease was renewed in the last half TTL.
+        self.engine.active_until = time.monotonic() + self.config.lease_ttl / 2
         self.metrics.leader.set(1 if holds else 0)
         if not holds:
             return
@@ -134,7 +144,12 @@ class Daemon:
         except RelayerError as exc:
             self.metrics.failures.labels(type(exc).__name__).inc()
             log.warning("watcher retry", extra={"error": str(exc)})
-        await self.engine.run_due()
+        try:
+            await self._follow_head()
+        except RelayerError as exc:
+            self.metrics.failures.labels(type(exc).__name__).inc()
+            log.warning("block follower retry", extra={"error": str(exc)})
+        self.engine.schedule_due()
         if self.store.sagas(status="reorged"):
             try:
                 await self.engine.sweep_orphans()
@@ -145,6 +160,17 @@ class Daemon:
         self.metrics.lag.set(max(0, self.watcher.head - cursor))
         for status, count in self.store.saga_counts().items():
             self.metrics.sagas.labels(status).set(count)
+
+    async def _follow_head(self) -> None:
+        """Once per new block: the reader's per-block cache and chain time, and the receipts of every transaction
+        of ours in flight, fetched together; sagas whose transaction was mined are woken at once."""
+        head = await self.rpc.block("latest")
+        if head is None:
+            return
+        self.reader.observe_block(int(head["number"], 16), int(head["timestamp"], 16))
+        receipts = await self.sender.follow(head)
+        if receipts:
+            self.store.wake(self.sender.mined_request_ids(receipts), time.time())
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.start()

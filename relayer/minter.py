@@ -91,13 +91,32 @@ def reject_calldata(request_id: str, reason: RejectReason) -> bytes:
 
 
 class MinterReader:
-    """The reads the saga needs, at the latest block."""
+    """The reads the saga needs, at the latest block.
+
+    Reads that every saga makes alike (asset status, fee rates, the chain's time) are cached for one block once
+    the daemon tells the reader which block is the newest (`observe_block`); a new block empties the cache. Reads
+    that decide exactly-once (a request's status) or the reserve guard (total supply) are never cached."""
 
     def __init__(self, rpc: Rpc, minter: str) -> None:
         self.rpc = rpc
         self.minter = to_checksum_address(minter)
         self._fee_vault: str | None = None
         self._decimals: dict[str, int] = {}
+        self._block: tuple[int, int] | None = None  # (number, timestamp) of the newest block observed
+        self._per_block: dict[tuple, object] = {}
+
+    def observe_block(self, number: int, timestamp: int) -> None:
+        """The newest block the daemon has seen; per-block cached reads are dropped when it changes."""
+        if self._block is None or self._block[0] != number:
+            self._per_block.clear()
+        self._block = (number, timestamp)
+
+    async def _cached(self, key: tuple, read):
+        if self._block is None:
+            return await read()
+        if key not in self._per_block:
+            self._per_block[key] = await read()
+        return self._per_block[key]
 
     async def _read(self, to: str, signature: str, types: list[str], values: list, out: list[str]) -> tuple:
         return decode(out, await self.rpc.eth_call(to, _call(signature, types, values)))
@@ -114,11 +133,14 @@ class MinterReader:
 
     async def asset_status(self, asset: str) -> AssetStatus:
         # AssetConfigView: (uint16 id, uint8 status, address, uint32, address, uint32, uint16, uint128, uint128)
-        values = await self._read(
-            self.minter, "assetConfig(address)", ["address"], [asset],
-            ["uint16", "uint8", "address", "uint32", "address", "uint32", "uint16", "uint128", "uint128"],
-        )
-        return AssetStatus(values[1])
+        async def read() -> AssetStatus:
+            values = await self._read(
+                self.minter, "assetConfig(address)", ["address"], [asset],
+                ["uint16", "uint8", "address", "uint32", "address", "uint32", "uint16", "uint128", "uint128"],
+            )
+            return AssetStatus(values[1])
+
+        return await self._cached(("asset_status", asset), read)
 
     async def payment_decimals(self, token: str) -> int:
         if token not in self._decimals:
@@ -139,12 +161,17 @@ class MinterReader:
         return fee
 
     async def fee_bps(self, asset: str, kind: RequestKind) -> int:
-        mint_bps, burn_bps = await self._read(await self.fee_vault(), "fees(address)", ["address"], [asset],
-                                              ["uint16", "uint16"])
+        async def read() -> tuple[int, int]:
+            return await self._read(await self.fee_vault(), "fees(address)", ["address"], [asset],
+                                    ["uint16", "uint16"])
+
+        mint_bps, burn_bps = await self._cached(("fees", asset), read)
         return mint_bps if kind == RequestKind.MINT else burn_bps
 
     async def chain_time(self) -> int:
         """Timestamp of the latest block: the clock request and attestation deadlines are checked against."""
+        if self._block is not None:
+            return self._block[1]
         block = await self.rpc.block("latest")
         return int(block["timestamp"], 16)
 

@@ -120,6 +120,11 @@ class SagaEngine:
         self.crash_point = crash_point
         self.clock = clock
         self._in_flight: set[str] = set()
+        self._tasks: set[asyncio.Task] = set()
+        # Set by the daemon from its work lease: running sagas stop before their next step once the lease is lost
+        # or has not been renewed in time (monotonic deadline; None = no lease, as when tests drive the engine).
+        self.active = True
+        self.active_until: float | None = None
         self._handlers = {
             Step.RECEIVED: self._validate,
             Step.VALIDATED: self._place_order,
@@ -164,6 +169,7 @@ class SagaEngine:
                                                                "request_id": event.request_id})
 
     async def on_reorg(self, ancestor: int) -> None:
+        self.sender.forget_mined()
         parked = self.store.park_from_block(ancestor)
         self.metrics.reorgs.inc()
         if parked:
@@ -195,40 +201,85 @@ class SagaEngine:
         await asyncio.gather(*(drive(s) for s in due))
         return len(due)
 
+    def schedule_due(self) -> int:
+        """The daemon's non-blocking form of `run_due`: starts up to `policy.concurrency` sagas as tasks (those
+        following a sent transaction first, then chain order) and returns at once, so the chain keeps being
+        followed and new requests start while earlier sagas wait on the broker, the custodian or the node."""
+        free = self.policy.concurrency - len(self._tasks)
+        if free <= 0:
+            return 0
+        started = 0
+        for request_id in self.store.due_saga_ids(self.clock(), limit=free + len(self._in_flight)):
+            if request_id in self._in_flight:
+                continue
+            self._in_flight.add(request_id)
+            task = asyncio.create_task(self._drive_scheduled(request_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+            if started >= free:
+                break
+        return started
+
+    async def _drive_scheduled(self, request_id: str) -> None:
+        saga = None
+        try:
+            saga = self.store.get_saga(request_id)
+            await self._drive_owned(saga)
+        except Exception:  # a task must never die silently; the saga is retried from its persisted step
+            log.exception("saga task failed", extra={"trace_id": saga.trace_id if saga else None,
+                                                     "request_id": request_id})
+        finally:
+            self._in_flight.discard(request_id)
+
+    async def wait_idle(self, cancel: bool = False) -> None:
+        """Waits for (or cancels) the sagas started by `schedule_due`; used when the daemon stops."""
+        tasks = list(self._tasks)
+        if cancel:
+            for task in tasks:
+                task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     async def drive(self, saga: SagaRecord | None) -> None:
         """Runs steps of one saga until it has to wait or ends."""
         if saga is None or saga.request_id in self._in_flight:
             return
         self._in_flight.add(saga.request_id)
         try:
-            while saga is not None and saga.step in self._handlers and saga.status not in ("reorged",):
-                hold = self.store.asset_hold(saga.payload.get("asset", ""))
-                if hold is not None and saga.step not in (Step.SUBMITTED, Step.REJECT_SUBMITTED):
-                    # An operator paused this asset; a transaction already in flight is still followed to its end.
-                    self.store.defer(saga.request_id, saga.step, self.clock() + self.policy.max_backoff, "paused",
-                                     f"asset paused by an operator: {hold}")
-                    return
-                handler = self._handlers[Step(saga.step)]
-                try:
-                    with StepTimer(self.metrics, saga.step):
-                        moved = await handler(saga)
-                except Wait as wait:
-                    self.store.defer(saga.request_id, saga.step, self.clock() + wait.seconds, wait.status, wait.why)
-                    return
-                except _Closed as closed:
-                    if saga.step not in (Step.RECEIVED, Step.VALIDATED):
-                        # Shares were traded for a request that can no longer be fulfilled: an operator must act.
-                        self.metrics.failures.labels("closed_after_trade").inc()
-                    moved = self._move(saga, Step.CLOSED, status="closed", closed_as=closed.status.name.lower())
-                except (RpcUnavailable, AdapterError, RpcError, RelayerError) as exc:
-                    self._retry(saga, exc)
-                    return
-                if not moved:
-                    return  # another worker moved it first
-                self.crash_point(self.store.get_saga(saga.request_id).step)
-                saga = self.store.get_saga(saga.request_id)
+            await self._drive_owned(saga)
         finally:
-            self._in_flight.discard(saga.request_id if saga else "")
+            self._in_flight.discard(saga.request_id)
+
+    async def _drive_owned(self, saga: SagaRecord | None) -> None:
+        while saga is not None and saga.step in self._handlers and saga.status not in ("reorged",):
+            if not self.active or (self.active_until is not None and time.monotonic() >= self.active_until):
+                return
+            hold = self.store.asset_hold(saga.payload.get("asset", ""))
+            if hold is not None and saga.step not in (Step.SUBMITTED, Step.REJECT_SUBMITTED):
+                # An operator paused this asset; a transaction already in flight is still followed to its end.
+                self.store.defer(saga.request_id, saga.step, self.clock() + self.policy.max_backoff, "paused",
+                                 f"asset paused by an operator: {hold}")
+                return
+            handler = self._handlers[Step(saga.step)]
+            try:
+                with StepTimer(self.metrics, saga.step):
+                    moved = await handler(saga)
+            except Wait as wait:
+                self.store.defer(saga.request_id, saga.step, self.clock() + wait.seconds, wait.status, wait.why)
+                return
+            except _Closed as closed:
+                if saga.step not in (Step.RECEIVED, Step.VALIDATED):
+                    # Shares were traded for a request that can no longer be fulfilled: an operator must act.
+                    self.metrics.failures.labels("closed_after_trade").inc()
+                moved = self._move(saga, Step.CLOSED, status="closed", closed_as=closed.status.name.lower())
+            except (RpcUnavailable, AdapterError, RpcError, RelayerError) as exc:
+                self._retry(saga, exc)
+                return
+            if not moved:
+                return  # another worker moved it first
+            saga = self.store.get_saga(saga.request_id)
+            self.crash_point(saga.step)
 
     def _retry(self, saga: SagaRecord, exc: Exception) -> None:
         kind = type(exc).__name__

@@ -11,6 +11,11 @@ The rules, each learnt from a relayer that broke without it:
 * A transaction stuck in the pool is first rebroadcast unchanged (it may have been dropped), then replaced with
   the same nonce and calldata at ≥ +10 % gas price. Every hash ever signed stays in the store, because any of
   them may be the one that is mined.
+
+Receipts are followed once per new block for every transaction in flight (`follow`): the block's transaction
+hashes are matched against our open attempts and the receipts of the matches fetched in one JSON-RPC batch.
+`tend` then answers from what the follower found and only asks the node itself for an attempt that has gone
+`receipt_fallback_after` seconds without being seen (a block the follower skipped, a daemon just restarted).
 """
 
 from __future__ import annotations
@@ -47,6 +52,10 @@ class SenderPolicy(BaseModel):
     rebroadcast_after: float = Field(default=6.0, gt=0, description="seconds without receipt before rebroadcast")
     replace_after: float = Field(default=18.0, gt=0, description="seconds without receipt before a gas bump")
     gas_limit_margin_percent: int = Field(default=25, ge=0)
+    receipt_fallback_after: float = Field(
+        default=3.0, gt=0, description="seconds without the block follower seeing an attempt before tend asks for "
+                                       "its receipt directly")
+    follow_max_blocks: int = Field(default=16, ge=1, description="new blocks scanned per follow pass")
 
 
 class Receipt(BaseModel):
@@ -83,6 +92,9 @@ class TxSender:
         # Only a metrics hook: called with ("broadcast" | "rebroadcast" | "replaced" | "already_known", hash).
         self._on_event = on_event or (lambda kind, tx_hash: None)
         self._crash_point = crash_point or (lambda point: None)
+        self._mined: dict[int, Receipt] = {}  # nonce -> receipt, found by the block follower
+        self._followed: int | None = None  # newest block number the follower has scanned
+        self._per_block: dict[str, int] = {}  # gas price and chain nonce, valid for the block in `_followed`
 
     # -- signing -----------------------------------------------------------------------------------------
 
@@ -108,9 +120,20 @@ class TxSender:
 
     # -- submitting --------------------------------------------------------------------------------------
 
+    async def _per_block_value(self, key: str, read: Any) -> int:
+        if self._followed is None:
+            return await read()
+        if key not in self._per_block:
+            self._per_block[key] = await read()
+        return self._per_block[key]
+
+    async def gas_price(self) -> int:
+        return await self._per_block_value("gas_price", self.rpc.gas_price)
+
     async def next_nonce(self) -> int:
-        """Never below the chain's count (someone may have used the key) and never reusing one of our intents."""
-        chain = await self.rpc.nonce(self.address, "latest")
+        """Never below the chain's count (someone may have used the key) and never reusing one of our intents.
+        The chain's count is read once per block: within a block only our own intents can raise it."""
+        chain = await self._per_block_value("nonce", lambda: self.rpc.nonce(self.address, "latest"))
         ours = self.store.highest_nonce(self.address)
         return max(chain, (ours + 1) if ours is not None else 0)
 
@@ -130,7 +153,7 @@ class TxSender:
                 {"from": self.address, "to": to_checksum_address(to), "data": "0x" + data.hex()}
             )
             gas = estimate * (100 + self.policy.gas_limit_margin_percent) // 100
-        gas_price = min(await self.rpc.gas_price(), self.policy.max_gas_price)
+        gas_price = min(await self.gas_price(), self.policy.max_gas_price)
         async with self._lock:
             nonce = await self.next_nonce()
             raw, tx_hash = self._sign(self._tx_dict(nonce, to, data, gas, gas_price))
@@ -200,18 +223,66 @@ class TxSender:
         """The receipt of whichever of our attempts at `nonce` was mined, if any."""
         return await self._mined_attempt(nonce)
 
+    async def follow(self, head: dict[str, Any] | None = None) -> list[Receipt]:
+        """One pass of the block follower: scans every block since the last pass (at most `follow_max_blocks`)
+        for our open attempts and settles the nonces it finds mined. Returns the receipts found."""
+        if head is None:
+            head = await self.rpc.block("latest")
+        if head is None:
+            return []
+        number = to_int(head["number"])
+        if self._followed is not None and number == self._followed:
+            return []
+        self._per_block.clear()
+        start = number if self._followed is None else max(self._followed + 1, number - self.policy.follow_max_blocks + 1)
+        blocks = [head] if start == number else []
+        if start < number:
+            answers = await self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in range(start, number)])
+            blocks = [b for b in answers if isinstance(b, dict)] + [head]
+        hashes = {h.lower() for b in blocks for h in b.get("transactions", []) if isinstance(h, str)}
+        found: list[Receipt] = []
+        if hashes:
+            mined = [i for i in self.store.open_intents(self.address) if i.tx_hash.lower() in hashes]
+            answers = await self.rpc.batch([("eth_getTransactionReceipt", [i.tx_hash]) for i in mined])
+            for intent, raw in zip(mined, answers):
+                if not isinstance(raw, dict) or not raw.get("blockHash"):
+                    continue  # the receipt index can lag the block; tend's fallback will find it
+                receipt = Receipt(tx_hash=intent.tx_hash, block_number=to_int(raw["blockNumber"]),
+                                  block_hash=raw["blockHash"], status=to_int(raw["status"]), nonce=intent.nonce)
+                self.store.settle_nonce(self.address, intent.nonce, intent.tx_hash, receipt.block_number)
+                self._mined[intent.nonce] = receipt
+                found.append(receipt)
+        self._followed = number
+        return found
+
+    def forget_mined(self) -> None:
+        """After a reorg: receipts the follower found may be gone; tend asks the node again."""
+        self._mined.clear()
+
+    def mined_request_ids(self, receipts: list[Receipt]) -> list[str]:
+        ids = []
+        for receipt in receipts:
+            for intent in self.store.intents(self.address, receipt.nonce):
+                if intent.request_id and intent.tx_hash == receipt.tx_hash:
+                    ids.append(intent.request_id)
+        return ids
+
     async def tend(self, nonce: int, now: float | None = None) -> Receipt | None:
         """One follow-up pass for a nonce: returns its receipt when mined; otherwise rebroadcasts or replaces
         according to how long the newest attempt has gone without a receipt."""
-        receipt = await self._mined_attempt(nonce)
-        if receipt is not None:
-            return receipt
+        if nonce in self._mined:
+            return self._mined.pop(nonce)
         attempts = self.store.intents(self.address, nonce)
         if not attempts:
             raise RelayerError(f"no intent recorded for nonce {nonce} of {self.address}")
         latest = attempts[-1]
         now = time.time() if now is None else now
         age = now - (latest.broadcast_at or latest.created_at)
+        fallback = min(self.policy.receipt_fallback_after, self.policy.rebroadcast_after, self.policy.replace_after)
+        if self._followed is None or age >= fallback or any(a.status == "mined" for a in attempts):
+            receipt = await self._mined_attempt(nonce)
+            if receipt is not None:
+                return receipt
         if latest.status == "signed":
             await self.broadcast(latest)
         elif age >= self.policy.replace_after:
