@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 
 from relayer.store import schema
 
@@ -35,6 +35,11 @@ class OutboxEvent(BaseModel):
     published_at: float | None = None
 
 
+_INSERT = schema.outbox.insert()  # built once: constructing statements per call was a hot spot under load
+_SAGA_ROW = select(schema.sagas.c.kind, schema.sagas.c.trace_id, schema.sagas.c.payload).where(
+    schema.sagas.c.request_id == bindparam("rid"))
+
+
 def record(
     conn: Connection,
     topic: str,
@@ -45,25 +50,24 @@ def record(
 ) -> str:
     """Appends an event in the caller's transaction; returns its id (what consumers dedupe on)."""
     event_id = str(uuid.uuid4())
-    conn.execute(
-        schema.outbox.insert().values(
-            event_id=event_id, topic=topic, trace_id=trace_id or uuid.uuid4().hex, request_id=request_id,
-            payload=payload, created_at=time.time() if at is None else at,
-        )
-    )
+    conn.execute(_INSERT, {
+        "event_id": event_id, "topic": topic, "trace_id": trace_id or uuid.uuid4().hex, "request_id": request_id,
+        "payload": payload, "created_at": time.time() if at is None else at,
+    })
     return event_id
 
 
 def record_saga_step(
     conn: Connection, request_id: str, step: str, status: str, detail: dict[str, Any] | None = None,
     at: float | None = None,
+    saga_row: tuple[str, str, dict[str, Any]] | None = None,
 ) -> str:
-    """The event for one saga transition: topic `requests.<step>`; kind and trace id come from the saga row."""
-    row = conn.execute(
-        select(schema.sagas.c.kind, schema.sagas.c.trace_id, schema.sagas.c.payload)
-        .where(schema.sagas.c.request_id == request_id)
-    ).first()
-    kind, trace_id, saga_payload = (row.kind, row.trace_id, row.payload) if row else ("unknown", "", {})
+    """The event for one saga transition: topic `requests.<step>`; kind and trace id come from the saga row
+    (read here unless the caller, which often has just read it, passes `saga_row` = (kind, trace_id, payload))."""
+    if saga_row is None:
+        row = conn.execute(_SAGA_ROW, {"rid": request_id}).first()
+        saga_row = (row.kind, row.trace_id, row.payload) if row else ("unknown", "", {})
+    kind, trace_id, saga_payload = saga_row
     at = time.time() if at is None else at
     payload = {
         "request_id": request_id,

@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, Engine, and_, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy import (
+    Connection, Engine, and_, bindparam, create_engine, delete, event, func, or_, select, text, update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from relayer.errors import StoreError
@@ -80,6 +82,25 @@ class LotRecord(BaseModel):
     account: str
     tx_hash: str
     created_at: float
+
+
+# Statements on the saga hot path, built once with bind parameters: building and cache-keying a fresh statement
+# per call cost more CPU than executing it (profile in docs/decisions/0045-relayer-throughput.md).
+_S = schema.sagas.c
+_AT_STEP = and_(_S.request_id == bindparam("rid"), _S.step == bindparam("expected"))
+_GET_SAGA = select(schema.sagas).where(_S.request_id == bindparam("rid"))
+_ADVANCE_READ = select(_S.payload, _S.kind, _S.trace_id).where(_AT_STEP)
+_ADVANCE_WRITE = update(schema.sagas).where(_AT_STEP).values(
+    step=bindparam("new_step"), status=bindparam("new_status"), payload=bindparam("new_payload", type_=_S.payload.type),
+    updated_at=bindparam("now"), not_before=bindparam("new_not_before"), attempts=0, last_error=None)
+_STEP_INSERT = schema.saga_steps.insert()
+_SAGA_INSERT = schema.sagas.insert()
+_DEFER_READ = select(_S.status).where(_AT_STEP)
+_DEFER_WRITE = update(schema.sagas).where(_AT_STEP).values(
+    not_before=bindparam("until"), status=bindparam("new_status"), last_error=bindparam("why"),
+    updated_at=bindparam("now"))
+_ASSET_HOLD = select(schema.asset_controls.c.paused, schema.asset_controls.c.reason).where(
+    schema.asset_controls.c.asset == bindparam("asset"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -155,20 +176,18 @@ class Store:
         values.update(created_at=now, updated_at=now)
         try:
             with self._tx() as conn:
-                conn.execute(schema.sagas.insert().values(**values))
-                conn.execute(
-                    schema.saga_steps.insert().values(
-                        request_id=saga.request_id, step=saga.step, detail=detail or {}, at=now
-                    )
-                )
-                record_saga_step(conn, saga.request_id, saga.step, saga.status, detail, now)
+                conn.execute(_SAGA_INSERT, values)
+                conn.execute(_STEP_INSERT, {"request_id": saga.request_id, "step": saga.step, "detail": detail or {},
+                                            "at": now})
+                record_saga_step(conn, saga.request_id, saga.step, saga.status, detail, now,
+                                 saga_row=(saga.kind, saga.trace_id, saga.payload))
         except IntegrityError:
             return False
         return True
 
     def get_saga(self, request_id: str) -> SagaRecord | None:
         with self._tx() as conn:
-            row = conn.execute(select(schema.sagas).where(schema.sagas.c.request_id == request_id)).mappings().first()
+            row = conn.execute(_GET_SAGA, {"rid": request_id}).mappings().first()
         return SagaRecord(**row) if row else None
 
     def advance(
@@ -184,34 +203,20 @@ class Store:
         """Moves a saga from `expected_step` to `step`, merging `payload`; False if it was not at `expected_step`."""
         now = time.time()
         with self._tx() as conn:
-            current = conn.execute(
-                select(schema.sagas.c.payload).where(
-                    and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == expected_step)
-                )
-            ).first()
+            current = conn.execute(_ADVANCE_READ, {"rid": request_id, "expected": expected_step}).first()
             if current is None:
                 return False
             merged = dict(current.payload)
             merged.update(payload or {})
-            result = conn.execute(
-                update(schema.sagas)
-                .where(and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == expected_step))
-                .values(
-                    step=step,
-                    status=status,
-                    payload=merged,
-                    updated_at=now,
-                    not_before=not_before,
-                    attempts=0,
-                    last_error=None,
-                )
-            )
+            result = conn.execute(_ADVANCE_WRITE, {
+                "rid": request_id, "expected": expected_step, "new_step": step, "new_status": status,
+                "new_payload": merged, "now": now, "new_not_before": not_before,
+            })
             if result.rowcount != 1:
                 return False
-            conn.execute(
-                schema.saga_steps.insert().values(request_id=request_id, step=step, detail=detail or {}, at=now)
-            )
-            record_saga_step(conn, request_id, step, status, detail, now)
+            conn.execute(_STEP_INSERT, {"request_id": request_id, "step": step, "detail": detail or {}, "at": now})
+            record_saga_step(conn, request_id, step, status, detail, now,
+                             saga_row=(current.kind, current.trace_id, merged))
         return True
 
     def note_failure(self, request_id: str, step: str, error: str, retry_at: float) -> None:
@@ -231,15 +236,35 @@ class Store:
     def defer(self, request_id: str, step: str, until: float, status: str, why: str = "") -> None:
         """Parks a saga at its step until `until`; `why` is what `rat-relayer status` shows."""
         with self._tx() as conn:
-            before = conn.execute(select(schema.sagas.c.status).where(and_(
-                schema.sagas.c.request_id == request_id, schema.sagas.c.step == step))).scalar()
+            before = conn.execute(_DEFER_READ, {"rid": request_id, "expected": step}).scalar()
             if before is not None and before != status:
                 record_saga_step(conn, request_id, step, status, {"why": why} if why else {})
-            conn.execute(
-                update(schema.sagas)
-                .where(and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == step))
-                .values(not_before=until, status=status, last_error=why or None, updated_at=time.time())
+            conn.execute(_DEFER_WRITE, {"rid": request_id, "expected": step, "until": until, "new_status": status,
+                                        "why": why or None, "now": time.time()})
+
+    def wake(self, request_ids: list[str], now: float, step: str | None = None) -> None:
+        """Makes waiting sagas due now (e.g. the block follower found their transaction mined)."""
+        if not request_ids:
+            return
+        with self._tx() as conn:
+            where = and_(schema.sagas.c.request_id.in_(request_ids), schema.sagas.c.status.not_in(IDLE_STATUSES),
+                         schema.sagas.c.not_before > now)
+            if step is not None:
+                where = and_(where, schema.sagas.c.step == step)
+            conn.execute(update(schema.sagas).where(where).values(not_before=now))
+
+    def due_saga_ids(self, now: float, limit: int = 500) -> list[str]:
+        """Request ids of due sagas, cheapest to finish first: those following a transaction already sent, then
+        the rest in chain order. Ids only, so a scheduler polling a long backlog does not decode every row."""
+        finishing = schema.sagas.c.step.in_(("submitted", "reject_submitted"))
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(schema.sagas.c.request_id)
+                .where(and_(schema.sagas.c.status.not_in(IDLE_STATUSES), schema.sagas.c.not_before <= now))
+                .order_by(finishing.desc(), schema.sagas.c.block_number, schema.sagas.c.log_index)
+                .limit(limit)
             )
+            return [row.request_id for row in rows]
 
     def due_sagas(self, now: float, limit: int = 100) -> list[SagaRecord]:
         with self._tx() as conn:
@@ -556,7 +581,7 @@ class Store:
     def asset_hold(self, asset: str) -> str | None:
         """The operator's reason while `asset`'s processing is paused, else None."""
         with self._tx() as conn:
-            row = conn.execute(select(schema.asset_controls).where(schema.asset_controls.c.asset == asset)).first()
+            row = conn.execute(_ASSET_HOLD, {"asset": asset}).first()
         return row.reason if row is not None and row.paused else None
 
     def hold_asset(self, conn: Connection, asset: str, paused: bool, reason: str, by: str) -> list[str]:
