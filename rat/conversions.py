@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-from ape import project
+from ape import chain, project
 from ape.api import AccountAPI, ReceiptAPI
 from ape.contracts import ContractInstance
 
@@ -176,7 +176,8 @@ def holders_of(token: ContractInstance, start_block: int = 0, stop_block: int | 
     """Every address holding a non-zero balance of `token` now, found from its Transfer events (the indexer's
     job in production). Ordered by first appearance."""
     seen: dict[str, None] = {}
-    for log in token.Transfer.range(start_block, stop_block):
+    stop = stop_block if stop_block is not None else chain.blocks.head.number + 1
+    for log in token.Transfer.range(start_block, stop):
         seen.setdefault(str(log.to), None)
     zero = "0x" + "00" * 20
     return [a for a in seen if a != zero and token.balanceOf(a) > 0]

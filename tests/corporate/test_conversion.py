@@ -23,6 +23,7 @@ from rat.conversions import (
     deploy_conversion_vault,
     fund_conversion,
     grant_conversion_roles,
+    holders_of,
     open_conversion,
     token_payout,
 )
@@ -361,7 +362,9 @@ def test_a_merger_after_a_2_for_1_split_converts_all_holders_into_the_target(env
     assert expected[0] == 15 * SHARE  # 10 tokens -> 20 shares -> 15 target shares
     assert [env.vault.quote(env.source, b).payout for b in balances] == expected
 
-    [receipt] = convert_all(env.vault, env.keeper, env.source, holders)
+    found = holders_of(env.source)
+    assert set(found) == {h.address for h in holders}
+    [receipt] = convert_all(env.vault, env.keeper, env.source, found)
 
     assert [env.target.balanceOf(h) for h in holders] == expected
     assert env.source.totalSupply() == 0
