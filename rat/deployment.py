@@ -66,6 +66,12 @@ POWER_ROLES = frozenset(
         "LISTING_ROLE",
         "LEGAL_HOLD_ROLE",
         "PROPOSER_ROLE",
+        "CORPORATE_ACTIONS_ROLE",
+        "MANAGEMENT_FEE_ROLE",
+        "DISTRIBUTION_CREATOR_ROLE",
+        "WITHHOLDING_MANAGER_ROLE",
+        "PAYOUT_ACCOUNTS_ROLE",
+        "CONVERSION_MANAGER_ROLE",
         "OWNER",
     }
 )

@@ -126,6 +126,25 @@ def set_fees_action(record: DeploymentRecord, asset: str, mint_bps: int, burn_bp
                    summary=f"FeeVault.setFees({asset}, mint {mint_bps} bps, burn {burn_bps} bps)")
 
 
+def split_action(asset: str, numerator: int, denominator: int, activates_at: int, notice: str) -> Action:
+    """Schedules a split (numerator > denominator) or reverse split on `asset` (the timelock holds its
+    CORPORATE_ACTIONS_ROLE). The compare-and-swap version is read now: if another split is scheduled or cancelled
+    before this proposal executes, it reverts instead of applying on top. `notice` is the issuer's reference;
+    its keccak256 goes on-chain."""
+    token = project.RealAssetToken.at(asset)
+    version = token.multiplierState()[1]
+    return _action(token, "scheduleSplit", numerator, denominator, activates_at, version, keccak(text=notice),
+                   summary=f"{token.symbol()}.scheduleSplit({numerator}-for-{denominator} at {activates_at}, "
+                           f"version {version}, {notice!r})")
+
+
+def management_fee_action(record: DeploymentRecord, asset: str, bps: int) -> Action:
+    """Sets the annual management fee of `asset`, accrued through its share multiplier."""
+    vault = record.instance("FeeVault")
+    return _action(vault, "setManagementFee", asset, bps,
+                   summary=f"FeeVault.setManagementFee({asset}, {bps} bps a year)")
+
+
 def list_asset_action(record: DeploymentRecord, listing: Listing) -> Action:
     lister = record.instance("AssetLister")
     predicted = lister.predictAddress(listing.terms.symbol)

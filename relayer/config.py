@@ -97,6 +97,19 @@ class ApiConfig(BaseModel):
     stream_poll_interval: float = Field(default=0.2, gt=0, le=2.0, description="WebSocket outbox poll, seconds")
     reserve_statements: dict[str, Path] = Field(
         default_factory=dict, description="asset address -> latest published statement (rat-reserves build output)")
+    dividend_distributor: str | None = Field(
+        default=None, description="DividendDistributor whose open distributions the corporate-actions view lists")
+    conversion_vault: str | None = Field(
+        default=None, description="ConversionVault whose conversion per asset the corporate-actions view shows")
+
+    @field_validator("dividend_distributor", "conversion_vault")
+    @classmethod
+    def _contract_address(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not is_address(v):
+            raise ValueError(f"not an address: {v!r}")
+        return to_checksum_address(v)
 
 
 class EventsConfig(BaseModel):

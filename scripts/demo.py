@@ -10,8 +10,13 @@
 4. proof of reserve: the lot ledger read back from the Minter's events, the simulated custodian's own statement,
    a Merkle round built, signed by the custodian and published, `rat-reserves verify` green, an inclusion proof
    for one mint checked against the on-chain root, and `verify` failing on a tampered statement;
-5. the production-shaped path: the whole system deployed by the deploy script's code, two equities listed by a
-   governance vote through the timelock, the hand-over, and the role table showing no EOA with power.
+5. corporate actions on rAAPL: a 2-for-1 split scheduled in advance that settles an escrowed burn at post-split
+   quantities, the management fee accruing through the multiplier and sold by the custodian, a cash dividend to
+   three holders by Merkle claim with withholding per jurisdiction (verified from the chain by `rat-reserves`),
+   and a delisting to cash that converts every holder;
+6. the production-shaped path: the whole system deployed by the deploy script's code, two equities listed by a
+   governance vote through the timelock, a split scheduled by a second vote, the hand-over, and the role table
+   showing no EOA with power.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pathlib import Path
 
 import click
 import httpx
-from ape import accounts, chain
+from ape import accounts, chain, project
 from ape.api import AccountAPI
 from ape.cli import ConnectedProviderCommand
 from eth_account import Account
@@ -52,7 +57,20 @@ from rat.minting import (
     set_tier_limits,
 )
 from rat.deployment import deploy_system, grant_operators, handover, load_settings, record_path
-from rat.governance import Listing, list_asset_action, pass_locally
+from rat.conversions import (
+    ConversionTerms,
+    close_conversion,
+    convert_all,
+    deploy_conversion_vault,
+    fund_conversion,
+    grant_conversion_roles,
+    holders_of,
+    open_conversion,
+)
+from rat.dividends import claim_all, create_distribution, deploy_dividend_distributor
+from rat.governance import Listing, list_asset_action, pass_locally, split_action
+from rat.protocol import AssetStatus
+from rat.shares import fill_in_tokens, shares_for_tokens
 from rat.local_relayer import (
     RelayerProcess,
     api_service,
@@ -206,6 +224,8 @@ def cli() -> None:
         "or cancelled after its deadline")
 
     _relayer_section(ms, token, usdc, deployer, alice, custodian_key, publisher)
+    _corporate_actions_section(stack, ms, token, usdc, deployer, relayer, publisher, alice, bob,
+                               [broker_key.key, custody_key.key], custodian_key)
     _governance_section(test[10] if len(test) > 10 else accounts.test_accounts.generate_test_account(),
                         guardian=test[3], relayer=relayer, custodian=custodian_key.address)
     click.secho("\nDemo complete; anvil stops now.", fg="green", bold=True)
@@ -440,6 +460,143 @@ def _reserves_section(ms, token, custodian_url: str, custodian_key, publisher: A
     _refused(f"verify exits {refused.returncode}: " + (refused.stdout.strip().splitlines() or ["(no output)"])[-1])
 
 
+def _funded_account() -> AccountAPI:
+    account = accounts.test_accounts.generate_test_account()
+    account.balance = 10 * SHARE
+    return account
+
+
+def _move_time_to(timestamp: int) -> None:
+    chain.pending_timestamp = timestamp
+    chain.mine()
+
+
+def _corporate_actions_section(stack, ms, token, usdc, deployer: AccountAPI, relayer: AccountAPI,
+                               publisher: AccountAPI, alice: AccountAPI, bob: AccountAPI, attestors: list,
+                               custodian_key) -> None:
+    symbol = token.symbol()
+    carol = _funded_account()
+    _step(f"Corporate actions on {symbol}: Carol (MX) joins; Alice sends 2 {symbol} to Bob and 1 to Carol")
+    approve_investor(stack, deployer, carol.address, tier=1, country="MX", now=chain.pending_timestamp)
+    token.transfer(bob, 2 * SHARE, sender=alice)
+    token.transfer(carol, SHARE, sender=alice)
+    holders = {"Alice": alice, "Bob": bob, "Carol": carol}
+    _ok(", ".join(f"{name} {_shares(token.balanceOf(who))}" for name, who in holders.items()) + f" {symbol}")
+
+    _step("The issuer announces a 2-for-1 split; it is scheduled on-chain a day ahead (compare-and-swap on the "
+          "multiplier version)")
+    token.grantRole(role("CORPORATE_ACTIONS_ROLE"), deployer, sender=deployer)  # the timelock holds it in production
+    burn_deadline = chain.pending_timestamp + 3 * DAY
+    pending = request_burn(ms, bob, token, usdc, SHARE, 90 * USDC, burn_deadline)
+    _ok(f"before the split Bob escrows 1 {symbol} to redeem at ≥ 90 USDC per token: request {pending.hex()[:18]}…")
+    activates = chain.pending_timestamp + DAY + 60
+    receipt = token.scheduleSplit(2, 1, activates, token.multiplierState()[1], _ref("CA-2026-0117 AAPL 2-for-1"),
+                                  sender=deployer)
+    [event] = receipt.events.filter(token.SplitScheduled)
+    _ok(f"SplitScheduled(version {event.version}, {event.numerator}-for-{event.denominator}, activates "
+        f"{datetime.fromtimestamp(event.activatesAt, timezone.utc):%Y-%m-%d %H:%M} UTC)")
+    again, reason = _send_expecting_revert(token, deployer, token.scheduleSplit.encode_input(
+        2, 1, activates + 60, event.version - 1, _ref("CA-2026-0117 AAPL 2-for-1")))
+    _refused(f"the same proposal sent twice: {reason.name}(expected {reason.args['expected']}, actual "
+             f"{reason.args['actual']}) — it cannot split twice")
+    _move_time_to(activates)
+    _ok(f"at {datetime.fromtimestamp(activates, timezone.utc):%Y-%m-%d %H:%M} UTC the multiplier is "
+        f"{Decimal(token.multiplier()) / SHARE} shares per token, with no transaction: token balances are unchanged, "
+        "shares doubled")
+    for name, who in holders.items():
+        _ok(f"  {name}: {_shares(token.balanceOf(who))} {symbol} = {_shares(token.sharesOf(who))} AAPL shares")
+    _, before, *_ = ms.reserves.latestRoundData(token.address)
+    publish_reserves(ms, publisher, custodian_key.key, token, shares=before * 2, as_of=chain.pending_timestamp - 1)
+    _ok(f"the custodian's post-split statement: {_shares(before * 2)} shares; supply represents "
+        f"{_shares(token.totalShares())} shares ≤ reserves")
+    sold = shares_for_tokens(SHARE, token.multiplier())
+    fill = fill_in_tokens(sold, 96 * USDC, token.multiplier())
+    receipt = fulfill(ms, relayer, pending, fill.tokens, fill.price_per_token, attestors, burn_deadline)
+    [burnt] = receipt.events.filter(ms.minter.BurnFulfilled)
+    _ok(f"Bob's escrowed burn settles after the split: the broker sold {_shares(sold)} post-split shares at 96 → "
+        f"{_shares(burnt.shares)} {symbol} burnt at {_usd(burnt.price)} per token, proceeds {_usd(burnt.proceeds)}")
+
+    _step("A management fee of 0.25 % a year accrues through the multiplier; the custodian sells what it took")
+    vault = ms.fee_vault
+    vault.grantRole(role("FEE_GOVERNOR_ROLE"), deployer, sender=deployer)
+    vault.grantRole(role("MANAGEMENT_FEE_REPORTER_ROLE"), relayer, sender=deployer)
+    token.grantRole(role("MANAGEMENT_FEE_ROLE"), vault, sender=deployer)  # AssetLister grants it at listing
+    vault.setManagementFee(token, 25, sender=deployer)
+    _move_time_to(chain.pending_timestamp + 30 * DAY)
+    receipt = vault.accrueManagementFee(token, sender=relayer)
+    [accrued] = receipt.events.filter(vault.ManagementFeeAccrued)
+    _ok(f"30 days later ManagementFeeAccrued: multiplier {Decimal(accrued.multiplierBefore) / SHARE} → "
+        f"{Decimal(accrued.multiplierAfter) / SHARE}, {Decimal(accrued.feeShares) / SHARE:.9f} shares for the fee")
+    proceeds = accrued.feeShares * 97 * USDC // SHARE
+    usdc.approve(vault, proceeds, sender=relayer)
+    receipt = vault.recordManagementFeeSale(token, usdc, accrued.feeShares, proceeds, _ref("custody trade 88121"),
+                                            sender=relayer)
+    _ok(f"the custodian sold them at 97: ManagementFeeCollected {_usd(proceeds)} booked in the FeeVault")
+    custody = before * 2 - sold - accrued.feeShares  # the burn delivered 2 shares, the fee sale the rest
+    publish_reserves(ms, publisher, custodian_key.key, token, shares=custody, as_of=chain.pending_timestamp - 1)
+    _ok(f"custody now {Decimal(custody) / SHARE:.9f} shares ≥ supply in shares "
+        f"{Decimal(token.totalShares()) / SHARE:.9f}")
+
+    _step("A cash dividend of 0.26 USDC per share: snapshot at a record block, Merkle claims, withholding by country")
+    tax = _funded_account()
+    distributor = deploy_dividend_distributor(deployer, stack.registry.address, treasury=deployer.address,
+                                              tax_account=tax.address, creators=[deployer.address],
+                                              rates={"BR": 3000, "AR": 3000, "MX": 1000})
+    record_block = chain.blocks.head.number
+    token.transfer(carol, SHARE, sender=alice)  # after the record block: does not count
+    workdir = Path(tempfile.mkdtemp(prefix="rat-dividend-"))
+    file_ = workdir / "distribution.json"
+    built = _reserves_cli("dividend", "build", "--rpc-url", chain.provider.uri, "--asset", token.address,
+                          "--record-block", str(record_block), "--per-share", "0.26", "--distributor",
+                          distributor.address, "--exclude", ms.minter.address, "--out", str(file_))
+    _ok(f"rat-reserves dividend build (record block {record_block}, from the chain alone):")
+    click.echo(_indent(built.stdout))
+    from reserves.dividends import load_file
+
+    dist = load_file(file_)
+    usdc.mint(deployer, dist.total_gross, sender=deployer)
+    distribution_id = create_distribution(distributor, deployer, usdc, dist, file_path=file_)
+    _ok(f"distribution {distribution_id} created and funded with {_usd(dist.total_gross)} "
+        "(withholding table: BR 30 %, AR 30 %, MX 10 %)")
+    receipts = claim_all(distributor, relayer, distribution_id, dist)
+    names = {who.address: name for name, who in holders.items()}
+    for receipt in receipts:
+        for paid in receipt.events.filter(distributor.Claimed):
+            _ok(f"  {names.get(paid.holder, paid.holder)}: gross {_usd(paid.gross)}, withheld {_usd(paid.withheld)}, "
+                f"paid {_usd(paid.net)}")
+    verified = _reserves_cli("dividend", "verify", "--rpc-url", chain.provider.uri, "--distributor",
+                             distributor.address, "--id", str(distribution_id), "--file", str(file_))
+    _ok(f"rat-reserves dividend verify exits {verified.returncode}: "
+        + (verified.stdout.strip().splitlines() or ["(no output)"])[-1])
+    left = usdc.balanceOf(distributor)
+    _ok(f"left in the distributor: {left} base units of USDC (rounding dust, bound {dist.dust_bound})")
+
+    _step(f"{symbol} is delisted for 205 USDC per share in cash: redeem-only, a ConversionVault converts everyone")
+    ms.minter.setAssetStatus(token, int(AssetStatus.HALTED), sender=deployer)
+    conversions = deploy_conversion_vault(deployer, ms.minter, stack.registry, treasury=deployer)
+    grant_conversion_roles(conversions, deployer, source=token)
+    terms = ConversionTerms.cash(usdc, 205 * USDC, _ref("CA-2026-0140 AAPL delisting"), chain.pending_timestamp + 5)
+    open_conversion(conversions, deployer, token, terms)
+    owed = conversions.fundingRequired(token)
+    usdc.mint(relayer, owed, sender=deployer)
+    fund_conversion(conversions, relayer, token, owed)
+    _ok(f"the SPV's settlement account deposits {_usd(owed)} (supply {_shares(token.totalShares())} shares × 205)")
+    _move_time_to(terms.effective_at)
+    before_cash = {name: usdc.balanceOf(who) for name, who in holders.items()}
+    shares_before = {name: token.sharesOf(who) for name, who in holders.items()}
+    convert_all(conversions, relayer, token, holders_of(token))
+    for name, who in holders.items():
+        _ok(f"  {name}: {_shares(shares_before[name])} shares → {_usd(usdc.balanceOf(who) - before_cash[name])}")
+    close_conversion(conversions, deployer, token)
+    _ok(f"{symbol} supply is now {_shares(token.totalSupply())}; the conversion is closed and nothing is owed")
+
+
+def _ref(text: str) -> bytes:
+    from eth_utils import keccak
+
+    return keccak(text=text)
+
+
 def _governance_section(deployer: AccountAPI, guardian: AccountAPI, relayer: AccountAPI, custodian: str) -> None:
     _step("Deploy the whole system as production does (deploy script code path, record in deployments/)")
     if deployer.balance == 0:
@@ -471,6 +628,14 @@ def _governance_section(deployer: AccountAPI, guardian: AccountAPI, relayer: Acc
     _ok(f"proposal {str(proposal.id)[:18]}… executed by the timelock")
     for symbol, address in predicted.items():
         _ok(f"{symbol} at its CREATE2 address {address} (code: {len(chain.provider.get_code(address))} bytes)")
+
+    _step("Governance schedules a 2-for-1 split of rAAPL by a second vote (the timelock holds CORPORATE_ACTIONS_ROLE)")
+    raapl = project.RealAssetToken.at(predicted["rAAPL"])
+    activates = chain.pending_timestamp + 10 * DAY
+    action = split_action(raapl.address, 2, 1, activates, "CA-2027-0007 AAPL 2-for-1")
+    pass_locally(record, deployer, [deployer], [action], "rAAPL 2-for-1 split", path)
+    state, version = raapl.multiplierState()
+    _ok(f"executed: {action.summary}; pending split activates at {state[3]}, multiplier version {version}")
 
     _step("Hand every admin, upgrade and minter power to the timelock and print who holds what")
     table = handover(record, deployer, path, echo=lambda line: None)

@@ -12,6 +12,7 @@ from relayer.api.auth import SCOPES
 from relayer.api.context import ApiContext
 from relayer.api.guards import Guards
 from relayer.api.problems import PROBLEM_MEDIA_TYPE, Problem
+from relayer.api.routes_corporate import router as corporate_router
 from relayer.api.routes_operator import router as operator_router
 from relayer.api.routes_public import router as public_router
 from relayer.api.stream import router as stream_router
@@ -44,6 +45,7 @@ def create_app(ctx: ApiContext | None = None) -> FastAPI:
     app.state.ctx = ctx
     problems.install(app)
     app.include_router(public_router)
+    app.include_router(corporate_router)
     app.include_router(operator_router)
     app.include_router(webhook_router)
     app.include_router(stream_router)
