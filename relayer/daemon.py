@@ -67,6 +67,7 @@ class Daemon:
         self.last_loop = 0.0
         self.last_rpc_ok = 0.0
         self.started = False
+        self._gauges_at = 0.0
 
     async def start(self) -> None:
         c = self.config
@@ -158,6 +159,11 @@ class Daemon:
         cursor = self.watcher.cursor()
         self.metrics.last_block.set(cursor)
         self.metrics.lag.set(max(0, self.watcher.head - cursor))
+        if time.monotonic() - self._gauges_at >= 1.0:  # a GROUP BY over all sagas: not on every 0.1 s poll
+            self._refresh_saga_gauges()
+
+    def _refresh_saga_gauges(self) -> None:
+        self._gauges_at = time.monotonic()
         for status, count in self.store.saga_counts().items():
             self.metrics.sagas.labels(status).set(count)
 
@@ -205,6 +211,11 @@ class Daemon:
             return web.json_response(body, status=200 if ready else 503)
 
         async def metrics(_: web.Request) -> web.Response:
+            if self.started:
+                try:
+                    self._refresh_saga_gauges()  # sagas finish in their own tasks: count them at scrape time
+                except RelayerError:
+                    pass
             return web.Response(body=generate_latest(self.metrics.registry),
                                 headers={"Content-Type": CONTENT_TYPE_LATEST})
 
