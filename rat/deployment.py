@@ -368,6 +368,11 @@ def deploy_system(
     guardian_contract = ensure("EmergencyGuardian", "EmergencyGuardian", timelock, guardian, minter, registry)
     ensure("AssetLister", "AssetLister", timelock, beacon, guardian_contract, registry, minter, reserves, vault)
     lister = record.address("AssetLister")
+    # Corporate actions (ADR 0081, 0082): unclaimed dividends and unused conversion cash return to governance's
+    # treasury, the timelock; it also receives withheld tax until governance names a withholding agent.
+    distributor = ensure_proxy("DividendDistributor", "DividendDistributor", (registry,), "initialize",
+                               (me, timelock, timelock))
+    conversions = ensure("ConversionVault", "ConversionVault", me, minter, registry, timelock)
 
     def grant(contract: str, address: str, role_name: str, holder: str) -> None:
         if _has_code(address) and ContractInstance(
@@ -388,6 +393,9 @@ def deploy_system(
     # Governance holds every management power from the start (admin and upgrade roles follow at the hand-over).
     for contract, address, role_name in TIMELOCK_MANAGEMENT_ROLES(registry, minter, reserves, vault):
         grant(contract, address, role_name, timelock)
+    for role_name in ("DISTRIBUTION_CREATOR_ROLE", "WITHHOLDING_MANAGER_ROLE", "PAYOUT_ACCOUNTS_ROLE"):
+        grant("DividendDistributor", distributor, role_name, timelock)
+    grant("ConversionVault", conversions, "CONVERSION_MANAGER_ROLE", timelock)
     grant("Minter", minter, "ASSET_MANAGER_ROLE", guardian_contract)
     grant("ComplianceRegistry", registry, "SANCTIONS_OFFICER_ROLE", guardian_contract)
     # The Minter holds escrowed tokens, so it needs a lasting KYC record; the deployer writes it with a KYC role
@@ -509,7 +517,7 @@ class RoleTable:
 def access_controlled(record: DeploymentRecord) -> dict[str, ContractInstance]:
     """Every AccessControl contract of the deployment, listed equities included, by display name."""
     names = ["ComplianceRegistry", "Minter", "ReserveRegistry", "FeeVault", "RatTimelock", "EmergencyGuardian",
-             "AssetLister"]
+             "AssetLister", "DividendDistributor", "ConversionVault"]
     contracts = {name: record.instance(name) for name in names if name in record.contracts}
     for symbol, asset in record.assets.items():
         contracts[symbol] = project.RealAssetToken.at(asset.address)
