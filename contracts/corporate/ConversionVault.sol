@@ -342,7 +342,8 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
 
     /// @notice Converts the whole balance of each of `holders` under a mandatory conversion (cash merger,
     /// delisting): anyone may push it. Frozen holders, and holders the TOKEN target would refuse, are skipped with
-    /// a ConversionDeferred event; zero balances are skipped silently (so a repeated address is harmless).
+    /// a ConversionDeferred event; zero balances and the Minter's escrow are skipped silently (so a repeated
+    /// address is harmless).
     /// @param asset The source equity of an open, effective, mandatory conversion.
     /// @param holders At most MAX_BATCH addresses.
     /// @return converted Number of holders converted.
@@ -355,6 +356,9 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
         Guard memory guard = _guard(c);
         for (uint256 i; i < n; ++i) {
             address holder = holders[i];
+            // The Minter's balance is escrow of pending burn requests: they settle or are cancelled back to their
+            // holders, who are converted then. Converting the escrow would pay the Minter for others' tokens.
+            if (holder == address(MINTER)) continue;
             uint256 balance = IERC20(asset).balanceOf(holder);
             if (balance == 0) continue;
             TransferStatus reason = _eligibility(c, holder);
@@ -423,7 +427,7 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
         if (status != AssetStatus.REDEEM_ONLY && status != AssetStatus.HALTED) revert AssetStillActive(asset, status);
         _requireRole(asset, TOKEN_FORCED_TRANSFER_ROLE);
         if (terms.kind == ConversionKind.TOKEN) {
-            if (MINTER.assetConfig(terms.payout).status == AssetStatus.UNLISTED) revert TargetNotListed(terms.payout);
+            _requireActiveTarget(terms.payout, MINTER.assetConfig(terms.payout).status);
             _requireRole(terms.payout, TOKEN_MINTER_ROLE);
         }
     }
@@ -489,8 +493,7 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
         if (c.kind != ConversionKind.TOKEN) return g;
         address target = c.payout;
         AssetConfigView memory cfg = MINTER.assetConfig(target);
-        if (cfg.status == AssetStatus.UNLISTED) revert TargetNotListed(target);
-        if (cfg.status == AssetStatus.HALTED) revert TargetNotAccepting(target, cfg.status);
+        _requireActiveTarget(target, cfg.status);
         g.target = target;
         g.heartbeat = cfg.reserveHeartbeat;
         g.tokenDecimals = IERC20Metadata(target).decimals();
@@ -510,6 +513,12 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
     function _checkReserves(Guard memory g, uint256 tokens) private view {
         (, uint256 sharesAfter) = IRealAssetToken(g.target).supplyAfterMint(tokens);
         SecureMint.checkRound(g.round, g.heartbeat, g.feedDecimals, g.tokenDecimals, sharesAfter);
+    }
+
+    /// @dev A TOKEN target must be listed and ACTIVE in the Minter: the vault mints nothing the Minter would not.
+    function _requireActiveTarget(address target, AssetStatus status) private pure {
+        if (status == AssetStatus.UNLISTED) revert TargetNotListed(target);
+        if (status != AssetStatus.ACTIVE) revert TargetNotAccepting(target, status);
     }
 
     function _requireRole(address token, bytes32 role) private view {

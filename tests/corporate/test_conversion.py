@@ -37,7 +37,10 @@ from rat.minting import (
     deploy_test_stablecoin,
     grant_minting_roles,
     list_asset,
+    list_payment_token,
     publish_reserves,
+    request_burn,
+    set_tier_limits,
 )
 
 USDC = 10**6
@@ -133,6 +136,7 @@ def env(conversion_vault, conversion_stack, conversion_source, conversion_target
     class Env:
         vault = conversion_vault
         minter_contract = conversion_stack.minter
+        minting = conversion_stack
         source = conversion_source
         target = conversion_target
         usdc = conversion_usdc
@@ -341,6 +345,30 @@ def test_cash_is_paid_on_shares_after_the_multiplier(env, chain):
     assert env.usdc.balanceOf(alice) == 3 * CASH_PER_SHARE
 
 
+def test_the_minters_escrow_of_pending_burns_is_never_converted(env, admin, chain):
+    """Tokens escrowed by a pending burn request belong to its holder, who is converted once it is cancelled."""
+    alice = env.holders[0]
+    env.give([5 * SHARE])
+    list_payment_token(env.minting, admin, env.usdc)
+    set_tier_limits(env.minting, admin)
+    deadline = chain.pending_timestamp + 3600
+    request_id = request_burn(env.minting, alice, env.source, env.usdc, 2 * SHARE, 1, deadline)
+    env.halt()
+    env.open("cash")
+    env.fund_required()
+    minter_cash = env.usdc.balanceOf(env.minter_contract)  # the Minter's keep-alive unit
+    convert_all(env.vault, env.keeper, env.source, [alice, env.minter_contract])
+    assert env.source.balanceOf(env.minter_contract) == 2 * SHARE
+    assert env.usdc.balanceOf(env.minter_contract) == minter_cash
+    assert env.usdc.balanceOf(alice) == 3 * CASH_PER_SHARE
+
+    _move_to(chain, deadline + 1)
+    env.minter_contract.cancel(request_id, sender=env.keeper)
+    convert_all(env.vault, env.keeper, env.source, [alice])
+    assert env.usdc.balanceOf(alice) == 5 * CASH_PER_SHARE
+    assert env.source.totalSupply() == 0
+
+
 # ============================================================================================ stock merger
 
 
@@ -400,6 +428,21 @@ def test_a_merger_defers_a_holder_the_target_refuses(env, registry, admin):
     assert [(e.holder, e.reason) for e in receipt.events.filter(env.vault.ConversionDeferred)] == [
         (alice.address, int(S.RECIPIENT_JURISDICTION_BLOCKED)), (bob.address, int(S.RECIPIENT_JURISDICTION_BLOCKED))]
     assert env.source.balanceOf(alice) == SHARE
+
+
+def test_a_merger_needs_an_active_target(env, admin, chain):
+    env.give([SHARE])
+    env.publish_target()
+    env.halt()
+    env.minter_contract.setAssetStatus(env.target, AssetStatus.REDEEM_ONLY, sender=admin)
+    terms = ConversionTerms.token(env.target, SHARE, NOTICE, chain.pending_timestamp + 10)
+    with ape.reverts(env.vault.TargetNotAccepting, target=env.target.address, status=int(AssetStatus.REDEEM_ONLY)):
+        env.vault.openConversion(env.source, terms.as_tuple(), sender=env.manager)
+    env.minter_contract.setAssetStatus(env.target, AssetStatus.ACTIVE, sender=admin)
+    env.open("token", SHARE)
+    env.minter_contract.setAssetStatus(env.target, AssetStatus.HALTED, sender=admin)
+    with ape.reverts(env.vault.TargetNotAccepting, target=env.target.address, status=int(AssetStatus.HALTED)):
+        env.vault.convert(env.source, SHARE, sender=env.holders[0])
 
 
 # ============================================================================================ governance and inputs
