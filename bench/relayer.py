@@ -99,6 +99,34 @@ def deploy(workdir: Path, investors: int) -> dict:
     }
 
 
+def start_anvil(steps_tracing: bool) -> tuple[subprocess.Popen, str]:
+    """Our own anvil with the arguments ape-foundry uses, optionally without `--steps-tracing` (ape-foundry always
+    passes it, for its Python tracebacks; it records every EVM step of every transaction, which a production node
+    does not do and which costs the node CPU the daemon shares). Ape connects to it through APE_FOUNDRY_HOST."""
+    import shutil
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [shutil.which("anvil") or "anvil", "--port", str(port), "--mnemonic",
+           "test test test test test test test test test test test junk", "--accounts", "10",
+           "--derivation-path", "m/44'/60'/0'/0", "--balance", "10000", "--block-base-fee-per-gas", "0",
+           "--gas-price", "0", "--hardfork", "cancun"]
+    if steps_tracing:
+        cmd.append("--steps-tracing")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("anvil did not start")
+
+
 def _tx(key: str, nonce: int, to: str, data: bytes, chain_id: int, gas_price: int) -> bytes:
     signed = Account.sign_transaction(
         {"nonce": nonce, "gasPrice": gas_price, "gas": 400_000, "to": to, "value": 0, "data": data,
@@ -249,7 +277,7 @@ async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict
     request_nonces = {key: 0 for key in d["investors"]}
     port = d["rpc_url"].rsplit(":", 1)[-1].strip("/")
     processes = {"daemon": [daemon.pid], "broker": [broker.pid], "custodian": [custodian.pid],
-                 "anvil": pids_with(f"--port {port}"), "load_generator": [os.getpid()]}
+                 "anvil": pids_with(f"--port {port} "), "load_generator": [os.getpid()]}
 
     async def one(rate: float, duration: float) -> dict:
         before = {name: sum(cpu_seconds(p) for p in pids) for name, pids in processes.items()}
@@ -310,10 +338,12 @@ async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict
 @click.option("--search-duration", default=30.0, show_default=True, help="seconds of each search run")
 @click.option("--investors", default=60, show_default=True, help="KYC'd accounts sending requests")
 @click.option("--concurrency", default=32, show_default=True, help="the daemon's saga.concurrency")
+@click.option("--steps-tracing/--no-steps-tracing", default=False, show_default=True,
+              help="run anvil with --steps-tracing as ape-foundry does (costs the node CPU; off like a real node)")
 @click.option("--out", type=click.Path(path_type=Path), default=ROOT / "bench/results/relayer.json",
               show_default=True)
 def main(rate: float, duration: float, up: str, down: str, search_duration: float, investors: int,
-         concurrency: int, out: Path) -> None:
+         concurrency: int, steps_tracing: bool, out: Path) -> None:
     """Measure request-to-fulfilled latency and the highest sustainable request rate."""
     from ape import networks
 
@@ -323,16 +353,23 @@ def main(rate: float, duration: float, up: str, down: str, search_duration: floa
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "load_average_before": load_average(),
                     "note": "anvil, both simulated vendors, the daemon and the load generator share these cores"},
-        "setup": "anvil 1 s interval mining, sim broker fills at once, sim custodian settles at once, "
-                 "daemon as a child process with SQLite state",
+        "setup": "anvil 1 s interval mining" + (" with" if steps_tracing else " without") + " --steps-tracing, "
+                 "sim broker fills at once, sim custodian settles at once, daemon as a child process with SQLite "
+                 "state",
         "daemon_saga_policy": saga,
         "bar": {"sent_to_fulfilled_p50_s": 2, "sent_to_fulfilled_p99_s": 4, "rate_per_s": 20, "duration_s": 60},
     }
-    with tempfile.TemporaryDirectory() as tmp, networks.parse_network_choice("ethereum:local:foundry"):
-        workdir = Path(tmp)
-        d = deploy(workdir, investors)
-        d["addresses"] = {key: Account.from_key(key).address for key in d["investors"]}
-        asyncio.run(run_load(d, workdir, plan, results, saga))
+    anvil, url = start_anvil(steps_tracing)
+    os.environ["APE_FOUNDRY_HOST"] = url
+    try:
+        with tempfile.TemporaryDirectory() as tmp, networks.parse_network_choice("ethereum:local:foundry"):
+            workdir = Path(tmp)
+            d = deploy(workdir, investors)
+            d["addresses"] = {key: Account.from_key(key).address for key in d["investors"]}
+            asyncio.run(run_load(d, workdir, plan, results, saga))
+    finally:
+        anvil.terminate()
+        anvil.wait(timeout=10)
     results["machine"]["load_average_after"] = load_average()
     # The summary first (bench/report.py shows the first figures), the runs in full after it.
     order = ["machine", "setup", "bar", "bar_run", "max_sustainable_rate_per_s", "max_sustainable_sustained_for_s",

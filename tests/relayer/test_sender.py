@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from relayer.errors import RpcUnavailable
@@ -49,6 +51,11 @@ async def test_after_a_crash_the_same_bytes_are_rebroadcast_and_mined(rpc, rpc_u
     restarted = sender_for(rpc, sqlite_store, funded_key)
     assert await restarted.resume() == [0]
     receipt = await restarted.receipt_for(0)
+    for _ in range(50):  # anvil's automine answers the broadcast before the block is mined
+        if receipt is not None:
+            break
+        await asyncio.sleep(0.1)
+        receipt = await restarted.receipt_for(0)
     assert receipt.tx_hash == intent.tx_hash and receipt.status == 1
     assert await rpc.nonce(funded_key.address, "latest") == 1
 
