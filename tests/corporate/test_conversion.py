@@ -300,8 +300,12 @@ def test_excess_funding_returns_to_the_treasury_and_an_expired_conversion_closes
     _, terms = env.open("cash", mandatory=False)
     required = env.fund_required()
     assert required == 5 * CASH_PER_SHARE
-    fund_conversion(env.vault, env.settlement, env.source, 7 * USDC)
+    tx = fund_conversion(env.vault, env.settlement, env.source, 7 * USDC)
+    assert [(e.asset, e.id, e["from"], e.amount)
+            for e in tx.events.filter(env.vault.ConversionFunded)] == [
+        (env.source.address, env.vault.conversion(env.source).id, env.settlement.address, 7 * USDC)]
     assert env.vault.excessFunding(env.source) == 7 * USDC
+    assert env.vault.fundingRequired(env.source) == 0
     with ape.reverts(env.vault.ExceedsExcess, amount=7 * USDC + 1, excess=7 * USDC):
         env.vault.defund(env.source, 7 * USDC + 1, sender=env.manager)
     tx = env.vault.defund(env.source, 7 * USDC, sender=env.manager)
