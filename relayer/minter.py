@@ -142,6 +142,16 @@ class MinterReader:
 
         return await self._cached(("asset_status", asset), read)
 
+    async def multiplier(self, token: str) -> int:
+        """Shares per token of `token` (1e18 = one share per token). It moves with the block's timestamp (the
+        management fee) and at a split's activation time, so it is cached for one block and no longer."""
+
+        async def read() -> int:
+            (value,) = await self._read(token, "multiplier()", [], [], ["uint256"])
+            return value
+
+        return await self._cached(("multiplier", token), read)
+
     async def payment_decimals(self, token: str) -> int:
         if token not in self._decimals:
             (_, decimals, _) = await self._read(self.minter, "paymentToken(address)", ["address"], [token],

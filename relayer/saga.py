@@ -27,6 +27,7 @@ from typing import Any
 from eth_utils import keccak
 
 from rat.attestations import Attestation, Fill, fill_digest, ordered_signatures
+from rat.shares import to_shares, to_tokens
 from relayer.adapters.base import (
     BrokerageAdapter,
     CustodyAdapter,
@@ -57,6 +58,7 @@ from relayer.store import LotRecord, SagaRecord, Store
 log = logging.getLogger("relayer.saga")
 
 SHARE = 10**18
+LIMIT_QUANTUM = Decimal("0.0001")
 CUSTODY_BREAKER = "custody"
 
 
@@ -333,19 +335,26 @@ class SagaEngine:
         return self._move(saga, Step.VALIDATED, symbol=asset.symbol, qty=str(qty), order_limit=str(limit))
 
     async def _size(self, saga: SagaRecord, asset: AssetConfig) -> tuple[Decimal, Decimal]:
+        """The broker order in shares. Requests count token units and limit prices per token; the broker counts
+        shares, so both go through the token's multiplier (splits, management fee; decision 0080)."""
         p = saga.payload
         unit = Decimal(10) ** await self.reader.payment_decimals(p["payment_token"])
         limit_units = int(p["limit_price"])
+        multiplier = await self.reader.multiplier(p["asset"])
         limit = Decimal(limit_units) / unit
+        if multiplier != SHARE:
+            # Per share = per token / shares per token; brokers take four decimals, rounded to stay in the limit.
+            limit = (limit * SHARE / multiplier).quantize(
+                LIMIT_QUANTUM, rounding=ROUND_DOWN if saga.kind == "mint" else ROUND_CEILING)
         quantum = Decimal(1).scaleb(-asset.qty_decimals)
         if saga.kind == "mint":
             bps = await self.reader.fee_bps(p["asset"], RequestKind.MINT)
             # Two units of margin absorb the Minter's ceil on cost and the vault's rounding of the fee.
             budget = max(0, int(p["amount"]) - 2)
-            shares_units = budget * SHARE * 10_000 // (limit_units * (10_000 + bps))
+            tokens = budget * SHARE * 10_000 // (limit_units * (10_000 + bps))
         else:
-            shares_units = int(p["amount"])
-        qty = (Decimal(shares_units) / SHARE).quantize(quantum, rounding=ROUND_DOWN)
+            tokens = int(p["amount"])
+        qty = (Decimal(to_shares(tokens, multiplier)) / SHARE).quantize(quantum, rounding=ROUND_DOWN)
         return qty, limit
 
     async def _place_order(self, saga: SagaRecord) -> bool:
@@ -415,14 +424,17 @@ class SagaEngine:
         if is_open:
             raise Wait(self.policy.max_backoff, "blocked", f"circuit breaker open: {reason}")
 
-    async def _check_reserves(self, saga: SagaRecord, shares: int) -> None:
-        """Custody must hold at least the on-chain supply after this fulfilment, or nothing is fulfilled."""
+    async def _check_reserves(self, saga: SagaRecord, tokens: int, multiplier: int) -> None:
+        """Custody must hold at least the shares the on-chain supply represents after this fulfilment, or nothing
+        is fulfilled."""
         p = saga.payload
         held = await self.custody.position(p["symbol"], saga.trace_id)
         supply = await self.reader.total_supply(p["asset"])
-        after = supply + shares if saga.kind == "mint" else supply - shares
-        if Decimal(after) / SHARE > held:
-            self._trip(f"{p['symbol']}: custody holds {held}, on-chain supply after fulfilment {Decimal(after) / SHARE}")
+        after = supply + tokens if saga.kind == "mint" else supply - tokens
+        shares_after = Decimal(-(-after * multiplier // SHARE)) / SHARE
+        if shares_after > held:
+            self._trip(f"{p['symbol']}: custody holds {held}, on-chain supply after fulfilment represents "
+                       f"{shares_after} shares")
             raise Wait(self.policy.max_backoff, "blocked", "custody and on-chain supply disagree")
 
     async def _sign(self, saga: SagaRecord) -> bool:
@@ -430,8 +442,12 @@ class SagaEngine:
         p = saga.payload
         request = await self._still_pending(saga)
         unit = Decimal(10) ** await self.reader.payment_decimals(p["payment_token"])
-        shares = int(Decimal(p["filled_qty"]) * SHARE)
-        avg = Decimal(p["filled_avg_price"]) * unit
+        custody_shares = int(Decimal(p["filled_qty"]) * SHARE)
+        # The Fill counts token units and prices per token: the executed shares through the multiplier in force
+        # when the fill settles (a split between order and settlement is already in the custodian's quantity).
+        multiplier = await self.reader.multiplier(p["asset"])
+        shares = to_tokens(custody_shares, multiplier)
+        avg = Decimal(p["filled_avg_price"]) * unit * multiplier / SHARE
         kind = RequestKind.MINT if saga.kind == "mint" else RequestKind.BURN
         if kind == RequestKind.MINT:
             price = min(int(avg.to_integral_value(ROUND_CEILING)), request.limit_price)
@@ -443,7 +459,7 @@ class SagaEngine:
         if kind == RequestKind.MINT and notional + fees > request.amount:
             raise RelayerError(f"fill costs {notional + fees} but escrow is {request.amount}",
                                hint="order sizing left no room for the fee; check the fee configuration")
-        await self._check_reserves(saga, shares)
+        await self._check_reserves(saga, shares, multiplier)
         deadline = min(request.deadline, await self.reader.chain_time() + self.policy.attestation_ttl)
         fill = Fill(request_id=saga.request_id, shares=shares, price=price, fees=fees,
                     broker_order_ref=keccak(text=p["broker_order_id"]), custody_ref=keccak(text=p["settlement_id"]),
@@ -454,7 +470,8 @@ class SagaEngine:
             attestations.append(Attestation(signer=signer.address, signature=signer.sign_digest(digest)))
             self.metrics.signatures.labels(role).inc()
         signatures = [s.hex() for s in ordered_signatures(attestations)]
-        return self._move(saga, Step.SIGNED, shares=str(shares), price=str(price), fees=str(fees),
+        return self._move(saga, Step.SIGNED, shares=str(shares), custody_shares=str(custody_shares),
+                          price=str(price), fees=str(fees),
                           attestation_deadline=deadline, signatures=signatures)
 
     def _fill(self, saga: SagaRecord) -> Fill:
@@ -516,7 +533,7 @@ class SagaEngine:
         p = saga.payload
         self.store.append_lot(LotRecord(
             request_id=saga.request_id, kind=saga.kind, symbol=p["symbol"], lot_id=p["lot_id"] or p["settlement_id"],
-            quantity=int(p["shares"]), account=p["custody_account"], tx_hash=receipt.tx_hash, created_at=self.clock(),
+            quantity=int(p.get("custody_shares", p["shares"])), account=p["custody_account"], tx_hash=receipt.tx_hash, created_at=self.clock(),
         ))
         self.metrics.request_seconds.labels(saga.kind).observe(max(0.0, self.clock() - p["seen_at"]))
         return self._move(saga, Step.DONE, status="done", fulfil_tx=receipt.tx_hash,
