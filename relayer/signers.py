@@ -30,11 +30,22 @@ class Signer(Protocol):
         ...
 
 
+def _backend():
+    """coincurve (libsecp256k1) when installed, as the project pins it: a signature costs ~0.2 ms instead of ~7 ms
+    in eth-keys' pure-Python backend, and the daemon makes three per request (two attestations, one transaction)."""
+    try:
+        from eth_keys.backends import CoinCurveECCBackend
+
+        return CoinCurveECCBackend()
+    except ImportError:
+        return None
+
+
 class _KeySigner:
     """Holds a secp256k1 key in memory; the base of the keystore signer."""
 
     def __init__(self, private_key: bytes, label: str) -> None:
-        key = keys.PrivateKey(private_key)
+        key = keys.PrivateKey(private_key, backend=_backend())
         # The key lives only in this closure: not an attribute, so no vars()/repr()/structured log can dump it.
         self._sign = lambda digest: key.sign_msg_hash(digest)
         self._label = label

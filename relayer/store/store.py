@@ -125,7 +125,8 @@ class Store:
     @classmethod
     def open(cls, url: str, migrate_schema: bool = True) -> Store:
         try:
-            engine = create_engine(url, future=True, pool_pre_ping=True)
+            # A pre-ping is one more statement per transaction; an embedded SQLite file never drops a connection.
+            engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
         except Exception as exc:  # SQLAlchemy raises several types for bad URLs and missing drivers
             raise StoreError(f"cannot use database URL scheme {url.split(':', 1)[0]!r}: {exc}") from None
         if engine.dialect.name == "sqlite":
