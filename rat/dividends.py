@@ -98,6 +98,17 @@ def snapshot_distribution(rpc_url: str, asset: str, record_block: int, amount_pe
     return build_distribution(take_snapshot(connect(rpc_url), request), amount_per_share)
 
 
+def distribution_terms(dist: DividendFile, payout_token: str, claim_deadline: int, *,
+                       uri: str = "ipfs://rat/dividends/distribution.json", file_path: Path | None = None,
+                       total_gross: int | None = None) -> tuple:
+    """The DistributionTerms tuple `createDistribution` takes, for a direct call or a governance proposal. The
+    metadata hash is keccak256 of the file at `file_path` when given, else of the file's canonical JSON."""
+    content = file_path.read_bytes() if file_path else dist.model_dump_json(by_alias=True).encode()
+    amount = dist.total_gross if total_gross is None else total_gross
+    return (dist.asset, payout_token, bytes.fromhex(dist.root[2:]), dist.record_block, dist.amount_per_share,
+            amount, claim_deadline, uri, keccak(content))
+
+
 def create_distribution(
     distributor: ContractInstance,
     funder: AccountAPI,
@@ -113,10 +124,9 @@ def create_distribution(
     `funder` needs DISTRIBUTION_CREATOR_ROLE and the payout tokens. The metadata hash is keccak256 of the file at
     `file_path` when given, else of the file's canonical JSON."""
     amount = dist.total_gross if total_gross is None else total_gross
-    content = file_path.read_bytes() if file_path else dist.model_dump_json(by_alias=True).encode()
     payout_token.approve(distributor.address, amount, sender=funder)
-    terms = (dist.asset, payout_token.address, bytes.fromhex(dist.root[2:]), dist.record_block, dist.amount_per_share,
-             amount, chain.pending_timestamp + claim_period, uri, keccak(content))
+    terms = distribution_terms(dist, payout_token.address, chain.pending_timestamp + claim_period, uri=uri,
+                               file_path=file_path, total_gross=amount)
     receipt = distributor.createDistribution(terms, sender=funder)
     [event] = receipt.events.filter(distributor.DistributionCreated)
     return int(event.id)

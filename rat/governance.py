@@ -145,6 +145,44 @@ def management_fee_action(record: DeploymentRecord, asset: str, bps: int) -> Act
                    summary=f"FeeVault.setManagementFee({asset}, {bps} bps a year)")
 
 
+def dividend_actions(record: DeploymentRecord, payout_token: str, terms: tuple, total_gross: int) -> list[Action]:
+    """Creating a distribution from governance's treasury: approve the distributor for the gross total, then
+    `createDistribution(terms)`, which pulls it. `terms` is the DistributionTerms tuple (rat.dividends builds it
+    from a distribution file); the timelock must hold `total_gross` of `payout_token`."""
+    distributor = record.instance("DividendDistributor")
+    stablecoin = project.TestStablecoin.at(payout_token)  # any ERC-20: only approve is used
+    return [
+        _action(stablecoin, "approve", distributor.address, total_gross,
+                summary=f"{payout_token}.approve(DividendDistributor, {total_gross})"),
+        _action(distributor, "createDistribution", terms,
+                summary=f"DividendDistributor.createDistribution({terms[0]}, record block {terms[3]}, "
+                        f"{terms[4]} per share, root {terms[2].hex() if isinstance(terms[2], bytes) else terms[2]})"),
+    ]
+
+
+def conversion_actions(record: DeploymentRecord, asset: str, terms: tuple, corporate_action: str) -> list[Action]:
+    """Opening a merger, tender offer or delisting in one proposal: the asset stops minting (HALTED through the
+    AssetLister), its management fee stops, the ConversionVault receives FORCED_TRANSFER_ROLE on it (and MINTER_ROLE on a TOKEN target),
+    then the conversion opens with `terms` (the ConversionTerms tuple of rat.conversions)."""
+    vault = record.instance("ConversionVault")
+    token = project.RealAssetToken.at(asset)
+    actions = [
+        asset_status_action(record, asset, AssetStatus.HALTED, corporate_action),
+        # The fee would keep shrinking every holder's payout while the conversion is open.
+        management_fee_action(record, asset, 0),
+        _action(token, "grantRole", token.FORCED_TRANSFER_ROLE(), vault.address,
+                summary=f"{token.symbol()}.grantRole(FORCED_TRANSFER_ROLE, ConversionVault)"),
+    ]
+    kind, payout = terms[0], terms[1]
+    if int(kind) == 2:  # TOKEN: the vault mints the target
+        target = project.RealAssetToken.at(payout)
+        actions.append(_action(target, "grantRole", target.MINTER_ROLE(), vault.address,
+                               summary=f"{target.symbol()}.grantRole(MINTER_ROLE, ConversionVault)"))
+    actions.append(_action(vault, "openConversion", asset, terms,
+                           summary=f"ConversionVault.openConversion({token.symbol()}, {corporate_action!r})"))
+    return actions
+
+
 def list_asset_action(record: DeploymentRecord, listing: Listing) -> Action:
     lister = record.instance("AssetLister")
     predicted = lister.predictAddress(listing.terms.symbol)
