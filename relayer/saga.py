@@ -428,8 +428,9 @@ class SagaEngine:
         """Custody must hold at least the shares the on-chain supply represents after this fulfilment, or nothing
         is fulfilled."""
         p = saga.payload
-        held = await self.custody.position(p["symbol"], saga.trace_id)
-        supply = await self.reader.total_supply(p["asset"])
+        # Both read now, side by side: the custodian's answer and the chain's do not depend on each other.
+        held, supply = await asyncio.gather(self.custody.position(p["symbol"], saga.trace_id),
+                                            self.reader.total_supply(p["asset"]))
         after = supply + tokens if saga.kind == "mint" else supply - tokens
         shares_after = Decimal(-(-after * multiplier // SHARE)) / SHARE
         if shares_after > held:
