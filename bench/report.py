@@ -81,8 +81,18 @@ def section_gas(gas: dict | None, trex: dict | None) -> list[str]:
         out += [f"Minter operations (bench/gas.py, git {gas.get('git_commit', '?')}, {gas.get('generated_at', '?')}):",
                 "", "| operation | gas |", "|---|---:|"]
         out += [f"| {k} | {fmt(v)} |" for k, v in gas.get("minting", {}).items()]
+        out += ["", "| target (issue 3) | measured | verdict |", "|---|---:|---|"]
+        for key, bound in MINTER_TARGETS.items():
+            measured = gas.get("minting", {}).get(key)
+            if measured is not None:
+                out.append(f"| {key} ≤ {fmt(bound)} | {fmt(measured)} | {verdict(measured <= bound)} |")
+        out += ["", "fulfillMint reads the token's share multiplier for the reserve guard since issue 11 (one more "
+                "cold storage read, ADR 0080)."]
         out.append("")
     return out
+
+
+MINTER_TARGETS = {"requestMint": 120_000, "fulfillMint_2_attestations": 160_000}
 
 
 def section_generic(title: str, name: str, data: dict | None) -> list[str]:
