@@ -1,0 +1,104 @@
+"""The Ape scripts as an operator runs them, each `ape run` a separate process against one persistent anvil:
+deploy → list_asset --pass-locally → propose --split → vote → queue → execute → corporate show."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0, anvil's first unlocked account
+GUARDIAN = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+SETTLEMENT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+CUSTODIAN_SIGNER = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
+SETTINGS = json.loads((ROOT / "deployments" / "settings.json").read_text())["local"]
+
+pytestmark = pytest.mark.skipif(shutil.which("anvil") is None or shutil.which("cast") is None,
+                                reason="anvil and cast come from node_modules/.bin (make bootstrap)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def node() -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(["anvil", "--port", str(port), "--silent"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if subprocess.run(["cast", "block-number", "--rpc-url", url], capture_output=True).returncode == 0:
+            break
+        time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("deployments")
+
+
+def ape_run(node: str, records: Path, script: str, *args: str) -> subprocess.CompletedProcess:
+    command = [str(Path(sys.executable).with_name("ape")), "run", script, *args, "--network", "ethereum:local:foundry",
+               "--provider-settings", json.dumps({"host": node}), "--deployments", str(records)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "APE_LOGGING_LEVEL": "WARNING"})
+    assert result.returncode == 0, f"ape run {script} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def cast(node: str, *args: str) -> str:
+    return subprocess.run(["cast", *args, "--rpc-url", node], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def listed(node, records) -> dict:
+    ape_run(node, records, "deploy", "--account", "TEST::0", "--guardian", GUARDIAN, "--settlement", SETTLEMENT)
+    record = json.loads((records / "local.json").read_text())
+    token = record["contracts"]["RatGovernanceToken"]["address"]
+    cast(node, "send", "--unlocked", "--from", DEPLOYER, token, "delegate(address)", DEPLOYER)
+    ape_run(node, records, "list_asset", "--account", "TEST::0", "--symbol", "rAAPL", "--name", "RAT Apple Inc.",
+            "--isin", "US0378331005", "--custodian-signer", CUSTODIAN_SIGNER, "--mint-cap", "1000000",
+            "--mint-rate", "10000", "--fees", "30:30", "--pass-locally")
+    return json.loads((records / "local.json").read_text())
+
+
+def test_a_split_passes_through_propose_vote_queue_and_execute_run_as_scripts(node, records, listed):
+    asset = listed["assets"]["rAAPL"]["address"]
+    now = int(cast(node, "block", "latest", "--field", "timestamp"))
+    activates = now + 10 * 24 * 3600
+    proposed = ape_run(node, records, "propose", "--account", "TEST::0",
+                       "--split", f"rAAPL:2:1:{activates}:CA-2027-0007 2-for-1", "--description", "rAAPL 2-for-1")
+    [proposal_file] = sorted((records / "proposals").glob("*.json"), key=lambda p: p.stat().st_mtime)[-1:]
+    assert "scheduleSplit" in proposed.stdout
+    cast(node, "rpc", "anvil_mine", hex(SETTINGS["voting_delay_blocks"] + 1))
+    ape_run(node, records, "vote", "--account", "TEST::0", "--file", str(proposal_file), "--support", "for")
+    cast(node, "rpc", "anvil_mine", hex(SETTINGS["voting_period_blocks"] + 1))
+    ape_run(node, records, "queue", "--account", "TEST::0", "--file", str(proposal_file))
+    cast(node, "rpc", "evm_increaseTime", hex(SETTINGS["timelock_delay_seconds"] + 1))
+    cast(node, "rpc", "anvil_mine", "0x1")
+    ape_run(node, records, "execute", "--account", "TEST::0", "--file", str(proposal_file))
+
+    output = ape_run(node, records, "corporate", "show", "rAAPL", "--json").stdout
+    shown = json.loads(output[output.index("{"):])
+    assert shown["asset"] == asset
+    assert shown["multiplier"]["split"] == {"numerator": 2, "denominator": 1, "activates_at": activates,
+                                            "effective": False}
+    assert shown["multiplier"]["version"] == 1
+    assert [u["kind"] for u in shown["upcoming"]] == ["split"]
