@@ -226,8 +226,8 @@ class SagaEngine:
     async def _drive_scheduled(self, request_id: str) -> None:
         saga = None
         try:
-            saga = self.store.get_saga(request_id)
-            await self._drive_owned(saga)
+            saga, hold = self.store.saga_and_hold(request_id)
+            await self._drive_owned(saga, hold, held_read=True)
         except Exception:  # a task must never die silently; the saga is retried from its persisted step
             log.exception("saga task failed", extra={"trace_id": saga.trace_id if saga else None,
                                                      "request_id": request_id})
@@ -253,11 +253,13 @@ class SagaEngine:
         finally:
             self._in_flight.discard(saga.request_id)
 
-    async def _drive_owned(self, saga: SagaRecord | None) -> None:
+    async def _drive_owned(self, saga: SagaRecord | None, hold: str | None = None, held_read: bool = False) -> None:
         while saga is not None and saga.step in self._handlers and saga.status not in ("reorged",):
             if not self.active or (self.active_until is not None and time.monotonic() >= self.active_until):
                 return
-            hold = self.store.asset_hold(saga.payload.get("asset", ""))
+            if not held_read:
+                hold = self.store.asset_hold(saga.payload.get("asset", ""))
+            held_read = False
             if hold is not None and saga.step not in (Step.SUBMITTED, Step.REJECT_SUBMITTED):
                 # An operator paused this asset; a transaction already in flight is still followed to its end.
                 self.store.defer(saga.request_id, saga.step, self.clock() + self.policy.max_backoff, "paused",
@@ -280,7 +282,8 @@ class SagaEngine:
                 return
             if not moved:
                 return  # another worker moved it first
-            saga = self.store.get_saga(saga.request_id)
+            saga, hold = self.store.saga_and_hold(saga.request_id)
+            held_read = True
             self.crash_point(saga.step)
 
     def _retry(self, saga: SagaRecord, exc: Exception) -> None:

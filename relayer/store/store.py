@@ -99,6 +99,14 @@ _DEFER_READ = select(_S.status).where(_AT_STEP)
 _DEFER_WRITE = update(schema.sagas).where(_AT_STEP).values(
     not_before=bindparam("until"), status=bindparam("new_status"), last_error=bindparam("why"),
     updated_at=bindparam("now"))
+_I = schema.tx_intents.c
+_INTENT_INSERT = schema.tx_intents.insert()
+_INTENT_BY_ID = select(schema.tx_intents).where(_I.id == bindparam("iid"))
+_INTENTS_OF_NONCE = select(schema.tx_intents).where(and_(_I.sender == bindparam("who"), _I.nonce == bindparam("n"))) \
+    .order_by(_I.id)
+_INTENTS_OF_REQUEST = select(schema.tx_intents).where(_I.request_id == bindparam("rid")).order_by(_I.id)
+_HIGHEST_NONCE = select(func.max(_I.nonce)).where(_I.sender == bindparam("who"))
+_BREAKER = select(schema.breakers).where(schema.breakers.c.name == bindparam("name"))
 _ASSET_HOLD = select(schema.asset_controls.c.paused, schema.asset_controls.c.reason).where(
     schema.asset_controls.c.asset == bindparam("asset"))
 
@@ -369,23 +377,12 @@ class Store:
         trace_id: str | None = None,
     ) -> IntentRecord:
         with self._tx() as conn:
-            result = conn.execute(
-                schema.tx_intents.insert().values(
-                    sender=sender,
-                    nonce=nonce,
-                    tx_hash=tx_hash,
-                    raw_tx=raw_tx,
-                    gas_price=gas_price,
-                    purpose=purpose,
-                    request_id=request_id,
-                    trace_id=trace_id,
-                    status="signed",
-                    created_at=time.time(),
-                )
-            )
-            row = conn.execute(
-                select(schema.tx_intents).where(schema.tx_intents.c.id == result.inserted_primary_key[0])
-            ).mappings().one()
+            result = conn.execute(_INTENT_INSERT, {
+                "sender": sender, "nonce": nonce, "tx_hash": tx_hash, "raw_tx": raw_tx, "gas_price": gas_price,
+                "purpose": purpose, "request_id": request_id, "trace_id": trace_id, "status": "signed",
+                "created_at": time.time(),
+            })
+            row = conn.execute(_INTENT_BY_ID, {"iid": result.inserted_primary_key[0]}).mappings().one()
         return IntentRecord(**row)
 
     def mark_intent(self, tx_hash: str, status: str, block_number: int | None = None) -> None:
@@ -414,6 +411,10 @@ class Store:
                 )
 
     def intents(self, sender: str | None = None, nonce: int | None = None) -> list[IntentRecord]:
+        if sender is not None and nonce is not None:  # the sender's per-nonce look-up, on the hot path
+            with self._tx() as conn:
+                rows = conn.execute(_INTENTS_OF_NONCE, {"who": sender, "n": nonce}).mappings()
+                return [IntentRecord(**row) for row in rows]
         query = select(schema.tx_intents).order_by(schema.tx_intents.c.id)
         if sender is not None:
             query = query.where(schema.tx_intents.c.sender == sender)
@@ -439,18 +440,12 @@ class Store:
 
     def intents_for_request(self, request_id: str) -> list[IntentRecord]:
         with self._tx() as conn:
-            rows = conn.execute(
-                select(schema.tx_intents)
-                .where(schema.tx_intents.c.request_id == request_id)
-                .order_by(schema.tx_intents.c.id)
-            ).mappings()
+            rows = conn.execute(_INTENTS_OF_REQUEST, {"rid": request_id}).mappings()
             return [IntentRecord(**row) for row in rows]
 
     def highest_nonce(self, sender: str) -> int | None:
         with self._tx() as conn:
-            return conn.execute(
-                select(func.max(schema.tx_intents.c.nonce)).where(schema.tx_intents.c.sender == sender)
-            ).scalar()
+            return conn.execute(_HIGHEST_NONCE, {"who": sender}).scalar()
 
     # -- block cursor and processed blocks -------------------------------------------------------------------
 
@@ -574,10 +569,21 @@ class Store:
 
     def breaker(self, name: str) -> tuple[bool, str]:
         with self._tx() as conn:
-            row = conn.execute(select(schema.breakers).where(schema.breakers.c.name == name)).first()
+            row = conn.execute(_BREAKER, {"name": name}).first()
         return (bool(row.open), row.reason) if row else (False, "")
 
     # -- operator holds on an asset --------------------------------------------------------------------------
+
+    def saga_and_hold(self, request_id: str) -> tuple[SagaRecord | None, str | None]:
+        """A saga and its asset's operator hold (as `asset_hold`), read in one transaction: the saga loop's read
+        before every step."""
+        with self._tx() as conn:
+            row = conn.execute(_GET_SAGA, {"rid": request_id}).mappings().first()
+            if row is None:
+                return None, None
+            saga = SagaRecord(**row)
+            hold = conn.execute(_ASSET_HOLD, {"asset": saga.payload.get("asset", "")}).first()
+        return saga, (hold.reason if hold is not None and hold.paused else None)
 
     def asset_hold(self, asset: str) -> str | None:
         """The operator's reason while `asset`'s processing is paused, else None."""
