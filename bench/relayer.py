@@ -17,7 +17,7 @@ when every request is fulfilled within the drain time and sent→fulfilled p50 �
 Everything (anvil, the two simulated vendors, the daemon and this load generator) shares the machine's cores: the
 results record the core count, the load average before and after, and the CPU seconds each process used per run.
 
-Usage: python bench/relayer.py [--rate 20] [--duration 60] [--up 30,40,50] [--down 15,10,5] [--search-duration 30]
+Usage: python bench/relayer.py [--rate 20] [--duration 60] [--up 30,40,50] [--down 17.5,15,10,5] [--search-duration 60]
 Results: bench/results/relayer.json (the mission's bar: sent→fulfilled p50 ≤ 2 s and p99 ≤ 4 s at 20 req/s).
 """
 
@@ -333,9 +333,9 @@ async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict
 @click.option("--duration", default=60.0, show_default=True, help="seconds of the main run")
 @click.option("--up", default="30,40,50", show_default=True, help="rates tried, in order, when the main run "
               "meets the bar (the search stops at the first miss)")
-@click.option("--down", default="15,10,5", show_default=True, help="rates tried, in order, when the main run "
+@click.option("--down", default="17.5,15,10,5", show_default=True, help="rates tried, in order, when the main run "
               "misses the bar (the search stops at the first pass)")
-@click.option("--search-duration", default=30.0, show_default=True, help="seconds of each search run")
+@click.option("--search-duration", default=60.0, show_default=True, help="seconds of each search run")
 @click.option("--investors", default=60, show_default=True, help="KYC'd accounts sending requests")
 @click.option("--concurrency", default=32, show_default=True, help="the daemon's saga.concurrency")
 @click.option("--steps-tracing/--no-steps-tracing", default=False, show_default=True,
