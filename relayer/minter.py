@@ -93,7 +93,7 @@ def reject_calldata(request_id: str, reason: RejectReason) -> bytes:
 class MinterReader:
     """The reads the saga needs, at the latest block.
 
-    Reads that every saga makes alike (asset status, fee rates, the chain's time) are cached for one block once
+    Reads that every saga makes alike (asset status, fee rates and quotes, the multiplier, the chain's time) are cached for one block once
     the daemon tells the reader which block is the newest (`observe_block`); a new block empties the cache. Reads
     that decide exactly-once (a request's status) or the reserve guard (total supply) are never cached."""
 
@@ -166,9 +166,13 @@ class MinterReader:
         return self._fee_vault
 
     async def fee_quote(self, asset: str, kind: RequestKind, notional: int) -> int:
-        (fee,) = await self._read(await self.fee_vault(), "quote(address,uint8,uint256)",
-                                  ["address", "uint8", "uint256"], [asset, int(kind), notional], ["uint256"])
-        return fee
+        """The FeeVault's fee for `notional` (a view of the vault's rates: cached for one block per argument set)."""
+        async def read() -> int:
+            (fee,) = await self._read(await self.fee_vault(), "quote(address,uint8,uint256)",
+                                      ["address", "uint8", "uint256"], [asset, int(kind), notional], ["uint256"])
+            return fee
+
+        return await self._cached(("fee_quote", asset, int(kind), notional), read)
 
     async def fee_bps(self, asset: str, kind: RequestKind) -> int:
         async def read() -> tuple[int, int]:
