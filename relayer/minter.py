@@ -93,9 +93,10 @@ def reject_calldata(request_id: str, reason: RejectReason) -> bytes:
 class MinterReader:
     """The reads the saga needs, at the latest block.
 
-    Reads that every saga makes alike (asset status, fee rates and quotes, the multiplier, the chain's time) are cached for one block once
-    the daemon tells the reader which block is the newest (`observe_block`); a new block empties the cache. Reads
-    that decide exactly-once (a request's status) or the reserve guard (total supply) are never cached."""
+    Reads that every saga makes alike (asset status, fee rates and quotes, the multiplier, the chain's time) are
+    cached for one block once the daemon tells the reader which block is the newest (`observe_block`); a new block
+    empties the cache. Reads that decide exactly-once (a request's status) or the reserve guard (total supply) are
+    never cached."""
 
     def __init__(self, rpc: Rpc, minter: str) -> None:
         self.rpc = rpc

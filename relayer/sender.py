@@ -234,7 +234,8 @@ class TxSender:
         if self._followed is not None and number == self._followed:
             return []
         self._per_block.clear()
-        start = number if self._followed is None else max(self._followed + 1, number - self.policy.follow_max_blocks + 1)
+        oldest = number - self.policy.follow_max_blocks + 1
+        start = number if self._followed is None else max(self._followed + 1, oldest)
         blocks = [head] if start == number else []
         if start < number:
             answers = await self.rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in range(start, number)])
