@@ -7,10 +7,15 @@ import {RatFixture, N_ASSETS, N_COINS, N_HOLDERS, N_INVESTORS} from "./helpers/R
 import {Ghost} from "./handlers/Ghost.sol";
 import {InvestorHandler} from "./handlers/InvestorHandler.sol";
 import {OperatorHandler} from "./handlers/OperatorHandler.sol";
+import {CorporateActionHandler} from "./handlers/CorporateActionHandler.sol";
+import {MultiplierState} from "../../contracts/token/ShareMultiplier.sol";
+import {IReserveRounds} from "./handlers/HandlerBase.sol";
 
 /// @title RAT's system invariants under random sequences of every investor and operator action, across three
 /// equities, two stablecoins (6 and 18 decimals), four investors and a stranger, four attestors (plus a key no one
-/// registered) and reserve rounds that are sometimes tight and sometimes below supply.
+/// registered), reserve rounds that are sometimes tight and sometimes below supply, and corporate actions on the
+/// share multiplier (splits and reverse splits scheduled, cancelled and activated, management fee set, accrued and
+/// sold by the custodian) between them.
 /// @notice The readable specification of the same rules is the pair of Hypothesis state machines in
 /// tests/minting/test_stateful.py and tests/token/test_compliance_properties.py; `tools/mutation/run.py` shows that
 /// both this suite and those machines fail when a rule is broken on purpose.
@@ -21,6 +26,7 @@ contract RatInvariants is RatFixture {
     Ghost internal ghost;
     InvestorHandler internal investors;
     OperatorHandler internal operators;
+    CorporateActionHandler internal corporate;
 
     function setUp() public {
         _deploySystem();
@@ -31,10 +37,20 @@ contract RatInvariants is RatFixture {
         for (uint256 i; i < proxies.length; ++i) {
             ghost.expectImplementation(proxies[i], _implementationOf(proxies[i]));
         }
+        // The custodian then holds the seeded supply plus a buffer of 20 shares (a round as tight as a real custody
+        // account keeps), so the reserve guard binds from the first fill and, after a split, in post-split shares.
+        vm.warp(block.timestamp + 1);
+        for (uint256 a; a < N_ASSETS; ++a) {
+            address asset = address(sys.assets[a]);
+            _publishRound(asset, sys.assets[a].totalSupply() + 20 * SHARE, uint64(block.timestamp));
+            ghost.initAsset(asset, uint256(_latestReserves(asset)));
+        }
         investors = new InvestorHandler(sys, ghost);
         operators = new OperatorHandler(sys, ghost);
+        corporate = new CorporateActionHandler(sys, ghost);
         targetContract(address(investors));
         targetContract(address(operators));
+        targetContract(address(corporate));
     }
 
     /// Every investor starts with 25 shares of every asset it may hold, minted through attested fulfilments' path
@@ -71,9 +87,11 @@ contract RatInvariants is RatFixture {
         }
     }
 
-    /// After every successful fulfilMint, totalSupply <= the shares of the latest attested reserve round.
+    /// After every successful fulfilMint, the supply in shares after the multiplier (totalSupply x the ghost's
+    /// model of the multiplier / 1e18, rounded up) <= the shares of the latest attested reserve round, whatever
+    /// splits, reverse splits and fee accrual happened before.
     function invariant_supplyWithinAttestedReservesAtEveryFulfilment() public view {
-        assertEq(ghost.fulfilmentsOverReserves(), 0, "a fulfilment took supply above attested reserves");
+        assertEq(ghost.fulfilmentsOverReserves(), 0, "a fulfilment took supply in shares above attested reserves");
     }
 
     /// The Minter holds exactly the escrow of its pending requests: stablecoin per payment token for mints, tokens
@@ -156,15 +174,79 @@ contract RatInvariants is RatFixture {
         }
     }
 
+    /// The token's multiplier is exactly the ghost's independent model of splits and fee accrual (folded when the
+    /// token folds, the fee rounded down, split results rounded up), now, at a pending split's activation time and
+    /// the second before it; the pending split is the one the model expects; totalShares is supply x multiplier
+    /// rounded down.
+    function invariant_multiplierMatchesIndependentModel() public view {
+        for (uint256 a; a < N_ASSETS; ++a) {
+            RealAssetToken t = sys.assets[a];
+            address asset = address(t);
+            uint256 m = ghost.multiplierNow(asset);
+            assertEq(t.multiplier(), m, "multiplier != model");
+            assertEq(t.totalShares(), t.totalSupply() * m / SHARE, "totalShares != supply x multiplier");
+            (uint256 splitAt, uint256 num, uint256 den) = ghost.pendingSplit(asset);
+            (MultiplierState memory st,) = t.multiplierState();
+            if (splitAt > block.timestamp) {
+                assertEq(st.splitAt, splitAt, "pending split time != model");
+                assertEq(uint256(st.numerator) * 1e4 + st.denominator, num * 1e4 + den, "pending split ratio != model");
+                assertEq(t.multiplierAt(splitAt), ghost.multiplierAt(asset, splitAt), "multiplier at activation != model");
+                assertEq(t.multiplierAt(splitAt - 1), ghost.multiplierAt(asset, splitAt - 1), "multiplier before activation != model");
+            } else {
+                assertLe(st.splitAt, block.timestamp, "a split is pending that the model does not know");
+            }
+        }
+    }
+
+    /// Reading the multiplier never reverts, and it stays within [MIN_MULTIPLIER, MAX_MULTIPLIER] — below the
+    /// floor only once a management fee has been in force (scheduling bounds a split's result; the fee may then
+    /// take the multiplier lower, legitimately).
+    function invariant_multiplierReadableAndWithinBounds() public view {
+        for (uint256 a; a < N_ASSETS; ++a) {
+            RealAssetToken t = sys.assets[a];
+            uint256 m;
+            try t.multiplier() returns (uint256 value) {
+                m = value;
+            } catch {
+                revert("multiplier() reverted");
+            }
+            assertLe(m, t.MAX_MULTIPLIER(), "multiplier above MAX_MULTIPLIER");
+            if (!ghost.feeEver(address(t))) assertLe(t.MIN_MULTIPLIER(), m, "multiplier below MIN_MULTIPLIER without a fee");
+        }
+    }
+
+    /// Corporate actions do what the model says: a split is scheduled or cancelled exactly when governance asks with
+    /// the current version, a valid ratio and notice, nothing pending and a result within bounds; the fee is set
+    /// only through the vault and up to its cap; no one without the role acts; every checkpoint reports the model's
+    /// fee shares and multiplier.
+    function invariant_corporateActionsFollowTheModel() public view {
+        assertEq(ghost.unauthorisedCorporateActions(), 0, "a corporate action by a caller without the role succeeded");
+        assertEq(ghost.corporateActionMispredictions(), 0, "a corporate action's outcome differs from the model's");
+        assertEq(ghost.feeShareMismatches(), 0, "a checkpoint reported other fee shares or multiplier than the model");
+    }
+
+    /// Every fill settles its own terms in token units across splits and fees: a mint adds exactly `fill.shares`
+    /// tokens and refunds the unspent escrow; an escrowed burn burns `fill.shares`, returns the rest of the escrow
+    /// and pays shares x price - fees.
+    function invariant_fillsSettleExactlyAcrossSplits() public view {
+        assertEq(ghost.missettledFills(), 0, "a fill moved other amounts than its terms");
+    }
+
     /// Prints how often each action succeeded, so a run that never reached the interesting states is visible.
     function afterInvariant() external {
-        bytes32[12] memory actions = [
+        bytes32[21] memory actions = [
             bytes32("requestMint"), "requestBurn", "fulfillMint", "fulfillBurn", "cancel", "reject", "transfer",
-            "transferFrom", "forcedTransfer", "pause", "freeze", "upgrade"
+            "transferFrom", "forcedTransfer", "pause", "freeze", "upgrade", "scheduleSplit", "cancelSplit",
+            "warpToActivation", "splitActivated", "setManagementFee", "checkpoint", "managementFeeSale",
+            "fulfillMintScaled", "fillAcrossMultiplier"
         ];
         for (uint256 i; i < actions.length; ++i) {
             emit log_named_uint(string(abi.encodePacked(actions[i])), ghost.successes(actions[i]));
         }
+    }
+
+    function _latestReserves(address asset) private view returns (int256 reserves) {
+        (, reserves,,,) = IReserveRounds(address(sys.reserves)).latestRoundData(asset);
     }
 
     function _implementationOf(address proxy) private view returns (address) {

@@ -6,12 +6,25 @@ import {RealAssetToken} from "../../../contracts/token/RealAssetToken.sol";
 import {Investor, AssetPolicy} from "../../../contracts/interfaces/IComplianceRegistry.sol";
 import {Request, RequestStatus} from "../../../contracts/interfaces/IMinter.sol";
 import {TestStablecoin} from "../../../contracts/mocks/TestStablecoin.sol";
+import {RoundReport} from "../../../contracts/interfaces/IReserveRegistry.sol";
 import {RatSystem, N_ASSETS, N_COINS, N_HOLDERS, N_INVESTORS} from "../helpers/RatFixture.sol";
+import {RatEip712} from "../helpers/RatEip712.sol";
 import {Ghost} from "./Ghost.sol";
+
+interface IReserveRounds {
+    function latestRoundData(address asset) external view returns (uint80, int256, uint256, uint256, uint80);
+    function latestRoundId(address asset) external view returns (uint80);
+}
+
+interface IPublish {
+    function round(address asset, uint80 roundId) external view returns (uint128, uint64, uint64, bytes32, bytes32);
+}
 
 /// @title What every handler shares: the system, the ghost, seed pickers, and the `watched` check that runs around
 /// each action: no address the compliance records call ineligible gains tokens (unless the action was a forced
-/// transfer to it), and a paused asset moves no balance and no supply.
+/// transfer to it), and a paused asset moves no balance and no supply. Before and after each action the custodian's
+/// reports follow the multiplier: once a split has activated (by any clock move) it signs a round in post-split
+/// shares, and after it sold management-fee shares a round without them.
 /// @dev Eligibility is computed here from the raw records (frozen, tier >= the asset's minimum, KYC not expired,
 /// jurisdiction not blocked), independently of `ComplianceRules`, so a bug in the rules library cannot hide itself.
 abstract contract HandlerBase is Cheats {
@@ -37,9 +50,11 @@ abstract contract HandlerBase is Cheats {
     }
 
     modifier watched() {
+        _followMultiplier();
         Snapshot memory before = _snapshot();
         _;
         _compare(before);
+        _followMultiplier();
         _forcedAsset = address(0);
         _forcedTo = address(0);
     }
@@ -117,10 +132,53 @@ abstract contract HandlerBase is Cheats {
         coin.approve(address(s.minter), amount);
         vm.prank(investor);
         try s.minter.requestMint(address(_asset(assetSeed)), address(coin), amount, maxPrice, deadline) returns (bytes32 rid) {
-            ghost.addRequest(rid);
+            ghost.addRequest(rid, _asset(assetSeed).multiplier());
             ghost.succeeded("requestMint");
             return rid;
         } catch {}
+    }
+
+    /// Shares the supply of `asset` represents now, rounded up (what the reserve guard must see backed), from the
+    /// ghost's model of the multiplier rather than the token's.
+    function _supplyShares(address asset) internal view returns (uint256) {
+        uint256 m = ghost.multiplierNow(asset);
+        uint256 product = RealAssetToken(asset).totalSupply() * m;
+        return product == 0 ? 0 : (product - 1) / SHARE + 1;
+    }
+
+    /// When a split activated or fee shares were sold, the custodian signs a round of what it now holds.
+    function _followMultiplier() internal {
+        for (uint256 a; a < N_ASSETS; ++a) {
+            address asset = address(s.assets[a]);
+            ghost.followSplit(asset);
+            if (ghost.custodyDirty(asset)) _publishNow(asset, ghost.custody(asset));
+        }
+    }
+
+    /// Publishes the custodian's round as of now (a second later than the previous round if that is now).
+    function _publishNow(address asset, uint256 shares) internal {
+        uint80 latest = IReserveRounds(address(s.reserves)).latestRoundId(asset);
+        (, uint64 previousAsOf,,,) = IPublish(address(s.reserves)).round(asset, latest);
+        if (block.timestamp <= previousAsOf) vm.warp(uint256(previousAsOf) + 1);
+        _publishRound(asset, shares, uint64(block.timestamp));
+    }
+
+    /// Signs (as the custodian) and publishes (as the operator) the asset's next round; the ghost records that the
+    /// custodian holds what it reported.
+    function _publishRound(address asset, uint256 shares, uint64 asOf) internal {
+        RoundReport memory r = RoundReport({
+            asset: asset,
+            roundId: IReserveRounds(address(s.reserves)).latestRoundId(asset) + 1,
+            shares: shares,
+            asOf: asOf,
+            merkleRoot: keccak256(abi.encodePacked("lots", asset, asOf)),
+            statementURI: "ipfs://rat/reserves/statement.json",
+            statementHash: keccak256(abi.encodePacked("statement", asset, asOf))
+        });
+        (uint8 v, bytes32 rs, bytes32 ss) = vm.sign(s.custodianKey, RatEip712.roundDigest(address(s.reserves), r));
+        vm.prank(s.operator);
+        s.reserves.publishRound(r, abi.encodePacked(rs, ss, v));
+        ghost.reported(asset, shares);
     }
 
     function _markForced(address asset, address to) internal {

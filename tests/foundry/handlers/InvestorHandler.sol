@@ -72,7 +72,7 @@ contract InvestorHandler is HandlerBase {
         }
         vm.prank(investor);
         try s.minter.requestBurn(address(t), address(coin), shares, minPrice, deadline) returns (bytes32 id) {
-            ghost.addRequest(id);
+            ghost.addRequest(id, t.multiplier());
             ghost.succeeded("requestBurn");
         } catch {}
     }

@@ -93,6 +93,8 @@ abstract contract RatFixture is RatTest {
         sys.vault.setMinter(address(sys.minter));
         sys.vault.grantRole(sys.vault.FEE_GOVERNOR_ROLE(), op);
         sys.vault.grantRole(sys.vault.FEE_WITHDRAWER_ROLE(), op);
+        // The custody side reports its sales of management-fee shares and deposits the proceeds.
+        sys.vault.grantRole(sys.vault.MANAGEMENT_FEE_REPORTER_ROLE(), sys.settlement);
         sys.reserves.grantRole(sys.reserves.PUBLISHER_ROLE(), op);
         sys.reserves.grantRole(sys.reserves.CUSTODIAN_MANAGER_ROLE(), tl);
         sys.minter.grantRole(sys.minter.ASSET_MANAGER_ROLE(), tl);
@@ -145,6 +147,10 @@ abstract contract RatFixture is RatTest {
         sys.coins[0].approve(address(sys.minter), type(uint256).max);
         vm.prank(sys.settlement);
         sys.coins[1].approve(address(sys.minter), type(uint256).max);
+        for (uint256 c; c < N_COINS; ++c) {
+            vm.prank(sys.settlement);
+            sys.coins[c].approve(address(sys.vault), type(uint256).max);
+        }
 
         _listAssets();
     }
@@ -172,6 +178,9 @@ abstract contract RatFixture is RatTest {
             t.grantRole(t.PAUSER_ROLE(), sys.operator);
             t.grantRole(t.UNPAUSER_ROLE(), sys.operator);
             t.grantRole(t.FORCED_TRANSFER_ROLE(), sys.operator);
+            // As AssetLister lists: governance schedules corporate actions, the vault sets the management fee.
+            t.grantRole(t.CORPORATE_ACTIONS_ROLE(), tl);
+            t.grantRole(t.MANAGEMENT_FEE_ROLE(), address(sys.vault));
             sys.reserves.setCustodian(address(t), vm.addr(sys.custodianKey));
             // The first asset's guard reads a Chainlink-shaped ReserveFeed, the others read the registry directly.
             address source = a == 0 ? address(new ReserveFeed(sys.reserves, address(t), symbols[a])) : address(sys.reserves);
