@@ -119,6 +119,14 @@ MUTANTS: tuple[Mutant, ...] = (
         "no fill settles without brokerage + custody quorum",
         ("tests/minting/test_fulfil_reverts.py",),
     ),
+    Mutant(
+        "reserve-guard-ignores-multiplier",
+        "contracts/minting/Minter.sol",
+        "_latestReserves(a, asset), a.reserveHeartbeat, a.reserveDecimals, a.tokenDecimals, sharesAfter",
+        "_latestReserves(a, asset), a.reserveHeartbeat, a.reserveDecimals, a.tokenDecimals, supplyAfter",
+        "supply in shares after the multiplier (splits, fee) <= attested reserves at every fulfilment",
+        ("tests/minting/test_corporate_actions.py::test_the_reserve_guard_compares_shares_after_a_split",),
+    ),
 )
 
 COPIED = ["contracts", "tests", "rat", "foundry.toml", "ape-config.yaml", "pyproject.toml"]
