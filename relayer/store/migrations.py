@@ -71,9 +71,25 @@ def _service_api(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+_HOT_PATH_INDEXES = (
+    # The sender's look-ups (per nonce, per request, highest nonce, open attempts) and the scheduler's due query
+    # scanned whole tables: the daemon's CPU per request grew with its history (docs/decisions/0045).
+    "CREATE INDEX IF NOT EXISTS ix_tx_intents_sender_nonce ON tx_intents (sender, nonce)",
+    "CREATE INDEX IF NOT EXISTS ix_tx_intents_request_id ON tx_intents (request_id)",
+    "CREATE INDEX IF NOT EXISTS ix_tx_intents_sender_status ON tx_intents (sender, status)",
+    "CREATE INDEX IF NOT EXISTS ix_sagas_status_not_before ON sagas (status, not_before)",
+)
+
+
+def _hot_path_indexes(conn: Connection) -> None:
+    for statement in _HOT_PATH_INDEXES:
+        conn.exec_driver_sql(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial relayer state", _initial),
     Migration(2, "event outbox, operator audit log, asset controls, KYC sync", _service_api),
+    Migration(3, "indexes for the sender's and the scheduler's look-ups", _hot_path_indexes),
 )
 LATEST = MIGRATIONS[-1].version
 
