@@ -100,7 +100,10 @@ class ApiConfig(BaseModel):
     dividend_distributor: str | None = Field(
         default=None, description="DividendDistributor whose open distributions the corporate-actions view lists")
     conversion_vault: str | None = Field(
-        default=None, description="ConversionVault whose conversion per asset the corporate-actions view shows")
+        default=None, description="ConversionVault of the served assets: the corporate-actions view shows its "
+                                  "conversions and the daemon converts every holder of an effective mandatory one")
+    conversion_holders_from_block: int = Field(
+        default=0, ge=0, description="first block scanned for holders to convert (the tokens' deployment block)")
 
     @field_validator("dividend_distributor", "conversion_vault")
     @classmethod

@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from relayer.adapters.base import load_adapter
 from relayer.config import KeystoreSignerConfig, RelayerConfig, SignerConfig
+from relayer.conversion_driver import ConversionDriver
 from relayer.errors import ConfigError, RelayerError, RpcUnavailable
 from relayer.market_hours import market_hours
 from relayer.minter import MinterReader
@@ -100,6 +101,10 @@ class Daemon:
         )
         self.watcher = Watcher(self.rpc, self.store, c.network, c.minter, c.watcher, self.engine.on_event,
                                self.engine.on_reorg)
+        self.conversions = None
+        if c.api.conversion_vault:
+            self.conversions = ConversionDriver(self.rpc, self.sender, c.api.conversion_vault, list(c.assets),
+                                                c.minter, c.api.conversion_holders_from_block)
         self.started = True
 
     async def stop(self) -> None:
@@ -151,6 +156,12 @@ class Daemon:
             self.metrics.failures.labels(type(exc).__name__).inc()
             log.warning("block follower retry", extra={"error": str(exc)})
         self.engine.schedule_due()
+        if self.conversions is not None and self.reader.block is not None:
+            try:
+                await self.conversions.tick(*self.reader.block)
+            except RelayerError as exc:
+                self.metrics.failures.labels(type(exc).__name__).inc()
+                log.warning("conversion retry", extra={"error": str(exc)})
         if self.store.sagas(status="reorged"):
             try:
                 await self.engine.sweep_orphans()

@@ -106,6 +106,11 @@ class MinterReader:
         self._block: tuple[int, int] | None = None  # (number, timestamp) of the newest block observed
         self._per_block: dict[tuple, object] = {}
 
+    @property
+    def block(self) -> tuple[int, int] | None:
+        """(number, timestamp) of the newest block observed, None before the first."""
+        return self._block
+
     def observe_block(self, number: int, timestamp: int) -> None:
         """The newest block the daemon has seen; per-block cached reads are dropped when it changes."""
         if self._block is None or self._block[0] != number:
