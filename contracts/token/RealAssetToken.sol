@@ -234,8 +234,10 @@ contract RealAssetToken is
         (MultiplierState memory m,) = _checkpoint($);
         if (m.splitAt != 0) revert SplitAlreadyScheduled(m.splitAt);
         // The fee only shrinks the multiplier afterwards, so bounding today's result bounds the applied one
-        // from above; the floor is checked on today's value too.
-        uint256 projected = uint256(ShareMultiplier.at(m, block.timestamp)) * numerator / denominator;
+        // from above; the floor is checked on today's value too. Rounded up exactly as the split applies it, so a
+        // result a hair above MAX_MULTIPLIER can never be folded into the uint96 anchor.
+        uint256 current = ShareMultiplier.at(m, block.timestamp);
+        uint256 projected = (current * numerator + denominator - 1) / denominator;
         if (projected > MAX_MULTIPLIER || projected < MIN_MULTIPLIER) revert MultiplierOutOfRange(projected);
         m.splitAt = activatesAt;
         m.numerator = numerator;

@@ -182,7 +182,7 @@ contract CorporateActionHandler is HandlerBase {
         if (ratio[0] == 0 || ratio[1] == 0 || ratio[0] == ratio[1] || ratio[0] > 1000 || ratio[1] > 1000) return false;
         (uint256 splitAt,,) = ghost.pendingSplit(address(t));
         if (splitAt > block.timestamp) return false;
-        uint256 projected = ghost.multiplierNow(address(t)) * ratio[0] / ratio[1];
+        uint256 projected = (ghost.multiplierNow(address(t)) * ratio[0] + ratio[1] - 1) / ratio[1];
         return projected >= t.MIN_MULTIPLIER() && projected <= t.MAX_MULTIPLIER();
     }
 
