@@ -43,7 +43,7 @@ static: compile ## Slither (every High/Medium triaged in docs/security/static-an
 fuzz-deep: compile ## deep invariant campaign: 256 runs x depth 250 per invariant
 	@$(ENV) FOUNDRY_PROFILE=deep forge test
 
-mutation: compile ## eight rule-breaking mutants; the invariant suite must fail on each (1-2 min each)
+mutation: compile ## nine rule-breaking mutants; the invariant suite must fail on each (1-2 min each)
 	@$(ENV) python tools/mutation/run.py
 
 docs: compile ## check the docs against ABIs, migrations and tests, then build the reviewer site (build/docs-site/)
