@@ -66,3 +66,18 @@ def print_proposal(proposal: Proposal, path: Path | None = None) -> None:
 
 def store_proposal(proposal: Proposal, deployments_dir: Path | None) -> Path:
     return save_proposal(proposal, (deployments_dir / "proposals") if deployments_dir else None)
+
+
+def propose_or_print(record: DeploymentRecord, account: Any, actions: list[Any], description: str, dry_run: bool,
+                     deployments_dir: Path | None) -> None:
+    """With --dry-run, prints each action's target and calldata; otherwise proposes and saves the proposal file
+    for `vote`, `queue` and `execute`."""
+    from rat.governance import propose
+
+    if dry_run:
+        for action in actions:
+            click.echo(f"  [dry-run] {action.summary or action.target}: {action.target} data={action.calldata}")
+        click.echo(f"  [dry-run] RatGovernor.propose({len(actions)} actions, {description!r})")
+        return
+    proposal = propose(record, account, actions, description)
+    print_proposal(proposal, store_proposal(proposal, deployments_dir))

@@ -27,8 +27,8 @@ from eth_utils import keccak
 
 from rat.conversions import ConversionTerms, convert_all, deferred_holders, fund_conversion, holders_of
 from rat.dividends import claim_all, distribution_terms
-from rat.governance import conversion_actions, dividend_actions, propose
-from rat.scripting import deployments_option, dry_run_option, open_record, print_proposal, store_proposal
+from rat.governance import conversion_actions, dividend_actions
+from rat.scripting import deployments_option, dry_run_option, open_record, propose_or_print
 
 SHARE = 10**18
 DAY = 24 * 3600
@@ -174,7 +174,7 @@ def dividend_propose(file_: Path, payout_token: str, claim_days: int, uri: str |
     terms = distribution_terms(dist, payout_token, chain.pending_timestamp + lead + claim_days * DAY,
                                uri=uri or f"ipfs://rat/dividends/{file_.name}", file_path=file_)
     actions = dividend_actions(record, payout_token, terms, dist.total_gross)
-    _propose(record, account, actions, description, dry_run, deployments_dir)
+    propose_or_print(record, account, actions, description, dry_run, deployments_dir)
 
 
 @cli.command("dividend-claim", cls=ConnectedProviderCommand, short_help="Claim for every holder not paid yet")
@@ -226,7 +226,7 @@ def conversion_propose(asset: str, cash: str | None, into: str | None, decimals:
         terms = ConversionTerms.token(_asset(record, target), _units(ratio, 18), ref, effective, window_days * DAY,
                                       mandatory=not voluntary)
     actions = conversion_actions(record, _asset(record, asset), terms.as_tuple(), notice)
-    _propose(record, account, actions, description, dry_run, deployments_dir)
+    propose_or_print(record, account, actions, description, dry_run, deployments_dir)
 
 
 @cli.command("conversion-fund", cls=ConnectedProviderCommand, short_help="Deposit the cash a conversion still needs")
@@ -263,12 +263,3 @@ def convert_all_cmd(asset: str, batch: int, account, deployments_dir: Path | Non
     click.echo(json.dumps({"holders": len(holders), "transactions": len(receipts), "deferred": deferred,
                            "supply_left": str(token.totalSupply())}, indent=2))
 
-
-def _propose(record, account, actions, description: str, dry_run: bool, deployments_dir: Path | None) -> None:
-    if dry_run:
-        for action in actions:
-            click.echo(f"  [dry-run] {action.summary}: {action.target} data={action.calldata}")
-        click.echo(f"  [dry-run] RatGovernor.propose({len(actions)} actions, {description!r})")
-        return
-    proposal = propose(record, account, actions, description)
-    print_proposal(proposal, store_proposal(proposal, deployments_dir))

@@ -24,11 +24,10 @@ from rat.governance import (
     AssetStatus,
     asset_status_action,
     management_fee_action,
-    propose,
     set_fees_action,
     split_action,
 )
-from rat.scripting import deployments_option, dry_run_option, open_record, print_proposal, store_proposal
+from rat.scripting import deployments_option, dry_run_option, open_record, propose_or_print
 
 
 def _asset(record, symbol_or_address: str) -> str:
@@ -88,10 +87,4 @@ def cli(account, fee_changes, status_changes, splits, management_fees, actions_f
         actions += [Action.model_validate(a) for a in json.loads(actions_file.read_text())]
     if not actions:
         raise click.UsageError("nothing to propose: give --fees, --status, --split, --management-fee or --actions-file")
-    if dry_run:
-        for action in actions:
-            click.echo(f"  [dry-run] {action.summary or action.target}: {action.target} data={action.calldata}")
-        click.echo(f"  [dry-run] RatGovernor.propose({len(actions)} actions, {description!r})")
-        return
-    proposal = propose(record, account, actions, description)
-    print_proposal(proposal, store_proposal(proposal, deployments_dir))
+    propose_or_print(record, account, actions, description, dry_run, deployments_dir)

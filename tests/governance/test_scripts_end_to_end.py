@@ -102,3 +102,17 @@ def test_a_split_passes_through_propose_vote_queue_and_execute_run_as_scripts(no
                                             "effective": False}
     assert shown["multiplier"]["version"] == 1
     assert [u["kind"] for u in shown["upcoming"]] == ["split"]
+
+
+def test_a_delisting_proposal_is_printed_with_every_action_on_a_dry_run(node, records, listed):
+    usdc = "0x" + "a0" * 20
+    output = ape_run(node, records, "corporate", "conversion-propose", "rAAPL", "--cash", f"{usdc}:205",
+                     "--notice", "CA-2027-0042 delisting", "--description", "Delist rAAPL", "--account", "TEST::0",
+                     "--dry-run").stdout
+    assert [line.split("]")[1].split(":")[0].strip() for line in output.splitlines() if "[dry-run]" in line] == [
+        "AssetLister.setAssetStatus(" + listed["assets"]["rAAPL"]["address"] + ", HALTED, 'CA-2027-0042 delisting')",
+        "FeeVault.setManagementFee(" + listed["assets"]["rAAPL"]["address"] + ", 0 bps a year)",
+        "rAAPL.grantRole(FORCED_TRANSFER_ROLE, ConversionVault)",
+        "ConversionVault.openConversion(rAAPL, 'CA-2027-0042 delisting')",
+        "RatGovernor.propose(4 actions, 'Delist rAAPL')",
+    ]
