@@ -257,22 +257,26 @@ def test_corporate_action_functions_refuse_an_unauthorised_caller(equity, mallor
 def test_rounding_never_understates_holders_against_exact_arithmetic(
     equity, actions, fee_manager, chain, numerator, denominator, fee_bps, years
 ):
-    """After any split and fee history the on-chain multiplier is at least the exact rational value rounded down."""
+    """After any split and fee history the multiplier is exactly the documented rounding (fee down, split up) and
+    never below the exact rational value rounded down."""
     if numerator == denominator:
         numerator += 1
     snapshot = chain.snapshot()
     try:
+        # The split first, then the fee: its accrual starts at the fee's own block, so the model is exact whatever
+        # the wall-clock gaps between blocks.
+        activates = chain.pending_timestamp + 2 * DAY
+        equity.scheduleSplit(numerator, denominator, activates, _version(equity), NOTICE, sender=actions)
         equity.setManagementFee(fee_bps, sender=fee_manager)
         start = _anchor_time(equity)
-        activates = start + 2 * DAY
-        equity.scheduleSplit(numerator, denominator, activates, _version(equity), NOTICE, sender=actions)
-        end = activates + years * YEAR
-        _move_to(chain, end)
-        before = SHARE - SHARE * fee_bps * 2 * DAY // (10_000 * YEAR)
-        exact_floor = max(0, before * numerator // denominator) * (10_000 * YEAR - fee_bps * years * YEAR) // (
-            10_000 * YEAR
-        )
-        assert equity.multiplier() >= exact_floor
-        assert equity.multiplier() <= exact_floor + 2
+        _move_to(chain, activates + years * YEAR)
+        scale = 10_000 * YEAR
+        before = SHARE - SHARE * fee_bps * (activates - start) // scale
+        split = -(-before * numerator // denominator)
+        documented = split - split * fee_bps * years * YEAR // scale
+        exact_floor = SHARE * (scale - fee_bps * (activates - start)) * numerator * (
+            scale - fee_bps * years * YEAR) // (scale * denominator * scale)
+        assert equity.multiplier() == documented
+        assert documented >= exact_floor
     finally:
         chain.restore(snapshot)
