@@ -3,6 +3,14 @@ Ape's snapshot isolation, so each test starts from the same chain state."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from rat.deploy import AssetTerms, ComplianceStack, approve_investor, deploy_compliance_stack, list_equity, role
@@ -107,3 +115,33 @@ def funded(token, kyc, minter, alice, bob):
     kyc(bob)
     token.mint(alice, 100 * 10**18, sender=minter)
     return token
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# Runs OpenZeppelin's StandardMerkleTree (node) for the reserve and dividend trees' byte-compatibility checks.
+OZ_SCRIPT = ROOT / "tests" / "reserves" / "oz_tree.js"
+
+
+@pytest.fixture(scope="session")
+def oz() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Runs one request through OpenZeppelin's library (tests/reserves/oz_tree.js) and returns its answer."""
+    node = shutil.which("node")
+    module = ROOT / "node_modules" / "@openzeppelin" / "merkle-tree"
+    if node is None or not module.is_dir():
+        pytest.fail("node and node_modules/@openzeppelin/merkle-tree are required: run `make bootstrap`")
+
+    def run(request: dict[str, Any]) -> dict[str, Any]:
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(request, f)
+        try:
+            done = subprocess.run([node, str(OZ_SCRIPT), f.name], capture_output=True, text=True, cwd=ROOT,
+                                  timeout=120, check=False)
+        finally:
+            os.unlink(f.name)
+        if done.returncode != 0:
+            raise AssertionError(f"OpenZeppelin helper failed: {done.stderr}")
+        return json.loads(done.stdout)
+
+    return run

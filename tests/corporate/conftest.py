@@ -3,12 +3,6 @@ own prefix (`dividend_`, `conversion_`) so that the two suites never share state
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,27 +83,3 @@ def dividend_create(dividend_distributor, dividend_usdc, dividend_rpc_url, admin
         return create_distribution(dividend_distributor, admin, dividend_usdc, dist, **kwargs), dist
 
     return create
-
-
-@pytest.fixture(scope="session")
-def dividend_oz() -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """Runs one request through OpenZeppelin's JS StandardMerkleTree (tests/reserves/oz_tree.js)."""
-    node = shutil.which("node")
-    module = ROOT / "node_modules" / "@openzeppelin" / "merkle-tree"
-    script = ROOT / "tests" / "reserves" / "oz_tree.js"
-    if node is None or not module.is_dir():
-        pytest.fail("node and node_modules/@openzeppelin/merkle-tree are required: run `make bootstrap`")
-
-    def run(request: dict[str, Any]) -> dict[str, Any]:
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(request, f)
-        try:
-            done = subprocess.run([node, str(script), f.name], capture_output=True, text=True, cwd=ROOT,
-                                  timeout=120, check=False)
-        finally:
-            os.unlink(f.name)
-        if done.returncode != 0:
-            raise AssertionError(f"OpenZeppelin helper failed: {done.stderr}")
-        return json.loads(done.stdout)
-
-    return run

@@ -38,7 +38,7 @@ PER_SHARE = 24 * USDC // 100
 
 
 @pytest.fixture(scope="module", autouse=True)
-def deployed(dividend_distributor, dividend_usdc, dividend_holders, dividend_rpc_url, dividend_oz, admin, token):
+def deployed(dividend_distributor, dividend_usdc, dividend_holders, dividend_rpc_url, oz, admin, token):
     """Deploys everything before the first test, so every test's snapshot starts from the same chain."""
     token.grantRole(role("CORPORATE_ACTIONS_ROLE"), admin, sender=admin)
 
@@ -86,14 +86,14 @@ def test_the_builders_root_is_the_contracts_and_its_proofs_pay(published, divide
             LEAF_ENCODING, [bytes.fromhex(entry.holder[2:]), entry.gross])
 
 
-def test_openzeppelins_js_tree_builds_the_same_root_dump_and_proofs(published, dividend_oz):
+def test_openzeppelins_js_tree_builds_the_same_root_dump_and_proofs(published, oz):
     dist = load_file(published[1])
     values = [v["value"] for v in dist.tree["values"]]  # input order, as OpenZeppelin's dump keeps it
-    theirs = dividend_oz({"op": "of", "values": values, "encoding": list(LEAF_ENCODING)})
+    theirs = oz({"op": "of", "values": values, "encoding": list(LEAF_ENCODING)})
     assert theirs["root"] == dist.root
     assert theirs["dump"] == json.dumps(dist.tree, separators=(",", ":"))
     assert theirs["proofs"] == [list(c.proof) for c in dist.claims]
-    loaded = dividend_oz({"op": "load", "dump": json.dumps(dist.tree),
+    loaded = oz({"op": "load", "dump": json.dumps(dist.tree),
                           "checks": [{"value": [c.holder, str(c.gross)], "proof": list(c.proof)} for c in dist.claims]})
     assert loaded["verified"] == [True] * len(dist.claims)
 

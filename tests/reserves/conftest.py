@@ -4,13 +4,10 @@ values, and a bridge to OpenZeppelin's JavaScript StandardMerkleTree."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,7 +15,6 @@ from reserves.statement import LEAF_ENCODING
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "reserves" / "samples"
-OZ_SCRIPT = Path(__file__).with_name("oz_tree.js")
 
 LEDGER_HEADER = "kind,lot_id,request_id,broker_order_ref,isin,quantity,settlement_date,custody_account"
 STATEMENT_HEADER = "as_of,isin,custody_account,quantity"
@@ -68,26 +64,3 @@ def lot_encoding() -> tuple[str, ...]:
     return LEAF_ENCODING
 
 
-@pytest.fixture(scope="session")
-def oz() -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """Runs one request through OpenZeppelin's library (tests/reserves/oz_tree.js) and returns its answer."""
-    node = shutil.which("node")
-    module = ROOT / "node_modules" / "@openzeppelin" / "merkle-tree"
-    if node is None or not module.is_dir():
-        pytest.fail("node and node_modules/@openzeppelin/merkle-tree are required: run `make bootstrap`")
-
-    def run(request: dict[str, Any]) -> dict[str, Any]:
-        import tempfile
-
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(request, f)
-        try:
-            done = subprocess.run([node, str(OZ_SCRIPT), f.name], capture_output=True, text=True, cwd=ROOT,
-                                  timeout=120, check=False)
-        finally:
-            os.unlink(f.name)
-        if done.returncode != 0:
-            raise AssertionError(f"OpenZeppelin helper failed: {done.stderr}")
-        return json.loads(done.stdout)
-
-    return run
