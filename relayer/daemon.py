@@ -35,6 +35,10 @@ from relayer.watcher import Watcher
 log = logging.getLogger("relayer.daemon")
 
 WORK_LEASE = "work"
+# The leader renews its lease this many times per TTL (not on every 0.1 s loop: each renewal is a write).
+LEASE_RENEWALS_PER_TTL = 5
+# Longest the watcher goes without reading the chain while the head stays the same.
+WATCHER_IDLE_SECONDS = 5.0
 CRASH_ENV = "RAT_RELAYER_CRASH_AT"
 
 
@@ -69,6 +73,8 @@ class Daemon:
         self.last_rpc_ok = 0.0
         self.started = False
         self._gauges_at = 0.0
+        self._lease_renewed_at = float("-inf")
+        self._watched: tuple[str | None, float] = (None, float("-inf"))  # head hash and time of the last watch
 
     async def start(self) -> None:
         c = self.config
@@ -127,22 +133,34 @@ class Daemon:
 
     async def step(self) -> None:
         """One loop iteration: lease, chain, sagas, metrics."""
-        holds = self.store.acquire_lease(WORK_LEASE, self.instance_id, self.config.lease_ttl)
-        if holds and not self.leader:
-            log.info("work lease acquired", extra={"instance": self.instance_id})
-            await self.sender.resume()
-        self.leader = holds
-        self.engine.active = holds
+        renew_due = time.monotonic() - self._lease_renewed_at >= self.config.lease_ttl / LEASE_RENEWALS_PER_TTL
+        if renew_due or not self.leader:
+            holds = self.store.acquire_lease(WORK_LEASE, self.instance_id, self.config.lease_ttl)
+            if holds:
+                self._lease_renewed_at = time.monotonic()
+            if holds and not self.leader:
+                log.info("work lease acquired", extra={"instance": self.instance_id})
+                await self.sender.resume()
+            self.leader = holds
+            self.metrics.leader.set(1 if holds else 0)
+        self.engine.active = self.leader
         # Sagas running between two steps stop at a step boundary unless the lease was renewed in the last half TTL.
-        self.engine.active_until = time.monotonic() + self.config.lease_ttl / 2
-        self.metrics.leader.set(1 if holds else 0)
-        if not holds:
+        self.engine.active_until = self._lease_renewed_at + self.config.lease_ttl / 2
+        if not self.leader:
             return
+        head = None
         try:
-            for _ in range(50):  # backfill in batches, but keep sagas moving between batches
-                await self.watcher.tick()
-                if self.watcher.cursor() >= self.watcher.target:
-                    break
+            head = await self._follow_head()
+        except RelayerError as exc:
+            self.metrics.failures.labels(type(exc).__name__).inc()
+            log.warning("block follower retry", extra={"error": str(exc)})
+        try:
+            if self._watch_due(head):
+                for _ in range(50):  # backfill in batches, but keep sagas moving between batches
+                    await self.watcher.tick()
+                    if self.watcher.cursor() >= self.watcher.target:
+                        break
+                self._watched = (head["hash"] if head else None, time.monotonic())
             self.last_rpc_ok = time.time()
         except RpcUnavailable as exc:
             self.metrics.failures.labels("rpc_unavailable").inc()
@@ -150,11 +168,6 @@ class Daemon:
         except RelayerError as exc:
             self.metrics.failures.labels(type(exc).__name__).inc()
             log.warning("watcher retry", extra={"error": str(exc)})
-        try:
-            await self._follow_head()
-        except RelayerError as exc:
-            self.metrics.failures.labels(type(exc).__name__).inc()
-            log.warning("block follower retry", extra={"error": str(exc)})
         self.engine.schedule_due()
         if self.conversions is not None and self.reader.block is not None:
             try:
@@ -178,16 +191,27 @@ class Daemon:
         for status, count in self.store.saga_counts().items():
             self.metrics.sagas.labels(status).set(count)
 
-    async def _follow_head(self) -> None:
+    def _watch_due(self, head: dict[str, Any] | None) -> bool:
+        """The watcher reads the chain when the head changed (number or hash: a same-height reorg counts), while it
+        is behind its target, and at least every WATCHER_IDLE_SECONDS; between blocks there is nothing new to read,
+        and polling logs, headers and the cursor ten times a second cost CPU for nothing (ADR 0045)."""
+        last_hash, last_at = self._watched
+        if head is None or head["hash"] != last_hash:
+            return True
+        return self.watcher.target > self.watcher.cursor() or time.monotonic() - last_at >= WATCHER_IDLE_SECONDS
+
+    async def _follow_head(self) -> dict[str, Any] | None:
         """Once per new block: the reader's per-block cache and chain time, and the receipts of every transaction
-        of ours in flight, fetched together; sagas whose transaction was mined are woken at once."""
+        of ours in flight, fetched together; sagas whose transaction was mined are woken at once. Returns the
+        head it read."""
         head = await self.rpc.block("latest")
         if head is None:
-            return
+            return None
         self.reader.observe_block(int(head["number"], 16), int(head["timestamp"], 16))
         receipts = await self.sender.follow(head)
         if receipts:
             self.store.wake(self.sender.mined_request_ids(receipts), time.time())
+        return head
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.start()

@@ -122,6 +122,8 @@ class SagaEngine:
         self.crash_point = crash_point
         self.clock = clock
         self._in_flight: set[str] = set()
+        # request id -> (saga, hold) as the last successful `_move` left them; taken by the saga's own loop.
+        self._moved: dict[str, tuple[SagaRecord, str | None]] = {}
         self._tasks: set[asyncio.Task] = set()
         # Set by the daemon from its work lease: running sagas stop before their next step once the lease is lost
         # or has not been renewed in time (monotonic deadline; None = no lease, as when tests drive the engine).
@@ -233,6 +235,7 @@ class SagaEngine:
                                                      "request_id": request_id})
         finally:
             self._in_flight.discard(request_id)
+            self._moved.pop(request_id, None)
 
     async def wait_idle(self, cancel: bool = False) -> None:
         """Waits for (or cancels) the sagas started by `schedule_due`; used when the daemon stops."""
@@ -252,6 +255,7 @@ class SagaEngine:
             await self._drive_owned(saga)
         finally:
             self._in_flight.discard(saga.request_id)
+            self._moved.pop(saga.request_id, None)
 
     async def _drive_owned(self, saga: SagaRecord | None, hold: str | None = None, held_read: bool = False) -> None:
         while saga is not None and saga.step in self._handlers and saga.status not in ("reorged",):
@@ -282,7 +286,8 @@ class SagaEngine:
                 return
             if not moved:
                 return  # another worker moved it first
-            saga, hold = self.store.saga_and_hold(saga.request_id)
+            # The move's own transaction returned the saga and its hold (`_move`), so no second read per step.
+            saga, hold = self._moved.pop(saga.request_id, None) or self.store.saga_and_hold(saga.request_id)
             held_read = True
             self.crash_point(saga.step)
 
@@ -296,11 +301,13 @@ class SagaEngine:
                                                       "step": saga.step, "error": text, "retry_in": delay})
 
     def _move(self, saga: SagaRecord, step: Step, status: str = "active", **payload: Any) -> bool:
-        moved = self.store.advance(saga.request_id, saga.step, step, status=status, payload=payload,
-                                   detail={k: v for k, v in payload.items() if k != "signatures"})
-        if moved:
-            log.info("saga step", extra={"trace_id": saga.trace_id, "request_id": saga.request_id, "step": step})
-        return moved
+        moved = self.store.advance_to(saga.request_id, saga.step, step, status=status, payload=payload,
+                                      detail={k: v for k, v in payload.items() if k != "signatures"})
+        if moved is None:
+            return False
+        self._moved[saga.request_id] = moved
+        log.info("saga step", extra={"trace_id": saga.trace_id, "request_id": saga.request_id, "step": step})
+        return True
 
     def _reject(self, saga: SagaRecord, reason: RejectReason, why: str) -> bool:
         self.metrics.failures.labels(f"reject_{reason.name.lower()}").inc()

@@ -8,6 +8,7 @@ or partial DTC delivery looks to the relayer."""
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -42,6 +43,9 @@ class SimCustodian:
         self.config = config
         self.positions: dict[str, Decimal] = dict(config.positions)
         self.settlements: dict[str, SimSettlement] = {}
+        # Not yet booked into the position, oldest first: with one settle delay they come due in this order, so a
+        # position read books only what came due since the last one (not every settlement ever made).
+        self._unbooked: deque[SimSettlement] = deque()
         self.instructions = 0
         self.faults = FaultSwitch()
 
@@ -86,6 +90,7 @@ class SimCustodian:
         s = SimSettlement(key, f"STL-{n:06d}", symbol, direction, quantity, settled, f"LOT-{symbol}-{n:06d}",
                           time.time())
         self.settlements[key] = s
+        self._unbooked.append(s)
         return web.json_response(self._view(s), status=201)
 
     async def get_settlement(self, request: web.Request) -> web.Response:
@@ -95,8 +100,10 @@ class SimCustodian:
         return web.json_response(self._view(s))
 
     async def position(self, request: web.Request) -> web.Response:
-        for s in self.settlements.values():
-            self._view(s)
+        now = time.time()
+        while self._unbooked and (self._unbooked[0].applied
+                                  or now - self._unbooked[0].created >= self.config.settle_delay):
+            self._view(self._unbooked.popleft())
         symbol = request.match_info["symbol"]
         return web.json_response({"symbol": symbol, "quantity": str(self.positions.get(symbol, Decimal(0))),
                                   "account": self.config.account})

@@ -73,6 +73,34 @@ async def test_the_watcher_backfills_from_its_cursor_in_batches_after_downtime(r
         await daemon.stop()
 
 
+async def test_between_blocks_the_daemon_neither_rereads_the_chain_nor_rewrites_its_lease(relayer_config, mint):
+    config = yaml.safe_load(relayer_config.read_text())
+    config["lease_ttl"] = 600  # renewal due every 120 s: none falls inside this test however slow the machine
+    relayer_config.write_text(yaml.safe_dump(config))
+    daemon = await started(relayer_config)
+    calls = {"tick": 0, "lease": 0}
+    tick, acquire = daemon.watcher.tick, daemon.store.acquire_lease
+
+    async def counted_tick() -> int:
+        calls["tick"] += 1
+        return await tick()
+
+    def counted_acquire(*args, **kwargs) -> bool:
+        calls["lease"] += 1
+        return acquire(*args, **kwargs)
+
+    daemon.watcher.tick, daemon.store.acquire_lease = counted_tick, counted_acquire
+    try:
+        for _ in range(5):
+            await daemon.step()
+        assert daemon.leader and calls == {"tick": 1, "lease": 1}
+        rid = mint()  # a new block: the watcher reads it on the next step
+        await daemon.step()
+        assert calls == {"tick": 2, "lease": 1} and saga_of(daemon, rid) is not None
+    finally:
+        await daemon.stop()
+
+
 async def test_replay_from_an_old_block_never_processes_a_request_twice(relayer_config, mint, fresh_sims):
     from simproc import sim_state
 

@@ -156,3 +156,26 @@ def test_the_nyse_calendar_knows_weekends_holidays_and_half_days():
 def test_an_unknown_calendar_is_a_config_error():
     with pytest.raises(ConfigError, match="XXXX"):
         ExchangeCalendar("XXXX")
+
+
+async def test_the_sim_custodian_books_each_settlement_into_the_position_once_it_comes_due():
+    import anyio
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from relayer.sim.custodian import CustodianConfig, SimCustodian
+
+    sim = SimCustodian(CustodianConfig(positions={"AAPL": Decimal(10)}, settle_delay=0.3))
+    async with TestClient(TestServer(sim.app())) as client:
+        for key, quantity in (("0xd1", "1"), ("0xd2", "2")):
+            response = await client.post("/v1/settlements", headers={"Idempotency-Key": key},
+                                         json={"symbol": "AAPL", "direction": "receive", "quantity": quantity})
+            assert (await response.json())["status"] == "pending"
+
+        async def position() -> str:
+            return (await (await client.get("/v1/positions/AAPL")).json())["quantity"]
+
+        assert await position() == "10"
+        await anyio.sleep(0.35)
+        assert (await (await client.get("/v1/settlements/0xd1")).json())["status"] == "settled"  # booked here
+        assert await position() == "13"  # 0xd1 not booked a second time
+        assert await position() == "13"

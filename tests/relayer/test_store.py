@@ -62,6 +62,44 @@ def test_advance_moves_only_from_the_expected_step_and_merges_the_payload(store)
     assert [s for s, _, _ in store.steps(saga().request_id)] == ["received", "validated"]
 
 
+def test_advance_to_returns_the_moved_saga_and_its_assets_hold_from_the_same_transaction(store):
+    asset = "0x" + "ab" * 20
+    store.insert_saga(saga().model_copy(update={"payload": {"amount": "5", "asset": asset}}))
+    with store.transaction() as conn:
+        store.hold_asset(conn, asset, True, "custodian migration", "ops")
+    moved, hold = store.advance_to(saga().request_id, "received", "validated", payload={"qty": "2"})
+    assert moved == store.get_saga(saga().request_id)
+    assert moved.step == "validated" and moved.payload == {"amount": "5", "asset": asset, "qty": "2"}
+    assert hold == "custodian migration"
+
+
+def test_advance_to_from_a_stale_step_moves_nothing_and_returns_none(store):
+    store.insert_saga(saga())
+    assert store.advance_to(saga().request_id, "validated", "order_placed") is None
+    assert store.get_saga(saga().request_id).step == "received"
+
+
+def test_a_saga_status_outside_the_known_statuses_is_refused(store):
+    store.insert_saga(saga())
+    with pytest.raises(ValueError, match="unknown saga status 'sleeping'"):
+        store.defer(saga().request_id, "received", 0.0, "sleeping")
+    with pytest.raises(ValueError, match="unknown saga status"):
+        store.advance(saga().request_id, "received", "validated", status="finished")
+    assert store.get_saga(saga().request_id).status == "active"
+
+
+def test_the_due_query_reads_only_working_sagas_through_the_status_index(sqlite_store):
+    # Finished sagas accumulate for ever; the scheduler polls ten times a second, so its query must not scan them.
+    from sqlalchemy import text
+
+    from relayer.store.store import due_ids_query
+
+    sql = due_ids_query(now=1.0, limit=10).compile(sqlite_store.engine, compile_kwargs={"literal_binds": True})
+    with sqlite_store.engine.connect() as conn:
+        plan = " | ".join(row[-1] for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert "ix_sagas_status_not_before" in plan and "SCAN sagas" not in plan
+
+
 def test_concurrent_advances_of_the_same_step_have_exactly_one_winner(store):
     store.insert_saga(saga())
     wins = []
