@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 
 from relayer.errors import RpcError, RpcUnavailable
+from relayer.http_session import LoopBoundSession
 
 
 def to_int(value: str | int) -> int:
@@ -28,37 +29,17 @@ class Rpc:
         self.timeout = timeout
         self.pool_size = pool_size
         self._ids = itertools.count(1)
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._http = LoopBoundSession(timeout, pool_size)
         self.calls = 0  # JSON-RPC methods requested (a batch counts each of its calls)
         self.round_trips = 0  # HTTP requests made
 
-    def _client(self) -> aiohttp.ClientSession:
-        # Created on first use inside the running loop; a client reused from another loop (tests that call
-        # asyncio.run more than once) gets a fresh session rather than one bound to a closed loop.
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self.pool_size, ttl_dns_cache=300),
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-                json_serialize=json.dumps,
-            )
-            self._loop = loop
-        return self._session
-
     async def aclose(self) -> None:
-        if self._session is not None and not self._session.closed:
-            try:
-                if self._loop is asyncio.get_running_loop():
-                    await self._session.close()
-            except RuntimeError:
-                pass
-        self._session = None
+        await self._http.aclose()
 
     async def _post(self, what: str, body: Any) -> Any:
         self.round_trips += 1
         try:
-            async with self._client().post(self.url, json=body) as response:
+            async with self._http.get().post(self.url, json=body) as response:
                 status = response.status
                 if status >= 500 or status == 429:
                     raise RpcUnavailable(f"{what}: node answered HTTP {status}")

@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from relayer.errors import AdapterError
+from relayer.http_session import LoopBoundSession
 
 TRACE_HEADER = "X-Request-Trace-Id"
 
@@ -38,25 +39,12 @@ class VendorClient:
     def __init__(self, vendor: str, base_url: str, headers: dict[str, str], timeout: float) -> None:
         self.vendor = vendor
         self.base_url = base_url.rstrip("/")
-        self._headers = dict(headers)
-        self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _client(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            self._session = aiohttp.ClientSession(
-                headers=self._headers, timeout=aiohttp.ClientTimeout(total=self._timeout),
-                connector=aiohttp.TCPConnector(limit=32),
-            )
-            self._loop = loop
-        return self._session
+        self._http = LoopBoundSession(timeout, headers=headers)
 
     async def request(self, method: str, path: str, trace_id: str, **kwargs: Any) -> VendorResponse:
         headers = {TRACE_HEADER: trace_id, **kwargs.pop("headers", {})}
         try:
-            async with self._client().request(method, self.base_url + path, headers=headers, **kwargs) as answer:
+            async with self._http.get().request(method, self.base_url + path, headers=headers, **kwargs) as answer:
                 response = VendorResponse(answer.status, await answer.read(), dict(answer.headers))
         except asyncio.TimeoutError:
             raise AdapterError(f"{self.vendor}: {method} {path} timed out", retryable=True) from None
@@ -69,13 +57,7 @@ class VendorClient:
         return response
 
     async def aclose(self) -> None:
-        if self._session is not None and not self._session.closed:
-            try:
-                if self._loop is asyncio.get_running_loop():
-                    await self._session.close()
-            except RuntimeError:
-                pass
-        self._session = None
+        await self._http.aclose()
 
 
 def error_text(response: VendorResponse) -> str:
