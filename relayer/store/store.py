@@ -219,18 +219,10 @@ class Store:
             row = conn.execute(_GET_SAGA, {"rid": request_id}).mappings().first()
         return SagaRecord(**row) if row else None
 
-    def advance(
-        self,
-        request_id: str,
-        expected_step: str,
-        step: str,
-        status: str = "active",
-        payload: dict[str, Any] | None = None,
-        detail: dict[str, Any] | None = None,
-        not_before: float = 0.0,
-    ) -> bool:
-        """Moves a saga from `expected_step` to `step`, merging `payload`; False if it was not at `expected_step`."""
-        return self.advance_to(request_id, expected_step, step, status, payload, detail, not_before) is not None
+    def advance(self, request_id: str, expected_step: str, step: str, **changes: Any) -> bool:
+        """Moves a saga from `expected_step` to `step` (`changes`: `advance_to`'s status, payload merged into the
+        saga's, detail, not_before); False if it was not at `expected_step`."""
+        return self.advance_to(request_id, expected_step, step, **changes) is not None
 
     def advance_to(
         self,
