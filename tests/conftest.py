@@ -67,6 +67,21 @@ def carol(accounts):
     return accounts[9]
 
 
+GAS_MONEY = 10**21  # wei: 1,000 ETH, more than any test spends on gas
+
+
+@pytest.fixture(scope="session")
+def new_account(accounts) -> Callable[[], Any]:
+    """Makes a fresh account with gas money, for a role that must not be one of the ten named accounts."""
+
+    def make() -> Any:
+        account = accounts.generate_test_account()
+        account.balance = GAS_MONEY
+        return account
+
+    return make
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _named_accounts(admin, kyc_operator, sanctions_officer, minter, pauser, recovery_agent, alice, bob, carol, mallory):
     """Resolves every account fixture before any chain-changing fixture, so Ape's snapshot isolation never has

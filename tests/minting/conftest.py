@@ -68,28 +68,22 @@ def attestor_keys(broker_key, custody_key):
     return [broker_key.key, custody_key.key]
 
 
-def _funded_extra(accounts):
-    acct = accounts.generate_test_account()
-    acct.balance = 10**21
-    return acct
-
-
 @pytest.fixture(scope="module")
-def relayer(accounts):
+def relayer(new_account):
     """Submitter and settlement account: receives mint payments, funds burn proceeds."""
-    return _funded_extra(accounts)
+    return new_account()
 
 
 @pytest.fixture(scope="module")
-def ops(accounts):
+def ops(new_account):
     """Holds REJECTER_ROLE."""
-    return _funded_extra(accounts)
+    return new_account()
 
 
 @pytest.fixture(scope="module")
-def publisher(accounts):
+def publisher(new_account):
     """Holds PUBLISHER_ROLE on the reserve registry."""
-    return _funded_extra(accounts)
+    return new_account()
 
 
 @pytest.fixture(scope="module")

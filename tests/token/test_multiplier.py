@@ -14,22 +14,16 @@ YEAR = 365 * DAY
 NOTICE = keccak(text="issuer notice: 2-for-1 split")
 
 
-def _funded_extra(accounts):
-    account = accounts.generate_test_account()
-    account.balance = 10**21
-    return account
-
-
 @pytest.fixture(scope="module")
-def actions(accounts):
+def actions(new_account):
     """Holds CORPORATE_ACTIONS_ROLE (governance's timelock in production)."""
-    return _funded_extra(accounts)
+    return new_account()
 
 
 @pytest.fixture(scope="module")
-def fee_manager(accounts):
+def fee_manager(new_account):
     """Holds MANAGEMENT_FEE_ROLE (the FeeVault in production)."""
-    return _funded_extra(accounts)
+    return new_account()
 
 
 @pytest.fixture(scope="module")
