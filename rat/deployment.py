@@ -69,6 +69,7 @@ POWER_ROLES = frozenset(
         "CORPORATE_ACTIONS_ROLE",
         "MANAGEMENT_FEE_ROLE",
         "DISTRIBUTION_CREATOR_ROLE",
+        "DISTRIBUTION_CANCELLER_ROLE",
         "WITHHOLDING_MANAGER_ROLE",
         "PAYOUT_ACCOUNTS_ROLE",
         "CONVERSION_MANAGER_ROLE",
@@ -393,7 +394,8 @@ def deploy_system(
     # Governance holds every management power from the start (admin and upgrade roles follow at the hand-over).
     for contract, address, role_name in TIMELOCK_MANAGEMENT_ROLES(registry, minter, reserves, vault):
         grant(contract, address, role_name, timelock)
-    for role_name in ("DISTRIBUTION_CREATOR_ROLE", "WITHHOLDING_MANAGER_ROLE", "PAYOUT_ACCOUNTS_ROLE"):
+    for role_name in ("DISTRIBUTION_CREATOR_ROLE", "DISTRIBUTION_CANCELLER_ROLE", "WITHHOLDING_MANAGER_ROLE",
+                      "PAYOUT_ACCOUNTS_ROLE"):
         grant("DividendDistributor", distributor, role_name, timelock)
     grant("ConversionVault", conversions, "CONVERSION_MANAGER_ROLE", timelock)
     grant("Minter", minter, "ASSET_MANAGER_ROLE", guardian_contract)

@@ -8,6 +8,7 @@ For the demo, the Ape scripts and the tests, so that all of them use the same wi
     dist = snapshot_distribution(rpc_url, token.address, record_block, amount_per_share, distributor=dd.address)
     dist_id = create_distribution(dd, funder, usdc, dist, claim_period=90 * DAY, uri="ipfs://...")
     claim_all(dd, anyone, dist_id, dist)        # or claim(dd, sender, dist_id, dist.claim_of(holder))
+    cancel_distribution(dd, canceller, dist_id)  # a wrong one: claims stop, the unpaid rest to the treasury
 
 The distribution file itself (snapshot, tree, proofs) comes from `reserves.dividends`, which needs only web3.
 """
@@ -37,6 +38,7 @@ DAY = 24 * 3600
 DEFAULT_CLAIM_PERIOD = 90 * DAY
 # The roles `deploy_dividend_distributor` may hand out, by what they allow.
 CREATOR_ROLE = "DISTRIBUTION_CREATOR_ROLE"
+CANCELLER_ROLE = "DISTRIBUTION_CANCELLER_ROLE"
 WITHHOLDING_ROLE = "WITHHOLDING_MANAGER_ROLE"
 ACCOUNTS_ROLE = "PAYOUT_ACCOUNTS_ROLE"
 UPGRADER_ROLE = "UPGRADER_ROLE"
@@ -51,6 +53,7 @@ def deploy_dividend_distributor(
     tax_account: str,
     admin: str | None = None,
     creators: Iterable[str] = (),
+    cancellers: Iterable[str] = (),
     withholding_managers: Iterable[str] = (),
     accounts_managers: Iterable[str] = (),
     rates: Mapping[str, int] | None = None,
@@ -66,8 +69,8 @@ def deploy_dividend_distributor(
     init = impl.initialize.encode_input(me, treasury, tax_account)
     proxy = deployer.deploy(project.SingletonProxy, impl.address, init)
     dd = project.DividendDistributor.at(proxy.address)
-    for name, holders in ((CREATOR_ROLE, creators), (WITHHOLDING_ROLE, withholding_managers),
-                          (ACCOUNTS_ROLE, accounts_managers)):
+    for name, holders in ((CREATOR_ROLE, creators), (CANCELLER_ROLE, cancellers),
+                          (WITHHOLDING_ROLE, withholding_managers), (ACCOUNTS_ROLE, accounts_managers)):
         for holder in holders:
             dd.grantRole(role(name), holder, sender=deployer)
     if rates or default_bps is not None:
@@ -132,6 +135,14 @@ def create_distribution(
     return int(event.id)
 
 
+def cancel_distribution(distributor: ContractInstance, sender: AccountAPI, distribution_id: int) -> int:
+    """Cancels a distribution (`sender` needs DISTRIBUTION_CANCELLER_ROLE); returns the payout-token units sent
+    back to the treasury (the gross total less every claim's gross)."""
+    receipt = distributor.cancelDistribution(distribution_id, sender=sender)
+    [event] = receipt.events.filter(distributor.DistributionCancelled)
+    return int(event.returned)
+
+
 def claim(distributor: ContractInstance, sender: AccountAPI, distribution_id: int, entry: HolderClaim) -> ReceiptAPI:
     """Claims one holder's dividend (any sender; the money goes to the holder)."""
     holder, gross, proof = as_claim_args(entry)
@@ -153,6 +164,7 @@ def claim_all(distributor: ContractInstance, sender: AccountAPI, distribution_id
 
 
 __all__ = [
-    "ACCOUNTS_ROLE", "DEFAULT_ADMIN", "CREATOR_ROLE", "DEFAULT_CLAIM_PERIOD", "UPGRADER_ROLE", "WITHHOLDING_ROLE",
-    "claim", "claim_all", "create_distribution", "deploy_dividend_distributor", "snapshot_distribution",
+    "ACCOUNTS_ROLE", "CANCELLER_ROLE", "DEFAULT_ADMIN", "CREATOR_ROLE", "DEFAULT_CLAIM_PERIOD", "UPGRADER_ROLE",
+    "WITHHOLDING_ROLE", "cancel_distribution", "claim", "claim_all", "create_distribution",
+    "deploy_dividend_distributor", "snapshot_distribution",
 ]

@@ -160,6 +160,14 @@ def dividend_actions(record: DeploymentRecord, payout_token: str, terms: tuple, 
     ]
 
 
+def dividend_cancel_action(record: DeploymentRecord, distribution_id: int) -> Action:
+    """Cancelling a wrong distribution (bad root, wrong amount): its claims stop and everything not yet paid
+    returns to the treasury, the timelock (which holds DISTRIBUTION_CANCELLER_ROLE)."""
+    distributor = record.instance("DividendDistributor")
+    return _action(distributor, "cancelDistribution", distribution_id,
+                   summary=f"DividendDistributor.cancelDistribution({distribution_id})")
+
+
 def conversion_actions(record: DeploymentRecord, asset: str, terms: tuple, corporate_action: str) -> list[Action]:
     """Opening a merger, tender offer or delisting in one proposal: the asset stops minting (HALTED through the
     AssetLister), its management fee stops, the ConversionVault receives FORCED_TRANSFER_ROLE on it (and MINTER_ROLE on a TOKEN target),

@@ -5,6 +5,7 @@
     ape run corporate dividend-build rAAPL --record-block 1234 --per-share 0.24 --out d.json
     ape run corporate dividend-propose --file d.json --payout-token 0x… --account voter --description "Q1 dividend"
     ape run corporate dividend-claim --id 1 --file d.json --account relayer
+    ape run corporate dividend-cancel-propose --id 1 --account voter --description "Q1 dividend: wrong root"
     ape run corporate conversion-propose rAAPL --cash 0xUSDC:205 --notice "CA-2027-0042" --account voter --description "…"
     ape run corporate conversion-fund rAAPL --account settlement   # deposits what `fundingRequired` says
     ape run corporate convert-all rAAPL --account relayer           # mandatory conversions, 200 holders per transaction
@@ -27,7 +28,7 @@ from eth_utils import keccak
 
 from rat.conversions import ConversionTerms, convert_all, deferred_holders, fund_conversion, holders_of
 from rat.dividends import claim_all, distribution_terms
-from rat.governance import conversion_actions, dividend_actions
+from rat.governance import conversion_actions, dividend_actions, dividend_cancel_action
 from rat.scripting import deployments_option, dry_run_option, open_record, propose_or_print
 
 SHARE = 10**18
@@ -175,6 +176,30 @@ def dividend_propose(file_: Path, payout_token: str, claim_days: int, uri: str |
                                uri=uri or f"ipfs://rat/dividends/{file_.name}", file_path=file_)
     actions = dividend_actions(record, payout_token, terms, dist.total_gross)
     propose_or_print(record, account, actions, description, dry_run, deployments_dir)
+
+
+@cli.command("dividend-cancel-propose", cls=ConnectedProviderCommand, short_help="Propose cancelling a distribution")
+@click.option("--id", "distribution_id", type=click.IntRange(1), required=True)
+@click.option("--description", required=True)
+@account_option()
+@dry_run_option
+@deployments_option
+def dividend_cancel_propose(distribution_id: int, description: str, account, dry_run: bool,
+                            deployments_dir: Path | None) -> None:
+    """One proposal cancels a wrong distribution (bad root, wrong amount): claims stop when it executes and
+    everything not yet paid returns to the treasury (the timelock). Holders paid before then keep their payment."""
+    record, _ = open_record(deployments_dir)
+    distributor = record.instance("DividendDistributor")
+    # The vote takes days: refuse now what the execution would revert.
+    stored = distributor.distribution(distribution_id)
+    if stored.asset == "0x" + "00" * 20:
+        raise click.BadParameter(f"no distribution {distribution_id}", param_hint="--id")
+    if distributor.cancelled(distribution_id):
+        raise click.ClickException(f"distribution {distribution_id} is already cancelled")
+    if stored.swept:
+        raise click.ClickException(f"distribution {distribution_id} was swept: nothing is left to return")
+    propose_or_print(record, account, [dividend_cancel_action(record, distribution_id)], description, dry_run,
+                     deployments_dir)
 
 
 @cli.command("dividend-claim", cls=ConnectedProviderCommand, short_help="Claim for every holder not paid yet")

@@ -29,7 +29,7 @@ struct Distribution {
     address asset;
     uint64 recordBlock;
     uint40 claimDeadline;
-    bool swept;
+    bool swept; // what was left went to the treasury: swept after the deadline, or returned by a cancellation
     address payoutToken;
     uint128 totalGross;
     uint128 claimedGross; // gross of every claim so far (net paid + withheld)
@@ -46,7 +46,8 @@ struct Distribution {
 /// Anyone may then claim for a holder with the holder's proof; the money only ever goes to the holder, less the
 /// withholding tax of the holder's jurisdiction (from the compliance records, at the rate in force at claim time),
 /// which goes to the tax account. Frozen holders are not paid until unfrozen. After the claim deadline anyone may
-/// sweep what is left of a distribution to the treasury.
+/// sweep what is left of a distribution to the treasury; before it, governance may cancel a wrong distribution
+/// (bad root, wrong amount), which stops its claims and returns everything not yet paid to the treasury.
 /// @dev Deployed behind a SingletonProxy (UUPS) like the other singletons; storage is ERC-7201 namespaced. Each
 /// distribution's funds are accounted for separately (`claimedGross <= totalGross`), so a wrong root can never pay
 /// out another distribution's money. The compliance record store is an immutable of the implementation.
@@ -55,6 +56,9 @@ contract DividendDistributor is Initializable, AccessControlUpgradeable, UUPSUpg
 
     /// @notice May create and fund distributions (governance, or the paying agent it appoints).
     bytes32 public constant DISTRIBUTION_CREATOR_ROLE = keccak256("DISTRIBUTION_CREATOR_ROLE");
+    /// @notice May cancel a distribution, stopping its claims (governance only: a paying agent that may create
+    /// distributions must not be able to take one away from holders).
+    bytes32 public constant DISTRIBUTION_CANCELLER_ROLE = keccak256("DISTRIBUTION_CANCELLER_ROLE");
     /// @notice May set the withholding-tax rate of each jurisdiction and the default rate.
     bytes32 public constant WITHHOLDING_MANAGER_ROLE = keccak256("WITHHOLDING_MANAGER_ROLE");
     /// @notice May change the treasury (receives swept funds) and the tax account (receives withholding).
@@ -86,6 +90,8 @@ contract DividendDistributor is Initializable, AccessControlUpgradeable, UUPSUpg
         mapping(uint256 id => Distribution) distributions;
         mapping(uint256 id => mapping(address holder => bool)) claimed;
         mapping(bytes2 jurisdiction => Rate) withholding;
+        // Appended (upgrade-safe); kept out of `Distribution` so that `distribution(id)` keeps its ABI.
+        mapping(uint256 id => bool) cancelled;
     }
 
     // keccak256(abi.encode(uint256(keccak256("rat.storage.DividendDistributor")) - 1)) & ~bytes32(uint256(0xff))
@@ -122,6 +128,8 @@ contract DividendDistributor is Initializable, AccessControlUpgradeable, UUPSUpg
     );
     /// @notice What was left of an expired distribution went to the treasury.
     event Swept(uint256 indexed id, address indexed treasury, uint256 amount);
+    /// @notice A distribution was cancelled: no more claims; `returned` (funded minus paid gross) went to the treasury.
+    event DistributionCancelled(uint256 indexed id, address indexed treasury, uint256 returned);
     /// @notice A jurisdiction's withholding rate was set (an explicit entry, 0 % included).
     event WithholdingRateSet(bytes2 indexed jurisdiction, uint16 bps);
     /// @notice A jurisdiction's entry was removed: the default rate applies to it again.
@@ -147,6 +155,7 @@ contract DividendDistributor is Initializable, AccessControlUpgradeable, UUPSUpg
     error ClaimPeriodNotOver(uint256 id, uint40 claimDeadline);
     error AlreadyClaimed(uint256 id, address holder);
     error AlreadySwept(uint256 id);
+    error DistributionIsCancelled(uint256 id);
     error InvalidProof(uint256 id, address holder, uint256 grossAmount);
     error HolderFrozen(address holder);
     error ExceedsDistribution(uint256 id, uint256 grossAmount, uint256 remaining);
@@ -238,6 +247,7 @@ contract DividendDistributor is Initializable, AccessControlUpgradeable, UUPSUpg
     function claim(uint256 id, address holder, uint256 grossAmount, bytes32[] calldata proof) external nonReentrant {
         DistributorStorage storage $ = _s();
         Distribution storage d = _existing($, id);
+        if ($.cancelled[id]) revert DistributionIsCancelled(id);
         if (block.timestamp > d.claimDeadline) revert ClaimPeriodOver(id, d.claimDeadline);
         if ($.claimed[id][holder]) revert AlreadyClaimed(id, holder);
         if (!MerkleProof.verifyCalldata(proof, d.merkleRoot, leaf(holder, grossAmount))) {
@@ -263,13 +273,40 @@ contract DividendDistributor is Initializable, AccessControlUpgradeable, UUPSUpg
         if (withheld != 0) payout.safeTransfer(tax, withheld);
     }
 
+    /// @notice Cancels a distribution (a wrong root or amount): claims revert from now on, and everything not yet
+    /// paid (the gross total less the gross of every claim, withholding included) goes to the treasury.
+    /// @dev Also allowed after the deadline until swept, so that a cancellation voted just before the deadline
+    /// does not fail on execution; the money goes to the same treasury either way.
+    /// @param id A distribution neither cancelled nor swept.
+    /// @return returned Payout-token units sent to the treasury.
+    function cancelDistribution(uint256 id)
+        external
+        onlyRole(DISTRIBUTION_CANCELLER_ROLE)
+        nonReentrant
+        returns (uint256 returned)
+    {
+        DistributorStorage storage $ = _s();
+        Distribution storage d = _existing($, id);
+        if ($.cancelled[id]) revert DistributionIsCancelled(id);
+        if (d.swept) revert AlreadySwept(id);
+        returned = uint256(d.totalGross) - d.claimedGross;
+        address to = $.treasury;
+        $.cancelled[id] = true;
+        // Marked swept too: the money has left, and readers that list open distributions by `swept` drop it.
+        d.swept = true;
+        emit DistributionCancelled(id, to, returned);
+        if (returned != 0) IERC20(d.payoutToken).safeTransfer(to, returned);
+    }
+
     /// @notice After the claim deadline, sends what is left of a distribution (unclaimed amounts and rounding dust)
     /// to the treasury. Anyone may call it: the money can only go to the treasury. Claims revert from then on.
+    /// A cancelled distribution has nothing left to sweep, so sweeping it reverts.
     /// @param id The distribution.
     /// @return amount Payout-token units sent to the treasury.
     function sweep(uint256 id) external nonReentrant returns (uint256 amount) {
         DistributorStorage storage $ = _s();
         Distribution storage d = _existing($, id);
+        if ($.cancelled[id]) revert DistributionIsCancelled(id);
         if (block.timestamp <= d.claimDeadline) revert ClaimPeriodNotOver(id, d.claimDeadline);
         if (d.swept) revert AlreadySwept(id);
         amount = uint256(d.totalGross) - d.claimedGross;
@@ -326,6 +363,12 @@ contract DividendDistributor is Initializable, AccessControlUpgradeable, UUPSUpg
     /// @param id The distribution.
     function distribution(uint256 id) external view returns (Distribution memory) {
         return _s().distributions[id];
+    }
+
+    /// @notice Whether distribution `id` was cancelled (its claims revert; what was unpaid went to the treasury).
+    /// @param id The distribution.
+    function cancelled(uint256 id) external view returns (bool) {
+        return _s().cancelled[id];
     }
 
     /// @notice Whether `holder` has been paid from distribution `id`.

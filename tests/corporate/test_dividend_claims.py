@@ -281,6 +281,7 @@ def test_a_claim_in_the_deadlines_last_second_is_paid(dividend_create, dividend_
 
 PRIVILEGED = [
     ("createDistribution", "DISTRIBUTION_CREATOR_ROLE"),
+    ("cancelDistribution", "DISTRIBUTION_CANCELLER_ROLE"),
     ("setWithholdingRate", "WITHHOLDING_MANAGER_ROLE"),
     ("clearWithholdingRate", "WITHHOLDING_MANAGER_ROLE"),
     ("setDefaultWithholdingRate", "WITHHOLDING_MANAGER_ROLE"),
@@ -311,6 +312,7 @@ def test_every_privileged_function_refuses_an_unauthorised_caller(method, role_n
             "setDefaultWithholdingRate": (3_000,),
             "setTreasury": (mallory.address,),
             "setTaxAccount": (mallory.address,),
+            "cancelDistribution": (1,),  # the role is checked before the id
         }[method]
     needed = b"\0" * 32 if role_name == "DEFAULT_ADMIN_ROLE" else role(role_name)
     with ape.reverts(dividend_distributor.AccessControlUnauthorizedAccount, account=mallory.address,

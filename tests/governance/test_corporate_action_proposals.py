@@ -1,5 +1,6 @@
 """Corporate actions through governance on the deployed system: the timelock schedules a split, sets the
-management fee, funds a dividend distribution from its treasury and opens a delisting conversion, each by a vote."""
+management fee, funds a dividend distribution from its treasury (and cancels a wrong one, getting the unpaid rest
+back) and opens a delisting conversion, each by a vote."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rat.dividends import distribution_terms, snapshot_distribution
 from rat.governance import (
     conversion_actions,
     dividend_actions,
+    dividend_cancel_action,
     management_fee_action,
     pass_locally,
     split_action,
@@ -78,6 +80,28 @@ def test_a_dividend_is_funded_from_the_treasury_by_a_vote(
     assert (created.asset, created.totalGross, created.merkleRoot.hex()) == (
         listed.address, dist.total_gross, dist.root[2:])
     assert usdc.balanceOf(distributor) == dist.total_gross
+
+
+def test_a_wrong_dividend_is_cancelled_by_a_vote_and_the_unpaid_rest_returns_to_the_treasury(
+        system, listed, holders, whale, record_file, usdc, deployer, chain):
+    from rat.dividends import claim
+
+    distributor = system.instance("DividendDistributor")
+    treasury = system.address("RatTimelock")
+    dist = snapshot_distribution(chain.provider.uri, listed.address, chain.blocks.head.number, 24 * USDC // 100,
+                                 distributor=distributor.address)
+    usdc.mint(treasury, dist.total_gross, sender=deployer)
+    terms = distribution_terms(dist, usdc.address, chain.pending_timestamp + 60 * DAY)
+    pass_locally(system, whale, [whale], dividend_actions(system, usdc.address, terms, dist.total_gross),
+                 "dividend", record_file)
+    dist_id = distributor.nextDistributionId() - 1
+    paid = dist.claim_of(holders[0].address)
+    claim(distributor, deployer, dist_id, paid)  # one holder is paid before the vote executes
+
+    pass_locally(system, whale, [whale], [dividend_cancel_action(system, dist_id)], "cancel dividend", record_file)
+    assert distributor.cancelled(dist_id)
+    assert usdc.balanceOf(treasury) == dist.total_gross - paid.gross
+    assert usdc.balanceOf(distributor) == 0
 
 
 def test_a_delisting_to_cash_is_opened_by_one_vote_and_converts_every_holder(
