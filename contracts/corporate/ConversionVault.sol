@@ -341,9 +341,9 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
     }
 
     /// @notice Converts the whole balance of each of `holders` under a mandatory conversion (cash merger,
-    /// delisting): anyone may push it. Frozen holders, and holders the TOKEN target would refuse, are skipped with
-    /// a ConversionDeferred event; zero balances and the Minter's escrow are skipped silently (so a repeated
-    /// address is harmless).
+    /// delisting): anyone may push it. Frozen holders, and holders the TOKEN target would refuse (its holder cap
+    /// included), are skipped with a ConversionDeferred event; zero balances and the Minter's escrow are skipped
+    /// silently (so a repeated address is harmless).
     /// @param asset The source equity of an open, effective, mandatory conversion.
     /// @param holders At most MAX_BATCH addresses.
     /// @return converted Number of holders converted.
@@ -479,12 +479,23 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
         return available > owed ? available - owed : 0;
     }
 
-    /// @dev A frozen holder is never paid; a TOKEN payout must also pass every rule a mint of the target would.
+    /// @dev A frozen holder is never paid; a TOKEN payout must also pass every rule a mint of the target would,
+    /// the target's holder cap included: the token enforces the cap after the mint, by reverting, which in
+    /// convertAll would undo the whole batch instead of deferring one holder. Read per holder, so the holders a
+    /// batch has already added to the target count.
     function _eligibility(Conversion storage c, address holder) private view returns (TransferStatus) {
         if (RECORDS.isFrozen(holder)) return TransferStatus.RECIPIENT_FROZEN;
         if (c.kind != ConversionKind.TOKEN) return TransferStatus.OK;
-        TransferFacts memory f = RECORDS.transferFacts(c.payout, address(0), address(0), holder);
-        return ComplianceRules.evaluate(f, address(0), holder);
+        address target = c.payout;
+        TransferFacts memory f = RECORDS.transferFacts(target, address(0), address(0), holder);
+        TransferStatus status = ComplianceRules.evaluate(f, address(0), holder);
+        if (status != TransferStatus.OK) return status;
+        uint32 maxHolders = ComplianceRules.maxHolders(f);
+        if (
+            maxHolders != 0 && IERC20(target).balanceOf(holder) == 0
+                && IRealAssetToken(target).holderCount() >= maxHolders
+        ) return TransferStatus.MAX_HOLDERS_REACHED;
+        return TransferStatus.OK;
     }
 
     /// @dev The target's reserve source as the Minter has it configured (one source of truth for both mint paths);

@@ -1,6 +1,7 @@
 """Mergers, tender offers and delistings through the ConversionVault (ADR 0082): a cash delisting converts every
 holder at shares x cash per share, a stock merger after a 2-for-1 split pays target tokens under the target's reserve
-guard, frozen holders are deferred, tender offers are voluntary, and every privileged call and bad input reverts."""
+guard, frozen holders and holders the target refuses (its holder cap included) are deferred, tender offers are
+voluntary, and every privileged call and bad input reverts."""
 
 from __future__ import annotations
 
@@ -432,6 +433,74 @@ def test_a_merger_defers_a_holder_the_target_refuses(env, registry, admin):
     assert [(e.holder, e.reason) for e in receipt.events.filter(env.vault.ConversionDeferred)] == [
         (alice.address, int(S.RECIPIENT_JURISDICTION_BLOCKED)), (bob.address, int(S.RECIPIENT_JURISDICTION_BLOCKED))]
     assert env.source.balanceOf(alice) == SHARE
+
+
+def _cap_target_holders(env, registry, admin, extra_holders):
+    """Caps the target at its current holder count plus `extra_holders`, keeping its minimum tier."""
+    cap = env.target.holderCount() + extra_holders
+    assert cap != 0, "a cap of 0 means no cap"
+    registry.setAssetPolicy(env.target, registry.policy(env.target).minTier, cap, sender=admin)
+    return cap
+
+
+def _open_one_for_one_merger(env, balances):
+    env.give(balances)
+    env.publish_target()
+    env.halt()
+    return env.open("token", SHARE)
+
+
+def test_a_merger_batch_defers_the_holder_beyond_the_targets_holder_cap_and_converts_the_rest(env, registry, admin):
+    alice, bob, carol = env.holders[:3]
+    cid, _ = _open_one_for_one_merger(env, [SHARE, 2 * SHARE, 3 * SHARE])
+    _cap_target_holders(env, registry, admin, 2)
+
+    [receipt] = convert_all(env.vault, env.keeper, env.source, [alice, bob, carol])
+
+    assert [(e.holder, e.tokens, e.reason, e.id) for e in receipt.events.filter(env.vault.ConversionDeferred)] == [
+        (carol.address, 3 * SHARE, int(S.MAX_HOLDERS_REACHED), cid)]
+    assert [env.target.balanceOf(h) for h in (alice, bob, carol)] == [SHARE, 2 * SHARE, 0]
+    assert env.source.balanceOf(carol) == 3 * SHARE
+
+
+def test_a_holder_deferred_at_the_targets_holder_cap_converts_once_the_cap_is_raised(env, registry, admin):
+    alice, bob = env.holders[:2]
+    _open_one_for_one_merger(env, [SHARE, 2 * SHARE])
+    cap = _cap_target_holders(env, registry, admin, 1)
+    convert_all(env.vault, env.keeper, env.source, [alice, bob])
+    assert env.source.balanceOf(bob) == 2 * SHARE
+
+    registry.setAssetPolicy(env.target, registry.policy(env.target).minTier, cap + 1, sender=admin)
+    [receipt] = convert_all(env.vault, env.keeper, env.source, [bob])
+
+    assert list(receipt.events.filter(env.vault.ConversionDeferred)) == []
+    assert env.target.balanceOf(bob) == 2 * SHARE
+    assert env.source.totalSupply() == 0
+
+
+def test_a_holder_already_holding_the_target_converts_at_its_holder_cap(env, registry, admin):
+    alice, bob = env.holders[:2]
+    _open_one_for_one_merger(env, [SHARE, 2 * SHARE])
+    env.vault.convert(env.source, SHARE // 2, sender=bob)  # bob now holds the target
+    _cap_target_holders(env, registry, admin, 0)
+
+    [receipt] = convert_all(env.vault, env.keeper, env.source, [alice, bob])
+
+    assert [e.holder for e in receipt.events.filter(env.vault.ConversionDeferred)] == [alice.address]
+    assert env.target.balanceOf(bob) == 2 * SHARE
+
+
+def test_a_voluntary_conversion_beyond_the_targets_holder_cap_reverts_with_the_eligibility_error(env, registry,
+                                                                                                   admin):
+    alice, bob = env.holders[:2]
+    _open_one_for_one_merger(env, [SHARE, SHARE])
+    env.vault.convert(env.source, SHARE, sender=bob)  # the target's first holder
+    _cap_target_holders(env, registry, admin, 0)
+    with ape.reverts(env.vault.HolderNotEligible, holder=alice.address,
+                     reason=int(S.MAX_HOLDERS_REACHED)) as reverted:
+        env.vault.convert(env.source, SHARE, sender=alice)
+    # ape.reverts accepts any error it cannot decode, such as the target token's own TransferRestricted.
+    assert type(reverted.value).__name__ == "HolderNotEligible"
 
 
 def test_a_merger_needs_an_active_target(env, admin, chain):
