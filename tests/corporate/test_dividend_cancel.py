@@ -16,10 +16,9 @@ PER_SHARE = 24 * DIVIDEND_USDC // 100  # $0.24
 
 
 @pytest.fixture(scope="module")
-def canceller(accounts, dividend_distributor, admin):
+def canceller(new_account, dividend_distributor, admin):
     """Holds DISTRIBUTION_CANCELLER_ROLE only (governance's timelock in a deployment)."""
-    account = accounts.generate_test_account()
-    account.balance = 10**21
+    account = new_account()
     dividend_distributor.grantRole(role(CANCELLER_ROLE), account, sender=admin)
     return account
 
