@@ -55,12 +55,6 @@ TARGET_RESERVES = 10_000 * SHARE
 EXTRA_HOLDERS = 3
 
 
-def _extra(accounts):
-    account = accounts.generate_test_account()
-    account.balance = 10**21
-    return account
-
-
 def _move_to(chain, timestamp):
     chain.pending_timestamp = timestamp
     chain.mine()
@@ -72,15 +66,15 @@ def conversion_custodian():
 
 
 @pytest.fixture(scope="module")
-def conversion_roles(accounts):
+def conversion_roles(new_account):
     """settlement (the SPV's settlement account), manager (CONVERSION_MANAGER_ROLE), treasury, publisher (reserve
     rounds), actions (CORPORATE_ACTIONS_ROLE on the source) and a keeper with no role that pushes convertAll."""
-    return {name: _extra(accounts) for name in ("settlement", "manager", "treasury", "publisher", "actions", "keeper")}
+    return {name: new_account() for name in ("settlement", "manager", "treasury", "publisher", "actions", "keeper")}
 
 
 @pytest.fixture(scope="module")
-def conversion_holders(accounts, kyc, alice, bob, carol):
-    extra = [_extra(accounts) for _ in range(EXTRA_HOLDERS)]
+def conversion_holders(new_account, kyc, alice, bob, carol):
+    extra = [new_account() for _ in range(EXTRA_HOLDERS)]
     for who in extra:
         kyc(who)
     kyc(alice)
