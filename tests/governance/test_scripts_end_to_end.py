@@ -53,12 +53,13 @@ def records(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("deployments")
 
 
-def ape_run(node: str, records: Path, script: str, *args: str) -> subprocess.CompletedProcess:
+def ape_run(node: str, records: Path, script: str, *args: str, expect_ok: bool = True) -> subprocess.CompletedProcess:
     command = [str(Path(sys.executable).with_name("ape")), "run", script, *args, "--network", "ethereum:local:foundry",
                "--provider-settings", json.dumps({"host": node}), "--deployments", str(records)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
                             env={**os.environ, "APE_LOGGING_LEVEL": "WARNING"})
-    assert result.returncode == 0, f"ape run {script} failed:\n{result.stdout}\n{result.stderr}"
+    if expect_ok:
+        assert result.returncode == 0, f"ape run {script} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
 
@@ -116,3 +117,10 @@ def test_a_delisting_proposal_is_printed_with_every_action_on_a_dry_run(node, re
         "ConversionVault.openConversion(rAAPL, 'CA-2027-0042 delisting')",
         "RatGovernor.propose(4 actions, 'Delist rAAPL')",
     ]
+
+
+def test_cancelling_a_distribution_that_does_not_exist_is_refused_before_any_proposal(node, records, listed):
+    result = ape_run(node, records, "corporate", "dividend-cancel-propose", "--id", "7", "--description",
+                     "Cancel the wrong Q3 dividend", "--account", "TEST::0", "--dry-run", expect_ok=False)
+    assert result.returncode != 0
+    assert "no distribution 7" in result.stdout + result.stderr and "[dry-run]" not in result.stdout
