@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -65,6 +66,50 @@ def mallory(accounts):
 @pytest.fixture(scope="session")
 def carol(accounts):
     return accounts[9]
+
+
+def _revert_selector(error: Any) -> bytes | None:
+    """The 4-byte selector a revert carried: from a decoded custom error's ABI, else from undecoded revert data
+    (Ape leaves it in `revert_message` when the reverting contract's ABI does not hold the error)."""
+    from ape.exceptions import CustomError
+    from eth_utils import keccak
+
+    if isinstance(error, CustomError):
+        return keccak(text=error.abi.selector)[:4]
+    # Undecoded data reads "0x<selector><args>" from a transaction and "custom error 0x<selector>: <args>" from a
+    # call (anvil's wording).
+    found = re.match(r"(?:custom error )?0x([0-9a-fA-F]{8})", error.revert_message or "")
+    return bytes.fromhex(found.group(1)) if found else None
+
+
+def _strict_custom_error_reverts() -> None:
+    """`ape.reverts(contract.SomeError)` passes on *any* revert Ape cannot decode as a custom error (Ape 0.8.51
+    checks the class only when the raised error is itself a decoded `CustomError`), so an error bubbling up from
+    another contract, a panic or a string reason would satisfy every custom-error expectation. Every test in this
+    tree gets the strict form instead: the revert's selector must be the expected error's."""
+    from ape.exceptions import ContractLogicError, CustomError
+    from ape.pytest.contextmanagers import RevertsContextManager
+    from eth_utils import keccak
+
+    lenient_exit = RevertsContextManager.__exit__
+    if getattr(lenient_exit, "strict", False):
+        return
+
+    def strict_exit(self, exc_type, exc_value, traceback) -> bool:
+        expected = self.expected_message
+        if (isinstance(expected, type) and issubclass(expected, CustomError)
+                and isinstance(exc_value, ContractLogicError)):
+            wanted = keccak(text=expected.abi.selector)[:4]
+            if _revert_selector(exc_value) != wanted:
+                raise AssertionError(f"expected the custom error {expected.abi.selector} (0x{wanted.hex()}) but the "
+                                     f"call reverted with {type(exc_value).__name__}: {exc_value.revert_message!r}")
+        return lenient_exit(self, exc_type, exc_value, traceback)
+
+    strict_exit.strict = True
+    RevertsContextManager.__exit__ = strict_exit
+
+
+_strict_custom_error_reverts()
 
 
 GAS_MONEY = 10**21  # wei: 1,000 ETH, more than any test spends on gas

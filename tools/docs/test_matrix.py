@@ -34,6 +34,7 @@ LAYERS = {
     "tests/relayer/test_operations.py": ("integration (operations)", "anvil"),
     "tests/docs/": ("consistency (docs)", "compiled manifest, node"),
     "tests/foundry/": ("invariant + fuzz (Forge)", "forge"),
+    "tests/test_strict_reverts.py": ("unit (test harness)", "compiled manifest"),
     "infra/tests/": ("unit (IaC under Pulumi mocks)", "none"),
 }
 
