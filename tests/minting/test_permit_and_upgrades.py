@@ -118,10 +118,13 @@ def test_fee_vault_upgrade_keeps_balances_buckets_rates_and_minter(
             vault.trackedTokens()) == state
 
 
-@pytest.mark.parametrize("which", ["reserves", "fee_vault"])
+@pytest.mark.parametrize("which", ["minter", "reserves", "fee_vault"])
 def test_upgrade_by_an_account_without_the_upgrader_role_reverts(mstack, mallory, admin, which):
+    # A real implementation, so that only the role check can refuse the upgrade.
     proxy = getattr(mstack, which)
-    new_impl = admin.deploy(ape.project.ReserveRegistry if which == "reserves" else ape.project.FeeVault)
+    new_impl = {"minter": lambda: _redeploy_minter(admin, mstack),
+                "reserves": lambda: admin.deploy(ape.project.ReserveRegistry),
+                "fee_vault": lambda: admin.deploy(ape.project.FeeVault)}[which]()
     with ape.reverts(proxy.AccessControlUnauthorizedAccount, account=mallory.address,
                      neededRole=role("UPGRADER_ROLE")):
         proxy.upgradeToAndCall(new_impl, b"", sender=mallory)

@@ -109,7 +109,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "function _authorizeUpgrade(address) internal override onlyRole(UPGRADER_ROLE) {}",
         "function _authorizeUpgrade(address) internal override {}",
         "only the timelock (upgrade authority) can upgrade",
-        ("tests/minting/test_permit_and_upgrades.py",),
+        ("tests/minting/test_permit_and_upgrades.py::test_upgrade_by_an_account_without_the_upgrader_role_reverts",),
     ),
     Mutant(
         "attestor-roles-not-required",
