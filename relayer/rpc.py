@@ -26,8 +26,6 @@ def to_int(value: str | int) -> int:
 class Rpc:
     def __init__(self, url: str, timeout: float = 10.0, pool_size: int = 32) -> None:
         self.url = url
-        self.timeout = timeout
-        self.pool_size = pool_size
         self._ids = itertools.count(1)
         self._http = LoopBoundSession(timeout, pool_size)
         self.calls = 0  # JSON-RPC methods requested (a batch counts each of its calls)

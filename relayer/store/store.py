@@ -31,11 +31,10 @@ WORKING_STATUSES = ("active", "waiting_market", "blocked", "paused")
 SAGA_STATUSES = (*WORKING_STATUSES, *IDLE_STATUSES)
 
 
-def _known_status(status: str) -> str:
+def _known_status(status: str) -> None:
     if status not in SAGA_STATUSES:
         # A status outside both lists would be neither worked on nor finished: a saga lost in plain sight.
         raise ValueError(f"unknown saga status {status!r}; expected one of {', '.join(SAGA_STATUSES)}")
-    return status
 
 
 class SagaRecord(BaseModel):
@@ -122,11 +121,20 @@ _ASSET_HOLD = select(schema.asset_controls.c.paused, schema.asset_controls.c.rea
     schema.asset_controls.c.asset == bindparam("asset"))
 
 
+def _due(now: float) -> Any:
+    return and_(_S.status.in_(WORKING_STATUSES), _S.not_before <= now)
+
+
+def _hold_reason(row: Any) -> str | None:
+    """An `_ASSET_HOLD` row as the operator's reason while the asset is paused, else None."""
+    return row.reason if row is not None and row.paused else None
+
+
 def due_ids_query(now: float, limit: int) -> Select:
     """The scheduler's query (public so a test can check its plan)."""
     finishing = _S.step.in_(("submitted", "reject_submitted"))
     return (select(_S.request_id)
-            .where(and_(_S.status.in_(WORKING_STATUSES), _S.not_before <= now))
+            .where(_due(now))
             .order_by(finishing.desc(), _S.block_number, _S.log_index)
             .limit(limit))
 
@@ -257,7 +265,7 @@ class Store:
             hold = conn.execute(_ASSET_HOLD, {"asset": merged.get("asset", "")}).first()
         saga = SagaRecord(**{**current, "step": step, "status": status, "payload": merged, "updated_at": now,
                              "not_before": not_before, "attempts": 0, "last_error": None})
-        return saga, (hold.reason if hold is not None and hold.paused else None)
+        return saga, _hold_reason(hold)
 
     def note_failure(self, request_id: str, step: str, error: str, retry_at: float) -> None:
         """Records a retryable failure without moving the saga."""
@@ -304,9 +312,7 @@ class Store:
         with self._tx() as conn:
             rows = conn.execute(
                 select(schema.sagas)
-                .where(
-                    and_(schema.sagas.c.status.in_(WORKING_STATUSES), schema.sagas.c.not_before <= now)
-                )
+                .where(_due(now))
                 .order_by(schema.sagas.c.block_number, schema.sagas.c.log_index)
                 .limit(limit)
             ).mappings()
@@ -608,13 +614,13 @@ class Store:
                 return None, None
             saga = SagaRecord(**row)
             hold = conn.execute(_ASSET_HOLD, {"asset": saga.payload.get("asset", "")}).first()
-        return saga, (hold.reason if hold is not None and hold.paused else None)
+        return saga, _hold_reason(hold)
 
     def asset_hold(self, asset: str) -> str | None:
         """The operator's reason while `asset`'s processing is paused, else None."""
         with self._tx() as conn:
             row = conn.execute(_ASSET_HOLD, {"asset": asset}).first()
-        return row.reason if row is not None and row.paused else None
+        return _hold_reason(row)
 
     def hold_asset(self, conn: Connection, asset: str, paused: bool, reason: str, by: str) -> list[str]:
         """Pauses or resumes `asset` inside the caller's transaction; on resume, its paused sagas become due now.
