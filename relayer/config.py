@@ -11,6 +11,7 @@ from eth_utils import is_address, to_checksum_address
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from relayer.errors import ConfigError
+from relayer.residency import ResidencyConfig
 from relayer.sender import SenderPolicy
 from relayer.watcher import WatcherPolicy
 
@@ -168,6 +169,7 @@ class RelayerConfig(BaseModel):
     api: ApiConfig = Field(default_factory=ApiConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
     kyc: KycConfig | None = None
+    residency: ResidencyConfig | None = None  # regional deployment: only these investors' requests
     poll_interval: float = Field(default=0.25, gt=0, description="seconds between chain polls")
     lease_ttl: float = Field(default=10.0, gt=0, description="seconds a leader lease lasts without renewal")
 
@@ -252,4 +254,7 @@ events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps ev
 #   signer: {type: keystore, path: keys/kyc.json, passphrase_env: RAT_KYC_PASSPHRASE}
 #   webhook_secret_env: RAT_SUMSUB_WEBHOOK_SECRET
 #   levels: {rat-retail-br: {tier: 1, jurisdiction: BR}, rat-professional-ar: {tier: 2, jurisdiction: AR}}
+# residency:                        # regional stack (decision 0044): only requests of investors resident here
+#   registry: "0x0000000000000000000000000000000000000000"
+#   jurisdictions: [LI, AT, DE]     # e.g. prod-eea; the prod (LatAm) relayer lists [BR, AR]
 """

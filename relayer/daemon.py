@@ -24,6 +24,7 @@ from relayer.conversion_driver import ConversionDriver
 from relayer.errors import ConfigError, RelayerError, RpcUnavailable
 from relayer.market_hours import market_hours
 from relayer.minter import MinterReader
+from relayer.residency import JurisdictionFilter
 from relayer.observability import Metrics
 from relayer.rpc import Rpc
 from relayer.saga import SagaEngine
@@ -105,8 +106,9 @@ class Daemon:
             confirmations=0 if c.watcher.finality_tag else c.watcher.confirmations,
             crash_point=self.crash_point or (lambda point: None),
         )
-        self.watcher = Watcher(self.rpc, self.store, c.network, c.minter, c.watcher, self.engine.on_event,
-                               self.engine.on_reorg)
+        intake = self.engine.on_event if c.residency is None else JurisdictionFilter(self.rpc, c.residency,
+                                                                                      self.engine.on_event)
+        self.watcher = Watcher(self.rpc, self.store, c.network, c.minter, c.watcher, intake, self.engine.on_reorg)
         self.conversions = None
         if c.api.conversion_vault:
             self.conversions = ConversionDriver(self.rpc, self.sender, c.api.conversion_vault, list(c.assets),
