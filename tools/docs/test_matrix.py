@@ -29,6 +29,7 @@ LAYERS = {
     "tests/api/test_fuzz_schemathesis.py": ("contract (API schema fuzzing)", "anvil"),
     "tests/api/test_end_to_end.py": ("end to end", "anvil, daemon, simulated vendors"),
     "tests/relayer/test_store.py": ("unit", "SQLite; PostgreSQL when reachable"),
+    "tests/relayer/test_retention.py": ("unit", "SQLite; PostgreSQL when reachable"),
     "tests/relayer/test_signers.py": ("unit", "moto (KMS emulator)"),
     "tests/relayer/test_reliability.py": ("fault injection", "anvil, PostgreSQL when reachable"),
     "tests/relayer/test_operations.py": ("integration (operations)", "anvil"),

@@ -8,7 +8,7 @@
 2. **Statements that something is missing.** "not built", "planned", "to be added", "no … yet" and the like are
    true only until someone builds the thing. Each such paragraph carries `<!-- status:ID -->`, and `ID` is a row
    of the one register, docs/status.md, whose `check` column says how to tell that it is still missing
-   (`missing:PATH` or `absent:PATH:REGEX`). The check fails when a paragraph says so without a marker, when a
+   (`missing:PATH-GLOB`, `absent:FILE:REGEX`, or `present:FILE:REGEX` for a stop-gap that must still be there). The check fails when a paragraph says so without a marker, when a
    marker names no row, or when the thing a row says is missing exists.
 3. **Versions.** Every versioned document (`Version X.Y.Z · YYYY-MM-DD` in its first lines) is listed in
    docs/versions.json with the SHA-256 of its content (version line excluded). The check fails when the content
@@ -128,7 +128,8 @@ def refresh_figures(paths: list[Path] | None = None) -> list[Path]:
 
 ABSENCE = re.compile(
     r"\bnot built\b|\bplanned\b|\bto be added\b|\bnot in this repository\b|\bnot scripted\b|\bnot implemented\b"
-    r"|\bno [\w/.`-]+(?: [\w/.`-]+){0,5} yet\b|\bnot (?:[\w`-]+ ){0,4}yet\b|\bdoes not exist yet\b",
+    r"|\bno [\w/.`-]+(?: [\w/.`-]+){0,5} yet\b|\bnot (?:[\w`-]+ ){1,4}yet\b|\bdoes not exist yet\b"
+    r"|\bnot yet (?:built|implemented|scripted|wired|written|tested|available|supported|commissioned)\b",
     re.I,
 )
 STATUS = re.compile(r"<!--\s*status:([\w-]+)\s*-->")
@@ -178,14 +179,16 @@ def check_holds(check: str) -> str | None:
     if kind == "missing":
         hits = sorted(ROOT.glob(rest))
         return f"{rest} exists ({ratdocs.rel(hits[0])})" if hits else None
-    if kind == "absent":
+    if kind in ("absent", "present"):
         file, _, pattern = rest.partition(":")
         path = ROOT / file
         if not path.exists():
             return f"{file} (named by the check) does not exist"
         m = re.search(pattern, path.read_text(encoding="utf-8"))
-        return f"{file} now matches {pattern!r}: {m.group(0)!r}" if m else None
-    return f"unknown check {check!r} (use missing:PATH or absent:PATH:REGEX)"
+        if kind == "absent":
+            return f"{file} now matches {pattern!r}: {m.group(0)!r}" if m else None
+        return None if m else f"{file} no longer matches {pattern!r} (the stop-gap it names is gone)"
+    return f"unknown check {check!r} (use missing:PATH, absent:PATH:REGEX or present:PATH:REGEX)"
 
 
 def status_problems(paths: list[Path] | None = None, rows: dict[str, StatusRow] | None = None) -> list[str]:
