@@ -92,3 +92,19 @@ def test_decision_records_and_reserve_and_infra_docs_carry_a_version_line_and_a_
     checklist = re.search(r"^## Reviewer checklist\s*$(.*)", text, re.M | re.S)
     assert checklist and re.search(r"^- \[ \] ", checklist.group(1), re.M), \
         f"{ratdocs.rel(path)}: no '## Reviewer checklist' with '- [ ]' items"
+
+
+def test_bump_levels_follow_semantic_versioning():
+    import bump
+
+    assert [bump.bumped("1.2.3", level) for level in bump.LEVELS] == ["1.2.4", "1.3.0", "2.0.0"]
+
+
+def test_bumping_rewrites_the_version_line_and_keeps_the_content_hash(tmp_path):
+    import bump
+
+    doc = tmp_path / "x.md"
+    doc.write_text("# T\n\nVersion 1.0.0 · 2026-01-01 · owner: x\n\nbody\n")
+    before = truth.content_hash(doc)
+    bump.set_version(doc, "1.1.0", "2026-12-02")
+    assert truth.version_of(doc) == ("1.1.0", "2026-12-02") and truth.content_hash(doc) == before

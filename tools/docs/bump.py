@@ -54,8 +54,13 @@ def append_changelog(date: str, lines: list[str]) -> None:
     if marker not in text:
         text = text.rstrip("\n") + "\n" + marker
     head, _, rest = text.partition(marker)
-    block = f"\n### {date}\n" + "".join(f"{line}\n" for line in lines)
-    truth.CHANGELOG.write_text(head + marker + block + rest, encoding="utf-8")
+    entries = "".join(f"{line}\n" for line in lines)
+    heading = f"\n### {date}\n"
+    if rest.startswith(heading):  # same day as the newest section: add to it
+        rest = heading + entries + rest[len(heading):]
+    else:
+        rest = heading + entries + rest
+    truth.CHANGELOG.write_text(head + marker + rest, encoding="utf-8")
 
 
 def run(level: str, message: str, date: str, levels: dict[str, str], only: set[str] | None = None) -> list[str]:
