@@ -108,3 +108,16 @@ def test_bumping_rewrites_the_version_line_and_keeps_the_content_hash(tmp_path):
     before = truth.content_hash(doc)
     bump.set_version(doc, "1.1.0", "2026-12-02")
     assert truth.version_of(doc) == ("1.1.0", "2026-12-02") and truth.content_hash(doc) == before
+
+
+def test_no_current_benchmark_figure_is_quoted_without_a_marker():
+    problems = truth.unmarked_figure_problems()
+    assert not problems, "\n".join(problems)
+
+
+def test_a_bare_benchmark_figure_is_caught_and_a_historical_one_is_not(tmp_path):
+    real = json.loads((truth.BENCH / "gas.json").read_text())["minting"]["fulfillMint_2_attestations"]
+    doc = tmp_path / "x.md"
+    doc.write_text(f"now {real:,} gas; it went from 1 to <!-- historical -->{real:,} gas\n")
+    [problem] = truth.unmarked_figure_problems([doc])
+    assert f"{real:,}" in problem and "x.md:1" in problem

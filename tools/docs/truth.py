@@ -112,6 +112,40 @@ def figure_problems(paths: list[Path] | None = None) -> list[str]:
     return problems
 
 
+def bench_values() -> dict[str, list[str]]:
+    """Every integer of at least 10,000 in bench/results/*.json, as the docs would write it → where it is."""
+    out: dict[str, list[str]] = {}
+
+    def walk(name: str, value, path: list[str]) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(name, v, [*path, k])
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(name, v, [*path, str(i)])
+        elif isinstance(value, int) and not isinstance(value, bool) and value >= 10_000 and value % 1000:
+            out.setdefault(f"{value:,}", []).append(f"{name}:{'.'.join(path)}")
+
+    for path in sorted(BENCH.glob("*.json")):
+        walk(path.name, json.loads(path.read_text()), [])
+    return out
+
+
+def unmarked_figure_problems(paths: list[Path] | None = None) -> list[str]:
+    """A number that equals a current benchmark figure but has no marker would go stale unnoticed when the bench
+    is re-run. Quote it with `<!-- bench:… -->`, or, for a figure that is history ("went from A to B"), with
+    `<!-- historical -->` in front of it. Round thousands are ignored (too likely to be coincidences)."""
+    known, problems = bench_values(), []
+    for path in paths or prose_files():
+        text = ratdocs.strip_code(path.read_text(encoding="utf-8"))
+        for m in re.finditer(r"(?<![\d,.])(\d{1,3}(?:,\d{3})+)(?![\d,]|\.\d)", text):
+            if m.group(1) in known and not re.search(r"-->\s*$", text[max(0, m.start() - 40) : m.start()]):
+                line = text.count("\n", 0, m.start()) + 1
+                problems.append(f"{ratdocs.rel(path)}:{line}: {m.group(1)} is {known[m.group(1)][0]} but has no "
+                                "<!-- bench:… --> marker (or <!-- historical --> if it is history)")
+    return problems
+
+
 def refresh_figures(paths: list[Path] | None = None) -> list[Path]:
     """Rewrites every quoted figure from its source; returns the files changed."""
     changed = []
