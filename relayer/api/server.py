@@ -22,8 +22,10 @@ from relayer.events.drain import OutboxDrain
 from relayer.events.publisher import JetStreamPublisher
 from relayer.market_hours import market_hours
 from relayer.minter import MinterReader
+from relayer.observability import ApiMetrics
 from relayer.rpc import Rpc
 from relayer.store import Store
+from relayer.tracing import Tracing
 
 log = logging.getLogger("relayer.api")
 KYC_LEASE = "kyc-writer"
@@ -66,15 +68,20 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
     owner = f"api-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     store = Store.open(config.database_url)
     rpc = Rpc(config.rpc_url)
-    app = create_app(build_context(config, store, rpc))
+    ctx = build_context(config, store, rpc)
+    metrics = ApiMetrics()
+    tracing = Tracing(config.tracing.service_name or "rat-api", config.tracing.otlp_endpoint,
+                      headers=config.tracing.headers)
+    app = create_app(ctx, metrics, tracing)
     server = uvicorn.Server(uvicorn.Config(app, host=config.api.host, port=config.api.port, log_config=None,
                                            access_log=False, lifespan="off", ws="websockets"))
     tasks = [asyncio.create_task(server.serve())]
     if config.events.nats_url:
         publisher = JetStreamPublisher(config.events.nats_url, config.network, config.events.stream,
                                        config.events.duplicate_window)
-        tasks.append(asyncio.create_task(OutboxDrain(store, publisher).run(stop, owner, config.events.drain_interval,
-                                                                           config.lease_ttl)))
+        drain = OutboxDrain(store, publisher, tracing=tracing, metrics=metrics.with_outbox())
+        ctx.extras["drain"] = drain
+        tasks.append(asyncio.create_task(drain.run(stop, owner, config.events.drain_interval, config.lease_ttl)))
     if config.kyc is not None:
         tasks.append(asyncio.create_task(kyc_loop(config, store, rpc, stop, owner)))
     while not server.started and not tasks[0].done():
@@ -93,6 +100,7 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
         await asyncio.gather(*tasks, return_exceptions=True)
         await rpc.aclose()
         store.close()
+        tracing.shutdown()
 
 
 def run_forever(config: RelayerConfig) -> None:

@@ -1,5 +1,6 @@
 """NATS JetStream publishing. Subjects are `rat.<network>.<topic>`; each message carries `Nats-Msg-Id` (the event
-id, so JetStream drops a duplicate inside its window) and `Rat-Trace-Id`."""
+id, so JetStream drops a duplicate inside its window), `Rat-Trace-Id`, and the W3C `traceparent` of the publish
+span when the drain passes one."""
 
 from __future__ import annotations
 
@@ -50,12 +51,13 @@ class JetStreamPublisher:
     def connected(self) -> bool:
         return self._nc is not None and self._nc.is_connected
 
-    async def publish(self, event: OutboxEvent) -> None:
+    async def publish(self, event: OutboxEvent, headers: dict[str, str] | None = None) -> None:
         if not self.connected:
             await self.close()
             await self.connect()
         await self._js.publish(subject_for(self.network, event.topic), message_body(event), timeout=2.0,
-                               headers={"Nats-Msg-Id": event.event_id, "Rat-Trace-Id": event.trace_id})
+                               headers={**(headers or {}), "Nats-Msg-Id": event.event_id,
+                                        "Rat-Trace-Id": event.trace_id})
 
     async def close(self) -> None:
         if self._nc is not None:
