@@ -210,3 +210,21 @@ class StepTimer:
 
     def __exit__(self, *exc) -> None:
         self.metrics.step_seconds.labels(self.step).observe(time.perf_counter() - self.start)
+
+
+def exported_names(registry: CollectorRegistry) -> set[str]:
+    """Every series name a registry exposes, with the suffixes Prometheus sees (`_total`, `_bucket`, ...), whether
+    or not a labelled metric has a child yet: what alert rules and dashboards may query."""
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "summary": ("_sum", "_count")}
+    names = set()
+    for family in registry.collect():
+        for suffix in suffixes.get(family.type, ("",)):
+            names.add(family.name + suffix)
+    return names
+
+
+def all_exported_names() -> set[str]:
+    """The names the daemon and the API (with its outbox drain) export."""
+    api = ApiMetrics()
+    api.with_outbox()
+    return exported_names(Metrics().registry) | exported_names(api.registry)
