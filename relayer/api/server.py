@@ -15,6 +15,7 @@ import uvicorn
 
 from relayer.api.app import create_app
 from relayer.api.auth import TokenVerifier
+from relayer.api.telemetry import serve_operations
 from relayer.api.context import ApiContext
 from relayer.config import RelayerConfig
 from relayer.errors import RelayerError
@@ -75,6 +76,7 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
     app = create_app(ctx, metrics, tracing)
     server = uvicorn.Server(uvicorn.Config(app, host=config.api.host, port=config.api.port, log_config=None,
                                            access_log=False, lifespan="off", ws="websockets"))
+    operations = await serve_operations(metrics, config.http.host, config.http.port)
     tasks = [asyncio.create_task(server.serve())]
     if config.events.nats_url:
         publisher = JetStreamPublisher(config.events.nats_url, config.network, config.events.stream,
@@ -89,7 +91,8 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
     if server.started:
         port = server.servers[0].sockets[0].getsockname()[1]
         print(f"listening on http://{config.api.host}:{port}", flush=True)
-        log.info("api started", extra={"port": port, "nats": bool(config.events.nats_url),
+        log.info("api started", extra={"port": port, "metrics_port": operations.addresses[0][1],
+                                       "nats": bool(config.events.nats_url),
                                        "kyc": config.kyc is not None})
     if ready is not None:
         ready.set()
@@ -98,6 +101,7 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
     finally:
         server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
+        await operations.cleanup()
         await rpc.aclose()
         store.close()
         tracing.shutdown()

@@ -2,8 +2,9 @@
 log line and in the `traceparent` answer header), one JSON access-log line per request, the request metrics, and
 unhandled exceptions answered with a 500 problem and logged as one JSON line (never a multi-line traceback).
 
-Also the operations endpoints a load balancer and Prometheus need: /healthz, /readyz and /metrics (kept out of the
-OpenAPI document: they are for the platform, not for API clients)."""
+Also the operations endpoints: /healthz and /readyz on the API's own port for the load balancer (kept out of the
+OpenAPI document: they are for the platform, not for API clients), and /metrics on a separate operations port
+(`http.host`/`http.port`, as for the daemon), so the public listener never exposes internal counters."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import logging
 import time
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from aiohttp import web
+from fastapi.responses import JSONResponse
 from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from relayer.api.problems import ProblemError, problem_response
+from relayer.errors import ConfigError
 from relayer.observability import ApiMetrics, failure_kind
 from relayer.tracing import Tracing, mark_failed, propagation_headers
 
@@ -104,11 +107,32 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"ready": not reasons, "reasons": reasons, "bus": bus}, status_code=503 if reasons else 200)
 
 
-@ops_router.get("/metrics")
-async def metrics(request: Request) -> Response:
-    api_metrics: ApiMetrics = request.app.state.metrics
+def metrics_text(api_metrics: ApiMetrics) -> bytes:
+    """The Prometheus exposition of the API's registry, with the outbox backlog read now."""
     try:
         api_metrics.refresh()
     except Exception as exc:  # noqa: BLE001  (a store hiccup must not hide every other metric)
         api_metrics.errors.labels(failure_kind(exc)).inc()
-    return Response(generate_latest(api_metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return generate_latest(api_metrics.registry)
+
+
+async def serve_operations(api_metrics: ApiMetrics, host: str, port: int) -> web.AppRunner:
+    """The operations listener: /metrics (and /healthz) on the private port Prometheus scrapes."""
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(body=metrics_text(api_metrics), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"alive": True})
+
+    app = web.Application()
+    app.add_routes([web.get("/metrics", metrics), web.get("/healthz", healthz)])
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise ConfigError(f"cannot listen on {host}:{port} for /metrics: {exc.strerror}",
+                          hint="set http.port to a free port (0 picks one)") from None
+    return runner

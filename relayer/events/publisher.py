@@ -4,6 +4,7 @@ span when the drain passes one."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -23,6 +24,11 @@ def message_body(event: OutboxEvent) -> bytes:
                       separators=(",", ":"), sort_keys=True).encode()
 
 
+async def _quiet(_: Exception) -> None:
+    """nats-py's default error callback logs a traceback per failed attempt; the drain reports failures itself
+    (one log line when the bus goes down, relayer_outbox_publish_failures_total for every failed pass)."""
+
+
 class JetStreamPublisher:
     def __init__(self, url: str, network: str, stream: str | None = None, duplicate_window: int = 120,
                  connect_timeout: float = 2.0) -> None:
@@ -37,8 +43,12 @@ class JetStreamPublisher:
         from nats.js.api import StreamConfig
         from nats.js.errors import NotFoundError
 
-        self._nc = await nats.connect(self.url, connect_timeout=self.connect_timeout, max_reconnect_attempts=0,
-                                      allow_reconnect=False)
+        # Bounded: nats-py keeps retrying a refused first connection for ever despite allow_reconnect=False, which
+        # stalled the drain with no failure counted and no further log line while the bus was down.
+        self._nc = await asyncio.wait_for(
+            nats.connect(self.url, connect_timeout=self.connect_timeout, max_reconnect_attempts=0,
+                         allow_reconnect=False, error_cb=_quiet),
+            self.connect_timeout * 2)
         self._js = self._nc.jetstream()
         subjects = [subject_for(self.network, ">")]
         try:
