@@ -115,7 +115,7 @@ class StackSettings(_Frozen):
     def _submitter_has_a_standby_in_production(self) -> StackSettings:
         # Several relayer tasks are safe: only the holder of the work lease (a row in the shared PostgreSQL,
         # relayer/daemon.py) follows the chain and sends transactions, so no two tasks race for one nonce; the
-        # others are hot standbys that take over within lease_ttl (docs/decisions/0046-relayer-failover.md).
+        # others are hot standbys that take over within lease_ttl (docs/decisions/0046-relayer-failover-and-observability.md).
         for w in WORKLOADS:
             if SigningRole.SUBMITTER in w.signing_roles and self.is_production and self.services[w.name].count < 2:
                 raise ValueError(f"production runs at least two {w.name} tasks: a leader and a standby that "
