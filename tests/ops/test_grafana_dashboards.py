@@ -6,12 +6,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from relayer.observability import ApiMetrics, Metrics, all_exported_names, exported_names
 
+ROOT = Path(__file__).resolve().parents[2]
 GRAFANA = ROOT / "ops" / "grafana"
 METRIC = re.compile(r"\brelayer_[a-z0-9_]+\b")
 

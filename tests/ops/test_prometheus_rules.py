@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 import subprocess
 
+from pathlib import Path
+
 import yaml
-from conftest import ROOT
 
 from relayer.observability import all_exported_names
 
+ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "ops" / "prometheus" / "alerts.yml"
 RULE_TESTS = ROOT / "ops" / "prometheus" / "alerts.test.yml"
 PROMETHEUS_OWN = {"up"}  # series Prometheus itself writes for every target
