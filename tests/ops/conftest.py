@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 OPS_TESTS = Path(__file__).resolve().parent
-ROOT = OPS_TESTS.parents[1]
 APE_PLUGINS = ("ape-test", "ape-fixtures")
 
 
