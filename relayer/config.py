@@ -151,6 +151,15 @@ class KycConfig(BaseModel):
         return to_checksum_address(v)
 
 
+class TracingConfig(BaseModel):
+    """OpenTelemetry traces (docs/architecture/observability.md). Off unless an OTLP/HTTP endpoint is set; trace
+    ids are in the logs and on bus messages either way."""
+
+    otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces")
+    service_name: str | None = Field(default=None, description="service.name (default rat-relayer / rat-api)")
+    headers: dict[str, str] = Field(default_factory=dict, description="extra OTLP headers (e.g. an API key)")
+
+
 class RelayerConfig(BaseModel):
     network: str = Field(default="local", description="name used to key the block cursor")
     rpc_url: str
@@ -170,8 +179,10 @@ class RelayerConfig(BaseModel):
     events: EventsConfig = Field(default_factory=EventsConfig)
     kyc: KycConfig | None = None
     residency: ResidencyConfig | None = None  # regional deployment: only these investors' requests
+    tracing: TracingConfig = Field(default_factory=TracingConfig)
     poll_interval: float = Field(default=0.25, gt=0, description="seconds between chain polls")
-    lease_ttl: float = Field(default=10.0, gt=0, description="seconds a leader lease lasts without renewal")
+    lease_ttl: float = Field(default=5.0, gt=0, description="seconds a leader lease lasts without renewal: the "
+                             "longest a standby waits before it takes over from a leader that died")
 
     @field_validator("minter")
     @classmethod
