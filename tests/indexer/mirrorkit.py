@@ -59,3 +59,20 @@ def mirror_once(url: str, protocol: Protocol, confirmations: int = 0, batch_bloc
     return store
 
 
+
+
+def contents(store: MirrorStore) -> dict[str, list[tuple]]:
+    """Everything the mirror holds that a clean run must reproduce. Left out: ingestion times, and where the
+    multiplier was read (at the end of the batch that saw it change, so it depends on batch boundaries)."""
+    from sqlalchemy import select
+
+    from indexer import schema
+
+    skip = {"ingested_at", "updated_at", "multiplier_block"}
+    out = {}
+    with store.engine.connect() as conn:
+        for table in (*schema.EVENT_TABLES, schema.balances, schema.assets,
+                      schema.followed_contracts, schema.indexer_cursor):
+            columns = [c for c in table.c if c.name not in skip]
+            out[table.name] = sorted(tuple(str(v) for v in row) for row in conn.execute(select(*columns)))
+    return out
