@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 ABI_FILE = Path(__file__).with_name("event_abis.json")
@@ -105,6 +106,25 @@ class EventAbi:
             for (name, kind), value in zip(self.data, values):
                 args[name] = _plain(value)
         return args
+
+
+    def encode(self, args: dict[str, Any]) -> tuple[list[str], str]:
+        """(topics, data) of a log carrying `args`: the inverse of `decode`, for tests and synthetic histories."""
+        topics = [self.topic0]
+        for name, kind in self.indexed:
+            value = args[name]
+            topics.append(value if isinstance(value, str) and len(value) == 66 and not kind.startswith("address")
+                          else "0x" + abi_encode([kind], [_native(kind, value)]).hex())
+        data = abi_encode([t for _, t in self.data], [_native(t, args[n]) for n, t in self.data])
+        return topics, "0x" + data.hex()
+
+
+def _native(kind: str, value: Any) -> Any:
+    if kind.startswith("bytes") and isinstance(value, str):
+        return bytes.fromhex(value[2:])
+    if kind.endswith("[]") and isinstance(value, list):
+        return [_native(kind[:-2], v) for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:
