@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from pathlib import Path
+
+from sqlalchemy import select, text
 
 from indexer import VERSION, schema
 from mirrorkit import SHARE, mirror_once
@@ -85,3 +87,20 @@ def test_mirroring_again_from_the_cursor_adds_nothing(protocol, sqlite_url):
     after = {t.name: _rows(again, t) for t in schema.EVENT_TABLES}
     assert before == after
     again.close()
+
+
+def _documented_query(after: str) -> str:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "data" / "lifecycle.md").read_text()
+    return doc[doc.index(after):].split("```sql\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_lineage_query_adds_up_to_the_balance(protocol, mirror_url):
+    store = mirror_once(mirror_url, protocol)
+    query = text(_documented_query("Which events produced this balance"))
+    holder, asset = protocol.bob.address.lower(), protocol.token.address.lower()
+    with store.engine.connect() as conn:
+        rows = conn.execute(query, {"holder": holder, "asset": asset, "chain_id": protocol.chain_id}).all()
+        mirrored = conn.execute(select(schema.balances.c.tokens).where(schema.balances.c.holder == holder)).scalar()
+    assert len(rows) >= 3 and all(r.event_signature == "Transfer(address,address,uint256)" for r in rows)
+    assert sum(int(r.amount) * r.sign for r in rows) == mirrored == protocol.token.balanceOf(protocol.bob)
+    store.close()
