@@ -191,6 +191,165 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# ------------------------------------------------------------------------------------------------ catch-up lag
+
+
+def _start_anvil() -> tuple[subprocess.Popen, str]:
+    """anvil with the arguments ape-foundry uses (as bench/relayer.py), without --steps-tracing like a real node."""
+    import shutil
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [shutil.which("anvil") or "anvil", "--port", str(port), "--mnemonic",
+           "test test test test test test test test test test test junk", "--accounts", "10",
+           "--derivation-path", "m/44'/60'/0'/0", "--balance", "10000", "--block-base-fee-per-gas", "0",
+           "--gas-price", "0", "--hardfork", "cancun"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("anvil did not start")
+
+
+def _deploy_token() -> dict:
+    """A RAT equity with nine KYC'd holders (anvil's unlocked accounts 1-9), each minted 10^6 tokens."""
+    from ape import accounts, chain
+
+    from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
+
+    admin = accounts.test_accounts[0]
+    stack = deploy_compliance_stack(admin)
+    for name in ("KYC_OPERATOR_ROLE", "ASSET_POLICY_ROLE"):
+        stack.registry.grantRole(role(name), admin, sender=admin)
+    token = list_equity(admin, stack, AssetTerms.example(), admin)
+    token.grantRole(role("MINTER_ROLE"), admin, sender=admin)
+    holders = [accounts.test_accounts[i].address for i in range(1, 10)]
+    for holder in holders:
+        approve_investor(stack, admin, holder, 1, "BR", now=chain.pending_timestamp)
+        token.mint(holder, 10**6 * SCALE, sender=admin)
+    return {"token": token.address, "registry": stack.registry.address, "holders": holders,
+            "start_block": chain.blocks.head.number}
+
+
+async def _load_and_sample(url: str, db_url: str, d: dict, rate: float, duration: float) -> dict:
+    import psycopg
+    from eth_abi import encode
+    from eth_utils import function_signature_to_4byte_selector
+
+    from relayer.rpc import Rpc
+
+    selector = function_signature_to_4byte_selector("transfer(address,uint256)")
+    rpc = Rpc(url)
+    db = psycopg.connect(db_url.replace("postgresql://", "postgresql://", 1), autocommit=True)
+    samples: list[int] = []
+    sent: list[str] = []
+
+    def cursor() -> int:
+        try:
+            row = db.execute("SELECT last_block FROM indexer_cursor").fetchone()
+        except psycopg.errors.UndefinedTable:  # the follower has not migrated its database yet
+            return -1
+        return -1 if row is None else row[0]
+
+    async def send(i: int) -> None:
+        sender = d["holders"][i % len(d["holders"])]
+        receiver = d["holders"][(i + 1 + i // len(d["holders"])) % len(d["holders"])]
+        if receiver == sender:
+            receiver = d["holders"][(i + 2) % len(d["holders"])]
+        data = selector + encode(["address", "uint256"], [receiver, 1 + i])
+        sent.append(await rpc.call("eth_sendTransaction", {"from": sender, "to": d["token"], "gas": hex(200_000),
+                                                           "data": "0x" + data.hex()}))
+
+    async def sampler(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            samples.append(await rpc.block_number() - cursor())
+            await asyncio.sleep(0.25)
+
+    try:
+        ready = time.perf_counter() + 180
+        while cursor() < await rpc.block_number() - 1:  # start-up and the deployment's history first
+            if time.perf_counter() > ready:
+                raise RuntimeError("rat-indexer follow did not catch up with the deployment within 180 s")
+            await asyncio.sleep(0.5)
+        stop = asyncio.Event()
+        sampling = asyncio.create_task(sampler(stop))
+        started = time.perf_counter()
+        tasks = []
+        for i in range(int(rate * duration)):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(send(i)))
+        await asyncio.gather(*tasks)
+        send_seconds = time.perf_counter() - started
+        stop.set()
+        await sampling
+        while await rpc.receipt(sent[-1]) is None:  # the last transfers are mined in the next block
+            await asyncio.sleep(0.2)
+        head = await rpc.block_number()
+        deadline = time.perf_counter() + 60
+        while cursor() < head and time.perf_counter() < deadline:
+            await asyncio.sleep(0.25)
+        mirrored = db.execute("SELECT count(*) FROM transfers WHERE block_number > %s",
+                              (d["start_block"],)).fetchone()[0]
+    finally:
+        db.close()
+        await rpc.aclose()
+    ordered = sorted(samples)
+
+    def pct(p: float) -> int:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+    return {"rate_per_s": rate, "duration_s": duration, "send_seconds": round(send_seconds, 2),
+            "transfers_sent": len(sent), "transfers_mirrored": mirrored, "samples": len(samples),
+            "lag_blocks_max": ordered[-1], "lag_blocks_p50": pct(0.5), "lag_blocks_p95": pct(0.95),
+            "lag_blocks_p99": pct(0.99), "goal_lag_blocks": 2,
+            "meets_goal": ordered[-1] <= 2 and mirrored == len(sent),
+            "setup": "anvil 1 s interval mining; rat-indexer follow --confirmations 0 --interval 0.2 as a child "
+                     "process into PostgreSQL; lag = eth_blockNumber − mirrored cursor, sampled every 0.25 s"}
+
+
+def lag_run(rate: float, duration: float) -> dict:
+    from ape import networks
+
+    anvil, url = _start_anvil()
+    os.environ["APE_FOUNDRY_HOST"] = url
+    name, db_url = _pg_database()
+    follower = None
+    try:
+        with networks.parse_network_choice("ethereum:local:foundry"):
+            d = _deploy_token()
+        from relayer.rpc import Rpc
+
+        async def interval_mining() -> None:
+            rpc = Rpc(url)
+            await rpc.call("evm_setAutomine", False)
+            await rpc.call("evm_setIntervalMining", 1)
+            await rpc.aclose()
+
+        asyncio.run(interval_mining())
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "indexer", "follow", "--rpc-url", url, "--db", db_url, "--confirmations", "0",
+             "--interval", "0.2", "--start-block", "0",
+             "--contract", f"RealAssetToken:rAAPL={d['token']}", "--contract", f"ComplianceRegistry={d['registry']}"],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+            stderr=open(os.environ.get("RAT_BENCH_FOLLOWER_LOG", os.devnull), "w"))
+        return asyncio.run(_load_and_sample(url, db_url, d, rate, duration))
+    finally:
+        if follower is not None:
+            follower.terminate()
+            follower.wait(timeout=10)
+        anvil.terminate()
+        anvil.wait(timeout=10)
+        _drop(name)
+
+
 @click.command()
 @click.option("--events", default=1_000_000, show_default=True)
 @click.option("--holders", default=50_000, show_default=True)
@@ -199,19 +358,20 @@ def _process_cpu(pid: int) -> float:
 @click.option("--rate", default=20.0, show_default=True, help="transfers per second for the lag run")
 @click.option("--duration", default=60.0, show_default=True)
 @click.option("--skip-lag", is_flag=True)
+@click.option("--skip-backfill", is_flag=True)
 @click.option("--out", type=click.Path(path_type=Path), default=ROOT / "bench/results/indexer.json",
               show_default=True)
 def main(events: int, holders: int, batch_events: int, per_block: int, rate: float, duration: float,
-         skip_lag: bool, out: Path) -> None:
+         skip_lag: bool, skip_backfill: bool, out: Path) -> None:
     """Measure the mirror's backfill rate into PostgreSQL and its catch-up lag under sustained transfers."""
     results: dict = {"machine": {"cpus": os.cpu_count(), "load_average_before": load_average(),
                                  "note": "shared machine: other jobs ran beside this benchmark"}}
-    results["backfill"] = backfill(events, holders, batch_events, per_block)
-    print(json.dumps(results["backfill"]), file=sys.stderr)
+    if not skip_backfill:
+        results["backfill"] = backfill(events, holders, batch_events, per_block)
+        print(json.dumps(results["backfill"]), file=sys.stderr)
     if not skip_lag:
-        import lag_indexer
-
-        results["catch_up"] = lag_indexer.run(rate, duration)
+        results["catch_up"] = lag_run(rate, duration)
+        print(json.dumps(results["catch_up"]), file=sys.stderr)
     results["machine"]["load_average_after"] = load_average()
     out.write_text(json.dumps(results, indent=2) + "\n")
     click.echo(f"wrote {out}")
