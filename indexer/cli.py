@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -189,8 +190,6 @@ def reconcile(rpc_url: str, db_url: str, sample: int, seed: int | None, as_json:
                 click.echo(report.as_json() if as_json else report.render())
                 if not continuous:
                     sys.exit(0 if report.balanced else 1)
-            import time
-
             time.sleep(interval)
     finally:
         store.close()

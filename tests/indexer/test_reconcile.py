@@ -3,6 +3,14 @@ with a report naming the difference when a row is tampered with, and exports the
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
@@ -72,3 +80,41 @@ def test_every_reconciliation_is_recorded_with_its_block_and_differences(protoco
 def test_reconciling_an_empty_mirror_is_a_readable_error(protocol, sqlite_url):
     result = _reconcile(protocol, sqlite_url)
     assert result.exit_code == 1 and "nothing mirrored" in result.output and "Traceback" not in result.output
+
+
+def test_continuous_reconciliation_exports_the_differences_as_a_metric_as_they_appear(protocol, sqlite_url):
+    store = mirror_once(sqlite_url, protocol)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen([sys.executable, "-m", "indexer", "reconcile", "--continuous", "--interval", "0.3",
+                                "--rpc-url", protocol.rpc_url, "--db", sqlite_url, "--metrics-port", str(port)],
+                               cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def differences() -> float | None:
+        try:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
+        except httpx.HTTPError:
+            return None
+        line = next((x for x in text.splitlines() if x.startswith("rat_indexer_reconciliation_differences ")), None)
+        return float(line.split()[1]) if line else None
+
+    def wait_for(value: float) -> bool:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if differences() == value and process.poll() is None:
+                return True
+            time.sleep(0.2)
+        return False
+
+    try:
+        assert wait_for(0.0)
+        with store.begin() as conn:
+            conn.execute(update(schema.reserve_rounds).values(shares=1))
+        assert wait_for(1.0)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        store.close()
