@@ -104,3 +104,17 @@ def test_a_deployment_record_names_every_followed_contract_and_asset(tmp_path: P
 def test_a_malformed_contract_option_is_refused_with_the_expected_form():
     with pytest.raises(ValueError, match="KIND\\[:LABEL\\]=0xADDRESS"):
         parse_contract_option("Mintr=0x12")
+
+
+def test_no_other_package_imports_the_indexer():
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for package in ("rat", "relayer", "reserves"):
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] == "indexer"]
+    assert not offenders, offenders
