@@ -105,7 +105,8 @@ class Follower:
                    for h in await fetch_headers(self.rpc, max(start, end - self.policy.reorg_window + 1), end)]
         self._check_consistent(logs, headers, start, end)
         kinds = {address: f.kind for address, f in followed.items()}
-        tokens = [a for a, k in kinds.items() if k == TOKEN]
+        # A token recorded in the deployment is read only from its own block on (no code before it).
+        tokens = [a for a, f in followed.items() if f.kind == TOKEN and f.since_block <= end]
         multipliers = await self._multipliers(tokens, end)
         symbols = {f.address: f.label or await self._symbol(f.address, end) for f in discovered}
         batch = self.modeller.build(logs, kinds)
@@ -168,6 +169,8 @@ class Follower:
         for token, answer in zip(tokens, answers):
             if isinstance(answer, Exception):
                 raise answer
+            if answer in (None, "0x"):  # no code at this block (yet): nothing to read
+                continue
             out[token] = int(answer, 16)
         return out
 

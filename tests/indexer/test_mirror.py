@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from indexer import VERSION, schema
+from indexer.store import MirrorStore
 from mirrorkit import SHARE, mirror_once
 
 
@@ -103,4 +104,31 @@ def test_the_documented_lineage_query_adds_up_to_the_balance(protocol, mirror_ur
         mirrored = conn.execute(select(schema.balances.c.tokens).where(schema.balances.c.holder == holder)).scalar()
     assert len(rows) >= 3 and all(r.event_signature == "Transfer(address,address,uint256)" for r in rows)
     assert sum(int(r.amount) * r.sign for r in rows) == mirrored == protocol.token.balanceOf(protocol.bob)
+    store.close()
+
+
+def test_follow_reads_what_to_mirror_from_a_deployment_record(protocol, sqlite_url, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from indexer.cli import main
+
+    contracts = {c.kind: {"contract": c.kind, "address": c.address, "block_number": protocol.start_block}
+                 for c in protocol.contracts()}
+    record = {"network": "local", "chain_id": protocol.chain_id, "first_block": protocol.start_block,
+              "contracts": contracts,
+              # recorded from the first block, before the token has code: its multiplier is read once it exists
+              "assets": {"rAAPL": {"symbol": "rAAPL", "address": protocol.token.address,
+                                   "block_number": protocol.start_block, "reserve_feed": protocol.token.address}}}
+    path = tmp_path / "local.json"
+    path.write_text(json.dumps(record))
+    result = CliRunner().invoke(main, ["follow", "--once", "--rpc-url", protocol.rpc_url, "--db", sqlite_url,
+                                       "--deployment", str(path), "--confirmations", "0", "--batch-blocks", "5"])
+    assert result.exit_code == 0, result.output
+    store = MirrorStore(sqlite_url)
+    held = {r["holder"]: r["shares"] for r in _rows(store, schema.balances)}
+    assert held[protocol.bob.address.lower()] == protocol.token.sharesOf(protocol.bob)
+    [token] = [f for f in store.followed(protocol.chain_id) if f.kind == "RealAssetToken"]
+    assert token.label == "rAAPL"
     store.close()
