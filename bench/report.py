@@ -202,7 +202,7 @@ def section_indexer(data: dict | None) -> list[str]:
                    f"{fmt(backfill['events_per_cpu_s'])} events/CPU-s | n/a |")
     lag = data.get("catch_up")
     if lag:
-        out.append(f"| catch-up lag at {fmt(lag['rate_per_s'])} transfers/s for {fmt(lag['duration_s'])} s "
+        out.append(f"| catch-up lag at {lag['rate_per_s']:g} transfers/s for {lag['duration_s']:g} s "
                    f"(max; p95 {lag['lag_blocks_p95']}) | ≤ {lag['goal_lag_blocks']} blocks | "
                    f"{lag['lag_blocks_max']} blocks | {verdict(lag['meets_goal'])} |")
     out.append("")
