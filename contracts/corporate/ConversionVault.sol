@@ -522,7 +522,7 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
     /// @dev The Minter's secure-mint guard: shares represented by the target's supply after this mint (rounded up,
     /// after its multiplier) may not exceed the shares the latest fresh reserve round attests.
     function _checkReserves(Guard memory g, uint256 tokens) private view {
-        (, uint256 sharesAfter) = IRealAssetToken(g.target).supplyAfterMint(tokens);
+        (, uint256 sharesAfter,) = IRealAssetToken(g.target).supplyAfterMint(tokens);
         SecureMint.checkRound(g.round, g.heartbeat, g.feedDecimals, g.tokenDecimals, sharesAfter);
     }
 
