@@ -5,7 +5,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
-import {IMinter, AssetStatus, AttestorRole, TierLimits, Request, RequestStatus, RequestKind} from "../interfaces/IMinter.sol";
+import {
+    IMinter, AssetStatus, AttestorRole, TierLimits, Request, RequestStatus, RequestKind
+} from "../interfaces/IMinter.sol";
 import {IComplianceRecords} from "../interfaces/IComplianceRegistry.sol";
 import {IFeeVault} from "../interfaces/IFeeVault.sol";
 import {IReserveRegistry} from "../interfaces/IReserveRegistry.sol";

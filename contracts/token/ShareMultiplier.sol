@@ -4,8 +4,8 @@ pragma solidity 0.8.28;
 /// @notice Shares of the underlying equity represented by one token (1e18 fixed point), as one storage slot.
 /// @dev `anchor` is the multiplier at `anchorTime`; the management fee accrues linearly from there; a scheduled
 /// split (`numerator`/`denominator`) takes effect by itself at `splitAt`. Once folded, the split's ratio is cleared
-/// and `splitAt` stays as the time it took effect, which the Minter's reserve guard reads (ADR 0083). Nothing is ever written for time to pass,
-/// so reading the multiplier costs the same however long ago the last change was.
+/// and `splitAt` stays as the time it took effect, which the Minter's reserve guard reads (ADR 0083). Nothing is
+/// ever written for time to pass, so reading the multiplier costs the same however long ago the last change was.
 struct MultiplierState {
     uint96 anchor; // zero means SCALE (a token that never had a corporate action)
     uint40 anchorTime;
