@@ -33,6 +33,7 @@ from eth_utils import keccak, to_checksum_address
 from pydantic import BaseModel, Field
 
 from rat.deploy import jurisdiction, provider_ref, role
+from rat.protocol import HolderClass
 from rat.storage_layout import EVM_VERSION, ROOT, SOLC_VERSION, StorageLayout, layout_of
 
 DEPLOYMENTS = ROOT / "deployments"
@@ -86,6 +87,7 @@ def TIMELOCK_MANAGEMENT_ROLES(registry: str, minter: str, reserves: str, vault: 
         ("ComplianceRegistry", registry, "ASSET_POLICY_ROLE"),
         ("Minter", minter, "ASSET_MANAGER_ROLE"),
         ("Minter", minter, "ATTESTOR_MANAGER_ROLE"),
+        ("Minter", minter, "LEGAL_HOLD_ROLE"),
         ("ReserveRegistry", reserves, "CUSTODIAN_MANAGER_ROLE"),
         ("FeeVault", vault, "FEE_GOVERNOR_ROLE"),
         ("FeeVault", vault, "FEE_WITHDRAWER_ROLE"),
@@ -409,6 +411,14 @@ def deploy_system(
             "ComplianceRegistry", registry, "setInvestor", minter, MINTER_KYC_TIER,
             jurisdiction(MINTER_JURISDICTION), expiry, provider_ref(f"rat-minter:{minter}"),
         )
+    # Contracts holding on investors' behalf are PROTOCOL holders: no holder slot, escrow always returnable, never
+    # frozen themselves (ADR 0084). The deployer's temporary ASSET_POLICY_ROLE goes at the hand-over.
+    for holder in (minter, distributor, conversions):
+        if not (_has_code(registry) and project.ComplianceRegistry.at(registry).investor(holder).holderClass
+                == HolderClass.PROTOCOL):
+            grant("ComplianceRegistry", registry, "ASSET_POLICY_ROLE", me)
+            tx.transact("ComplianceRegistry", registry, "setHolderClass", holder, HolderClass.PROTOCOL,
+                        provider_ref(f"rat-protocol-holder:{holder}"))
     save()
     if tx.sent == 0:
         echo(f"nothing to deploy: every contract and wiring in {path} is already on chain")

@@ -34,7 +34,7 @@ _EXPLANATIONS = {
     TransferStatus.RECIPIENT_NOT_ELIGIBLE: "the recipient has no KYC record at the asset's minimum tier",
     TransferStatus.SENDER_FROZEN: "the sender is frozen (sanctions or court order)",
     TransferStatus.RECIPIENT_FROZEN: "the recipient is frozen (sanctions or court order)",
-    TransferStatus.SENDER_KYC_EXPIRED: "the sender's KYC has expired",
+    TransferStatus.SENDER_KYC_EXPIRED: "the sender's KYC has expired (it can still redeem through the Minter)",
     TransferStatus.RECIPIENT_KYC_EXPIRED: "the recipient's KYC has expired",
     TransferStatus.SENDER_JURISDICTION_BLOCKED: "the sender's jurisdiction is blocked for this asset",
     TransferStatus.RECIPIENT_JURISDICTION_BLOCKED: "the recipient's jurisdiction is blocked for this asset",

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from rat.attestations import Fill, RoundReport, attest_fill, sign_round
 from rat.deploy import ComplianceStack, jurisdiction, provider_ref, role
-from rat.protocol import AssetStatus, AttestorRole, FeeBucket, RejectReason, RequestKind, RequestStatus  # noqa: F401 (re-exported)
+from rat.protocol import AssetStatus, AttestorRole, FeeBucket, HolderClass, RejectReason, RequestKind, RequestStatus  # noqa: F401 (re-exported)
 
 DAY = 24 * 3600
 SHARE = 10**18
@@ -69,10 +69,12 @@ def deploy_minting_stack(
     admin: AccountAPI | None = None,
     insurance_share_bps: int = 2_000,
     now: int | None = None,
+    policy_admin: AccountAPI | None = None,
 ) -> MintingStack:
     """Deploys FeeVault, ReserveRegistry and Minter behind UUPS proxies, names the Minter in the vault (which pushes
-    fee rates to it) and gives the Minter its own KYC record (it holds escrowed tokens). `admin` gets every admin
-    and upgrader role."""
+    fee rates to it), classifies the Minter as a PROTOCOL holder (its escrow takes no holder slot, ADR 0084;
+    `policy_admin`, default `deployer`, holds the registry's ASSET_POLICY_ROLE) and gives it a KYC record. `admin`
+    gets every admin and upgrader role."""
     admin = admin or deployer
     vault_impl = deployer.deploy(project.FeeVault)
     vault = project.FeeVault.at(
@@ -99,6 +101,9 @@ def deploy_minting_stack(
         minter.address, MINTER_KYC_TIER, jurisdiction(MINTER_JURISDICTION), expiry,
         provider_ref(f"rat-minter:{minter.address}"), sender=kyc_operator,
     )
+    compliance.registry.setHolderClass(minter.address, HolderClass.PROTOCOL,
+                                       provider_ref(f"rat-protocol-holder:{minter.address}"),
+                                       sender=policy_admin or deployer)
     return MintingStack(minter, minter_impl, reserves, reserves_impl, vault, vault_impl, compliance)
 
 

@@ -26,6 +26,13 @@ class AssetStatus(IntEnum):
     HALTED = 3
 
 
+class HolderClass(IntEnum):
+    """ComplianceRegistry holder classes (ADR 0084): protocol holders are never counted towards holder caps."""
+
+    INVESTOR = 0
+    PROTOCOL = 1
+
+
 class AttestorRole(IntEnum):
     NONE = 0
     BROKERAGE = 1

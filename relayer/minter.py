@@ -102,6 +102,7 @@ class MinterReader:
         self.rpc = rpc
         self.minter = to_checksum_address(minter)
         self._fee_vault: str | None = None
+        self._records: str | None = None
         self._decimals: dict[str, int] = {}
         self._block: tuple[int, int] | None = None  # (number, timestamp) of the newest block observed
         self._per_block: dict[tuple, object] = {}
@@ -157,6 +158,15 @@ class MinterReader:
             return value
 
         return await self._cached(("multiplier", token), read)
+
+    async def is_frozen(self, account: str) -> bool:
+        """Whether the compliance records freeze `account`: the Minter refuses to pay or refund a frozen investor
+        (`InvestorFrozen`, decision 0084), so the saga holds instead of trading. Never cached (a freeze is urgent)."""
+        if self._records is None:
+            (records,) = await self._read(self.minter, "RECORDS()", [], [], ["address"])
+            self._records = to_checksum_address(records)
+        (frozen,) = await self._read(self._records, "isFrozen(address)", ["address"], [account], ["bool"])
+        return bool(frozen)
 
     async def payment_decimals(self, token: str) -> int:
         if token not in self._decimals:

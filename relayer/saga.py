@@ -348,6 +348,7 @@ class SagaEngine:
             raise Wait(5.0, "active", "request not visible at latest block yet")
         if request.status != RequestStatus.PENDING:
             return self._move(saga, Step.CLOSED, status="closed", closed_as=request.status.name.lower())
+        await self._hold_if_frozen(request.account)
         asset = self.assets.get(p["asset"])
         if asset is None:
             return self._reject(saga, RejectReason.ASSET_HALTED, f"asset {p['asset']} is not served by this relayer")
@@ -478,6 +479,7 @@ class SagaEngine:
         self._breaker_closed()
         p = saga.payload
         request = await self._still_pending(saga)
+        await self._hold_if_frozen(request.account)
         unit = Decimal(10) ** await self.reader.payment_decimals(p["payment_token"])
         custody_shares = int(Decimal(p["filled_qty"]) * SHARE)
         # The Fill counts token units and prices per token: the executed shares through the multiplier in force
@@ -510,6 +512,13 @@ class SagaEngine:
         return self._move(saga, Step.SIGNED, shares=str(shares), custody_shares=str(custody_shares),
                           price=str(price), fees=str(fees),
                           attestation_deadline=deadline, signatures=signatures)
+
+    async def _hold_if_frozen(self, account: str) -> None:
+        """A frozen investor is neither traded for nor paid (the Minter refuses with `InvestorFrozen`, decision
+        0084): the saga waits, visibly, until the freeze is lifted or governance moves the escrow to legal hold."""
+        if await self.reader.is_frozen(account):
+            raise Wait(self.policy.max_backoff, "blocked",
+                       f"investor {account} is frozen: held until unfrozen or the escrow is put under legal hold")
 
     def _fill(self, saga: SagaRecord) -> Fill:
         p = saga.payload

@@ -500,7 +500,9 @@ def _corporate_actions_section(stack, ms, token, usdc, deployer: AccountAPI, rel
         2, 1, activates + 60, event.version - 1, _ref("CA-2026-0117 AAPL 2-for-1")))
     _refused(f"the same proposal sent twice: {reason.name}(expected {reason.args['expected']}, actual "
              f"{reason.args['actual']}) — it cannot split twice")
-    _move_time_to(activates)
+    # One second past the activation, so the custodian's post-split statement is as of the activation or later:
+    # the reserve guard refuses older rounds after a split (decision 0084).
+    _move_time_to(activates + 1)
     _ok(f"at {datetime.fromtimestamp(activates, timezone.utc):%Y-%m-%d %H:%M} UTC the multiplier is "
         f"{Decimal(token.multiplier()) / SHARE} shares per token, with no transaction: token balances are unchanged, "
         "shares doubled")

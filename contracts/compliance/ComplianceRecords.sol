@@ -5,7 +5,8 @@ import {
     IComplianceRecords,
     Investor,
     AssetPolicy,
-    TransferFacts
+    TransferFacts,
+    HolderClass
 } from "../interfaces/IComplianceRegistry.sol";
 import {ComplianceRules} from "./ComplianceRules.sol";
 
@@ -44,6 +45,11 @@ contract ComplianceRecords is IComplianceRecords {
     /// @notice Sets or lifts a freeze, leaving the KYC fields as they are.
     function writeFrozen(address account, bool frozen) external onlyRegistry {
         _investors[account].frozen = frozen;
+    }
+
+    /// @notice Sets an account's holder class, leaving its KYC fields and freeze as they are.
+    function writeHolderClass(address account, HolderClass holderClass) external onlyRegistry {
+        _investors[account].holderClass = holderClass;
     }
 
     /// @notice Writes an asset's registration, minimum tier and holder cap, leaving pause and blocks as they are.

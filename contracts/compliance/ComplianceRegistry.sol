@@ -12,7 +12,8 @@ import {
     AssetPolicy,
     InvestorUpdate,
     TransferFacts,
-    TransferStatus
+    TransferStatus,
+    HolderClass
 } from "../interfaces/IComplianceRegistry.sol";
 import {ComplianceRecords} from "./ComplianceRecords.sol";
 import {ComplianceRules} from "./ComplianceRules.sol";
@@ -34,7 +35,8 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     bytes32 public constant KYC_OPERATOR_ROLE = keccak256("KYC_OPERATOR_ROLE");
     /// @notice May freeze and unfreeze accounts (sanctions, court orders).
     bytes32 public constant SANCTIONS_OFFICER_ROLE = keccak256("SANCTIONS_OFFICER_ROLE");
-    /// @notice May register assets and change their transfer policy.
+    /// @notice May register assets and change their transfer policy, including which contracts are protocol
+    /// holders (governance: the timelock).
     bytes32 public constant ASSET_POLICY_ROLE = keccak256("ASSET_POLICY_ROLE");
     /// @notice May upgrade the registry implementation.
     bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
@@ -132,7 +134,10 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         for (uint256 i; i < accounts.length; ++i) {
             address account = accounts[i];
             if (account == address(0)) revert ZeroAddress();
-            if (store.isFrozen(account)) revert AlreadyFrozen(account);
+            Investor memory record = store.investor(account);
+            if (record.frozen) revert AlreadyFrozen(account);
+            // Freezing the Minter or a vault would lock every investor's escrow in it; freeze the investors.
+            if (record.holderClass == HolderClass.PROTOCOL) revert ProtocolAccountNotFreezable(account);
             store.writeFrozen(account, true);
             emit AccountFrozen(account, reasonRef);
         }
@@ -192,6 +197,24 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         }
     }
 
+    /// @notice Classifies a contract as a PROTOCOL holder (it holds tokens on investors' behalf: the Minter's
+    /// escrow, the dividend and conversion vaults) or back as an INVESTOR (ADR 0084). Protocol holders are not
+    /// counted towards holder caps, movements to and from them bind only freezes, and they cannot be frozen.
+    /// Classify a contract before it holds any RAT: the holder count of an asset it already holds is not revisited.
+    /// @param account A contract (an EOA can never be a protocol holder).
+    /// @param holderClass The class.
+    /// @param reasonRef Hash of the governance decision.
+    function setHolderClass(address account, HolderClass holderClass, bytes32 reasonRef)
+        external
+        onlyRole(ASSET_POLICY_ROLE)
+    {
+        if (account.code.length == 0) revert NotAContract(account);
+        IComplianceRecords store = _records();
+        if (store.investor(account).holderClass == holderClass) revert HolderClassUnchanged(account, holderClass);
+        store.writeHolderClass(account, holderClass);
+        emit HolderClassUpdated(account, holderClass, reasonRef);
+    }
+
     /// @notice Called by a registered token on itself when its pauser pauses or unpauses it. Keeping the flag
     /// beside the policy lets one slot answer both questions on every transfer.
     /// @param paused_ The new state.
@@ -242,9 +265,11 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         TransferStatus status = ComplianceRules.evaluate(f, from, to);
         if (status != TransferStatus.OK) return status;
         if (from != address(0) && IERC20(asset).balanceOf(from) < amount) return TransferStatus.INSUFFICIENT_BALANCE;
+        // As the token counts: protocol holders never join, and a return from one is never capped.
         uint32 maxHolders = ComplianceRules.maxHolders(f);
         if (
-            maxHolders != 0 && to != address(0) && amount != 0 && IERC20(asset).balanceOf(to) == 0
+            maxHolders != 0 && to != address(0) && amount != 0 && !ComplianceRules.isProtocol(f.recipient)
+                && !ComplianceRules.isProtocol(f.sender) && IERC20(asset).balanceOf(to) == 0
                 && (from == address(0) || IERC20(asset).balanceOf(from) != amount)
                 && IHolderCount(asset).holderCount() >= maxHolders
         ) return TransferStatus.MAX_HOLDERS_REACHED;

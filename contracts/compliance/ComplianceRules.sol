@@ -12,9 +12,11 @@ library ComplianceRules {
     uint256 internal constant RECIPIENT_BLOCKED = 2;
     uint256 internal constant OPERATOR_FROZEN = 4;
 
-    // Investor: tier (bits 0-7), jurisdiction (8-23), expiry (24-63), frozen (64-71).
+    // Investor: tier (bits 0-7), jurisdiction (8-23), expiry (24-63), frozen (64-71), holder class (72-79).
     uint256 private constant EXPIRY_SHIFT = 24;
     uint256 private constant FROZEN_SHIFT = 64;
+    uint256 private constant CLASS_SHIFT = 72;
+    uint256 private constant CLASS_PROTOCOL = 1; // HolderClass.PROTOCOL
     uint256 private constant BYTE_MASK = 0xff;
     uint256 private constant EXPIRY_MASK = 0xffffffffff;
     // AssetPolicy: registered (bits 0-7), paused (8-15), minTier (16-23), blocked count (24-39), maxHolders (40-71).
@@ -24,17 +26,21 @@ library ComplianceRules {
     uint256 private constant MAX_HOLDERS_MASK = 0xffffffff;
 
     /// @notice Judges one movement. `from == 0` is a mint or a forced transfer (sender rules skipped);
-    /// `to == 0` is a burn (only a freeze binds the sender, so expired KYC can still redeem).
+    /// `to == 0` is a burn (only a freeze binds the sender, so a lapsed holder can still redeem). A movement to or
+    /// from a PROTOCOL holder (the Minter's escrow, the vaults) is judged the same way: only freezes bind, so a
+    /// holder whose KYC lapsed can still escrow a redemption and always gets their own escrow back (ADR 0084).
     function evaluate(TransferFacts memory f, address from, address to) internal view returns (TransferStatus) {
         uint256 policy = f.policy;
         if (policy & BYTE_MASK == 0) return TransferStatus.ASSET_NOT_REGISTERED;
         if ((policy >> PAUSED_SHIFT) & BYTE_MASK != 0) return TransferStatus.PAUSED;
         if (f.flags & OPERATOR_FROZEN != 0) return TransferStatus.OPERATOR_FROZEN;
         uint256 minTier = (policy >> MIN_TIER_SHIFT) & BYTE_MASK;
+        // A protocol holder on either side: the movement is an escrow or its return, judged on freezes only.
+        bool escrow = (from != address(0) && isProtocol(f.sender)) || (to != address(0) && isProtocol(f.recipient));
         if (from != address(0)) {
             uint256 sender = f.sender;
             if (_frozen(sender)) return TransferStatus.SENDER_FROZEN;
-            if (to != address(0)) {
+            if (to != address(0) && !escrow) {
                 if (sender & BYTE_MASK < minTier) return TransferStatus.SENDER_NOT_ELIGIBLE;
                 if (_expiry(sender) <= block.timestamp) return TransferStatus.SENDER_KYC_EXPIRED;
                 if (f.flags & SENDER_BLOCKED != 0) return TransferStatus.SENDER_JURISDICTION_BLOCKED;
@@ -43,6 +49,7 @@ library ComplianceRules {
         if (to != address(0)) {
             uint256 recipient = f.recipient;
             if (_frozen(recipient)) return TransferStatus.RECIPIENT_FROZEN;
+            if (escrow && from != address(0)) return TransferStatus.OK;
             if (recipient & BYTE_MASK < minTier) return TransferStatus.RECIPIENT_NOT_ELIGIBLE;
             if (_expiry(recipient) <= block.timestamp) return TransferStatus.RECIPIENT_KYC_EXPIRED;
             if (f.flags & RECIPIENT_BLOCKED != 0) return TransferStatus.RECIPIENT_JURISDICTION_BLOCKED;
@@ -53,6 +60,11 @@ library ComplianceRules {
     /// @notice The asset's holder cap from its packed policy word (0 = unlimited).
     function maxHolders(TransferFacts memory f) internal pure returns (uint32) {
         return uint32((f.policy >> MAX_HOLDERS_SHIFT) & MAX_HOLDERS_MASK);
+    }
+
+    /// @notice Whether a packed Investor word is a PROTOCOL holder's (not counted as a holder, ADR 0084).
+    function isProtocol(uint256 investor) internal pure returns (bool) {
+        return (investor >> CLASS_SHIFT) & BYTE_MASK == CLASS_PROTOCOL;
     }
 
     function _frozen(uint256 investor) private pure returns (bool) {

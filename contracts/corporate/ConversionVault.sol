@@ -169,6 +169,8 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
     /// @notice The treasury changed.
     event TreasuryUpdated(address indexed treasury);
 
+    /// @notice The target's latest reserve round is as of before its last split took effect (pre-split shares).
+    error ReservesPredateSplit(uint256 roundAsOf, uint256 splitActivatedAt);
     error ZeroAddress();
     error ZeroAmount();
     error InvalidKind();
@@ -522,7 +524,9 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
     /// @dev The Minter's secure-mint guard: shares represented by the target's supply after this mint (rounded up,
     /// after its multiplier) may not exceed the shares the latest fresh reserve round attests.
     function _checkReserves(Guard memory g, uint256 tokens) private view {
-        (, uint256 sharesAfter) = IRealAssetToken(g.target).supplyAfterMint(tokens);
+        (, uint256 sharesAfter, uint256 splitAt) = IRealAssetToken(g.target).supplyAfterMint(tokens);
+        // As the Minter: a round as of before the target's last split counts pre-split shares (ADR 0084).
+        if (g.round.updatedAt < splitAt) revert ReservesPredateSplit(g.round.updatedAt, splitAt);
         SecureMint.checkRound(g.round, g.heartbeat, g.feedDecimals, g.tokenDecimals, sharesAfter);
     }
 

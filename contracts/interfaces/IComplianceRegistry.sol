@@ -20,12 +20,24 @@ enum TransferStatus {
     ASSET_NOT_REGISTERED
 }
 
-/// @notice One investor's compliance record; packed by the registry into a single storage slot.
+/// @notice What kind of holder an account is (ADR 0084). INVESTOR: every transfer rule applies and a non-zero
+/// balance counts towards the holder cap. PROTOCOL: a RAT contract that holds tokens on investors' behalf (the
+/// Minter's escrow, the dividend and conversion vaults); set by governance; never counted as a holder; an
+/// investor's transfer to it, and its transfer back to an investor, are judged like a burn and a return: only a
+/// freeze (and the asset's pause) binds, so a lapsed holder keeps the exit and always gets their escrow back; it
+/// cannot be frozen itself. Further classes (trading venues, per asset) are appended after PROTOCOL.
+enum HolderClass {
+    INVESTOR,
+    PROTOCOL
+}
+
+/// @notice One account's compliance record; packed by the registry into a single storage slot.
 struct Investor {
     uint8 tier; // 0 none, 1 retail, 2 professional, 3 institutional
     bytes2 jurisdiction; // ISO 3166-1 alpha-2, upper-case ASCII
     uint40 expiry; // KYC valid while block.timestamp < expiry
     bool frozen; // sanctions freeze, independent of the KYC state
+    HolderClass holderClass; // INVESTOR for every investor; set by governance for protocol contracts
 }
 
 /// @notice Per-asset transfer policy, packed into a single storage slot.
@@ -76,6 +88,7 @@ interface IComplianceRecords {
     function writePolicy(address asset, bool registered, uint8 minTier, uint32 maxHolders) external;
     function writePaused(address asset, bool paused) external;
     function writeBlocked(address asset, bytes2 jurisdiction, bool blocked) external;
+    function writeHolderClass(address account, HolderClass holderClass) external;
 }
 
 /// @title The compliance registry shared by every RAT equity token.
@@ -90,6 +103,7 @@ interface IComplianceRegistry {
     event AssetPolicyUpdated(address indexed asset, uint8 minTier, uint32 maxHolders);
     event JurisdictionBlockUpdated(address indexed asset, bytes2 indexed jurisdiction, bool blocked);
     event AssetPauseUpdated(address indexed asset, bool paused);
+    event HolderClassUpdated(address indexed account, HolderClass holderClass, bytes32 indexed reasonRef);
 
     error InvalidTier(uint8 tier);
     error InvalidJurisdiction(bytes2 jurisdiction);
@@ -101,6 +115,9 @@ interface IComplianceRegistry {
     error AlreadyFrozen(address account);
     error NotFrozen(address account);
     error JurisdictionBlockUnchanged(address asset, bytes2 jurisdiction);
+    error ProtocolAccountNotFreezable(address account);
+    error HolderClassUnchanged(address account, HolderClass holderClass);
+    error NotAContract(address account);
 
     function investor(address account) external view returns (Investor memory);
     function policy(address asset) external view returns (AssetPolicy memory);

@@ -163,6 +163,13 @@ interface IMinter {
     event AttestorUpdated(address indexed attestor, AttestorRole role);
     event QuorumUpdated(uint8 quorum);
     event SettlementAccountUpdated(address indexed account);
+    /// @notice Whether a stale or invalid price feed lets fills through (fail-open) or refuses them (fail-closed).
+    event PriceBandStaleRuleUpdated(address indexed asset, bool failOpen);
+    /// @notice The escrow of a frozen investor's pending request moved to a legal-hold account (request closed as
+    /// REJECTED).
+    event EscrowSeized(
+        bytes32 indexed requestId, address indexed account, address token, uint256 amount, address to, bytes32 legalRef
+    );
 
     // ------------------------------------------------------------ errors
 
@@ -208,6 +215,17 @@ interface IMinter {
     error ProceedsNotReceived(uint256 received, uint256 expected);
     error SettlementAccountNotSet();
     error OnlyFeeVault(address caller);
+    /// @notice The price band is set, fail-closed, and its feed is stale or invalid.
+    error PriceFeedStale(address asset, uint256 updatedAt);
+    /// @notice The reserve feed reports another asset's reserves.
+    error ReserveFeedAssetMismatch(address asset, address feedAsset);
+    /// @notice Only the escrow of a frozen investor can be put under legal hold.
+    error InvestorNotFrozen(address account);
+    /// @notice The latest reserve round is as of a time before the asset's last split took effect (its shares are
+    /// counted before the split), so the guard cannot judge the supply until the custodian's post-split round.
+    error ReservesPredateSplit(uint256 roundAsOf, uint256 splitActivatedAt);
+    /// @notice The configuration module was called directly instead of by delegatecall from its Minter.
+    error NotDelegated();
 
     // ------------------------------------------------------------ investor entry points
 

@@ -49,7 +49,10 @@ interface IRealAssetToken is IERC20 {
     function multiplier() external view returns (uint256);
     function toShares(uint256 tokens) external view returns (uint256);
     function toTokens(uint256 shares) external view returns (uint256);
-    function supplyAfterMint(uint256 tokens) external view returns (uint256 supplyAfter, uint256 sharesAfter);
+    function supplyAfterMint(uint256 tokens)
+        external
+        view
+        returns (uint256 supplyAfter, uint256 sharesAfter, uint256 splitActivatedAt);
     function checkpoint()
         external
         returns (uint256 multiplierBefore, uint256 multiplierAfter, uint256 feeShares, uint40 since);

@@ -6,7 +6,6 @@ import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/crypt
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
@@ -29,6 +28,8 @@ import {IFeeVault} from "../interfaces/IFeeVault.sol";
 import {IReserveRegistry, IReserveRecords} from "../interfaces/IReserveRegistry.sol";
 import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
 import {LeakyBucket} from "./LeakyBucket.sol";
+import {MinterConfig} from "./MinterConfig.sol";
+import {MinterState} from "./MinterState.sol";
 import {SecureMint} from "../reserves/SecureMint.sol";
 
 interface IMintBurn {
@@ -47,7 +48,7 @@ interface IMintBurn {
 /// slot. KYC is read from the plain ComplianceRecords store, reserves from the ReserveRegistry directly when the
 /// configured feed is our ReserveFeed, fees from the copy the FeeVault pushes here; the fee itself is transferred
 /// straight to the vault. No proxy is entered on a fill except the token's and, for reserves, the registry's.
-contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgradeable, UUPSUpgradeable {
+contract Minter is IMinter, MinterState, Initializable, AccessControlUpgradeable, EIP712Upgradeable, UUPSUpgradeable {
     using SafeERC20 for IERC20;
 
     /// @notice May list assets and payment tokens, set their status, feeds, limits and the settlement account.
@@ -60,6 +61,8 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
     bytes32 public constant REJECTER_ROLE = keccak256("REJECTER_ROLE");
     /// @notice May upgrade the Minter implementation.
     bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
+    /// @notice May move a frozen investor's escrow to a legal-hold account under a legal order (governance).
+    bytes32 public constant LEGAL_HOLD_ROLE = keccak256("LEGAL_HOLD_ROLE");
 
     bytes32 public constant FILL_TYPEHASH = keccak256(
         "Fill(bytes32 requestId,address asset,address account,uint256 shares,uint256 price,uint256 fees,"
@@ -79,11 +82,6 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
     uint256 public constant ESCROW_KEEPALIVE = 1;
     uint256 private constant SHARE = 1e18;
     uint256 private constant BPS = 10_000;
-    uint256 private constant MAX_IDS_ASSET = type(uint16).max;
-    uint256 private constant MAX_IDS_PAYMENT = type(uint8).max;
-    uint8 private constant FLAG_RESERVE_FROM_REGISTRY = 1;
-    uint8 private constant FLAG_PRICE_BAND = 2;
-    uint8 private constant RESERVE_REGISTRY_DECIMALS = 18;
 
     string private constant EIP712_NAME = "RAT Minter";
     string private constant EIP712_VERSION = "1";
@@ -102,67 +100,9 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
     IReserveRegistry public immutable RESERVES;
     /// @notice The registry's latest-round store, where those reads go (no proxy hop).
     IReserveRecords public immutable RESERVE_RECORDS;
-
-    struct AssetConfig {
-        // slot 0: everything a request or fill reads
-        address reserveSource; // an AggregatorV3Interface feed, or RESERVES read directly
-        uint32 reserveHeartbeat;
-        uint16 id;
-        AssetStatus status;
-        uint8 tokenDecimals;
-        uint8 reserveDecimals; // the feed's decimals, cached when it is set
-        uint8 flags; // FLAG_RESERVE_FROM_REGISTRY | FLAG_PRICE_BAND
-        uint8 mintFeeBps; // copy of the FeeVault's rate (<= 100), pushed by the vault
-        uint8 burnFeeBps;
-        // slot 1: read by mint fills
-        uint128 mintCap;
-        uint96 mintRatePerDay;
-        // slot 2: written by mint fills; the band parameters ride along
-        uint96 mintedUsed; // leaky bucket of minted token units
-        uint40 mintedUpdatedAt;
-        uint32 priceHeartbeat;
-        uint16 priceBandBps;
-        // slot 3: read only when a band is set
-        address priceFeed;
-    }
-
-    struct PaymentToken {
-        uint8 id;
-        uint8 decimals;
-        bool allowed;
-    }
-
-    /// @dev One slot: the rolling daily notional (18 decimals) and the request nonce.
-    struct AccountState {
-        uint96 dailyUsed;
-        uint40 dailyUpdatedAt;
-        uint64 nonce;
-    }
-
-    /// @custom:storage-location erc7201:rat.storage.Minter
-    struct MinterStorage {
-        mapping(bytes32 requestId => Request) requests;
-        mapping(address asset => AssetConfig) assets;
-        mapping(uint16 assetId => address) assetById;
-        mapping(address token => PaymentToken) paymentTokens;
-        mapping(uint8 paymentTokenId => address) paymentTokenById;
-        mapping(address attestor => AttestorRole) attestors;
-        mapping(uint8 tier => TierLimits) tierLimits;
-        mapping(address account => AccountState) accounts;
-        address settlement;
-        uint16 assetCount;
-        uint8 paymentTokenCount;
-        uint8 quorum;
-    }
-
-    // keccak256(abi.encode(uint256(keccak256("rat.storage.Minter")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant STORAGE_SLOT = 0x4937961c97ba388821230c2a8a6fa3757a926170a09d8e3b910bb75f7bb98700;
-
-    function _s() private pure returns (MinterStorage storage $) {
-        assembly {
-            $.slot := STORAGE_SLOT
-        }
-    }
+    /// @notice The configuration module this implementation created; the cold configuration functions run its code
+    /// on the Minter's storage by delegatecall (ADR 0084).
+    address public immutable CONFIG_MODULE;
 
     /// @param registry The compliance registry proxy (its record store is read once, here).
     /// @param feeVault The fee vault proxy.
@@ -173,10 +113,12 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
             revert ZeroAddress();
         }
         REGISTRY = registry;
-        RECORDS = registry.records();
         FEE_VAULT = feeVault;
         RESERVES = reserves;
         RESERVE_RECORDS = reserves.records();
+        IComplianceRecords records = registry.records();
+        RECORDS = records;
+        CONFIG_MODULE = address(new MinterConfig(feeVault, reserves, records));
         _disableInitializers();
     }
 
@@ -188,8 +130,11 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         __AccessControl_init();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(UPGRADER_ROLE, admin);
-        _setSettlement(settlement);
-        _s().quorum = MIN_QUORUM;
+        if (settlement == address(0)) revert ZeroAddress();
+        MinterStorage storage $ = _s();
+        $.settlement = settlement;
+        emit SettlementAccountUpdated(settlement);
+        $.quorum = MIN_QUORUM;
         emit QuorumUpdated(MIN_QUORUM);
     }
 
@@ -300,6 +245,7 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         MinterStorage storage $ = _s();
         (Request memory req, address asset, AssetConfig storage a) = _prepareFill($, fill, RequestKind.MINT);
         _verifyAttestations($, fill, asset, req.account, attestations);
+        _requireNotFrozen(req.account);
         if (fill.price > req.limitPrice) revert PriceAboveLimit(fill.price, req.limitPrice);
         address paymentToken_ = $.paymentTokenById[req.paymentTokenId];
         _checkPriceBand($, a, asset, fill, paymentToken_);
@@ -327,6 +273,7 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         MinterStorage storage $ = _s();
         (Request memory req, address asset, AssetConfig storage a) = _prepareFill($, fill, RequestKind.BURN);
         _verifyAttestations($, fill, asset, req.account, attestations);
+        _requireNotFrozen(req.account);
         if (fill.shares > req.amount) revert FillExceedsEscrow(fill.shares, req.amount);
         if (fill.price < req.limitPrice) revert PriceBelowLimit(fill.price, req.limitPrice);
         address paymentToken_ = $.paymentTokenById[req.paymentTokenId];
@@ -356,106 +303,112 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         emit RequestRejected(requestId, req.account, asset, refundToken, req.amount, reasonCode);
     }
 
-    // ================================================================ configuration
+    // ================================================================ configuration (forwarded to MinterConfig)
 
     /// @notice Lists an equity as ACTIVE with its proof-of-reserve feed and mint limits.
-    /// @param asset The equity token (the Minter must hold its MINTER_ROLE and be KYC'd in the registry).
-    /// @param reserveFeed Chainlink-shaped feed of the shares in custody, or RESERVES to read the ReserveRegistry
-    /// directly (same rounds as our ReserveFeed adapter, one call fewer on every mint).
-    /// @param reserveHeartbeat Maximum age of a reserve round, seconds (non-zero).
-    /// @param mintCap Maximum totalSupply reachable by mints, token units.
-    /// @param mintRatePerDay Token units mintable per rolling 24 h.
-    function listAsset(
-        address asset,
-        address reserveFeed,
-        uint32 reserveHeartbeat,
-        uint128 mintCap,
-        uint128 mintRatePerDay
-    ) external onlyRole(ASSET_MANAGER_ROLE) {
-        if (asset == address(0)) revert ZeroAddress();
-        MinterStorage storage $ = _s();
-        AssetConfig storage a = $.assets[asset];
-        if (a.status != AssetStatus.UNLISTED) revert AssetAlreadyListed(asset);
-        if ($.assetCount == MAX_IDS_ASSET) revert TooManyListings();
-        uint16 id = ++$.assetCount;
-        $.assetById[id] = asset;
-        a.id = id;
-        a.tokenDecimals = IERC20Metadata(asset).decimals();
-        emit AssetListed(asset, id);
-        _setReserveFeed(a, asset, reserveFeed, reserveHeartbeat);
-        _setMintLimits(a, asset, mintCap, mintRatePerDay);
-        _setStatus(a, asset, AssetStatus.ACTIVE);
+    /// @dev Arguments: `asset` The equity token (the Minter must hold its MINTER_ROLE and be a protocol holder in the
+    /// registry).
+    /// `reserveFeed` Chainlink-shaped feed of the shares in custody, or RESERVES to read the ReserveRegistry
+    /// directly (same rounds as our ReserveFeed adapter, one call fewer on every mint). A feed naming its asset
+    /// (`ASSET()`, our ReserveFeed) must name this one.
+    /// `reserveHeartbeat` Maximum age of a reserve round, seconds (non-zero).
+    /// `mintCap` Maximum totalSupply reachable by mints, token units.
+    /// `mintRatePerDay` Token units mintable per rolling 24 h.
+    function listAsset(address, address, uint32, uint128, uint128) external onlyRole(ASSET_MANAGER_ROLE) {
+        _config();
     }
 
     /// @notice Moves a listed asset between ACTIVE, REDEEM_ONLY and HALTED.
-    /// @param asset A listed equity.
-    /// @param status The new status (not UNLISTED).
-    function setAssetStatus(address asset, AssetStatus status) external onlyRole(ASSET_MANAGER_ROLE) {
-        if (status == AssetStatus.UNLISTED) revert AssetNotAccepting(asset, status);
-        _setStatus(_listed(asset), asset, status);
+    /// @dev Arguments: `asset` A listed equity.
+    /// `status` The new status (not UNLISTED).
+    function setAssetStatus(address, AssetStatus) external onlyRole(ASSET_MANAGER_ROLE) {
+        _config();
     }
 
     /// @notice Points the secure-mint guard at a reserve feed (RESERVES itself, our ReserveFeed or a Chainlink PoR
-    /// feed). The feed's decimals are read once, here.
-    /// @param asset A listed equity.
-    /// @param feed AggregatorV3Interface reporting shares in custody, or RESERVES.
-    /// @param heartbeat Maximum age of a round, seconds; zero is refused rather than meaning "unchecked".
-    function setReserveFeed(address asset, address feed, uint32 heartbeat) external onlyRole(ASSET_MANAGER_ROLE) {
-        _setReserveFeed(_listed(asset), asset, feed, heartbeat);
+    /// feed). The feed's decimals are read once, here; a feed naming its asset must name this one.
+    /// @dev Arguments: `asset` A listed equity.
+    /// `feed` AggregatorV3Interface reporting shares in custody, or RESERVES.
+    /// `heartbeat` Maximum age of a round, seconds; zero is refused rather than meaning "unchecked".
+    function setReserveFeed(address, address, uint32) external onlyRole(ASSET_MANAGER_ROLE) {
+        _config();
     }
 
-    /// @notice Sets or clears the optional price band of an asset.
-    /// @param asset A listed equity.
-    /// @param feed AggregatorV3Interface of the USD price per share; address(0) disables the band.
-    /// @param heartbeat Maximum age of a price, seconds (non-zero when a feed is set).
-    /// @param bandBps Largest accepted deviation of the fill price from the feed, basis points (1..10,000).
-    function setPriceFeed(address asset, address feed, uint32 heartbeat, uint16 bandBps)
-        external
-        onlyRole(ASSET_MANAGER_ROLE)
-    {
-        AssetConfig storage a = _listed(asset);
-        if (feed != address(0)) {
-            if (heartbeat == 0) revert InvalidHeartbeat();
-            if (bandBps == 0 || bandBps > BPS) revert InvalidBand(bandBps);
-        }
-        a.priceFeed = feed;
-        a.priceHeartbeat = heartbeat;
-        a.priceBandBps = bandBps;
-        a.flags = feed == address(0) ? a.flags & ~FLAG_PRICE_BAND : a.flags | FLAG_PRICE_BAND;
-        emit PriceFeedUpdated(asset, feed, heartbeat, bandBps);
+    /// @notice Sets or clears the optional price band of an asset: a fill's price per token must lie within
+    /// `bandBps` of the feed's price per share times the token's multiplier.
+    /// @dev Arguments: `asset` A listed equity.
+    /// `feed` AggregatorV3Interface of the USD price per share; address(0) disables the band.
+    /// `heartbeat` Maximum age of a price, seconds (non-zero when a feed is set).
+    /// `bandBps` Largest accepted deviation of the fill price from the feed, basis points (1..10,000).
+    function setPriceFeed(address, address, uint32, uint16) external onlyRole(ASSET_MANAGER_ROLE) {
+        _config();
+    }
+
+    /// @notice Chooses what a fill does when the band's feed is stale or invalid: refused with PriceFeedStale
+    /// (fail-closed, the default) or let through with a PriceBandNotChecked event (fail-open).
+    /// @dev Arguments: `asset` A listed equity.
+    /// `failOpen` True to let fills through a stale feed.
+    function setPriceBandFailOpen(address, bool) external onlyRole(ASSET_MANAGER_ROLE) {
+        _config();
     }
 
     /// @notice Sets an asset's mint cap and rolling 24 h mint rate.
-    /// @param asset A listed equity.
-    /// @param mintCap Maximum totalSupply reachable by mints, token units.
-    /// @param mintRatePerDay Token units mintable per rolling 24 h.
-    function setMintLimits(address asset, uint128 mintCap, uint128 mintRatePerDay)
-        external
-        onlyRole(ASSET_MANAGER_ROLE)
-    {
-        _setMintLimits(_listed(asset), asset, mintCap, mintRatePerDay);
+    /// @dev Arguments: `asset` A listed equity.
+    /// `mintCap` Maximum totalSupply reachable by mints, token units.
+    /// `mintRatePerDay` Token units mintable per rolling 24 h.
+    function setMintLimits(address, uint128, uint128) external onlyRole(ASSET_MANAGER_ROLE) {
+        _config();
     }
 
     /// @notice Allow-lists a stablecoin for payments, registers it with the fee vault, and pulls ESCROW_KEEPALIVE
     /// base units of it from the caller (approve them first) that stay in the Minter for good.
-    /// @param token An ERC-20 with at most 18 decimals.
-    function listPaymentToken(address token) external onlyRole(ASSET_MANAGER_ROLE) {
-        if (token == address(0)) revert ZeroAddress();
-        MinterStorage storage $ = _s();
-        PaymentToken storage p = $.paymentTokens[token];
-        if (p.id != 0) revert PaymentTokenAlreadyListed(token);
-        if ($.paymentTokenCount == MAX_IDS_PAYMENT) revert TooManyListings();
-        uint8 decimals = IERC20Metadata(token).decimals();
-        if (decimals > NOTIONAL_DECIMALS) revert PaymentTokenNotAllowed(token);
-        uint8 id = ++$.paymentTokenCount;
-        $.paymentTokenById[id] = token;
-        p.id = id;
-        p.decimals = decimals;
-        p.allowed = true;
-        emit PaymentTokenListed(token, id, decimals);
-        emit PaymentTokenAllowed(token, true);
-        FEE_VAULT.trackToken(token);
-        IERC20(token).safeTransferFrom(msg.sender, address(this), ESCROW_KEEPALIVE);
+    /// @dev Arguments: `token` An ERC-20 with at most 18 decimals.
+    function listPaymentToken(address) external onlyRole(ASSET_MANAGER_ROLE) {
+        _config();
+    }
+
+    /// @notice Suspends or resumes a listed stablecoin for new requests; pending ones settle or refund as usual.
+    /// @dev Arguments: `token` A listed stablecoin.
+    /// `allowed` Whether new requests may use it.
+    function setPaymentTokenAllowed(address, bool) external onlyRole(ASSET_MANAGER_ROLE) {
+        _config();
+    }
+
+    /// @notice Sets the notional limits of a KYC tier (18-decimal USD).
+    /// @dev Arguments: `tier` 1 retail, 2 professional, 3 institutional.
+    /// `perRequest` Largest single mint request.
+    /// `perDay` Leaky-bucket capacity per address per rolling 24 h.
+    function setTierLimits(uint8, uint128, uint128) external onlyRole(ASSET_MANAGER_ROLE) {
+        _config();
+    }
+
+    /// @notice Adds, re-roles or (with NONE) removes an attestor.
+    /// @dev Arguments: `attestor` The signing key.
+    /// `role` BROKERAGE, CUSTODY or NONE.
+    function setAttestor(address, AttestorRole) external onlyRole(ATTESTOR_MANAGER_ROLE) {
+        _config();
+    }
+
+    /// @notice Sets K, the number of distinct attestor signatures every fill needs.
+    /// @dev Arguments: `quorum_` At least MIN_QUORUM.
+    function setQuorum(uint8) external onlyRole(ATTESTOR_MANAGER_ROLE) {
+        _config();
+    }
+
+    /// @notice Sets the account that receives mint payments and funds burn proceeds.
+    /// @dev Arguments: `account` The settlement account (it approves the Minter for burn proceeds).
+    function setSettlementAccount(address) external onlyRole(ASSET_MANAGER_ROLE) {
+        _config();
+    }
+
+    /// @notice Closes a frozen investor's pending request (as REJECTED) and moves its whole escrow to a
+    /// legal-hold account under a legal order; a frozen investor's escrow can be neither filled, cancelled to
+    /// them, nor rejected to them while the freeze lasts.
+    /// @dev Arguments: `requestId` A pending request of a frozen investor.
+    /// `to` The legal-hold account (for a burn's tokens it must pass the token's recipient rules).
+    /// `legalRef` Hash of the court order or sanctions decision.
+    function seizeEscrow(bytes32, address, bytes32) external onlyRole(LEGAL_HOLD_ROLE) {
+        _config();
     }
 
     /// @notice The FeeVault's copy of an asset's fee rates, kept beside the asset's hot configuration so a fill
@@ -471,50 +424,18 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         a.burnFeeBps = uint8(burnBps);
     }
 
-    /// @notice Suspends or resumes a listed stablecoin for new requests; pending ones settle or refund as usual.
-    /// @param token A listed stablecoin.
-    /// @param allowed Whether new requests may use it.
-    function setPaymentTokenAllowed(address token, bool allowed) external onlyRole(ASSET_MANAGER_ROLE) {
-        PaymentToken storage p = _s().paymentTokens[token];
-        if (p.id == 0) revert PaymentTokenNotAllowed(token);
-        p.allowed = allowed;
-        emit PaymentTokenAllowed(token, allowed);
+    /// @dev Runs the current call (same selector and arguments) in CONFIG_MODULE on this contract's storage and
+    /// returns or reverts with exactly what it did. Only the role-checked configuration functions above use it.
+    function _config() private {
+        address module = CONFIG_MODULE;
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
-
-    /// @notice Sets the notional limits of a KYC tier (18-decimal USD).
-    /// @param tier 1 retail, 2 professional, 3 institutional.
-    /// @param perRequest Largest single mint request.
-    /// @param perDay Leaky-bucket capacity per address per rolling 24 h.
-    function setTierLimits(uint8 tier, uint128 perRequest, uint128 perDay) external onlyRole(ASSET_MANAGER_ROLE) {
-        if (tier == 0 || tier > 3) revert InvalidTier(tier);
-        if (perDay > type(uint96).max) revert AmountTooLarge(perDay);
-        _s().tierLimits[tier] = TierLimits(perRequest, perDay);
-        emit TierLimitsUpdated(tier, perRequest, perDay);
-    }
-
-    /// @notice Adds, re-roles or (with NONE) removes an attestor.
-    /// @param attestor The signing key.
-    /// @param role BROKERAGE, CUSTODY or NONE.
-    function setAttestor(address attestor, AttestorRole role) external onlyRole(ATTESTOR_MANAGER_ROLE) {
-        if (attestor == address(0)) revert ZeroAddress();
-        _s().attestors[attestor] = role;
-        emit AttestorUpdated(attestor, role);
-    }
-
-    /// @notice Sets K, the number of distinct attestor signatures every fill needs.
-    /// @param quorum_ At least MIN_QUORUM.
-    function setQuorum(uint8 quorum_) external onlyRole(ATTESTOR_MANAGER_ROLE) {
-        if (quorum_ < MIN_QUORUM) revert InvalidQuorum(quorum_);
-        _s().quorum = quorum_;
-        emit QuorumUpdated(quorum_);
-    }
-
-    /// @notice Sets the account that receives mint payments and funds burn proceeds.
-    /// @param account The settlement account (it approves the Minter for burn proceeds).
-    function setSettlementAccount(address account) external onlyRole(ASSET_MANAGER_ROLE) {
-        _setSettlement(account);
-    }
-
     // ================================================================ reads
 
     /// @notice The stored request (all zero for an unknown id).
@@ -702,12 +623,19 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         if (fee != attested) revert FeeMismatch(attested, fee);
     }
 
-    /// @dev Sends a closed request's escrow back; the caller has already marked it closed.
+    /// @dev Sends a closed request's escrow back; the caller has already marked it closed. A frozen investor gets
+    /// nothing while the freeze lasts: the escrow stays for the legal process (`seizeEscrow`) or the unfreeze.
     function _refund(Request memory req) private returns (address asset, address refundToken) {
+        _requireNotFrozen(req.account);
         MinterStorage storage $ = _s();
         asset = $.assetById[req.assetId];
         refundToken = req.kind == RequestKind.MINT ? $.paymentTokenById[req.paymentTokenId] : asset;
         IERC20(refundToken).safeTransfer(req.account, req.amount);
+    }
+
+    /// @dev No fill pays, and no refund returns anything to, a frozen investor (T40, ADR 0084).
+    function _requireNotFrozen(address account) private view {
+        if (RECORDS.isFrozen(account)) revert InvestorFrozen(account);
     }
 
     function _pullProceeds(MinterStorage storage $, IERC20 token, uint256 proceeds) private {
@@ -809,7 +737,7 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
     function _checkSupply(AssetConfig storage a, address asset, uint256 shares) private {
         // The cap counts token units; the reserve guard compares shares in custody with the shares the supply
         // represents after the multiplier (splits, management fee), rounded up.
-        (uint256 supplyAfter, uint256 sharesAfter) = IRealAssetToken(asset).supplyAfterMint(shares);
+        (uint256 supplyAfter, uint256 sharesAfter, uint256 splitAt) = IRealAssetToken(asset).supplyAfterMint(shares);
         uint256 cap = a.mintCap;
         if (supplyAfter > cap) revert OverMintCap(supplyAfter, cap);
         uint256 rate = a.mintRatePerDay;
@@ -819,9 +747,11 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         // used + shares <= rate, which _setMintLimits bounds to uint96.
         a.mintedUsed = uint96(used + shares);
         a.mintedUpdatedAt = uint40(block.timestamp);
-        SecureMint.checkRound(
-            _latestReserves(a, asset), a.reserveHeartbeat, a.reserveDecimals, a.tokenDecimals, sharesAfter
-        );
+        SecureMint.Round memory round = _latestReserves(a, asset);
+        // A round as of before the last split took effect counts shares before it (a reverse split shrinks the
+        // shares the supply represents): the guard stays closed until the custodian's post-split round.
+        if (round.updatedAt < splitAt) revert ReservesPredateSplit(round.updatedAt, splitAt);
+        SecureMint.checkRound(round, a.reserveHeartbeat, a.reserveDecimals, a.tokenDecimals, sharesAfter);
     }
 
     /// @dev The latest reserve round of `asset`: from the registry's ReserveRecords store when the configured feed is
@@ -834,7 +764,10 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
             : AggregatorV3Interface(source).latestRoundData();
     }
 
-    /// @dev Bounds the fill price to the feed's band when one is set and fresh; says so when it could not.
+    /// @dev Bounds the fill price (per token, ADR 0080) to the band around the feed's price per share times the
+    /// token's multiplier now (shares per token), so splits and the management fee move the reference with the
+    /// token: reference = answer (scaled to the payment token's decimals) * multiplier / 1e18, rounded down. A stale
+    /// or invalid feed refuses the fill (fail-closed) unless the asset was set fail-open, which says so in an event.
     function _checkPriceBand(
         MinterStorage storage $,
         AssetConfig storage a,
@@ -842,20 +775,22 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         Fill calldata fill,
         address paymentToken_
     ) private {
-        if (a.flags & FLAG_PRICE_BAND == 0) return;
+        uint8 flags = a.flags;
+        if (flags & FLAG_PRICE_BAND == 0) return;
         address feed = a.priceFeed;
         (uint80 roundId, int256 answer,, uint256 updatedAt, uint80 answeredInRound) =
             AggregatorV3Interface(feed).latestRoundData();
         if (
-            answer <= 0 || answeredInRound < roundId || updatedAt == 0
+            answer <= 0 || answeredInRound < roundId || updatedAt == 0 || updatedAt > block.timestamp
                 || updatedAt + a.priceHeartbeat < block.timestamp
         ) {
+            if (flags & FLAG_PRICE_BAND_FAIL_OPEN == 0) revert PriceFeedStale(asset, updatedAt);
             emit PriceBandNotChecked(fill.requestId, asset, updatedAt);
             return;
         }
         uint8 feedDecimals = AggregatorV3Interface(feed).decimals();
-        uint256 reference_ =
-            SecureMint.scale(uint256(answer), feedDecimals, $.paymentTokens[paymentToken_].decimals);
+        uint256 perShare = SecureMint.scale(uint256(answer), feedDecimals, $.paymentTokens[paymentToken_].decimals);
+        uint256 reference_ = perShare * IRealAssetToken(asset).multiplier() / SHARE;
         uint256 deviation = fill.price > reference_ ? fill.price - reference_ : reference_ - fill.price;
         uint16 band = a.priceBandBps;
         if (deviation * BPS > reference_ * band) revert PriceOutsideBand(fill.price, reference_, band);
@@ -866,46 +801,9 @@ contract Minter is IMinter, Initializable, AccessControlUpgradeable, EIP712Upgra
         if (!p.allowed) revert PaymentTokenNotAllowed(token);
     }
 
-    function _listed(address asset) private view returns (AssetConfig storage a) {
-        a = _s().assets[asset];
-        if (a.status == AssetStatus.UNLISTED) revert AssetNotListed(asset);
-    }
-
     function _revertNotAccepting(address asset, AssetStatus status) private pure {
         if (status == AssetStatus.UNLISTED) revert AssetNotListed(asset);
         revert AssetNotAccepting(asset, status);
-    }
-
-    // ================================================================ internals: configuration
-
-    function _setStatus(AssetConfig storage a, address asset, AssetStatus status) private {
-        a.status = status;
-        emit AssetStatusUpdated(asset, status);
-    }
-
-    /// @dev Caches the feed's decimals; the ReserveRegistry itself (RESERVES) is read directly, in 18 decimals.
-    function _setReserveFeed(AssetConfig storage a, address asset, address feed, uint32 heartbeat) private {
-        if (feed == address(0)) revert ZeroAddress();
-        if (heartbeat == 0) revert InvalidHeartbeat();
-        bool direct = feed == address(RESERVES);
-        a.reserveSource = feed;
-        a.flags = direct ? a.flags | FLAG_RESERVE_FROM_REGISTRY : a.flags & ~FLAG_RESERVE_FROM_REGISTRY;
-        a.reserveHeartbeat = heartbeat;
-        a.reserveDecimals = direct ? RESERVE_REGISTRY_DECIMALS : AggregatorV3Interface(feed).decimals();
-        emit ReserveFeedUpdated(asset, feed, heartbeat);
-    }
-
-    function _setMintLimits(AssetConfig storage a, address asset, uint128 mintCap, uint128 mintRatePerDay) private {
-        if (mintRatePerDay > type(uint96).max) revert AmountTooLarge(mintRatePerDay);
-        a.mintCap = mintCap;
-        a.mintRatePerDay = uint96(mintRatePerDay);
-        emit MintLimitsUpdated(asset, mintCap, mintRatePerDay);
-    }
-
-    function _setSettlement(address account) private {
-        if (account == address(0)) revert ZeroAddress();
-        _s().settlement = account;
-        emit SettlementAccountUpdated(account);
     }
 
     // ================================================================ internals: EIP-712 with constant name/version

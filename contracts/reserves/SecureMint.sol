@@ -12,6 +12,7 @@ library SecureMint {
     error ReserveInvalid(int256 answer);
     error ReserveRoundIncomplete(uint80 roundId, uint80 answeredInRound);
     error ReserveStale(uint256 updatedAt, uint256 heartbeat);
+    error ReserveFromFuture(uint256 updatedAt, uint256 blockTime);
     error OverReserves(uint256 supplyAfter, uint256 reserves);
 
     /// @notice The fields of an AggregatorV3Interface round the guard judges.
@@ -44,6 +45,8 @@ library SecureMint {
         if (round.answer < 0) revert ReserveInvalid(round.answer);
         if (round.answeredInRound < round.roundId) revert ReserveRoundIncomplete(round.roundId, round.answeredInRound);
         uint256 updatedAt = round.updatedAt;
+        // A round dated in the future would never go stale (ADR 0084, F5).
+        if (updatedAt > block.timestamp) revert ReserveFromFuture(updatedAt, block.timestamp);
         if (heartbeat == 0 || updatedAt == 0 || updatedAt + heartbeat < block.timestamp) {
             revert ReserveStale(updatedAt, heartbeat);
         }

@@ -165,10 +165,11 @@ contract RealAssetToken is
     {
         if (from == to) revert ForcedTransferToSelf(from);
         if (from == address(0) || to == address(0)) revert ZeroAddress();
-        // Judged as a mint into `to`: every recipient rule applies, no sender rule does.
-        TransferFacts memory f = RECORDS.transferFacts(address(this), address(0), address(0), to);
+        // Judged as a mint into `to`: every recipient rule applies, no sender rule does. The sender's record is
+        // read only for its holder class (a protocol holder is never counted).
+        TransferFacts memory f = RECORDS.transferFacts(address(this), address(0), from, to);
         _require(ComplianceRules.evaluate(f, address(0), to));
-        _move(from, to, amount, ComplianceRules.maxHolders(f));
+        _move(from, to, amount, f);
         emit ForcedTransfer(from, to, amount, legalRef);
     }
 
@@ -178,9 +179,9 @@ contract RealAssetToken is
     /// @param legalRef Hash of the legal order.
     function forcedBurn(address from, uint256 amount, bytes32 legalRef) external onlyRole(FORCED_TRANSFER_ROLE) {
         if (from == address(0)) revert ZeroAddress();
-        TransferFacts memory f = RECORDS.transferFacts(address(this), address(0), address(0), address(0));
+        TransferFacts memory f = RECORDS.transferFacts(address(this), address(0), from, address(0));
         _require(ComplianceRules.evaluate(f, address(0), address(0)));
-        _move(from, address(0), amount, 0);
+        _move(from, address(0), amount, f);
         emit ForcedBurn(from, amount, legalRef);
     }
 
@@ -232,7 +233,7 @@ contract RealAssetToken is
         TokenStorage storage $ = _s();
         uint32 version = _checkVersion($, expectedVersion);
         (MultiplierState memory m,) = _checkpoint($);
-        if (m.splitAt != 0) revert SplitAlreadyScheduled(m.splitAt);
+        if (m.numerator != 0) revert SplitAlreadyScheduled(m.splitAt);
         // The fee only shrinks the multiplier afterwards, so bounding today's result bounds the applied one
         // from above; the floor is checked on today's value too. Rounded up exactly as the split applies it, so a
         // result a hair above MAX_MULTIPLIER can never be folded into the uint96 anchor.
@@ -254,7 +255,7 @@ contract RealAssetToken is
         TokenStorage storage $ = _s();
         uint32 version = _checkVersion($, expectedVersion);
         (MultiplierState memory m,) = _checkpoint($);
-        if (m.splitAt == 0) revert NoSplitScheduled();
+        if (m.numerator == 0) revert NoSplitScheduled();
         m.splitAt = 0;
         m.numerator = 0;
         m.denominator = 0;
@@ -374,12 +375,23 @@ contract RealAssetToken is
         return shares * ShareMultiplier.SCALE / multiplier();
     }
 
-    /// @notice The supply after minting `tokens`, in token units and in shares rounded up: the Minter's mint cap
-    /// counts tokens, its reserve guard compares shares in custody with shares represented.
-    function supplyAfterMint(uint256 tokens) external view returns (uint256 supplyAfter, uint256 sharesAfter) {
+    /// @notice The supply after minting `tokens`, in token units and in shares rounded up, and when the last split
+    /// took effect: the Minter's mint cap counts tokens, its reserve guard compares shares in custody with shares
+    /// represented and refuses a reserve round as of before that split (ADR 0084).
+    /// @return supplyAfter Token units after the mint.
+    /// @return sharesAfter Shares they represent now, rounded up.
+    /// @return splitActivatedAt When the last split or reverse split took effect (0 if none; 0 while another one
+    /// is scheduled).
+    function supplyAfterMint(uint256 tokens)
+        external
+        view
+        returns (uint256 supplyAfter, uint256 sharesAfter, uint256 splitActivatedAt)
+    {
         supplyAfter = totalSupply() + tokens;
-        uint256 m = multiplier();
+        MultiplierState memory state = _s().multiplier;
+        uint256 m = ShareMultiplier.at(state, block.timestamp);
         sharesAfter = (supplyAfter * m + ShareMultiplier.SCALE - 1) / ShareMultiplier.SCALE;
+        splitActivatedAt = ShareMultiplier.lastSplitAt(state, block.timestamp);
     }
 
     /// @notice Number of addresses holding a non-zero balance.
@@ -420,19 +432,25 @@ contract RealAssetToken is
         address operator = (from == address(0) || to == address(0)) ? from : _msgSender();
         TransferFacts memory f = RECORDS.transferFacts(address(this), operator, from, to);
         _require(ComplianceRules.evaluate(f, from, to));
-        _move(from, to, value, ComplianceRules.maxHolders(f));
+        _move(from, to, value, f);
     }
 
     /// @dev Moves balances and keeps the holder count, enforcing the holder cap when a new holder appears.
-    function _move(address from, address to, uint256 value, uint32 maxHolders) private {
-        bool joins = to != address(0) && value != 0 && balanceOf(to) == 0;
+    /// Protocol holders (ADR 0084) are never counted, and a return from one (an investor's own escrow) is never
+    /// refused by the cap: the count may then exceed a cap that was reached meanwhile, as when a cap is lowered.
+    function _move(address from, address to, uint256 value, TransferFacts memory f) private {
+        bool joins = to != address(0) && value != 0 && balanceOf(to) == 0 && !ComplianceRules.isProtocol(f.recipient);
         super._update(from, to, value);
-        bool leaves = from != address(0) && value != 0 && balanceOf(from) == 0;
+        bool leaves =
+            from != address(0) && value != 0 && balanceOf(from) == 0 && !ComplianceRules.isProtocol(f.sender);
         if (joins == leaves) return;
         TokenStorage storage $ = _s();
         if (joins) {
             uint128 count = ++$.holderCount;
-            if (maxHolders != 0 && count > maxHolders) revert TransferRestricted(TransferStatus.MAX_HOLDERS_REACHED);
+            uint32 maxHolders = ComplianceRules.maxHolders(f);
+            if (maxHolders != 0 && count > maxHolders && !ComplianceRules.isProtocol(f.sender)) {
+                revert TransferRestricted(TransferStatus.MAX_HOLDERS_REACHED);
+            }
         } else {
             --$.holderCount;
         }

@@ -3,14 +3,15 @@ pragma solidity 0.8.28;
 
 /// @notice Shares of the underlying equity represented by one token (1e18 fixed point), as one storage slot.
 /// @dev `anchor` is the multiplier at `anchorTime`; the management fee accrues linearly from there; a scheduled
-/// split (`numerator`/`denominator`) takes effect by itself at `splitAt`. Nothing is ever written for time to pass,
-/// so reading the multiplier costs the same however long ago the last change was.
+/// split (`numerator`/`denominator`) takes effect by itself at `splitAt`. Once folded, the split's ratio is cleared
+/// and `splitAt` stays as the time it took effect, which the Minter's reserve guard reads (ADR 0084). Nothing is
+/// ever written for time to pass, so reading the multiplier costs the same however long ago the last change was.
 struct MultiplierState {
     uint96 anchor; // zero means SCALE (a token that never had a corporate action)
     uint40 anchorTime;
     uint16 feeBps; // annual management fee, basis points
-    uint40 splitAt; // zero when no split is scheduled
-    uint32 numerator; // shares after the split per `denominator` shares before
+    uint40 splitAt; // the scheduled split's time (numerator != 0), else when the last split took effect (0: never)
+    uint32 numerator; // shares after the split per `denominator` shares before; zero when none is scheduled
     uint32 denominator;
 }
 
@@ -31,7 +32,7 @@ library ShareMultiplier {
     function at(MultiplierState memory s, uint256 timestamp) internal pure returns (uint256) {
         uint256 m = s.anchor == 0 ? SCALE : s.anchor;
         uint256 from = s.anchorTime;
-        if (s.splitAt != 0 && timestamp >= s.splitAt) {
+        if (s.numerator != 0 && timestamp >= s.splitAt) {
             m = _accrue(m, s.feeBps, from, s.splitAt);
             m = _split(m, s.numerator, s.denominator);
             from = s.splitAt;
@@ -42,8 +43,15 @@ library ShareMultiplier {
     /// @notice The multiplier at `timestamp` as if no fee had accrued since the anchor (the split still applies).
     function withoutFee(MultiplierState memory s, uint256 timestamp) internal pure returns (uint256) {
         uint256 m = s.anchor == 0 ? SCALE : s.anchor;
-        if (s.splitAt != 0 && timestamp >= s.splitAt) m = _split(m, s.numerator, s.denominator);
+        if (s.numerator != 0 && timestamp >= s.splitAt) m = _split(m, s.numerator, s.denominator);
         return m;
+    }
+
+    /// @notice When the last split took effect by `timestamp` (0 if none): a scheduled one once its time has come,
+    /// else the folded one's time kept in `splitAt`.
+    function lastSplitAt(MultiplierState memory s, uint256 timestamp) internal pure returns (uint256) {
+        if (s.numerator != 0 && timestamp < s.splitAt) return 0; // pending; an earlier one's time was replaced
+        return s.splitAt;
     }
 
     /// @notice `s` re-anchored at `timestamp`: the accrued fee and a split that took effect are folded in.
@@ -52,9 +60,8 @@ library ShareMultiplier {
         uint256 m = at(s, timestamp);
         s.anchor = uint96(m); // bounded at scheduling: a split never takes the multiplier past MAX_MULTIPLIER
         s.anchorTime = uint40(timestamp);
-        if (s.splitAt != 0 && timestamp >= s.splitAt) {
-            s.splitAt = 0;
-            s.numerator = 0;
+        if (s.numerator != 0 && timestamp >= s.splitAt) {
+            s.numerator = 0; // splitAt stays: when the last split took effect
             s.denominator = 0;
         }
         return s;

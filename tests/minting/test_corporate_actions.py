@@ -30,7 +30,8 @@ def split(token, admin, chain, mstack, publisher, custodian_key):
     def apply(numerator: int, denominator: int) -> None:
         activates = chain.pending_timestamp + DAY + 60
         token.scheduleSplit(numerator, denominator, activates, token.multiplierState()[1], NOTICE, sender=admin)
-        chain.pending_timestamp = activates
+        # The custodian's statement is as of the activation or later: the guard refuses an older one (ADR 0084).
+        chain.pending_timestamp = activates + 1
         chain.mine()
         publish_reserves(mstack, publisher, custodian_key.key, token, token.totalShares() + 1_000 * SHARE,
                          chain.pending_timestamp - 1)

@@ -143,12 +143,13 @@ def test_price_outside_the_feed_band_is_refused(mstack, token, admin, relayer, u
         fulfill(mstack, relayer, rid, SHARE, PRICE, attestor_keys, deadline)
 
 
-def test_stale_price_feed_lets_the_fill_through_within_the_investor_limit_and_says_so(
+def test_a_stale_price_feed_of_a_fail_open_asset_lets_the_fill_through_within_the_investor_limit_and_says_so(
     mstack, token, admin, relayer, usdc, investors, chain, attestor_keys
 ):
     alice, _ = investors
     price_feed = admin.deploy(ape.project.MockV3Aggregator, 8, 150 * 10**8)
     mstack.minter.setPriceFeed(token, price_feed, 3600, 500, sender=admin)
+    mstack.minter.setPriceBandFailOpen(token, True, sender=admin)
     chain.pending_timestamp += 7200
     deadline = chain.pending_timestamp + 3600
     rid = request_mint(mstack, alice, token, usdc, 1_000 * USDC, PRICE, deadline)

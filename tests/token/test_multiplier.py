@@ -216,9 +216,22 @@ def test_the_multiplier_before_the_last_checkpoint_is_read_from_archive_state(eq
 def test_the_reserve_guard_view_rounds_shares_up_and_counts_tokens_exactly(equity, actions, chain):
     activates = _schedule(equity, actions, chain, 3, 2)
     _move_to(chain, activates)
-    supply_after, shares_after = equity.supplyAfterMint(1)
+    supply_after, shares_after, _ = equity.supplyAfterMint(1)
     assert supply_after == 100 * SHARE + 1
     assert shares_after == 150 * SHARE + 2  # 1.5 rounded up
+
+
+def test_the_reserve_guard_view_reports_when_the_last_split_took_effect_even_after_a_checkpoint(
+    equity, actions, chain, bob
+):
+    assert equity.supplyAfterMint(1)[2] == 0  # never split
+    activates = _schedule(equity, actions, chain, 1, 2)
+    assert equity.supplyAfterMint(1)[2] == 0  # scheduled, not yet in effect
+    _move_to(chain, activates)
+    assert equity.supplyAfterMint(1)[2] == activates
+    equity.checkpoint(sender=bob)  # folds the split: its ratio is cleared, its time stays
+    assert equity.supplyAfterMint(1)[2] == activates
+    assert equity.multiplierState()[0][4] == 0  # numerator cleared
 
 
 def test_token_share_conversions_never_create_shares(equity, actions, chain):

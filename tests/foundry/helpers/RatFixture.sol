@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {RatTest} from "./RatTest.sol";
 import {ComplianceRegistry} from "../../../contracts/compliance/ComplianceRegistry.sol";
-import {IComplianceRecords} from "../../../contracts/interfaces/IComplianceRegistry.sol";
+import {IComplianceRecords, HolderClass} from "../../../contracts/interfaces/IComplianceRegistry.sol";
 import {RealAssetToken, AssetTerms} from "../../../contracts/token/RealAssetToken.sol";
 import {EquityBeacon, EquityProxy, SingletonProxy} from "../../../contracts/proxy/Proxies.sol";
 import {Minter} from "../../../contracts/minting/Minter.sol";
@@ -133,6 +133,8 @@ abstract contract RatFixture is RatTest {
 
         vm.startPrank(op);
         sys.registry.setInvestor(address(sys.minter), 3, "SC", uint40(START + 3650 days), keccak256("rat-minter"));
+        // As rat/minting.py deploys it: the Minter holds escrow on investors' behalf, a PROTOCOL holder (ADR 0084).
+        sys.registry.setHolderClass(address(sys.minter), HolderClass.PROTOCOL, keccak256("rat-minter"));
         for (uint256 i; i < N_INVESTORS; ++i) {
             address investor = makeAddr(string(abi.encodePacked("investor", vm.toString(i))));
             sys.holders[i] = investor;
