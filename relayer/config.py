@@ -138,7 +138,12 @@ class KycConfig(BaseModel):
     levels: dict[str, KycLevel] = Field(description="Sumsub level name -> tier and jurisdiction")
     max_delivery_age: int = Field(default=2 * 86400, gt=0,
                                   description="older deliveries (createdAtMs) are refused as replays, seconds")
-    rotation_grace: int = Field(default=86400, ge=0, description="a rotated-out secret still verifies this long")
+    max_clock_skew: int = Field(default=300, ge=0, le=3600,
+                                description="deliveries stamped (createdAtMs) later than now plus this are refused, "
+                                            "seconds")
+    rotation_grace: int = Field(default=86400, ge=0, le=30 * 86400,
+                                description="default time a rotated-out secret (the environment's included) still "
+                                            "verifies, seconds; a rotation may name its own")
     batch_size: int = Field(default=50, ge=1, le=200)
     interval: float = Field(default=1.0, gt=0, description="seconds between registry sync passes")
 

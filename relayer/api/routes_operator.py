@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from eth_utils import to_checksum_address
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from relayer.api import audit
 from relayer.api.auth import Principal, require_scope
@@ -25,12 +25,14 @@ from relayer.api.models import (
     RejectBody,
     RequestId,
     RetryBody,
+    RotateBody,
     RotatedSecret,
     SagaActionView,
 )
 from relayer.api.problems import ProblemError
 from relayer.events import outbox
 from relayer.events.outbox import record_saga_step
+from relayer.kyc.webhook import env_marker
 from relayer.minter import RejectReason
 from relayer.store import schema
 from relayer.store.store import TERMINAL_STATUSES
@@ -162,27 +164,35 @@ async def reject_saga(request: Request, who: Caller, body: RejectBody,
 
 
 @router.post("/webhooks/sumsub/rotate-secret", response_model=RotatedSecret, responses=AUTH_RESPONSES,
-             summary="Issue a new Sumsub webhook secret; the previous ones keep verifying for the grace period")
-async def rotate_sumsub_secret(request: Request, who: Caller) -> RotatedSecret:
+             summary="Issue a new Sumsub webhook secret; the previous ones (the environment's included) keep "
+                     "verifying for the grace period, then never again")
+async def rotate_sumsub_secret(request: Request, who: Caller, body: RotateBody | None = None) -> RotatedSecret:
     ctx: ApiContext = request.app.state.ctx
     require_scope(who, "operator:secrets")
     if ctx.kyc is None:
         raise ProblemError(503, "KYC sync is not configured", "kyc-not-configured")
+    grace = ctx.kyc.rotation_grace if body is None or body.grace_seconds is None else body.grace_seconds
     now = time.time()
-    retires = now + ctx.kyc.rotation_grace
+    retires = now + grace
     secret = secrets.token_urlsafe(32)
     t = schema.webhook_secrets
+    env = ctx.environ.get(ctx.kyc.webhook_secret_env)
     with ctx.store.transaction() as conn:
-        conn.execute(update(t).where(and_(t.c.provider == "sumsub", t.c.retires_at.is_(None))).values(retires_at=retires))
+        conn.execute(update(t).where(and_(t.c.provider == "sumsub", or_(t.c.retires_at.is_(None),
+                                                                         t.c.retires_at > retires)))
+                     .values(retires_at=retires))
+        if env and conn.execute(select(t.c.id).where(t.c.secret == env_marker(env))).first() is None:
+            conn.execute(t.insert().values(provider="sumsub", secret=env_marker(env), created_at=now,
+                                           retires_at=retires))
         version = conn.execute(t.insert().values(provider="sumsub", secret=secret, created_at=now)).inserted_primary_key[0]
-        _announce(conn, "webhook_secret_rotated", who, "sumsub", {"version": version,
+        _announce(conn, "webhook_secret_rotated", who, "sumsub", {"version": version, "grace_seconds": grace,
                                                                   "previous_valid_until": retires},
                   request, uuid.uuid4().hex)
     return RotatedSecret(provider="sumsub", version=version, secret=secret, previous_valid_until=retires)
 
 
 @router.get("/audit", response_model=AuditPage, responses=AUTH_RESPONSES, summary="The operator audit log")
-async def read_audit(request: Request, who: Caller, after: Annotated[int, Query(ge=0)] = 0,
+async def read_audit(request: Request, who: Caller, after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> AuditPage:
     ctx: ApiContext = request.app.state.ctx
     require_scope(who, "audit:read")

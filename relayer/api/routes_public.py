@@ -81,9 +81,16 @@ async def get_request(request: Request, request_id: Annotated[RequestId, REQUEST
     return RequestView(**_summary(saga), timeline=timeline, stream_cursor=events[-1].cursor if events else 0)
 
 
+MAX_BLOCK = 2**63 - 1  # BIGINT
+MAX_LOG_INDEX = 2**31 - 1  # INTEGER
+
+
 def _decode_cursor(cursor: str) -> tuple[int, int]:
-    block, log_index = cursor.split("-")
-    return int(block), int(log_index)
+    block, log_index = (int(part) for part in cursor.split("-"))
+    if block > MAX_BLOCK or log_index > MAX_LOG_INDEX:
+        raise ProblemError(422, f"cursor {cursor} is out of range; pass a next_cursor this API returned",
+                           "invalid-cursor")
+    return block, log_index
 
 
 def _encode_cursor(saga: SagaRecord) -> str:
@@ -95,7 +102,7 @@ def _encode_cursor(saga: SagaRecord) -> str:
 async def list_requests(
     request: Request,
     account: Annotated[Address, Query(description="the requesting wallet")],
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,20}-[0-9]{1,10}$",
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,19}-[0-9]{1,10}$",
                                         description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RequestPage:
