@@ -93,6 +93,9 @@ class ApiConfig(BaseModel):
     port: int = Field(default=8480, ge=0, le=65535)
     auth: JwtConfig | None = Field(default=None, description="operator endpoints answer 503 until this is set")
     rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For is "
+                                          "believed; empty: the TCP peer is the client (rate limits key on it)")
     max_body_bytes: int = Field(default=65536, ge=1024)
     stream_poll_interval: float = Field(default=0.2, gt=0, le=2.0, description="WebSocket outbox poll, seconds")
     reserve_statements: dict[str, Path] = Field(
