@@ -8,20 +8,27 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from eth_utils import is_address, to_checksum_address
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from relayer.errors import ConfigError
 from relayer.sender import SenderPolicy
 from relayer.watcher import WatcherPolicy
 
 
-class KeystoreSignerConfig(BaseModel):
+class Strict(BaseModel):
+    """Every config section refuses keys it does not know: a typo (`watcher.confirmation`, `api.auht`) is an error
+    naming the key, never a silently ignored setting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class KeystoreSignerConfig(Strict):
     type: Literal["keystore"] = "keystore"
     path: Path = Field(description="encrypted JSON keystore (ape accounts format)")
     passphrase_env: str = Field(description="environment variable holding the passphrase")
 
 
-class KmsSignerConfig(BaseModel):
+class KmsSignerConfig(Strict):
     type: Literal["kms"]
     key_id: str
     region: str = "us-east-1"
@@ -31,7 +38,7 @@ class KmsSignerConfig(BaseModel):
 SignerConfig = Annotated[KeystoreSignerConfig | KmsSignerConfig, Field(discriminator="type")]
 
 
-class SignersConfig(BaseModel):
+class SignersConfig(Strict):
     """One key per role: the transaction sender and each attestor role are separate keys."""
 
     sender: SignerConfig
@@ -39,17 +46,17 @@ class SignersConfig(BaseModel):
     custody: SignerConfig
 
 
-class AdapterConfig(BaseModel):
+class AdapterConfig(Strict):
     adapter: str
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-class AssetConfig(BaseModel):
+class AssetConfig(Strict):
     symbol: str = Field(min_length=1, description="the broker's ticker, e.g. AAPL")
     qty_decimals: int = Field(default=6, ge=0, le=18, description="order quantity precision (fractional shares)")
 
 
-class SagaPolicy(BaseModel):
+class SagaPolicy(Strict):
     poll_interval: float = Field(default=0.2, gt=0, description="seconds between checks of an open order")
     receipt_poll_interval: float = Field(default=0.5, gt=0, description="seconds between receipt checks")
     attestation_ttl: int = Field(default=900, gt=0, description="seconds an attestation stays valid")
@@ -58,12 +65,12 @@ class SagaPolicy(BaseModel):
     concurrency: int = Field(default=8, ge=1, description="sagas advanced in parallel (httpcore's pool degrades with long queues)")
 
 
-class HttpConfig(BaseModel):
+class HttpConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=9464, ge=0, le=65535)
 
 
-class JwtConfig(BaseModel):
+class JwtConfig(Strict):
     """Operator bearer tokens (OAuth 2.1 client credentials) issued by an authorization server; only asymmetric
     signatures are accepted, with keys from a JWKS file or URL (never a shared secret)."""
 
@@ -82,13 +89,13 @@ class JwtConfig(BaseModel):
         return self
 
 
-class RateLimitConfig(BaseModel):
+class RateLimitConfig(Strict):
     per_ip: int = Field(default=300, ge=1, description="requests per window per client IP")
     per_client: int = Field(default=600, ge=1, description="requests per window per authenticated client")
     window: int = Field(default=60, ge=1, description="seconds")
 
 
-class ApiConfig(BaseModel):
+class ApiConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8480, ge=0, le=65535)
     auth: JwtConfig | None = Field(default=None, description="operator endpoints answer 503 until this is set")
@@ -118,20 +125,20 @@ class ApiConfig(BaseModel):
         return to_checksum_address(v)
 
 
-class EventsConfig(BaseModel):
+class EventsConfig(Strict):
     nats_url: str | None = Field(default=None, description="NATS with JetStream; unset: events stay in the outbox")
     stream: str | None = Field(default=None, description="JetStream stream name (default RAT_<NETWORK>)")
     drain_interval: float = Field(default=0.2, gt=0)
     duplicate_window: int = Field(default=120, ge=1, description="JetStream Nats-Msg-Id dedupe window, seconds")
 
 
-class KycLevel(BaseModel):
+class KycLevel(Strict):
     tier: int = Field(ge=1, le=3, description="1 retail, 2 professional, 3 institutional")
     jurisdiction: str = Field(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     valid_days: int = Field(default=365, ge=1, le=3650)
 
 
-class KycConfig(BaseModel):
+class KycConfig(Strict):
     """Sumsub applicant reviews become ComplianceRegistry writes with the KYC operator key."""
 
     registry: str
@@ -158,7 +165,7 @@ class KycConfig(BaseModel):
         return to_checksum_address(v)
 
 
-class RelayerConfig(BaseModel):
+class RelayerConfig(Strict):
     network: str = Field(default="local", description="name used to key the block cursor")
     rpc_url: str
     chain_id: int | None = None
@@ -210,7 +217,10 @@ class RelayerConfig(BaseModel):
         try:
             config = cls.model_validate(data or {})
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: "
+                + ("unknown key (a typo? `rat-relayer config-example` lists every key)"
+                   if e["type"] == "extra_forbidden" else e["msg"]) for e in exc.errors())
             raise ConfigError(f"{path}: {problems}") from None
         base = path.parent
         if config.api.auth is not None and config.api.auth.jwks_file is not None \

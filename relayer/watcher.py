@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from relayer.errors import RpcError
 from relayer.minter import REQUEST_TOPICS, RequestEvent, decode_request_log
@@ -25,6 +25,8 @@ log = logging.getLogger("relayer.watcher")
 
 
 class WatcherPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a typo in the YAML is an error, not a default
+
     confirmations: int = Field(default=2, ge=0)
     finality_tag: str | None = Field(default=None, pattern="^(safe|finalized)$")
     batch_blocks: int = Field(default=2000, ge=1, description="blocks per eth_getLogs call")
