@@ -163,7 +163,9 @@ def status(config_path: Path, as_json: bool, show_all: bool) -> None:
 
     config = _load(config_path)
     store = Store.open(config.database_url)
-    cursor = store.cursor(config.network)
+    from relayer.watcher import cursor_key
+
+    cursor = store.cursor(cursor_key(config.network, config.minter))
 
     async def head() -> int | None:
         rpc = Rpc(config.rpc_url, timeout=3)
@@ -201,7 +203,7 @@ def status(config_path: Path, as_json: bool, show_all: bool) -> None:
         click.echo(json.dumps(report, indent=2))
         return
     lag = "unknown (node unreachable)" if report["lag"] is None else f"{report['lag']} blocks"
-    click.echo(f"network {config.network}: last processed block {cursor}, chain head {chain_head}, lag {lag}")
+    click.echo(f"network {config.network}, Minter {config.minter}: last processed block {cursor}, chain head {chain_head}, lag {lag}")
     click.echo("sagas: " + (", ".join(f"{k} {v}" for k, v in sorted(report["counts"].items())) or "none"))
     if breaker_open:
         click.secho(f"CIRCUIT BREAKER OPEN: {breaker_reason}", fg="red")
@@ -240,8 +242,11 @@ def replay(config_path: Path, from_block: int) -> None:
 
     config = _load(config_path)
     store = Store.open(config.database_url)
-    store.forget_blocks_from(config.network, from_block)
-    store.set_cursor(config.network, from_block - 1)
+    from relayer.watcher import cursor_key
+
+    key = cursor_key(config.network, config.minter)
+    store.forget_blocks_from(key, from_block)
+    store.set_cursor(key, from_block - 1)
     store.close()
     click.echo(f"cursor set to {from_block - 1}; the daemon re-reads events from block {from_block}")
 
