@@ -63,6 +63,10 @@ class SagaPolicy(Strict):
     min_backoff: float = Field(default=0.5, gt=0)
     max_backoff: float = Field(default=30.0, gt=0)
     concurrency: int = Field(default=8, ge=1, description="sagas advanced in parallel (httpcore's pool degrades with long queues)")
+    stuck_after_attempts: int = Field(default=30, ge=1, description="failures in a row at one step after which a "
+                                      "saga is set `stuck` for an operator to retry or reject")
+    stuck_after_permanent: int = Field(default=3, ge=1, description="as stuck_after_attempts, for failures the "
+                                       "vendor calls permanent (e.g. the broker no longer knows the order)")
 
 
 class HttpConfig(Strict):

@@ -29,8 +29,8 @@ class RequestSummary(BaseModel):
     request_id: RequestId
     kind: Literal["mint", "burn"]
     step: str
-    status: str = Field(description="active, waiting_market, blocked, paused, reorged, done, rejected, closed, "
-                                    "orphaned")
+    status: str = Field(description="active, waiting_market, blocked, paused, reorged, stuck (waits for an "
+                                    "operator: retry or reject), done, rejected, closed, orphaned")
     account: str | None
     asset: str | None
     payment_token: str | None

@@ -20,8 +20,8 @@ class RequestStepPayload(_Closed):
     request_id: str = Field(pattern=r"^0x[0-9a-f]{64}$")
     kind: Literal["mint", "burn"]
     step: Literal[REQUEST_STEPS]  # type: ignore[valid-type]
-    status: str = Field(description="active, waiting_market, blocked, paused, reorged, done, rejected, closed, "
-                                    "orphaned")
+    status: str = Field(description="active, waiting_market, blocked, paused, reorged, stuck (waits for an "
+                                    "operator: retry or reject), done, rejected, closed, orphaned")
     account: str | None
     asset: str | None
     at: float = Field(description="unix time of the transition")
