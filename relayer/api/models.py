@@ -22,7 +22,8 @@ class Strict(BaseModel):
 class TimelineEntry(BaseModel):
     step: str = Field(description="saga step or status change, e.g. received, order_placed, done")
     at: float = Field(description="unix time, seconds")
-    detail: dict[str, Any]
+    detail: dict[str, Any] = Field(description="the step's on-chain facts (block, tx hashes, reject reason); "
+                                               "broker, custody and operator data are never shown")
 
 
 class RequestSummary(BaseModel):

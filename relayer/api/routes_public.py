@@ -14,6 +14,7 @@ from fastapi import Path as PathParam
 from sqlalchemy import and_, desc, or_, select
 
 from relayer.api.context import ApiContext
+from relayer.api.feed import PUBLIC_DETAIL
 from relayer.api.models import (
     Address,
     AssetList,
@@ -75,7 +76,9 @@ async def get_request(request: Request, request_id: Annotated[RequestId, REQUEST
     saga = ctx.store.get_saga(request_id.lower())
     if saga is None:
         raise ProblemError(404, f"no request {request_id} has been seen by this relayer", "unknown-request")
-    timeline = [TimelineEntry(step=step, at=at, detail=detail) for step, detail, at in ctx.store.steps(saga.request_id)]
+    # The same public subset as the stream (relayer/api/feed.py): no broker, custody or operator identifiers.
+    timeline = [TimelineEntry(step=step, at=at, detail={k: detail[k] for k in PUBLIC_DETAIL if k in detail})
+                for step, detail, at in ctx.store.steps(saga.request_id)]
     with ctx.store.transaction() as conn:
         events = outbox.for_request(conn, saga.request_id)
     return RequestView(**_summary(saga), timeline=timeline, stream_cursor=events[-1].cursor if events else 0)
