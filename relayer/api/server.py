@@ -50,6 +50,8 @@ def uvicorn_config(app, host: str, port: int, trusted_proxies: list[str] | None 
     proxies = list(trusted_proxies or [])
     return uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off",
                           ws="websockets", ws_max_size=WS_MAX_BYTES, timeout_graceful_shutdown=SHUTDOWN_GRACE,
+                          # Stream messages are a few hundred bytes: compressing each cost more CPU than it saved.
+                          ws_per_message_deflate=False,
                           proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 

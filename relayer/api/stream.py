@@ -6,7 +6,7 @@ Client messages (JSON text frames, at most 4 KiB, nested at most 4 levels, at mo
 Server messages:
     {"type": "subscribed", "cursor": N}                      after each (un)subscribe
     {"type": "event", "cursor": N, "event": {...}}           one per matching public event, in cursor order
-    {"type": "heartbeat", "cursor": N}                       every 15 s while subscribed
+    {"type": "heartbeat", "cursor": N}                       every 30 s while subscribed
     {"type": "error", "problem": {...}}                      then close: 1003 binary frame, 1009 frame too big,
                                                              1008 any other bad message or too many messages
 A client more than 1,000 events behind is closed with 1013; it reconnects and resumes from its last cursor.
@@ -39,7 +39,7 @@ MAX_FRAME_BYTES = 4096
 MAX_DEPTH = 4
 MAX_MESSAGES, MESSAGE_WINDOW = 20, 10.0
 QUEUE_LIMIT = 1000
-HEARTBEAT_SECONDS = 15.0
+HEARTBEAT_SECONDS = 30.0  # idle cost: one send per connection per interval (bench/api_stream.py)
 MAX_CURSOR = 2**63 - 1
 
 
@@ -182,6 +182,8 @@ class StreamSession:
             self.ctx.feed.remove(self.subscriber)
             for task in (writer, overflow):
                 task.cancel()
+            if writer.done() and not writer.cancelled():
+                writer.exception()  # the client went away mid-send: nothing to report
 
     async def _close(self, code: int, reason: str) -> None:
         if self.websocket.application_state == WebSocketState.CONNECTED:
