@@ -268,6 +268,7 @@ http: {host: 127.0.0.1, port: 9464} # /healthz /readyz /metrics
 api:                                # `rat-relayer api`: REST, WebSocket stream, operator calls, KYC webhook
   port: 8480
   auth: {issuer: "https://auth.example.com/", audience: rat-relayer-api, jwks_url: "https://auth.example.com/.well-known/jwks.json"}
+  trusted_proxies: []               # load balancer addresses/CIDRs whose X-Forwarded-For is believed
 events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps events in the outbox only
 # kyc:                              # Sumsub webhook -> ComplianceRegistry (KYC_OPERATOR_ROLE key)
 #   registry: "0x0000000000000000000000000000000000000000"

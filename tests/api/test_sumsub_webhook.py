@@ -206,3 +206,10 @@ def test_a_rotation_grace_beyond_thirty_days_is_a_422_problem(client, issue):
     response = client.post("/v1/operator/webhooks/sumsub/rotate-secret", headers=bearer(issue()),
                            json={"grace_seconds": 31 * 86400})
     assert response.status_code == 422
+
+
+def test_a_created_at_written_as_the_json_number_1e20_is_a_422_problem(client, store):
+    body = review().replace(b'"createdAtMs": "', b'"createdAtMs": 1e20, "was": "')
+    response = deliver(client, body)
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert applicant_rows(store) == []
