@@ -182,6 +182,7 @@ def status(config_path: Path, as_json: bool, show_all: bool) -> None:
     sagas = [s for s in store.sagas() if show_all or s.status not in TERMINAL_STATUSES]
     report = {
         "network": config.network,
+        "minter": config.minter,
         "last_block": cursor,
         "chain_head": chain_head,
         "lag": (chain_head - cursor) if chain_head is not None and cursor is not None else None,
