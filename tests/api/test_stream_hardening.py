@@ -126,3 +126,37 @@ def test_kyc_and_operator_events_are_not_streamed():
         event = outbox.OutboxEvent(cursor=1, event_id="e", topic=topic, trace_id="t" * 32, request_id=None,
                                    created_at=0.0, payload={"account": ALICE, "wallet": ALICE})
         assert public_event(event) is None
+
+
+async def test_rat_relayer_api_exits_on_sigterm_while_stream_clients_hold_connections(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import yaml
+
+    from relayer.config import EXAMPLE
+
+    config = yaml.safe_load(EXAMPLE)
+    config.update(database_url=f"sqlite:///{tmp_path / 'relayer.db'}", rpc_url="http://127.0.0.1:9")
+    config["api"] = {"port": 0}
+    path = tmp_path / "relayer.yaml"
+    path.write_text(yaml.safe_dump(config))
+    process = subprocess.Popen([sys.executable, "-m", "relayer.cli", "api", "--config", str(path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 60)
+        assert line.startswith("listening on http://"), line
+        url = "ws" + line.split("http", 1)[1].strip() + "/v1/stream"
+        async with websockets.connect(url) as quiet, websockets.connect(url) as hostile:
+            await quiet.send(json.dumps({"type": "subscribe", "accounts": [ALICE]}))
+            await asyncio.wait_for(quiet.recv(), BOUND)
+            await hostile.send(b"\xff" * 64)
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(asyncio.to_thread(process.wait), 30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode is not None
