@@ -21,6 +21,7 @@ PRODUCERS = {
     "trex.json": "make bench (bench/gas.py calling bench.trex.measure_trex, or python bench/trex.py)",
     "merkle.json": "make bench (bench/merkle.py)",
     "relayer.json": "make bench (bench/relayer.py)",
+    "api_stream.json": "python bench/api_stream.py",
     "cogs.json": "make bench (bench/cogs.py, after gas.json)",
     "indexer.json": "make bench (bench/indexer.py)",
     "mutation.json": "make mutation (tools/mutation/run.py)",
@@ -115,7 +116,7 @@ def section_generic(title: str, name: str, data: dict | None) -> list[str]:
     walk("", data)
     out += ["| figure | value |", "|---|---|"]
     for key, value in flat[:60]:
-        shown = verdict(value) if key.endswith(("meets_bar", "meets_target", "meets")) else fmt(value)
+        shown = verdict(value) if key.endswith(("meets_bar", "meets_target", "meets", "meets_goal")) else fmt(value)
         out.append(f"| {key} | {shown} |")
     return out + [""]
 
@@ -260,6 +261,8 @@ def main() -> None:
                              None if relayer is None else {k: v for k, v in relayer.items() if k != "failover"})
     lines += section_failover(relayer)
     lines += section_indexer(load("indexer.json"))
+    lines += section_generic("API WebSocket stream: idle cost, hostile frames, SIGTERM", "api_stream.json",
+                             load("api_stream.json"))
     lines += section_mutation(load("mutation.json"))
     lines += section_slither(load("slither.json"))
     REPORT.write_text("\n".join(lines) + "\n")

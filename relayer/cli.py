@@ -163,7 +163,9 @@ def status(config_path: Path, as_json: bool, show_all: bool) -> None:
 
     config = _load(config_path)
     store = Store.open(config.database_url)
-    cursor = store.cursor(config.network)
+    from relayer.watcher import cursor_key
+
+    cursor = store.cursor(cursor_key(config.network, config.minter))
 
     async def head() -> int | None:
         rpc = Rpc(config.rpc_url, timeout=3)
@@ -180,6 +182,7 @@ def status(config_path: Path, as_json: bool, show_all: bool) -> None:
     sagas = [s for s in store.sagas() if show_all or s.status not in TERMINAL_STATUSES]
     report = {
         "network": config.network,
+        "minter": config.minter,
         "last_block": cursor,
         "chain_head": chain_head,
         "lag": (chain_head - cursor) if chain_head is not None and cursor is not None else None,
@@ -201,12 +204,17 @@ def status(config_path: Path, as_json: bool, show_all: bool) -> None:
         click.echo(json.dumps(report, indent=2))
         return
     lag = "unknown (node unreachable)" if report["lag"] is None else f"{report['lag']} blocks"
-    click.echo(f"network {config.network}: last processed block {cursor}, chain head {chain_head}, lag {lag}")
+    click.echo(f"network {config.network}, Minter {config.minter}: last processed block {cursor}, chain head {chain_head}, lag {lag}")
     click.echo("sagas: " + (", ".join(f"{k} {v}" for k, v in sorted(report["counts"].items())) or "none"))
     if breaker_open:
         click.secho(f"CIRCUIT BREAKER OPEN: {breaker_reason}", fg="red")
         click.echo("  fulfilments are stopped; reconcile custody, then `rat-relayer breaker reset`")
     click.echo(f"leader: {report['leader']['instance'] if lease else 'none'}")
+    stuck = report["counts"].get("stuck", 0)
+    if stuck:
+        click.secho(f"{stuck} STUCK saga(s): they wait for an operator", fg="red")
+        click.echo("  `rat-relayer saga retry ID --note ...` once the cause is fixed, or "
+                   "`rat-relayer saga reject ID --reason ... --note ...`")
     for s in report["sagas"]:
         note = f" - {s['note']}" if s["note"] else ""
         click.echo(f"  {s['request_id'][:18]}… {s['kind']:4} {s['step']:18} {s['status']:14}{note}")
@@ -240,8 +248,11 @@ def replay(config_path: Path, from_block: int) -> None:
 
     config = _load(config_path)
     store = Store.open(config.database_url)
-    store.forget_blocks_from(config.network, from_block)
-    store.set_cursor(config.network, from_block - 1)
+    from relayer.watcher import cursor_key
+
+    key = cursor_key(config.network, config.minter)
+    store.forget_blocks_from(key, from_block)
+    store.set_cursor(key, from_block - 1)
     store.close()
     click.echo(f"cursor set to {from_block - 1}; the daemon re-reads events from block {from_block}")
 
@@ -313,6 +324,57 @@ def breaker_reset(config_path: Path, reason: str) -> None:
     store.set_breaker(CUSTODY_BREAKER, False, f"reset: {reason}")
     store.close()
     click.echo("circuit breaker closed; blocked sagas resume on the daemon's next loop")
+
+
+@main.group()
+def saga() -> None:
+    """Act on one request's saga as an operator (audited like the API's operator calls)."""
+
+
+def _saga_action(config_path: Path, request_id: str, act) -> None:
+    import getpass
+    import re
+
+    from relayer import operator_actions as actions
+    from relayer.store import Store
+
+    if not re.fullmatch(r"0x[0-9a-fA-F]{64}", request_id):
+        raise click.BadParameter("a request id is 0x followed by 64 hex digits", param_hint="REQUEST_ID")
+    config = _load(config_path)
+    store = Store.open(config.database_url)
+    try:
+        with store.transaction() as conn:
+            act(actions, conn, request_id.lower(), f"cli:{getpass.getuser()}")
+    except actions.ActionRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+
+
+@saga.command("retry")
+@config_option
+@click.argument("request_id")
+@click.option("--note", required=True, help="why (kept in the audit log)")
+@_friendly
+def saga_retry(config_path: Path, request_id: str, note: str) -> None:
+    """Make a waiting or stuck saga due now, with its failure count reset; it resumes from its last durable
+    step on the daemon's next loop."""
+    _saga_action(config_path, request_id, lambda a, conn, rid, who: a.retry(conn, rid, who, note, "cli"))
+    click.echo(f"{request_id}: due now; the daemon resumes it from its last durable step")
+
+
+@saga.command("reject")
+@config_option
+@click.argument("request_id")
+@click.option("--reason", required=True, type=click.Choice(["MARKET_CLOSED", "BROKER_REJECTED",
+              "PRICE_LIMIT_UNREACHABLE", "COMPLIANCE_HOLD", "ASSET_HALTED", "RESERVES_UNAVAILABLE"]),
+              help="the Minter's reject reason")
+@click.option("--note", required=True, help="why (kept in the audit log and the saga)")
+@_friendly
+def saga_reject(config_path: Path, request_id: str, reason: str, note: str) -> None:
+    """Reject a request on-chain (its escrow is refunded); refused once a fulfilment was signed."""
+    _saga_action(config_path, request_id, lambda a, conn, rid, who: a.reject(conn, rid, who, reason, note, "cli"))
+    click.echo(f"{request_id}: rejecting; the daemon sends the Minter's reject on its next loop")
 
 
 @main.group()

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from eth_utils import is_address, to_checksum_address
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from relayer.errors import ConfigError
 from relayer.residency import ResidencyConfig
@@ -16,13 +16,20 @@ from relayer.sender import SenderPolicy
 from relayer.watcher import WatcherPolicy
 
 
-class KeystoreSignerConfig(BaseModel):
+class Strict(BaseModel):
+    """Every config section refuses keys it does not know: a typo (`watcher.confirmation`, `api.auht`) is an error
+    naming the key, never a silently ignored setting."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class KeystoreSignerConfig(Strict):
     type: Literal["keystore"] = "keystore"
     path: Path = Field(description="encrypted JSON keystore (ape accounts format)")
     passphrase_env: str = Field(description="environment variable holding the passphrase")
 
 
-class KmsSignerConfig(BaseModel):
+class KmsSignerConfig(Strict):
     type: Literal["kms"]
     key_id: str
     region: str = "us-east-1"
@@ -32,7 +39,7 @@ class KmsSignerConfig(BaseModel):
 SignerConfig = Annotated[KeystoreSignerConfig | KmsSignerConfig, Field(discriminator="type")]
 
 
-class SignersConfig(BaseModel):
+class SignersConfig(Strict):
     """One key per role: the transaction sender and each attestor role are separate keys."""
 
     sender: SignerConfig
@@ -40,31 +47,35 @@ class SignersConfig(BaseModel):
     custody: SignerConfig
 
 
-class AdapterConfig(BaseModel):
+class AdapterConfig(Strict):
     adapter: str
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-class AssetConfig(BaseModel):
+class AssetConfig(Strict):
     symbol: str = Field(min_length=1, description="the broker's ticker, e.g. AAPL")
     qty_decimals: int = Field(default=6, ge=0, le=18, description="order quantity precision (fractional shares)")
 
 
-class SagaPolicy(BaseModel):
+class SagaPolicy(Strict):
     poll_interval: float = Field(default=0.2, gt=0, description="seconds between checks of an open order")
     receipt_poll_interval: float = Field(default=0.5, gt=0, description="seconds between receipt checks")
     attestation_ttl: int = Field(default=900, gt=0, description="seconds an attestation stays valid")
     min_backoff: float = Field(default=0.5, gt=0)
     max_backoff: float = Field(default=30.0, gt=0)
     concurrency: int = Field(default=8, ge=1, description="sagas advanced in parallel (httpcore's pool degrades with long queues)")
+    stuck_after_attempts: int = Field(default=30, ge=1, description="failures in a row at one step after which a "
+                                      "saga is set `stuck` for an operator to retry or reject")
+    stuck_after_permanent: int = Field(default=3, ge=1, description="as stuck_after_attempts, for failures the "
+                                       "vendor calls permanent (e.g. the broker no longer knows the order)")
 
 
-class HttpConfig(BaseModel):
+class HttpConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=9464, ge=0, le=65535)
 
 
-class JwtConfig(BaseModel):
+class JwtConfig(Strict):
     """Operator bearer tokens (OAuth 2.1 client credentials) issued by an authorization server; only asymmetric
     signatures are accepted, with keys from a JWKS file or URL (never a shared secret)."""
 
@@ -83,17 +94,20 @@ class JwtConfig(BaseModel):
         return self
 
 
-class RateLimitConfig(BaseModel):
+class RateLimitConfig(Strict):
     per_ip: int = Field(default=300, ge=1, description="requests per window per client IP")
     per_client: int = Field(default=600, ge=1, description="requests per window per authenticated client")
     window: int = Field(default=60, ge=1, description="seconds")
 
 
-class ApiConfig(BaseModel):
+class ApiConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8480, ge=0, le=65535)
     auth: JwtConfig | None = Field(default=None, description="operator endpoints answer 503 until this is set")
     rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For is "
+                                          "believed; empty: the TCP peer is the client (rate limits key on it)")
     max_body_bytes: int = Field(default=65536, ge=1024)
     stream_poll_interval: float = Field(default=0.2, gt=0, le=2.0, description="WebSocket outbox poll, seconds")
     reserve_statements: dict[str, Path] = Field(
@@ -116,20 +130,20 @@ class ApiConfig(BaseModel):
         return to_checksum_address(v)
 
 
-class EventsConfig(BaseModel):
+class EventsConfig(Strict):
     nats_url: str | None = Field(default=None, description="NATS with JetStream; unset: events stay in the outbox")
     stream: str | None = Field(default=None, description="JetStream stream name (default RAT_<NETWORK>)")
     drain_interval: float = Field(default=0.2, gt=0)
     duplicate_window: int = Field(default=120, ge=1, description="JetStream Nats-Msg-Id dedupe window, seconds")
 
 
-class KycLevel(BaseModel):
+class KycLevel(Strict):
     tier: int = Field(ge=1, le=3, description="1 retail, 2 professional, 3 institutional")
     jurisdiction: str = Field(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     valid_days: int = Field(default=365, ge=1, le=3650)
 
 
-class KycConfig(BaseModel):
+class KycConfig(Strict):
     """Sumsub applicant reviews become ComplianceRegistry writes with the KYC operator key."""
 
     registry: str
@@ -139,7 +153,12 @@ class KycConfig(BaseModel):
     levels: dict[str, KycLevel] = Field(description="Sumsub level name -> tier and jurisdiction")
     max_delivery_age: int = Field(default=2 * 86400, gt=0,
                                   description="older deliveries (createdAtMs) are refused as replays, seconds")
-    rotation_grace: int = Field(default=86400, ge=0, description="a rotated-out secret still verifies this long")
+    max_clock_skew: int = Field(default=300, ge=0, le=3600,
+                                description="deliveries stamped (createdAtMs) later than now plus this are refused, "
+                                            "seconds")
+    rotation_grace: int = Field(default=86400, ge=0, le=30 * 86400,
+                                description="default time a rotated-out secret (the environment's included) still "
+                                            "verifies, seconds; a rotation may name its own")
     batch_size: int = Field(default=50, ge=1, le=200)
     interval: float = Field(default=1.0, gt=0, description="seconds between registry sync passes")
 
@@ -151,7 +170,7 @@ class KycConfig(BaseModel):
         return to_checksum_address(v)
 
 
-class TracingConfig(BaseModel):
+class TracingConfig(Strict):
     """OpenTelemetry traces (docs/architecture/observability.md). Off unless an OTLP/HTTP endpoint is set; trace
     ids are in the logs and on bus messages either way."""
 
@@ -160,7 +179,7 @@ class TracingConfig(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict, description="extra OTLP headers (e.g. an API key)")
 
 
-class RelayerConfig(BaseModel):
+class RelayerConfig(Strict):
     network: str = Field(default="local", description="name used to key the block cursor")
     rpc_url: str
     chain_id: int | None = None
@@ -215,7 +234,10 @@ class RelayerConfig(BaseModel):
         try:
             config = cls.model_validate(data or {})
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: "
+                + ("unknown key (a typo? `rat-relayer config-example` lists every key)"
+                   if e["type"] == "extra_forbidden" else e["msg"]) for e in exc.errors())
             raise ConfigError(f"{path}: {problems}") from None
         base = path.parent
         if config.api.auth is not None and config.api.auth.jwks_file is not None \
@@ -259,6 +281,7 @@ http: {host: 127.0.0.1, port: 9464} # /healthz /readyz /metrics
 api:                                # `rat-relayer api`: REST, WebSocket stream, operator calls, KYC webhook
   port: 8480
   auth: {issuer: "https://auth.example.com/", audience: rat-relayer-api, jwks_url: "https://auth.example.com/.well-known/jwks.json"}
+  trusted_proxies: []               # load balancer addresses/CIDRs whose X-Forwarded-For is believed
 events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps events in the outbox only
 # kyc:                              # Sumsub webhook -> ComplianceRegistry (KYC_OPERATOR_ROLE key)
 #   registry: "0x0000000000000000000000000000000000000000"

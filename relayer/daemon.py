@@ -110,6 +110,7 @@ class Daemon:
         self.brokerage = load_adapter("brokerage", c.brokerage.adapter, c.brokerage.options)
         self.custody = load_adapter("custody", c.custody.adapter, c.custody.options)
         self.reader = MinterReader(self.rpc, c.minter)
+        await self.reader.check_interface()  # a wrong address stops here, before any cursor moves
         self.engine = SagaEngine(
             self.store, self.reader, self.sender, self.brokerage, self.custody, attestors, c.assets,
             market_hours(c.market_calendar), c.saga, self.metrics, chain_id,

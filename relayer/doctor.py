@@ -8,7 +8,7 @@ from pathlib import Path
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, keccak
 
-from relayer.errors import RelayerError
+from relayer.errors import ConfigError, RelayerError
 
 ROLE_OF = {"brokerage": 1, "custody": 2}
 
@@ -61,12 +61,12 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
             bad(f"node is chain {chain_id}, config says {config.chain_id}", "point rpc_url at the right network")
         else:
             ok(f"RPC {config.rpc_url}: chain {chain_id}, head {head}")
-        code = await rpc.call("eth_getCode", config.minter, "latest")
-        if code in (None, "0x"):
-            bad(f"no contract at minter {config.minter}", "set `minter` to the Minter proxy address")
-        else:
+        try:
+            await reader.check_interface()
             ok(f"Minter at {config.minter}")
             chain_ok = True
+        except ConfigError as exc:
+            bad(str(exc), exc.hint)  # once: the role and asset checks below need a Minter and are skipped
     except RelayerError as exc:
         bad(str(exc), exc.hint)
 
@@ -135,4 +135,88 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
         finally:
             await adapter.aclose()
     await rpc.aclose()
+    if config.kyc is not None:
+        await _kyc_checks(config, ok, bad)
+    if config.api.auth is not None:
+        await _auth_checks(config, ok, bad)
+    if config.events.nats_url:
+        await _bus_checks(config, ok, bad)
     return problems
+
+
+async def _kyc_checks(config, ok, bad) -> None:
+    import os
+
+    from relayer.daemon import build_signer
+
+    assert config.kyc is not None
+    try:
+        signer = build_signer(config.kyc.signer, "kyc")
+        ok(f"kyc key unlocked: {signer.address}")
+    except RelayerError as exc:
+        bad(str(exc), exc.hint)
+    if os.environ.get(config.kyc.webhook_secret_env):
+        ok(f"Sumsub webhook secret set in {config.kyc.webhook_secret_env}")
+    else:
+        bad(f"the Sumsub webhook secret variable {config.kyc.webhook_secret_env} is not set: every webhook "
+            "delivery would be refused with 401",
+            f"export {config.kyc.webhook_secret_env} with the secret from the Sumsub webhook settings")
+
+
+async def _auth_checks(config, ok, bad) -> None:
+    from relayer.api.auth import JwksSource
+
+    auth = config.api.auth
+    source = JwksSource(auth.jwks_file, auth.jwks_url)
+    where = auth.jwks_file or auth.jwks_url
+    try:
+        keys = await source.keys()
+        ok(f"operator JWKS {where}: {len(keys.keys)} key(s)")
+    except RelayerError as exc:
+        bad(str(exc), exc.hint)
+    except Exception as exc:  # noqa: BLE001  (httpx errors of a JWKS URL)
+        bad(f"operator JWKS {where} cannot be fetched: {exc}", "check api.auth.jwks_url and the network path to it")
+
+
+async def _bus_checks(config, ok, bad) -> None:
+    import asyncio
+
+    from relayer.events.publisher import SUBJECT_TOKEN, subject_for
+
+    url = config.events.nats_url
+    stream = config.events.stream or f"RAT_{SUBJECT_TOKEN.sub('_', config.network).upper()}"
+    wanted = subject_for(config.network, ">")
+    try:
+        import nats
+        from nats.js.errors import NotFoundError
+
+        nc = await asyncio.wait_for(nats.connect(url, connect_timeout=2, max_reconnect_attempts=0,
+                                                 allow_reconnect=False), 5)
+    except Exception as exc:  # noqa: BLE001  (any connection failure: the bus is down or unreachable)
+        bad(f"NATS at {url} does not answer ({type(exc).__name__}): events stay in the outbox unpublished",
+            "start NATS with JetStream, or unset events.nats_url")
+        return
+    try:
+        js = nc.jetstream()
+        try:
+            info = await js.stream_info(stream)
+            if wanted not in (info.config.subjects or []):
+                bad(f"JetStream stream {stream} exists but captures {info.config.subjects}, not {wanted}",
+                    "set events.stream to a name of this relayer's own, or remove the other stream")
+            else:
+                ok(f"JetStream stream {stream} captures {wanted}")
+        except NotFoundError:
+            try:
+                other = await js.find_stream_name_by_subject(wanted)
+            except NotFoundError:
+                other = None
+            if other:
+                bad(f"JetStream stream {other} already captures {wanted}: stream {stream} cannot be created",
+                    f"set events.stream: {other}, or remove the other stream")
+            else:
+                ok(f"JetStream reachable; stream {stream} is created on the first publish")
+    except Exception as exc:  # noqa: BLE001  (JetStream disabled or not answering)
+        bad(f"NATS at {url} has no working JetStream ({type(exc).__name__}: {exc})",
+            "start nats-server with -js (JetStream enabled)")
+    finally:
+        await nc.close()

@@ -54,7 +54,8 @@ class RpcError(RelayerError):
 
 
 class RpcUnavailable(RpcError):
-    hint = "the node did not answer; the relayer retries with backoff, check the node if this persists"
+    hint = ("the node did not answer: check rpc_url and the node. A running daemon keeps retrying with backoff; "
+            "`rat-relayer run` and `doctor` stop at start until the node answers")
 
 
 class AdapterError(RelayerError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 from eth_abi import decode, encode
+from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 from pydantic import BaseModel, ConfigDict
 
@@ -127,6 +128,25 @@ class MinterReader:
 
     async def _read(self, to: str, signature: str, types: list[str], values: list, out: list[str]) -> tuple:
         return decode(out, await self.rpc.eth_call(to, _call(signature, types, values)))
+
+    async def check_interface(self) -> None:
+        """Raises ConfigError unless `minter` holds a contract answering the Minter's own views (FEE_VAULT() and
+        attestorRole(address)): a wrong address must stop the daemon at start, not leave it "ready" reading
+        nothing. Node failures propagate as RpcError."""
+        from relayer.errors import ConfigError, RpcError, RpcUnavailable
+
+        hint = "set `minter` to the Minter proxy address (deployments/<network>.json), then run `rat-relayer doctor`"
+        code = await self.rpc.call("eth_getCode", self.minter, "latest")
+        if code in (None, "0x", ""):
+            raise ConfigError(f"no contract at minter {self.minter} on this network", hint=hint)
+        try:
+            await self._read(self.minter, "FEE_VAULT()", [], [], ["address"])
+            await self._read(self.minter, "attestorRole(address)", ["address"], ["0x" + "00" * 20], ["uint8"])
+        except RpcUnavailable:
+            raise
+        except (RpcError, DecodingError, ValueError) as exc:  # a revert, or an answer that does not decode
+            raise ConfigError(f"the contract at minter {self.minter} is not a RAT Minter: it does not answer "
+                              f"FEE_VAULT() and attestorRole(address) ({type(exc).__name__})", hint=hint) from None
 
     async def request(self, request_id: str) -> OnChainRequest:
         values = await self._read(

@@ -322,6 +322,17 @@ class SagaEngine:
         self.metrics.failures.labels(failure_kind(exc)).inc()
         delay = min(self.policy.max_backoff, self.policy.min_backoff * 2 ** min(saga.attempts, 10))
         text = exc.explain() if isinstance(exc, RelayerError) else str(exc)
+        permanent = isinstance(exc, AdapterError) and not exc.retryable
+        limit = self.policy.stuck_after_permanent if permanent else self.policy.stuck_after_attempts
+        if saga.attempts + 1 >= limit:
+            # Retrying for ever hides the problem behind a saga that looks active; park it where status, the API
+            # and the stream show it, with the reason, until an operator retries or rejects it.
+            why = (f"stuck at {saga.step} after {saga.attempts + 1} failures: {kind}: {text}"[:1900]
+                   + " -- operator: retry (`rat-relayer saga retry`) or reject (`rat-relayer saga reject`)")
+            self.store.defer(saga.request_id, saga.step, self.clock(), "stuck", why)
+            log.error("saga stuck", extra={"trace_id": saga.trace_id, "request_id": saga.request_id,
+                                           "step": saga.step, "error": text})
+            return
         self.store.note_failure(saga.request_id, saga.step, f"{kind}: {text}", self.clock() + delay)
         log.warning("step failed, will retry", extra={"trace_id": saga.trace_id, "request_id": saga.request_id,
                                                       "step": saga.step, "error": text, "retry_in": delay})

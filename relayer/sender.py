@@ -30,7 +30,7 @@ from typing import Any
 from eth_account._utils.legacy_transactions import encode_transaction, serializable_unsigned_transaction_from_dict
 from eth_utils import keccak, to_checksum_address
 from opentelemetry.trace import SpanKind
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from relayer.errors import RelayerError, RpcError, RpcUnavailable
 from relayer.rpc import Rpc, to_int
@@ -50,6 +50,8 @@ class NonceConflict(RelayerError):
 
 
 class SenderPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a typo in the YAML is an error, not a default
+
     gas_bump_percent: int = Field(default=15, ge=10, description="replacement price increase (nodes need ≥ 10)")
     max_gas_price: int = Field(default=500 * 10**9, gt=0)
     rebroadcast_after: float = Field(default=6.0, gt=0, description="seconds without receipt before rebroadcast")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from relayer.chainfollow import ChainChanged, confirmed_head, fetch_headers
 from relayer.minter import REQUEST_TOPICS, RequestEvent, decode_request_log
@@ -27,11 +27,20 @@ log = logging.getLogger("relayer.watcher")
 
 
 class WatcherPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a typo in the YAML is an error, not a default
+
     confirmations: int = Field(default=2, ge=0)
     finality_tag: str | None = Field(default=None, pattern="^(safe|finalized)$")
     batch_blocks: int = Field(default=2000, ge=1, description="blocks per eth_getLogs call")
     reorg_window: int = Field(default=256, ge=1, description="processed blocks whose identity is kept")
     start_block: int = Field(default=0, ge=0)
+
+
+def cursor_key(network: str, minter: str) -> str:
+    """The block cursor (and the processed blocks) belong to one Minter on one network: pointing the relayer at
+    another Minter starts that Minter's own cursor (from `watcher.start_block`), and the right one's cursor is
+    where it was when the address is corrected, so no request in between is skipped."""
+    return f"{network}:{minter.lower()}"
 
 
 class Watcher:
@@ -49,6 +58,7 @@ class Watcher:
         self.store = store
         self.network = network
         self.minter = minter
+        self.key = cursor_key(network, minter)
         self.policy = policy
         self.on_event = on_event
         self.on_reorg = on_reorg
@@ -62,13 +72,13 @@ class Watcher:
         return target
 
     def cursor(self) -> int:
-        stored = self.store.cursor(self.network)
+        stored = self.store.cursor(self.key)
         return self.policy.start_block - 1 if stored is None else stored
 
     async def check_reorg(self) -> int | None:
         """Returns the common ancestor when the processed chain was reorganised, else None."""
         cursor = self.cursor()
-        stored = self.store.block(self.network, cursor)
+        stored = self.store.block(self.key, cursor)
         if stored is None:
             return None
         chain = await self.rpc.block(cursor)
@@ -77,7 +87,7 @@ class Watcher:
         number = cursor - 1
         floor = max(self.policy.start_block - 1, cursor - self.policy.reorg_window)
         while number > floor:
-            mine = self.store.block(self.network, number)
+            mine = self.store.block(self.key, number)
             if mine is None:
                 break
             theirs = await self.rpc.block(number)
@@ -85,8 +95,8 @@ class Watcher:
                 break
             number -= 1
         log.warning("reorg detected", extra={"cursor": cursor, "ancestor": number})
-        self.store.forget_blocks_from(self.network, number + 1)
-        self.store.set_cursor(self.network, number)
+        self.store.forget_blocks_from(self.key, number + 1)
+        self.store.set_cursor(self.key, number)
         await self.on_reorg(number)
         return number
 
@@ -107,7 +117,7 @@ class Watcher:
                 raise ChainChanged(f"block {number} changed while reading logs {start}-{end}")
         # A header older than the batch must still link to what we stored, or the reorg began below the batch.
         if headers and headers[0].number == start:
-            previous = self.store.block(self.network, start - 1)
+            previous = self.store.block(self.key, start - 1)
             if previous is not None and previous.hash != headers[0].parent_hash:
                 raise ChainChanged(f"block {start} does not extend the processed block {start - 1}")
         delivered = 0
@@ -116,8 +126,8 @@ class Watcher:
             if event is not None:
                 await self.on_event(event)
                 delivered += 1
-        self.store.set_cursor(self.network, end, headers)
-        self.store.prune_blocks_below(self.network, end - self.policy.reorg_window)
+        self.store.set_cursor(self.key, end, headers)
+        self.store.prune_blocks_below(self.key, end - self.policy.reorg_window)
         return delivered
 
     async def _headers(self, start: int, end: int) -> list[BlockRecord]:
@@ -125,5 +135,5 @@ class Watcher:
 
     def replay_from(self, block: int) -> None:
         """Re-reads events from `block` on the next tick. Safe at any time: events are idempotent by request id."""
-        self.store.forget_blocks_from(self.network, block)
-        self.store.set_cursor(self.network, block - 1)
+        self.store.forget_blocks_from(self.key, block)
+        self.store.set_cursor(self.key, block - 1)

@@ -5,6 +5,7 @@ a lifetime of at most `max_lifetime`, and the scope the endpoint needs."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from joserfc.jwk import KeySet
 from relayer.api.problems import ProblemError
 from relayer.config import JwtConfig
 from relayer.errors import ConfigError
+
+log = logging.getLogger("relayer.api.auth")
 
 SCOPES = {
     "operator:assets": "pause and resume an asset's processing",
@@ -65,9 +68,15 @@ class JwksSource:
 
     async def keys(self, force: bool = False) -> KeySet:
         if self.file is not None:
-            stamp = self.file.stat().st_mtime
-            if self._keys is None or stamp != self._stamp:
-                self._keys, self._stamp = self.parse(json.loads(self.file.read_text())), stamp
+            try:
+                stamp = self.file.stat().st_mtime
+                if self._keys is None or stamp != self._stamp:
+                    self._keys, self._stamp = self.parse(json.loads(self.file.read_text())), stamp
+            except OSError as exc:
+                raise ConfigError(f"JWKS file {self.file} is not readable: {exc.strerror}",
+                                  hint="point api.auth.jwks_file at the authorization server's key set") from None
+            except ValueError as exc:
+                raise ConfigError(f"JWKS file {self.file} is not JSON: {exc}") from None
             return self._keys
         now = self.clock()
         stale = now - self._loaded_at > (self.refetch_every if force else self.ttl)
@@ -104,7 +113,10 @@ class TokenVerifier:
         except (JoseError, ValueError) as exc:
             raise _unauthorized(f"token rejected: {type(exc).__name__}") from None
         except (httpx.HTTPError, ConfigError) as exc:
-            raise ProblemError(503, f"cannot load the authorization server's keys: {exc}") from None
+            # The cause names a file or URL of this host: it goes to the log, not to an unauthenticated caller.
+            log.error("operator keys unavailable", extra={"error": str(exc)})
+            raise ProblemError(503, "cannot load the authorization server's keys (JWKS); the cause is in the "
+                                    "relayer log", "keys-unavailable") from None
         typ = token.header.get("typ")
         if typ is not None and str(typ).lower() not in ("at+jwt", "application/at+jwt", "jwt"):
             raise _unauthorized("token type must be at+jwt")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from relayer.api.auth import TokenVerifier
+from relayer.api.feed import ChangeFeed
 from relayer.api.ratelimit import RateLimiter
 from relayer.config import ApiConfig, KycConfig
 from relayer.market_hours import MarketHours
@@ -29,9 +30,11 @@ class ApiContext:
     clock: Callable[[], float] = time.time
     ip_limiter: RateLimiter = field(init=False)
     client_limiter: RateLimiter = field(init=False)
+    feed: ChangeFeed = field(init=False)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         limits = self.config.rate_limit
         self.ip_limiter = RateLimiter("per-ip", limits.per_ip, limits.window)
         self.client_limiter = RateLimiter("per-client", limits.per_client, limits.window)
+        self.feed = ChangeFeed(self.store, self.config.stream_poll_interval)

@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 RequestId = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$")]
 Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
+# Free text from an operator (a reason, a note): printable, tabs and line breaks allowed, no NUL or other control
+# characters (PostgreSQL refuses NUL in text; logs and terminals misrender the rest).
+Note = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$")]
 
 
 class Strict(BaseModel):
@@ -19,15 +22,16 @@ class Strict(BaseModel):
 class TimelineEntry(BaseModel):
     step: str = Field(description="saga step or status change, e.g. received, order_placed, done")
     at: float = Field(description="unix time, seconds")
-    detail: dict[str, Any]
+    detail: dict[str, Any] = Field(description="the step's on-chain facts (block, tx hashes, reject reason); "
+                                               "broker, custody and operator data are never shown")
 
 
 class RequestSummary(BaseModel):
     request_id: RequestId
     kind: Literal["mint", "burn"]
     step: str
-    status: str = Field(description="active, waiting_market, blocked, paused, reorged, done, rejected, closed, "
-                                    "orphaned")
+    status: str = Field(description="active, waiting_market, blocked, paused, reorged, stuck (waits for an "
+                                    "operator: retry or reject), done, rejected, closed, orphaned")
     account: str | None
     asset: str | None
     payment_token: str | None
@@ -92,17 +96,23 @@ class FeeSchedule(BaseModel):
 
 
 class PauseBody(Strict):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Note
 
 
 class RejectBody(Strict):
     reason: Literal["MARKET_CLOSED", "BROKER_REJECTED", "PRICE_LIMIT_UNREACHABLE", "COMPLIANCE_HOLD",
                     "ASSET_HALTED", "RESERVES_UNAVAILABLE"] = Field(description="the Minter's reject reason")
-    note: str = Field(min_length=1, max_length=500)
+    note: Note
 
 
 class RetryBody(Strict):
-    note: str = Field(min_length=1, max_length=500)
+    note: Note
+
+
+class RotateBody(Strict):
+    grace_seconds: int | None = Field(default=None, ge=0, le=30 * 86400,
+                                      description="how long the previous secrets keep verifying; default "
+                                                  "kyc.rotation_grace. 0 retires them at once")
 
 
 class AssetControlView(BaseModel):

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 from eth_utils import to_checksum_address
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 
+from relayer import operator_actions as actions
 from relayer.api import audit
 from relayer.api.auth import Principal, require_scope
 from relayer.api.context import ApiContext
@@ -25,20 +26,16 @@ from relayer.api.models import (
     RejectBody,
     RequestId,
     RetryBody,
+    RotateBody,
     RotatedSecret,
     SagaActionView,
 )
 from relayer.api.problems import ProblemError
-from relayer.events import outbox
-from relayer.events.outbox import record_saga_step
-from relayer.minter import RejectReason
+from relayer.kyc.webhook import env_marker
 from relayer.store import schema
-from relayer.store.store import TERMINAL_STATUSES
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 
-# Steps at which a saga may be rejected by an operator: nothing has been submitted on-chain for it yet.
-REJECTABLE_STEPS = ("received", "validated", "order_placed", "filled", "custody_confirmed", "signed")
 
 
 async def principal(request: Request, response: Response) -> Principal:
@@ -63,9 +60,7 @@ def _ip(request: Request) -> str:
 
 def _announce(conn, action: str, who: Principal, target: str, detail: dict[str, Any], request: Request,
               trace_id: str) -> None:
-    audit.record(conn, who.client_id, action, target, detail, _ip(request), trace_id)
-    outbox.record(conn, f"operator.{action}", {"action": action, "actor": who.client_id, "target": target,
-                                               "detail": detail, "at": time.time()}, trace_id)
+    actions.announce(conn, who.client_id, action, target, detail, _ip(request), trace_id)
 
 
 async def _hold(request: Request, who: Principal, asset: str, paused: bool, reason: str) -> AssetControlView:
@@ -96,34 +91,21 @@ async def resume_asset(request: Request, who: Caller, body: PauseBody,
     return await _hold(request, who, asset, False, body.reason)
 
 
-def _live_saga(conn, request_id: str):
-    saga = conn.execute(select(schema.sagas).where(schema.sagas.c.request_id == request_id)).mappings().first()
-    if saga is None:
-        raise ProblemError(404, f"no saga for request {request_id}", "unknown-request")
-    if saga["status"] in TERMINAL_STATUSES:
-        raise ProblemError(409, f"the saga is {saga['status']}; nothing to do", "saga-finished")
-    return saga
-
-
 @router.post("/requests/{request_id}/retry", response_model=SagaActionView,
              responses={**AUTH_RESPONSES, 404: {}, 409: {}},
-             summary="Make a waiting saga due now (resets its backoff); it resumes from its last durable step")
+             summary="Make a waiting or stuck saga due now (resets its failure count); it resumes from its last "
+                     "durable step")
 async def retry_saga(request: Request, who: Caller, body: RetryBody,
                      request_id: Annotated[RequestId, PathParam(pattern=r"^0x[0-9a-fA-F]{64}$")]) -> SagaActionView:
     ctx: ApiContext = request.app.state.ctx
     require_scope(who, "operator:sagas")
     rid = request_id.lower()
-    with ctx.store.transaction() as conn:
-        saga = _live_saga(conn, rid)
-        status = "reorged" if saga["status"] == "reorged" else "active"
-        conn.execute(update(schema.sagas).where(schema.sagas.c.request_id == rid)
-                     .values(not_before=0.0, attempts=0, status=status, updated_at=time.time()))
-        conn.execute(schema.saga_steps.insert().values(request_id=rid, step="operator_retry",
-                                                       detail={"by": who.client_id, "note": body.note}, at=time.time()))
-        record_saga_step(conn, rid, saga["step"], status, {"retried_by": who.client_id})
-        _announce(conn, "saga_retried", who, rid, {"note": body.note, "step": saga["step"]}, request,
-                  saga["trace_id"])
-    return SagaActionView(request_id=rid, step=saga["step"], status=status)
+    try:
+        with ctx.store.transaction() as conn:
+            step, status = actions.retry(conn, rid, who.client_id, body.note, _ip(request))
+    except actions.ActionRefused as exc:
+        raise ProblemError(exc.status, str(exc), exc.slug) from None
+    return SagaActionView(request_id=rid, step=step, status=status)
 
 
 @router.post("/requests/{request_id}/reject", response_model=SagaActionView,
@@ -134,55 +116,44 @@ async def reject_saga(request: Request, who: Caller, body: RejectBody,
     ctx: ApiContext = request.app.state.ctx
     require_scope(who, "operator:sagas")
     rid = request_id.lower()
-    with ctx.store.transaction() as conn:
-        saga = _live_saga(conn, rid)
-        if saga["step"] not in REJECTABLE_STEPS:
-            raise ProblemError(409, f"the saga is at {saga['step']}: a transaction for it is already on its way",
-                               "saga-not-rejectable")
-        sent = conn.execute(select(schema.tx_intents.c.id).where(and_(
-            schema.tx_intents.c.request_id == rid, schema.tx_intents.c.purpose == "fulfil"))).first()
-        if sent is not None:
-            raise ProblemError(409, "a fulfilment transaction was already signed for this request",
-                               "saga-not-rejectable")
-        payload = dict(saga["payload"])
-        payload.update(reject_reason=int(RejectReason[body.reason]), reject_why=f"operator: {body.note}")
-        moved = conn.execute(update(schema.sagas).where(and_(
-            schema.sagas.c.request_id == rid, schema.sagas.c.step == saga["step"])).values(
-            step="rejecting", status="active", payload=payload, not_before=0.0, attempts=0, last_error=None,
-            updated_at=time.time()))
-        if moved.rowcount != 1:
-            raise ProblemError(409, "the saga moved meanwhile; look again", "saga-moved")
-        detail = {"reject_reason": int(RejectReason[body.reason]), "by": who.client_id, "note": body.note}
-        conn.execute(schema.saga_steps.insert().values(request_id=rid, step="rejecting", detail=detail,
-                                                       at=time.time()))
-        record_saga_step(conn, rid, "rejecting", "active", detail)
-        _announce(conn, "saga_rejected", who, rid, {"reason": body.reason, "note": body.note,
-                                                    "from_step": saga["step"]}, request, saga["trace_id"])
+    try:
+        with ctx.store.transaction() as conn:
+            actions.reject(conn, rid, who.client_id, body.reason, body.note, _ip(request))
+    except actions.ActionRefused as exc:
+        raise ProblemError(exc.status, str(exc), exc.slug) from None
     return SagaActionView(request_id=rid, step="rejecting", status="active")
 
 
 @router.post("/webhooks/sumsub/rotate-secret", response_model=RotatedSecret, responses=AUTH_RESPONSES,
-             summary="Issue a new Sumsub webhook secret; the previous ones keep verifying for the grace period")
-async def rotate_sumsub_secret(request: Request, who: Caller) -> RotatedSecret:
+             summary="Issue a new Sumsub webhook secret; the previous ones (the environment's included) keep "
+                     "verifying for the grace period, then never again")
+async def rotate_sumsub_secret(request: Request, who: Caller, body: RotateBody | None = None) -> RotatedSecret:
     ctx: ApiContext = request.app.state.ctx
     require_scope(who, "operator:secrets")
     if ctx.kyc is None:
         raise ProblemError(503, "KYC sync is not configured", "kyc-not-configured")
+    grace = ctx.kyc.rotation_grace if body is None or body.grace_seconds is None else body.grace_seconds
     now = time.time()
-    retires = now + ctx.kyc.rotation_grace
+    retires = now + grace
     secret = secrets.token_urlsafe(32)
     t = schema.webhook_secrets
+    env = ctx.environ.get(ctx.kyc.webhook_secret_env)
     with ctx.store.transaction() as conn:
-        conn.execute(update(t).where(and_(t.c.provider == "sumsub", t.c.retires_at.is_(None))).values(retires_at=retires))
+        conn.execute(update(t).where(and_(t.c.provider == "sumsub", or_(t.c.retires_at.is_(None),
+                                                                         t.c.retires_at > retires)))
+                     .values(retires_at=retires))
+        if env and conn.execute(select(t.c.id).where(t.c.secret == env_marker(env))).first() is None:
+            conn.execute(t.insert().values(provider="sumsub", secret=env_marker(env), created_at=now,
+                                           retires_at=retires))
         version = conn.execute(t.insert().values(provider="sumsub", secret=secret, created_at=now)).inserted_primary_key[0]
-        _announce(conn, "webhook_secret_rotated", who, "sumsub", {"version": version,
+        _announce(conn, "webhook_secret_rotated", who, "sumsub", {"version": version, "grace_seconds": grace,
                                                                   "previous_valid_until": retires},
                   request, uuid.uuid4().hex)
     return RotatedSecret(provider="sumsub", version=version, secret=secret, previous_valid_until=retires)
 
 
 @router.get("/audit", response_model=AuditPage, responses=AUTH_RESPONSES, summary="The operator audit log")
-async def read_audit(request: Request, who: Caller, after: Annotated[int, Query(ge=0)] = 0,
+async def read_audit(request: Request, who: Caller, after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> AuditPage:
     ctx: ApiContext = request.app.state.ctx
     require_scope(who, "audit:read")

@@ -14,6 +14,7 @@ from fastapi import Path as PathParam
 from sqlalchemy import and_, desc, or_, select
 
 from relayer.api.context import ApiContext
+from relayer.api.feed import PUBLIC_DETAIL
 from relayer.api.models import (
     Address,
     AssetList,
@@ -75,15 +76,24 @@ async def get_request(request: Request, request_id: Annotated[RequestId, REQUEST
     saga = ctx.store.get_saga(request_id.lower())
     if saga is None:
         raise ProblemError(404, f"no request {request_id} has been seen by this relayer", "unknown-request")
-    timeline = [TimelineEntry(step=step, at=at, detail=detail) for step, detail, at in ctx.store.steps(saga.request_id)]
+    # The same public subset as the stream (relayer/api/feed.py): no broker, custody or operator identifiers.
+    timeline = [TimelineEntry(step=step, at=at, detail={k: detail[k] for k in PUBLIC_DETAIL if k in detail})
+                for step, detail, at in ctx.store.steps(saga.request_id)]
     with ctx.store.transaction() as conn:
         events = outbox.for_request(conn, saga.request_id)
     return RequestView(**_summary(saga), timeline=timeline, stream_cursor=events[-1].cursor if events else 0)
 
 
+MAX_BLOCK = 2**63 - 1  # BIGINT
+MAX_LOG_INDEX = 2**31 - 1  # INTEGER
+
+
 def _decode_cursor(cursor: str) -> tuple[int, int]:
-    block, log_index = cursor.split("-")
-    return int(block), int(log_index)
+    block, log_index = (int(part) for part in cursor.split("-"))
+    if block > MAX_BLOCK or log_index > MAX_LOG_INDEX:
+        raise ProblemError(422, f"cursor {cursor} is out of range; pass a next_cursor this API returned",
+                           "invalid-cursor")
+    return block, log_index
 
 
 def _encode_cursor(saga: SagaRecord) -> str:
@@ -95,7 +105,7 @@ def _encode_cursor(saga: SagaRecord) -> str:
 async def list_requests(
     request: Request,
     account: Annotated[Address, Query(description="the requesting wallet")],
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,20}-[0-9]{1,10}$",
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,19}-[0-9]{1,10}$",
                                         description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RequestPage:

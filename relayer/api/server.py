@@ -43,6 +43,21 @@ def build_context(config: RelayerConfig, store: Store, rpc: Rpc | None) -> ApiCo
     )
 
 
+WS_MAX_BYTES = 16 * 1024  # frames above this are refused by the protocol layer (close 1009) before any parsing
+SHUTDOWN_GRACE = 5  # seconds open connections get to finish on SIGTERM before they are cut
+
+
+def uvicorn_config(app, host: str, port: int, trusted_proxies: list[str] | None = None) -> uvicorn.Config:
+    """`X-Forwarded-For` is read only from `trusted_proxies` (uvicorn's forwarded_allow_ips); without any, the
+    client address is the TCP peer's, so no client can choose its own rate-limit bucket."""
+    proxies = list(trusted_proxies or [])
+    return uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off",
+                          ws="websockets", ws_max_size=WS_MAX_BYTES, timeout_graceful_shutdown=SHUTDOWN_GRACE,
+                          # Stream messages are a few hundred bytes: compressing each cost more CPU than it saved.
+                          ws_per_message_deflate=False,
+                          proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+
+
 async def kyc_loop(config: RelayerConfig, store: Store, rpc: Rpc, stop: asyncio.Event, owner: str) -> None:
     from relayer.daemon import build_signer
     from relayer.kyc.writer import RegistryWriter
@@ -74,8 +89,7 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
     tracing = Tracing(config.tracing.service_name or "rat-api", config.tracing.otlp_endpoint,
                       headers=config.tracing.headers)
     app = create_app(ctx, metrics, tracing)
-    server = uvicorn.Server(uvicorn.Config(app, host=config.api.host, port=config.api.port, log_config=None,
-                                           access_log=False, lifespan="off", ws="websockets"))
+    server = uvicorn.Server(uvicorn_config(app, config.api.host, config.api.port, config.api.trusted_proxies))
     operations = await serve_operations(metrics, config.http.host, config.http.port)
     tasks = [asyncio.create_task(server.serve())]
     if config.events.nats_url:

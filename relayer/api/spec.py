@@ -9,7 +9,7 @@ import yaml
 
 from relayer.api.app import API_VERSION, create_app
 from relayer.api.stream import StreamCommand
-from relayer.events.catalog import CHANNELS
+from relayer.events.catalog import CHANNELS, PublicRequestStepEvent
 
 REF = "#/components/schemas/{model}"
 
@@ -43,8 +43,7 @@ def _stream_schemas(schemas: dict[str, Any]) -> None:
     schemas["StreamEvent"] = {
         "type": "object", "additionalProperties": False, "required": ["type", "cursor", "event"],
         "properties": {"type": {"const": "event"}, "cursor": {"type": "integer", "description": "resume point"},
-                       "event": {"oneOf": [{"$ref": f"#/components/schemas/{c.message.__name__}"} for c in CHANNELS
-                                           if c.key in ("requestStep",)]}}}
+                       "event": _schema(PublicRequestStepEvent, schemas)}}
     schemas["StreamError"] = {"type": "object", "additionalProperties": False, "required": ["type", "problem"],
                               "properties": {"type": {"const": "error"}, "problem": {"type": "object"}}}
 
@@ -80,7 +79,8 @@ def asyncapi_document() -> dict[str, Any]:
     messages.update(stream_messages)
     channels["requestStream"] = {
         "address": "/v1/stream", "servers": [{"$ref": "#/servers/api"}],
-        "summary": "WebSocket: subscribe to request ids or accounts, receive their events; resume from a cursor.",
+        "summary": "WebSocket: subscribe to request ids or accounts, receive their public request events (no "
+                   "broker, custody, KYC or operator data); resume from a cursor.",
         "messages": {n: {"$ref": f"#/components/messages/{n}"} for n in stream_messages}}
     operations["streamSubscribe"] = {"action": "receive", "channel": {"$ref": "#/channels/requestStream"},
                                      "summary": "the client (un)subscribes, optionally resuming after a cursor",

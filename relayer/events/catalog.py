@@ -20,12 +20,38 @@ class RequestStepPayload(_Closed):
     request_id: str = Field(pattern=r"^0x[0-9a-f]{64}$")
     kind: Literal["mint", "burn"]
     step: Literal[REQUEST_STEPS]  # type: ignore[valid-type]
-    status: str = Field(description="active, waiting_market, blocked, paused, reorged, done, rejected, closed, "
-                                    "orphaned")
+    status: str = Field(description="active, waiting_market, blocked, paused, reorged, stuck (waits for an "
+                                    "operator: retry or reject), done, rejected, closed, orphaned")
     account: str | None
     asset: str | None
     at: float = Field(description="unix time of the transition")
-    detail: dict[str, Any] = Field(description="step data (order ids, fill, tx hashes); never signatures")
+    detail: dict[str, Any] = Field(description="step data (order ids, fill, tx hashes); never signatures. The bus "
+                                               "is the operator's: the public stream keeps only PublicStepDetail")
+
+
+class PublicStepDetail(_Closed):
+    """What the WebSocket stream keeps of a step's detail: facts anyone can read on-chain."""
+
+    block: int | None = None
+    tx: str | None = None
+    tx_hash: str | None = None
+    fulfil_tx: str | None = None
+    reject_tx: str | None = None
+    reject_reason: int | None = None
+    ancestor: int | None = None
+
+
+class PublicRequestStepPayload(_Closed):
+    """A step as the public WebSocket stream shows it (relayer/api/feed.py): no broker, custody or operator data."""
+
+    request_id: str = Field(pattern=r"^0x[0-9a-f]{64}$")
+    kind: Literal["mint", "burn"]
+    step: Literal[REQUEST_STEPS]  # type: ignore[valid-type]
+    status: str
+    account: str | None
+    asset: str | None
+    at: float
+    detail: PublicStepDetail
 
 
 class KycDecisionPayload(_Closed):
@@ -75,6 +101,7 @@ def _envelope(name: str, payload: type[BaseModel], request_scoped: bool) -> type
 
 
 RequestStepEvent = _envelope("RequestStepEvent", RequestStepPayload, True)
+PublicRequestStepEvent = _envelope("PublicRequestStepEvent", PublicRequestStepPayload, True)
 KycDecisionEvent = _envelope("KycDecisionEvent", KycDecisionPayload, False)
 KycRegistryEvent = _envelope("KycRegistryEvent", KycRegistryPayload, False)
 OperatorActionEvent = _envelope("OperatorActionEvent", OperatorActionPayload, False)

@@ -46,6 +46,11 @@ def apply_delivery(conn: Connection, event: ApplicantEvent, digest: str, policy:
     if at_ms / 1000 < now - policy.max_delivery_age:
         raise DeliveryRefused("stale-delivery", f"the event is older than {policy.max_delivery_age} s; "
                                                 "refused as a possible replay")
+    if at_ms / 1000 > now + policy.max_clock_skew:
+        # A future stamp would make every later review of the applicant look older ("superseded"), and set an
+        # expiry centuries away: only the provider's clock skew is tolerated.
+        raise DeliveryRefused("future-delivery", f"the event is stamped more than {policy.max_clock_skew} s in "
+                                                 "the future")
     ref = "0x" + provider_ref(event.applicantId).hex()
     t = schema.kyc_applicants
     current = conn.execute(select(t).where(t.c.provider_ref == ref)).mappings().first()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
 import time
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from pydantic import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
+from relayer.api import jsonlimits
 from relayer.api.context import ApiContext
 from relayer.api.models import WebhookOutcome
 from relayer.api.problems import ProblemError
@@ -20,15 +21,27 @@ from relayer.store import schema
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
+ENV_MARKER = "env-sha256:"
+
+
+def env_marker(secret: str) -> str:
+    """The row that retires the environment's secret: its hash, never the secret itself."""
+    return ENV_MARKER + hashlib.sha256(secret.encode()).hexdigest()
+
+
 def webhook_secrets(ctx: ApiContext) -> list[str]:
-    """The environment's secret plus every rotated one not yet retired."""
+    """Every rotated secret not yet retired, newest first, then the environment's secret unless a rotation has
+    retired it (a marker row holding its hash, whose `retires_at` has passed)."""
     assert ctx.kyc is not None
-    out = [s for s in [ctx.environ.get(ctx.kyc.webhook_secret_env)] if s]
+    env = ctx.environ.get(ctx.kyc.webhook_secret_env) or None
     t = schema.webhook_secrets
     with ctx.store.transaction() as conn:
         rows = conn.execute(select(t.c.secret).where(t.c.provider == "sumsub").where(
             or_(t.c.retires_at.is_(None), t.c.retires_at > time.time())).order_by(t.c.id.desc())).scalars().all()
-    return [*rows, *out]
+        env_retired = env is not None and conn.execute(select(t.c.id).where(and_(
+            t.c.provider == "sumsub", t.c.secret == env_marker(env), t.c.retires_at <= time.time()))).first()
+    live = [s for s in rows if not s.startswith(ENV_MARKER)]
+    return [*live, env] if env is not None and not env_retired else live
 
 
 @router.post(
@@ -52,9 +65,9 @@ async def sumsub_webhook(
     except sumsub.SignatureError as exc:
         raise ProblemError(401, str(exc), "bad-signature", "Webhook signature rejected") from None
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ProblemError(400, "the body is not valid JSON", "malformed-json", "Malformed JSON") from None
+        document = jsonlimits.loads(body)
+    except jsonlimits.JsonRefused as exc:
+        raise ProblemError(400, str(exc), "malformed-json", "Malformed JSON") from None
     try:
         event = sumsub.ApplicantEvent.model_validate(document)
     except ValidationError as exc:

@@ -86,6 +86,15 @@ def _hot_path_indexes(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _cursor_per_minter(conn: Connection) -> None:
+    # The cursor key becomes "<network>:<minter>" (up to 64 + 1 + 42 characters). SQLite does not enforce VARCHAR
+    # lengths. Cursors under the old per-network key are left alone: the watcher starts the per-Minter cursor at
+    # watcher.start_block and re-reads from there, which is safe (a request id makes one saga, ever).
+    if conn.dialect.name == "postgresql":
+        for table in ("block_cursor", "processed_blocks"):
+            conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN network TYPE VARCHAR(128)")
+
+
 # Retention (relayer/store/retention.py): the audit log stays append-only except for one update, the redaction of
 # an operator's IP address once its retention period is over; every other column must stay as written.
 _AUDIT_REDACTION = {
@@ -116,6 +125,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial relayer state", _initial),
     Migration(2, "event outbox, operator audit log, asset controls, KYC sync", _service_api),
     Migration(3, "indexes for the sender's and the scheduler's look-ups", _hot_path_indexes),
+    Migration(4, "block cursor keyed per network and Minter", _cursor_per_minter),
     # 5, not 4: another branch of the same release adds 4; migrate() needs versions ascending, not contiguous.
     Migration(5, "retention: audit log allows only the client_ip redaction", _audit_redaction),
 )

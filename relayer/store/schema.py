@@ -78,17 +78,18 @@ tx_intents = Table(
     Column("broadcast_at", Float),
 )
 
+# Keyed by "<network>:<minter address>" (relayer/watcher.py cursor_key): one cursor per Minter per network.
 block_cursor = Table(
     "block_cursor",
     metadata,
-    Column("network", String(64), primary_key=True),
+    Column("network", String(128), primary_key=True),
     Column("last_block", BigInteger, nullable=False),
 )
 
 processed_blocks = Table(
     "processed_blocks",
     metadata,
-    Column("network", String(64), primary_key=True),
+    Column("network", String(128), primary_key=True),
     Column("number", BigInteger, primary_key=True),
     Column("hash", String(66), nullable=False),
     Column("parent_hash", String(66), nullable=False),

@@ -22,8 +22,9 @@ from relayer.store import schema
 from relayer.store.migrations import LATEST, current_version, migrate
 
 TERMINAL_STATUSES = ("done", "rejected", "orphaned", "closed")
-# Parked after a reorg: not worked on until the request reappears on the canonical chain.
-IDLE_STATUSES = (*TERMINAL_STATUSES, "reorged")
+# Parked after a reorg: not worked on until the request reappears on the canonical chain. `stuck`: the saga
+# failed at its step so often (or so permanently) that only an operator can move it: retry or reject.
+IDLE_STATUSES = (*TERMINAL_STATUSES, "reorged", "stuck")
 # Sagas the scheduler looks at. Named positively (not "not idle") so the due query is a range scan of the
 # (status, not_before) index: finished sagas pile up for ever, and a NOT IN scanned every one of them ten times
 # a second (ADR 0045).

@@ -56,6 +56,21 @@ def test_a_finished_saga_cannot_be_retried(client, saga, store, issue):
     assert response.status_code == 409 and audit_count(store) == 0
 
 
+def test_a_stuck_saga_is_made_active_and_due_by_an_operator_retry(client, saga, store, issue):
+    rid = saga(steps=("validated",))
+    store.defer(rid, "validated", 0.0, "stuck", "stuck at validated after 3 failures")
+    response = client.post(f"/v1/operator/requests/{rid}/retry", json={"note": "vendor fixed"},
+                           headers=bearer(issue()))
+    assert response.status_code == 200 and response.json()["status"] == "active"
+    assert store.get_saga(rid).status == "active" and audit_count(store) == 1
+
+
+def test_a_stuck_saga_is_not_due(saga, store):
+    rid = saga(steps=("validated",))
+    store.defer(rid, "validated", 0.0, "stuck", "stuck")
+    assert rid not in store.due_saga_ids(10**12, limit=100)
+
+
 def test_rotating_the_webhook_secret_returns_it_once_and_audits_only_its_version(client, store, issue):
     body = client.post("/v1/operator/webhooks/sumsub/rotate-secret", headers=bearer(issue())).json()
     assert len(body["secret"]) >= 32

@@ -100,3 +100,12 @@ def test_a_reader_does_not_skip_an_id_gap_until_it_has_settled(store, saga):
     with store.transaction() as conn:
         assert outbox.read_after(conn, head)[1] == head
         assert outbox.read_after(conn, head, now=10**12)[1] == head + 2
+
+
+def test_a_requests_public_timeline_holds_no_broker_or_custody_identifiers(client, store, saga):
+    rid = saga()
+    store.advance(rid, "received", "validated")
+    store.advance(rid, "validated", "order_placed", detail={"order_id": "ord-secret", "block": 12})
+    body = client.get(f"/v1/requests/{rid}").json()
+    assert "ord-secret" not in str(body)
+    assert body["timeline"][-1]["detail"] == {"block": 12}

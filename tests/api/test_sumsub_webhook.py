@@ -143,3 +143,73 @@ def test_a_rotated_secret_verifies_and_the_previous_one_keeps_working_during_the
     assert deliver(client, review(applicant="a2"), secret=WEBHOOK_SECRET).status_code == 200
     with store.transaction() as conn:
         assert conn.execute(select(func.count()).select_from(schema.kyc_applicants)).scalar() == 2
+
+
+def signed_document(document: dict) -> bytes:
+    return json.dumps(document).encode()
+
+
+def test_a_delivery_stamped_far_in_the_future_is_refused_and_writes_nothing(client, store):
+    response = deliver(client, review(at=time.time() + 365 * 86400))
+    assert response.status_code == 422 and response.json()["type"] == "urn:rat:problem:future-delivery"
+    assert applicant_rows(store) == [] and outbox_topics(store) == []
+
+
+def test_a_created_at_beyond_any_database_integer_is_a_422_problem(client, store):
+    body = json.loads(review())
+    body["createdAtMs"] = 10**20
+    response = deliver(client, signed_document(body))
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert applicant_rows(store) == []
+
+
+def test_a_future_stamped_delivery_cannot_supersede_later_reviews(client, store):
+    assert deliver(client, review(at=time.time() + 30 * 86400, applicant="a9")).status_code == 422
+    assert deliver(client, review(answer="RED", applicant="a9")).status_code == 200
+    assert deliver(client, review(applicant="a9")).json()["outcome"] == "applied"
+
+
+def test_a_signed_deeply_nested_body_is_a_400_problem(client, store):
+    response = deliver(client, b'{"applicantId": ' + b"[" * 30_000 + b"]" * 30_000 + b"}")
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    assert applicant_rows(store) == []
+
+
+def rotate(client, issue, **body):
+    response = client.post("/v1/operator/webhooks/sumsub/rotate-secret", headers=bearer(issue()),
+                           **({"json": body} if body else {}))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_after_a_rotation_with_no_grace_the_environment_secret_no_longer_verifies(client, issue):
+    new = rotate(client, issue, grace_seconds=0)["secret"]
+    assert deliver(client, review(applicant="b1"), secret=WEBHOOK_SECRET).status_code == 401
+    assert deliver(client, review(applicant="b2"), secret=new).status_code == 200
+
+
+def test_after_two_rotations_with_no_grace_only_the_newest_secret_verifies(client, issue):
+    first = rotate(client, issue, grace_seconds=0)["secret"]
+    second = rotate(client, issue, grace_seconds=0)["secret"]
+    assert deliver(client, review(applicant="c1"), secret=WEBHOOK_SECRET).status_code == 401
+    assert deliver(client, review(applicant="c2"), secret=first).status_code == 401
+    assert deliver(client, review(applicant="c3"), secret=second).status_code == 200
+
+
+def test_a_rotation_states_until_when_the_previous_secret_verifies(client, issue):
+    before = time.time()
+    answer = rotate(client, issue, grace_seconds=600)
+    assert before + 600 <= answer["previous_valid_until"] <= time.time() + 600
+
+
+def test_a_rotation_grace_beyond_thirty_days_is_a_422_problem(client, issue):
+    response = client.post("/v1/operator/webhooks/sumsub/rotate-secret", headers=bearer(issue()),
+                           json={"grace_seconds": 31 * 86400})
+    assert response.status_code == 422
+
+
+def test_a_created_at_written_as_the_json_number_1e20_is_a_422_problem(client, store):
+    body = review().replace(b'"createdAtMs": "', b'"createdAtMs": 1e20, "was": "')
+    response = deliver(client, body)
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert applicant_rows(store) == []

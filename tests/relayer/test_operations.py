@@ -68,7 +68,7 @@ async def test_the_watcher_backfills_from_its_cursor_in_batches_after_downtime(r
     try:
         await drive_until(daemon, lambda: all(saga_of(daemon, r) and saga_of(daemon, r).status == "done"
                                               for r in rids))
-        assert daemon.store.cursor("anvil") >= config["watcher"]["start_block"] + 6
+        assert daemon.watcher.cursor() >= config["watcher"]["start_block"] + 6
     finally:
         await daemon.stop()
 
@@ -114,7 +114,7 @@ async def test_replay_from_an_old_block_never_processes_a_request_twice(relayer_
         assert result.exit_code == 0 and f"block {start}" in result.output
         for _ in range(5):
             await daemon.step()
-        assert daemon.store.cursor("anvil") > start
+        assert daemon.watcher.cursor() > start
         assert len(daemon.store.sagas()) == 1 and sim_state(fresh_sims[0])["orders"] == 1
         assert [s for s, _, _ in daemon.store.steps("0x" + rid.hex())].count("done") == 1
     finally:
