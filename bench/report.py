@@ -22,6 +22,7 @@ PRODUCERS = {
     "merkle.json": "make bench (bench/merkle.py)",
     "relayer.json": "make bench (bench/relayer.py)",
     "cogs.json": "make bench (bench/cogs.py, after gas.json)",
+    "venue.json": "make bench-venue (bench/venue.py)",
     "mutation.json": "make mutation (tools/mutation/run.py)",
     "slither.json": "make test / make static (tools/static/slither_gate.py)",
 }
@@ -197,6 +198,7 @@ def main() -> None:
     lines += section_cogs(load("cogs.json"))
     lines += section_generic("Proof of reserve (Merkle)", "merkle.json", load("merkle.json"))
     lines += section_generic("Relayer latency and rate", "relayer.json", load("relayer.json"))
+    lines += section_generic("Trading venue (Uniswap v4)", "venue.json", load("venue.json"))
     lines += section_mutation(load("mutation.json"))
     lines += section_slither(load("slither.json"))
     REPORT.write_text("\n".join(lines) + "\n")
