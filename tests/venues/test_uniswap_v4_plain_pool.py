@@ -118,3 +118,30 @@ def test_router_callback_refuses_anyone_but_the_pool_manager(engine, mallory):
 def test_pool_key_refuses_the_same_currency_twice(tokens):
     with pytest.raises(VenueError, match="two different currencies"):
         PoolKey.for_pair(tokens[0].address, tokens[0].address, FEE, TICK_SPACING)
+
+
+def test_router_names_the_real_trader_of_each_swap(engine, pool, bob):
+    receipt = swap_exact_input_single(engine, pool, True, UNIT, 0, bob)
+    [event] = receipt.decode_logs(engine.router.Swapped)
+    assert event.trader == bob
+    assert event.poolId == pool.pool_id()
+    assert event.amountIn == UNIT
+
+
+def test_swap_after_the_deadline_reverts(engine, pool, bob, currency, chain):
+    currency(pool.currency0).approve(engine.router, UNIT, sender=bob)
+    params = (pool.as_tuple(), True, UNIT, 0, b"")
+    with ape.reverts(engine.router.DeadlinePassed):
+        engine.router.swapExactInputSingle(params, chain.pending_timestamp - 1, sender=bob)
+
+
+def test_swap_of_nothing_reverts(engine, pool, bob, chain):
+    with ape.reverts(engine.router.ZeroAmountIn):
+        engine.router.swapExactInputSingle((pool.as_tuple(), True, 0, 0, b""), chain.pending_timestamp + 60, sender=bob)
+
+
+def test_engine_is_never_deployed_outside_a_local_chain(admin, monkeypatch):
+    # v4-core is BUSL-1.1: its artifacts may run on local test chains only; elsewhere the canonical deployment is used.
+    monkeypatch.setattr("rat.venues.uniswap_v4.LOCAL_CHAIN_IDS", frozenset())
+    with pytest.raises(VenueError, match="canonical v4 deployments"):
+        deploy_engine(admin)
