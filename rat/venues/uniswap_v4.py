@@ -22,6 +22,7 @@ from ape.contracts import ContractContainer, ContractInstance
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 from ethpm_types import ContractType
+from pydantic import BaseModel, ConfigDict, Field
 
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules" / "@uniswap"
 V4_CORE = NODE_MODULES / "v4-core"
@@ -232,3 +233,28 @@ def exact_input_amount_out(sqrt_price_x96: int, liquidity: int, amount_in: int, 
         return liquidity * (sqrt_price_x96 - next_price) // Q96
     next_price = sqrt_price_x96 + (amount_less_fee << 96) // liquidity
     return ((liquidity << 96) * (next_price - sqrt_price_x96) // next_price) // sqrt_price_x96
+
+
+CANONICAL_RECORD = Path(__file__).resolve().parents[2] / "deployments" / "uniswap-v4.json"
+
+
+class CanonicalDeployment(BaseModel):
+    """Uniswap's own v4 deployment on one network (deployments/uniswap-v4.json), used instead of our artifacts."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    chain_id: int = Field(gt=0)
+    pool_manager: str = Field(alias="PoolManager")
+    position_manager: str = Field(alias="PositionManager")
+    permit2: str = Field(alias="Permit2")
+    position_descriptor: str | None = Field(default=None, alias="PositionDescriptor")
+    universal_router: str | None = Field(default=None, alias="UniversalRouter")
+
+
+def canonical_deployment(chain_id: int, record: Path = CANONICAL_RECORD) -> CanonicalDeployment:
+    """The canonical Uniswap v4 addresses for a chain; a `VenueError` when the record does not list it."""
+    networks = json.loads(record.read_text())["networks"]
+    for entry in networks.values():
+        if entry["chain_id"] == chain_id:
+            return CanonicalDeployment.model_validate(entry)
+    raise VenueError(f"no canonical Uniswap v4 deployment recorded for chain {chain_id} in {record.name}")
