@@ -64,7 +64,7 @@ bench-relayer: compile ## relayer latency and throughput on anvil (about 3 minut
 bench-cogs: bench-gas ## USD per user transaction per chain and relayer cost at 10k tps → bench/results/cogs.*
 	@$(ENV) python bench/cogs.py
 
-bench-venue: compile ## Uniswap v4 on anvil: plain-pool init, LP mint, exact-input swap gas → bench/results/venue.json
+bench-venue: compile ## Uniswap v4 on anvil: plain-pool init, LP mint/decrease, exact-input swap gas → bench/results/venue.json
 	@$(ENV) python bench/venue.py
 
 bench-report: ## bench/results/REPORT.md: every figure, its target, pass/short

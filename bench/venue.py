@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rat.venues.uniswap_v4 import (  # noqa: E402
     PoolKey,
     approve_position_manager,
+    decrease_liquidity,
     deploy_engine,
     initialize_pool,
     mint_position,
@@ -55,10 +56,13 @@ def measure_plain_pool() -> dict[str, int]:
     # Warm the trader's balances in both currencies first so the measured swap is the steady-state one.
     swap_exact_input_single(engine, key, True, UNIT, 0, bob)
     swap = swap_exact_input_single(engine, key, False, UNIT, 0, bob)
+    token_id = engine.position_manager.nextTokenId() - 1
+    remove = decrease_liquidity(engine, key, token_id, 500 * UNIT, 0, 0, alice)
     return {
         "initialize_pool": initialize.gas_used,
         "mint_position": mint.gas_used,
         "swap_exact_input_single": swap.gas_used,
+        "decrease_liquidity_half": remove.gas_used,
     }
 
 

@@ -35,8 +35,10 @@ PERMIT2_ADDRESS = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
 LOCAL_CHAIN_IDS = frozenset({31337, 1337})
 
 # Action codes of v4-periphery's `Actions` library (src/libraries/Actions.sol).
+DECREASE_LIQUIDITY = 0x01
 MINT_POSITION = 0x02
 SETTLE_PAIR = 0x0D
+TAKE_PAIR = 0x11
 # PositionManager constructor: gas a subscriber's notifyUnsubscribe may use (periphery's deploy script default).
 UNSUBSCRIBE_GAS_LIMIT = 300_000
 MAX_UINT160 = 2**160 - 1
@@ -182,6 +184,27 @@ def mint_position(
             [POOL_KEY_TYPE, "int24", "int24", "uint256", "uint128", "uint128", "address", "bytes"],
             [key.as_tuple(), tick_lower, tick_upper, liquidity, amount0_max, amount1_max, owner.address, b""]),
         encode(["address", "address"], [key.currency0, key.currency1]),
+    ]
+    unlock_data = encode(["bytes", "bytes[]"], [actions, params])
+    return engine.position_manager.modifyLiquidities(unlock_data, _deadline(), sender=owner)
+
+
+def decrease_liquidity(
+    engine: UniswapV4Engine,
+    key: PoolKey,
+    token_id: int,
+    liquidity: int,
+    amount0_min: int,
+    amount1_min: int,
+    owner: AccountAPI,
+) -> Any:
+    """Removes liquidity from an LP position (fees collected with it) and pays both currencies to its owner:
+    DECREASE_LIQUIDITY then TAKE_PAIR."""
+    actions = bytes([DECREASE_LIQUIDITY, TAKE_PAIR])
+    params = [
+        encode(["uint256", "uint256", "uint128", "uint128", "bytes"],
+               [token_id, liquidity, amount0_min, amount1_min, b""]),
+        encode(["address", "address", "address"], [key.currency0, key.currency1, owner.address]),
     ]
     unlock_data = encode(["bytes", "bytes[]"], [actions, params])
     return engine.position_manager.modifyLiquidities(unlock_data, _deadline(), sender=owner)

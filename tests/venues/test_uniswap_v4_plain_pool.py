@@ -8,6 +8,7 @@ from rat.venues.uniswap_v4 import (
     PoolKey,
     VenueError,
     approve_position_manager,
+    decrease_liquidity,
     deploy_engine,
     exact_input_amount_out,
     initialize_pool,
@@ -145,3 +146,17 @@ def test_engine_is_never_deployed_outside_a_local_chain(admin, monkeypatch):
     monkeypatch.setattr("rat.venues.uniswap_v4.LOCAL_CHAIN_IDS", frozenset())
     with pytest.raises(VenueError, match="canonical v4 deployments"):
         deploy_engine(admin)
+
+
+def test_removing_all_liquidity_returns_the_lps_deposit_and_empties_the_pool(engine, pool, alice, currency):
+    token_id = engine.position_manager.nextTokenId() - 1
+    tokens = [currency(pool.currency0), currency(pool.currency1)]
+    held_by_pool = [t.balanceOf(engine.pool_manager) for t in tokens]
+    before = [t.balanceOf(alice) for t in tokens]
+
+    decrease_liquidity(engine, pool, token_id, LIQUIDITY, 0, 0, alice)
+
+    assert pool_state(engine, pool)[2] == 0
+    returned = [t.balanceOf(alice) - b for t, b in zip(tokens, before)]
+    # Without swaps the pool holds only Alice's deposit; v4 rounds deposits up and withdrawals down (≤ 1 wei each).
+    assert all(0 <= held - back <= 1 for held, back in zip(held_by_pool, returned))
