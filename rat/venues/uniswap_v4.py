@@ -281,3 +281,19 @@ def canonical_deployment(chain_id: int, record: Path = CANONICAL_RECORD) -> Cano
         if entry["chain_id"] == chain_id:
             return CanonicalDeployment.model_validate(entry)
     raise VenueError(f"no canonical Uniswap v4 deployment recorded for chain {chain_id} in {record.name}")
+
+
+BEFORE_SWAP_FLAG = 1 << 7  # v4-core Hooks.BEFORE_SWAP_FLAG: the PoolManager reads a hook's permissions from its address
+HOOK_FLAGS_MASK = (1 << 14) - 1
+
+
+def place_hook(hook: ContractInstance, flags: int, prefix: int = 0xC0) -> ContractInstance:
+    """Copies a deployed hook's runtime code (immutables included, storage not) to an address whose low 14 bits are
+    exactly `flags`, on a local chain; a production hook is deployed with a mined CREATE2 salt instead."""
+    _require_local_chain()
+    if flags & ~HOOK_FLAGS_MASK or flags == 0:
+        raise VenueError(f"hook flags {flags:#x} are not a non-empty set of v4 hook permission bits")
+    address = to_checksum_address(((prefix << 14) | flags).to_bytes(20, "big"))
+    code = bytes(chain.provider.get_code(hook.address))
+    chain.provider.make_request("anvil_setCode", [address, "0x" + code.hex()])
+    return chain.contracts.instance_at(address, contract_type=hook.contract_type)

@@ -43,8 +43,9 @@ def _spdx(path: Path) -> str:
 
 
 def test_our_venue_contracts_compile_only_mit_uniswap_sources():
-    venue_sources = sorted((ROOT / "contracts/venues").glob("*.sol"))
-    assert venue_sources
+    venue_sources = sorted(p for p in (ROOT / "contracts").rglob("*.sol")
+                           if ".cache" not in p.parts and "@uniswap/" in p.read_text())
+    assert len(venue_sources) >= 2  # RatSwapRouter and the probe hook at least
     for source in venue_sources:
         imported = _uniswap_imports(source)
         assert imported, f"{source.name} imports no Uniswap source: the check would be vacuous"
