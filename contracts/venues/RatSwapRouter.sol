@@ -32,6 +32,8 @@ contract RatSwapRouter is IMsgSender, SafeCallback, ReentrancyLock {
     error NativeCurrencyNotSupported();
     /// @notice The amount in is zero.
     error ZeroAmountIn();
+    /// @notice The PoolManager received less than the swap's input (a fee-on-transfer or rebasing token).
+    error PaymentShortfall(uint256 owed, uint256 received);
 
     /// @notice A swap settled through this router.
     /// @param trader The account that called `swapExactInputSingle`.
@@ -96,7 +98,8 @@ contract RatSwapRouter is IMsgSender, SafeCallback, ReentrancyLock {
         address trader = _getLocker();
         poolManager.sync(currencyIn);
         IERC20(Currency.unwrap(currencyIn)).safeTransferFrom(trader, address(poolManager), amountIn);
-        poolManager.settle();
+        uint256 settled = poolManager.settle();
+        if (settled != amountIn) revert PaymentShortfall(amountIn, settled);
         poolManager.take(currencyOut, trader, amountOut);
         emit Swapped(trader, keccak256(abi.encode(params.poolKey)), params.zeroForOne, amountIn, amountOut);
         return abi.encode(amountOut);
