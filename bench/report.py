@@ -24,6 +24,7 @@ PRODUCERS = {
     "api_stream.json": "python bench/api_stream.py",
     "cogs.json": "make bench (bench/cogs.py, after gas.json)",
     "indexer.json": "make bench (bench/indexer.py)",
+    "venue.json": "make bench-venue (bench/venue.py)",
     "mutation.json": "make mutation (tools/mutation/run.py)",
     "slither.json": "make test / make static (tools/static/slither_gate.py)",
 }
@@ -263,6 +264,7 @@ def main() -> None:
     lines += section_indexer(load("indexer.json"))
     lines += section_generic("API WebSocket stream: idle cost, hostile frames, SIGTERM", "api_stream.json",
                              load("api_stream.json"))
+    lines += section_generic("Trading venue (Uniswap v4)", "venue.json", load("venue.json"))
     lines += section_mutation(load("mutation.json"))
     lines += section_slither(load("slither.json"))
     REPORT.write_text("\n".join(lines) + "\n")

@@ -24,6 +24,7 @@ LAYERS = {
     "tests/relayer/test_sender.py": ("integration", "anvil"),
     "tests/governance/": ("contract", "anvil"),
     "tests/corporate/": ("contract", "anvil"),
+    "tests/venues/": ("contract + integration (Uniswap v4 engine)", "anvil, @uniswap npm artifacts"),
     "tests/api/": ("integration (ASGI app)", "SQLite; anvil for end to end"),
     "tests/api/test_nats_outbox.py": ("integration", "NATS JetStream when reachable"),
     "tests/api/test_fuzz_schemathesis.py": ("contract (API schema fuzzing)", "anvil"),

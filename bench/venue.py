@@ -1,0 +1,94 @@
+"""Venue benchmark: gas of Uniswap v4 operations on the real engine (unmodified npm artifacts) deployed on anvil.
+Writes bench/results/venue.json.
+
+This run measures the plain pool (two plain OpenZeppelin ERC-20s, no hook) through RatSwapRouter, the baseline the
+compliant RAT pool will be compared with in the same run once it exists (issue 18). Figures are whole-transaction
+gas_used (21,000 intrinsic included). Uniswap's published reference: plain V4Router exact-input single 134,382;
+permissioned pool 256,406 (Uniswap/v4-periphery snapshots, see docs/decisions). Run: `make bench-venue`."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ape import accounts, chain, networks, project
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rat.venues.uniswap_v4 import (  # noqa: E402
+    PoolKey,
+    approve_position_manager,
+    decrease_liquidity,
+    deploy_engine,
+    initialize_pool,
+    mint_position,
+    swap_exact_input_single,
+)
+
+RESULTS = Path(__file__).resolve().parent / "results" / "venue.json"
+UNIT = 10**18
+FEE, TICK_SPACING = 3_000, 60
+UNISWAP_PLAIN_V4ROUTER_EXACT_IN_SINGLE = 134_382
+UNISWAP_PERMISSIONED_EXACT_IN_SINGLE = 256_406
+
+
+def _git_commit() -> str:
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+
+
+def measure_plain_pool() -> dict[str, int]:
+    deployer, alice, bob = (accounts.test_accounts[i] for i in (0, 6, 7))
+    engine = deploy_engine(deployer)
+    tokens = [deployer.deploy(project.PlainERC20, deployer.address, 10**6 * UNIT) for _ in range(2)]
+    for token in tokens:
+        for holder in (alice, bob):
+            token.transfer(holder, 10_000 * UNIT, sender=deployer)
+    key = PoolKey.for_pair(tokens[0].address, tokens[1].address, FEE, TICK_SPACING)
+    initialize = initialize_pool(engine, key, 2**96, deployer)
+    for token in tokens:
+        approve_position_manager(engine, token, alice)
+    mint = mint_position(engine, key, -600, 600, 1_000 * UNIT, 10_000 * UNIT, 10_000 * UNIT, alice)
+    # Warm the trader's balances in both currencies first so the measured swap is the steady-state one.
+    swap_exact_input_single(engine, key, True, UNIT, 0, bob)
+    swap = swap_exact_input_single(engine, key, False, UNIT, 0, bob)
+    token_id = engine.position_manager.nextTokenId() - 1
+    remove = decrease_liquidity(engine, key, token_id, 500 * UNIT, 0, 0, alice)
+    return {
+        "initialize_pool": initialize.gas_used,
+        "mint_position": mint.gas_used,
+        "swap_exact_input_single": swap.gas_used,
+        "decrease_liquidity_half": remove.gas_used,
+    }
+
+
+def main() -> None:
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        plain = measure_plain_pool()
+        results: dict[str, Any] = {
+            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "git_commit": _git_commit(),
+            "chain": f"anvil (chain id {chain.chain_id})",
+            "machine": platform.machine(),
+            "unit": "transaction gas_used, including the 21,000 intrinsic gas",
+            "engine": "@uniswap/v4-core 1.0.2 PoolManager, @uniswap/v4-periphery 1.0.3 PositionManager, RatSwapRouter",
+            "plain_pool": plain,
+            "uniswap_published": {
+                "v4router_exact_input_single": UNISWAP_PLAIN_V4ROUTER_EXACT_IN_SINGLE,
+                "permissioned_exact_input_single": UNISWAP_PERMISSIONED_EXACT_IN_SINGLE,
+            },
+            "compliant_pool": None,
+        }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    for operation, gas in plain.items():
+        print(f"plain pool {operation}: {gas:,} gas")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Trading venues for RAT assets (Uniswap v4 first)."""
