@@ -58,6 +58,7 @@ class SimCustodian:
         return {
             "request_id": s.request_id,
             "settlement_id": s.settlement_id,
+            "direction": s.direction,
             "status": "settled" if settled else "pending",
             "quantity": str(s.quantity),
             "settled_quantity": str(s.settled_quantity) if settled else "0",

@@ -95,8 +95,9 @@ def funded_key(accounts):
 
 
 # ---------------------------------------------------------------------------------------------- end to end
-# A full deployment (compliance stack, Minter, FeeVault, reserves, a stablecoin), three relayer keys in encrypted
-# keystores, the simulated broker and custodian as child processes, and a config pointing the daemon at them.
+# A full deployment (compliance stack, Minter, FeeVault, reserves, a stablecoin), three keys in encrypted keystores
+# (the relayer's submitter and one per attestor service), the simulated broker and custodian and the two attestors
+# as child processes, and a config pointing the daemon at them.
 
 import sys as _sys
 from pathlib import Path as _Path
@@ -164,13 +165,69 @@ def fresh_sims(token):
         yield broker, custodian
 
 
+@pytest.fixture(scope="session")
+def attestor_pki(tmp_path_factory):
+    """A local CA, a server certificate per attestor and the relayer's client certificate."""
+    from attestor.local import issue_local_pki
+
+    return issue_local_pki(tmp_path_factory.mktemp("pki"))
+
+
 @pytest.fixture
-def relayer_config(tmp_path, deployment, fresh_sims, relayer_keys, rpc_url, token, chain):
-    """A daemon config on a fresh SQLite database, reading from the current block on."""
+def start_attestors(tmp_path, deployment, fresh_sims, relayer_keys, rpc_url, token, chain, attestor_pki):
+    """Starts the brokerage and custody attestors as processes (`rat-attestor run`), each with its own keystore,
+    its own SQLite record (fresh per test: Ape reverts the chain, so request ids repeat) and its own vendor;
+    `overrides` change a role's config (limits, confirmations). Stopped after the test."""
     import yaml
+
+    from attestor.local import AttestorProcess, write_attestor_config
 
     ms, _ = deployment
     folder, _ = relayer_keys
+    started_procs: list = []
+
+    def start(**overrides) -> dict:
+        procs = {}
+        for role, vendor in zip(("brokerage", "custody"), fresh_sims):
+            path = write_attestor_config(
+                tmp_path / f"{role}-attestor.yaml", role=role, rpc_url=rpc_url, chain_id=chain.chain_id,
+                minter=ms.minter.address, keystore=folder / f"{role}.json",
+                passphrase_env=f"RAT_TEST_{role.upper()}_PASS", vendor_url=vendor, assets={token.address: "AAPL"},
+                pki=attestor_pki, database=tmp_path / f"{role}-attestor.db")
+            if overrides.get(role):
+                data = yaml.safe_load(path.read_text())
+                for key, value in overrides[role].items():
+                    if key == "limits":
+                        data["assets"][token.address].update(value)
+                    else:
+                        data[key] = value
+                path.write_text(yaml.safe_dump(data))
+            procs[role] = AttestorProcess(path, {}, tmp_path / f"{role}-attestor.log")
+            procs[role].spawn()
+            started_procs.append(procs[role])
+        for proc in procs.values():
+            proc.ready()
+        return procs
+
+    yield start
+    for proc in started_procs:
+        proc.stop()
+
+
+@pytest.fixture
+def attestors(start_attestors) -> dict:
+    return start_attestors()
+
+
+@pytest.fixture
+def relayer_config(tmp_path, deployment, fresh_sims, relayer_keys, rpc_url, token, chain, attestors,
+                   attestor_pki):
+    """A daemon config on a fresh SQLite database, reading from the current block on; the relayer holds only the
+    submitter key and asks the attestor processes for signatures over mutual TLS."""
+    import yaml
+
+    ms, _ = deployment
+    folder, keys = relayer_keys
     broker, custodian = fresh_sims
     config = {
         "network": "anvil",
@@ -180,8 +237,13 @@ def relayer_config(tmp_path, deployment, fresh_sims, relayer_keys, rpc_url, toke
         "database_url": f"sqlite:///{tmp_path / 'relayer.db'}",
         "market_calendar": "always-open",
         "assets": {token.address: {"symbol": "AAPL"}},
-        "signers": {role: {"type": "keystore", "path": str(folder / f"{role}.json"),
-                           "passphrase_env": f"RAT_TEST_{role.upper()}_PASS"} for role in PASSPHRASES},
+        "signers": {"sender": {"type": "keystore", "path": str(folder / "sender.json"),
+                               "passphrase_env": "RAT_TEST_SENDER_PASS"}},
+        "attestors": {
+            **{role: {"url": attestors[role].url, "address": keys[role]} for role in ("brokerage", "custody")},
+            "client_cert": str(attestor_pki.relayer.cert), "client_key": str(attestor_pki.relayer.key),
+            "server_ca": str(attestor_pki.ca),
+        },
         "brokerage": {"adapter": "alpaca", "options": {"base_url": broker}},
         "custody": {"adapter": "sim-custodian", "options": {"base_url": custodian}},
         "watcher": {"confirmations": 0, "start_block": chain.blocks.head.number},

@@ -198,7 +198,18 @@ def test_the_example_config_parses_apart_from_its_placeholders(tmp_path):
     path = tmp_path / "relayer.yaml"
     path.write_text(result.output)
     config = RelayerConfig.load(path)
-    assert config.signers.custody.type == "kms" and config.watcher.confirmations == 2
+    assert config.signers.sender.type == "keystore" and config.watcher.confirmations == 2
+    assert config.attestors.custody.url.startswith("https://")
+
+
+def test_a_relayer_config_with_an_attestor_key_is_refused(tmp_path):
+    result = CliRunner().invoke(main, ["config-example"])
+    path = tmp_path / "relayer.yaml"
+    path.write_text(result.output.replace(
+        "signers:                            # the relayer's only key: the submitter's\n",
+        "signers:\n  custody: {type: kms, key_id: alias/rat-custody}\n"))
+    refused = CliRunner().invoke(main, ["status", "--config", str(path)])
+    assert refused.exit_code == 1 and "holds no attestor key" in refused.output
 
 
 def test_keys_new_writes_an_encrypted_keystore_and_prints_only_the_address(tmp_path, monkeypatch):
