@@ -28,12 +28,13 @@ class LocalPki:
     ca: Path
     servers: dict[str, Issued]  # role -> the attestor's server certificate
     relayer: Issued  # the relayer's client certificate
+    authority: LocalCA  # issues more certificates (tests: a client the attestors do not allow)
 
 
 def issue_local_pki(folder: Path) -> LocalPki:
     ca = LocalCA(folder)
     servers = {role: ca.issue(f"{role}-attestor", server=True, hosts=("127.0.0.1", "localhost")) for role in ROLES}
-    return LocalPki(ca.cert, servers, ca.issue(RELAYER_CLIENT, client=True))
+    return LocalPki(ca.cert, servers, ca.issue(RELAYER_CLIENT, client=True), ca)
 
 
 def write_attestor_config(

@@ -173,44 +173,57 @@ def attestor_pki(tmp_path_factory):
     return issue_local_pki(tmp_path_factory.mktemp("pki"))
 
 
-@pytest.fixture
-def start_attestors(tmp_path, deployment, fresh_sims, relayer_keys, rpc_url, token, chain, attestor_pki):
-    """Starts the brokerage and custody attestors as processes (`rat-attestor run`), each with its own keystore,
-    its own SQLite record (fresh per test: Ape reverts the chain, so request ids repeat) and its own vendor;
-    `overrides` change a role's config (limits, confirmations). Stopped after the test."""
+def launch_attestors(folder, sims, minter: str, keys_folder, rpc_url: str, chain_id: int, token: str, pki,
+                     **overrides) -> dict:
+    """Starts the brokerage and custody attestors as processes (`rat-attestor run`) in `folder`, each with its
+    own keystore, its own SQLite record and its own vendor (`sims`: broker URL, custodian URL); `overrides`
+    change a role's config, e.g. custody={"confirmations": 3} or brokerage={"limits": {"max_daily_shares": 8}}."""
     import yaml
 
     from attestor.local import AttestorProcess, write_attestor_config
 
-    ms, _ = deployment
-    folder, _ = relayer_keys
-    started_procs: list = []
-
-    def start(**overrides) -> dict:
-        procs = {}
-        for role, vendor in zip(("brokerage", "custody"), fresh_sims):
-            path = write_attestor_config(
-                tmp_path / f"{role}-attestor.yaml", role=role, rpc_url=rpc_url, chain_id=chain.chain_id,
-                minter=ms.minter.address, keystore=folder / f"{role}.json",
-                passphrase_env=f"RAT_TEST_{role.upper()}_PASS", vendor_url=vendor, assets={token.address: "AAPL"},
-                pki=attestor_pki, database=tmp_path / f"{role}-attestor.db")
-            if overrides.get(role):
-                data = yaml.safe_load(path.read_text())
-                for key, value in overrides[role].items():
-                    if key == "limits":
-                        data["assets"][token.address].update(value)
-                    else:
-                        data[key] = value
-                path.write_text(yaml.safe_dump(data))
-            procs[role] = AttestorProcess(path, {}, tmp_path / f"{role}-attestor.log")
-            procs[role].spawn()
-            started_procs.append(procs[role])
+    procs = {}
+    for role, vendor in zip(("brokerage", "custody"), sims):
+        path = write_attestor_config(
+            folder / f"{role}-attestor.yaml", role=role, rpc_url=rpc_url, chain_id=chain_id, minter=minter,
+            keystore=keys_folder / f"{role}.json", passphrase_env=f"RAT_TEST_{role.upper()}_PASS",
+            vendor_url=vendor, assets={token: "AAPL"}, pki=pki, database=folder / f"{role}-attestor.db")
+        data = yaml.safe_load(path.read_text())
+        for key, value in overrides.get(role, {}).items():
+            if key == "limits":
+                data["assets"][token].update(value)
+            else:
+                data[key] = value
+        path.write_text(yaml.safe_dump(data))
+        env = {f"RAT_TEST_{role.upper()}_PASS": PASSPHRASES[role], "APCA_API_KEY_ID": "sim",
+               "APCA_API_SECRET_KEY": "sim"}
+        procs[role] = AttestorProcess(path, env, folder / f"{role}-attestor.log")
+        procs[role].spawn()
+    try:
         for proc in procs.values():
             proc.ready()
+    except Exception:
+        for proc in procs.values():
+            proc.stop()
+        raise
+    return procs
+
+
+@pytest.fixture
+def start_attestors(tmp_path_factory, deployment, fresh_sims, relayer_keys, rpc_url, token, chain, attestor_pki):
+    """`start(**overrides)` launches a pair of attestors on this test's simulated vendors; stopped afterwards."""
+    ms, _ = deployment
+    folder, _ = relayer_keys
+    started: list = []
+
+    def start(**overrides) -> dict:
+        procs = launch_attestors(tmp_path_factory.mktemp("attestors"), fresh_sims, ms.minter.address, folder,
+                                 rpc_url, chain.chain_id, token.address, attestor_pki, **overrides)
+        started.extend(procs.values())
         return procs
 
     yield start
-    for proc in started_procs:
+    for proc in started:
         proc.stop()
 
 

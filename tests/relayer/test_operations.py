@@ -169,18 +169,21 @@ def test_status_reports_the_cursor_lag_and_counts(relayer_config):
 def test_doctor_passes_on_a_correct_deployment(relayer_config):
     result = CliRunner().invoke(main, ["doctor", "--config", str(relayer_config)])
     assert result.exit_code == 0, result.output
-    assert "all checks passed" in result.output and "custody key unlocked" in result.output
+    assert "all checks passed" in result.output and "sender key unlocked" in result.output
+    assert "custody attestor https://" in result.output and "reachable over mutual TLS" in result.output
 
 
-def test_doctor_names_each_problem_and_its_fix(relayer_config, monkeypatch):
+def test_doctor_names_each_problem_and_its_fix(relayer_config, attestors, monkeypatch):
     config = yaml.safe_load(relayer_config.read_text())
     config["chain_id"] = 1
     relayer_config.write_text(yaml.safe_dump(config))
-    monkeypatch.delenv("RAT_TEST_CUSTODY_PASS")
+    monkeypatch.delenv("RAT_TEST_SENDER_PASS")
+    attestors["custody"].kill()
     result = CliRunner().invoke(main, ["doctor", "--config", str(relayer_config)])
     assert result.exit_code == 1
-    assert "config says 1" in result.output and "RAT_TEST_CUSTODY_PASS" in result.output
-    assert "fix:" in result.output and "custody-pass" not in result.output
+    assert "config says 1" in result.output and "RAT_TEST_SENDER_PASS" in result.output
+    assert "custody attestor at https://" in result.output and "unreachable" in result.output
+    assert "fix:" in result.output and "sender-pass" not in result.output
 
 
 def test_a_bad_config_is_a_readable_error_not_a_traceback(tmp_path):
