@@ -43,6 +43,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from attestor.local import AttestorProcess, issue_local_pki, write_attestor_config  # noqa: E402
 from rat.attestations import request_id as compute_request_id  # noqa: E402
 from relayer.rpc import Rpc  # noqa: E402
 from relayer.signers import KeystoreSigner  # noqa: E402
@@ -260,12 +261,28 @@ async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict
     await rpc.call("evm_setIntervalMining", 1)
     broker, broker_url = spawn("sim", "broker", "--port", "0", "--price", "AAPL=190")
     custodian, custodian_url = spawn("sim", "custodian", "--port", "0", "--position", "AAPL=0")
+    # The attestors are their own processes with their own keys, as in production: the daemon asks them over mTLS.
+    pki = issue_local_pki(workdir / "pki")
+    attestors = {}
+    for role, vendor_url in (("brokerage", broker_url), ("custody", custodian_url)):
+        attestor_config = write_attestor_config(
+            workdir / f"{role}-attestor.yaml", role=role, rpc_url=d["rpc_url"], chain_id=d["chain_id"],
+            minter=d["minter"], keystore=workdir / f"{role}.json", passphrase_env=f"BENCH_{role.upper()}_PASS",
+            vendor_url=vendor_url, assets={d["token"]: "AAPL"}, pki=pki, database=workdir / f"{role}-attestor.db",
+            max_fill_shares=10**6, max_daily_shares=10**9)
+        attestors[role] = AttestorProcess(attestor_config, {
+            f"BENCH_{role.upper()}_PASS": PASSPHRASES[role], "APCA_API_KEY_ID": "bench",
+            "APCA_API_SECRET_KEY": "bench"}, workdir / f"{role}-attestor.log")
+        attestors[role].start()
     config = {
         "network": "bench", "rpc_url": d["rpc_url"], "chain_id": d["chain_id"], "minter": d["minter"],
         "database_url": f"sqlite:///{workdir / 'relayer.db'}", "market_calendar": "always-open",
         "assets": {d["token"]: {"symbol": "AAPL"}},
-        "signers": {label: {"type": "keystore", "path": str(workdir / f"{label}.json"),
-                            "passphrase_env": f"BENCH_{label.upper()}_PASS"} for label in PASSPHRASES},
+        "signers": {"sender": {"type": "keystore", "path": str(workdir / "sender.json"),
+                               "passphrase_env": "BENCH_SENDER_PASS"}},
+        "attestors": {**{role: {"url": a.url} for role, a in attestors.items()},
+                      "client_cert": str(pki.relayer.cert), "client_key": str(pki.relayer.key),
+                      "server_ca": str(pki.ca)},
         "brokerage": {"adapter": "alpaca", "options": {"base_url": broker_url}},
         "custody": {"adapter": "sim-custodian", "options": {"base_url": custodian_url}},
         "watcher": {"confirmations": 0, "start_block": d["start_block"]},
@@ -282,6 +299,7 @@ async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict
     request_nonces = {key: 0 for key in d["investors"]}
     port = d["rpc_url"].rsplit(":", 1)[-1].strip("/")
     processes = {"daemon": [daemon.pid], "broker": [broker.pid], "custodian": [custodian.pid],
+                 "attestors": [a.proc.pid for a in attestors.values()],
                  "anvil": pids_with(f"--port {port} "), "load_generator": [os.getpid()]}
 
     async def one(rate: float, duration: float) -> dict:
@@ -332,6 +350,8 @@ async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict
         for proc in (broker, custodian):
             proc.terminate()
             proc.wait(timeout=10)
+        for attestor in attestors.values():
+            attestor.stop()
         store.close()
         await rpc.aclose()
 
