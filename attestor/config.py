@@ -77,6 +77,9 @@ class AttestorConfig(_Strict):
                     "multiplier moves with each block's timestamp under a management fee)")
     tls: TlsConfig
     listen: ListenConfig = Field(default_factory=ListenConfig)
+    metrics_listen: ListenConfig | None = Field(
+        default=None, description="optional plain-HTTP port for /healthz and /metrics only (container probes, "
+                                  "Prometheus); the signing API is never served on it")
     log_level: str = "INFO"
 
     @field_validator("minter")
@@ -146,4 +149,5 @@ tls:
   client_ca: tls/ca.pem
   allowed_clients: [rat-relayer]
 listen: {host: 127.0.0.1, port: 8490}
+metrics_listen: {host: 127.0.0.1, port: 9465}   # /healthz and /metrics without TLS (never /v1/fills)
 """

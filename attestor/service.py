@@ -232,6 +232,9 @@ async def serve(config: AttestorConfig) -> None:
                            ssl_context=server_context(tls.cert, tls.key, tls.client_ca))
         await site.start()
         port = runner.addresses[0][1]
+        if config.metrics_listen is not None:
+            # Same app: /v1/ answers 401 here because a plain connection has no client certificate.
+            await web.TCPSite(runner, config.metrics_listen.host, config.metrics_listen.port).start()
         print(f"listening on https://{config.listen.host}:{port} as {config.role} attestor {signer.address}",
               flush=True)
         log.info("attestor started", extra={"role": config.role, "signer": signer.address, "port": port})
