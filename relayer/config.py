@@ -43,7 +43,7 @@ class SignersConfig(BaseModel):
     def _no_attestor_keys(cls, data: Any) -> Any:
         if isinstance(data, dict) and {"brokerage", "custody"} & set(data):
             raise ValueError("the relayer holds no attestor key: run each role as `rat-attestor` and list its URL "
-                             "under `attestors` (docs/decisions/0061-attestors-as-services.md)")
+                             "under `attestors` (docs/decisions/0046-attestors-as-separate-services.md)")
         return data
 
 
