@@ -209,6 +209,38 @@ def launch_attestors(folder, sims, minter: str, keys_folder, rpc_url: str, chain
     return procs
 
 
+@pytest.fixture(scope="module")
+def module_sims(token):
+    """A simulated broker and custodian shared by a module whose tests reset them (`/_sim/reset`)."""
+    from simproc import sim_service
+
+    with sim_service("broker", "--price", "AAPL=190") as broker, sim_service("custodian") as custodian:
+        yield broker, custodian
+
+
+@pytest.fixture(scope="module")
+def module_attestor_launcher(tmp_path_factory, deployment, module_sims, relayer_keys, rpc_url, token, chain,
+                             attestor_pki):
+    """`launch(**overrides)`: a pair of attestor processes on the module's simulated vendors (the caller stops
+    them)."""
+    ms, _ = deployment
+
+    def launch(**overrides) -> dict:
+        return launch_attestors(tmp_path_factory.mktemp("attestors"), module_sims, ms.minter.address,
+                                relayer_keys[0], rpc_url, chain.chain_id, token.address, attestor_pki, **overrides)
+
+    return launch
+
+
+@pytest.fixture(scope="module")
+def module_attestors(module_attestor_launcher):
+    """One pair of attestor processes for a module (starting processes dominates such a module's run time)."""
+    procs = module_attestor_launcher()
+    yield procs
+    for proc in procs.values():
+        proc.stop()
+
+
 @pytest.fixture
 def start_attestors(tmp_path_factory, deployment, fresh_sims, relayer_keys, rpc_url, token, chain, attestor_pki):
     """`start(**overrides)` launches a pair of attestors on this test's simulated vendors; stopped afterwards."""

@@ -73,27 +73,6 @@ class Vendors:
         return settlement["settlement_id"]
 
 
-@pytest.fixture(scope="module")
-def module_sims(token):
-    from simproc import sim_service
-
-    with sim_service("broker", "--price", "AAPL=190") as broker, sim_service("custodian") as custodian:
-        yield broker, custodian
-
-
-@pytest.fixture(scope="module")
-def module_attestors(tmp_path_factory, deployment, module_sims, relayer_keys, rpc_url, token, chain, attestor_pki):
-    """One pair of attestor processes for the module (starting processes dominates this suite's run time)."""
-    from conftest import launch_attestors
-
-    ms, _ = deployment
-    procs = launch_attestors(tmp_path_factory.mktemp("attestors"), module_sims, ms.minter.address,
-                             relayer_keys[0], rpc_url, chain.chain_id, token.address, attestor_pki)
-    yield procs
-    for proc in procs.values():
-        proc.stop()
-
-
 def _forget(procs: dict, sims) -> None:
     """Ape reverts the chain after each test, so the next test's requests get the same ids: the services'
     memories of those ids are reverted with it (the broker's orders, the custodian's settlements, what each
@@ -115,24 +94,20 @@ def attestors(module_attestors, module_sims):
 
 
 @pytest.fixture
-def start_attestors(tmp_path_factory, deployment, module_sims, relayer_keys, rpc_url, token, chain, attestor_pki):
+def start_attestors(module_attestor_launcher, module_sims):
     """A pair of attestors with their own config (limits, confirmations) on the module's vendors."""
-    from conftest import launch_attestors
-
-    ms, _ = deployment
     started: list = []
 
     def start(**overrides) -> dict:
-        procs = launch_attestors(tmp_path_factory.mktemp("attestors"), module_sims, ms.minter.address,
-                                 relayer_keys[0], rpc_url, chain.chain_id, token.address, attestor_pki, **overrides)
+        procs = module_attestor_launcher(**overrides)
         started.extend(procs.values())
         return procs
 
     yield start
     for proc in started:
         proc.stop()
-    httpx.post(f"{module_sims[0]}/_sim/reset").raise_for_status()
-    httpx.post(f"{module_sims[1]}/_sim/reset").raise_for_status()
+    for url in module_sims:
+        httpx.post(f"{url}/_sim/reset").raise_for_status()
 
 
 @pytest.fixture
