@@ -380,10 +380,11 @@ def main(rate: float, duration: float, up: str, down: str, search_duration: floa
     saga = {"poll_interval": 0.1, "receipt_poll_interval": 0.5, "concurrency": concurrency}
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "load_average_before": load_average(),
-                    "note": "anvil, both simulated vendors, the daemon and the load generator share these cores"},
+                    "note": "anvil, both simulated vendors, both attestors, the daemon and the load generator share "
+                            "these cores"},
         "setup": "anvil 1 s interval mining" + (" with" if steps_tracing else " without") + " --steps-tracing, "
                  "sim broker fills at once, sim custodian settles at once, daemon as a child process with SQLite "
-                 "state",
+                 "state, brokerage and custody attestors as child processes asked over mutual TLS",
         "daemon_saga_policy": saga,
         "bar": {"sent_to_fulfilled_p50_s": 2, "sent_to_fulfilled_p99_s": 4, "rate_per_s": 20, "duration_s": 60},
     }
