@@ -357,3 +357,26 @@ def test_a_malformed_fill_is_a_422_problem(attestors, attestor_pki):
     response = httpx.post(f"{attestors['custody'].url}/v1/fills", json={"request_id": "0x12", "extra": 1},
                           verify=_tls(attestor_pki), timeout=20)
     assert_refused(response, 422, "invalid-fill")
+
+
+def _refusals(attestors, role: str, pki, reason: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"{attestors[role].url}/metrics", verify=_tls(pki, cert=False)).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "attestor_refusals_total" and sample.labels == {"role": role, "reason": reason}:
+                return sample.value
+    return 0.0
+
+
+def test_a_refusal_is_counted_in_metrics_and_logged_as_one_json_line(attestors, attestor_pki, honest):
+    import json
+
+    _, fill = honest()
+    before = _refusals(attestors, "custody", attestor_pki, "quantity-exceeds-evidence")
+    ask(attestors, "custody", with_(fill, shares=fill.shares + 1), _tls(attestor_pki))
+    assert _refusals(attestors, "custody", attestor_pki, "quantity-exceeds-evidence") == before + 1
+    lines = [json.loads(line) for line in attestors["custody"].log_path.read_text().splitlines() if line.startswith("{")]
+    refused = [e for e in lines if e["msg"] == "fill refused" and e["request_id"] == "0x" + fill.request_id.hex()]
+    assert refused and refused[-1]["reason"] == "quantity-exceeds-evidence" and refused[-1]["client"] == "rat-relayer"
