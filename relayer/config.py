@@ -194,7 +194,8 @@ class RelayerConfig(BaseModel):
     market_calendar: str = "XNYS"
     assets: dict[str, AssetConfig]
     signers: SignersConfig
-    attestors: AttestorsConfig
+    attestors: AttestorsConfig | None = Field(
+        default=None, description="required by `rat-relayer run` (the daemon); `rat-relayer api` does not use it")
     brokerage: AdapterConfig
     custody: AdapterConfig
     watcher: WatcherPolicy = Field(default_factory=WatcherPolicy)
@@ -249,8 +250,9 @@ class RelayerConfig(BaseModel):
         }
         signers = [config.signers.sender]
         tls = config.attestors
-        tls.client_cert, tls.client_key, tls.server_ca = (
-            p if p.is_absolute() else base / p for p in (tls.client_cert, tls.client_key, tls.server_ca))
+        if tls is not None:
+            tls.client_cert, tls.client_key, tls.server_ca = (
+                p if p.is_absolute() else base / p for p in (tls.client_cert, tls.client_key, tls.server_ca))
         if config.kyc is not None:
             signers.append(config.kyc.signer)
         for signer in signers:

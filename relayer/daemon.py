@@ -52,6 +52,11 @@ def build_signer(config: SignerConfig, label: str) -> Signer:
 
 def build_attestor_clients(config: RelayerConfig) -> dict[str, AttestorClient]:
     a = config.attestors
+    if a is None:
+        raise ConfigError("no `attestors` section: the daemon asks the brokerage and custody attestor services for "
+                          "each fill's signatures",
+                          hint="add attestors: {brokerage: {url: ...}, custody: {url: ...}, client_cert, client_key, "
+                               "server_ca} (see `rat-relayer config-example`)")
     for label, path in (("client_cert", a.client_cert), ("client_key", a.client_key), ("server_ca", a.server_ca)):
         if not path.is_file():
             raise ConfigError(f"attestors.{label}: {path} not found",

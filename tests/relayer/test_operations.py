@@ -233,3 +233,11 @@ def test_breaker_reset_closes_the_breaker(relayer_config):
     result = CliRunner().invoke(main, ["breaker", "reset", "--config", str(relayer_config), "--reason", "recon #4"])
     assert result.exit_code == 0
     assert store.breaker("custody") == (False, "reset: recon #4")
+
+
+def test_the_daemon_refuses_to_start_without_attestor_endpoints(relayer_config):
+    config = yaml.safe_load(relayer_config.read_text())
+    del config["attestors"]
+    relayer_config.write_text(yaml.safe_dump(config))
+    result = CliRunner().invoke(main, ["run", "--config", str(relayer_config)])
+    assert result.exit_code == 1 and "no `attestors` section" in result.output and "fix:" in result.output
