@@ -141,7 +141,8 @@ vendor: {adapter: sim-custodian, options: {base_url: "http://127.0.0.1:8711"}}
 # vendor: {adapter: alpaca, options: {base_url: "https://api.alpaca.markets"}}  # role: brokerage
 assets:
   "0x0000000000000000000000000000000000000000": {symbol: AAPL, max_fill_shares: 1000, max_daily_shares: 20000}
-database: custody-attestor.db       # what was signed, per request (SQLite, written before a signature leaves)
+database: custody-attestor.db       # what was signed, per request (SQLite, written before a signature leaves);
+                                    # in the cloud: /var/lib/rat-attestor/record.db (the task's EFS volume)
 max_attestation_ttl: 1800
 tls:
   cert: tls/custody-attestor.pem

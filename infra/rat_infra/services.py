@@ -15,6 +15,7 @@ from rat_infra.keys import task_role
 from rat_infra.network import Network, allow_from, security_group
 from rat_infra.observability import OTLP_GRPC_PORT, sidecar
 from rat_infra.settings import StackSettings
+from rat_infra.tagging import personal_data
 from rat_infra.workloads import API_PORT, SigningRole, Workload
 
 TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -189,7 +190,8 @@ def _container_definitions(
         "command": list(w.command),
         "readonlyRootFilesystem": True,
         # The one writable path: task-local scratch space for libraries that need a temp directory.
-        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp"}],
+        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp"}]
+        + ([{"sourceVolume": RECORD_VOLUME, "containerPath": RECORD_PATH}] if w.service_port is not None else []),
         "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
         "logConfiguration": {
@@ -235,6 +237,7 @@ class WorkloadInputs:  # noqa: D101 (fields say it)
     rpc_url_arn: pulumi.Output[str]
     telemetry_policy: pulumi.Output[str]
     signing_key_arns: Mapping[SigningRole, pulumi.Output[str]]
+    data_key_arn: pulumi.Output[str] | None = None  # encrypts the attestors' record volumes
 
 
 @dataclass(frozen=True)
@@ -258,8 +261,49 @@ def build_workloads(
     public_api = _public_api(settings, network, platform, opts) if any(w.port for w in settings.workloads) else None
     for w in settings.workloads:
         _workload(settings, w, network, platform, inputs, task_roles, log_groups, metrics_log_group, account_id,
-                  public_api, opts)
+                  public_api, opts, parent)
     return public_api
+
+
+RECORD_VOLUME = "record"
+RECORD_PATH = "/var/lib/rat-attestor"  # attestor config `database: /var/lib/rat-attestor/record.db`
+APP_UID = 10001  # the image's `rat` user (infra/docker/relayer.Dockerfile)
+NFS_PORT = 2049
+
+
+def _attestor_record(settings: StackSettings, w: Workload, network: Network, platform: Platform,
+                     inputs: WorkloadInputs, role: aws.iam.Role, parent: pulumi.Resource) -> aws.ecs.TaskDefinitionVolumeArgs:
+    """An encrypted EFS file system of the attestor's own for its record of what it signed: a replaced task finds
+    the record where the last one left it. Only the attestor's security group reaches it, only its task role
+    mounts it."""
+    name = f"{settings.prefix}-{w.name}-record"
+    opts = pulumi.ResourceOptions(parent=parent)
+    nfs = security_group(name, network.vpc, f"NFS from {w.name} only", parent,
+                         [allow_from(NFS_PORT, [platform.security_groups.of(w)], f"NFS from {w.name}")])
+    fs = aws.efs.FileSystem(name, encrypted=True, kms_key_id=inputs.data_key_arn, throughput_mode="elastic",
+                            tags=personal_data(False), opts=opts)
+    for i, subnet in enumerate(network.private_subnet_ids):
+        aws.efs.MountTarget(f"{name}-{i}", file_system_id=fs.id, subnet_id=subnet, security_groups=[nfs.id], opts=opts)
+    access_point = aws.efs.AccessPoint(
+        name, file_system_id=fs.id, posix_user=aws.efs.AccessPointPosixUserArgs(uid=APP_UID, gid=APP_UID),
+        root_directory=aws.efs.AccessPointRootDirectoryArgs(
+            path="/record", creation_info=aws.efs.AccessPointRootDirectoryCreationInfoArgs(
+                owner_uid=APP_UID, owner_gid=APP_UID, permissions="700")),
+        opts=opts,
+    )
+    aws.iam.RolePolicy(name, role=role.id, policy=fs.arn.apply(lambda arn: json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Resource": arn,
+                       "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]}],
+    })), opts=opts)
+    return aws.ecs.TaskDefinitionVolumeArgs(
+        name=RECORD_VOLUME,
+        efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
+            file_system_id=fs.id, transit_encryption="ENABLED",
+            authorization_config=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfigArgs(
+                access_point_id=access_point.id, iam="ENABLED"),
+        ),
+    )
 
 
 def _public_api(settings: StackSettings, network: Network, platform: Platform,
@@ -318,7 +362,7 @@ def _public_api(settings: StackSettings, network: Network, platform: Platform,
 def _workload(settings: StackSettings, w: Workload, network: Network, platform: Platform, inputs: WorkloadInputs,
               task_roles: Mapping[str, aws.iam.Role], log_groups: dict[str, aws.cloudwatch.LogGroup],
               metrics_log_group: aws.cloudwatch.LogGroup, account_id: pulumi.Output[str],
-              public_api: PublicApi | None, opts: pulumi.ResourceOptions) -> None:
+              public_api: PublicApi | None, opts: pulumi.ResourceOptions, parent: pulumi.Resource) -> None:
     p = settings.prefix
     name = f"{p}-{w.name}"
     size = settings.services[w.name]
@@ -342,6 +386,8 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
         "OTEL_SERVICE_NAME": w.name,
     }
+    volumes = ([_attestor_record(settings, w, network, platform, inputs, role, parent)]
+               if w.service_port is not None else [])
     key_env = {role.env_var: inputs.signing_key_arns[role] for role in w.signing_roles}
     key_arns = pulumi.Output.all(**key_env) if key_env else pulumi.Output.from_input({})
     definitions = pulumi.Output.all(
@@ -376,7 +422,7 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
         execution_role_arn=platform.execution_role.arn,
         task_role_arn=role.arn,
         container_definitions=definitions,
-        volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
+        volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)] + volumes,
         opts=opts,
     )
     public = w.port is not None

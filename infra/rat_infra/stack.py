@@ -117,6 +117,7 @@ class RatStack(pulumi.ComponentResource):
             rpc_url_arn=secrets["chain-rpc-url"].arn,
             telemetry_policy=observability.metrics_log_group.arn.apply(telemetry_policy),
             signing_key_arns={role: key.arn for role, key in signing.items()},
+            data_key_arn=data_key.arn,
         )
         api = build_workloads(
             settings,

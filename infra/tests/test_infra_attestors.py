@@ -56,6 +56,18 @@ def test_the_relayer_holds_only_the_submitter_key(stack: DeclaredStack) -> None:
     assert key.endswith(f"{stack.settings.prefix}-{SigningRole.SUBMITTER.value}-signing")
 
 
+def test_each_attestors_record_survives_its_task_on_a_volume_only_it_reaches(stack: DeclaredStack) -> None:
+    for name in attestors(stack):
+        task = next(t for t in stack.of("aws:ecs/taskDefinition:TaskDefinition")
+                    if t.name == f"{stack.settings.prefix}-{name}")
+        (volume,) = [v for v in task.inputs["volumes"] if v.get("efsVolumeConfiguration")]
+        assert volume["efsVolumeConfiguration"]["fileSystemId"] == f"{stack.settings.prefix}-{name}-record.FileSystem"
+        mounts = json.loads(task.inputs["containerDefinitions"])[0]["mountPoints"]
+        assert {"sourceVolume": "record", "containerPath": "/var/lib/rat-attestor"} in mounts
+        (rule,) = group(stack, f"{name}-record").inputs["ingress"]
+        assert rule["fromPort"] == 2049 and rule["securityGroups"] == [group(stack, name).id], name
+
+
 def test_attestors_get_no_database_login(stack: DeclaredStack) -> None:
     policies = {p.name for p in stack.of("aws:iam/rolePolicy:RolePolicy")}
     for name in attestors(stack):
