@@ -2,4 +2,4 @@
 
 It holds the only copy of its role's key, reads the chain and its own vendor itself, and signs a Minter `Fill`
 only when both confirm it; the relayer asks it over mutual TLS and keeps nothing but the submitter key
-(docs/decisions/0046-attestors-as-separate-services.md)."""
+(docs/decisions/0047-attestors-as-separate-services.md)."""

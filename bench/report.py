@@ -119,6 +119,32 @@ def section_generic(title: str, name: str, data: dict | None) -> list[str]:
     return out + [""]
 
 
+def section_failover(relayer: dict | None) -> list[str]:
+    out = ["## Relayer failover (two daemons on PostgreSQL, SIGKILL of the leader)", ""]
+    failover = (relayer or {}).get("failover")
+    if failover is None:
+        return out + ["MISSING: the failover section of relayer.json — run "
+                      "`python bench/relayer.py --failover-only` (needs PostgreSQL on 127.0.0.1:5432).", ""]
+    if "skipped" in failover:
+        return out + [f"Skipped: {failover['skipped']}.", ""]
+    goal = failover["goal"]
+    rows = [
+        ("kill → first fulfilment (s)", failover["kill_to_first_fulfilment_s"], f"≤ {goal['first_fulfilment_after_kill_s']}"),
+        ("kill → standby holds the lease (s)", failover["kill_to_lease_taken_s"], "—"),
+        ("requests / fulfilled", f"{failover['requests']} / {failover['fulfilled']}", "all"),
+        ("lost / doubled", f"{failover['lost']} / {failover['doubled']}", "0 / 0"),
+        ("broker orders / custody settlements", f"{failover['broker_orders']} / {failover['custody_settlements']}",
+         "one each per request"),
+        ("leader changes before the kill", failover.get("leader_changes_before_kill"), "0"),
+        ("sent → fulfilled p50 / p99 across the run (s)",
+         f"{failover['sent_to_fulfilled_s'].get('p50')} / {failover['sent_to_fulfilled_s'].get('p99')}", "—"),
+    ]
+    out += [failover["setup"] + f"; load average after: {failover.get('load_average_after')}.", "",
+            "| figure | value | goal |", "|---|---|---|"]
+    out += [f"| {name} | {fmt(value)} | {target} |" for name, value, target in rows]
+    return out + ["", f"Verdict: {verdict(failover.get('meets_goal'))}.", ""]
+
+
 def section_cogs(cogs: dict | None) -> list[str]:
     out = ["## Cost per user transaction (COGS)", ""]
     if cogs is None:
@@ -196,7 +222,10 @@ def main() -> None:
     lines += section_gas(gas, trex)
     lines += section_cogs(load("cogs.json"))
     lines += section_generic("Proof of reserve (Merkle)", "merkle.json", load("merkle.json"))
-    lines += section_generic("Relayer latency and rate", "relayer.json", load("relayer.json"))
+    relayer = load("relayer.json")
+    lines += section_generic("Relayer latency and rate", "relayer.json",
+                             None if relayer is None else {k: v for k, v in relayer.items() if k != "failover"})
+    lines += section_failover(relayer)
     lines += section_mutation(load("mutation.json"))
     lines += section_slither(load("slither.json"))
     REPORT.write_text("\n".join(lines) + "\n")

@@ -2,7 +2,7 @@
 
 Every signing role has its own KMS key, and exactly one workload's task role may use it. The relayer daemon holds
 only the submitter key (`relayer/config.py`, `SignersConfig`); each attestor role is its own `rat-attestor`
-workload, reachable on its mutual-TLS port from the relayer's security group only (decision 0046). The custody
+workload, reachable on its mutual-TLS port from the relayer's security group only (decision 0047). The custody
 attestor can instead run in a separate stack, in the custodian's own AWS account (`custody_attestor:
 separate-stack`)."""
 
