@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rat.attestations import request_id as compute_request_id  # noqa: E402
+from attestor.local import AttestorProcess, issue_local_pki, write_attestor_config  # noqa: E402
 from relayer.rpc import Rpc  # noqa: E402
 from relayer.signers import KeystoreSigner  # noqa: E402
 from relayer.store import Store  # noqa: E402
@@ -260,14 +261,37 @@ async def measure(store: Store, rpc: Rpc, sent: dict, drain: float) -> dict:
     }
 
 
+def start_attestors(d: dict, workdir: Path, broker_url: str, custodian_url: str) -> tuple[dict, object]:
+    """The brokerage and custody attestors as their own processes with their own keys, as in production: the
+    daemon asks them over mutual TLS and holds only the submitter key."""
+    folder = workdir / f"attestors-{len(list(workdir.glob('attestors-*')))}"
+    folder.mkdir()
+    pki = issue_local_pki(folder / "pki")
+    attestors = {}
+    for role, vendor_url in (("brokerage", broker_url), ("custody", custodian_url)):
+        attestor_config = write_attestor_config(
+            folder / f"{role}-attestor.yaml", role=role, rpc_url=d["rpc_url"], chain_id=d["chain_id"],
+            minter=d["minter"], keystore=workdir / f"{role}.json", passphrase_env=f"BENCH_{role.upper()}_PASS",
+            vendor_url=vendor_url, assets={d["token"]: "AAPL"}, pki=pki, database=folder / f"{role}-attestor.db",
+            max_fill_shares=10**6, max_daily_shares=10**9)
+        attestors[role] = AttestorProcess(attestor_config, {
+            f"BENCH_{role.upper()}_PASS": PASSPHRASES[role], "APCA_API_KEY_ID": "bench",
+            "APCA_API_SECRET_KEY": "bench"}, folder / f"{role}-attestor.log")
+        attestors[role].start()
+    return attestors, pki
+
+
 def daemon_config(d: dict, workdir: Path, saga: dict, broker_url: str, custodian_url: str, database_url: str,
-                  start_block: int) -> dict:
+                  start_block: int, attestors: dict, pki) -> dict:
     return {
         "network": "bench", "rpc_url": d["rpc_url"], "chain_id": d["chain_id"], "minter": d["minter"],
         "database_url": database_url, "market_calendar": "always-open",
         "assets": {d["token"]: {"symbol": "AAPL"}},
-        "signers": {label: {"type": "keystore", "path": str(workdir / f"{label}.json"),
-                            "passphrase_env": f"BENCH_{label.upper()}_PASS"} for label in PASSPHRASES},
+        "signers": {"sender": {"type": "keystore", "path": str(workdir / "sender.json"),
+                               "passphrase_env": "BENCH_SENDER_PASS"}},
+        "attestors": {**{role: {"url": a.url} for role, a in attestors.items()},
+                      "client_cert": str(pki.relayer.cert), "client_key": str(pki.relayer.key),
+                      "server_ca": str(pki.ca)},
         "brokerage": {"adapter": "alpaca", "options": {"base_url": broker_url}},
         "custody": {"adapter": "sim-custodian", "options": {"base_url": custodian_url}},
         "watcher": {"confirmations": 0, "start_block": start_block},
@@ -276,8 +300,8 @@ def daemon_config(d: dict, workdir: Path, saga: dict, broker_url: str, custodian
     }
 
 
-DAEMON_ENV = dict(APCA_API_KEY_ID="bench", APCA_API_SECRET_KEY="bench",
-                  **{f"BENCH_{label.upper()}_PASS": p for label, p in PASSPHRASES.items()})
+# The daemon is given the submitter's passphrase only; the attestors get theirs (start_attestors).
+DAEMON_ENV = dict(APCA_API_KEY_ID="bench", APCA_API_SECRET_KEY="bench", BENCH_SENDER_PASS=PASSPHRASES["sender"])
 PG_DSN = os.environ.get("RAT_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=2")
 
 
@@ -319,7 +343,8 @@ async def run_failover(d: dict, workdir: Path, plan: dict, results: dict, saga: 
     broker, broker_url = spawn("sim", "broker", "--port", "0", "--price", "AAPL=190")
     custodian, custodian_url = spawn("sim", "custodian", "--port", "0", "--position", "AAPL=0")
     # From the current block: the rate runs' requests (fulfilled already) are not this run's work.
-    config = daemon_config(d, workdir, saga, broker_url, custodian_url, url, await rpc.block_number())
+    attestors, pki = start_attestors(d, workdir, broker_url, custodian_url)
+    config = daemon_config(d, workdir, saga, broker_url, custodian_url, url, await rpc.block_number(), attestors, pki)
     path = workdir / "failover.yaml"
     path.write_text(yaml.safe_dump(config))
     lease_ttl = default_lease_ttl()
@@ -414,6 +439,8 @@ async def run_failover(d: dict, workdir: Path, plan: dict, results: dict, saga: 
         for proc in (broker, custodian):
             proc.terminate()
             proc.wait(timeout=10)
+        for attestor in attestors.values():
+            attestor.stop()
         store.close()
         await rpc.aclose()
         drop_schema(schema)
@@ -447,8 +474,9 @@ async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict
     rpc = Rpc(d["rpc_url"])
     broker, broker_url = spawn("sim", "broker", "--port", "0", "--price", "AAPL=190")
     custodian, custodian_url = spawn("sim", "custodian", "--port", "0", "--position", "AAPL=0")
+    attestors, pki = start_attestors(d, workdir, broker_url, custodian_url)
     config = daemon_config(d, workdir, saga, broker_url, custodian_url, f"sqlite:///{workdir / 'relayer.db'}",
-                           d["start_block"])
+                           d["start_block"], attestors, pki)
     path = workdir / "relayer.yaml"
     path.write_text(yaml.safe_dump(config))
     daemon, _ = spawn("run", "--config", str(path), "--log-level", "WARNING", env=dict(os.environ, **DAEMON_ENV))
@@ -457,6 +485,7 @@ async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict
     request_nonces = {key: 0 for key in d["investors"]}
     port = d["rpc_url"].rsplit(":", 1)[-1].strip("/")
     processes = {"daemon": [daemon.pid], "broker": [broker.pid], "custodian": [custodian.pid],
+                 "attestors": [a.proc.pid for a in attestors.values()],
                  "anvil": pids_with(f"--port {port} "), "load_generator": [os.getpid()]}
 
     async def one(rate: float, duration: float) -> dict:
@@ -507,6 +536,8 @@ async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict
         for proc in (broker, custodian):
             proc.terminate()
             proc.wait(timeout=10)
+        for attestor in attestors.values():
+            attestor.stop()
         store.close()
         await rpc.aclose()
 
@@ -544,10 +575,11 @@ def main(rate: float, duration: float, up: str, down: str, search_duration: floa
     saga = {"poll_interval": 0.1, "receipt_poll_interval": 0.5, "concurrency": concurrency}
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "load_average_before": load_average(),
-                    "note": "anvil, both simulated vendors, the daemon and the load generator share these cores"},
+                    "note": "anvil, both simulated vendors, both attestors, the daemon and the load generator share "
+                            "these cores"},
         "setup": "anvil 1 s interval mining" + (" with" if steps_tracing else " without") + " --steps-tracing, "
                  "sim broker fills at once, sim custodian settles at once, daemon as a child process with SQLite "
-                 "state",
+                 "state, brokerage and custody attestors as child processes asked over mutual TLS",
         "daemon_saga_policy": saga,
         "bar": {"sent_to_fulfilled_p50_s": 2, "sent_to_fulfilled_p99_s": 4, "rate_per_s": 20, "duration_s": 60},
     }

@@ -79,12 +79,16 @@ class RelayerKeys:
     addresses: dict[str, str]
     passphrases: dict[str, str]
 
-    def env(self) -> dict[str, str]:
-        return {f"RAT_DEMO_{role.upper()}_PASS": p for role, p in self.passphrases.items()}
+    def env(self, *roles: str) -> dict[str, str]:
+        """The passphrase variables of `roles` (default: the submitter's, the only key the relayer holds)."""
+        return {f"RAT_DEMO_{role.upper()}_PASS": self.passphrases[role] for role in roles or ("sender",)}
+
+    def passphrase_env(self, role: str) -> str:
+        return f"RAT_DEMO_{role.upper()}_PASS"
 
 
 def create_keys(folder: Path) -> RelayerKeys:
-    """One encrypted keystore per relayer role (submitter and the two attestors), fresh random keys."""
+    """One encrypted keystore per role (the relayer's submitter and each attestor service's), fresh random keys."""
     folder.mkdir(parents=True, exist_ok=True)
     passphrases = {role: os.urandom(16).hex() for role in ROLES}
     addresses = {
@@ -105,8 +109,13 @@ def write_config(
     broker_url: str,
     custodian_url: str,
     start_block: int,
+    attestor_urls: Mapping[str, str],
+    client_cert: Path,
+    client_key: Path,
+    server_ca: Path,
 ) -> Path:
-    """A daemon config on SQLite next to `path`, always-open market hours, zero confirmations (anvil)."""
+    """A daemon config on SQLite next to `path`, always-open market hours, zero confirmations (anvil). The relayer
+    holds only the submitter key; it asks the attestor services at `attestor_urls` over mutual TLS."""
     config = {
         "network": "anvil",
         "rpc_url": rpc_url,
@@ -115,10 +124,11 @@ def write_config(
         "database_url": f"sqlite:///{path.parent / 'relayer.db'}",
         "market_calendar": "always-open",
         "assets": {address: {"symbol": symbol} for address, symbol in assets.items()},
-        "signers": {
-            role: {"type": "keystore", "path": str(keys.folder / f"{role}.json"),
-                   "passphrase_env": f"RAT_DEMO_{role.upper()}_PASS"}
-            for role in ROLES
+        "signers": {"sender": {"type": "keystore", "path": str(keys.folder / "sender.json"),
+                               "passphrase_env": keys.passphrase_env("sender")}},
+        "attestors": {
+            **{role: {"url": url, "address": keys.addresses[role]} for role, url in attestor_urls.items()},
+            "client_cert": str(client_cert), "client_key": str(client_key), "server_ca": str(server_ca),
         },
         "brokerage": {"adapter": "alpaca", "options": {"base_url": broker_url}},
         "custody": {"adapter": "sim-custodian", "options": {"base_url": custodian_url}},

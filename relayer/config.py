@@ -40,11 +40,42 @@ SignerConfig = Annotated[KeystoreSignerConfig | KmsSignerConfig, Field(discrimin
 
 
 class SignersConfig(Strict):
-    """One key per role: the transaction sender and each attestor role are separate keys."""
+    """The relayer's only key: the transaction sender's. Attestor keys live in the attestor services."""
 
     sender: SignerConfig
-    brokerage: SignerConfig
-    custody: SignerConfig
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_attestor_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and {"brokerage", "custody"} & set(data):
+            raise ValueError("the relayer holds no attestor key: run each role as `rat-attestor` and list its URL "
+                             "under `attestors` (docs/decisions/0048-attestors-as-separate-services.md)")
+        return data
+
+
+class AttestorEndpoint(Strict):
+    """One attestor service: its URL and, optionally, the signer its answers must recover to."""
+
+    url: str = Field(pattern=r"^https://", description="the attestor service, https:// (mutual TLS)")
+    address: str | None = Field(default=None, description="its signer; answers that recover to another are refused")
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str | None) -> str | None:
+        if v is not None and not is_address(v):
+            raise ValueError(f"{v!r} is not an address")
+        return to_checksum_address(v) if v else None
+
+
+class AttestorsConfig(Strict):
+    """Where the brokerage and custody attestors listen, and the relayer's client certificate for them."""
+
+    brokerage: AttestorEndpoint
+    custody: AttestorEndpoint
+    client_cert: Path = Field(description="the relayer's TLS client certificate (PEM)")
+    client_key: Path = Field(description="its private key (PEM)")
+    server_ca: Path = Field(description="CA that issued the attestors' server certificates")
+    timeout: float = Field(default=15.0, gt=0, description="seconds for one attestor's answer")
 
 
 class AdapterConfig(Strict):
@@ -188,6 +219,8 @@ class RelayerConfig(Strict):
     market_calendar: str = "XNYS"
     assets: dict[str, AssetConfig]
     signers: SignersConfig
+    attestors: AttestorsConfig | None = Field(
+        default=None, description="required by `rat-relayer run` (the daemon); `rat-relayer api` does not use it")
     brokerage: AdapterConfig
     custody: AdapterConfig
     watcher: WatcherPolicy = Field(default_factory=WatcherPolicy)
@@ -246,7 +279,11 @@ class RelayerConfig(Strict):
         config.api.reserve_statements = {
             to_checksum_address(a): (p if p.is_absolute() else base / p) for a, p in config.api.reserve_statements.items()
         }
-        signers = [config.signers.sender, config.signers.brokerage, config.signers.custody]
+        signers = [config.signers.sender]
+        tls = config.attestors
+        if tls is not None:
+            tls.client_cert, tls.client_key, tls.server_ca = (
+                p if p.is_absolute() else base / p for p in (tls.client_cert, tls.client_key, tls.server_ca))
         if config.kyc is not None:
             signers.append(config.kyc.signer)
         for signer in signers:
@@ -266,10 +303,14 @@ database_url: sqlite:///relayer.db  # or postgresql+psycopg://relayer@db/relayer
 market_calendar: XNYS               # exchange_calendars code, or always-open
 assets:
   "0x0000000000000000000000000000000000000000": {symbol: AAPL}
-signers:                            # one key per role
-  sender:    {type: keystore, path: keys/sender.json,    passphrase_env: RAT_SENDER_PASSPHRASE}
-  brokerage: {type: keystore, path: keys/brokerage.json, passphrase_env: RAT_BROKERAGE_PASSPHRASE}
-  custody:   {type: kms, key_id: alias/rat-custody, region: us-east-1}
+signers:                            # the relayer's only key: the submitter's
+  sender: {type: keystore, path: keys/sender.json, passphrase_env: RAT_SENDER_PASSPHRASE}
+attestors:                          # `rat-attestor` services, each holding its own role's key (mutual TLS)
+  brokerage: {url: "https://brokerage-attestor.internal:8490", address: "0x0000000000000000000000000000000000000000"}
+  custody:   {url: "https://custody-attestor.custodian.example:8490", address: "0x0000000000000000000000000000000000000000"}
+  client_cert: tls/rat-relayer.pem
+  client_key: tls/rat-relayer.key
+  server_ca: tls/ca.pem
 brokerage: {adapter: alpaca, options: {base_url: "http://127.0.0.1:8710"}}
 custody:   {adapter: sim-custodian, options: {base_url: "http://127.0.0.1:8711"}}
 watcher:

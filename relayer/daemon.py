@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import time
 import uuid
 from typing import Any
@@ -19,6 +20,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from relayer.adapters.base import load_adapter
+from relayer.attestor_client import AttestorClient, client_context
 from relayer.config import KeystoreSignerConfig, RelayerConfig, SignerConfig
 from relayer.conversion_driver import ConversionDriver
 from relayer.errors import ConfigError, RelayerError, RpcUnavailable
@@ -54,6 +56,26 @@ def build_signer(config: SignerConfig, label: str) -> Signer:
     if isinstance(config, KeystoreSignerConfig):
         return KeystoreSigner.from_file(config.path, config.passphrase_env, label)
     return KmsSigner.from_config(config.key_id, config.region, config.endpoint_url, label)
+
+
+def build_attestor_clients(config: RelayerConfig) -> dict[str, AttestorClient]:
+    a = config.attestors
+    if a is None:
+        raise ConfigError("no `attestors` section: the daemon asks the brokerage and custody attestor services for "
+                          "each fill's signatures",
+                          hint="add attestors: {brokerage: {url: ...}, custody: {url: ...}, client_cert, client_key, "
+                               "server_ca} (see `rat-relayer config-example`)")
+    for label, path in (("client_cert", a.client_cert), ("client_key", a.client_key), ("server_ca", a.server_ca)):
+        if not path.is_file():
+            raise ConfigError(f"attestors.{label}: {path} not found",
+                              hint="the relayer's TLS client certificate and key, and the CA of the attestors' "
+                                   "server certificates (PEM files)")
+    try:
+        context = client_context(a.client_cert, a.client_key, a.server_ca)
+    except (ssl.SSLError, OSError) as exc:
+        raise ConfigError(f"attestors: TLS files unusable ({exc})", hint="the key must match the certificate") from None
+    return {role: AttestorClient(role, getattr(a, role).url, context, getattr(a, role).address, a.timeout)
+            for role in ("brokerage", "custody")}
 
 
 def crash_point_from_env() -> Any:
@@ -96,11 +118,8 @@ class Daemon:
             raise ConfigError(f"node at {c.rpc_url} is chain {chain_id}, config says {c.chain_id}")
         self.chain_id = chain_id
         sender_signer = build_signer(c.signers.sender, "sender")
-        attestors = {
-            "brokerage": build_signer(c.signers.brokerage, "brokerage"),
-            "custody": build_signer(c.signers.custody, "custody"),
-        }
-        if len({sender_signer.address, *(s.address for s in attestors.values())}) != 3:
+        self.attestors = build_attestor_clients(c)
+        if sender_signer.address in {a.address for a in self.attestors.values()}:
             raise ConfigError("the sender and each attestor role must use different keys")
         self.sender = TxSender(
             self.rpc, self.store, sender_signer, chain_id, c.sender,
@@ -112,7 +131,7 @@ class Daemon:
         self.reader = MinterReader(self.rpc, c.minter)
         await self.reader.check_interface()  # a wrong address stops here, before any cursor moves
         self.engine = SagaEngine(
-            self.store, self.reader, self.sender, self.brokerage, self.custody, attestors, c.assets,
+            self.store, self.reader, self.sender, self.brokerage, self.custody, self.attestors, c.assets,
             market_hours(c.market_calendar), c.saga, self.metrics, chain_id,
             confirmations=0 if c.watcher.finality_tag else c.watcher.confirmations,
             crash_point=self.crash_point or (lambda point: None), tracing=self.tracing,
@@ -136,7 +155,8 @@ class Daemon:
                 await engine.wait_idle(cancel=True)  # as safe as a crash: every step is durable before its effect
         if self.leader:
             self.store.release_lease(WORK_LEASE, self.instance_id)
-        for closable in (getattr(self, "brokerage", None), getattr(self, "custody", None)):
+        for closable in (getattr(self, "brokerage", None), getattr(self, "custody", None),
+                         *getattr(self, "attestors", {}).values()):
             if closable is not None:
                 await closable.aclose()
         if hasattr(self, "rpc"):

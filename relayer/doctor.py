@@ -16,7 +16,7 @@ ROLE_OF = {"brokerage": 1, "custody": 2}
 async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
     from relayer.adapters.base import load_adapter
     from relayer.config import RelayerConfig
-    from relayer.daemon import build_signer
+    from relayer.daemon import build_attestor_clients, build_signer
     from relayer.minter import AssetStatus, MinterReader
     from relayer.rpc import Rpc
     from relayer.store import Store
@@ -75,32 +75,46 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
             ["bytes32", "address"], [keccak(text=role), account])
         return decode(["bool"], await rpc.eth_call(config.minter, data))[0]
 
-    for label in ("sender", "brokerage", "custody"):
+    try:
+        signer = build_signer(config.signers.sender, "sender")
+        ok(f"sender key unlocked: {signer.address}")
+        if chain_ok:
+            balance = int(await rpc.call("eth_getBalance", signer.address, "latest"), 16)
+            if balance == 0:
+                bad(f"sender {signer.address} has no gas money", "fund the sender address")
+            for role in ("SUBMITTER_ROLE", "REJECTER_ROLE"):
+                if not await has_role(role, signer.address):
+                    bad(f"sender lacks {role} on the Minter", f"grant {role} to {signer.address}")
+    except RelayerError as exc:
+        bad(str(exc), exc.hint)
+
+    try:
+        attestors = build_attestor_clients(config)
+    except RelayerError as exc:
+        bad(str(exc), exc.hint)
+        attestors = {}
+    for label, client in attestors.items():
         try:
-            signer = build_signer(getattr(config.signers, label), label)
-        except RelayerError as exc:
-            bad(str(exc), exc.hint)
-            continue
-        ok(f"{label} key unlocked: {signer.address}")
-        if not chain_ok:
-            continue
-        try:
-            if label == "sender":
-                balance = int(await rpc.call("eth_getBalance", signer.address, "latest"), 16)
-                if balance == 0:
-                    bad(f"sender {signer.address} has no gas money", "fund the sender address")
-                for role in ("SUBMITTER_ROLE", "REJECTER_ROLE"):
-                    if not await has_role(role, signer.address):
-                        bad(f"sender lacks {role} on the Minter", f"grant {role} to {signer.address}")
+            health = await client.health()
+            address = health.get("signer", "")
+            if client.address and address != client.address:
+                bad(f"{label} attestor at {client.url} signs as {address}, config says {client.address}",
+                    "point attestors.{label}.url at the right service or fix its address")
             else:
-                data = function_signature_to_4byte_selector("attestorRole(address)") + encode(
-                    ["address"], [signer.address])
+                ok(f"{label} attestor {client.url} reachable over mutual TLS, signer {address}")
+            if chain_ok and address:
+                data = function_signature_to_4byte_selector("attestorRole(address)") + encode(["address"], [address])
                 role = decode(["uint8"], await rpc.eth_call(config.minter, data))[0]
                 if role != ROLE_OF[label]:
-                    bad(f"{label} key {signer.address} is not a {label} attestor on the Minter",
-                        f"setAttestor({signer.address}, {label.upper()}) from the attestor manager")
+                    bad(f"{label} attestor {address} is not a {label} attestor on the Minter",
+                        f"setAttestor({address}, {label.upper()}) from the attestor manager")
         except RelayerError as exc:
             bad(str(exc), exc.hint)
+        except Exception as exc:  # TLS or transport: name it, the fix is the same
+            bad(f"{label} attestor at {client.url} unreachable ({exc.__class__.__name__}: {exc})",
+                "start it (rat-attestor run) and check the URL and the TLS files on both sides")
+        finally:
+            await client.aclose()
 
     if chain_ok:
         for address, asset in config.assets.items():

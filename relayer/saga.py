@@ -7,7 +7,8 @@
 Why each step is safe to repeat after a crash:
 * placing an order uses the request id as the broker's client order id, so a second placement returns the first;
 * custody instructions carry the request id as idempotency key;
-* signing is pure (same fill, same signatures) and a fresh deadline only matters before submission;
+* signing asks the attestor services, which sign the same terms again and never different ones for a request
+  (a fresh deadline only matters before submission);
 * submission first adopts any transaction intent already recorded for the request, so a crash between the
   durable intent and the step write never submits twice; and the Minter refuses a second fulfilment anyway.
 """
@@ -25,7 +26,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from rat.attestations import Attestation, Fill, fill_digest, ordered_signatures
+from rat.attestations import Fill, fill_digest, ordered_signatures
 from rat.shares import to_shares, to_tokens
 from relayer.adapters.base import (
     BrokerageAdapter,
@@ -51,7 +52,7 @@ from relayer.minter import (
 )
 from relayer.observability import Metrics, StepTimer, failure_kind
 from relayer.sender import TxSender
-from relayer.signers import Signer
+from relayer.attestor_client import AttestorClient
 from relayer.store import LotRecord, SagaRecord, Store
 from relayer.tracing import Tracing, mark_failed
 
@@ -97,7 +98,7 @@ class SagaEngine:
         sender: TxSender,
         brokerage: BrokerageAdapter,
         custody: CustodyAdapter,
-        attestors: dict[str, Signer],
+        attestors: dict[str, AttestorClient],
         assets: dict[str, AssetConfig],
         hours: MarketHours,
         policy: SagaPolicy,
@@ -491,10 +492,37 @@ class SagaEngine:
         p = saga.payload
         request = await self._still_pending(saga)
         await self._hold_if_frozen(request.account)
-        unit = Decimal(10) ** await self.reader.payment_decimals(p["payment_token"])
         custody_shares = int(Decimal(p["filled_qty"]) * SHARE)
-        # The Fill counts token units and prices per token: the executed shares through the multiplier in force
-        # when the fill settles (a split between order and settlement is already in the custodian's quantity).
+        if "shares" in p:
+            # Signed before (the attestation expired or its transaction reverted): the same terms with a fresh
+            # deadline. Each attestor signs one set of terms per request, so recomputing (a multiplier that moved
+            # under the management fee) would only be refused.
+            shares, price, fees = int(p["shares"]), int(p["price"]), int(p["fees"])
+            multiplier = await self.reader.multiplier(p["asset"])
+        else:
+            shares, price, fees, multiplier = await self._price(saga, request, custody_shares)
+        await self._check_reserves(saga, shares, multiplier)
+        deadline = min(request.deadline, await self.reader.chain_time() + self.policy.attestation_ttl)
+        fill = Fill(request_id=saga.request_id, shares=shares, price=price, fees=fees,
+                    broker_order_ref=keccak(text=p["broker_order_id"]), custody_ref=keccak(text=p["settlement_id"]),
+                    deadline=deadline)
+        digest = fill_digest(self.chain_id, self.reader.minter, fill, p["asset"], request.account)
+        # Both attestors review the fill from their own sources, in parallel; neither key is here.
+        attestations = await asyncio.gather(*(client.attest(fill, digest, saga.trace_id)
+                                              for client in self.attestors.values()))
+        for role in self.attestors:
+            self.metrics.signatures.labels(role).inc()
+        signatures = [s.hex() for s in ordered_signatures(attestations)]
+        return self._move(saga, Step.SIGNED, shares=str(shares), custody_shares=str(custody_shares),
+                          price=str(price), fees=str(fees),
+                          attestation_deadline=deadline, signatures=signatures)
+
+    async def _price(self, saga: SagaRecord, request, custody_shares: int) -> tuple[int, int, int, int]:
+        """The Fill's token units, price per token and fee from the execution: the executed shares through the
+        multiplier in force when the fill settles (a split between order and settlement is already in the
+        custodian's quantity)."""
+        p = saga.payload
+        unit = Decimal(10) ** await self.reader.payment_decimals(p["payment_token"])
         multiplier = await self.reader.multiplier(p["asset"])
         shares = to_tokens(custody_shares, multiplier)
         avg = Decimal(p["filled_avg_price"]) * unit * multiplier / SHARE
@@ -509,20 +537,7 @@ class SagaEngine:
         if kind == RequestKind.MINT and notional + fees > request.amount:
             raise RelayerError(f"fill costs {notional + fees} but escrow is {request.amount}",
                                hint="order sizing left no room for the fee; check the fee configuration")
-        await self._check_reserves(saga, shares, multiplier)
-        deadline = min(request.deadline, await self.reader.chain_time() + self.policy.attestation_ttl)
-        fill = Fill(request_id=saga.request_id, shares=shares, price=price, fees=fees,
-                    broker_order_ref=keccak(text=p["broker_order_id"]), custody_ref=keccak(text=p["settlement_id"]),
-                    deadline=deadline)
-        digest = fill_digest(self.chain_id, self.reader.minter, fill, p["asset"], request.account)
-        attestations = []
-        for role, signer in self.attestors.items():
-            attestations.append(Attestation(signer=signer.address, signature=signer.sign_digest(digest)))
-            self.metrics.signatures.labels(role).inc()
-        signatures = [s.hex() for s in ordered_signatures(attestations)]
-        return self._move(saga, Step.SIGNED, shares=str(shares), custody_shares=str(custody_shares),
-                          price=str(price), fees=str(fees),
-                          attestation_deadline=deadline, signatures=signatures)
+        return shares, price, fees, multiplier
 
     async def _hold_if_frozen(self, account: str) -> None:
         """A frozen investor is neither traded for nor paid (the Minter refuses with `InvestorFrozen`, decision

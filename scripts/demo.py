@@ -26,6 +26,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -71,6 +72,7 @@ from rat.dividends import claim_all, create_distribution, deploy_dividend_distri
 from rat.governance import Listing, list_asset_action, pass_locally, split_action
 from rat.protocol import AssetStatus
 from rat.shares import fill_in_tokens, shares_for_tokens
+from attestor.local import AttestorProcess, issue_local_pki, write_attestor_config
 from rat.local_relayer import (
     RelayerProcess,
     api_service,
@@ -234,7 +236,8 @@ def cli() -> None:
 
 def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, custodian_key,
                      publisher: AccountAPI) -> None:
-    _step("Start the relayer: keystores per role, a simulated broker and custodian as separate processes")
+    _step("Start the relayer with the submitter key only; the brokerage and custody attestors are separate "
+          "processes with their own keys, asked over mutual TLS")
     workdir = Path(tempfile.mkdtemp(prefix="rat-demo-"))
     keys = create_keys(workdir / "keys")
     deployer.transfer(keys.addresses["sender"], 10 * SHARE)
@@ -242,12 +245,16 @@ def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, c
     set_attestors(ms, deployer, brokerage=[keys.addresses["brokerage"]], custody=[keys.addresses["custody"]])
     held = token.totalSupply() / SHARE
     with sim_service("broker", "--price", "AAPL=190") as broker, \
-            sim_service("custodian", "--position", f"AAPL={held:g}") as custodian:
+            sim_service("custodian", "--position", f"AAPL={held:g}") as custodian, \
+            _attestor_services(ms, token, keys, workdir, {"brokerage": broker, "custody": custodian}) as (urls, pki):
         config = write_config(
             workdir / "relayer.yaml", rpc_url=chain.provider.uri, chain_id=chain.chain_id,
             minter=ms.minter.address, assets={token.address: "AAPL"}, keys=keys, broker_url=broker,
-            custodian_url=custodian, start_block=chain.blocks.head.number,
+            custodian_url=custodian, start_block=chain.blocks.head.number, attestor_urls=urls,
+            client_cert=pki.relayer.cert, client_key=pki.relayer.key, server_ca=pki.ca,
         )
+        _ok(f"relayer config {config.name}: signers = [sender]; attestors at {urls['brokerage']} and "
+            f"{urls['custody']}")
         _ok(f"broker {broker} (Alpaca wire format), custodian {custodian}, state in {workdir / 'relayer.db'}")
 
         _step("Alice requests a mint for 380 USDC; the daemon is SIGKILLed right after signing the attestations")
@@ -280,6 +287,29 @@ def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, c
         _step("rat-relayer status --all")
         click.echo(_indent(relayer_cli(config, "status", "--all")))
         _reserves_section(ms, token, custodian, custodian_key, publisher, workdir, minted_by_daemon)
+
+
+@contextmanager
+def _attestor_services(ms, token, keys, workdir: Path, vendors: dict[str, str]):
+    """`rat-attestor run` per role: own keystore, own config and SQLite record, own vendor, mutual TLS with a local
+    CA (the custody attestor is the one a custodian would operate itself)."""
+    pki = issue_local_pki(workdir / "tls")
+    procs = {}
+    try:
+        for role, vendor in vendors.items():
+            path = write_attestor_config(
+                workdir / f"{role}-attestor.yaml", role=role, rpc_url=chain.provider.uri, chain_id=chain.chain_id,
+                minter=ms.minter.address, keystore=keys.folder / f"{role}.json",
+                passphrase_env=keys.passphrase_env(role), vendor_url=vendor, assets={token.address: "AAPL"},
+                pki=pki, database=workdir / f"{role}-attestor.db")
+            env = {**keys.env(role), "APCA_API_KEY_ID": "sim", "APCA_API_SECRET_KEY": "sim"}
+            procs[role] = AttestorProcess(path, env, workdir / f"{role}-attestor.log")
+            procs[role].start()
+            _ok(f"{role} attestor {procs[role].url} signs as {keys.addresses[role]} (its key is in no other process)")
+        yield {role: p.url for role, p in procs.items()}, pki
+    finally:
+        for proc in procs.values():
+            proc.stop()
 
 
 SUMSUB_LEVEL = "rat-professional-ar"

@@ -162,9 +162,16 @@ def _keys_and_secrets(p: _Pricer, resources: Sequence[Declared]) -> None:
     )
 
 
+ATTESTOR_RECORD_GB = 0.1  # one row per request signed: ~1 KB, so 100k requests a month stay under 0.1 GB
+
+
 def _bus(p: _Pricer, resources: Sequence[Declared]) -> None:
-    if _of(resources, "aws:efs/fileSystem:FileSystem"):
+    file_systems = _of(resources, "aws:efs/fileSystem:FileSystem")
+    records = [f for f in file_systems if f.name.endswith("-record")]
+    if len(file_systems) > len(records):
         p.add("EFS (JetStream storage)", p.settings.usage.bus_storage_gb, "GB-mo", p.sku(Sku.EFS_GB_MONTH))
+    if records:
+        p.add("EFS (attestor records)", len(records) * ATTESTOR_RECORD_GB, "GB-mo", p.sku(Sku.EFS_GB_MONTH))
     zones = _of(resources, "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")
     p.add("Private DNS namespace", len(zones), "zone-mo", p.sku(Sku.PRIVATE_HOSTED_ZONE_MONTH))
     registered = [s for s in _of(resources, "aws:ecs/service:Service") if s.inputs.get("serviceRegistries")]

@@ -115,7 +115,7 @@ def build_signing_keys(
 ) -> dict[SigningRole, aws.kms.Key]:
     """One key per role; `signers` names the single task role allowed to sign with each."""
     keys: dict[SigningRole, aws.kms.Key] = {}
-    for role in SigningRole:
+    for role in signers:
         name = f"{settings.prefix}-{role.value}"
         opts = pulumi.ResourceOptions(parent=parent)
         signer = signers[role]

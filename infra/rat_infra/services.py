@@ -15,7 +15,8 @@ from rat_infra.keys import task_role
 from rat_infra.network import Network, allow_from, security_group
 from rat_infra.observability import OTLP_GRPC_PORT, sidecar
 from rat_infra.settings import StackSettings
-from rat_infra.workloads import API_PORT, WORKLOADS, SigningRole, Workload
+from rat_infra.tagging import personal_data
+from rat_infra.workloads import API_PORT, SigningRole, Workload
 
 TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -27,17 +28,26 @@ class AppSecurityGroups:
     alb: aws.ec2.SecurityGroup
     api: aws.ec2.SecurityGroup
     workers: aws.ec2.SecurityGroup
+    relayer: aws.ec2.SecurityGroup
+    private_services: Mapping[str, aws.ec2.SecurityGroup]  # workload name -> its own group (the attestors)
 
     @property
     def tasks(self) -> list[aws.ec2.SecurityGroup]:
-        return [self.api, self.workers]
+        return [self.api, self.workers, self.relayer]
+
+    def of(self, w: Workload) -> aws.ec2.SecurityGroup:
+        if w.port is not None:
+            return self.api
+        if w.name in self.private_services:
+            return self.private_services[w.name]
+        return self.relayer if w.name == "relayer" else self.workers
 
 
 def build_task_roles(
     settings: StackSettings, account_id: pulumi.Output[str], parent: pulumi.Resource
 ) -> dict[str, aws.iam.Role]:
     """One task role per workload: the identity its signing keys and database user are bound to."""
-    return {w.name: task_role(f"{settings.prefix}-{w.name}-task", account_id, parent) for w in WORKLOADS}
+    return {w.name: task_role(f"{settings.prefix}-{w.name}-task", account_id, parent) for w in settings.workloads}
 
 
 def build_app_security_groups(
@@ -68,7 +78,22 @@ def build_app_security_groups(
         [allow_from(API_PORT, [alb], "from ALB")],
     )
     workers = security_group(f"{p}-workers", network.vpc, "Background workers: no inbound traffic", parent)
-    return AppSecurityGroups(alb=alb, api=api, workers=workers)
+    relayer = security_group(f"{p}-relayer", network.vpc, "Relayer daemon: no inbound traffic", parent)
+    by_name = {"relayer": relayer}
+    private: dict[str, aws.ec2.SecurityGroup] = {}
+    for w in settings.workloads:
+        if w.service_port is None:
+            continue
+        if settings.deploys == "custody-attestor":
+            # The custodian's own account: the platform's relayer arrives from its NAT addresses, nothing else.
+            rules = [aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=w.service_port,
+                                                      to_port=w.service_port, cidr_blocks=list(settings.relayer_cidrs),
+                                                      description="mutual TLS from the platform's relayer")]
+        else:
+            rules = [allow_from(w.service_port, [by_name[r] for r in w.reachable_from], "mutual TLS from the relayer")]
+        private[w.name] = security_group(f"{p}-{w.name}", network.vpc, f"{w.name}: its mTLS port from the relayer only",
+                                         parent, rules)
+    return AppSecurityGroups(alb=alb, api=api, workers=workers, relayer=relayer, private_services=private)
 
 
 @dataclass(frozen=True)
@@ -86,7 +111,7 @@ def build_platform(
     data_key: aws.kms.Key,
     security_groups: AppSecurityGroups,
     secrets: list[aws.secretsmanager.Secret],
-    db_secret_arn: pulumi.Output[str],
+    db_secret_arn: pulumi.Output[str] | None,
     account_id: pulumi.Output[str],
     parent: pulumi.Resource,
 ) -> Platform:
@@ -115,7 +140,7 @@ def build_platform(
     aws.iam.RolePolicyAttachment(
         f"{p}-execution", role=execution_role.name, policy_arn=TASK_EXECUTION_POLICY, opts=opts
     )
-    readable = [s.arn for s in secrets] + [db_secret_arn]
+    readable = [s.arn for s in secrets] + ([db_secret_arn] if db_secret_arn is not None else [])
     aws.iam.RolePolicy(
         f"{p}-execution-secrets",
         role=execution_role.id,
@@ -165,7 +190,8 @@ def _container_definitions(
         "command": list(w.command),
         "readonlyRootFilesystem": True,
         # The one writable path: task-local scratch space for libraries that need a temp directory.
-        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp"}],
+        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp"}]
+        + ([{"sourceVolume": RECORD_VOLUME, "containerPath": RECORD_PATH}] if w.service_port is not None else []),
         "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
         "logConfiguration": {
@@ -200,7 +226,7 @@ def _db_connect_policy(region: str, user: str, ids: list[str]) -> str:
 
 
 @dataclass(frozen=True)
-class WorkloadInputs:
+class WorkloadInputs:  # noqa: D101 (fields say it)
     """Per-stack values every workload container is started with."""
 
     image: pulumi.Output[str]
@@ -211,6 +237,7 @@ class WorkloadInputs:
     rpc_url_arn: pulumi.Output[str]
     telemetry_policy: pulumi.Output[str]
     signing_key_arns: Mapping[SigningRole, pulumi.Output[str]]
+    data_key_arn: pulumi.Output[str] | None = None  # encrypts the attestors' record volumes
 
 
 @dataclass(frozen=True)
@@ -229,9 +256,59 @@ def build_workloads(
     metrics_log_group: aws.cloudwatch.LogGroup,
     account_id: pulumi.Output[str],
     parent: pulumi.Resource,
-) -> PublicApi:
-    p = settings.prefix
+) -> PublicApi | None:
     opts = pulumi.ResourceOptions(parent=parent)
+    public_api = _public_api(settings, network, platform, opts) if any(w.port for w in settings.workloads) else None
+    for w in settings.workloads:
+        _workload(settings, w, network, platform, inputs, task_roles, log_groups, metrics_log_group, account_id,
+                  public_api, opts, parent)
+    return public_api
+
+
+RECORD_VOLUME = "record"
+RECORD_PATH = "/var/lib/rat-attestor"  # attestor config `database: /var/lib/rat-attestor/record.db`
+APP_UID = 10001  # the image's `rat` user (infra/docker/relayer.Dockerfile)
+NFS_PORT = 2049
+
+
+def _attestor_record(settings: StackSettings, w: Workload, network: Network, platform: Platform,
+                     inputs: WorkloadInputs, role: aws.iam.Role, parent: pulumi.Resource) -> aws.ecs.TaskDefinitionVolumeArgs:
+    """An encrypted EFS file system of the attestor's own for its record of what it signed: a replaced task finds
+    the record where the last one left it. Only the attestor's security group reaches it, only its task role
+    mounts it."""
+    name = f"{settings.prefix}-{w.name}-record"
+    opts = pulumi.ResourceOptions(parent=parent)
+    nfs = security_group(name, network.vpc, f"NFS from {w.name} only", parent,
+                         [allow_from(NFS_PORT, [platform.security_groups.of(w)], f"NFS from {w.name}")])
+    fs = aws.efs.FileSystem(name, encrypted=True, kms_key_id=inputs.data_key_arn, throughput_mode="elastic",
+                            tags=personal_data(False), opts=opts)
+    for i, subnet in enumerate(network.private_subnet_ids):
+        aws.efs.MountTarget(f"{name}-{i}", file_system_id=fs.id, subnet_id=subnet, security_groups=[nfs.id], opts=opts)
+    access_point = aws.efs.AccessPoint(
+        name, file_system_id=fs.id, posix_user=aws.efs.AccessPointPosixUserArgs(uid=APP_UID, gid=APP_UID),
+        root_directory=aws.efs.AccessPointRootDirectoryArgs(
+            path="/record", creation_info=aws.efs.AccessPointRootDirectoryCreationInfoArgs(
+                owner_uid=APP_UID, owner_gid=APP_UID, permissions="700")),
+        opts=opts,
+    )
+    aws.iam.RolePolicy(name, role=role.id, policy=fs.arn.apply(lambda arn: json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Resource": arn,
+                       "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]}],
+    })), opts=opts)
+    return aws.ecs.TaskDefinitionVolumeArgs(
+        name=RECORD_VOLUME,
+        efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
+            file_system_id=fs.id, transit_encryption="ENABLED",
+            authorization_config=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfigArgs(
+                access_point_id=access_point.id, iam="ENABLED"),
+        ),
+    )
+
+
+def _public_api(settings: StackSettings, network: Network, platform: Platform,
+                opts: pulumi.ResourceOptions) -> PublicApi:
+    p = settings.prefix
     alb = aws.lb.LoadBalancer(
         f"{p}-api",
         load_balancer_type="application",
@@ -279,13 +356,21 @@ def build_workloads(
         ],
         opts=opts,
     )
+    return PublicApi(load_balancer=alb, target_group=target)
 
-    for w in WORKLOADS:
-        name = f"{p}-{w.name}"
-        size = settings.services[w.name]
-        role = task_roles[w.name]
-        aws.iam.RolePolicy(f"{name}-telemetry", role=role.id, policy=inputs.telemetry_policy, opts=opts)
-        # IAM database authentication: each workload logs in as its own database user, no shared password.
+
+def _workload(settings: StackSettings, w: Workload, network: Network, platform: Platform, inputs: WorkloadInputs,
+              task_roles: Mapping[str, aws.iam.Role], log_groups: dict[str, aws.cloudwatch.LogGroup],
+              metrics_log_group: aws.cloudwatch.LogGroup, account_id: pulumi.Output[str],
+              public_api: PublicApi | None, opts: pulumi.ResourceOptions, parent: pulumi.Resource) -> None:
+    p = settings.prefix
+    name = f"{p}-{w.name}"
+    size = settings.services[w.name]
+    role = task_roles[w.name]
+    aws.iam.RolePolicy(f"{name}-telemetry", role=role.id, policy=inputs.telemetry_policy, opts=opts)
+    if w.service_port is None:
+        # IAM database authentication: each workload logs in as its own database user, no shared password. The
+        # attestors keep their record to themselves (SQLite) and get no database user.
         aws.iam.RolePolicy(
             f"{name}-db",
             role=role.id,
@@ -294,75 +379,74 @@ def build_workloads(
             ),
             opts=opts,
         )
-        env = {
-            "RAT_STACK": settings.stack,
-            "RAT_NATS_URL": inputs.bus_url,
-            "AWS_REGION": settings.region,
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
-            "OTEL_SERVICE_NAME": w.name,
-        }
-        key_env = {role.env_var: inputs.signing_key_arns[role] for role in w.signing_roles}
-        key_arns = pulumi.Output.all(**key_env) if key_env else pulumi.Output.from_input({})
-        definitions = pulumi.Output.all(
-            inputs.image,
-            log_groups[w.name].name,
-            metrics_log_group.name,
-            inputs.nats_token_arn,
-            inputs.rpc_url_arn,
-            inputs.db_endpoint,
-            key_arns,
-        ).apply(
-            lambda a, w=w, env=env: _container_definitions(
-                settings,
-                w,
-                a[0],
-                a[1],
-                a[2],
-                {"RAT_NATS_TOKEN": a[3], "RAT_RPC_URL": a[4]},
-                {**env, "RAT_DB_HOST": a[5], "RAT_DB_USER": db_user(w), **a[6]},
+    env = {
+        "RAT_STACK": settings.stack,
+        "RAT_NATS_URL": inputs.bus_url,
+        "AWS_REGION": settings.region,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
+        "OTEL_SERVICE_NAME": w.name,
+    }
+    volumes = ([_attestor_record(settings, w, network, platform, inputs, role, parent)]
+               if w.service_port is not None else [])
+    key_env = {role.env_var: inputs.signing_key_arns[role] for role in w.signing_roles}
+    key_arns = pulumi.Output.all(**key_env) if key_env else pulumi.Output.from_input({})
+    definitions = pulumi.Output.all(
+        inputs.image,
+        log_groups[w.name].name,
+        metrics_log_group.name,
+        inputs.nats_token_arn,
+        inputs.rpc_url_arn,
+        inputs.db_endpoint,
+        key_arns,
+    ).apply(
+        lambda a, w=w, env=env: _container_definitions(
+            settings,
+            w,
+            a[0],
+            a[1],
+            a[2],
+            {"RAT_NATS_TOKEN": a[3], "RAT_RPC_URL": a[4]},
+            {**env, "RAT_DB_HOST": a[5], "RAT_DB_USER": db_user(w), **a[6]},
+        )
+    )
+    task = aws.ecs.TaskDefinition(
+        name,
+        family=name,
+        requires_compatibilities=["FARGATE"],
+        network_mode="awsvpc",
+        cpu=str(size.cpu),
+        memory=str(size.memory),
+        runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+            operating_system_family="LINUX", cpu_architecture="ARM64"
+        ),
+        execution_role_arn=platform.execution_role.arn,
+        task_role_arn=role.arn,
+        container_definitions=definitions,
+        volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)] + volumes,
+        opts=opts,
+    )
+    public = w.port is not None
+    aws.ecs.Service(
+        name,
+        cluster=platform.cluster.arn,
+        task_definition=task.arn,
+        desired_count=size.count,
+        launch_type="FARGATE",
+        propagate_tags="SERVICE",
+        deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+            enable=True, rollback=True
+        ),
+        network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+            subnets=network.private_subnet_ids,
+            security_groups=[platform.security_groups.of(w).id],
+            assign_public_ip=False,
+        ),
+        load_balancers=[
+            aws.ecs.ServiceLoadBalancerArgs(
+                target_group_arn=public_api.target_group.arn, container_name=w.name, container_port=w.port
             )
-        )
-        task = aws.ecs.TaskDefinition(
-            name,
-            family=name,
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu=str(size.cpu),
-            memory=str(size.memory),
-            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="ARM64"
-            ),
-            execution_role_arn=platform.execution_role.arn,
-            task_role_arn=role.arn,
-            container_definitions=definitions,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
-            opts=opts,
-        )
-        public = w.port is not None
-        aws.ecs.Service(
-            name,
-            cluster=platform.cluster.arn,
-            task_definition=task.arn,
-            desired_count=size.count,
-            launch_type="FARGATE",
-            propagate_tags="SERVICE",
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
-                enable=True, rollback=True
-            ),
-            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=network.private_subnet_ids,
-                security_groups=[
-                    (platform.security_groups.api if public else platform.security_groups.workers).id
-                ],
-                assign_public_ip=False,
-            ),
-            load_balancers=[
-                aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=target.arn, container_name=w.name, container_port=w.port
-                )
-            ]
-            if public
-            else None,
-            opts=opts,
-        )
-    return PublicApi(load_balancer=alb, target_group=target)
+        ]
+        if public and public_api is not None
+        else None,
+        opts=opts,
+    )

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rat_infra.workloads import WORKLOADS, SigningRole
+from rat_infra.workloads import Deploys, Placement, SigningRole, Workload, workloads_for
 
 
 class DataResidency(StrEnum):
@@ -79,6 +79,13 @@ class StackSettings(_Frozen):
     log_retention_days: int
     monthly_budget_usd: float = Field(gt=0, description="this stack's share of RAT's monthly cloud budget")
     services: Mapping[str, TaskSize]
+    custody_attestor: Placement = Field(
+        default="this-stack", description="separate-stack: the custody attestor runs in the custodian's own stack "
+                                          "and account (a stack with deploys: custody-attestor)")
+    deploys: Deploys = Field(default="platform", description="custody-attestor: this stack is that attestor alone")
+    relayer_cidrs: tuple[str, ...] = Field(
+        default=(), description="custody-attestor stacks: where the platform's relayer connects from (its NAT "
+                                "addresses); nothing else may reach the attestor")
     database: DatabaseSettings
     bus: BusSettings
     usage: UsageAssumptions
@@ -104,9 +111,19 @@ class StackSettings(_Frozen):
                 raise ValueError(f"availability zone {zone!r} is not in region {self.region!r}")
         return self
 
+    @property
+    def workloads(self) -> tuple[Workload, ...]:
+        return workloads_for(self.deploys, self.custody_attestor)
+
+    @model_validator(mode="after")
+    def _attestor_stack_has_its_relayer(self) -> StackSettings:
+        if self.deploys == "custody-attestor" and not self.relayer_cidrs:
+            raise ValueError("a custody-attestor stack needs relayer_cidrs: the only addresses that may reach it")
+        return self
+
     @model_validator(mode="after")
     def _every_workload_sized(self) -> StackSettings:
-        expected = {w.name for w in WORKLOADS}
+        expected = {w.name for w in self.workloads}
         if set(self.services) != expected:
             raise ValueError(f"services must size exactly {sorted(expected)}, got {sorted(self.services)}")
         return self
@@ -116,10 +133,18 @@ class StackSettings(_Frozen):
         # Several relayer tasks are safe: only the holder of the work lease (a row in the shared PostgreSQL,
         # relayer/daemon.py) follows the chain and sends transactions, so no two tasks race for one nonce; the
         # others are hot standbys that take over within lease_ttl (docs/decisions/0046-relayer-failover-and-observability.md).
-        for w in WORKLOADS:
+        for w in self.workloads:
             if SigningRole.SUBMITTER in w.signing_roles and self.is_production and self.services[w.name].count < 2:
                 raise ValueError(f"production runs at least two {w.name} tasks: a leader and a standby that "
                                  "takes over when its host is lost")
+        return self
+
+    @model_validator(mode="after")
+    def _one_task_per_attestor(self) -> StackSettings:
+        for w in self.workloads:
+            if w.service_port is not None and self.services[w.name].count != 1:
+                raise ValueError(f"{w.name} must run exactly one task: a second would keep a second record of what "
+                                 "was signed and could sign a different fill for the same request")
         return self
 
     @model_validator(mode="after")

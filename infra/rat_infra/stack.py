@@ -29,7 +29,7 @@ from rat_infra.services import (
 )
 from rat_infra.settings import StackSettings
 from rat_infra.tagging import base_tags, tagging_transformation
-from rat_infra.workloads import WORKLOADS, signer_of
+from rat_infra.workloads import signer_of
 
 POSTGRES_PORT = 5432
 
@@ -56,25 +56,30 @@ class RatStack(pulumi.ComponentResource):
         data_key = build_data_key(settings, account_id, self)
         task_roles = build_task_roles(settings, account_id, self)
         signing = build_signing_keys(
-            settings, account_id, {role: task_roles[w.name] for role, w in signer_of().items()}, self
+            settings, account_id, {role: task_roles[w.name] for role, w in signer_of(settings.workloads).items()},
+            self,
         )
         network = build_network(settings, self)
         secrets = build_secrets(settings, data_key, self, secret_values or {})
+        platform_stack = settings.deploys == "platform"
         observability = build_observability(
-            settings, [w.name for w in WORKLOADS] + ["bus", "vpc-flow"], data_key, self
+            settings, [w.name for w in settings.workloads] + (["bus"] if platform_stack else []) + ["vpc-flow"],
+            data_key, self,
         )
         vpc_flow_logs(settings, network.vpc, observability.log_groups["vpc-flow"], account_id, self)
 
         app_sgs = build_app_security_groups(settings, network, self)
-        db_sg = security_group(
-            f"{settings.prefix}-db",
-            network.vpc,
-            "PostgreSQL from RAT tasks only",
-            self,
-            [allow_from(POSTGRES_PORT, app_sgs.tasks, "PostgreSQL from tasks")],
-        )
-        db = build_database(settings, network, db_sg, data_key, self)
-        database_alarms(settings, db, observability.alarm_topic, self)
+        db = None
+        if platform_stack:
+            db_sg = security_group(
+                f"{settings.prefix}-db",
+                network.vpc,
+                "PostgreSQL from RAT tasks only",
+                self,
+                [allow_from(POSTGRES_PORT, app_sgs.tasks, "PostgreSQL from tasks")],
+            )
+            db = build_database(settings, network, db_sg, data_key, self)
+            database_alarms(settings, db, observability.alarm_topic, self)
         build_budget(settings, observability.alarm_topic, account_id, self)
 
         platform = build_platform(
@@ -82,32 +87,37 @@ class RatStack(pulumi.ComponentResource):
             data_key,
             app_sgs,
             list(secrets.values()),
-            db.master_user_secrets.apply(lambda s: s[0].secret_arn if s else ""),
+            db.master_user_secrets.apply(lambda s: s[0].secret_arn if s else "") if db is not None else None,
             account_id,
             self,
         )
-        bus = build_bus(
-            settings,
-            network,
-            app_sgs.tasks,
-            platform.cluster,
-            platform.execution_role,
-            task_role(f"{settings.prefix}-nats-task", account_id, self),
-            secrets["nats-token"],
-            observability.log_groups["bus"],
-            data_key,
-            self,
-        )
+        bus_url = ""
+        if platform_stack:
+            bus = build_bus(
+                settings,
+                network,
+                app_sgs.tasks,
+                platform.cluster,
+                platform.execution_role,
+                task_role(f"{settings.prefix}-nats-task", account_id, self),
+                secrets["nats-token"],
+                observability.log_groups["bus"],
+                data_key,
+                self,
+            )
+            bus_url = bus.url
 
+        nothing = pulumi.Output.from_input("")
         inputs = WorkloadInputs(
             image=platform.repository.repository_url.apply(lambda url: f"{url}:{image_tag}"),
-            bus_url=bus.url,
-            db_endpoint=db.address,
-            db_resource_id=db.resource_id,
+            bus_url=bus_url,
+            db_endpoint=db.address if db is not None else nothing,
+            db_resource_id=db.resource_id if db is not None else nothing,
             nats_token_arn=secrets["nats-token"].arn,
             rpc_url_arn=secrets["chain-rpc-url"].arn,
             telemetry_policy=observability.metrics_log_group.arn.apply(telemetry_policy),
             signing_key_arns={role: key.arn for role, key in signing.items()},
+            data_key_arn=data_key.arn,
         )
         api = build_workloads(
             settings,
@@ -120,16 +130,17 @@ class RatStack(pulumi.ComponentResource):
             account_id,
             self,
         )
-        load_balancer_alarms(settings, api.load_balancer, api.target_group, observability.alarm_topic, self)
+        if api is not None:
+            load_balancer_alarms(settings, api.load_balancer, api.target_group, observability.alarm_topic, self)
 
-        self.api_hostname = api.load_balancer.dns_name
-        self.db_endpoint = db.address
+        self.api_hostname = api.load_balancer.dns_name if api is not None else nothing
+        self.db_endpoint = db.address if db is not None else nothing
         self.repository_url = platform.repository.repository_url
         self.signing_key_ids = {role.value: key.key_id for role, key in signing.items()}
         self.register_outputs(
             {
-                "api_hostname": api.load_balancer.dns_name,
-                "db_endpoint": db.address,
+                "api_hostname": self.api_hostname,
+                "db_endpoint": self.db_endpoint,
                 "repository_url": platform.repository.repository_url,
             }
         )

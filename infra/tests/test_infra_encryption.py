@@ -69,5 +69,7 @@ def test_bus_storage_is_encrypted_in_transit_from_every_server(stack: DeclaredSt
         for v in t.inputs.get("volumes", [])
         if v.get("efsVolumeConfiguration")
     ]
-    assert len(efs_volumes) == stack.settings.bus.nodes
+    # One per NATS server, one per attestor (its record of what it signed).
+    attestors = [w for w in stack.settings.workloads if w.service_port is not None]
+    assert len(efs_volumes) == stack.settings.bus.nodes + len(attestors)
     assert all(v["transitEncryption"] == "ENABLED" for v in efs_volumes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from infra_queries import DeclaredStack, as_list, sign_grants, statements
-from rat_infra.workloads import WORKLOADS, SigningRole, signer_of
+from rat_infra.workloads import SigningRole, signer_of
 
 KEY = "aws:kms/key:Key"
 
@@ -34,7 +34,12 @@ def principals_allowed_to_sign(key_policy: str) -> set[str]:
 
 def test_there_is_one_signing_key_per_role(stack: DeclaredStack) -> None:
     names = sorted(k.name for k in signing_keys(stack))
-    assert names == sorted(f"{stack.settings.prefix}-{role.value}-signing" for role in SigningRole)
+    held = signer_of(stack.settings.workloads)
+    assert names == sorted(f"{stack.settings.prefix}-{role.value}-signing" for role in held)
+    # A stack that leaves the custody attestor to the custodian's own stack holds every other role's key.
+    expected = set(SigningRole) - ({SigningRole.CUSTODY_ATTESTOR} if stack.settings.custody_attestor == "separate-stack"
+                                   else set())
+    assert set(held) == expected
 
 
 def test_every_signing_key_is_secp256k1(stack: DeclaredStack) -> None:
@@ -49,7 +54,7 @@ def test_key_policy_lets_exactly_one_principal_sign(stack: DeclaredStack) -> Non
 
 def test_key_policy_admits_only_the_task_role_of_the_workload_holding_the_role(stack: DeclaredStack) -> None:
     keys = {k.name: k for k in signing_keys(stack)}
-    for role, workload in signer_of().items():
+    for role, workload in signer_of(stack.settings.workloads).items():
         key = keys[f"{stack.settings.prefix}-{role.value}-signing"]
         assert principals_allowed_to_sign(key.inputs["policy"]) == {task_role_arn(stack, workload.name)}
 
@@ -76,14 +81,14 @@ def test_each_workload_can_sign_only_with_the_keys_of_its_own_roles(stack: Decla
         granted.setdefault(stack.by_id(role_id).name, set()).update(resources)
     expected = {
         f"{stack.settings.prefix}-{w.name}-task": {key_arn(stack, r) for r in w.signing_roles}
-        for w in WORKLOADS
+        for w in stack.settings.workloads
         if w.signing_roles
     }
     assert granted == expected
 
 
 def test_workloads_without_a_signing_role_cannot_sign(stack: DeclaredStack) -> None:
-    unsigned = {f"{stack.settings.prefix}-{w.name}-task" for w in WORKLOADS if not w.signing_roles}
+    unsigned = {f"{stack.settings.prefix}-{w.name}-task" for w in stack.settings.workloads if not w.signing_roles}
     unsigned |= {f"{stack.settings.prefix}-nats-task", f"{stack.settings.prefix}-execution"}
     signing_role_names = {stack.by_id(role_id).name for role_id, _ in sign_grants(stack)}
     assert unsigned and not unsigned & signing_role_names
@@ -100,7 +105,7 @@ def test_sign_grants_only_allow_ethereum_digest_signing(stack: DeclaredStack) ->
 
 
 def test_each_workload_is_told_the_key_of_every_role_it_holds_and_no_other(stack: DeclaredStack) -> None:
-    for w in WORKLOADS:
+    for w in stack.settings.workloads:
         task = next(
             t
             for t in stack.of("aws:ecs/taskDefinition:TaskDefinition")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 
-from relayer.adapters.base import OrderRequest, OrderState, OrderStatus
+from relayer.adapters.base import OrderRequest, OrderState, OrderStatus, Side
 from relayer.adapters.http import VendorClient, error_text
 from relayer.errors import AdapterError, ConfigError, OrderRejected
 
@@ -43,6 +43,7 @@ def _order(body: dict) -> OrderState:
         filled_qty=Decimal(body.get("filled_qty") or "0"),
         filled_avg_price=Decimal(avg) if avg not in (None, "") else None,
         reason=body.get("reject_reason") or None,
+        side=Side(body["side"]) if body.get("side") in ("buy", "sell") else None,
     )
 
 

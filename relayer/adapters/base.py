@@ -50,6 +50,7 @@ class OrderState(BaseModel):
     filled_qty: Decimal = Decimal(0)
     filled_avg_price: Decimal | None = None
     reason: str | None = None
+    side: Side | None = None  # as the broker reports it (the brokerage attestor checks it against the request)
 
 
 class Direction(StrEnum):
@@ -78,6 +79,7 @@ class Settlement(BaseModel):
     settled_quantity: Decimal
     lot_id: str | None = None
     account: str
+    direction: Direction | None = None  # as the custodian reports it (the custody attestor checks it)
 
 
 @runtime_checkable

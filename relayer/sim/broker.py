@@ -158,6 +158,12 @@ class SimBroker:
     async def state(self, request: web.Request) -> web.Response:
         return web.json_response({"orders": len(self.orders), "placements": self.placements})
 
+    async def reset(self, request: web.Request) -> web.Response:
+        """Forgets every order (tests that revert the chain reuse request ids, i.e. client order ids)."""
+        self.orders.clear()
+        self.by_id.clear()
+        return web.json_response({"orders": 0})
+
     async def set_price(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.config.prices[body["symbol"]] = Decimal(str(body["price"]))
@@ -174,6 +180,7 @@ class SimBroker:
                 web.get("/v2/stocks/{symbol}/trades/latest", self.latest_trade),
                 web.get("/_sim/state", self.state),
                 web.post("/_sim/price", self.set_price),
+                web.post("/_sim/reset", self.reset),
                 *self.faults.routes(),
             ]
         )

@@ -58,6 +58,7 @@ class SimCustodian:
         return {
             "request_id": s.request_id,
             "settlement_id": s.settlement_id,
+            "direction": s.direction,
             "status": "settled" if settled else "pending",
             "quantity": str(s.quantity),
             "settled_quantity": str(s.settled_quantity) if settled else "0",
@@ -113,6 +114,14 @@ class SimCustodian:
         self.positions[body["symbol"]] = Decimal(str(body["quantity"]))
         return web.json_response({"symbol": body["symbol"], "quantity": str(self.positions[body["symbol"]])})
 
+    async def reset(self, request: web.Request) -> web.Response:
+        """Back to the configured positions with no settlements (tests that revert the chain reuse request ids)."""
+        self.positions = dict(self.config.positions)
+        self.settlements.clear()
+        self._unbooked.clear()
+        self.faults.fault = type(self.faults.fault)()
+        return web.json_response({"settlements": 0})
+
     async def state(self, request: web.Request) -> web.Response:
         return web.json_response({"settlements": len(self.settlements), "instructions": self.instructions})
 
@@ -125,6 +134,7 @@ class SimCustodian:
                 web.get("/v1/positions/{symbol}", self.position),
                 web.post("/_sim/positions", self.set_position),
                 web.get("/_sim/state", self.state),
+                web.post("/_sim/reset", self.reset),
                 *self.faults.routes(),
             ]
         )

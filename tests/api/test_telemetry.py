@@ -128,7 +128,7 @@ async def test_the_api_process_reports_a_bus_outage_and_the_outbox_backlog_on_it
     role = {"type": "keystore", "path": "unused.json", "passphrase_env": "UNUSED"}
     config = RelayerConfig.model_validate({
         "rpc_url": "http://127.0.0.1:9/", "minter": "0x" + "11" * 20, "database_url": store.engine.url.render_as_string(
-            hide_password=False), "assets": {}, "signers": {"sender": role, "brokerage": role, "custody": role},
+            hide_password=False), "assets": {}, "signers": {"sender": role},
         "brokerage": {"adapter": "alpaca"}, "custody": {"adapter": "sim-custodian"},
         "http": {"host": "127.0.0.1", "port": ops_port}, "api": {"port": 0},
         "events": {"nats_url": f"nats://127.0.0.1:{dead_port}", "drain_interval": 0.05}})

@@ -95,8 +95,9 @@ def funded_key(accounts):
 
 
 # ---------------------------------------------------------------------------------------------- end to end
-# A full deployment (compliance stack, Minter, FeeVault, reserves, a stablecoin), three relayer keys in encrypted
-# keystores, the simulated broker and custodian as child processes, and a config pointing the daemon at them.
+# A full deployment (compliance stack, Minter, FeeVault, reserves, a stablecoin), three keys in encrypted keystores
+# (the relayer's submitter and one per attestor service), the simulated broker and custodian and the two attestors
+# as child processes, and a config pointing the daemon at them.
 
 import sys as _sys
 from pathlib import Path as _Path
@@ -164,13 +165,114 @@ def fresh_sims(token):
         yield broker, custodian
 
 
+@pytest.fixture(scope="session")
+def attestor_pki(tmp_path_factory):
+    """A local CA, a server certificate per attestor and the relayer's client certificate."""
+    from attestor.local import issue_local_pki
+
+    return issue_local_pki(tmp_path_factory.mktemp("pki"))
+
+
+def launch_attestors(folder, sims, minter: str, keys_folder, rpc_url: str, chain_id: int, token: str, pki,
+                     **overrides) -> dict:
+    """Starts the brokerage and custody attestors as processes (`rat-attestor run`) in `folder`, each with its
+    own keystore, its own SQLite record and its own vendor (`sims`: broker URL, custodian URL); `overrides`
+    change a role's config, e.g. custody={"confirmations": 3} or brokerage={"limits": {"max_daily_shares": 8}}."""
+    import yaml
+
+    from attestor.local import AttestorProcess, write_attestor_config
+
+    procs = {}
+    for role, vendor in zip(("brokerage", "custody"), sims):
+        path = write_attestor_config(
+            folder / f"{role}-attestor.yaml", role=role, rpc_url=rpc_url, chain_id=chain_id, minter=minter,
+            keystore=keys_folder / f"{role}.json", passphrase_env=f"RAT_TEST_{role.upper()}_PASS",
+            vendor_url=vendor, assets={token: "AAPL"}, pki=pki, database=folder / f"{role}-attestor.db")
+        data = yaml.safe_load(path.read_text())
+        for key, value in overrides.get(role, {}).items():
+            if key == "limits":
+                data["assets"][token].update(value)
+            else:
+                data[key] = value
+        path.write_text(yaml.safe_dump(data))
+        env = {f"RAT_TEST_{role.upper()}_PASS": PASSPHRASES[role], "APCA_API_KEY_ID": "sim",
+               "APCA_API_SECRET_KEY": "sim"}
+        procs[role] = AttestorProcess(path, env, folder / f"{role}-attestor.log")
+        procs[role].spawn()
+    try:
+        for proc in procs.values():
+            proc.ready()
+    except Exception:
+        for proc in procs.values():
+            proc.stop()
+        raise
+    return procs
+
+
+@pytest.fixture(scope="module")
+def module_sims(token):
+    """A simulated broker and custodian shared by a module whose tests reset them (`/_sim/reset`)."""
+    from simproc import sim_service
+
+    with sim_service("broker", "--price", "AAPL=190") as broker, sim_service("custodian") as custodian:
+        yield broker, custodian
+
+
+@pytest.fixture(scope="module")
+def module_attestor_launcher(tmp_path_factory, deployment, module_sims, relayer_keys, rpc_url, token, chain,
+                             attestor_pki):
+    """`launch(**overrides)`: a pair of attestor processes on the module's simulated vendors (the caller stops
+    them)."""
+    ms, _ = deployment
+
+    def launch(**overrides) -> dict:
+        return launch_attestors(tmp_path_factory.mktemp("attestors"), module_sims, ms.minter.address,
+                                relayer_keys[0], rpc_url, chain.chain_id, token.address, attestor_pki, **overrides)
+
+    return launch
+
+
+@pytest.fixture(scope="module")
+def module_attestors(module_attestor_launcher):
+    """One pair of attestor processes for a module (starting processes dominates such a module's run time)."""
+    procs = module_attestor_launcher()
+    yield procs
+    for proc in procs.values():
+        proc.stop()
+
+
 @pytest.fixture
-def relayer_config(tmp_path, deployment, fresh_sims, relayer_keys, rpc_url, token, chain):
-    """A daemon config on a fresh SQLite database, reading from the current block on."""
+def start_attestors(tmp_path_factory, deployment, fresh_sims, relayer_keys, rpc_url, token, chain, attestor_pki):
+    """`start(**overrides)` launches a pair of attestors on this test's simulated vendors; stopped afterwards."""
+    ms, _ = deployment
+    folder, _ = relayer_keys
+    started: list = []
+
+    def start(**overrides) -> dict:
+        procs = launch_attestors(tmp_path_factory.mktemp("attestors"), fresh_sims, ms.minter.address, folder,
+                                 rpc_url, chain.chain_id, token.address, attestor_pki, **overrides)
+        started.extend(procs.values())
+        return procs
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+def attestors(start_attestors) -> dict:
+    return start_attestors()
+
+
+@pytest.fixture
+def relayer_config(tmp_path, deployment, fresh_sims, relayer_keys, rpc_url, token, chain, attestors,
+                   attestor_pki):
+    """A daemon config on a fresh SQLite database, reading from the current block on; the relayer holds only the
+    submitter key and asks the attestor processes for signatures over mutual TLS."""
     import yaml
 
     ms, _ = deployment
-    folder, _ = relayer_keys
+    folder, keys = relayer_keys
     broker, custodian = fresh_sims
     config = {
         "network": "anvil",
@@ -180,8 +282,13 @@ def relayer_config(tmp_path, deployment, fresh_sims, relayer_keys, rpc_url, toke
         "database_url": f"sqlite:///{tmp_path / 'relayer.db'}",
         "market_calendar": "always-open",
         "assets": {token.address: {"symbol": "AAPL"}},
-        "signers": {role: {"type": "keystore", "path": str(folder / f"{role}.json"),
-                           "passphrase_env": f"RAT_TEST_{role.upper()}_PASS"} for role in PASSPHRASES},
+        "signers": {"sender": {"type": "keystore", "path": str(folder / "sender.json"),
+                               "passphrase_env": "RAT_TEST_SENDER_PASS"}},
+        "attestors": {
+            **{role: {"url": attestors[role].url, "address": keys[role]} for role in ("brokerage", "custody")},
+            "client_cert": str(attestor_pki.relayer.cert), "client_key": str(attestor_pki.relayer.key),
+            "server_ca": str(attestor_pki.ca),
+        },
         "brokerage": {"adapter": "alpaca", "options": {"base_url": broker}},
         "custody": {"adapter": "sim-custodian", "options": {"base_url": custodian}},
         "watcher": {"confirmations": 0, "start_block": chain.blocks.head.number},

@@ -169,18 +169,21 @@ def test_status_reports_the_cursor_lag_and_counts(relayer_config):
 def test_doctor_passes_on_a_correct_deployment(relayer_config):
     result = CliRunner().invoke(main, ["doctor", "--config", str(relayer_config)])
     assert result.exit_code == 0, result.output
-    assert "all checks passed" in result.output and "custody key unlocked" in result.output
+    assert "all checks passed" in result.output and "sender key unlocked" in result.output
+    assert "custody attestor https://" in result.output and "reachable over mutual TLS" in result.output
 
 
-def test_doctor_names_each_problem_and_its_fix(relayer_config, monkeypatch):
+def test_doctor_names_each_problem_and_its_fix(relayer_config, attestors, monkeypatch):
     config = yaml.safe_load(relayer_config.read_text())
     config["chain_id"] = 1
     relayer_config.write_text(yaml.safe_dump(config))
-    monkeypatch.delenv("RAT_TEST_CUSTODY_PASS")
+    monkeypatch.delenv("RAT_TEST_SENDER_PASS")
+    attestors["custody"].kill()
     result = CliRunner().invoke(main, ["doctor", "--config", str(relayer_config)])
     assert result.exit_code == 1
-    assert "config says 1" in result.output and "RAT_TEST_CUSTODY_PASS" in result.output
-    assert "fix:" in result.output and "custody-pass" not in result.output
+    assert "config says 1" in result.output and "RAT_TEST_SENDER_PASS" in result.output
+    assert "custody attestor at https://" in result.output and "unreachable" in result.output
+    assert "fix:" in result.output and "sender-pass" not in result.output
 
 
 def test_a_bad_config_is_a_readable_error_not_a_traceback(tmp_path):
@@ -198,7 +201,18 @@ def test_the_example_config_parses_apart_from_its_placeholders(tmp_path):
     path = tmp_path / "relayer.yaml"
     path.write_text(result.output)
     config = RelayerConfig.load(path)
-    assert config.signers.custody.type == "kms" and config.watcher.confirmations == 2
+    assert config.signers.sender.type == "keystore" and config.watcher.confirmations == 2
+    assert config.attestors.custody.url.startswith("https://")
+
+
+def test_a_relayer_config_with_an_attestor_key_is_refused(tmp_path):
+    result = CliRunner().invoke(main, ["config-example"])
+    path = tmp_path / "relayer.yaml"
+    path.write_text(result.output.replace(
+        "signers:                            # the relayer's only key: the submitter's\n",
+        "signers:\n  custody: {type: kms, key_id: alias/rat-custody}\n"))
+    refused = CliRunner().invoke(main, ["status", "--config", str(path)])
+    assert refused.exit_code == 1 and "holds no attestor key" in refused.output
 
 
 def test_keys_new_writes_an_encrypted_keystore_and_prints_only_the_address(tmp_path, monkeypatch):
@@ -219,3 +233,11 @@ def test_breaker_reset_closes_the_breaker(relayer_config):
     result = CliRunner().invoke(main, ["breaker", "reset", "--config", str(relayer_config), "--reason", "recon #4"])
     assert result.exit_code == 0
     assert store.breaker("custody") == (False, "reset: recon #4")
+
+
+def test_the_daemon_refuses_to_start_without_attestor_endpoints(relayer_config):
+    config = yaml.safe_load(relayer_config.read_text())
+    del config["attestors"]
+    relayer_config.write_text(yaml.safe_dump(config))
+    result = CliRunner().invoke(main, ["run", "--config", str(relayer_config)])
+    assert result.exit_code == 1 and "no `attestors` section" in result.output and "fix:" in result.output

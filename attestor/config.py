@@ -1,0 +1,154 @@
+"""An attestor's configuration: one YAML file per role, validated by pydantic, refusing unknown keys. Secrets
+never live here: the keystore passphrase and vendor credentials come from environment variables it names."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from eth_utils import is_address, to_checksum_address
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from relayer.errors import ConfigError
+
+Role = Literal["brokerage", "custody"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class KeystoreKey(_Strict):
+    type: Literal["keystore"] = "keystore"
+    path: Path = Field(description="encrypted JSON keystore (ape accounts format)")
+    passphrase_env: str = Field(description="environment variable holding the passphrase")
+
+
+class KmsKey(_Strict):
+    type: Literal["kms"]
+    key_id: str
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+
+
+KeyConfig = Annotated[KeystoreKey | KmsKey, Field(discriminator="type")]
+
+
+class VendorConfig(_Strict):
+    adapter: str = Field(description="brokerage: alpaca; custody: sim-custodian (or an installed entry point)")
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class AssetLimits(_Strict):
+    symbol: str = Field(min_length=1, description="the vendor's ticker, e.g. AAPL")
+    max_fill_shares: Decimal = Field(gt=0, description="largest single fill this attestor signs, in shares")
+    max_daily_shares: Decimal = Field(gt=0, description="shares signed per UTC day, mints and burns together")
+
+
+class TlsConfig(_Strict):
+    cert: Path = Field(description="this service's certificate (PEM)")
+    key: Path = Field(description="its private key (PEM)")
+    client_ca: Path = Field(description="CA that issues the relayer's client certificate")
+    allowed_clients: list[str] = Field(min_length=1, description="client certificate common names that may ask")
+
+
+class ListenConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8490, ge=0, le=65535)
+
+
+class AttestorConfig(_Strict):
+    role: Role
+    network: str = "local"
+    rpc_url: str = Field(description="this attestor's own node; never the relayer's")
+    chain_id: int
+    minter: str
+    confirmations: int = Field(default=2, ge=0, description="blocks a request must be buried under before signing")
+    key: KeyConfig
+    vendor: VendorConfig
+    assets: dict[str, AssetLimits] = Field(min_length=1, description="token address -> symbol and limits")
+    database: Path = Field(default=Path("attestor.db"), description="SQLite record of every fill signed")
+    max_attestation_ttl: int = Field(default=1800, gt=0, description="longest deadline signed, seconds from now")
+    price_tolerance_units: int = Field(
+        default=1, ge=0, le=100,
+        description="payment units per token the price may differ from this attestor's own computation (the "
+                    "multiplier moves with each block's timestamp under a management fee)")
+    tls: TlsConfig
+    listen: ListenConfig = Field(default_factory=ListenConfig)
+    metrics_listen: ListenConfig | None = Field(
+        default=None, description="optional plain-HTTP port for /healthz and /metrics only (container probes, "
+                                  "Prometheus); the signing API is never served on it")
+    log_level: str = "INFO"
+
+    @field_validator("minter")
+    @classmethod
+    def _minter(cls, v: str) -> str:
+        if not is_address(v):
+            raise ValueError(f"{v!r} is not an address")
+        return to_checksum_address(v)
+
+    @field_validator("assets")
+    @classmethod
+    def _assets(cls, v: dict[str, AssetLimits]) -> dict[str, AssetLimits]:
+        out = {}
+        for address, limits in v.items():
+            if not is_address(address):
+                raise ValueError(f"asset key {address!r} is not a token address")
+            out[to_checksum_address(address)] = limits
+        return out
+
+    @classmethod
+    def load(cls, path: Path) -> AttestorConfig:
+        if not path.is_file():
+            raise ConfigError(f"config file {path} not found",
+                              hint="write one with `rat-attestor config-example > attestor.yaml` and edit it")
+        try:
+            data = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+        try:
+            config = cls.model_validate(data or {})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"{path}: {problems}", hint="compare with `rat-attestor config-example`") from None
+        base = path.parent
+
+        def rooted(p: Path) -> Path:
+            return p if p.is_absolute() else base / p
+
+        config.database = rooted(config.database)
+        config.tls.cert, config.tls.key, config.tls.client_ca = (
+            rooted(config.tls.cert), rooted(config.tls.key), rooted(config.tls.client_ca))
+        if isinstance(config.key, KeystoreKey):
+            config.key.path = rooted(config.key.path)
+        return config
+
+
+EXAMPLE = """\
+# rat-attestor configuration: one file and one process per attestor role, run in that role's trust domain
+# (the custody attestor can be operated by the custodian itself). Secrets are never written here.
+role: custody                       # brokerage | custody
+network: local
+rpc_url: http://127.0.0.1:8545      # this attestor's own node, not the relayer's
+chain_id: 31337
+minter: "0x0000000000000000000000000000000000000000"
+confirmations: 2                    # a request must be this many blocks deep before a fill is signed
+key: {type: keystore, path: keys/custody.json, passphrase_env: RAT_ATTESTOR_PASSPHRASE}
+# key: {type: kms, key_id: alias/rat-custody-attestor, region: us-east-1}   # production
+vendor: {adapter: sim-custodian, options: {base_url: "http://127.0.0.1:8711"}}
+# vendor: {adapter: alpaca, options: {base_url: "https://api.alpaca.markets"}}  # role: brokerage
+assets:
+  "0x0000000000000000000000000000000000000000": {symbol: AAPL, max_fill_shares: 1000, max_daily_shares: 20000}
+database: custody-attestor.db       # what was signed, per request (SQLite, written before a signature leaves);
+                                    # in the cloud: /var/lib/rat-attestor/record.db (the task's EFS volume)
+max_attestation_ttl: 1800
+tls:
+  cert: tls/custody-attestor.pem
+  key: tls/custody-attestor.key
+  client_ca: tls/ca.pem
+  allowed_clients: [rat-relayer]
+listen: {host: 127.0.0.1, port: 8490}
+metrics_listen: {host: 127.0.0.1, port: 9465}   # /healthz and /metrics without TLS (never /v1/fills)
+"""
