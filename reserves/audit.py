@@ -7,7 +7,9 @@
    statement's;
 4. the custodian registered for the asset signed that round (signature taken from the publishRound calldata,
    recovered against the EIP-712 digest, compared with `custodianOf` at the round's block);
-5. shares in custody ≥ the token's totalSupply at the round's block;
+5. shares in custody ≥ the shares the token's supply represents at the round's block: totalSupply × multiplier /
+   1e18, rounded up as the Minter's reserve guard rounds it (`supplyAfterMint(0)`), never token units: after a
+   2-for-1 split every token is two shares, after the management fee a little less than one;
 6. the round is the asset's latest and its as-of is within `max_age` of the chain's clock.
 
 Each kind of failure has its own exit code (`Failure`); the process exits with the code of the most fundamental
@@ -40,7 +42,7 @@ class Failure(IntEnum):
     NOT_PUBLISHED = 6  # no on-chain round carries this file's hash
     ROOT_MISMATCH = 7  # the round carries another root
     SIGNATURE = 8  # the custodian did not sign the round
-    UNDERCOLLATERALISED = 9  # shares in custody < token supply
+    UNDERCOLLATERALISED = 9  # shares in custody < shares the token supply represents
     STALE = 10  # superseded or older than max_age
     RPC = 11  # the node could not answer
 
@@ -139,10 +141,11 @@ def _audit_asset(w3: Web3, reg, statement: Statement, asset, now: int, max_age: 
     report.add("as-of matches", r.as_of == statement.header.as_of_unix,
                f"on-chain {r.as_of}, statement {statement.header.as_of_unix}", Failure.TOTALS, label)
     _check_signature(w3, reg, r, report, label)
-    supply = onchain.erc20(w3, asset.token).functions.totalSupply().call(block_identifier=r.block_number)
-    report.add("reserves cover supply", r.shares >= supply,
-               f"{format_units(r.shares)} shares in custody, {format_units(supply)} tokens at block {r.block_number}",
-               Failure.UNDERCOLLATERALISED, label)
+    backed = onchain.supply_shares(w3, asset.token, r.block_number)
+    report.add("reserves cover supply", r.shares >= backed.shares,
+               f"{format_units(r.shares)} shares in custody, {format_units(backed.supply)} tokens × multiplier "
+               f"{format_units(backed.multiplier)} = {format_units(backed.shares)} shares (rounded up) at block "
+               f"{r.block_number}", Failure.UNDERCOLLATERALISED, label)
     latest = reg.functions.latestRoundId(asset.token).call()
     age = now - r.as_of
     fresh = latest == r.round_id and age <= max_age

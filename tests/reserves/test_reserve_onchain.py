@@ -250,3 +250,115 @@ def test_the_cli_publishes_with_keys_from_the_environment_then_verifies(rpc_url,
     result = CliRunner().invoke(main, ["verify", statement, "--rpc-url", rpc_url, "--registry", registry.address])
     assert result.exit_code == 0, result.output
     assert "Result: every check holds" in result.output
+
+
+# ------------------------------------------------------------------ collateral in shares, after the multiplier
+
+AAPL, MSFT = "US0378331005", "US5949181045"
+SHARE = 10**18
+DAY = 86_400
+
+
+def _quantity(units: int) -> str:
+    whole, frac = divmod(units, SHARE)
+    return f"{whole}.{frac:018d}".rstrip("0").rstrip(".") if frac else str(whole)
+
+
+def build_round(tmp_path, equities, held: dict[str, int], as_of: int) -> Path:
+    """A round whose custody (one lot and one custodian row per ISIN) holds `held` units, as of `as_of`."""
+    rng = random.Random(as_of)
+    lots = [f"mint,LOT-{isin},0x{rng.randbytes(32).hex()},0x{rng.randbytes(32).hex()},{isin},{_quantity(units)},"
+            f"2026-11-20,CUST-ACC-001" for isin, units in held.items()]
+    stamp = datetime.fromtimestamp(as_of, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    (tmp_path / "ledger.csv").write_text(
+        "kind,lot_id,request_id,broker_order_ref,isin,quantity,settlement_date,custody_account\n"
+        + "\n".join(lots) + "\n")
+    (tmp_path / "custodian.csv").write_text(
+        "as_of,isin,custody_account,quantity\n"
+        + "".join(f"{stamp},{isin},CUST-ACC-001,{_quantity(units)}\n" for isin, units in held.items()))
+    assets = [{"isin": isin, "token": t.address, "symbol": t.symbol()} for isin, t in equities.items()]
+    (tmp_path / "assets.json").write_text(json.dumps(assets) + "\n")
+    result = CliRunner().invoke(main, ["build", "--ledger", str(tmp_path / "ledger.csv"), "--custodian",
+                                       str(tmp_path / "custodian.csv"), "--assets", str(tmp_path / "assets.json"),
+                                       "--out", str(tmp_path / "round")])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "round" / "statement.json"
+
+
+@pytest.fixture
+def split_two_for_one(equities, admin, chain):
+    """rAAPL after a 2-for-1 split took effect: every token is two shares, no balance changed."""
+    token = equities[AAPL]
+    token.grantRole(role("CORPORATE_ACTIONS_ROLE"), admin, sender=admin)
+    activates = chain.pending_timestamp + DAY + 60
+    token.scheduleSplit(2, 1, activates, token.multiplierState()[1], keccak(text="2-for-1"), sender=admin)
+    chain.mine(timestamp=activates + 60)
+    assert token.multiplier() == 2 * SHARE
+    return token
+
+
+def test_verify_fails_undercollateralised_after_a_two_for_one_split_with_custody_one_share_short(
+        rpc_url, registry, split_two_for_one, equities, custodian, publisher, tmp_path, chain):
+    # 105.5 tokens are 211 shares after the split; in token units 210 shares would look like twice the supply
+    held = {AAPL: 2 * HELD[AAPL] - SHARE, MSFT: HELD[MSFT]}
+    statement = build_round(tmp_path, equities, held, chain.pending_timestamp - 60)
+    publish(rpc_url, registry, statement, custodian, publisher)
+    code, report = verify(rpc_url, registry, statement)
+    assert code == Failure.UNDERCOLLATERALISED, report
+    [failed] = [c for c in report["checks"] if not c["ok"]]
+    assert failed["check"] == "reserves cover supply" and "rAAPL" in failed["asset"]
+    assert "211 shares" in failed["detail"]
+
+
+def test_verify_passes_after_a_two_for_one_split_with_custody_of_twice_the_supply(
+        rpc_url, registry, split_two_for_one, equities, custodian, publisher, tmp_path, chain):
+    statement = build_round(tmp_path, equities, {AAPL: 2 * HELD[AAPL], MSFT: HELD[MSFT]}, chain.pending_timestamp - 60)
+    publish(rpc_url, registry, statement, custodian, publisher)
+    code, report = verify(rpc_url, registry, statement)
+    assert code == 0, report
+
+
+def _publish_at(rpc_url, registry, statement, custodian, publisher, timestamp: int) -> None:
+    """Publishes with the first publishRound (rAAPL, the lowest ISIN) mined at `timestamp`."""
+    w3 = connect(rpc_url)
+    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+    published = publish_round(w3, registry.address, load_statement(statement), "https://rat.example/r.json",
+                              custodian.key, publisher.private_key)
+    assert connect(rpc_url).eth.get_block(published[0].block_number)["timestamp"] == timestamp
+
+
+@pytest.fixture
+def fee_accrued(equities, admin, chain):
+    """rAAPL 30 days into a 2 % a year management fee: a token is a little less than one share."""
+    token = equities[AAPL]
+    token.grantRole(role("MANAGEMENT_FEE_ROLE"), admin, sender=admin)
+    token.setManagementFee(200, sender=admin)
+    chain.mine(timestamp=chain.pending_timestamp + 30 * DAY)
+    return token
+
+
+def _fee_custody(token, at: int) -> int:
+    """The shares the supply represents at `at`, rounded up as the reserve guard rounds: what exact custody is."""
+    represented = -(-token.totalSupply() * token.multiplierAt(at) // SHARE)
+    assert represented < token.totalSupply()  # the custodian sold the fee's shares: fewer shares than tokens
+    return represented
+
+
+def test_verify_passes_after_the_management_fee_with_exactly_the_shares_the_supply_represents(
+        rpc_url, registry, fee_accrued, equities, custodian, publisher, tmp_path, chain):
+    at = chain.pending_timestamp + 100
+    held = {AAPL: _fee_custody(fee_accrued, at), MSFT: HELD[MSFT]}
+    statement = build_round(tmp_path, equities, held, at - 200)
+    _publish_at(rpc_url, registry, statement, custodian, publisher, at)
+    code, report = verify(rpc_url, registry, statement)
+    assert code == 0, report
+
+
+def test_verify_fails_after_the_management_fee_with_one_unit_less_than_the_shares_the_supply_represents(
+        rpc_url, registry, fee_accrued, equities, custodian, publisher, tmp_path, chain):
+    at = chain.pending_timestamp + 100
+    held = {AAPL: _fee_custody(fee_accrued, at) - 1, MSFT: HELD[MSFT]}
+    statement = build_round(tmp_path, equities, held, at - 200)
+    _publish_at(rpc_url, registry, statement, custodian, publisher, at)
+    code, report = verify(rpc_url, registry, statement)
+    assert code == Failure.UNDERCOLLATERALISED, report
