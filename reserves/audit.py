@@ -27,7 +27,7 @@ from web3 import Web3
 
 from rat.attestations import RoundReport, round_digest
 from reserves import onchain
-from reserves.errors import MerkleError, ReservesError
+from reserves.errors import MerkleError, ReservesError, UnreadableError
 from reserves.fields import format_units
 from reserves.statement import Statement, load_statement
 
@@ -93,11 +93,11 @@ def audit(rpc_url: str, registry_address: str, statement_path: Path, max_age: in
     report = Report(str(statement_path))
     try:
         statement = load_statement(statement_path, threads)
+    except UnreadableError as exc:
+        report.add("statement readable", False, str(exc), Failure.UNREADABLE)
+        return report
     except MerkleError as exc:
         report.add("tree intact", False, str(exc), Failure.TAMPERED)
-        return report
-    except ReservesError as exc:
-        report.add("statement readable", False, str(exc), Failure.UNREADABLE)
         return report
     report.add("tree intact", True, f"{len(statement.tree)} leaves hash to root {statement.tree.root_hex}",
                Failure.TAMPERED)

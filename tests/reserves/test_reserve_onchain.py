@@ -22,6 +22,7 @@ from reserves.audit import Failure
 from reserves.cli import main
 from reserves.errors import PublishError
 from reserves.onchain import connect
+from reserves.proofs import ProofOutcome
 from reserves.publish import publish_round
 from reserves.statement import LEAF_ENCODING, load_statement
 
@@ -362,3 +363,27 @@ def test_verify_fails_after_the_management_fee_with_one_unit_less_than_the_share
     _publish_at(rpc_url, registry, statement, custodian, publisher, at)
     code, report = verify(rpc_url, registry, statement)
     assert code == Failure.UNDERCOLLATERALISED, report
+
+
+def test_verify_proof_refuses_a_proof_that_names_another_assets_token(rpc_url, registry, round_dir, custodian,
+                                                                    publisher, equities, tmp_path):
+    # one tree per round: rMSFT's round carries the same root, so only the token's ISIN tells the assets apart
+    publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    rid = (SAMPLES / "ledger.csv").read_text().splitlines()[1].split(",")[2]
+    proof = json.loads(CliRunner().invoke(main, ["prove", str(round_dir / "statement.json"), "--request-id", rid]).output)
+    assert proof["value"][3] == "US0378331005"
+    proof["token"] = equities["US5949181045"].address
+    (tmp_path / "proof.json").write_text(json.dumps(proof))
+    result = CliRunner().invoke(main, ["verify-proof", str(tmp_path / "proof.json"), "--rpc-url", rpc_url,
+                                       "--registry", registry.address])
+    assert result.exit_code == ProofOutcome.WRONG_TOKEN, result.output
+    assert "US5949181045" in result.output
+
+
+def test_verify_proof_reports_a_root_no_round_of_the_token_carries(rpc_url, registry, round_dir, tmp_path):
+    rid = (SAMPLES / "ledger.csv").read_text().splitlines()[1].split(",")[2]
+    (tmp_path / "proof.json").write_text(
+        CliRunner().invoke(main, ["prove", str(round_dir / "statement.json"), "--request-id", rid]).output)
+    result = CliRunner().invoke(main, ["verify-proof", str(tmp_path / "proof.json"), "--rpc-url", rpc_url,
+                                       "--registry", registry.address])
+    assert result.exit_code == ProofOutcome.NOT_PUBLISHED, result.output
