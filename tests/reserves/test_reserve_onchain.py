@@ -265,18 +265,20 @@ def _quantity(units: int) -> str:
     return f"{whole}.{frac:018d}".rstrip("0").rstrip(".") if frac else str(whole)
 
 
-def build_round(tmp_path, equities, held: dict[str, int], as_of: int) -> Path:
-    """A round whose custody (one lot and one custodian row per ISIN) holds `held` units, as of `as_of`."""
+def build_round(tmp_path, equities, held: dict[str, int] | list[tuple[str, str, int]], as_of: int) -> Path:
+    """A round whose custody holds `held` units, as of `as_of`: one lot and one custodian row per ISIN (a dict) or
+    per (ISIN, custody account, units) (a list)."""
+    rows = [(isin, "CUST-ACC-001", units) for isin, units in held.items()] if isinstance(held, dict) else held
     rng = random.Random(as_of)
-    lots = [f"mint,LOT-{isin},0x{rng.randbytes(32).hex()},0x{rng.randbytes(32).hex()},{isin},{_quantity(units)},"
-            f"2026-11-20,CUST-ACC-001" for isin, units in held.items()]
+    lots = [f"mint,LOT-{n}-{isin},0x{rng.randbytes(32).hex()},0x{rng.randbytes(32).hex()},{isin},{_quantity(units)},"
+            f"2026-11-20,{account}" for n, (isin, account, units) in enumerate(rows)]
     stamp = datetime.fromtimestamp(as_of, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     (tmp_path / "ledger.csv").write_text(
         "kind,lot_id,request_id,broker_order_ref,isin,quantity,settlement_date,custody_account\n"
         + "\n".join(lots) + "\n")
     (tmp_path / "custodian.csv").write_text(
         "as_of,isin,custody_account,quantity\n"
-        + "".join(f"{stamp},{isin},CUST-ACC-001,{_quantity(units)}\n" for isin, units in held.items()))
+        + "".join(f"{stamp},{isin},{account},{_quantity(units)}\n" for isin, account, units in rows))
     assets = [{"isin": isin, "token": t.address, "symbol": t.symbol()} for isin, t in equities.items()]
     (tmp_path / "assets.json").write_text(json.dumps(assets) + "\n")
     result = CliRunner().invoke(main, ["build", "--ledger", str(tmp_path / "ledger.csv"), "--custodian",
@@ -387,3 +389,24 @@ def test_verify_proof_reports_a_root_no_round_of_the_token_carries(rpc_url, regi
     result = CliRunner().invoke(main, ["verify-proof", str(tmp_path / "proof.json"), "--rpc-url", rpc_url,
                                        "--registry", registry.address])
     assert result.exit_code == ProofOutcome.NOT_PUBLISHED, result.output
+
+
+def test_publish_refuses_a_per_asset_total_above_uint128_before_sending_any_round(rpc_url, registry, equities,
+                                                                                 custodian, publisher, tmp_path,
+                                                                                 chain):
+    # each lot and each account fits in uint128, their per-ISIN sum does not; rMSFT sorts after rAAPL, so a check
+    # made asset by asset would have published rAAPL's round before failing on rMSFT's
+    half = 2**127 + 1
+    statement = build_round(tmp_path, equities, [(AAPL, "CUST-ACC-001", HELD[AAPL]), (MSFT, "CUST-ACC-001", half),
+                                                 (MSFT, "CUST-ACC-002", half)], chain.pending_timestamp - 60)
+    with pytest.raises(PublishError, match=r"uint128 limit.*rMSFT"):
+        publish(rpc_url, registry, statement, custodian, publisher)
+    assert all(registry.latestRoundId(t.address) == 0 for t in equities.values())
+
+
+def test_publish_sends_nothing_when_the_second_assets_round_would_be_refused(rpc_url, registry, equities, custodian,
+                                                                             publisher, admin, round_dir):
+    registry.setCustodian(equities[MSFT].address, admin.address, sender=admin)  # our key no longer signs for rMSFT
+    with pytest.raises(PublishError, match="the registry expects"):
+        publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    assert all(registry.latestRoundId(t.address) == 0 for t in equities.values())
