@@ -1,8 +1,9 @@
 """The independent audit: from an RPC URL, the registry address and a published statement file, check that
 
-1. the statement's tree is intact (every value hashes to its leaf, every node to its children);
-2. the per-asset totals equal the sums of the leaves (verifiers sum every leaf themselves), and each lot holds
-   what it minted less what the recorded FIFO burns consumed;
+1. the statement's tree is intact (every value hashes to its leaf, every node to its children, each value has its
+   own leaf: tree indices distinct and as many values as leaves);
+2. the per-asset totals equal the sums of the leaves (verifiers sum every leaf themselves), no lot or request id
+   is in two leaves, and each lot holds what it minted less what the recorded FIFO burns consumed;
 3. every asset has a published round carrying this file's keccak256, and that round's root and shares equal the
    statement's;
 4. the custodian registered for the asset signed that round (signature taken from the publishRound calldata,
@@ -104,6 +105,9 @@ def audit(rpc_url: str, registry_address: str, statement_path: Path, max_age: in
     problems = statement.totals_problems()
     report.add("totals equal the leaves", not problems, "; ".join(problems) or "every per-asset total is the sum "
                "of its leaves", Failure.TOTALS)
+    twice = statement.duplicate_problems()
+    report.add("every lot once", not twice, "; ".join(twice) or "no lot id or request id is in two leaves",
+               Failure.TOTALS)
     burns = statement.burn_problems()
     report.add("burns consistent", not burns, "; ".join(burns[:5]) or "every lot holds what it minted less what "
                "the recorded burns consumed", Failure.TOTALS)

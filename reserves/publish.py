@@ -26,7 +26,7 @@ class Published:
 def plan_round(w3: Web3, registry_address: str, statement: Statement, uri: str) -> list[RoundReport]:
     """The reports to publish, or PublishError: totals that differ from the leaves, a statement that is not newer
     than an asset's last round, an as-of in the chain's future, an asset without custodian."""
-    if problems := statement.totals_problems():
+    if problems := statement.totals_problems() + statement.duplicate_problems():
         raise PublishError("the statement's totals do not match its leaves:\n  " + "\n  ".join(problems))
     if too_large := [a for a in statement.header.assets if int(a.held_units) > MAX_SHARES]:
         raise PublishError("per-asset totals above the registry's uint128 limit (it would revert SharesTooLarge): "

@@ -143,6 +143,18 @@ class Statement:
                 problems.append(f"leaves hold {sums[isin]} units of {isin}, which has no total in the statement")
         return problems
 
+    def duplicate_problems(self) -> list[str]:
+        """Lot ids or request ids carried by more than one leaf: a lot committed twice is summed twice."""
+        problems = []
+        for name in ("lotId", "requestId"):
+            column = self.tree.columns[LEAF_FIELDS.index(name)]
+            if len(set(column)) != len(column):
+                seen: set = set()
+                twice = [v for v in column if v in seen or seen.add(v)]
+                shown = ", ".join(v if isinstance(v, str) else "0x" + v.hex() for v in twice[:5])
+                problems.append(f"{len(twice)} {name} value(s) appear in more than one leaf: {shown}")
+        return problems
+
     def burn_problems(self) -> list[str]:
         """Lots whose heldUnits differ from mintedUnits less what the recorded burns consumed from them."""
         consumed: dict[str, int] = defaultdict(int)
