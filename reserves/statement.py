@@ -306,7 +306,7 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableError(f"{path}: cannot read: {exc.strerror}") from None
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy of a large file
         raise UnreadableError(f"{path}: the file is empty")
     file_hash = merkle.keccak256(raw)
     # what was signed is the exact bytes `write_round` produced: header, then the dump, then "}\n"
