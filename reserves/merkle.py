@@ -511,17 +511,19 @@ class StandardMerkleTree:
         fp.write(',"tree":')
         fp.write(_hex_list(self.tree))
         fp.write(',"values":[')
+        # one str.format per value over per-column JSON texts: the bytes json.dumps(separators=(",", ":"),
+        # ensure_ascii=False) writes, without building a dict and a list per value
+        entry = ('{{"value":[' + ",".join(["{}"] * len(self.leaf_encoding)) + '],"treeIndex":{}}}').format
         for start in range(0, len(self), chunk):
             stop = min(start + chunk, len(self))
-            rows = self._json_rows(start, stop)
-            text = json.dumps(
-                [{"value": v, "treeIndex": k} for v, k in zip(rows, self.tree_indices[start:stop])],
-                separators=(",", ":"),
-                ensure_ascii=False,
-            )
+            if self._json_values is not None:
+                texts = [[json.dumps(v, separators=(",", ":"), ensure_ascii=False) for v in column]
+                         for column in zip(*self._json_values[start:stop])]
+            else:
+                texts = [_column_json_text(t, col[start:stop]) for t, col in zip(self.leaf_encoding, self.columns)]
             if start:
                 fp.write(",")
-            fp.write(text[1:-1])
+            fp.write(",".join(map(entry, *texts, self.tree_indices[start:stop])))
         fp.write("]}")
 
     def _json_rows(self, start: int, stop: int) -> list[list[JSONValue]]:
@@ -633,7 +635,7 @@ def load_compact(dump: bytes, threads: int | None = None, *, validate: bool = Tr
     if len(tree) != 32 * count:
         return None
     body_at, body_end = values_at + 12, end - 2
-    fast = _parse_values(dump[body_at:body_end], encoding)
+    fast = _parse_values_chunked(dump, body_at, body_end, encoding, chunk_bytes)
     if fast is not None:
         loaded = StandardMerkleTree(tuple(encoding), tree, *fast)
         if validate:
@@ -682,6 +684,26 @@ def _value_pattern(typ: str) -> tuple[str, int] | None:
     if _UINT.fullmatch(typ) is not None:
         return f'"{_DECIMAL}"', 2
     return None
+
+
+def _parse_values_chunked(dump: bytes, start: int, end: int, encoding: Sequence[str],
+                          chunk_bytes: int) -> tuple[list[list[Any]], list[int]] | None:
+    """`_parse_values` over chunks of about `chunk_bytes` cut between two values, so that the intermediate strings
+    of one chunk at a time are alive, not those of the whole dump."""
+    columns: list[list[Any]] = [[] for _ in encoding]
+    indices: list[int] = []
+    pos = start
+    while pos < end:
+        cut = dump.find(_SEP, pos + chunk_bytes, end) if pos + chunk_bytes < end else -1
+        stop = end if cut < 0 else cut + 1
+        part = _parse_values(dump[pos:stop], encoding)
+        if part is None:
+            return None
+        for column, values in zip(columns, part[0]):
+            column.extend(values)
+        indices.extend(part[1])
+        pos = stop + 1 if cut >= 0 else stop
+    return (columns, indices) if indices else None
 
 
 def _parse_values(body: bytes, encoding: Sequence[str]) -> tuple[list[list[Any]], list[int]] | None:
@@ -747,6 +769,19 @@ def _column_to_json(typ: str, column: Sequence[Any]) -> list[JSONValue]:
     if typ in ("string", "bool"):
         return list(column)
     return [to_json(typ, v) for v in column]
+
+
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\\"]')  # what json.dumps(ensure_ascii=False) escapes in a string
+
+
+def _column_json_text(typ: str, column: Sequence[Any]) -> list[str]:
+    """Each value's JSON text, as json.dumps(ensure_ascii=False) writes it."""
+    if typ == "bool" or _ARRAY.fullmatch(typ) or typ == "address":
+        return [json.dumps(v, separators=(",", ":"), ensure_ascii=False) for v in _column_to_json(typ, column)]
+    values = _column_to_json(typ, column)  # strings: decimal integers, 0x hex, or the string values themselves
+    if typ == "string" and _NEEDS_ESCAPE.search("".join(values)):
+        return [json.dumps(v, ensure_ascii=False) for v in values]
+    return [f'"{v}"' for v in values]
 
 
 def _column_from_json(typ: str, column: list[JSONValue], j: int) -> list[Any]:

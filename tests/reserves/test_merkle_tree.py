@@ -223,6 +223,8 @@ def test_the_one_pass_values_parser_reads_exactly_what_json_reads_including_esca
     assert parsed == (tree.columns, tree.tree_indices)
     loaded = merkle.load_compact(tree.dump_text().encode())
     assert loaded.columns == tree.columns and loaded.root == tree.root
+    # and the writer escapes them exactly as json.dumps does (OpenZeppelin's JSON.stringify writes the same)
+    assert tree.dump_text() == json.dumps(tree.dump(), separators=(",", ":"), ensure_ascii=False)
 
 
 @pytest.mark.parametrize("edit", [
