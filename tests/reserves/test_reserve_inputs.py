@@ -170,6 +170,7 @@ def test_the_column_wise_csv_reader_reads_exactly_what_the_row_by_row_reader_rea
     table = read_assets(assets)
     fast = ledger_module._read_plain_csv(path, table)
     assert fast is not None and len(fast) == 201
+    assert ledger_module._read_plain_csv(path, table, batch=1) == fast  # a batch of about one row at a time
     monkeypatch.setattr(ledger_module, "_read_plain_csv", lambda *args: None)  # the row-by-row reader alone
     assert ledger_module.read_ledger(path, table) == fast
 
