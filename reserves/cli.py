@@ -249,9 +249,11 @@ def verify(statement: Path, rpc_url: str, registry: str, max_age: str, as_json: 
     """Independently audit a published round.
 
     \b
-    Exit codes: 0 every check holds; 3 unreadable statement; 4 tampered tree; 5 totals differ (from the
-    leaves or the chain); 6 no on-chain round carries this file's hash; 7 root differs; 8 custodian
-    signature invalid; 9 reserves below token supply; 10 stale or superseded; 11 node unreachable.
+    Exit codes: 0 every check holds; 3 unreadable statement (missing, empty, not JSON, truncated, not a
+    statement); 4 tampered tree (leaf, node, tree index or value count); 5 totals differ (from the leaves or
+    the chain, or a lot in two leaves); 6 no on-chain round carries this file's hash; 7 root differs;
+    8 custodian signature invalid; 9 custody below the shares the supply represents (totalSupply ×
+    multiplier, rounded up as the Minter's reserve guard); 10 stale or superseded; 11 node unreachable.
     """
     from reserves.audit import audit
 

@@ -43,3 +43,25 @@ def test_the_documented_salt_and_account_hash_are_the_ones_a_build_writes(doc, s
         salt = hmac.new(secret, label + account, hashlib.sha256).digest()
         assert "0x" + salt.hex() == entry["salt"], f"{doc}: the documented salt formula gives another salt"
         assert "0x" + merkle.keccak256(salt + account).hex() == entry["accountHash"]
+
+
+def _code_tables(text: str) -> list[set[int]]:
+    tables, current = [], None
+    for line in text.splitlines():
+        if line.startswith("| code | meaning |"):
+            current = set()
+            tables.append(current)
+        elif current is not None and (m := re.match(r"\| (\d+) \|", line)):
+            current.add(int(m.group(1)))
+        elif current is not None and not line.startswith("|"):
+            current = None
+    return tables
+
+
+def test_the_documented_exit_code_tables_are_the_codes_verify_and_verify_proof_use():
+    from reserves.audit import Failure
+    from reserves.proofs import ProofOutcome
+
+    verify_codes, proof_codes = _code_tables((DOCS / "methodology.md").read_text(encoding="utf-8"))
+    assert verify_codes == {int(f) for f in Failure}
+    assert proof_codes == {int(o) for o in ProofOutcome} | {2}  # 2: bad arguments, from click
