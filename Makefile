@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source tools/env.sh &&
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help bootstrap compile demo deploy api specs test static fuzz-deep mutation docs bench bench-gas bench-merkle bench-relayer bench-cogs bench-report clean
+.PHONY: help bootstrap compile demo deploy api specs test static fuzz-deep mutation docs bench bench-gas bench-merkle bench-relayer bench-indexer bench-cogs bench-report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -50,7 +50,7 @@ docs: compile ## check the docs against ABIs, migrations and tests, then build t
 	@$(ENV) pytest tests/docs -q
 	@$(ENV) python tools/docs/build_site.py
 
-bench: bench-gas bench-merkle bench-relayer bench-cogs bench-report ## every benchmark, then bench/results/REPORT.md
+bench: bench-gas bench-merkle bench-relayer bench-indexer bench-cogs bench-report ## every benchmark, then bench/results/REPORT.md
 
 bench-gas: compile ## gas: OZ ERC-20 vs RAT transfer, every Minter operation → bench/results/gas.json
 	@$(ENV) python bench/gas.py
@@ -60,6 +60,9 @@ bench-merkle: compile ## Merkle build/prove/verify at 100k and 1M lots vs OpenZe
 
 bench-relayer: compile ## relayer latency and throughput on anvil (about 3 minutes) → bench/results/relayer.json
 	@$(ENV) python bench/relayer.py
+
+bench-indexer: compile ## rat-indexer: 1M-event backfill into PostgreSQL, catch-up lag at 20 transfers/s → bench/results/indexer.json
+	@$(ENV) python bench/indexer.py
 
 bench-cogs: bench-gas ## USD per user transaction per chain and relayer cost at 10k tps → bench/results/cogs.*
 	@$(ENV) python bench/cogs.py

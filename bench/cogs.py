@@ -71,7 +71,7 @@ class Infra:
     `python -m rat_infra.cost`); variable part: one KMS ECC sign per submitted transaction and relayer tasks
     scaled to the rate."""
 
-    fixed_usd_month: float = 1_354.99  # infra/rat_infra/cost.py, prod stack (sa-east-1), prices as of 2026-06-01
+    fixed_usd_month: float = 1_379.76  # infra/rat_infra/cost.py, prod stack (sa-east-1), prices as of 2026-06-01
     kms_usd_per_10k_signs: float = 0.15  # https://aws.amazon.com/kms/pricing/ ECC Sign, as of 2026-06-01
     task_usd_hour: float = 0.05568 + 2 * 0.00608  # Fargate Graviton 1 vCPU + 2 GB, sa-east-1 (infra/ prices)
     tx_per_s_per_task: float = 250.0  # assumption: sign (KMS, async) + submit + receipt per tx, I/O bound

@@ -17,8 +17,16 @@ when every request is fulfilled within the drain time and sent→fulfilled p50 �
 Everything (anvil, the two simulated vendors, the daemon and this load generator) shares the machine's cores: the
 results record the core count, the load average before and after, and the CPU seconds each process used per run.
 
+Failover (`--failover`, or `--failover-only` to add it to the existing results): two daemons on one PostgreSQL
+(a throw-away schema of 127.0.0.1:5432's `test` database), requests at a steady rate, SIGKILL of the leader in the
+middle of the load. Measured: kill → the standby holds the work lease, and kill → the first fulfilment mined after
+the kill (the goal: ≤ 10 s); every request must end fulfilled exactly once (one mined fulfilment, one broker order
+and one custody settlement per request).
+
 Usage: python bench/relayer.py [--rate 20] [--duration 60] [--up 25,30,40,50] [--down 17.5,15,10,5] [--search-duration 60]
-Results: bench/results/relayer.json (the mission's bar: sent→fulfilled p50 ≤ 2 s and p99 ≤ 4 s at 20 req/s).
+       python bench/relayer.py --failover-only [--failover-rate 5] [--failover-duration 40]
+Results: bench/results/relayer.json (the mission's bar: sent→fulfilled p50 ≤ 2 s and p99 ≤ 4 s at 20 req/s; the
+failover section: first fulfilment after a SIGKILL of the leader ≤ 10 s, nothing lost or doubled).
 """
 
 from __future__ import annotations
@@ -252,31 +260,198 @@ async def measure(store: Store, rpc: Rpc, sent: dict, drain: float) -> dict:
     }
 
 
-async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict) -> None:
-    rpc = Rpc(d["rpc_url"])
-    await approve_all(rpc, d)
-    await rpc.call("evm_mine")
-    await rpc.call("evm_setAutomine", False)
-    await rpc.call("evm_setIntervalMining", 1)
-    broker, broker_url = spawn("sim", "broker", "--port", "0", "--price", "AAPL=190")
-    custodian, custodian_url = spawn("sim", "custodian", "--port", "0", "--position", "AAPL=0")
-    config = {
+def daemon_config(d: dict, workdir: Path, saga: dict, broker_url: str, custodian_url: str, database_url: str,
+                  start_block: int) -> dict:
+    return {
         "network": "bench", "rpc_url": d["rpc_url"], "chain_id": d["chain_id"], "minter": d["minter"],
-        "database_url": f"sqlite:///{workdir / 'relayer.db'}", "market_calendar": "always-open",
+        "database_url": database_url, "market_calendar": "always-open",
         "assets": {d["token"]: {"symbol": "AAPL"}},
         "signers": {label: {"type": "keystore", "path": str(workdir / f"{label}.json"),
                             "passphrase_env": f"BENCH_{label.upper()}_PASS"} for label in PASSPHRASES},
         "brokerage": {"adapter": "alpaca", "options": {"base_url": broker_url}},
         "custody": {"adapter": "sim-custodian", "options": {"base_url": custodian_url}},
-        "watcher": {"confirmations": 0, "start_block": d["start_block"]},
+        "watcher": {"confirmations": 0, "start_block": start_block},
         "saga": saga,
         "http": {"port": 0}, "poll_interval": 0.1,
     }
+
+
+DAEMON_ENV = dict(APCA_API_KEY_ID="bench", APCA_API_SECRET_KEY="bench",
+                  **{f"BENCH_{label.upper()}_PASS": p for label, p in PASSPHRASES.items()})
+PG_DSN = os.environ.get("RAT_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=2")
+
+
+def pg_schema() -> tuple[str, str] | None:
+    """A fresh schema on the local PostgreSQL and its SQLAlchemy URL, or None when no server answers."""
+    import uuid
+
+    try:
+        import psycopg
+
+        schema = f"bench_failover_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+    except Exception as exc:  # noqa: BLE001
+        print(f"failover skipped: PostgreSQL not reachable at {PG_DSN!r} ({exc.__class__.__name__})", flush=True)
+        return None
+    params = dict(part.split("=", 1) for part in PG_DSN.split())
+    return schema, (f"postgresql+psycopg://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:"
+                    f"{params.get('port', '5432')}/{params.get('dbname', 'test')}?options=-csearch_path%3D{schema}")
+
+
+def drop_schema(schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+async def run_failover(d: dict, workdir: Path, plan: dict, results: dict, saga: dict) -> None:
+    """Two daemons, load, SIGKILL of the leader at `kill_after` seconds into the load; see the module docstring."""
+    from relayer.daemon import WORK_LEASE
+
+    made = pg_schema()
+    if made is None:
+        results["failover"] = {"skipped": f"PostgreSQL not reachable at {PG_DSN}"}
+        return
+    schema, url = made
+    rpc = Rpc(d["rpc_url"])
+    broker, broker_url = spawn("sim", "broker", "--port", "0", "--price", "AAPL=190")
+    custodian, custodian_url = spawn("sim", "custodian", "--port", "0", "--position", "AAPL=0")
+    # From the current block: the rate runs' requests (fulfilled already) are not this run's work.
+    config = daemon_config(d, workdir, saga, broker_url, custodian_url, url, await rpc.block_number())
+    path = workdir / "failover.yaml"
+    path.write_text(yaml.safe_dump(config))
+    lease_ttl = default_lease_ttl()
+    daemons = [spawn("run", "--config", str(path), "--log-level", "WARNING", env=dict(os.environ, **DAEMON_ENV))[0]
+               for _ in range(2)]
+    store = Store.open(url)
+
+    def leader() -> int | None:
+        held = store.lease_owner(WORK_LEASE)
+        return int(held[0].rsplit("-", 2)[-2]) if held and held[1] > time.time() else None
+
+    try:
+        deadline = time.monotonic() + 60
+        while leader() is None:
+            assert time.monotonic() < deadline, "no daemon took the work lease"
+            await asyncio.sleep(0.1)
+        nonces = {key: await rpc.nonce(d["addresses"][key]) for key in d["investors"]}
+        request_nonces = {key: nonces[key] - 1 for key in d["investors"]}
+        kill_after = plan["failover_duration"] / 3
+        killed: dict[str, float] = {}
+
+        async def kill_leader() -> None:
+            await asyncio.sleep(kill_after)
+            while (victim := leader()) is None:
+                await asyncio.sleep(0.05)
+            os.kill(victim, signal.SIGKILL)
+            killed["at"] = time.time()
+            while (pid := leader()) in (None, victim):
+                await asyncio.sleep(0.05)
+            killed["lease_taken_at"] = time.time()
+            killed["survivor"] = pid
+
+        changes = {"before_kill": 0}
+
+        async def watch_leadership() -> None:
+            """Counts leader changes before the kill: a leader that misses its renewals (a starved CPU) loses the
+            lease to the standby without any kill, and the figure must say so."""
+            last = leader()
+            while "at" not in killed:
+                now = leader()
+                if now is not None and now != last:
+                    changes["before_kill"] += last is not None
+                    last = now
+                await asyncio.sleep(0.1)
+
+        watcher = asyncio.create_task(watch_leadership())
+        killer = asyncio.create_task(kill_leader())
+        sent = await generate(rpc, d, plan["failover_rate"], plan["failover_duration"], nonces, request_nonces)
+        await killer
+        await watcher
+        outcome = await measure(store, rpc, sent, drain=60)
+        finished = [s for s in store.sagas(status="done") if s.request_id in sent]
+        after_kill = sorted(s.payload["done_at"] for s in finished if s.payload["done_at"] > killed["at"])
+        before_kill = [s for s in finished if s.payload["done_at"] <= killed["at"]]
+        mined = {}
+        for s in finished:
+            mined[s.request_id] = len([i for i in store.intents_for_request(s.request_id)
+                                       if i.status == "mined" and i.purpose == "fulfil"])
+        import httpx
+
+        orders = httpx.get(f"{broker_url}/_sim/state").json()["orders"]
+        settlements = httpx.get(f"{custodian_url}/_sim/state").json()["settlements"]
+        first_after = round(after_kill[0] - killed["at"], 2) if after_kill else None
+        results["failover"] = {
+            "setup": f"two daemons (rat-relayer run) on one PostgreSQL, lease_ttl {lease_ttl} s (renewed "
+                     f"{5} times per TTL), anvil 1 s blocks; {plan['failover_rate']} req/s for "
+                     f"{plan['failover_duration']} s; SIGKILL of the leader {kill_after:.0f} s into the load",
+            "goal": {"first_fulfilment_after_kill_s": 10, "lost": 0, "doubled": 0},
+            "requests": len(sent),
+            "fulfilled": outcome["fulfilled"],
+            "fulfilled_before_kill": len(before_kill),
+            "lost": len(sent) - outcome["fulfilled"],
+            "doubled": sum(1 for n in mined.values() if n > 1),
+            "broker_orders": orders,
+            "custody_settlements": settlements,
+            "kill_to_lease_taken_s": round(killed["lease_taken_at"] - killed["at"], 2),
+            "leader_changes_before_kill": changes["before_kill"],
+            "kill_to_first_fulfilment_s": first_after,
+            "sent_to_fulfilled_s": outcome["sent_to_fulfilled_s"],
+        }
+        results["failover"]["load_average_after"] = load_average()
+        results["failover"]["meets_goal"] = (first_after is not None and first_after <= 10
+                                             and results["failover"]["lost"] == 0
+                                             and results["failover"]["doubled"] == 0
+                                             and orders == len(sent) and settlements == len(sent))
+        print(json.dumps(results["failover"]), flush=True)
+    finally:
+        for proc in daemons:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=30)
+        for proc in (broker, custodian):
+            proc.terminate()
+            proc.wait(timeout=10)
+        store.close()
+        await rpc.aclose()
+        drop_schema(schema)
+
+
+def default_lease_ttl() -> float:
+    from relayer.config import RelayerConfig
+
+    return RelayerConfig.model_fields["lease_ttl"].default
+
+
+async def prepare_chain(d: dict) -> None:
+    rpc = Rpc(d["rpc_url"])
+    await approve_all(rpc, d)
+    await rpc.call("evm_mine")
+    await rpc.call("evm_setAutomine", False)
+    await rpc.call("evm_setIntervalMining", 1)
+    await rpc.aclose()
+
+
+async def run_all(d: dict, workdir: Path, plan: dict, results: dict, saga: dict, throughput: bool,
+                  failover: bool) -> None:
+    await prepare_chain(d)
+    if throughput:
+        await run_load(d, workdir, plan, results, saga)
+    if failover:
+        await run_failover(d, workdir, plan, results, saga)
+
+
+async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict) -> None:
+    rpc = Rpc(d["rpc_url"])
+    broker, broker_url = spawn("sim", "broker", "--port", "0", "--price", "AAPL=190")
+    custodian, custodian_url = spawn("sim", "custodian", "--port", "0", "--position", "AAPL=0")
+    config = daemon_config(d, workdir, saga, broker_url, custodian_url, f"sqlite:///{workdir / 'relayer.db'}",
+                           d["start_block"])
     path = workdir / "relayer.yaml"
     path.write_text(yaml.safe_dump(config))
-    env = dict(os.environ, APCA_API_KEY_ID="bench", APCA_API_SECRET_KEY="bench",
-               **{f"BENCH_{label.upper()}_PASS": p for label, p in PASSPHRASES.items()})
-    daemon, _ = spawn("run", "--config", str(path), "--log-level", "WARNING", env=env)
+    daemon, _ = spawn("run", "--config", str(path), "--log-level", "WARNING", env=dict(os.environ, **DAEMON_ENV))
     store = Store.open(config["database_url"])
     nonces = {key: 1 for key in d["investors"]}
     request_nonces = {key: 0 for key in d["investors"]}
@@ -348,15 +523,24 @@ async def run_load(d: dict, workdir: Path, plan: dict, results: dict, saga: dict
 @click.option("--concurrency", default=32, show_default=True, help="the daemon's saga.concurrency")
 @click.option("--steps-tracing/--no-steps-tracing", default=False, show_default=True,
               help="run anvil with --steps-tracing as ape-foundry does (costs the node CPU; off like a real node)")
+@click.option("--failover/--no-failover", default=True, show_default=True,
+              help="after the rate runs, measure failover between two daemons on PostgreSQL (skipped without one)")
+@click.option("--failover-only", is_flag=True, help="only the failover run; its section is merged into --out, "
+              "keeping the figures already there")
+@click.option("--failover-rate", default=5.0, show_default=True, help="requests per second during the failover run")
+@click.option("--failover-duration", default=45.0, show_default=True,
+              help="seconds of load in the failover run (the leader is killed a third of the way in)")
 @click.option("--out", type=click.Path(path_type=Path), default=ROOT / "bench/results/relayer.json",
               show_default=True)
 def main(rate: float, duration: float, up: str, down: str, search_duration: float, investors: int,
-         concurrency: int, steps_tracing: bool, out: Path) -> None:
-    """Measure request-to-fulfilled latency and the highest sustainable request rate."""
+         concurrency: int, steps_tracing: bool, failover: bool, failover_only: bool, failover_rate: float,
+         failover_duration: float, out: Path) -> None:
+    """Measure request-to-fulfilled latency, the highest sustainable request rate, and failover time."""
     from ape import networks
 
     plan = {"rate": rate, "duration": duration, "search_duration": search_duration,
-            "up": [float(r) for r in up.split(",") if r], "down": [float(r) for r in down.split(",") if r]}
+            "up": [float(r) for r in up.split(",") if r], "down": [float(r) for r in down.split(",") if r],
+            "failover_rate": failover_rate, "failover_duration": failover_duration}
     saga = {"poll_interval": 0.1, "receipt_poll_interval": 0.5, "concurrency": concurrency}
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "load_average_before": load_average(),
@@ -374,14 +558,21 @@ def main(rate: float, duration: float, up: str, down: str, search_duration: floa
             workdir = Path(tmp)
             d = deploy(workdir, investors)
             d["addresses"] = {key: Account.from_key(key).address for key in d["investors"]}
-            asyncio.run(run_load(d, workdir, plan, results, saga))
+            asyncio.run(run_all(d, workdir, plan, results, saga, throughput=not failover_only,
+                                failover=failover or failover_only))
     finally:
         anvil.terminate()
         anvil.wait(timeout=10)
     results["machine"]["load_average_after"] = load_average()
+    if failover_only:
+        kept = json.loads(out.read_text()) if out.exists() else {}
+        kept["failover"] = results["failover"] | {"machine": results["machine"]}
+        out.write_text(json.dumps(kept, indent=2) + "\n")
+        click.echo(f"wrote the failover section of {out}")
+        return
     # The summary first (bench/report.py shows the first figures), the runs in full after it.
     order = ["machine", "setup", "bar", "bar_run", "max_sustainable_rate_per_s", "max_sustainable_sustained_for_s",
-             "lowest_missed_rate_above_it_per_s", "untested_above", "daemon_saga_policy", "runs"]
+             "lowest_missed_rate_above_it_per_s", "untested_above", "failover", "daemon_saga_policy", "runs"]
     results = {k: results[k] for k in order if k in results} | results
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

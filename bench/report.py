@@ -22,6 +22,7 @@ PRODUCERS = {
     "merkle.json": "make bench (bench/merkle.py)",
     "relayer.json": "make bench (bench/relayer.py)",
     "cogs.json": "make bench (bench/cogs.py, after gas.json)",
+    "indexer.json": "make bench (bench/indexer.py)",
     "mutation.json": "make mutation (tools/mutation/run.py)",
     "slither.json": "make test / make static (tools/static/slither_gate.py)",
 }
@@ -119,6 +120,32 @@ def section_generic(title: str, name: str, data: dict | None) -> list[str]:
     return out + [""]
 
 
+def section_failover(relayer: dict | None) -> list[str]:
+    out = ["## Relayer failover (two daemons on PostgreSQL, SIGKILL of the leader)", ""]
+    failover = (relayer or {}).get("failover")
+    if failover is None:
+        return out + ["MISSING: the failover section of relayer.json — run "
+                      "`python bench/relayer.py --failover-only` (needs PostgreSQL on 127.0.0.1:5432).", ""]
+    if "skipped" in failover:
+        return out + [f"Skipped: {failover['skipped']}.", ""]
+    goal = failover["goal"]
+    rows = [
+        ("kill → first fulfilment (s)", failover["kill_to_first_fulfilment_s"], f"≤ {goal['first_fulfilment_after_kill_s']}"),
+        ("kill → standby holds the lease (s)", failover["kill_to_lease_taken_s"], "—"),
+        ("requests / fulfilled", f"{failover['requests']} / {failover['fulfilled']}", "all"),
+        ("lost / doubled", f"{failover['lost']} / {failover['doubled']}", "0 / 0"),
+        ("broker orders / custody settlements", f"{failover['broker_orders']} / {failover['custody_settlements']}",
+         "one each per request"),
+        ("leader changes before the kill", failover.get("leader_changes_before_kill"), "0"),
+        ("sent → fulfilled p50 / p99 across the run (s)",
+         f"{failover['sent_to_fulfilled_s'].get('p50')} / {failover['sent_to_fulfilled_s'].get('p99')}", "—"),
+    ]
+    out += [failover["setup"] + f"; load average after: {failover.get('load_average_after')}.", "",
+            "| figure | value | goal |", "|---|---|---|"]
+    out += [f"| {name} | {fmt(value)} | {target} |" for name, value, target in rows]
+    return out + ["", f"Verdict: {verdict(failover.get('meets_goal'))}.", ""]
+
+
 def section_cogs(cogs: dict | None) -> list[str]:
     out = ["## Cost per user transaction (COGS)", ""]
     if cogs is None:
@@ -184,6 +211,38 @@ def plot_gas(trex: dict | None) -> None:
     plt.close(fig)
 
 
+def section_indexer(data: dict | None) -> list[str]:
+    out = ["## Analytics mirror (rat-indexer)", ""]
+    if data is None:
+        return out + [f"MISSING: indexer.json — run {PRODUCERS['indexer.json']}.", ""]
+    machine = data.get("machine", {})
+    out += [f"{machine.get('cpus', '?')} CPUs, shared: load average {machine.get('load_average_before')} before, "
+            f"{machine.get('load_average_after')} after.", "", "| figure | goal | measured | verdict |",
+            "|---|---:|---:|---|"]
+    backfill = data.get("backfill")
+    if backfill:
+        out.append(f"| backfill into PostgreSQL, {fmt(backfill['events'])} synthetic events, wall clock | "
+                   f"≥ {fmt(backfill['goal_events_per_s'])} events/s | {fmt(backfill['events_per_s'])} events/s | "
+                   f"{verdict(backfill['meets_goal'])} |")
+        out.append(f"| same, per CPU-second of the indexer and its PostgreSQL backend | — | "
+                   f"{fmt(backfill['events_per_cpu_s'])} events/CPU-s | n/a |")
+    lag = data.get("catch_up")
+    if lag:
+        out.append(f"| catch-up lag at {lag['rate_per_s']:g} transfers/s for {lag['duration_s']:g} s "
+                   f"(max; p95 {lag['lag_blocks_p95']}) | ≤ {lag['goal_lag_blocks']} blocks | "
+                   f"{lag['lag_blocks_max']} blocks | {verdict(lag['meets_goal'])} |")
+    out.append("")
+    if backfill:
+        out += [f"Backfill: {backfill['batches']} transactions of {fmt(backfill['batch_events'])} events, "
+                f"{fmt(backfill['holders'])} holders × {backfill['assets']} assets; decode and model "
+                f"{fmt(backfill['decode_and_model_s'])} s, database writes {fmt(backfill['database_write_s'])} s. "
+                f"{backfill.get('note', '')}", ""]
+    if lag:
+        out += [f"Catch-up: {lag['setup']}; {fmt(lag['transfers_sent'])} transfers sent, "
+                f"{fmt(lag['transfers_mirrored'])} mirrored.", ""]
+    return out
+
+
 def main() -> None:
     gas = load("gas.json")
     # The comparison measured inside bench/gas.py's run (gas.json "trex") is preferred: same chain, same run as the
@@ -196,7 +255,11 @@ def main() -> None:
     lines += section_gas(gas, trex)
     lines += section_cogs(load("cogs.json"))
     lines += section_generic("Proof of reserve (Merkle)", "merkle.json", load("merkle.json"))
-    lines += section_generic("Relayer latency and rate", "relayer.json", load("relayer.json"))
+    relayer = load("relayer.json")
+    lines += section_generic("Relayer latency and rate", "relayer.json",
+                             None if relayer is None else {k: v for k, v in relayer.items() if k != "failover"})
+    lines += section_failover(relayer)
+    lines += section_indexer(load("indexer.json"))
     lines += section_mutation(load("mutation.json"))
     lines += section_slither(load("slither.json"))
     REPORT.write_text("\n".join(lines) + "\n")

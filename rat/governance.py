@@ -198,6 +198,32 @@ def list_asset_action(record: DeploymentRecord, listing: Listing) -> Action:
                    summary=f"AssetLister.list({listing.terms.symbol} {listing.terms.isin}) -> {predicted}")
 
 
+def channel_id(channel: str) -> bytes:
+    """The on-chain id of a release channel: keccak256 of its name ("canary"); "stable" is the zero id."""
+    return b"\0" * 32 if channel == "stable" else keccak(text=channel)
+
+
+def set_channel_action(record: DeploymentRecord, channel: str, beacon: str) -> Action:
+    """Registers release channel `channel` on the AssetLister with its own EquityBeacon (docs/release/playbook.md)."""
+    lister = record.instance("AssetLister")
+    return _action(lister, "setChannel", channel_id(channel), beacon,
+                   summary=f"AssetLister.setChannel({channel}, {beacon})")
+
+
+def list_asset_on_channel_action(record: DeploymentRecord, channel: str, listing: Listing) -> Action:
+    """Lists an equity whose proxy follows the beacon of release channel `channel` for life."""
+    # No predicted address in the summary: the channel may be registered by an earlier action of the same proposal.
+    lister = record.instance("AssetLister")
+    return _action(lister, "listOn", channel_id(channel), listing.as_tuple(),
+                   summary=f"AssetLister.listOn({channel}, {listing.terms.symbol} {listing.terms.isin})")
+
+
+def beacon_upgrade_action(beacon: ContractInstance, implementation: str, channel: str) -> Action:
+    """Points one release channel's EquityBeacon at `implementation` (the canary first, then the stable one)."""
+    return _action(beacon, "upgradeTo", implementation,
+                   summary=f"EquityBeacon({channel}).upgradeTo({implementation})")
+
+
 def asset_status_action(record: DeploymentRecord, asset: str, status: AssetStatus, corporate_action: str) -> Action:
     """`corporate_action` is the human reference (e.g. "CA-2027-0042 merger"); its keccak256 goes on-chain."""
     lister = record.instance("AssetLister")

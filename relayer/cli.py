@@ -276,6 +276,25 @@ def api_spec(kind: str) -> None:
     click.echo(to_yaml(openapi_document() if kind == "openapi" else asyncapi_document()), nl=False)
 
 
+@main.command()
+@config_option
+@click.option("--aml-record-days", type=click.IntRange(min=5 * 365), default=5 * 365, show_default=True,
+              help="AML record-keeping period (3650 for a Liechtenstein entity, SPG art. 20)")
+@click.option("--client-ip-days", type=click.IntRange(min=1), default=365, show_default=True,
+              help="how long operators' IP addresses stay in the audit log")
+@_friendly
+def purge(config_path: Path, aml_record_days: int, client_ip_days: int) -> None:
+    """Erase personal data whose retention period is over (KYC applicant rows, kyc.* events, finished sagas)
+    and redact old operator IP addresses. Safe to run daily and repeatedly (docs/data/lifecycle.md)."""
+    from relayer.store import Store
+    from relayer.store.retention import RetentionPolicy, purge as run_purge
+
+    store = Store.open(_load(config_path).database_url)
+    report = run_purge(store, RetentionPolicy(aml_record_days=aml_record_days, client_ip_days=client_ip_days))
+    store.close()
+    click.echo(" ".join(f"{k}={v}" for k, v in report.model_dump().items()))
+
+
 @main.group()
 def breaker() -> None:
     """Inspect or reset the custody circuit breaker."""

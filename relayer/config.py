@@ -11,6 +11,7 @@ from eth_utils import is_address, to_checksum_address
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from relayer.errors import ConfigError
+from relayer.residency import ResidencyConfig
 from relayer.sender import SenderPolicy
 from relayer.watcher import WatcherPolicy
 
@@ -150,6 +151,15 @@ class KycConfig(BaseModel):
         return to_checksum_address(v)
 
 
+class TracingConfig(BaseModel):
+    """OpenTelemetry traces (docs/architecture/observability.md). Off unless an OTLP/HTTP endpoint is set; trace
+    ids are in the logs and on bus messages either way."""
+
+    otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces")
+    service_name: str | None = Field(default=None, description="service.name (default rat-relayer / rat-api)")
+    headers: dict[str, str] = Field(default_factory=dict, description="extra OTLP headers (e.g. an API key)")
+
+
 class RelayerConfig(BaseModel):
     network: str = Field(default="local", description="name used to key the block cursor")
     rpc_url: str
@@ -168,8 +178,11 @@ class RelayerConfig(BaseModel):
     api: ApiConfig = Field(default_factory=ApiConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
     kyc: KycConfig | None = None
+    residency: ResidencyConfig | None = None  # regional deployment: only these investors' requests
+    tracing: TracingConfig = Field(default_factory=TracingConfig)
     poll_interval: float = Field(default=0.25, gt=0, description="seconds between chain polls")
-    lease_ttl: float = Field(default=10.0, gt=0, description="seconds a leader lease lasts without renewal")
+    lease_ttl: float = Field(default=5.0, gt=0, description="seconds a leader lease lasts without renewal: the "
+                             "longest a standby waits before it takes over from a leader that died")
 
     @field_validator("minter")
     @classmethod
@@ -252,4 +265,7 @@ events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps ev
 #   signer: {type: keystore, path: keys/kyc.json, passphrase_env: RAT_KYC_PASSPHRASE}
 #   webhook_secret_env: RAT_SUMSUB_WEBHOOK_SECRET
 #   levels: {rat-retail-br: {tier: 1, jurisdiction: BR}, rat-professional-ar: {tier: 2, jurisdiction: AR}}
+# residency:                        # regional stack (decision 0044): only requests of investors resident here
+#   registry: "0x0000000000000000000000000000000000000000"
+#   jurisdictions: [LI, AT, DE]     # e.g. prod-eea; the prod (LatAm) relayer lists [BR, AR]
 """

@@ -24,12 +24,15 @@ from relayer.conversion_driver import ConversionDriver
 from relayer.errors import ConfigError, RelayerError, RpcUnavailable
 from relayer.market_hours import market_hours
 from relayer.minter import MinterReader
-from relayer.observability import Metrics
+from relayer.observability import Metrics, NodeHealth, failure_kind
+from relayer.residency import JurisdictionFilter
 from relayer.rpc import Rpc
+from relayer.saga import CUSTODY_BREAKER as CUSTODY
 from relayer.saga import SagaEngine
 from relayer.sender import TxSender
 from relayer.signers import KeystoreSigner, KmsSigner, Signer
 from relayer.store import Store
+from relayer.tracing import Tracing
 from relayer.watcher import Watcher
 
 log = logging.getLogger("relayer.daemon")
@@ -40,6 +43,11 @@ LEASE_RENEWALS_PER_TTL = 5
 # Longest the watcher goes without reading the chain while the head stays the same.
 WATCHER_IDLE_SECONDS = 5.0
 CRASH_ENV = "RAT_RELAYER_CRASH_AT"
+# /readyz turns 503 once the node has failed every call for this long: long enough to ride out one dropped
+# connection, short enough that a load balancer or an operator sees an outage within one poll of their own.
+RPC_READY_GRACE = 2.0
+# How often the leader reads its sender key's balance and nonces for the gauges (two calls in one batch).
+SENDER_GAUGE_SECONDS = 15.0
 
 
 def build_signer(config: SignerConfig, label: str) -> Signer:
@@ -63,16 +71,18 @@ def crash_point_from_env() -> Any:
 
 
 class Daemon:
-    def __init__(self, config: RelayerConfig, instance_id: str | None = None) -> None:
+    def __init__(self, config: RelayerConfig, instance_id: str | None = None, tracing: Tracing | None = None) -> None:
         self.config = config
+        self.tracing = tracing or Tracing(config.tracing.service_name or "rat-relayer", config.tracing.otlp_endpoint,
+                                          headers=config.tracing.headers)
         self.instance_id = instance_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.metrics = Metrics()
+        self.node = NodeHealth()
         self.crash_point = crash_point_from_env()
         self.leader = False
         self.last_loop = 0.0
-        self.last_rpc_ok = 0.0
         self.started = False
-        self._gauges_at = 0.0
+        self._sender_gauges_at = float("-inf")
         self._lease_renewed_at = float("-inf")
         self._watched: tuple[str | None, float] = (None, float("-inf"))  # head hash and time of the last watch
 
@@ -80,6 +90,7 @@ class Daemon:
         c = self.config
         self.store = Store.open(c.database_url)
         self.rpc = Rpc(c.rpc_url)
+        self._bind_gauges()
         chain_id = await self.rpc.chain_id()
         if c.chain_id is not None and chain_id != c.chain_id:
             raise ConfigError(f"node at {c.rpc_url} is chain {chain_id}, config says {c.chain_id}")
@@ -94,7 +105,7 @@ class Daemon:
         self.sender = TxSender(
             self.rpc, self.store, sender_signer, chain_id, c.sender,
             on_event=lambda kind, _hash: self.metrics.transactions.labels(kind).inc(),
-            crash_point=self.crash_point,
+            crash_point=self.crash_point, tracing=self.tracing,
         )
         self.brokerage = load_adapter("brokerage", c.brokerage.adapter, c.brokerage.options)
         self.custody = load_adapter("custody", c.custody.adapter, c.custody.options)
@@ -103,10 +114,11 @@ class Daemon:
             self.store, self.reader, self.sender, self.brokerage, self.custody, attestors, c.assets,
             market_hours(c.market_calendar), c.saga, self.metrics, chain_id,
             confirmations=0 if c.watcher.finality_tag else c.watcher.confirmations,
-            crash_point=self.crash_point or (lambda point: None),
+            crash_point=self.crash_point or (lambda point: None), tracing=self.tracing,
         )
-        self.watcher = Watcher(self.rpc, self.store, c.network, c.minter, c.watcher, self.engine.on_event,
-                               self.engine.on_reorg)
+        intake = self.engine.on_event if c.residency is None else JurisdictionFilter(self.rpc, c.residency,
+                                                                                      self.engine.on_event)
+        self.watcher = Watcher(self.rpc, self.store, c.network, c.minter, c.watcher, intake, self.engine.on_reorg)
         self.conversions = None
         if c.api.conversion_vault:
             self.conversions = ConversionDriver(self.rpc, self.sender, c.api.conversion_vault, list(c.assets),
@@ -130,6 +142,7 @@ class Daemon:
             await self.rpc.aclose()
         if hasattr(self, "store"):
             self.store.close()
+        self.tracing.shutdown()
 
     async def step(self) -> None:
         """One loop iteration: lease, chain, sagas, metrics."""
@@ -152,7 +165,7 @@ class Daemon:
         try:
             head = await self._follow_head()
         except RelayerError as exc:
-            self.metrics.failures.labels(type(exc).__name__).inc()
+            self.metrics.failures.labels(failure_kind(exc)).inc()
             log.warning("block follower retry", extra={"error": str(exc)})
         try:
             if self._watch_due(head):
@@ -161,35 +174,63 @@ class Daemon:
                     if self.watcher.cursor() >= self.watcher.target:
                         break
                 self._watched = (head["hash"] if head else None, time.monotonic())
-            self.last_rpc_ok = time.time()
         except RpcUnavailable as exc:
-            self.metrics.failures.labels("rpc_unavailable").inc()
+            self.metrics.failures.labels(failure_kind(exc)).inc()
             log.warning("node unavailable", extra={"error": str(exc)})
         except RelayerError as exc:
-            self.metrics.failures.labels(type(exc).__name__).inc()
+            self.metrics.failures.labels(failure_kind(exc)).inc()
             log.warning("watcher retry", extra={"error": str(exc)})
         self.engine.schedule_due()
         if self.conversions is not None and self.reader.block is not None:
             try:
                 await self.conversions.tick(*self.reader.block)
             except RelayerError as exc:
-                self.metrics.failures.labels(type(exc).__name__).inc()
+                self.metrics.failures.labels(failure_kind(exc)).inc()
                 log.warning("conversion retry", extra={"error": str(exc)})
         if self.store.sagas(status="reorged"):
             try:
                 await self.engine.sweep_orphans()
             except RelayerError:
                 pass
-        cursor = self.watcher.cursor()
-        self.metrics.last_block.set(cursor)
-        self.metrics.lag.set(max(0, self.watcher.head - cursor))
-        if time.monotonic() - self._gauges_at >= 1.0:  # a GROUP BY over all sagas: not on every 0.1 s poll
-            self._refresh_saga_gauges()
+        self.node.cursor = self.watcher.cursor()
+        self.metrics.last_block.set(self.node.cursor)
+        if time.monotonic() - self._sender_gauges_at >= SENDER_GAUGE_SECONDS:
+            await self._read_sender_gauges()
 
-    def _refresh_saga_gauges(self) -> None:
-        self._gauges_at = time.monotonic()
-        for status, count in self.store.saga_counts().items():
-            self.metrics.sagas.labels(status).set(count)
+    def _bind_gauges(self) -> None:
+        """Scrape-time readings: what the node, the store and the breaker table say now."""
+        m = self.metrics
+        m.bind_store(self.store.saga_counts, lambda: {CUSTODY: self.store.breaker(CUSTODY)[0]})
+        m.rpc_up.set_function(lambda: 1.0 if self.rpc.up is not False else 0.0)
+        m.head_age.set_function(self.node.head_age)
+        m.lag.set_function(lambda: self.node.lag(self.rpc.up is not False))
+
+    async def _read_sender_gauges(self) -> None:
+        self._sender_gauges_at = time.monotonic()
+        address = self.sender.address
+        try:
+            balance, mined = await self.rpc.batch([("eth_getBalance", [address, "latest"]),
+                                                   ("eth_getTransactionCount", [address, "latest"])])
+        except RpcUnavailable:
+            return  # relayer_rpc_up already says so
+        if isinstance(balance, str):
+            self.metrics.sender_balance.set(int(balance, 16) / 10**18)
+        if isinstance(mined, str):
+            highest = self.store.highest_nonce(address)
+            self.metrics.nonce_gap.set(max(0, (highest + 1 if highest is not None else 0) - int(mined, 16)))
+
+    def readiness(self) -> tuple[bool, list[str]]:
+        """Ready, and if not, why: not started, the loop stalled, or (for the leader) the node unreachable."""
+        if not self.started:
+            return False, ["starting"]
+        reasons = []
+        stalled = time.time() - self.last_loop if self.last_loop else 0.0
+        if stalled > max(30.0, 10 * self.config.poll_interval):
+            reasons.append(f"main loop has not completed for {stalled:.0f}s")
+        down = self.rpc.down_since
+        if self.leader and self.rpc.up is False and down is not None and time.time() - down >= RPC_READY_GRACE:
+            reasons.append(f"node unreachable for {time.time() - down:.0f}s: {self.rpc.last_error}")
+        return not reasons, reasons
 
     def _watch_due(self, head: dict[str, Any] | None) -> bool:
         """The watcher reads the chain when the head changed (number or hash: a same-height reorg counts), while it
@@ -208,6 +249,7 @@ class Daemon:
         if head is None:
             return None
         self.reader.observe_block(int(head["number"], 16), int(head["timestamp"], 16))
+        self.node.observe_head(int(head["number"], 16), int(head["timestamp"], 16))
         receipts = await self.sender.follow(head)
         if receipts:
             self.store.wake(self.sender.mined_request_ids(receipts), time.time())
@@ -223,7 +265,7 @@ class Daemon:
                 try:
                     await self.step()
                 except RelayerError as exc:
-                    self.metrics.failures.labels(type(exc).__name__).inc()
+                    self.metrics.failures.labels(failure_kind(exc)).inc()
                     log.error("loop error", extra={"error": exc.explain()})
                 self.last_loop = time.time()
                 try:
@@ -241,16 +283,16 @@ class Daemon:
             return web.json_response({"alive": alive}, status=200 if alive else 503)
 
         async def readyz(_: web.Request) -> web.Response:
-            ready = self.started and (not self.leader or time.time() - self.last_rpc_ok < 60)
-            body = {"ready": ready, "leader": self.leader, "instance": self.instance_id}
+            ready, reasons = self.readiness()
+            body = {"ready": ready, "leader": self.leader, "instance": self.instance_id, "reasons": reasons}
             return web.json_response(body, status=200 if ready else 503)
 
         async def metrics(_: web.Request) -> web.Response:
             if self.started:
                 try:
-                    self._refresh_saga_gauges()  # sagas finish in their own tasks: count them at scrape time
-                except RelayerError:
-                    pass
+                    self.metrics.refresh()  # sagas finish in their own tasks: count them at scrape time
+                except RelayerError as exc:
+                    self.metrics.failures.labels(failure_kind(exc)).inc()
             return web.Response(body=generate_latest(self.metrics.registry),
                                 headers={"Content-Type": CONTENT_TYPE_LATEST})
 

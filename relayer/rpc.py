@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from typing import Any
 
 import aiohttp
@@ -30,9 +31,19 @@ class Rpc:
         self._http = LoopBoundSession(timeout, pool_size)
         self.calls = 0  # JSON-RPC methods requested (a batch counts each of its calls)
         self.round_trips = 0  # HTTP requests made
+        # Health as the last round trip left it: read by the daemon's /readyz and the relayer_rpc_up gauge.
+        self.up: bool | None = None
+        self.down_since: float | None = None
+        self.last_error = ""
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    def _failed(self, error: str) -> RpcUnavailable:
+        if self.up is not False:
+            self.down_since = time.time()
+        self.up, self.last_error = False, error
+        return RpcUnavailable(error)
 
     async def _post(self, what: str, body: Any) -> Any:
         self.round_trips += 1
@@ -40,14 +51,16 @@ class Rpc:
             async with self._http.get().post(self.url, json=body) as response:
                 status = response.status
                 if status >= 500 or status == 429:
-                    raise RpcUnavailable(f"{what}: node answered HTTP {status}")
+                    raise self._failed(f"{what}: node answered HTTP {status}")
                 text = await response.read()
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise RpcUnavailable(f"{what}: node unreachable at {self.url} ({exc.__class__.__name__})") from None
+            raise self._failed(f"{what}: node unreachable at {self.url} ({exc.__class__.__name__})") from None
         try:
-            return json.loads(text)
+            payload = json.loads(text)
         except ValueError:
-            raise RpcUnavailable(f"{what}: node answered non-JSON (HTTP {status})") from None
+            raise self._failed(f"{what}: node answered non-JSON (HTTP {status})") from None
+        self.up, self.down_since = True, None
+        return payload
 
     @staticmethod
     def _result(method: str, payload: Any) -> Any:

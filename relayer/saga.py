@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
@@ -50,10 +49,11 @@ from relayer.minter import (
     fulfill_calldata,
     reject_calldata,
 )
-from relayer.observability import Metrics, StepTimer
+from relayer.observability import Metrics, StepTimer, failure_kind
 from relayer.sender import TxSender
 from relayer.signers import Signer
 from relayer.store import LotRecord, SagaRecord, Store
+from relayer.tracing import Tracing, mark_failed
 
 log = logging.getLogger("relayer.saga")
 
@@ -106,6 +106,7 @@ class SagaEngine:
         confirmations: int = 0,
         crash_point: Callable[[str], None] = no_crash,
         clock: Callable[[], float] = time.time,
+        tracing: Tracing | None = None,
     ) -> None:
         self.store = store
         self.reader = reader
@@ -121,6 +122,7 @@ class SagaEngine:
         self.confirmations = confirmations
         self.crash_point = crash_point
         self.clock = clock
+        self.tracing = tracing or Tracing("rat-relayer")
         self._in_flight: set[str] = set()
         # request id -> (saga, hold) as the last successful `_move` left them; taken by the saga's own loop.
         self._moved: dict[str, tuple[SagaRecord, str | None]] = {}
@@ -155,11 +157,15 @@ class SagaEngine:
             "seen_at": self.clock(),
         }
         saga = SagaRecord(
-            request_id=event.request_id, kind=event.kind.name.lower(), trace_id=uuid.uuid4().hex, step=Step.RECEIVED,
+            request_id=event.request_id, kind=event.kind.name.lower(), trace_id=self.tracing.new_trace_id(),
+            step=Step.RECEIVED,
             status="active", payload=payload, block_number=event.block_number, block_hash=event.block_hash,
             log_index=event.log_index,
         )
         if self.store.insert_saga(saga, detail={"block": event.block_number, "tx": event.tx_hash}):
+            self.tracing.record_request(saga.trace_id, {
+                "rat.request_id": event.request_id, "rat.kind": saga.kind, "rat.asset": event.asset,
+                "rat.block": event.block_number, "rat.request_tx": event.tx_hash})
             log.info("request received", extra={"trace_id": saga.trace_id, "request_id": event.request_id,
                                                  "kind": saga.kind, "block": event.block_number})
             return
@@ -269,10 +275,8 @@ class SagaEngine:
                 self.store.defer(saga.request_id, saga.step, self.clock() + self.policy.max_backoff, "paused",
                                  f"asset paused by an operator: {hold}")
                 return
-            handler = self._handlers[Step(saga.step)]
             try:
-                with StepTimer(self.metrics, saga.step):
-                    moved = await handler(saga)
+                moved = await self._run_step(saga)
             except Wait as wait:
                 self.store.defer(saga.request_id, saga.step, self.clock() + wait.seconds, wait.status, wait.why)
                 return
@@ -291,9 +295,31 @@ class SagaEngine:
             held_read = True
             self.crash_point(saga.step)
 
+    async def _run_step(self, saga: SagaRecord) -> bool:
+        """One step, timed (relayer_saga_step_seconds) and traced as a span under the request's root span."""
+        handler = self._handlers[Step(saga.step)]
+        with self.tracing.request_span(f"saga.{handler.__name__.strip('_')}", saga.trace_id,
+                                       **{"rat.request_id": saga.request_id, "rat.step": saga.step,
+                                          "rat.attempt": saga.attempts}) as span, \
+                StepTimer(self.metrics, saga.step):
+            try:
+                moved = await handler(saga)
+            except Wait as wait:
+                span.set_attributes({"rat.outcome": "wait", "rat.wait": wait.why})
+                raise
+            except _Closed:
+                span.set_attribute("rat.outcome", "closed")
+                raise
+            except Exception as exc:
+                span.set_attribute("rat.outcome", "retry")
+                mark_failed(span, exc)
+                raise
+            span.set_attribute("rat.outcome", "moved" if moved else "moved elsewhere")
+            return moved
+
     def _retry(self, saga: SagaRecord, exc: Exception) -> None:
         kind = type(exc).__name__
-        self.metrics.failures.labels(kind).inc()
+        self.metrics.failures.labels(failure_kind(exc)).inc()
         delay = min(self.policy.max_backoff, self.policy.min_backoff * 2 ** min(saga.attempts, 10))
         text = exc.explain() if isinstance(exc, RelayerError) else str(exc)
         self.store.note_failure(saga.request_id, saga.step, f"{kind}: {text}", self.clock() + delay)

@@ -24,16 +24,19 @@ import asyncio
 import logging
 import math
 import time
+from contextlib import nullcontext
 from typing import Any
 
 from eth_account._utils.legacy_transactions import encode_transaction, serializable_unsigned_transaction_from_dict
 from eth_utils import keccak, to_checksum_address
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, Field
 
 from relayer.errors import RelayerError, RpcError, RpcUnavailable
 from relayer.rpc import Rpc, to_int
 from relayer.signers import Signer
 from relayer.store import IntentRecord, Store
+from relayer.tracing import Tracing
 
 log = logging.getLogger("relayer.sender")
 
@@ -81,8 +84,10 @@ class TxSender:
         policy: SenderPolicy | None = None,
         on_event: Any = None,
         crash_point: Any = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.rpc = rpc
+        self.tracing = tracing
         self.store = store
         self.signer = signer
         self.chain_id = chain_id
@@ -154,15 +159,20 @@ class TxSender:
             )
             gas = estimate * (100 + self.policy.gas_limit_margin_percent) // 100
         gas_price = min(await self.gas_price(), self.policy.max_gas_price)
-        async with self._lock:
-            nonce = await self.next_nonce()
-            raw, tx_hash = self._sign(self._tx_dict(nonce, to, data, gas, gas_price))
-            intent = self.store.record_intent(
-                self.address, nonce, tx_hash, raw, gas_price, purpose, request_id=request_id, trace_id=trace_id
-            )
-        log.info("intent recorded", extra={"trace_id": trace_id, "tx_hash": tx_hash, "nonce": nonce, "purpose": purpose})
-        self._crash_point("intent_recorded")
-        await self.broadcast(intent)
+        with self.tracing.span("tx.submit", SpanKind.CLIENT, **{"rat.purpose": purpose, "rat.gas": gas}) \
+                if self.tracing else nullcontext() as span:
+            async with self._lock:
+                nonce = await self.next_nonce()
+                raw, tx_hash = self._sign(self._tx_dict(nonce, to, data, gas, gas_price))
+                intent = self.store.record_intent(
+                    self.address, nonce, tx_hash, raw, gas_price, purpose, request_id=request_id, trace_id=trace_id
+                )
+            if span is not None:
+                span.set_attributes({"rat.tx_hash": tx_hash, "rat.nonce": nonce, "rat.sender": self.address})
+            log.info("intent recorded", extra={"trace_id": trace_id, "tx_hash": tx_hash, "nonce": nonce,
+                                               "purpose": purpose})
+            self._crash_point("intent_recorded")
+            await self.broadcast(intent)
         return intent
 
     async def broadcast(self, intent: IntentRecord) -> None:

@@ -16,10 +16,12 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel, Field
 
-from relayer.errors import RpcError
+from relayer.chainfollow import ChainChanged, confirmed_head, fetch_headers
 from relayer.minter import REQUEST_TOPICS, RequestEvent, decode_request_log
 from relayer.rpc import Rpc, to_int
 from relayer.store import BlockRecord, Store
+
+__all__ = ["ChainChanged", "Watcher", "WatcherPolicy"]
 
 log = logging.getLogger("relayer.watcher")
 
@@ -30,10 +32,6 @@ class WatcherPolicy(BaseModel):
     batch_blocks: int = Field(default=2000, ge=1, description="blocks per eth_getLogs call")
     reorg_window: int = Field(default=256, ge=1, description="processed blocks whose identity is kept")
     start_block: int = Field(default=0, ge=0)
-
-
-class ChainChanged(RpcError):
-    """Logs and headers disagreed mid-read (a reorg happened while reading); the tick is retried."""
 
 
 class Watcher:
@@ -58,11 +56,10 @@ class Watcher:
         self.target = 0
 
     async def confirmed_head(self) -> int:
-        if self.policy.finality_tag:
-            block = await self.rpc.block(self.policy.finality_tag)
-            return to_int(block["number"]) if block else -1
-        self.head = await self.rpc.block_number()
-        return self.head - self.policy.confirmations
+        target, head = await confirmed_head(self.rpc, self.policy.confirmations, self.policy.finality_tag)
+        if not self.policy.finality_tag:
+            self.head = head
+        return target
 
     def cursor(self) -> int:
         stored = self.store.cursor(self.network)
@@ -124,16 +121,7 @@ class Watcher:
         return delivered
 
     async def _headers(self, start: int, end: int) -> list[BlockRecord]:
-        out = []
-        for number in range(start, end + 1):
-            block = await self.rpc.block(number)
-            if block is None:
-                raise ChainChanged(f"block {number} vanished while reading")
-            out.append(BlockRecord(number=number, hash=block["hash"], parent_hash=block["parentHash"]))
-        for a, b in zip(out, out[1:]):
-            if b.parent_hash != a.hash:
-                raise ChainChanged(f"blocks {a.number} and {b.number} do not link")
-        return out
+        return await fetch_headers(self.rpc, start, end)
 
     def replay_from(self, block: int) -> None:
         """Re-reads events from `block` on the next tick. Safe at any time: events are idempotent by request id."""

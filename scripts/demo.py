@@ -229,6 +229,7 @@ def cli() -> None:
                                [broker_key.key, custody_key.key], custodian_key)
     _governance_section(test[10] if len(test) > 10 else accounts.test_accounts.generate_test_account(),
                         guardian=test[3], relayer=relayer, custodian=custodian_key.address)
+    _indexer_section(stack, ms)
     click.secho("\nDemo complete; anvil stops now.", fg="green", bold=True)
 
 
@@ -679,3 +680,43 @@ def _governance_section(deployer: AccountAPI, guardian: AccountAPI, relayer: Acc
 
 def _indent(text: str) -> str:
     return "\n".join(f"    {line}" for line in text.rstrip().splitlines())
+
+
+# ------------------------------------------------------------------ analytics mirror (rat-indexer, issue 21)
+
+
+def _indexer(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "indexer", *args], capture_output=True, text=True, check=False)
+
+
+def _indexer_section(stack, ms) -> None:
+    _step("rat-indexer mirrors the first stack into SQL (the token is found through the Minter's listing event), "
+          "reconciles it with the chain, and lists rAAPL's holders after the split")
+    workdir = Path(tempfile.mkdtemp(prefix="rat-indexer-"))
+    follow = ["follow", "--rpc-url", chain.provider.uri, "--confirmations", "0",
+              "--contract", f"ComplianceRegistry={stack.registry.address}", "--contract", f"Minter={ms.minter.address}",
+              "--contract", f"ReserveRegistry={ms.reserves.address}", "--contract", f"FeeVault={ms.fee_vault.address}"]
+    mirror = f"sqlite:///{workdir / 'mirror.sqlite'}"
+    done = _indexer(*follow, "--once", "--db", mirror)
+    if done.returncode:
+        raise click.ClickException(f"rat-indexer follow failed: {done.stderr.strip()}")
+    _ok(done.stdout.strip())
+    reconciled = _indexer("reconcile", "--rpc-url", chain.provider.uri, "--db", mirror)
+    _ok(f"rat-indexer reconcile exits {reconciled.returncode}: {reconciled.stdout.strip()}")
+    if reconciled.returncode:
+        raise click.ClickException("the mirror differs from the chain")
+    # rAAPL was delisted and converted at the end of the corporate actions: mirror again up to the block before
+    # its halt, found in the mirror itself, to list who held it after the split.
+    halt = _indexer("sql", "--db", mirror, "--json",
+                    "SELECT max(block_number) AS block FROM raw_events WHERE event_name = 'AssetStatusUpdated'")
+    before = int(json.loads(halt.stdout)["block"]) - 1
+    earlier = f"sqlite:///{workdir / 'before-delisting.sqlite'}"
+    _indexer(*follow, "--until-block", str(before), "--db", earlier)
+    query = ("SELECT b.holder, b.tokens, b.shares, a.multiplier FROM balances b JOIN assets a "
+             "ON a.chain_id = b.chain_id AND a.address = b.asset WHERE a.symbol = 'rAAPL' ORDER BY b.holder")
+    rows = _indexer("sql", "--db", earlier, "--json", query)
+    _ok(f"holders of rAAPL at block {before} (before the delisting), from the mirror:  {query}")
+    for line in rows.stdout.splitlines():
+        row = json.loads(line)
+        _ok(f"  {row['holder']}: {_shares(int(row['tokens']))} tokens = {_shares(int(row['shares']))} shares "
+            f"(multiplier {Decimal(int(row['multiplier'])) / 10**18:.6f})")

@@ -63,4 +63,25 @@ else
   chmod +x "$SOLC_BIN"
   native_ok "$SOLC_BIN" || die "the solc-js shim does not answer --version with $SOLC_VERSION; check node_modules/solc"
 fi
+
+# 4. Prometheus and promtool (Debian's `prometheus` package): the alert-rule unit tests and the real-Prometheus
+# scrape test run them (tests/ops, tests/relayer/test_prometheus_scrape.py; they skip with the reason without them).
+# Installed only as root on a Debian-like system; the package's own system service is stopped and disabled, because
+# the tests start their own Prometheus on a free port with a throw-away data directory.
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Prometheus and promtool (apt-get install prometheus)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-cache show prometheus >/dev/null 2>&1 || apt-get update -qq
+    apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+      systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+    else
+      service prometheus stop >/dev/null 2>&1 || true
+    fi
+    update-rc.d prometheus disable >/dev/null 2>&1 || true
+  else
+    say "promtool/prometheus not installed (needs root and apt-get): the Prometheus tests will be skipped"
+  fi
+fi
 say "ready: $("$SOLC_BIN" --version | tail -1)"

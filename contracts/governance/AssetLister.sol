@@ -31,6 +31,11 @@ struct Listing {
 /// @dev Holds ASSET_POLICY (registry), CUSTODIAN_MANAGER (reserves), ASSET_MANAGER (Minter) and FEE_GOVERNOR
 /// (vault) and exposes them only through `list` and `setAssetStatus`, both restricted to LISTING_ROLE (the
 /// timelock). The proxy is deployed with empty init data so that its address depends on the ticker alone.
+/// Release channels make a staged (canary) token upgrade possible: a beacon proxy follows the beacon it was
+/// deployed with for life, so each channel is its own EquityBeacon. `list` uses the stable channel (`BEACON`);
+/// `listOn` lists on a channel governance registered with `setChannel` (e.g. "canary"). An implementation is
+/// rolled out by upgrading the canary channel's beacon first, watching its assets, then `BEACON`
+/// (docs/release/playbook.md).
 contract AssetLister is AccessControl {
     /// @notice May list assets and change their status (the timelock).
     bytes32 public constant LISTING_ROLE = keccak256("LISTING_ROLE");
@@ -42,6 +47,18 @@ contract AssetLister is AccessControl {
     bytes32 private constant TOKEN_CORPORATE_ACTIONS_ROLE = keccak256("CORPORATE_ACTIONS_ROLE");
     bytes32 private constant TOKEN_MANAGEMENT_FEE_ROLE = keccak256("MANAGEMENT_FEE_ROLE");
     string private constant FEED_SUFFIX = " / shares in custody";
+    /// @notice The channel `list` uses: its beacon is `BEACON`.
+    bytes32 public constant STABLE_CHANNEL = bytes32(0);
+
+    /// @custom:storage-location erc7201:rat.storage.AssetLister
+    struct ListerStorage {
+        mapping(bytes32 channel => address beacon) channelBeacon; // STABLE_CHANNEL is BEACON, never stored
+        mapping(bytes32 tickerHash => address asset) assetOfTicker; // one asset per ticker across all channels
+        mapping(address asset => bytes32 channel) channelOf;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("rat.storage.AssetLister")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant STORAGE_SLOT = 0xf9ee433587efea450bc4c4b93d0a0daac6ff9f3c08639c7167ac8840de3e2f00;
 
     /// @notice The beacon every equity proxy follows.
     address public immutable BEACON;
@@ -60,8 +77,14 @@ contract AssetLister is AccessControl {
     );
     /// @notice Governance moved an asset to `status` for the corporate action or legal decision `corporateActionRef`.
     event AssetStatusChanged(address indexed asset, AssetStatus status, bytes32 indexed corporateActionRef);
+    /// @notice Governance registered release channel `channel`, whose assets follow `beacon`.
+    event ChannelSet(bytes32 indexed channel, address indexed beacon);
+    /// @notice `asset` was listed on release channel `channel` (also emitted, as STABLE_CHANNEL, by `list`).
+    event ListedOnChannel(address indexed asset, bytes32 indexed channel);
 
     error ZeroAddress();
+    error UnknownChannel(bytes32 channel);
+    error ChannelTaken(bytes32 channel, address beacon);
     error AlreadyListed(string symbol, address asset);
     error MissingCorporateActionRef();
 
@@ -100,13 +123,41 @@ contract AssetLister is AccessControl {
     /// @param listing Terms, policy, custodian signer, mint limits and fees.
     /// @return asset The equity token proxy (equal to `predictAddress(listing.terms.symbol)`).
     function list(Listing calldata listing) external onlyRole(LISTING_ROLE) returns (address asset) {
+        return _list(listing, STABLE_CHANNEL, BEACON);
+    }
+
+    /// @notice Deploys, initialises and lists one equity on a release channel: its proxy follows that channel's
+    /// beacon for life.
+    /// @param channel STABLE_CHANNEL or a channel registered with `setChannel`.
+    /// @param listing Terms, policy, custodian signer, mint limits and fees.
+    /// @return asset The equity token proxy (equal to `predictAddressOn(channel, listing.terms.symbol)`).
+    function listOn(bytes32 channel, Listing calldata listing) external onlyRole(LISTING_ROLE) returns (address asset) {
+        return _list(listing, channel, channelBeacon(channel));
+    }
+
+    /// @notice Registers release channel `channel` with its own EquityBeacon (owned by the timelock). A channel is
+    /// bound once: its assets can never be moved to another beacon, so rebinding would only mislead.
+    /// @param channel A non-zero name, e.g. keccak256("canary").
+    /// @param beacon The channel's EquityBeacon.
+    function setChannel(bytes32 channel, address beacon) external onlyRole(LISTING_ROLE) {
+        if (beacon == address(0)) revert ZeroAddress();
+        address bound = channel == STABLE_CHANNEL ? BEACON : _s().channelBeacon[channel];
+        if (bound != address(0)) revert ChannelTaken(channel, bound);
+        _s().channelBeacon[channel] = beacon;
+        emit ChannelSet(channel, beacon);
+    }
+
+    function _list(Listing calldata listing, bytes32 channel, address beacon) private returns (address asset) {
         if (listing.custodianSigner == address(0)) revert ZeroAddress();
         bytes32 salt = _salt(listing.terms.symbol);
-        address predicted = _predict(salt);
-        if (predicted.code.length != 0) revert AlreadyListed(listing.terms.symbol, predicted);
+        // One asset per ticker across channels (CREATE2 alone would allow one per beacon).
+        address existing = _s().assetOfTicker[salt];
+        if (existing != address(0)) revert AlreadyListed(listing.terms.symbol, existing);
 
         // Deploy and initialise in one transaction: nobody can observe (or initialise) the bare proxy.
-        asset = address(new EquityProxy{salt: salt}(BEACON, ""));
+        asset = address(new EquityProxy{salt: salt}(beacon, ""));
+        _s().assetOfTicker[salt] = asset;
+        _s().channelOf[asset] = channel;
         IEquityAdmin token = IEquityAdmin(asset);
         token.initialize(listing.terms, address(this));
         token.grantRole(TOKEN_DEFAULT_ADMIN_ROLE, GOVERNANCE);
@@ -126,6 +177,7 @@ contract AssetLister is AccessControl {
         MINTER.listAsset(asset, address(feed), listing.reserveHeartbeat, listing.mintCap, listing.mintRatePerDay);
         FEE_VAULT.setFees(asset, listing.mintFeeBps, listing.burnFeeBps);
         emit EquityListed(asset, salt, listing.terms.symbol, listing.terms.isin, address(feed));
+        emit ListedOnChannel(asset, channel);
     }
 
     /// @notice Halts an asset (no new requests, no fills), makes it redeem-only (burns only: delisting, merger,
@@ -145,15 +197,41 @@ contract AssetLister is AccessControl {
     /// @notice Where `list` deploys (or deployed) the equity with ticker `symbol`.
     /// @param symbol The ticker, e.g. "rAAPL" (case-sensitive).
     function predictAddress(string calldata symbol) external view returns (address) {
-        return _predict(_salt(symbol));
+        return _predict(_salt(symbol), BEACON);
+    }
+
+    /// @notice Where `listOn(channel, ...)` deploys the equity with ticker `symbol`.
+    /// @param channel STABLE_CHANNEL or a registered channel.
+    /// @param symbol The ticker (case-sensitive).
+    function predictAddressOn(bytes32 channel, string calldata symbol) external view returns (address) {
+        return _predict(_salt(symbol), channelBeacon(channel));
+    }
+
+    /// @notice The beacon the assets of `channel` follow; reverts for a channel never registered.
+    /// @param channel STABLE_CHANNEL or a registered channel.
+    function channelBeacon(bytes32 channel) public view returns (address beacon) {
+        beacon = channel == STABLE_CHANNEL ? BEACON : _s().channelBeacon[channel];
+        if (beacon == address(0)) revert UnknownChannel(channel);
+    }
+
+    /// @notice The release channel `asset` was listed on (STABLE_CHANNEL also for an address never listed).
+    /// @param asset An equity token.
+    function channelOf(address asset) external view returns (bytes32) {
+        return _s().channelOf[asset];
     }
 
     function _salt(string calldata symbol) private pure returns (bytes32) {
         return keccak256(bytes(symbol));
     }
 
-    function _predict(bytes32 salt) private view returns (address) {
-        bytes32 initCodeHash = keccak256(abi.encodePacked(type(EquityProxy).creationCode, abi.encode(BEACON, "")));
+    function _predict(bytes32 salt, address beacon) private view returns (address) {
+        bytes32 initCodeHash = keccak256(abi.encodePacked(type(EquityProxy).creationCode, abi.encode(beacon, "")));
         return Create2.computeAddress(salt, initCodeHash);
+    }
+
+    function _s() private pure returns (ListerStorage storage $) {
+        assembly {
+            $.slot := STORAGE_SLOT
+        }
     }
 }

@@ -112,10 +112,14 @@ class StackSettings(_Frozen):
         return self
 
     @model_validator(mode="after")
-    def _one_submitter(self) -> StackSettings:
+    def _submitter_has_a_standby_in_production(self) -> StackSettings:
+        # Several relayer tasks are safe: only the holder of the work lease (a row in the shared PostgreSQL,
+        # relayer/daemon.py) follows the chain and sends transactions, so no two tasks race for one nonce; the
+        # others are hot standbys that take over within lease_ttl (docs/decisions/0046-relayer-failover-and-observability.md).
         for w in WORKLOADS:
-            if SigningRole.SUBMITTER in w.signing_roles and self.services[w.name].count != 1:
-                raise ValueError(f"{w.name} must run exactly one task: two submitters race for one nonce")
+            if SigningRole.SUBMITTER in w.signing_roles and self.is_production and self.services[w.name].count < 2:
+                raise ValueError(f"production runs at least two {w.name} tasks: a leader and a standby that "
+                                 "takes over when its host is lost")
         return self
 
     @model_validator(mode="after")

@@ -51,7 +51,12 @@ def test_every_workload_must_be_sized() -> None:
         StackSettings.from_config("x", prod_eea_with(services=services))
 
 
-def test_the_submitting_workload_runs_exactly_one_task() -> None:
-    services = {**prod_eea_with()["services"], "relayer": {"cpu": 512, "memory": 1024, "count": 2}}
-    with pytest.raises(ValidationError, match="exactly one task"):
+def test_production_refuses_a_single_relayer_task_without_a_standby() -> None:
+    services = {**prod_eea_with()["services"], "relayer": {"cpu": 512, "memory": 1024, "count": 1}}
+    with pytest.raises(ValidationError, match="at least two relayer tasks"):
         StackSettings.from_config("x", prod_eea_with(services=services))
+
+
+def test_production_may_run_several_relayer_tasks_behind_the_work_lease() -> None:
+    services = {**prod_eea_with()["services"], "relayer": {"cpu": 512, "memory": 1024, "count": 3}}
+    assert StackSettings.from_config("x", prod_eea_with(services=services)).services["relayer"].count == 3

@@ -16,8 +16,11 @@ from relayer.api.routes_corporate import router as corporate_router
 from relayer.api.routes_operator import router as operator_router
 from relayer.api.routes_public import router as public_router
 from relayer.api.stream import router as stream_router
+from relayer.api.telemetry import Telemetry, ops_router
 from relayer.kyc.sumsub import ApplicantEvent
 from relayer.kyc.webhook import router as webhook_router
+from relayer.observability import ApiMetrics
+from relayer.tracing import Tracing
 
 API_VERSION = "1.0.0"
 DESCRIPTION = """\
@@ -39,18 +42,25 @@ OPERATOR_SCOPES = {
 }
 
 
-def create_app(ctx: ApiContext | None = None) -> FastAPI:
+def create_app(ctx: ApiContext | None = None, metrics: ApiMetrics | None = None,
+               tracing: Tracing | None = None) -> FastAPI:
+    """The API. `metrics` and `tracing` default to a fresh registry and a non-exporting tracer (tests pass their
+    own to read them)."""
     app = FastAPI(title="RAT relayer API", version=API_VERSION, description=DESCRIPTION, docs_url=None,
                   redoc_url=None, openapi_url="/v1/openapi.json")
     app.state.ctx = ctx
+    app.state.metrics = metrics or ApiMetrics()
     problems.install(app)
     app.include_router(public_router)
     app.include_router(corporate_router)
     app.include_router(operator_router)
     app.include_router(webhook_router)
     app.include_router(stream_router)
+    app.include_router(ops_router)
     if ctx is not None:
         app.add_middleware(Guards, ctx=ctx)
+    # Added last, so outermost: it times, traces and logs every request, including those the guards refuse.
+    app.add_middleware(Telemetry, metrics=app.state.metrics, tracing=tracing or Tracing("rat-api"))
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app
 

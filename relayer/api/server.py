@@ -15,6 +15,7 @@ import uvicorn
 
 from relayer.api.app import create_app
 from relayer.api.auth import TokenVerifier
+from relayer.api.telemetry import serve_operations
 from relayer.api.context import ApiContext
 from relayer.config import RelayerConfig
 from relayer.errors import RelayerError
@@ -22,8 +23,10 @@ from relayer.events.drain import OutboxDrain
 from relayer.events.publisher import JetStreamPublisher
 from relayer.market_hours import market_hours
 from relayer.minter import MinterReader
+from relayer.observability import ApiMetrics
 from relayer.rpc import Rpc
 from relayer.store import Store
+from relayer.tracing import Tracing
 
 log = logging.getLogger("relayer.api")
 KYC_LEASE = "kyc-writer"
@@ -66,15 +69,21 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
     owner = f"api-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     store = Store.open(config.database_url)
     rpc = Rpc(config.rpc_url)
-    app = create_app(build_context(config, store, rpc))
+    ctx = build_context(config, store, rpc)
+    metrics = ApiMetrics()
+    tracing = Tracing(config.tracing.service_name or "rat-api", config.tracing.otlp_endpoint,
+                      headers=config.tracing.headers)
+    app = create_app(ctx, metrics, tracing)
     server = uvicorn.Server(uvicorn.Config(app, host=config.api.host, port=config.api.port, log_config=None,
                                            access_log=False, lifespan="off", ws="websockets"))
+    operations = await serve_operations(metrics, config.http.host, config.http.port)
     tasks = [asyncio.create_task(server.serve())]
     if config.events.nats_url:
         publisher = JetStreamPublisher(config.events.nats_url, config.network, config.events.stream,
                                        config.events.duplicate_window)
-        tasks.append(asyncio.create_task(OutboxDrain(store, publisher).run(stop, owner, config.events.drain_interval,
-                                                                           config.lease_ttl)))
+        drain = OutboxDrain(store, publisher, tracing=tracing, metrics=metrics.with_outbox())
+        ctx.extras["drain"] = drain
+        tasks.append(asyncio.create_task(drain.run(stop, owner, config.events.drain_interval, config.lease_ttl)))
     if config.kyc is not None:
         tasks.append(asyncio.create_task(kyc_loop(config, store, rpc, stop, owner)))
     while not server.started and not tasks[0].done():
@@ -82,7 +91,8 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
     if server.started:
         port = server.servers[0].sockets[0].getsockname()[1]
         print(f"listening on http://{config.api.host}:{port}", flush=True)
-        log.info("api started", extra={"port": port, "nats": bool(config.events.nats_url),
+        log.info("api started", extra={"port": port, "metrics_port": operations.addresses[0][1],
+                                       "nats": bool(config.events.nats_url),
                                        "kyc": config.kyc is not None})
     if ready is not None:
         ready.set()
@@ -91,8 +101,10 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
     finally:
         server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
+        await operations.cleanup()
         await rpc.aclose()
         store.close()
+        tracing.shutdown()
 
 
 def run_forever(config: RelayerConfig) -> None:

@@ -56,7 +56,9 @@ def asyncapi_document() -> dict[str, Any]:
     operations: dict[str, Any] = {}
     headers = {"type": "object", "properties": {
         "Nats-Msg-Id": {"type": "string", "description": "the event id; JetStream drops duplicates inside its window"},
-        "Rat-Trace-Id": {"type": "string"}}, "required": ["Nats-Msg-Id", "Rat-Trace-Id"]}
+        "Rat-Trace-Id": {"type": "string"},
+        "traceparent": {"type": "string", "description": "W3C trace context of the publish span (OpenTelemetry)"}},
+        "required": ["Nats-Msg-Id", "Rat-Trace-Id"]}
     for channel in CHANNELS:
         name = channel.message.__name__
         if name not in messages:

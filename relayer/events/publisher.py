@@ -1,8 +1,10 @@
 """NATS JetStream publishing. Subjects are `rat.<network>.<topic>`; each message carries `Nats-Msg-Id` (the event
-id, so JetStream drops a duplicate inside its window) and `Rat-Trace-Id`."""
+id, so JetStream drops a duplicate inside its window), `Rat-Trace-Id`, and the W3C `traceparent` of the publish
+span when the drain passes one."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -22,6 +24,11 @@ def message_body(event: OutboxEvent) -> bytes:
                       separators=(",", ":"), sort_keys=True).encode()
 
 
+async def _quiet(_: Exception) -> None:
+    """nats-py's default error callback logs a traceback per failed attempt; the drain reports failures itself
+    (one log line when the bus goes down, relayer_outbox_publish_failures_total for every failed pass)."""
+
+
 class JetStreamPublisher:
     def __init__(self, url: str, network: str, stream: str | None = None, duplicate_window: int = 120,
                  connect_timeout: float = 2.0) -> None:
@@ -36,8 +43,12 @@ class JetStreamPublisher:
         from nats.js.api import StreamConfig
         from nats.js.errors import NotFoundError
 
-        self._nc = await nats.connect(self.url, connect_timeout=self.connect_timeout, max_reconnect_attempts=0,
-                                      allow_reconnect=False)
+        # Bounded: nats-py keeps retrying a refused first connection for ever despite allow_reconnect=False, which
+        # stalled the drain with no failure counted and no further log line while the bus was down.
+        self._nc = await asyncio.wait_for(
+            nats.connect(self.url, connect_timeout=self.connect_timeout, max_reconnect_attempts=0,
+                         allow_reconnect=False, error_cb=_quiet),
+            self.connect_timeout * 2)
         self._js = self._nc.jetstream()
         subjects = [subject_for(self.network, ">")]
         try:
@@ -50,12 +61,13 @@ class JetStreamPublisher:
     def connected(self) -> bool:
         return self._nc is not None and self._nc.is_connected
 
-    async def publish(self, event: OutboxEvent) -> None:
+    async def publish(self, event: OutboxEvent, headers: dict[str, str] | None = None) -> None:
         if not self.connected:
             await self.close()
             await self.connect()
         await self._js.publish(subject_for(self.network, event.topic), message_body(event), timeout=2.0,
-                               headers={"Nats-Msg-Id": event.event_id, "Rat-Trace-Id": event.trace_id})
+                               headers={**(headers or {}), "Nats-Msg-Id": event.event_id,
+                                        "Rat-Trace-Id": event.trace_id})
 
     async def close(self) -> None:
         if self._nc is not None:

@@ -86,10 +86,38 @@ def _hot_path_indexes(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+# Retention (relayer/store/retention.py): the audit log stays append-only except for one update, the redaction of
+# an operator's IP address once its retention period is over; every other column must stay as written.
+_AUDIT_REDACTION = {
+    "sqlite": [
+        "DROP TRIGGER audit_log_no_update",
+        ("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+         "WHEN NOT (NEW.client_ip = 'redacted' AND NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.actor = OLD.actor "
+         "AND NEW.action = OLD.action AND NEW.target = OLD.target AND NEW.detail IS OLD.detail "
+         "AND NEW.trace_id = OLD.trace_id) "
+         "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"),
+    ],
+    "postgresql": [
+        ("CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+         "IF TG_OP = 'UPDATE' AND NEW.client_ip = 'redacted' AND NEW.id = OLD.id AND NEW.at = OLD.at "
+         "AND NEW.actor = OLD.actor AND NEW.action = OLD.action AND NEW.target = OLD.target "
+         "AND NEW.detail::text = OLD.detail::text AND NEW.trace_id = OLD.trace_id THEN RETURN NEW; END IF; "
+         "RAISE EXCEPTION 'audit_log is append-only'; END $$"),
+    ],
+}
+
+
+def _audit_redaction(conn: Connection) -> None:
+    for statement in _AUDIT_REDACTION.get(conn.dialect.name, []):
+        conn.exec_driver_sql(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial relayer state", _initial),
     Migration(2, "event outbox, operator audit log, asset controls, KYC sync", _service_api),
     Migration(3, "indexes for the sender's and the scheduler's look-ups", _hot_path_indexes),
+    # 5, not 4: another branch of the same release adds 4; migrate() needs versions ascending, not contiguous.
+    Migration(5, "retention: audit log allows only the client_ip redaction", _audit_redaction),
 )
 LATEST = MIGRATIONS[-1].version
 

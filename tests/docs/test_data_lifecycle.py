@@ -36,3 +36,9 @@ def test_the_checker_catches_a_renamed_column():
     documented["sagas"]["state"] = documented["sagas"].pop("step")
     problems = " ".join(schema_differences(documented, migrated))
     assert "sagas.step exists" in problems and "sagas.state is documented" in problems
+
+
+def test_documented_mirror_schema_equals_the_indexers_migrated_sqlite_schema():
+    documented = ratdocs.documented_schema(LIFECYCLE, heading="mirror table")
+    problems = schema_differences(documented, ratdocs.migrated_sqlite_schema("indexer.migrations"))
+    assert not problems, "\n".join(problems)

@@ -360,16 +360,17 @@ def test_ref_problem(ref: str) -> str | None:
 # ------------------------------------------------------------------ relayer schema
 
 
-def migrated_sqlite_schema() -> dict[str, dict[str, tuple[str, bool, bool]]]:
-    """Applies the relayer's migrations to a fresh in-memory SQLite database and reads the result back:
-    table → column → (declared type, nullable, primary key)."""
+def migrated_sqlite_schema(module: str = "relayer.store.migrations") -> dict[str, dict[str, tuple[str, bool, bool]]]:
+    """Applies the migrations of `module` (the relayer's, or `indexer.migrations`) to a fresh in-memory SQLite
+    database and reads the result back: table → column → (declared type, nullable, primary key)."""
+    import importlib
     import sys
 
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from sqlalchemy import create_engine, inspect
 
-    from relayer.store.migrations import migrate
+    migrate = importlib.import_module(module).migrate
 
     engine = create_engine("sqlite://")
     with engine.begin() as conn:
@@ -385,11 +386,12 @@ def migrated_sqlite_schema() -> dict[str, dict[str, tuple[str, bool, bool]]]:
     return out
 
 
-def documented_schema(path: Path) -> dict[str, dict[str, tuple[str, bool, bool]]]:
-    """Tables documented as a `#### table `name`` heading followed by a | column | type | null | key | table."""
+def documented_schema(path: Path, heading: str = "table") -> dict[str, dict[str, tuple[str, bool, bool]]]:
+    """Tables documented as a `#### table `name`` heading (`#### mirror table `name`` for the indexer's) followed
+    by a | column | type | null | key | table."""
     text = path.read_text(encoding="utf-8")
     out = {}
-    for m in re.finditer(r"^#{2,6}\s+table\s+`(\w+)`\s*$", text, re.M):
+    for m in re.finditer(rf"^#{{2,6}}\s+{heading}\s+`(\w+)`\s*$", text, re.M):
         rest = text[m.end() :]
         nxt = re.search(r"^#{1,6}\s", rest, re.M)
         section = rest[: nxt.start()] if nxt else rest

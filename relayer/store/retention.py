@@ -1,0 +1,79 @@
+"""Retention of personal data in the relayer's store (docs/data/lifecycle.md#retention-and-purge).
+
+What is personal here is pseudonymous: wallet addresses linked to a KYC jurisdiction (`kyc_applicants`, the
+`kyc.*` outbox events), investor addresses in saga payloads and steps, and operators' IP addresses in the audit
+log. AML law requires the transaction and due-diligence records for a fixed period after the relationship ends
+(FATF Recommendation 11: at least five years; EU Directive 2015/849 art. 40; Brazil Lei 9.613/1998 art. 10;
+Liechtenstein SPG art. 20: ten years); data-protection law (GDPR art. 5(1)(e), LGPD art. 15-16) requires them to
+be erased once that period is over. `purge` does that, in one transaction per table, and is safe to run at any
+time and repeatedly (`rat-relayer purge`, scheduled daily by the operator):
+
+* `kyc_applicants`: rows already written to the registry (`sync_state = synced`) whose KYC expired, and whose last
+  decision was recorded, more than `aml_record_days` ago; the on-chain record keeps only tier, jurisdiction,
+  expiry and the provider-reference hash.
+* `outbox`: `kyc.*` events (wallet + jurisdiction) published more than `aml_record_days` ago.
+* `sagas` and `saga_steps`: finished requests (done, rejected, orphaned, closed) last changed more than
+  `aml_record_days` ago. The chain keeps the request and its fulfilment; `lot_ledger` (custody lots, no investor
+  address) stays, because the proof of reserve needs it while the tokens exist.
+* `audit_log.client_ip`: replaced by `REDACTED` after `client_ip_days`. The log stays append-only for everything
+  else: migration 5 narrows its triggers to allow exactly this one update.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import and_, delete, select, update
+
+from relayer.store import schema
+from relayer.store.store import TERMINAL_STATUSES, Store
+
+DAY = 86_400.0
+REDACTED = "redacted"
+
+
+class RetentionPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    aml_record_days: int = Field(default=5 * 365, ge=5 * 365,
+                                 description="AML record-keeping period (FATF R.11 minimum: five years); ten years "
+                                             "for a Liechtenstein entity (SPG art. 20)")
+    client_ip_days: int = Field(default=365, ge=1, description="how long operators' IP addresses stay in the audit log")
+
+
+class PurgeReport(BaseModel):
+    kyc_applicants: int = 0
+    kyc_events: int = 0
+    sagas: int = 0
+    saga_steps: int = 0
+    audit_ips: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.kyc_applicants + self.kyc_events + self.sagas + self.saga_steps + self.audit_ips
+
+
+def purge(store: Store, policy: RetentionPolicy, now: float | None = None) -> PurgeReport:
+    """Erases or redacts the personal data whose retention period is over; returns what it changed."""
+    now = time.time() if now is None else now
+    aml_cutoff = now - policy.aml_record_days * DAY
+    report = PurgeReport()
+    k = schema.kyc_applicants
+    with store.transaction() as conn:
+        report.kyc_applicants = conn.execute(delete(k).where(and_(
+            k.c.sync_state == "synced", k.c.updated_at < aml_cutoff, k.c.expiry < int(aml_cutoff)))).rowcount
+    o = schema.outbox
+    with store.transaction() as conn:
+        report.kyc_events = conn.execute(delete(o).where(and_(
+            o.c.topic.like("kyc.%"), o.c.published_at.is_not(None), o.c.published_at < aml_cutoff))).rowcount
+    s, st = schema.sagas, schema.saga_steps
+    with store.transaction() as conn:
+        finished = select(s.c.request_id).where(and_(s.c.status.in_(TERMINAL_STATUSES), s.c.updated_at < aml_cutoff))
+        report.saga_steps = conn.execute(delete(st).where(st.c.request_id.in_(finished))).rowcount
+        report.sagas = conn.execute(delete(s).where(s.c.request_id.in_(finished))).rowcount
+    a = schema.audit_log
+    with store.transaction() as conn:
+        report.audit_ips = conn.execute(update(a).where(and_(
+            a.c.at < now - policy.client_ip_days * DAY, a.c.client_ip != REDACTED)).values(client_ip=REDACTED)).rowcount
+    return report
