@@ -1,13 +1,16 @@
 """The independent audit: from an RPC URL, the registry address and a published statement file, check that
 
-1. the statement's tree is intact (every value hashes to its leaf, every node to its children);
-2. the per-asset totals equal the sums of the leaves (verifiers sum every leaf themselves), and each lot holds
-   what it minted less what the recorded FIFO burns consumed;
+1. the statement's tree is intact (every value hashes to its leaf, every node to its children, each value has its
+   own leaf: tree indices distinct and as many values as leaves);
+2. the per-asset totals equal the sums of the leaves (verifiers sum every leaf themselves), no lot or request id
+   is in two leaves, and each lot holds what it minted less what the recorded FIFO burns consumed;
 3. every asset has a published round carrying this file's keccak256, and that round's root and shares equal the
    statement's;
 4. the custodian registered for the asset signed that round (signature taken from the publishRound calldata,
    recovered against the EIP-712 digest, compared with `custodianOf` at the round's block);
-5. shares in custody ≥ the token's totalSupply at the round's block;
+5. shares in custody ≥ the shares the token's supply represents at the round's block: totalSupply × multiplier /
+   1e18, rounded up as the Minter's reserve guard rounds it (`supplyAfterMint(0)`), never token units: after a
+   2-for-1 split every token is two shares, after the management fee a little less than one;
 6. the round is the asset's latest and its as-of is within `max_age` of the chain's clock.
 
 Each kind of failure has its own exit code (`Failure`); the process exits with the code of the most fundamental
@@ -25,7 +28,7 @@ from web3 import Web3
 
 from rat.attestations import RoundReport, round_digest
 from reserves import onchain
-from reserves.errors import MerkleError, ReservesError
+from reserves.errors import MerkleError, ReservesError, UnreadableError
 from reserves.fields import format_units
 from reserves.statement import Statement, load_statement
 
@@ -40,7 +43,7 @@ class Failure(IntEnum):
     NOT_PUBLISHED = 6  # no on-chain round carries this file's hash
     ROOT_MISMATCH = 7  # the round carries another root
     SIGNATURE = 8  # the custodian did not sign the round
-    UNDERCOLLATERALISED = 9  # shares in custody < token supply
+    UNDERCOLLATERALISED = 9  # shares in custody < shares the token supply represents
     STALE = 10  # superseded or older than max_age
     RPC = 11  # the node could not answer
 
@@ -91,17 +94,20 @@ def audit(rpc_url: str, registry_address: str, statement_path: Path, max_age: in
     report = Report(str(statement_path))
     try:
         statement = load_statement(statement_path, threads)
+    except UnreadableError as exc:
+        report.add("statement readable", False, str(exc), Failure.UNREADABLE)
+        return report
     except MerkleError as exc:
         report.add("tree intact", False, str(exc), Failure.TAMPERED)
-        return report
-    except ReservesError as exc:
-        report.add("statement readable", False, str(exc), Failure.UNREADABLE)
         return report
     report.add("tree intact", True, f"{len(statement.tree)} leaves hash to root {statement.tree.root_hex}",
                Failure.TAMPERED)
     problems = statement.totals_problems()
     report.add("totals equal the leaves", not problems, "; ".join(problems) or "every per-asset total is the sum "
                "of its leaves", Failure.TOTALS)
+    twice = statement.duplicate_problems()
+    report.add("every lot once", not twice, "; ".join(twice) or "no lot id or request id is in two leaves",
+               Failure.TOTALS)
     burns = statement.burn_problems()
     report.add("burns consistent", not burns, "; ".join(burns[:5]) or "every lot holds what it minted less what "
                "the recorded burns consumed", Failure.TOTALS)
@@ -139,10 +145,11 @@ def _audit_asset(w3: Web3, reg, statement: Statement, asset, now: int, max_age: 
     report.add("as-of matches", r.as_of == statement.header.as_of_unix,
                f"on-chain {r.as_of}, statement {statement.header.as_of_unix}", Failure.TOTALS, label)
     _check_signature(w3, reg, r, report, label)
-    supply = onchain.erc20(w3, asset.token).functions.totalSupply().call(block_identifier=r.block_number)
-    report.add("reserves cover supply", r.shares >= supply,
-               f"{format_units(r.shares)} shares in custody, {format_units(supply)} tokens at block {r.block_number}",
-               Failure.UNDERCOLLATERALISED, label)
+    backed = onchain.supply_shares(w3, asset.token, r.block_number)
+    report.add("reserves cover supply", r.shares >= backed.shares,
+               f"{format_units(r.shares)} shares in custody, {format_units(backed.supply)} tokens × multiplier "
+               f"{format_units(backed.multiplier)} = {format_units(backed.shares)} shares (rounded up) at block "
+               f"{r.block_number}", Failure.UNDERCOLLATERALISED, label)
     latest = reg.functions.latestRoundId(asset.token).call()
     age = now - r.as_of
     fresh = latest == r.round_id and age <= max_age

@@ -97,6 +97,22 @@ def ledger_from_chain(w3: Web3, minter: str, custody_account: str, from_block: i
     return rows
 
 
+def split_adjusted(rows: list[LedgerRow], numerator: int, denominator: int) -> list[LedgerRow]:
+    """The rows in post-split shares: every quantity × numerator / denominator, as a custodian restates its lots
+    when a split takes effect (the Minter's events keep the shares of the day they were fulfilled). Refuses a
+    ratio that leaves a quantity with more than the token's 18 decimals rather than rounding a lot."""
+    if numerator <= 0 or denominator <= 0:
+        raise LedgerExportError(f"not a split ratio: {numerator}/{denominator}")
+    adjusted = []
+    for row in rows:
+        units, rest = divmod(int(Decimal(row.quantity) * SHARE) * numerator, denominator)
+        if rest:
+            raise LedgerExportError(f"{row.lot_id}: {row.quantity} × {numerator}/{denominator} is not a whole number "
+                                    "of token units")
+        adjusted.append(LedgerRow(**{**row.as_dict(), "quantity": _shares(units)}))
+    return adjusted
+
+
 def write_ledger_csv(rows: list[LedgerRow], path: Path) -> Path:
     """Writes the rows in the documented CSV format (docs/reserves/input-schema.md)."""
     with path.open("w", newline="", encoding="utf-8") as handle:

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import click
+from eth_utils import is_address
 
-from reserves import merkle
 from reserves.errors import ReservesError
 
 EXIT_INPUT = 2  # bad input or a refused operation; verify has its own codes (reserves.audit.Failure)
@@ -146,34 +146,40 @@ def prove(statement: Path, request_id: str | None, all_: Path | None) -> None:
 
 @main.command("verify-proof")
 @click.argument("proof_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--rpc-url", help="Also check the root against the registry's latest round of the lot's token.")
+@click.option("--rpc-url", help="Also check the token and the root against the registry's rounds of the token.")
 @click.option("--registry", help="ReserveRegistry address (with --rpc-url).")
 def verify_proof(proof_file: Path, rpc_url: str | None, registry: str | None) -> None:
-    """Check an inclusion proof: the leaf must lead to the proof's root, and (with --rpc-url) that root must be
-    the one attested on-chain for the lot's token. Exit 0 when it holds, 1 when it does not."""
+    """Check an inclusion proof. The leaf is recomputed from the value with the project's fixed lot encoding; the
+    file's leafEncoding, leafFields and leaf must agree with it. With --rpc-url the token's isin() must be the lot's
+    ISIN and a round of that token must carry the proof's root and statement hash.
+
+    \b
+    Exit codes: 0 the proof holds; 1 it does not lead to its root; 2 bad arguments; 3 unreadable proof file;
+    4 leafEncoding, leafFields or leaf disagree with the encoding or the value; 5 the token is not the lot's
+    asset; 6 no round of the token carries the root; 11 node unreachable.
+    """
     from reserves import onchain
-    from reserves.proofs import load_proof
+    from reserves.proofs import ProofOutcome, check_proof, load_proof
 
     if (rpc_url is None) != (registry is None):
         raise click.UsageError("--rpc-url and --registry go together")
+    if registry is not None and not is_address(registry):
+        raise click.BadParameter(f"not an address: {registry!r}", param_hint="--registry")
     try:
         proof = load_proof(proof_file)
-        holds = proof.holds()
-        click.echo(f"proof {'leads' if holds else 'does NOT lead'} to root {proof.root}")
-        if not holds:
-            sys.exit(1)
-        if rpc_url and registry:
-            reg = onchain.registry(onchain.connect(rpc_url), registry)
-            latest = reg.functions.latestRoundId(proof.token).call()
-            rounds = {bytes(reg.functions.round(proof.token, i).call()[3]): i for i in range(latest, 0, -1)}
-            found = rounds.get(bytes.fromhex(proof.root[2:]))
-            if found is None:
-                click.echo(f"no round of {proof.token} carries this root")
-                sys.exit(1)
-            state = "the latest round" if found == latest else f"superseded: the latest round is {latest}"
-            click.echo(f"on-chain: root of round {found} of {proof.token} ({state})")
-    except (ReservesError, merkle.MerkleError) as exc:
-        _fail(exc)
+    except ReservesError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(int(ProofOutcome.UNREADABLE))
+    try:
+        w3 = onchain.connect(rpc_url) if rpc_url else None
+        outcome, lines = check_proof(proof, w3, registry)
+    except ReservesError as exc:
+        outcome, lines = ProofOutcome.RPC, [f"error: {exc}"]
+    except Exception as exc:  # noqa: BLE001 - web3 raises transport, RPC and decoding errors of many types
+        outcome, lines = ProofOutcome.RPC, [f"error: the node did not answer: {type(exc).__name__}: {exc}"]
+    for line in lines:
+        click.echo(line)
+    sys.exit(int(outcome))
 
 
 @main.command("ledger")
@@ -243,9 +249,11 @@ def verify(statement: Path, rpc_url: str, registry: str, max_age: str, as_json: 
     """Independently audit a published round.
 
     \b
-    Exit codes: 0 every check holds; 3 unreadable statement; 4 tampered tree; 5 totals differ (from the
-    leaves or the chain); 6 no on-chain round carries this file's hash; 7 root differs; 8 custodian
-    signature invalid; 9 reserves below token supply; 10 stale or superseded; 11 node unreachable.
+    Exit codes: 0 every check holds; 3 unreadable statement (missing, empty, not JSON, truncated, not a
+    statement); 4 tampered tree (leaf, node, tree index or value count); 5 totals differ (from the leaves or
+    the chain, or a lot in two leaves); 6 no on-chain round carries this file's hash; 7 root differs;
+    8 custodian signature invalid; 9 custody below the shares the supply represents (totalSupply ×
+    multiplier, rounded up as the Minter's reserve guard); 10 stale or superseded; 11 node unreachable.
     """
     from reserves.audit import audit
 

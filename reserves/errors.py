@@ -40,3 +40,8 @@ class MerkleError(ReservesError):
 
 class PublishError(ReservesError):
     """A round was refused before anything was sent on-chain."""
+
+
+class UnreadableError(ReservesError):
+    """A file cannot be read, or is not the document it should be: missing, empty, not UTF-8 JSON, truncated, or
+    another format. `verify` and `verify-proof` exit 3 on it (4 is for a readable file whose contents were altered)."""

@@ -466,18 +466,22 @@ class StandardMerkleTree:
         total = tree_size(self.tree)
         if total != 2 * len(self) - 1:
             raise MerkleError(f"a tree of {len(self)} values has {2 * len(self) - 1} nodes, not {total}")
-        seen = set()
-        for i, k in enumerate(self.tree_indices):
-            if not is_leaf_index(self.tree, k):
-                raise MerkleError(f"value {i}: treeIndex {k} is not a leaf")
-            if k in seen:
-                raise MerkleError(f"value {i}: treeIndex {k} is used twice")
-            seen.add(k)
+        indices = self.tree_indices
+        # whole-list checks at C speed; the loops below only run to name the first offending value
+        if indices and (min(indices) < total - len(self) or max(indices) >= total or len(set(indices)) != len(self)):
+            seen = set()
+            for i, k in enumerate(indices):
+                if not is_leaf_index(self.tree, k):
+                    raise MerkleError(f"value {i}: treeIndex {k} is not a leaf")
+                if k in seen:
+                    raise MerkleError(f"value {i}: treeIndex {k} is used twice")
+                seen.add(k)
         hashes = leaf_hashes(self.leaf_encoding, self.columns, threads)
         tree = self.tree
-        for i, k in enumerate(self.tree_indices):
-            if hashes[32 * i : 32 * i + 32] != tree[32 * k : 32 * k + 32]:
-                raise MerkleError(f"value {i} does not hash to its leaf (treeIndex {k}): the dump was altered")
+        if b"".join([tree[32 * k : 32 * k + 32] for k in indices]) != hashes:
+            for i, k in enumerate(indices):
+                if hashes[32 * i : 32 * i + 32] != tree[32 * k : 32 * k + 32]:
+                    raise MerkleError(f"value {i} does not hash to its leaf (treeIndex {k}): the dump was altered")
         bad = check_tree(self.tree, threads)
         if bad is not None:
             raise MerkleError(f"node {bad} is not the hash of its children: the dump was altered")
@@ -507,17 +511,19 @@ class StandardMerkleTree:
         fp.write(',"tree":')
         fp.write(_hex_list(self.tree))
         fp.write(',"values":[')
+        # one str.format per value over per-column JSON texts: the bytes json.dumps(separators=(",", ":"),
+        # ensure_ascii=False) writes, without building a dict and a list per value
+        entry = ('{{"value":[' + ",".join(["{}"] * len(self.leaf_encoding)) + '],"treeIndex":{}}}').format
         for start in range(0, len(self), chunk):
             stop = min(start + chunk, len(self))
-            rows = self._json_rows(start, stop)
-            text = json.dumps(
-                [{"value": v, "treeIndex": k} for v, k in zip(rows, self.tree_indices[start:stop])],
-                separators=(",", ":"),
-                ensure_ascii=False,
-            )
+            if self._json_values is not None:
+                texts = [[json.dumps(v, separators=(",", ":"), ensure_ascii=False) for v in column]
+                         for column in zip(*self._json_values[start:stop])]
+            else:
+                texts = [_column_json_text(t, col[start:stop]) for t, col in zip(self.leaf_encoding, self.columns)]
             if start:
                 fp.write(",")
-            fp.write(text[1:-1])
+            fp.write(",".join(map(entry, *texts, self.tree_indices[start:stop])))
         fp.write("]}")
 
     def _json_rows(self, start: int, stop: int) -> list[list[JSONValue]]:
@@ -629,6 +635,12 @@ def load_compact(dump: bytes, threads: int | None = None, *, validate: bool = Tr
     if len(tree) != 32 * count:
         return None
     body_at, body_end = values_at + 12, end - 2
+    fast = _parse_values_chunked(dump, body_at, body_end, encoding, chunk_bytes)
+    if fast is not None:
+        loaded = StandardMerkleTree(tuple(encoding), tree, *fast)
+        if validate:
+            loaded.validate(threads)
+        return loaded
     columns: list[list[Any]] = [[] for _ in encoding]
     indices: list[int] = []
     pos = body_at
@@ -659,6 +671,83 @@ def load_compact(dump: bytes, threads: int | None = None, *, validate: bool = Tr
     return loaded
 
 
+_JSON_STRING = r'"([^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*)"'
+_DECIMAL = r"(0|[1-9][0-9]*)"
+
+
+def _value_pattern(typ: str) -> tuple[str, int] | None:
+    """(regex capturing one JSON value of `typ` as `write_dump` writes it, bytes of fixed text around the capture)."""
+    if typ == "string":
+        return _JSON_STRING, 2
+    if (m := _BYTES_N.fullmatch(typ)) is not None and 1 <= int(m.group(1)) <= 32:
+        return f'"0x([0-9a-f]{{{2 * int(m.group(1))}}})"', 4
+    if _UINT.fullmatch(typ) is not None:
+        return f'"{_DECIMAL}"', 2
+    return None
+
+
+def _parse_values_chunked(dump: bytes, start: int, end: int, encoding: Sequence[str],
+                          chunk_bytes: int) -> tuple[list[list[Any]], list[int]] | None:
+    """`_parse_values` over chunks of about `chunk_bytes` cut between two values, so that the intermediate strings
+    of one chunk at a time are alive, not those of the whole dump."""
+    columns: list[list[Any]] = [[] for _ in encoding]
+    indices: list[int] = []
+    pos = start
+    while pos < end:
+        cut = dump.find(_SEP, pos + chunk_bytes, end) if pos + chunk_bytes < end else -1
+        stop = end if cut < 0 else cut + 1
+        part = _parse_values(dump[pos:stop], encoding)
+        if part is None:
+            return None
+        for column, values in zip(columns, part[0]):
+            column.extend(values)
+        indices.extend(part[1])
+        pos = stop + 1 if cut >= 0 else stop
+    return (columns, indices) if indices else None
+
+
+def _parse_values(body: bytes, encoding: Sequence[str]) -> tuple[list[list[Any]], list[int]] | None:
+    """The values of a compact dump in one regular-expression pass instead of a JSON object per value: typed
+    columns and tree indices, or None when any value is not in the exact form `write_dump` writes (the caller
+    then takes the general path, which names the offending value)."""
+    patterns = [_value_pattern(t) for t in encoding]
+    if any(p is None for p in patterns) or not body:
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    entry = re.compile(r'\{"value":\[' + ",".join(p for p, _ in patterns) + r'\],"treeIndex":' + _DECIMAL + r"\}")
+    rows = entry.findall(text)
+    if not rows:
+        return None
+    n = len(rows)
+    raw_columns = list(zip(*rows))
+    # every character is accounted for: n matched entries joined by exactly n - 1 commas, nothing skipped
+    fixed = len('{"value":[],"treeIndex":}') + len(encoding) - 1 + sum(extra for _, extra in patterns)
+    if (text.count('},{"value":[') != n - 1
+            or sum(sum(map(len, col)) for col in raw_columns) + n * fixed + n - 1 != len(text)):
+        return None
+    columns: list[list[Any]] = []
+    for typ, col in zip(encoding, raw_columns):
+        if typ == "string":
+            try:
+                columns.append([json.loads(f'"{v}"') if "\\" in v else v for v in col]
+                               if "\\" in "".join(col) else list(col))
+            except ValueError:  # an escape JSON does not define
+                return None
+        elif typ.startswith("bytes"):
+            size = len(col[0]) // 2
+            joined = bytes.fromhex("".join(col))
+            columns.append([joined[i : i + size] for i in range(0, len(joined), size)])
+        else:
+            ints = list(map(int, col))
+            if max(ints) >= 1 << int(typ[4:] or 256):
+                return None
+            columns.append(ints)
+    return columns, list(map(int, raw_columns[-1]))
+
+
 def _node_bytes(text: str) -> bytes:
     if not text.startswith("0x") or len(text) != 66:
         raise ValueError(text)
@@ -680,6 +769,19 @@ def _column_to_json(typ: str, column: Sequence[Any]) -> list[JSONValue]:
     if typ in ("string", "bool"):
         return list(column)
     return [to_json(typ, v) for v in column]
+
+
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\\"]')  # what json.dumps(ensure_ascii=False) escapes in a string
+
+
+def _column_json_text(typ: str, column: Sequence[Any]) -> list[str]:
+    """Each value's JSON text, as json.dumps(ensure_ascii=False) writes it."""
+    if typ == "bool" or _ARRAY.fullmatch(typ) or typ == "address":
+        return [json.dumps(v, separators=(",", ":"), ensure_ascii=False) for v in _column_to_json(typ, column)]
+    values = _column_to_json(typ, column)  # strings: decimal integers, 0x hex, or the string values themselves
+    if typ == "string" and _NEEDS_ESCAPE.search("".join(values)):
+        return [json.dumps(v, ensure_ascii=False) for v in values]
+    return [f'"{v}"' for v in values]
 
 
 def _column_from_json(typ: str, column: list[JSONValue], j: int) -> list[Any]:

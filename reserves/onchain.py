@@ -80,7 +80,34 @@ ERC1271_MAGIC = bytes.fromhex("1626ba7e")
 ERC20_ABI: list[dict[str, Any]] = [
     _view("totalSupply", [], [{"name": "", "type": "uint256"}]),
     _view("symbol", [], [{"name": "", "type": "string"}]),
+    # RealAssetToken: shares per token (1e18 fixed point) after splits and the management fee, and the ISIN
+    _view("multiplier", [], [{"name": "", "type": "uint256"}]),
+    _view("isin", [], [{"name": "", "type": "string"}]),
 ]
+MULTIPLIER_SCALE = 10**18  # ShareMultiplier.SCALE: one share per token
+
+
+@dataclass(frozen=True)
+class SupplyShares:
+    """What a token's supply represents at one block: token units, the multiplier, and shares rounded up exactly as
+    `RealAssetToken.supplyAfterMint(0)` rounds them for the Minter's reserve guard."""
+
+    block_number: int
+    supply: int
+    multiplier: int
+
+    @property
+    def shares(self) -> int:
+        return (self.supply * self.multiplier + MULTIPLIER_SCALE - 1) // MULTIPLIER_SCALE
+
+
+def supply_shares(w3: Web3, token: str, block_number: int) -> SupplyShares:
+    """Supply and multiplier of `token` read at `block_number` (the multiplier at that block's timestamp: a split
+    takes effect by itself at its activation time, the fee accrues every second)."""
+    contract = erc20(w3, token)
+    supply = contract.functions.totalSupply().call(block_identifier=block_number)
+    multiplier = contract.functions.multiplier().call(block_identifier=block_number)
+    return SupplyShares(block_number, supply, multiplier)
 
 
 @dataclass(frozen=True)

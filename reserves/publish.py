@@ -13,6 +13,8 @@ from reserves import onchain
 from reserves.errors import PublishError
 from reserves.statement import Statement
 
+MAX_SHARES = 2**128 - 1  # ReserveRegistry stores shares as uint128 and reverts SharesTooLarge above it
+
 
 @dataclass(frozen=True)
 class Published:
@@ -24,8 +26,11 @@ class Published:
 def plan_round(w3: Web3, registry_address: str, statement: Statement, uri: str) -> list[RoundReport]:
     """The reports to publish, or PublishError: totals that differ from the leaves, a statement that is not newer
     than an asset's last round, an as-of in the chain's future, an asset without custodian."""
-    if problems := statement.totals_problems():
+    if problems := statement.totals_problems() + statement.duplicate_problems():
         raise PublishError("the statement's totals do not match its leaves:\n  " + "\n  ".join(problems))
+    if too_large := [a for a in statement.header.assets if int(a.held_units) > MAX_SHARES]:
+        raise PublishError("per-asset totals above the registry's uint128 limit (it would revert SharesTooLarge): "
+                           + ", ".join(f"{a.symbol} ({a.isin}) {a.held_units} units" for a in too_large))
     if not uri:
         raise PublishError("a statement URI is required")
     reg = onchain.registry(w3, registry_address)
@@ -67,12 +72,14 @@ def publish_round(
     custodian_key: str | bytes,
     publisher_key: str | bytes,
 ) -> list[Published]:
+    """Publishes every asset's round, or none: each report is planned, signed and dry-run before the first
+    transaction is sent, so a refusal for any asset leaves every asset's rounds as they were."""
     reports = plan_round(w3, registry_address, statement, uri)
     reg = onchain.registry(w3, registry_address)
     chain_id = w3.eth.chain_id
     custodian = Account.from_key(custodian_key).address
     publisher = Account.from_key(publisher_key)
-    results = []
+    calls = []
     for report in reports:
         expected = reg.functions.custodianOf(report.asset).call()
         # a contract custodian (ERC-1271 wallet) is checked by the dry run below, as the registry will check it
@@ -86,6 +93,9 @@ def publish_round(
             call.call({"from": publisher.address})  # surfaces the revert reason before spending gas
         except Exception as exc:  # noqa: BLE001 - web3 raises several revert types
             raise PublishError(f"the registry would refuse round {report.round_id} of {report.asset}: {exc}") from None
+        calls.append((report, call))
+    results = []
+    for report, call in calls:
         tx = call.build_transaction({
             "from": publisher.address,
             "nonce": w3.eth.get_transaction_count(publisher.address, "pending"),

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reserves import merkle
 from reserves.custody import Asset
-from reserves.errors import MerkleError, ReservesError
+from reserves.errors import MerkleError, ReservesError, UnreadableError
 from reserves.fields import format_units
 from reserves.reconcile import Reconciled
 
@@ -141,6 +141,18 @@ class Statement:
         for isin in sums:
             if isin not in listed:
                 problems.append(f"leaves hold {sums[isin]} units of {isin}, which has no total in the statement")
+        return problems
+
+    def duplicate_problems(self) -> list[str]:
+        """Lot ids or request ids carried by more than one leaf: a lot committed twice is summed twice."""
+        problems = []
+        for name in ("lotId", "requestId"):
+            column = self.tree.columns[LEAF_FIELDS.index(name)]
+            if len(set(column)) != len(column):
+                seen: set = set()
+                twice = [v for v in column if v in seen or seen.add(v)]
+                shown = ", ".join(v if isinstance(v, str) else "0x" + v.hex() for v in twice[:5])
+                problems.append(f"{len(twice)} {name} value(s) appear in more than one leaf: {shown}")
         return problems
 
     def burn_problems(self) -> list[str]:
@@ -293,7 +305,9 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ReservesError(f"{path}: cannot read: {exc.strerror}") from None
+        raise UnreadableError(f"{path}: cannot read: {exc.strerror}") from None
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy of a large file
+        raise UnreadableError(f"{path}: the file is empty")
     file_hash = merkle.keccak256(raw)
     # what was signed is the exact bytes `write_round` produced: header, then the dump, then "}\n"
     marker = raw.find(b',"merkleTree":')
@@ -306,17 +320,17 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
     try:
         data = json.loads(raw[:marker] + b"}") if compact is not None else json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MerkleError(f"{path}: not a JSON statement: {exc}") from None
+        raise UnreadableError(f"{path}: not a JSON statement (truncated or not JSON): {exc}") from None
     del raw
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise MerkleError(f"{path}: not a {FORMAT} document")
+        raise UnreadableError(f"{path}: not a {FORMAT} document")
     dump = data.pop("merkleTree", None)
     try:
         header = StatementHeader.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise MerkleError(f"{path}: field {where}: {first['msg']}") from None
+        raise UnreadableError(f"{path}: not a valid statement: field {where}: {first['msg']}") from None
     if header.leaf_fields != list(LEAF_FIELDS):
         raise MerkleError(f"{path}: leafFields are not {list(LEAF_FIELDS)}")
     if compact is not None:

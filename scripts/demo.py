@@ -85,7 +85,8 @@ from rat.local_relayer import (
 )
 from rat.minting import RequestStatus
 from rat.revert import DecodedRevert, decode_revert
-from reserves.chain_ledger import ledger_from_chain, write_ledger_csv
+from reserves.chain_ledger import ledger_from_chain, split_adjusted, write_ledger_csv
+from reserves.fields import format_units
 
 SHARE = 10**18
 USDC = 10**6
@@ -491,6 +492,37 @@ def _reserves_section(ms, token, custodian_url: str, custodian_key, publisher: A
     _refused(f"verify exits {refused.returncode}: " + (refused.stdout.strip().splitlines() or ["(no output)"])[-1])
 
 
+def _post_split_round(ms, token, custodian_key, publisher: AccountAPI, held: int, numerator: int,
+                      denominator: int) -> None:
+    """The post-split round through `rat-reserves build`, `publish` and `verify`, as the first round: the lots from
+    the Minter's events restated in post-split shares, reconciled with the custodian's post-split position."""
+    workdir = Path(tempfile.mkdtemp(prefix="rat-demo-split-"))
+    rows = split_adjusted(ledger_from_chain(chain.provider.web3, ms.minter.address, CUSTODY_ACCOUNT), numerator,
+                          denominator)
+    ledger = write_ledger_csv(rows, workdir / "ledger.csv")
+    as_of = datetime.fromtimestamp(chain.blocks.head.timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    statement_in = workdir / "custodian.csv"
+    statement_in.write_text(f"as_of,isin,custody_account,quantity\n{as_of},{token.isin()},{CUSTODY_ACCOUNT},"
+                            f"{format_units(held)}\n")
+    assets = workdir / "assets.json"
+    assets.write_text(json.dumps([{"isin": token.isin(), "token": token.address, "symbol": token.symbol()}]) + "\n")
+    statement, rpc = workdir / "round" / "statement.json", chain.provider.uri
+    keys = {"RAT_CUSTODIAN_KEY": custodian_key.key.to_0x_hex(), "RAT_PUBLISHER_KEY": publisher.private_key}
+    for what, args, env in (
+        ("build", ["build", "--ledger", str(ledger), "--custodian", str(statement_in), "--assets", str(assets),
+                   "--out", str(statement.parent)], None),
+        ("publish", ["publish", str(statement), "--rpc-url", rpc, "--registry", ms.reserves.address, "--uri",
+                     statement.as_uri()], keys),
+        ("verify", ["verify", str(statement), "--rpc-url", rpc, "--registry", ms.reserves.address], None),
+    ):
+        done = _reserves_cli(*args, env=env)
+        if done.returncode != 0:
+            raise click.ClickException(f"rat-reserves {what} of the post-split round failed (exit {done.returncode}): "
+                                       f"{done.stderr or done.stdout}")
+    _ok("post-split round: rat-reserves build, publish and verify (custody against supply × multiplier) exit 0:")
+    click.echo(_indent(done.stdout))
+
+
 def _funded_account() -> AccountAPI:
     account = accounts.test_accounts.generate_test_account()
     account.balance = 10 * SHARE
@@ -539,7 +571,7 @@ def _corporate_actions_section(stack, ms, token, usdc, deployer: AccountAPI, rel
     for name, who in holders.items():
         _ok(f"  {name}: {_shares(token.balanceOf(who))} {symbol} = {_shares(token.sharesOf(who))} AAPL shares")
     _, before, *_ = ms.reserves.latestRoundData(token.address)
-    publish_reserves(ms, publisher, custodian_key.key, token, shares=before * 2, as_of=chain.pending_timestamp - 1)
+    _post_split_round(ms, token, custodian_key, publisher, before * 2, event.numerator, event.denominator)
     _ok(f"the custodian's post-split statement: {_shares(before * 2)} shares; supply represents "
         f"{_shares(token.totalShares())} shares ≤ reserves")
     sold = shares_for_tokens(SHARE, token.multiplier())

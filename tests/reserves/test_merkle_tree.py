@@ -206,3 +206,32 @@ def test_the_compact_loader_refuses_an_altered_value(lot_encoding):
     data["values"][4]["value"][4] = "7"
     with pytest.raises(MerkleError, match="does not hash to its leaf"):
         merkle.load_compact(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _compact_body(tree: merkle.StandardMerkleTree) -> bytes:
+    text = tree.dump_text().encode()
+    return text[text.index(b'"values":[') + 10 : -2]
+
+
+def test_the_one_pass_values_parser_reads_exactly_what_json_reads_including_escaped_strings(lot_encoding):
+    rng = random.Random(77)
+    columns = random_lot_columns(rng, 50)
+    columns[0][3], columns[0][7], columns[3][9] = 'LOT-"quoted"', "LOT-back\\slash", "ISIN-é-✓"
+    tree = merkle.StandardMerkleTree.of(columns=columns, leaf_encoding=lot_encoding)
+    parsed = merkle._parse_values(_compact_body(tree), lot_encoding)
+    assert parsed is not None
+    assert parsed == (tree.columns, tree.tree_indices)
+    loaded = merkle.load_compact(tree.dump_text().encode())
+    assert loaded.columns == tree.columns and loaded.root == tree.root
+    # and the writer escapes them exactly as json.dumps does (OpenZeppelin's JSON.stringify writes the same)
+    assert tree.dump_text() == json.dumps(tree.dump(), separators=(",", ":"), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda b: b.replace(b'"0x', b'"0X', 1),  # not the written form: another spelling of the same hash
+    lambda b: b.replace(b'},{"value"', b'} ,{"value"', 1),  # a character the entries do not account for
+    lambda b: b.replace(b'"treeIndex":', b'"treeIndex":0', 1),  # a leading zero
+], ids=["uppercase-hex-prefix", "space-between-values", "leading-zero"])
+def test_values_not_exactly_as_written_are_left_to_the_general_parser(edit, lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(5), 20), leaf_encoding=lot_encoding)
+    assert merkle._parse_values(edit(_compact_body(tree)), lot_encoding) is None

@@ -96,3 +96,24 @@ def test_every_mismatching_account_is_reported_at_once(write_inputs):
         run(write_inputs, [ledger_row(rng, "A", "1"), ledger_row(rng, "B", "1", isin=MSFT)],
             [f"{AS_OF},{AAPL},CUST-ACC-001,2", f"{AS_OF},{MSFT},CUST-ACC-001,0"])
     assert [p.line for p in info.value.problems] == [2, 3]
+
+
+def test_a_ledger_restated_for_a_two_for_one_split_reconciles_with_the_post_split_position(write_inputs):
+    from reserves.chain_ledger import LEDGER_COLUMNS, LedgerRow, split_adjusted
+
+    rng = random.Random(9)
+    rows = [LedgerRow(**dict(zip(LEDGER_COLUMNS, ledger_row(rng, lot, qty, kind=kind).split(","))))
+            for lot, qty, kind in (("L1", "10.5", "mint"), ("L2", "0.000000000000000001", "mint"), ("B1", "3", "burn"))]
+    adjusted = split_adjusted(rows, 2, 1)
+    assert [r.quantity for r in adjusted] == ["21", "0.000000000000000002", "6"]
+    rec = run(write_inputs, [",".join(r.as_dict().values()) for r in adjusted],
+              [f"{AS_OF},{AAPL},CUST-ACC-001,15.000000000000000002"])
+    assert rec.totals == {AAPL: 15 * UNIT + 2}
+
+
+def test_a_split_ratio_that_would_round_a_lot_is_refused():
+    from reserves.chain_ledger import LedgerExportError, LedgerRow, split_adjusted
+
+    row = LedgerRow("mint", "L1", "0x" + "11" * 32, "0x" + "22" * 32, AAPL, "0.000000000000000001", "2026-11-20", "A")
+    with pytest.raises(LedgerExportError, match="not a whole number"):
+        split_adjusted([row], 1, 3)

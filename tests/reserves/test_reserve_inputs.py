@@ -10,7 +10,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import AAPL, MSFT, ledger_row
 
+from reserves import ledger as ledger_module
 from reserves.cli import main
+from reserves.custody import read_assets
+from reserves.errors import InputError
 
 AS_OF = "2026-11-27T21:00:00Z"
 
@@ -156,3 +159,26 @@ def test_the_sample_inputs_build_in_both_formats(tmp_path, samples):
                             samples / "assets.json")
         assert result.exit_code == 0, result.output
         assert (out / "statement.json").is_file()
+
+
+def test_the_column_wise_csv_reader_reads_exactly_what_the_row_by_row_reader_reads(write_inputs, monkeypatch):
+    rng = random.Random(31)
+    rows = [ledger_row(rng, f"L{i}", f"{rng.randrange(1, 10**6)}.{rng.randrange(0, 10**18):018d}",
+                       day=f"2026-11-{10 + i % 15}", account=f"ACC-{i % 3}") for i in range(200)]
+    rows.append(ledger_row(rng, "B1", "1.5", kind="burn", day="2026-11-26"))
+    path, _, assets = write_inputs(rows, [])
+    table = read_assets(assets)
+    fast = ledger_module._read_plain_csv(path, table)
+    assert fast is not None and len(fast) == 201
+    assert ledger_module._read_plain_csv(path, table, batch=1) == fast  # a batch of about one row at a time
+    monkeypatch.setattr(ledger_module, "_read_plain_csv", lambda *args: None)  # the row-by-row reader alone
+    assert ledger_module.read_ledger(path, table) == fast
+
+
+def test_a_refused_value_leaves_the_error_to_the_row_by_row_reader(write_inputs):
+    rng = random.Random(32)
+    path, _, assets = write_inputs([ledger_row(rng, "L1", "1"), ledger_row(rng, "L2", "0")], [])
+    table = read_assets(assets)
+    assert ledger_module._read_plain_csv(path, table) is None
+    with pytest.raises(InputError, match=r"ledger.csv:3: quantity: must be greater than zero"):
+        ledger_module.read_ledger(path, table)

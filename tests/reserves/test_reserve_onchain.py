@@ -22,6 +22,7 @@ from reserves.audit import Failure
 from reserves.cli import main
 from reserves.errors import PublishError
 from reserves.onchain import connect
+from reserves.proofs import ProofOutcome
 from reserves.publish import publish_round
 from reserves.statement import LEAF_ENCODING, load_statement
 
@@ -250,3 +251,162 @@ def test_the_cli_publishes_with_keys_from_the_environment_then_verifies(rpc_url,
     result = CliRunner().invoke(main, ["verify", statement, "--rpc-url", rpc_url, "--registry", registry.address])
     assert result.exit_code == 0, result.output
     assert "Result: every check holds" in result.output
+
+
+# ------------------------------------------------------------------ collateral in shares, after the multiplier
+
+AAPL, MSFT = "US0378331005", "US5949181045"
+SHARE = 10**18
+DAY = 86_400
+
+
+def _quantity(units: int) -> str:
+    whole, frac = divmod(units, SHARE)
+    return f"{whole}.{frac:018d}".rstrip("0").rstrip(".") if frac else str(whole)
+
+
+def build_round(tmp_path, equities, held: dict[str, int] | list[tuple[str, str, int]], as_of: int) -> Path:
+    """A round whose custody holds `held` units, as of `as_of`: one lot and one custodian row per ISIN (a dict) or
+    per (ISIN, custody account, units) (a list)."""
+    rows = [(isin, "CUST-ACC-001", units) for isin, units in held.items()] if isinstance(held, dict) else held
+    rng = random.Random(as_of)
+    lots = [f"mint,LOT-{n}-{isin},0x{rng.randbytes(32).hex()},0x{rng.randbytes(32).hex()},{isin},{_quantity(units)},"
+            f"2026-11-20,{account}" for n, (isin, account, units) in enumerate(rows)]
+    stamp = datetime.fromtimestamp(as_of, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    (tmp_path / "ledger.csv").write_text(
+        "kind,lot_id,request_id,broker_order_ref,isin,quantity,settlement_date,custody_account\n"
+        + "\n".join(lots) + "\n")
+    (tmp_path / "custodian.csv").write_text(
+        "as_of,isin,custody_account,quantity\n"
+        + "".join(f"{stamp},{isin},{account},{_quantity(units)}\n" for isin, account, units in rows))
+    assets = [{"isin": isin, "token": t.address, "symbol": t.symbol()} for isin, t in equities.items()]
+    (tmp_path / "assets.json").write_text(json.dumps(assets) + "\n")
+    result = CliRunner().invoke(main, ["build", "--ledger", str(tmp_path / "ledger.csv"), "--custodian",
+                                       str(tmp_path / "custodian.csv"), "--assets", str(tmp_path / "assets.json"),
+                                       "--out", str(tmp_path / "round")])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "round" / "statement.json"
+
+
+@pytest.fixture
+def split_two_for_one(equities, admin, chain):
+    """rAAPL after a 2-for-1 split took effect: every token is two shares, no balance changed."""
+    token = equities[AAPL]
+    token.grantRole(role("CORPORATE_ACTIONS_ROLE"), admin, sender=admin)
+    activates = chain.pending_timestamp + DAY + 60
+    token.scheduleSplit(2, 1, activates, token.multiplierState()[1], keccak(text="2-for-1"), sender=admin)
+    chain.mine(timestamp=activates + 60)
+    assert token.multiplier() == 2 * SHARE
+    return token
+
+
+def test_verify_fails_undercollateralised_after_a_two_for_one_split_with_custody_one_share_short(
+        rpc_url, registry, split_two_for_one, equities, custodian, publisher, tmp_path, chain):
+    # 105.5 tokens are 211 shares after the split; in token units 210 shares would look like twice the supply
+    held = {AAPL: 2 * HELD[AAPL] - SHARE, MSFT: HELD[MSFT]}
+    statement = build_round(tmp_path, equities, held, chain.pending_timestamp - 60)
+    publish(rpc_url, registry, statement, custodian, publisher)
+    code, report = verify(rpc_url, registry, statement)
+    assert code == Failure.UNDERCOLLATERALISED, report
+    [failed] = [c for c in report["checks"] if not c["ok"]]
+    assert failed["check"] == "reserves cover supply" and "rAAPL" in failed["asset"]
+    assert "211 shares" in failed["detail"]
+
+
+def test_verify_passes_after_a_two_for_one_split_with_custody_of_twice_the_supply(
+        rpc_url, registry, split_two_for_one, equities, custodian, publisher, tmp_path, chain):
+    statement = build_round(tmp_path, equities, {AAPL: 2 * HELD[AAPL], MSFT: HELD[MSFT]}, chain.pending_timestamp - 60)
+    publish(rpc_url, registry, statement, custodian, publisher)
+    code, report = verify(rpc_url, registry, statement)
+    assert code == 0, report
+
+
+def _publish_at(rpc_url, registry, statement, custodian, publisher, timestamp: int) -> None:
+    """Publishes with the first publishRound (rAAPL, the lowest ISIN) mined at `timestamp`."""
+    w3 = connect(rpc_url)
+    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+    published = publish_round(w3, registry.address, load_statement(statement), "https://rat.example/r.json",
+                              custodian.key, publisher.private_key)
+    assert connect(rpc_url).eth.get_block(published[0].block_number)["timestamp"] == timestamp
+
+
+@pytest.fixture
+def fee_accrued(equities, admin, chain):
+    """rAAPL 30 days into a 2 % a year management fee: a token is a little less than one share."""
+    token = equities[AAPL]
+    token.grantRole(role("MANAGEMENT_FEE_ROLE"), admin, sender=admin)
+    token.setManagementFee(200, sender=admin)
+    chain.mine(timestamp=chain.pending_timestamp + 30 * DAY)
+    return token
+
+
+def _fee_custody(token, at: int) -> int:
+    """The shares the supply represents at `at`, rounded up as the reserve guard rounds: what exact custody is."""
+    represented = -(-token.totalSupply() * token.multiplierAt(at) // SHARE)
+    assert represented < token.totalSupply()  # the custodian sold the fee's shares: fewer shares than tokens
+    return represented
+
+
+def test_verify_passes_after_the_management_fee_with_exactly_the_shares_the_supply_represents(
+        rpc_url, registry, fee_accrued, equities, custodian, publisher, tmp_path, chain):
+    at = chain.pending_timestamp + 100
+    held = {AAPL: _fee_custody(fee_accrued, at), MSFT: HELD[MSFT]}
+    statement = build_round(tmp_path, equities, held, at - 200)
+    _publish_at(rpc_url, registry, statement, custodian, publisher, at)
+    code, report = verify(rpc_url, registry, statement)
+    assert code == 0, report
+
+
+def test_verify_fails_after_the_management_fee_with_one_unit_less_than_the_shares_the_supply_represents(
+        rpc_url, registry, fee_accrued, equities, custodian, publisher, tmp_path, chain):
+    at = chain.pending_timestamp + 100
+    held = {AAPL: _fee_custody(fee_accrued, at) - 1, MSFT: HELD[MSFT]}
+    statement = build_round(tmp_path, equities, held, at - 200)
+    _publish_at(rpc_url, registry, statement, custodian, publisher, at)
+    code, report = verify(rpc_url, registry, statement)
+    assert code == Failure.UNDERCOLLATERALISED, report
+
+
+def test_verify_proof_refuses_a_proof_that_names_another_assets_token(rpc_url, registry, round_dir, custodian,
+                                                                    publisher, equities, tmp_path):
+    # one tree per round: rMSFT's round carries the same root, so only the token's ISIN tells the assets apart
+    publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    rid = (SAMPLES / "ledger.csv").read_text().splitlines()[1].split(",")[2]
+    proof = json.loads(CliRunner().invoke(main, ["prove", str(round_dir / "statement.json"), "--request-id", rid]).output)
+    assert proof["value"][3] == "US0378331005"
+    proof["token"] = equities["US5949181045"].address
+    (tmp_path / "proof.json").write_text(json.dumps(proof))
+    result = CliRunner().invoke(main, ["verify-proof", str(tmp_path / "proof.json"), "--rpc-url", rpc_url,
+                                       "--registry", registry.address])
+    assert result.exit_code == ProofOutcome.WRONG_TOKEN, result.output
+    assert "US5949181045" in result.output
+
+
+def test_verify_proof_reports_a_root_no_round_of_the_token_carries(rpc_url, registry, round_dir, tmp_path):
+    rid = (SAMPLES / "ledger.csv").read_text().splitlines()[1].split(",")[2]
+    (tmp_path / "proof.json").write_text(
+        CliRunner().invoke(main, ["prove", str(round_dir / "statement.json"), "--request-id", rid]).output)
+    result = CliRunner().invoke(main, ["verify-proof", str(tmp_path / "proof.json"), "--rpc-url", rpc_url,
+                                       "--registry", registry.address])
+    assert result.exit_code == ProofOutcome.NOT_PUBLISHED, result.output
+
+
+def test_publish_refuses_a_per_asset_total_above_uint128_before_sending_any_round(rpc_url, registry, equities,
+                                                                                 custodian, publisher, tmp_path,
+                                                                                 chain):
+    # each lot and each account fits in uint128, their per-ISIN sum does not; rMSFT sorts after rAAPL, so a check
+    # made asset by asset would have published rAAPL's round before failing on rMSFT's
+    half = 2**127 + 1
+    statement = build_round(tmp_path, equities, [(AAPL, "CUST-ACC-001", HELD[AAPL]), (MSFT, "CUST-ACC-001", half),
+                                                 (MSFT, "CUST-ACC-002", half)], chain.pending_timestamp - 60)
+    with pytest.raises(PublishError, match=r"uint128 limit.*rMSFT"):
+        publish(rpc_url, registry, statement, custodian, publisher)
+    assert all(registry.latestRoundId(t.address) == 0 for t in equities.values())
+
+
+def test_publish_sends_nothing_when_the_second_assets_round_would_be_refused(rpc_url, registry, equities, custodian,
+                                                                             publisher, admin, round_dir):
+    registry.setCustodian(equities[MSFT].address, admin.address, sender=admin)  # our key no longer signs for rMSFT
+    with pytest.raises(PublishError, match="the registry expects"):
+        publish(rpc_url, registry, round_dir / "statement.json", custodian, publisher)
+    assert all(registry.latestRoundId(t.address) == 0 for t in equities.values())

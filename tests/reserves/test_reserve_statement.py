@@ -99,11 +99,13 @@ def test_prove_then_verify_proof_accepts_the_lot_of_a_request(round_inputs, buil
         assert checked.exit_code == 0, checked.output
 
 
-def test_verify_proof_rejects_a_proof_whose_value_was_changed(round_inputs, built, tmp_path):
+def test_verify_proof_rejects_a_proof_whose_value_and_leaf_were_changed_together(round_inputs, built, tmp_path):
     proved = CliRunner().invoke(main, ["prove", str(built / "statement.json"), "--request-id",
                                        request_ids(round_inputs)[0]])
     proof = json.loads(proved.output)
     proof["value"][5] = str(int(proof["value"][5]) * 2)
+    typed = [merkle.from_json(t, v) for t, v in zip(proof["leafEncoding"], proof["value"])]
+    proof["leaf"] = "0x" + merkle.leaf_hash(proof["leafEncoding"], typed).hex()  # consistent, yet not in the tree
     path = tmp_path / "proof.json"
     path.write_text(json.dumps(proof))
     result = CliRunner().invoke(main, ["verify-proof", str(path)])
