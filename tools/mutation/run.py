@@ -101,7 +101,7 @@ def scratch_copy(base: Path, seed_build: bool) -> Path:
 def forge_failures(text: str) -> list[str]:
     failed = set()
     for chunk in text.split("[FAIL")[1:]:
-        m = re.search(r"\b(invariant_\w+|test\w*)\(", chunk)
+        m = re.search(r"\b(invariant_\w+|test\w*|setUp|afterInvariant)\(", chunk)
         if m:
             failed.add(m.group(1))
     return sorted(failed)
@@ -122,15 +122,32 @@ class Runner:
                  pytest_only: dict[str, list[str]] | None = None):
         self.base, self.baseline, self.python, self.keep = base, baseline, python, keep
         self.pytest_only = pytest_only or {}
+        self.forge_killer: dict[str, str] = {}
         self.equivalent = equivalences()
 
+    def _forge(self, m: Mutant, work: Path, entry: dict) -> list[str]:
+        """Runs the Forge suite in stages, cheapest first, stopping at the first failing test. In the `make test`
+        sample, the test that killed the mutant last time runs first (usually the whole cost)."""
+        killer = self.forge_killer.get(m.key)
+        stages = ([("last-killer", ["--match-test", killer])] if killer else []) + list(FORGE_STAGES)
+        for name, selector in stages:
+            failed = _forge_stage(work, name, selector, entry)
+            if failed:
+                return failed
+        return []
+
     def __call__(self, m: Mutant) -> dict:
+        started = time.monotonic()
+        result = self._run(m)
+        result["seconds"] = round(time.monotonic() - started)
+        return result
+
+    def _run(self, m: Mutant) -> dict:
         entry: dict = {"key": m.key, "contract": m.contract, "file": m.file, "operator": m.operator, "line": m.line,
                        "change": f"{' '.join(m.original.split())} -> {' '.join(m.mutated.split())}"[:300]}
         reason = equivalent_reason(m, self.equivalent)
         if reason:
             return {**entry, "status": "equivalent", "reason": reason}
-        started = time.monotonic()
         work = scratch_copy(self.base, seed_build=True)
         try:
             path = work / m.file
@@ -140,19 +157,19 @@ class Runner:
                 return {**entry, "status": "stale", "detail": str(exc)}
             rc, secs = run(["forge", "build"], work, work / "build.log", timeout=1800)
             entry["build_seconds"] = round(secs)
-            if rc != 0:
+            build_log = (work / "build.log").read_text(errors="replace")
+            # forge (through its npm wrapper) has been seen to exit 0 after a solc error: the log is the evidence.
+            if rc != 0 or "Compiler run failed" in build_log or re.search(r"^Error( \(\d+\))?:", build_log, re.M):
                 return {**entry, "status": "invalid", "detail": "does not compile"}
             if bytecodes(work / "out") == self.baseline:
                 return {**entry, "status": "identical", "reason": "every artifact's bytecode equals the original's"}
             if m.key not in self.pytest_only:
-                rc, secs = run(["forge", "test", "--fail-fast"], work, work / "forge.log", timeout=1800)
-                text = (work / "forge.log").read_text(errors="replace")
-                failed = forge_failures(text)
-                entry["forge"] = {"failed": failed, "seconds": round(secs), "exit": rc}
+                failed = self._forge(m, work, entry)
                 if failed:
                     return {**entry, "status": "killed_forge"}
-                if rc not in (0,) and not failed:
-                    entry["forge"]["tail"] = text[-400:]
+                broken = [name for name, st in entry["forge"].items() if st["exit"] != 0]
+                if broken:  # forge failed without a failing test (crash, timeout): no evidence either way
+                    return {**entry, "status": "error", "detail": f"forge stage {broken[0]} exited non-zero"}
             if not self.python:
                 return {**entry, "status": "survived", "detail": "Forge suite passed; pytest stage not run"}
             # Ape compiles the copy from nothing (its incremental compile misses importers of a changed library).
@@ -169,9 +186,27 @@ class Runner:
                 return {**entry, "status": "error", "detail": summary}
             return {**entry, "status": "killed_pytest" if killed else "survived"}
         finally:
-            entry["seconds"] = round(time.monotonic() - started)
             if not self.keep:
                 shutil.rmtree(work, ignore_errors=True)
+
+
+FORGE_STAGES = (
+    # Cheapest first: the example and fuzz tests take seconds, the invariant campaign most of a minute of CPU.
+    ("examples", ["--no-match-test", "invariant_"]),
+    ("invariants", ["--match-test", "invariant_"]),
+)
+
+
+def _forge_stage(work: Path, name: str, selector: list[str], entry: dict) -> list[str]:
+    log = work / f"forge-{name}.log"
+    rc, secs = run(["forge", "test", "--fail-fast", *selector], work, log, timeout=3600)
+    text = log.read_text(errors="replace")
+    failed = forge_failures(text)
+    stage = {"failed": failed, "seconds": round(secs), "exit": rc}
+    if rc != 0 and not failed:
+        stage["tail"] = text[-400:]
+    entry.setdefault("forge", {})[name] = stage
+    return failed
 
 
 def summarise(results: dict[str, dict], catalogue: list[Mutant]) -> dict:
@@ -195,7 +230,7 @@ def summarise(results: dict[str, dict], catalogue: list[Mutant]) -> dict:
             "results_for_mutants_no_longer_generated": len(stale_results)}
 
 
-def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict) -> dict:
+def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | None) -> dict:
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     merged = {r["key"]: r for r in previous.get("results", []) if "key" in r}
     for r in new:
@@ -209,7 +244,7 @@ def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict) -> d
         "engine": json.loads((ROOT / "tools" / "mutation" / "mutants.json").read_text()).get("engine"),
         "profile": os.environ.get("FOUNDRY_PROFILE", "ci"),
         "goals": {"forge_score": 90.0, "total_score": 98.0},
-        "runs": [*previous.get("runs", []), run_meta][-20:],
+        "runs": ([*previous.get("runs", []), run_meta] if run_meta else previous.get("runs", []))[-20:],
         **summary,
         "results": sorted(merged.values(), key=lambda r: (r["contract"], r["line"], r["key"])),
     }
@@ -270,7 +305,7 @@ def main() -> int:
                     if (not args.contract or m.contract in args.contract)
                     and (not args.operator or m.operator in args.operator)
                     and (not args.key or m.key in args.key)
-                    and not (args.skip_done and m.key in done and done[m.key]["status"] != "error")]
+                    and not (args.skip_done and m.key in done and done[m.key]["status"] not in ("error", "survived"))]
         if args.limit:
             selected = selected[:args.limit]
 
@@ -284,11 +319,19 @@ def main() -> int:
                    if args.sample and r["status"] == "killed_pytest" and r.get("pytest", {}).get("failed")}
     base = Path(tempfile.mkdtemp(prefix="rat-mutation-"))
     runner = Runner(base, baseline, python=args.python or bool(pytest_only), keep=args.keep, pytest_only=pytest_only)
+    if args.sample:
+        for k, r in done.items():
+            stages = r.get("forge") or {}
+            killers = [t for st in stages.values() if isinstance(st, dict) for t in st.get("failed", [])]
+            if r["status"] == "killed_forge" and killers:
+                runner.forge_killer[k] = killers[0]
     started = time.monotonic()
     results: list[dict] = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for r in pool.map(runner, selected):
             results.append(r)
+            if not args.no_write and not args.sample:  # after every mutant, so a stopped run keeps its verdicts
+                write_results([r], catalogue, None)
             print(f"{r['status']:14} {r['seconds'] if 'seconds' in r else 0:>5}s  {r['key']}  {r['change'][:110]}",
                   flush=True)
     if not args.keep:
@@ -297,7 +340,7 @@ def main() -> int:
     meta = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "mutants": len(results),
             "seconds": elapsed, "jobs": args.jobs, "sample": bool(args.sample), "python": args.python}
     if not args.no_write and not args.sample:
-        data = write_results(results, catalogue, meta)
+        data = write_results([], catalogue, meta)
         print(f"\n{'contract':22} {'gen':>5} {'run':>5} {'forge%':>7} {'total%':>7} {'surv':>5} {'todo':>5}")
         for name, c in data["contracts"].items():
             print(f"{name:22} {c['generated']:>5} {c['scored']:>5} {str(c['forge_score']):>7} "
