@@ -51,7 +51,7 @@ mutants: ## regenerate the mutant catalogue tools/mutation/mutants.json with sli
 	@$(ENV) python tools/mutation/generate.py
 
 mutation-sample: ## `make test`'s check: SAMPLE (default 4) mutants drawn by the commit hash must still be killed
-	@$(ENV) python tools/mutation/run.py --sample $${SAMPLE:-4} --seed "$$(git rev-parse HEAD 2>/dev/null || echo local)"
+	@$(ENV) python tools/mutation/run.py --sample $${SAMPLE:-4} --budget $${BUDGET:-180} --seed "$$(git rev-parse HEAD 2>/dev/null || echo local)"
 
 docs: compile ## check the docs against ABIs, migrations and tests, then build the reviewer site (build/docs-site/)
 	@$(ENV) pytest tests/docs -q

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -123,6 +123,7 @@ class Runner:
         self.base, self.baseline, self.python, self.keep = base, baseline, python, keep
         self.pytest_only = pytest_only or {}
         self.forge_killer: dict[str, str] = {}
+        self.deadline: float | None = None  # monotonic time after which no further mutant starts
         self.equivalent = equivalences()
 
     def _forge(self, m: Mutant, work: Path, entry: dict) -> list[str]:
@@ -138,6 +139,9 @@ class Runner:
 
     def __call__(self, m: Mutant) -> dict:
         started = time.monotonic()
+        if self.deadline is not None and started > self.deadline:
+            return {"key": m.key, "contract": m.contract, "file": m.file, "operator": m.operator, "line": m.line,
+                    "change": "", "status": "skipped", "detail": "time budget spent before it started"}
         result = self._run(m)
         result["seconds"] = round(time.monotonic() - started)
         return result
@@ -286,6 +290,7 @@ def main() -> int:
     parser.add_argument("--skip-done", action="store_true", help="skip mutants with a recorded verdict")
     parser.add_argument("--sample", type=int, help="run a random sample of this many (the `make test` check)")
     parser.add_argument("--seed", default="0", help="sample seed (make test passes the commit hash)")
+    parser.add_argument("--budget", type=int, help="start no mutant after this many seconds (the sample's cap)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copies")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/results/mutation.json")
     args = parser.parse_args()
@@ -326,9 +331,12 @@ def main() -> int:
             if r["status"] == "killed_forge" and killers:
                 runner.forge_killer[k] = killers[0]
     started = time.monotonic()
+    if args.budget:
+        runner.deadline = started + args.budget
     results: list[dict] = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for r in pool.map(runner, selected):
+        for future in as_completed([pool.submit(runner, m) for m in selected]):
+            r = future.result()
             results.append(r)
             if not args.no_write and not args.sample:  # after every mutant, so a stopped run keeps its verdicts
                 write_results([r], catalogue, None)
