@@ -73,6 +73,8 @@ def bytecodes(out: Path) -> dict[str, str]:
     """Hash of creation + runtime bytecode of every artifact under a forge out/ directory."""
     codes = {}
     for path in out.glob("*/*.json"):
+        if path.parent.name == "build-info":  # compiler inputs/outputs with paths, not code
+            continue
         try:
             art = json.loads(path.read_text())
         except (OSError, ValueError):
@@ -82,19 +84,36 @@ def bytecodes(out: Path) -> dict[str, str]:
     return codes
 
 
-def scratch_copy(base: Path, seed_build: bool) -> Path:
-    work = Path(tempfile.mkdtemp(prefix="mutant-", dir=base))
+def pristine_copy(base: Path) -> Path:
+    """The unmutated sources and their forge build, copied once per run: every mutant starts from this snapshot,
+    so edits or builds in the worktree while a run is going cannot leak into it."""
+    work = base / "pristine"
+    work.mkdir()
     for name in COPIED:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, work / name, ignore=shutil.ignore_patterns(".cache", "__pycache__", ".hypothesis"))
         elif src.exists():
             shutil.copy2(src, work / name)
-    if seed_build:  # its own out/ and cache/, seeded with the unmutated build; forge rebuilds by content hash
-        shutil.copytree(ROOT / "out", work / "out")
-        shutil.copytree(ROOT / "cache", work / "cache")
+    for name in ("out", "cache"):  # a head start only: forge checks every source's content hash against it
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, work / name)
     for name in LINKED:
         os.symlink(ROOT / name, work / name)
+    return work
+
+
+def scratch_copy(base: Path, pristine: Path) -> Path:
+    """A mutant's own copy of the pristine snapshot, with its own out/ and cache/ seeded from the pristine build
+    (forge recompiles, by content hash, the mutated file and everything importing it)."""
+    work = Path(tempfile.mkdtemp(prefix="mutant-", dir=base))
+    for entry in pristine.iterdir():
+        if entry.is_symlink():
+            os.symlink(os.readlink(entry), work / entry.name)
+        elif entry.is_dir():
+            shutil.copytree(entry, work / entry.name)
+        else:
+            shutil.copy2(entry, work / entry.name)
     return work
 
 
@@ -118,9 +137,9 @@ def pytest_verdict(text: str, rc: int) -> tuple[bool | None, list[str], str]:
 
 
 class Runner:
-    def __init__(self, base: Path, baseline: dict[str, str], python: bool, keep: bool,
+    def __init__(self, base: Path, pristine: Path, baseline: dict[str, str], python: bool, keep: bool,
                  pytest_only: dict[str, list[str]] | None = None):
-        self.base, self.baseline, self.python, self.keep = base, baseline, python, keep
+        self.base, self.pristine, self.baseline, self.python, self.keep = base, pristine, baseline, python, keep
         self.pytest_only = pytest_only or {}
         self.forge_killer: dict[str, str] = {}
         self.deadline: float | None = None  # monotonic time after which no further mutant starts
@@ -152,7 +171,7 @@ class Runner:
         reason = equivalent_reason(m, self.equivalent)
         if reason:
             return {**entry, "status": "equivalent", "reason": reason}
-        work = scratch_copy(self.base, seed_build=True)
+        work = scratch_copy(self.base, self.pristine)
         try:
             path = work / m.file
             try:
@@ -314,16 +333,18 @@ def main() -> int:
         if args.limit:
             selected = selected[:args.limit]
 
-    # The unmutated build every copy is seeded with and compared against.
-    rc, secs = run(["forge", "build"], ROOT, Path(tempfile.mkstemp(prefix="rat-mutation-build-")[1]), timeout=1800)
-    if rc != 0:
-        raise SystemExit("the unmutated sources do not build with forge")
-    baseline = bytecodes(ROOT / "out")
+    # The unmutated build every copy is seeded with and compared against, in a snapshot of the sources.
+    base = Path(tempfile.mkdtemp(prefix="rat-mutation-"))
+    pristine = pristine_copy(base)
+    rc, secs = run(["forge", "build"], pristine, pristine / "build.log", timeout=3600)
+    if rc != 0 or "Compiler run failed" in (pristine / "build.log").read_text(errors="replace"):
+        raise SystemExit(f"the unmutated sources do not build with forge: see {pristine / 'build.log'}")
+    print(f"unmutated build: {round(secs)} s", flush=True)
+    baseline = bytecodes(pristine / "out")
     # In the sample, a mutant Forge let live before is run on the pytest test that killed it, not the folders.
     pytest_only = {k: r["pytest"]["failed"] for k, r in done.items()
                    if args.sample and r["status"] == "killed_pytest" and r.get("pytest", {}).get("failed")}
-    base = Path(tempfile.mkdtemp(prefix="rat-mutation-"))
-    runner = Runner(base, baseline, python=args.python or bool(pytest_only), keep=args.keep, pytest_only=pytest_only)
+    runner = Runner(base, pristine, baseline, python=args.python or bool(pytest_only), keep=args.keep, pytest_only=pytest_only)
     if args.sample:
         for k, r in done.items():
             stages = r.get("forge") or {}
