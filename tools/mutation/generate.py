@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -38,6 +39,22 @@ def _block(original: str, patched: str) -> tuple[str, str, int]:
     while s < min(len(a), len(b)) - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
         s += 1
     return "".join(a[p:len(a) - s]), "".join(b[p:len(b) - s]), p
+
+
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'")
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+
+
+def _nesting(code: str) -> tuple[int, int, int]:
+    code = _COMMENT.sub("", _STRING.sub('""', code))
+    return code.count("(") - code.count(")"), code.count("[") - code.count("]"), code.count("{") - code.count("}")
+
+
+def parses(original: str, mutated: str) -> bool:
+    """False when the edit leaves brackets unbalanced (slither-mutate's CR comments out the rest of a line
+    mid-expression, its ROR/AOR can truncate a statement): such a mutant cannot compile, so it is not worth a
+    compile to find out."""
+    return _nesting(original) == _nesting(mutated)
 
 
 def _anchored(source: bytes, patch: dict) -> dict:
@@ -83,6 +100,7 @@ def generate(files: list[str], operators: list[str] | None) -> list[Mutant]:
 
         mutants: list[Mutant] = []
         seen: set[str] = set()
+        dropped: dict[str, int] = {}
         for rel in files:
             stem = Path(rel).stem
             original_text = (ROOT / rel).read_text()
@@ -113,10 +131,14 @@ def generate(files: list[str], operators: list[str] | None) -> list[Mutant]:
                         orig_block, new_block, first = _block(original_text, text)
                         if not orig_block.strip():
                             continue
+                        if not parses(orig_block, new_block):
+                            dropped[rel] = dropped.get(rel, 0) + 1
+                            continue
                         offset = sum(len(x) for x in original_text.splitlines(keepends=True)[:first])
                         occurrence = _line_starts(original_text, orig_block).index(offset)
                         mutants.append(Mutant(rel, stem, cls.NAME, orig_block, new_block, occurrence, first + 1))
-            print(f"{rel}: {sum(1 for x in mutants if x.file == rel)} mutants", flush=True)
+            print(f"{rel}: {sum(1 for x in mutants if x.file == rel)} mutants "
+                  f"({dropped.get(rel, 0)} dropped: unbalanced brackets)", flush=True)
     return mutants
 
 

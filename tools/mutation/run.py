@@ -324,6 +324,9 @@ def main() -> int:
         rng = random.Random(args.seed)
         selected = rng.sample(population, min(args.sample, len(population)))
         print(f"mutation sample (seed {args.seed[:12]}): {len(selected)} of {len(population)} mutants", flush=True)
+        if not selected:  # nothing to check would make the gate pass vacuously
+            raise SystemExit("no mutant to sample: bench/results/mutation.json records no killed mutant of the "
+                             "current catalogue (run make mutation)")
     else:
         selected = [m for m in catalogue
                     if (not args.contract or m.contract in args.contract)
