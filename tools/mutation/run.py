@@ -276,26 +276,12 @@ def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | Non
 
 
 def sample_population(catalogue: list[Mutant]) -> list[Mutant]:
-    """What `make test` samples from: mutants a suite killed before (the kill must still hold), plus mutants not
-    yet run of contracts with no open survivor (new code there must come with tests that kill its mutants)."""
+    """What `make test` samples from: the mutants a suite killed in a recorded run, whose kill must still hold.
+    (Unrun mutants are `make mutation`'s job: drawing them here would fail CI on every open survivor, at random.)"""
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    status = {r["key"]: r for r in previous.get("results", [])}
-    open_contracts = {r["contract"] for r in status.values() if r["status"] in ("survived", "error")}
+    status = {r["key"]: r["status"] for r in previous.get("results", [])}
     rows = equivalences()
-    out = []
-    for m in catalogue:
-        r = status.get(m.key)
-        if equivalent_reason(m, rows):
-            continue
-        if r and r["status"] in KILLED:
-            out.append(m)
-        elif r is None and m.contract not in open_contracts and m.contract in status_contracts(status):
-            out.append(m)
-    return out
-
-
-def status_contracts(status: dict[str, dict]) -> set[str]:
-    return {r["contract"] for r in status.values()}
+    return [m for m in catalogue if status.get(m.key) in KILLED and not equivalent_reason(m, rows)]
 
 
 def main() -> int:
@@ -310,13 +296,24 @@ def main() -> int:
     parser.add_argument("--sample", type=int, help="run a random sample of this many (the `make test` check)")
     parser.add_argument("--seed", default="0", help="sample seed (make test passes the commit hash)")
     parser.add_argument("--budget", type=int, help="start no mutant after this many seconds (the sample's cap)")
+    parser.add_argument("--results", type=Path, help="write verdicts here instead of bench/results/mutation.json "
+                        "(a second run in parallel); merge them later with --merge-from")
+    parser.add_argument("--merge-from", type=Path, help="merge the verdicts of another results file and exit")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copies")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/results/mutation.json")
     args = parser.parse_args()
 
+    global RESULTS
+    if args.results:
+        RESULTS = args.results.resolve()
     catalogue = load()
     if not catalogue:
         raise SystemExit("no tools/mutation/mutants.json: run python tools/mutation/generate.py")
+    if args.merge_from:
+        other = json.loads(args.merge_from.read_text()).get("results", [])
+        write_results(other, catalogue, None)
+        print(f"merged {len(other)} verdicts from {args.merge_from} into {RESULTS}")
+        return 0
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     done = {r["key"]: r for r in previous.get("results", [])}
     if args.sample:
@@ -377,7 +374,7 @@ def main() -> int:
         for name, c in data["contracts"].items():
             print(f"{name:22} {c['generated']:>5} {c['scored']:>5} {str(c['forge_score']):>7} "
                   f"{str(c['total_score']):>7} {c['survived']:>5} {c['not_run']:>5}")
-        print(f"wrote {RESULTS.relative_to(ROOT)} ({elapsed} s)")
+        print(f"wrote {RESULTS} ({elapsed} s)")
     survivors = [r for r in results if r["status"] in ("survived", "error")]
     for r in survivors:
         print(f"SURVIVED: {r['key']} {r['file']}:{r['line']} {r['change']}")
