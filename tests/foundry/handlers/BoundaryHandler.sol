@@ -35,21 +35,26 @@ contract BoundaryHandler is HandlerBase {
 
     /// Moves the clock to the KYC expiry of the sender or the recipient (or the second before), renewing that KYC
     /// first when it is already past, then transfers (directly or through an allowance).
+    /// @dev The re-KYC and the clock move happen before the watched window opens, so the eligibility snapshot is
+    /// taken at the second the transfer runs, with the records it runs against.
     function transferAtKycExpiry(uint256 assetSeed, uint256 fromSeed, uint256 toSeed, uint256 amount, uint256 mode)
         external
-        watched
     {
+        address from = _investor(fromSeed);
+        address to = _investor(toSeed);
+        if (from == to || _asset(assetSeed).balanceOf(from) == 0) return;
+        _warpToExpiry(mode % 2 == 0 ? from : to, mode);
         _transferAtKycExpiry(assetSeed, fromSeed, toSeed, amount, mode);
     }
 
     function _transferAtKycExpiry(uint256 assetSeed, uint256 fromSeed, uint256 toSeed, uint256 amount, uint256 mode)
         private
+        watched
     {
         RealAssetToken t = _asset(assetSeed);
         address from = _investor(fromSeed);
         address to = _investor(toSeed);
-        if (from == to || t.balanceOf(from) == 0) return;
-        _warpToExpiry(mode % 2 == 0 ? from : to, mode);
+        if (t.balanceOf(from) == 0) return;
         bytes32 path = (mode >> 2) % 2 == 1 ? bytes32("transferFrom") : bytes32("transfer");
         if (!_move(t, from, to, _pick(amount, 1, t.balanceOf(from)), (mode >> 2) % 2)) return;
         _success(path);
