@@ -292,6 +292,8 @@ def main() -> int:
     parser.add_argument("--python", action="store_true", help="run the pytest folders on Forge survivors")
     parser.add_argument("--jobs", type=int, default=2, help="mutants in parallel (default 2: this machine's cores)")
     parser.add_argument("--limit", type=int, help="at most this many mutants (in catalogue order)")
+    parser.add_argument("--random", type=int, help="a seeded random subset of this many of the selection (--seed): "
+                        "an unbiased estimate of a contract's score when the whole run does not fit")
     parser.add_argument("--skip-done", action="store_true", help="skip mutants with a recorded verdict")
     parser.add_argument("--sample", type=int, help="run a random sample of this many (the `make test` check)")
     parser.add_argument("--seed", default="0", help="sample seed (make test passes the commit hash)")
@@ -330,6 +332,8 @@ def main() -> int:
                     and (not args.operator or m.operator in args.operator)
                     and (not args.key or m.key in args.key)
                     and not (args.skip_done and m.key in done and done[m.key]["status"] not in ("error", "survived"))]
+        if args.random:
+            selected = random.Random(args.seed).sample(selected, min(args.random, len(selected)))
         if args.limit:
             selected = selected[:args.limit]
 
