@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source tools/env.sh &&
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help bootstrap compile demo deploy api specs test static fuzz-deep mutation docs bench bench-gas bench-merkle bench-relayer bench-indexer bench-api-stream bench-venue bench-cogs bench-report clean
+.PHONY: help bootstrap compile demo deploy api specs test static fuzz-deep mutation mutants mutation-sample docs bench bench-gas bench-merkle bench-relayer bench-indexer bench-api-stream bench-venue bench-cogs bench-report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -33,6 +33,7 @@ specs: ## regenerate docs/api/openapi.yaml and asyncapi.yaml from the code
 test: compile ## the whole suite: pytest (contracts, relayer, API, reserves, docs, infra), Forge invariants, static gates
 	@# The quick gates first; pytest last, so its summary closes the output.
 	@$(ENV) FOUNDRY_PROFILE=ci forge test
+	@$(MAKE) --no-print-directory mutation-sample
 	@$(MAKE) --no-print-directory static
 	@$(ENV) pytest
 
@@ -43,8 +44,14 @@ static: compile ## Slither (every High/Medium triaged in docs/security/static-an
 fuzz-deep: compile ## deep invariant campaign: 256 runs x depth 250 per invariant
 	@$(ENV) FOUNDRY_PROFILE=deep forge test
 
-mutation: compile ## nine rule-breaking mutants; the invariant suite must fail on each (1-2 min each)
-	@$(ENV) python tools/mutation/run.py
+mutation: compile ## every generated mutant vs Forge, then pytest for Forge survivors (hours here: ADR 0060) → bench/results/mutation.json
+	@$(ENV) python tools/mutation/run.py --python --skip-done $(ARGS)
+
+mutants: ## regenerate the mutant catalogue tools/mutation/mutants.json with slither-mutate's operators (≈ 1-3 min)
+	@$(ENV) python tools/mutation/generate.py
+
+mutation-sample: ## `make test`'s check: SAMPLE (default 4) mutants drawn by the commit hash must still be killed
+	@$(ENV) python tools/mutation/run.py --sample $${SAMPLE:-4} --budget $${BUDGET:-180} --seed "$$(git rev-parse HEAD 2>/dev/null || echo local)"
 
 docs: compile ## check the docs against ABIs, migrations and tests, then build the reviewer site (build/docs-site/)
 	@$(ENV) pytest tests/docs -q

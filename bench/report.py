@@ -164,20 +164,34 @@ def section_cogs(cogs: dict | None) -> list[str]:
 
 
 def section_mutation(mutation: dict | None) -> list[str]:
-    out = ["## Mutation check of the invariants", ""]
-    if mutation is None:
+    out = ["## Mutation score (generated mutants)", ""]
+    if mutation is None or "contracts" not in mutation:
         return out + [f"MISSING: mutation.json — run {PRODUCERS['mutation.json']}.", ""]
-    out += [f"Profile {mutation.get('profile')}, {mutation.get('generated_at')}. A mutant is killed when the suite "
-            "fails on it.", "", "| mutant | rule | Forge invariants | Python spec |", "|---|---|---|---|"]
-    for m in mutation.get("mutants", []):
-        def cell(key: str) -> str:
-            v = m.get(key)
-            if not v:
-                return "not run"
-            state = {True: "killed", False: "**SURVIVED**", None: "error"}[v.get("killed")]
-            detail = ", ".join(v.get("failed", [])[:2])
-            return f"{state} ({detail})" if detail else state
-        out.append(f"| {m['mutant']} | {m['rule']} | {cell('forge')} | {cell('python')} |")
+    goals = mutation.get("goals", {})
+    forge_goal, total_goal = goals.get("forge_score", 90.0), goals.get("total_score", 98.0)
+    out += [f"Engine {mutation.get('engine')}, Forge profile {mutation.get('profile')}, {mutation.get('generated_at')}. "
+            "Scores are over the non-equivalent mutants run so far (killed / (killed + survived)); mutants that do "
+            "not compile, compile to identical bytecode or are listed in tools/mutation/equivalent.toml are not "
+            f"counted. Goals: Forge ≥ {forge_goal:g} %, Forge + pytest ≥ {total_goal:g} %; a contract with mutants "
+            "not yet run is **partial**.", "",
+            "| contract | generated | run & scored | invalid | identical | equivalent | killed (Forge) | killed (pytest) "
+            "| survived | not run | Forge % | Forge + pytest % | verdict |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, c in mutation["contracts"].items():
+        if c["scored"] == 0:
+            state = "not run"
+        elif not c["complete"]:
+            state = "partial"
+        else:
+            state = verdict(c["forge_score"] >= forge_goal and c["total_score"] >= total_goal)
+        pct = lambda v: "—" if v is None else f"{v:.1f}"  # noqa: E731
+        out.append(f"| {name} | {c['generated']} | {c['scored']} | {c['invalid']} | {c['identical']} | "
+                   f"{c['equivalent']} | {c['killed_forge']} | {c['killed_pytest']} | {c['survived']} | "
+                   f"{c['not_run']} | {pct(c['forge_score'])} | {pct(c['total_score'])} | {state} |")
+    survivors = [r for r in mutation.get("results", []) if r.get("status") == "survived"]
+    if survivors:
+        out += ["", "Open survivors (kill with a test or argue equivalent in tools/mutation/equivalent.toml):", ""]
+        out += [f"- `{r['key']}` {r['file']}:{r['line']} [{r['operator']}] `{r['change'][:140]}`" for r in survivors[:40]]
     return out + [""]
 
 

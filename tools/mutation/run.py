@@ -1,259 +1,390 @@
 #!/usr/bin/env python3
-"""Mutation check of RAT's invariants: each mutant breaks one rule on purpose in a copy of the contracts, and the
-suites that specify that rule must fail on it.
+"""Runs RAT's generated mutants (tools/mutation/mutants.json, from slither-mutate's operators) against the Forge
+suite and, for the mutants Forge lets live, the pytest folders that specify the mutated contract.
 
-For every mutant the script copies the project's sources into a scratch directory, applies one textual edit (it
-refuses to run a mutant whose target text is missing or ambiguous, so a mutant can never silently become a no-op
-after a refactor), then runs
+Every mutant runs in its own scratch copy of the sources with its own forge `out/` and `cache/`: the copy is seeded
+with the current build and forge recompiles, by content hash, the mutated file and everything importing it (Ape's
+incremental compile does not rebuild importers of a changed library, so the Python stage always compiles the
+copy from nothing). A mutant is
 
-* the Forge invariant suite (`tests/foundry`, CI profile, fail-fast), and
-* with `--python`, the Python suite that specifies the same rule through Ape (the Hypothesis state machines
-  tests/minting/test_stateful.py and tests/token/test_compliance_properties.py where the rule is in a machine,
-  otherwise the example-based spec named in the table).
+* ``invalid``   — it does not compile (not counted);
+* ``identical`` — every artifact's bytecode equals the unmutated build's: the optimiser made it the same program
+  (equivalent by construction, not counted);
+* ``equivalent``— listed, with a reason, in tools/mutation/equivalent.toml (reviewed; not counted);
+* ``killed_forge`` / ``killed_pytest`` — a test failed;
+* ``survived``  — every suite passed: kill it with a test or argue it equivalent;
+* ``stale``     — its original lines are gone from the file (regenerate: `python tools/mutation/generate.py`).
 
-A mutant is *killed* when the suite fails. Results go to stdout and to bench/results/mutation.json (read by
-bench/report.py). Exit status is non-zero if any mutant survives a suite that ran.
+Scores per contract go to bench/results/mutation.json (merged with earlier runs by mutant key, so runs per contract
+add up) and REPORT.md (`python bench/report.py`).
 
-    python tools/mutation/run.py                 # Forge suite on every mutant (~2 min per mutant here)
-    python tools/mutation/run.py --python        # also the Python suites (adds an Ape compile per mutant)
-    python tools/mutation/run.py --only secure-mint-skipped
+    python tools/mutation/run.py --contract SecureMint --python     # one contract, Forge then pytest for survivors
+    python tools/mutation/run.py --python                           # everything (hours here: see ADR 0060)
+    python tools/mutation/run.py --sample 4 --seed "$(git rev-parse HEAD)"   # the `make test` check
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from catalogue import (CORE, PYTEST_FOLDERS, ROOT, Mutant, Stale, apply, equivalences,  # noqa: E402
+                       equivalent_reason, load)
+
 RESULTS = ROOT / "bench" / "results" / "mutation.json"
-
-
-@dataclass(frozen=True)
-class Mutant:
-    name: str
-    file: str
-    original: str
-    mutated: str
-    rule: str
-    python_tests: tuple[str, ...]
-    occurrence: int = 0  # which occurrence of `original` to replace when the text appears more than once
-
-
-MUTANTS: tuple[Mutant, ...] = (
-    Mutant(
-        "secure-mint-skipped",
-        "contracts/reserves/SecureMint.sol",
-        "if (supplyAfter > reserves) revert OverReserves(supplyAfter, reserves);",
-        "if (false) revert OverReserves(supplyAfter, reserves);",
-        "totalSupply <= attested reserves at every fulfilment",
-        ("tests/minting/test_stateful.py",),
-    ),
-    Mutant(
-        "fulfil-mint-leaves-request-open",
-        "contracts/minting/Minter.sol",
-        "$.requests[fill.requestId].status = RequestStatus.FULFILLED;",
-        "// status left PENDING",
-        "every request is fulfilled, cancelled or rejected at most once; escrow == pending",
-        ("tests/minting/test_stateful.py",),
-        occurrence=0,
-    ),
-    Mutant(
-        "reject-leaves-request-open",
-        "contracts/minting/Minter.sol",
-        "r.status = RequestStatus.REJECTED;",
-        "// status left PENDING",
-        "Minter's stablecoin balance == sum of pending escrow",
-        ("tests/minting/test_stateful.py",),
-    ),
-    Mutant(
-        "fee-booked-twice",
-        "contracts/fees/FeeVault.sol",
-        "b.treasury += toTreasury.toUint128();",
-        "b.treasury += (toTreasury + toInsurance).toUint128();",
-        "fee vault conservation: balance == treasury + insurance == collected - withdrawn",
-        ("tests/minting/test_stateful.py",),
-    ),
-    Mutant(
-        "frozen-recipient-accepted",
-        "contracts/compliance/ComplianceRules.sol",
-        "if (_frozen(recipient)) return TransferStatus.RECIPIENT_FROZEN;",
-        "// frozen recipients accepted",
-        "no ineligible or frozen address gains tokens except through a forced transfer",
-        # The state machine reaches a frozen, otherwise eligible recipient only in some random runs; the
-        # example-based spec of the same rule always does.
-        ("tests/token/test_transfer_reasons.py::test_frozen_recipient_cannot_receive",
-         "tests/token/test_enforcement.py::test_forced_transfer_to_a_frozen_recipient_is_refused",
-         "tests/token/test_compliance_properties.py"),
-    ),
-    Mutant(
-        "pause-ignored",
-        "contracts/compliance/ComplianceRules.sol",
-        "if ((policy >> PAUSED_SHIFT) & BYTE_MASK != 0) return TransferStatus.PAUSED;",
-        "// pause flag ignored",
-        "a paused asset moves no tokens",
-        ("tests/token/test_transfer_reasons.py", "tests/token/test_enforcement.py"),
-    ),
-    Mutant(
-        "minter-upgrade-unguarded",
-        "contracts/minting/Minter.sol",
-        "function _authorizeUpgrade(address) internal override onlyRole(UPGRADER_ROLE) {}",
-        "function _authorizeUpgrade(address) internal override {}",
-        "only the timelock (upgrade authority) can upgrade",
-        ("tests/minting/test_permit_and_upgrades.py::test_upgrade_by_an_account_without_the_upgrader_role_reverts",),
-    ),
-    Mutant(
-        "attestor-roles-not-required",
-        "contracts/minting/Minter.sol",
-        "if (roles != REQUIRED_ROLES) revert AttestorRolesIncomplete(roles);",
-        "// any two registered attestors suffice",
-        "no fill settles without brokerage + custody quorum",
-        ("tests/minting/test_fulfil_reverts.py",),
-    ),
-    Mutant(
-        "reserve-guard-ignores-multiplier",
-        "contracts/minting/Minter.sol",
-        "_latestReserves(a, asset), a.reserveHeartbeat, a.reserveDecimals, a.tokenDecimals, sharesAfter",
-        "_latestReserves(a, asset), a.reserveHeartbeat, a.reserveDecimals, a.tokenDecimals, supplyAfter",
-        "supply in shares after the multiplier (splits, fee) <= attested reserves at every fulfilment",
-        ("tests/minting/test_corporate_actions.py::test_the_reserve_guard_compares_shares_after_a_split",),
-    ),
-)
-
 COPIED = ["contracts", "tests", "rat", "foundry.toml", "ape-config.yaml", "pyproject.toml"]
 LINKED = ["node_modules", ".cache"]
+KILLED = ("killed_forge", "killed_pytest")
+COUNTED = (*KILLED, "survived")
 
 
-def apply(mutant: Mutant, workdir: Path) -> None:
-    path = workdir / mutant.file
-    text = path.read_text()
-    starts = [m.start() for m in re.finditer(re.escape(mutant.original), text)]
-    if len(starts) <= mutant.occurrence:
-        raise SystemExit(f"mutant {mutant.name}: target text not found in {mutant.file}; update tools/mutation/run.py")
-    at = starts[mutant.occurrence]
-    path.write_text(text[:at] + mutant.mutated + text[at + len(mutant.original):])
+def _env() -> dict:
+    env = {**os.environ, "FOUNDRY_PROFILE": os.environ.get("FOUNDRY_PROFILE", "ci")}
+    env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{ROOT / 'node_modules' / '.bin'}:{env['PATH']}"
+    env["SOLCX_BINARY_PATH"] = str(ROOT / ".cache" / "solc")
+    return env
 
 
-def scratch_copy(base: Path) -> Path:
-    work = Path(tempfile.mkdtemp(prefix="rat-mutant-", dir=base))
+def run(cmd: list[str], cwd: Path, log: Path, timeout: int) -> tuple[int, float]:
+    started = time.monotonic()
+    with log.open("w") as out:
+        try:
+            rc = subprocess.run(["nice", "-n", os.environ.get("MUTATION_NICE", "15"), *cmd], cwd=cwd, stdout=out,
+                                stderr=subprocess.STDOUT, env=_env(), timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            rc = -9
+    return rc, time.monotonic() - started
+
+
+def bytecodes(out: Path) -> dict[str, str]:
+    """Hash of creation + runtime bytecode of every artifact under a forge out/ directory."""
+    codes = {}
+    for path in out.glob("*/*.json"):
+        if path.parent.name == "build-info":  # compiler inputs/outputs with paths, not code
+            continue
+        try:
+            art = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        code = art.get("bytecode", {}).get("object", "") + art.get("deployedBytecode", {}).get("object", "")
+        codes[f"{path.parent.name}/{path.name}"] = hashlib.sha256(code.encode()).hexdigest()
+    return codes
+
+
+def pristine_copy(base: Path) -> Path:
+    """The unmutated sources and their forge build, copied once per run: every mutant starts from this snapshot,
+    so edits or builds in the worktree while a run is going cannot leak into it."""
+    work = base / "pristine"
+    work.mkdir()
     for name in COPIED:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, work / name, ignore=shutil.ignore_patterns(".cache", "__pycache__", ".hypothesis"))
         elif src.exists():
             shutil.copy2(src, work / name)
+    for name in ("out", "cache"):  # a head start only: forge checks every source's content hash against it
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, work / name)
     for name in LINKED:
         os.symlink(ROOT / name, work / name)
     return work
 
 
-def run(cmd: list[str], cwd: Path, log: Path, timeout: int) -> tuple[int, float]:
-    env = {**os.environ, "FOUNDRY_PROFILE": os.environ.get("FOUNDRY_PROFILE", "ci")}
-    env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{ROOT / 'node_modules' / '.bin'}:{env['PATH']}"
-    env["SOLCX_BINARY_PATH"] = str(ROOT / ".cache" / "solc")
-    started = time.monotonic()
-    with log.open("w") as out:
-        try:
-            rc = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env, timeout=timeout).returncode
-        except subprocess.TimeoutExpired:
-            rc = -1
-    return rc, time.monotonic() - started
+def scratch_copy(base: Path, pristine: Path) -> Path:
+    """A mutant's own copy of the pristine snapshot, with its own out/ and cache/ seeded from the pristine build
+    (forge recompiles, by content hash, the mutated file and everything importing it)."""
+    work = Path(tempfile.mkdtemp(prefix="mutant-", dir=base))
+    for entry in pristine.iterdir():
+        if entry.is_symlink():
+            os.symlink(os.readlink(entry), work / entry.name)
+        elif entry.is_dir():
+            shutil.copytree(entry, work / entry.name)
+        else:
+            shutil.copy2(entry, work / entry.name)
+    return work
 
 
-def forge_verdict(log: Path, rc: int) -> dict:
-    text = log.read_text(errors="replace")
-    if "Compiler run failed" in text or "Error: solc" in text:
-        return {"killed": None, "detail": "mutant did not compile"}
+def forge_failures(text: str) -> list[str]:
     failed = set()
     for chunk in text.split("[FAIL")[1:]:
-        m = re.search(r"\b(invariant_\w+|test\w*)\(", chunk)
+        m = re.search(r"\b(invariant_\w+|test\w*|setUp|afterInvariant)\(", chunk)
         if m:
             failed.add(m.group(1))
-    reasons = sorted({m.group(1) for m in re.finditer(r'"event":"failure".*?"reason":"([^"]*)"', text)})
-    # forge's exit status is not relied on (with --fail-fast it has been seen to exit 0 after a failing
-    # invariant); a test reported as [FAIL] is the evidence.
-    return {"killed": bool(failed), "failed": sorted(failed), "reasons": reasons, "forge_exit": rc}
+    return sorted(failed)
 
 
-def pytest_verdict(log: Path, rc: int) -> dict:
-    text = log.read_text(errors="replace")
+def pytest_verdict(text: str, rc: int) -> tuple[bool | None, list[str], str]:
     failed = sorted(set(re.findall(r"^FAILED (\S+)", text, flags=re.M)))
     summary = re.findall(r"^=*\s*(.*\d+ (?:passed|failed|error).*?)\s*=*$", text, flags=re.M)
     last = summary[-1] if summary else ""
     # Only a failing test kills a mutant; an error (fixture, import, compile) is not evidence.
     if re.search(r"\d+ errors?\b", last) or rc not in (0, 1):
-        return {"killed": None, "detail": f"pytest exited {rc}: {last}", "tail": text[-600:]}
-    return {"killed": rc == 1 and bool(re.search(r"\d+ failed", last)), "failed": failed, "summary": last}
+        return None, failed, f"pytest exited {rc}: {last}"
+    return rc == 1 and bool(failed), failed, last
+
+
+class Runner:
+    def __init__(self, base: Path, pristine: Path, baseline: dict[str, str], python: bool, keep: bool,
+                 pytest_only: dict[str, list[str]] | None = None):
+        self.base, self.pristine, self.baseline, self.python, self.keep = base, pristine, baseline, python, keep
+        self.pytest_only = pytest_only or {}
+        self.forge_killer: dict[str, str] = {}
+        self.deadline: float | None = None  # monotonic time after which no further mutant starts
+        self.equivalent = equivalences()
+
+    def _forge(self, m: Mutant, work: Path, entry: dict) -> list[str]:
+        """Runs the Forge suite in stages, cheapest first, stopping at the first failing test. In the `make test`
+        sample, the test that killed the mutant last time runs first (usually the whole cost)."""
+        killer = self.forge_killer.get(m.key)
+        stages = ([("last-killer", ["--match-test", killer])] if killer else []) + list(FORGE_STAGES)
+        for name, selector in stages:
+            failed = _forge_stage(work, name, selector, entry)
+            if failed:
+                return failed
+        return []
+
+    def __call__(self, m: Mutant) -> dict:
+        started = time.monotonic()
+        if self.deadline is not None and started > self.deadline:
+            return {"key": m.key, "contract": m.contract, "file": m.file, "operator": m.operator, "line": m.line,
+                    "change": "", "status": "skipped", "detail": "time budget spent before it started"}
+        result = self._run(m)
+        result["seconds"] = round(time.monotonic() - started)
+        return result
+
+    def _run(self, m: Mutant) -> dict:
+        entry: dict = {"key": m.key, "contract": m.contract, "file": m.file, "operator": m.operator, "line": m.line,
+                       "change": f"{' '.join(m.original.split())} -> {' '.join(m.mutated.split())}"[:300]}
+        reason = equivalent_reason(m, self.equivalent)
+        if reason:
+            return {**entry, "status": "equivalent", "reason": reason}
+        work = scratch_copy(self.base, self.pristine)
+        try:
+            path = work / m.file
+            try:
+                path.write_text(apply(m, path.read_text()))
+            except Stale as exc:
+                return {**entry, "status": "stale", "detail": str(exc)}
+            rc, secs = run(["forge", "build"], work, work / "build.log", timeout=1800)
+            entry["build_seconds"] = round(secs)
+            build_log = (work / "build.log").read_text(errors="replace")
+            # forge (through its npm wrapper) has been seen to exit 0 after a solc error: the log is the evidence.
+            if rc != 0 or "Compiler run failed" in build_log or re.search(r"^Error( \(\d+\))?:", build_log, re.M):
+                return {**entry, "status": "invalid", "detail": "does not compile"}
+            if bytecodes(work / "out") == self.baseline:
+                return {**entry, "status": "identical", "reason": "every artifact's bytecode equals the original's"}
+            if m.key not in self.pytest_only:
+                failed = self._forge(m, work, entry)
+                if failed:
+                    return {**entry, "status": "killed_forge"}
+                broken = [name for name, st in entry["forge"].items() if st["exit"] != 0]
+                if broken:  # forge failed without a failing test (crash, timeout): no evidence either way
+                    return {**entry, "status": "error", "detail": f"forge stage {broken[0]} exited non-zero"}
+            if not self.python:
+                return {**entry, "status": "survived", "detail": "Forge suite passed; pytest stage not run"}
+            # Ape compiles the copy from nothing (its incremental compile misses importers of a changed library).
+            shutil.rmtree(work / "out", ignore_errors=True)
+            rc_c, _ = run(["ape", "compile"], work, work / "ape-compile.log", timeout=1800)
+            shutil.rmtree(work / "contracts" / ".cache", ignore_errors=True)
+            tests = self.pytest_only.get(m.key) or list(PYTEST_FOLDERS.get(m.contract, ()))
+            rc, secs = run(["pytest", "-x", "-q", "-p", "no:cacheprovider", *tests], work, work / "pytest.log",
+                           timeout=3600)
+            killed, failed, summary = pytest_verdict((work / "pytest.log").read_text(errors="replace"), rc)
+            entry["pytest"] = {"tests": tests, "failed": failed, "summary": summary, "seconds": round(secs),
+                               "ape_compile_rc": rc_c}
+            if killed is None:
+                return {**entry, "status": "error", "detail": summary}
+            return {**entry, "status": "killed_pytest" if killed else "survived"}
+        finally:
+            if not self.keep:
+                shutil.rmtree(work, ignore_errors=True)
+
+
+FORGE_STAGES = (
+    # Cheapest first: the example and fuzz tests take seconds, the invariant campaign most of a minute of CPU.
+    ("examples", ["--no-match-test", "invariant_"]),
+    ("invariants", ["--match-test", "invariant_"]),
+)
+
+
+def _forge_stage(work: Path, name: str, selector: list[str], entry: dict) -> list[str]:
+    log = work / f"forge-{name}.log"
+    rc, secs = run(["forge", "test", "--fail-fast", *selector], work, log, timeout=3600)
+    text = log.read_text(errors="replace")
+    failed = forge_failures(text)
+    stage = {"failed": failed, "seconds": round(secs), "exit": rc}
+    if rc != 0 and not failed:
+        stage["tail"] = text[-400:]
+    entry.setdefault("forge", {})[name] = stage
+    return failed
+
+
+def summarise(results: dict[str, dict], catalogue: list[Mutant]) -> dict:
+    per: dict[str, dict] = {}
+    keys = {m.key for m in catalogue}
+    for m in catalogue:
+        c = per.setdefault(m.contract, {"generated": 0, "not_run": 0, "invalid": 0, "identical": 0, "equivalent": 0,
+                                        "killed_forge": 0, "killed_pytest": 0, "survived": 0, "stale": 0, "error": 0})
+        c["generated"] += 1
+        r = results.get(m.key)
+        c[r["status"] if r else "not_run"] += 1
+    for c in per.values():
+        counted = c["killed_forge"] + c["killed_pytest"] + c["survived"]
+        c["scored"] = counted
+        c["forge_score"] = round(100 * c["killed_forge"] / counted, 1) if counted else None
+        c["total_score"] = round(100 * (c["killed_forge"] + c["killed_pytest"]) / counted, 1) if counted else None
+        c["complete"] = c["not_run"] == 0 and c["error"] == 0
+    order = {Path(f).stem: i for i, f in enumerate(CORE)}
+    stale_results = sorted(k for k in results if k not in keys)
+    return {"contracts": dict(sorted(per.items(), key=lambda kv: order.get(kv[0], 99))),
+            "results_for_mutants_no_longer_generated": len(stale_results)}
+
+
+def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | None) -> dict:
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    merged = {r["key"]: r for r in previous.get("results", []) if "key" in r}
+    for r in new:
+        if r["status"] != "stale":
+            merged[r["key"]] = r
+    live = {m.key for m in catalogue}
+    merged = {k: v for k, v in merged.items() if k in live}
+    summary = summarise(merged, catalogue)
+    data = {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "engine": json.loads((ROOT / "tools" / "mutation" / "mutants.json").read_text()).get("engine"),
+        "profile": os.environ.get("FOUNDRY_PROFILE", "ci"),
+        "goals": {"forge_score": 90.0, "total_score": 98.0},
+        "runs": ([*previous.get("runs", []), run_meta] if run_meta else previous.get("runs", []))[-20:],
+        **summary,
+        "results": sorted(merged.values(), key=lambda r: (r["contract"], r["line"], r["key"])),
+    }
+    RESULTS.write_text(json.dumps(data, indent=1) + "\n")
+    return data
+
+
+def sample_population(catalogue: list[Mutant]) -> list[Mutant]:
+    """What `make test` samples from: the mutants a suite killed in a recorded run, whose kill must still hold.
+    (Unrun mutants are `make mutation`'s job: drawing them here would fail CI on every open survivor, at random.)"""
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    status = {r["key"]: r["status"] for r in previous.get("results", [])}
+    rows = equivalences()
+    return [m for m in catalogue if status.get(m.key) in KILLED and not equivalent_reason(m, rows)]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--python", action="store_true", help="also run the Python (Ape/Hypothesis) suites")
-    parser.add_argument("--only", action="append", help="run only the named mutant(s)")
-    parser.add_argument("--no-forge", action="store_true", help="skip the Forge suite (with --python)")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch copies (printed)")
+    parser.add_argument("--contract", action="append", help="only this contract (file stem), repeatable")
+    parser.add_argument("--operator", action="append", help="only these operators (RR, CR, ROR, ...)")
+    parser.add_argument("--key", action="append", help="only the mutant(s) with this key")
+    parser.add_argument("--python", action="store_true", help="run the pytest folders on Forge survivors")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants in parallel (default 2: this machine's cores)")
+    parser.add_argument("--limit", type=int, help="at most this many mutants (in catalogue order)")
+    parser.add_argument("--random", type=int, help="a seeded random subset of this many of the selection (--seed): "
+                        "an unbiased estimate of a contract's score when the whole run does not fit")
+    parser.add_argument("--skip-done", action="store_true", help="skip mutants with a recorded verdict")
+    parser.add_argument("--sample", type=int, help="run a random sample of this many (the `make test` check)")
+    parser.add_argument("--seed", default="0", help="sample seed (make test passes the commit hash)")
+    parser.add_argument("--budget", type=int, help="start no mutant after this many seconds (the sample's cap)")
+    parser.add_argument("--results", type=Path, help="write verdicts here instead of bench/results/mutation.json "
+                        "(a second run in parallel); merge them later with --merge-from")
+    parser.add_argument("--merge-from", type=Path, help="merge the verdicts of another results file and exit")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch copies")
+    parser.add_argument("--no-write", action="store_true", help="do not update bench/results/mutation.json")
     args = parser.parse_args()
 
-    selected = [m for m in MUTANTS if not args.only or m.name in args.only]
+    global RESULTS
+    if args.results:
+        RESULTS = args.results.resolve()
+    catalogue = load()
+    if not catalogue:
+        raise SystemExit("no tools/mutation/mutants.json: run python tools/mutation/generate.py")
+    if args.merge_from:
+        other = json.loads(args.merge_from.read_text()).get("results", [])
+        write_results(other, catalogue, None)
+        print(f"merged {len(other)} verdicts from {args.merge_from} into {RESULTS}")
+        return 0
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    done = {r["key"]: r for r in previous.get("results", [])}
+    if args.sample:
+        population = sample_population(catalogue)
+        rng = random.Random(args.seed)
+        selected = rng.sample(population, min(args.sample, len(population)))
+        print(f"mutation sample (seed {args.seed[:12]}): {len(selected)} of {len(population)} mutants", flush=True)
+        if not selected:  # nothing to check would make the gate pass vacuously
+            raise SystemExit("no mutant to sample: bench/results/mutation.json records no killed mutant of the "
+                             "current catalogue (run make mutation)")
+    else:
+        selected = [m for m in catalogue
+                    if (not args.contract or m.contract in args.contract)
+                    and (not args.operator or m.operator in args.operator)
+                    and (not args.key or m.key in args.key)
+                    and not (args.skip_done and m.key in done and done[m.key]["status"] not in ("error", "survived"))]
+        if args.random:
+            selected = random.Random(args.seed).sample(selected, min(args.random, len(selected)))
+        if args.limit:
+            selected = selected[:args.limit]
+
+    # The unmutated build every copy is seeded with and compared against, in a snapshot of the sources.
     base = Path(tempfile.mkdtemp(prefix="rat-mutation-"))
-    results = []
-    for mutant in selected:
-        work = scratch_copy(base)
-        apply(mutant, work)
-        entry: dict = {"mutant": mutant.name, "file": mutant.file, "rule": mutant.rule}
-        if not args.no_forge:
-            log = work / "forge.log"
-            rc, seconds = run(["forge", "test", "--fail-fast", "--match-path", "tests/foundry/RatInvariants.t.sol"],
-                              work, log, timeout=1800)
-            entry["forge"] = {**forge_verdict(log, rc), "seconds": round(seconds)}
-        if args.python:
-            plog = work / "pytest.log"
-            rc_c, _ = run(["ape", "compile"], work, work / "ape-compile.log", timeout=1800)
-            # As `make compile` does: Ape lists only the first 500 files under contracts/, and the OpenZeppelin
-            # copies its dependency install leaves in contracts/.cache would hide the mutated sources.
-            shutil.rmtree(work / "contracts" / ".cache", ignore_errors=True)
-            rc, seconds = run(["pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.python_tests], work, plog,
-                              timeout=1800)
-            entry["python"] = {**pytest_verdict(plog, rc), "tests": list(mutant.python_tests),
-                               "seconds": round(seconds), "ape_compile_rc": rc_c}
-        results.append(entry)
-        print(json.dumps(entry), flush=True)
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+    pristine = pristine_copy(base)
+    rc, secs = run(["forge", "build"], pristine, pristine / "build.log", timeout=3600)
+    if rc != 0 or "Compiler run failed" in (pristine / "build.log").read_text(errors="replace"):
+        raise SystemExit(f"the unmutated sources do not build with forge: see {pristine / 'build.log'}")
+    print(f"unmutated build: {round(secs)} s", flush=True)
+    baseline = bytecodes(pristine / "out")
+    # In the sample, a mutant Forge let live before is run on the pytest test that killed it, not the folders.
+    pytest_only = {k: r["pytest"]["failed"] for k, r in done.items()
+                   if args.sample and r["status"] == "killed_pytest" and r.get("pytest", {}).get("failed")}
+    runner = Runner(base, pristine, baseline, python=args.python or bool(pytest_only), keep=args.keep, pytest_only=pytest_only)
+    if args.sample:
+        for k, r in done.items():
+            stages = r.get("forge") or {}
+            killers = [t for st in stages.values() if isinstance(st, dict) for t in st.get("failed", [])]
+            if r["status"] == "killed_forge" and killers:
+                runner.forge_killer[k] = killers[0]
+    started = time.monotonic()
+    if args.budget:
+        runner.deadline = started + args.budget
+    results: list[dict] = []
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for future in as_completed([pool.submit(runner, m) for m in selected]):
+            r = future.result()
+            results.append(r)
+            if not args.no_write and not args.sample:  # after every mutant, so a stopped run keeps its verdicts
+                write_results([r], catalogue, None)
+            print(f"{r['status']:14} {r['seconds'] if 'seconds' in r else 0:>5}s  {r['key']}  {r['change'][:110]}",
+                  flush=True)
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
-
-    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    merged = {r["mutant"]: r for r in previous.get("mutants", [])}
-    for r in results:  # a partial run (only Forge, only Python) keeps the other suite's earlier verdict
-        merged[r["mutant"]] = {**merged.get(r["mutant"], {}), **r}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "profile": os.environ.get("FOUNDRY_PROFILE", "ci"),
-        "mutants": [merged[m.name] for m in MUTANTS if m.name in merged],
-    }, indent=2) + "\n")
-
-    print(f"\n{'mutant':34} {'forge':10} {'python':10}")
-    survivors = 0
-    for r in results:
-        def cell(key: str) -> str:
-            v = r.get(key)
-            if v is None:
-                return "-"
-            return {True: "killed", False: "SURVIVED", None: "error"}[v["killed"]]
-        print(f"{r['mutant']:34} {cell('forge'):10} {cell('python'):10}")
-        survivors += sum(1 for k in ("forge", "python") if r.get(k) and r[k]["killed"] is not True)
-    print(f"wrote {RESULTS}")
+    elapsed = round(time.monotonic() - started)
+    meta = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "mutants": len(results),
+            "seconds": elapsed, "jobs": args.jobs, "sample": bool(args.sample), "python": args.python}
+    if not args.no_write and not args.sample:
+        data = write_results([], catalogue, meta)
+        print(f"\n{'contract':22} {'gen':>5} {'run':>5} {'forge%':>7} {'total%':>7} {'surv':>5} {'todo':>5}")
+        for name, c in data["contracts"].items():
+            print(f"{name:22} {c['generated']:>5} {c['scored']:>5} {str(c['forge_score']):>7} "
+                  f"{str(c['total_score']):>7} {c['survived']:>5} {c['not_run']:>5}")
+        print(f"wrote {RESULTS} ({elapsed} s)")
+    survivors = [r for r in results if r["status"] in ("survived", "error")]
+    for r in survivors:
+        print(f"SURVIVED: {r['key']} {r['file']}:{r['line']} {r['change']}")
+    if args.sample and survivors:
+        print("a sampled mutant survived: kill it with a test or list it in tools/mutation/equivalent.toml "
+              "with a reason", file=sys.stderr)
     return 1 if survivors else 0
 
 

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
+import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
+import {IMinter, Fill, Request, RequestKind, RequestStatus} from "../../contracts/interfaces/IMinter.sol";
+import {IReserveRegistry, RoundReport} from "../../contracts/interfaces/IReserveRegistry.sol";
+import {TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
+import {SecureMint} from "../../contracts/reserves/SecureMint.sol";
+import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
+import {RatFixture, N_ATTESTORS} from "./helpers/RatFixture.sol";
+import {RatEip712} from "./helpers/RatEip712.sol";
+
+/// @title Every time rule at its exact second, and the holder cap on every path that adds a holder.
+/// @notice Issue 24: rules hinging on `<` vs `<=` at one timestamp were only tested hours away from it, so an
+/// off-by-one-second mutant lived. Each rule here is pinned on both sides of its boundary: the last second it allows
+/// and the first it refuses (KYC expiry, request deadline for cancel and for fill, attestation deadline, reserve
+/// round as-of vs now, reserve heartbeat, request deadline bounds, split notice bounds, split activation second).
+contract Boundaries is RatFixture {
+    RealAssetToken private token; // minimum tier 1, no holder cap, guard through a Chainlink-shaped ReserveFeed
+    RealAssetToken private capped; // holder cap 3
+    TestStablecoin private usdc;
+    address private alice; // investor0, tier 1, BR
+    address private bob; // investor2, tier 3, BR
+    uint256 private constant PRICE = 100e6; // USDC per share
+
+    function setUp() public {
+        _deploySystem();
+        token = sys.assets[0];
+        capped = sys.assets[2];
+        usdc = sys.coins[0];
+        alice = sys.holders[0];
+        bob = sys.holders[2];
+    }
+
+    // ------------------------------------------------------------------ KYC expiry (expiry == now is expired)
+
+    function test_aRecipientWhoseKycExpiresThisSecondCannotReceive() public {
+        _give(token, alice, 10 * SHARE);
+        uint40 expiry = _kycExpiresIn(bob, 1 days);
+        vm.warp(expiry);
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
+            TransferStatus.RECIPIENT_KYC_EXPIRED));
+        vm.prank(alice);
+        token.transfer(bob, SHARE);
+    }
+
+    function test_aRecipientWhoseKycExpiresNextSecondStillReceives() public {
+        _give(token, alice, 10 * SHARE);
+        uint40 expiry = _kycExpiresIn(bob, 1 days);
+        vm.warp(expiry - 1);
+        vm.prank(alice);
+        token.transfer(bob, SHARE);
+        assertEq(token.balanceOf(bob), SHARE, "received in the last valid second");
+    }
+
+    function test_aSenderWhoseKycExpiresThisSecondCannotSend() public {
+        _give(token, alice, 10 * SHARE);
+        uint40 expiry = _kycExpiresIn(alice, 1 days);
+        vm.warp(expiry);
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
+            TransferStatus.SENDER_KYC_EXPIRED));
+        vm.prank(alice);
+        token.transfer(bob, SHARE);
+    }
+
+    function test_aSenderWhoseKycExpiresNextSecondStillSends() public {
+        _give(token, alice, 10 * SHARE);
+        uint40 expiry = _kycExpiresIn(alice, 1 days);
+        vm.warp(expiry - 1);
+        vm.prank(alice);
+        token.transfer(bob, SHARE);
+        assertEq(token.balanceOf(bob), SHARE, "sent in the last valid second");
+    }
+
+    function test_anInvestorWhoseKycExpiresThisSecondCannotRequestAMint() public {
+        uint40 expiry = _kycExpiresIn(alice, 1 days);
+        vm.warp(expiry);
+        _fund(alice, 1_000e6);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.InvestorNotEligible.selector, alice));
+        vm.prank(alice);
+        sys.minter.requestMint(address(token), address(usdc), 1_000e6, PRICE, block.timestamp + 1 days);
+    }
+
+    function test_anInvestorWhoseKycExpiresNextSecondCanRequestAMint() public {
+        uint40 expiry = _kycExpiresIn(alice, 1 days);
+        vm.warp(expiry - 1);
+        _request(alice, 1_000e6, block.timestamp + 1 hours);
+    }
+
+    // ------------------------------------------------------------------ request deadline (cancel vs fill)
+
+    function test_aRequestCannotBeCancelledInItsDeadlineSecond() public {
+        (bytes32 id, uint256 deadline) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        vm.warp(deadline);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.RequestNotExpired.selector, id, deadline));
+        sys.minter.cancel(id);
+    }
+
+    function test_aRequestCanBeCancelledTheSecondAfterItsDeadline() public {
+        (bytes32 id, uint256 deadline) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        uint256 before = usdc.balanceOf(alice);
+        vm.warp(deadline + 1);
+        sys.minter.cancel(id);
+        assertEq(usdc.balanceOf(alice), before + 1_000e6, "escrow refunded");
+        assertEq(uint256(sys.minter.getRequest(id).status), uint256(RequestStatus.CANCELLED), "cancelled");
+    }
+
+    function test_aRequestCanBeFilledInItsDeadlineSecond() public {
+        (bytes32 id, uint256 deadline) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        vm.warp(deadline);
+        _keepReservesFresh();
+        _fulfil(_fill(id, 5 * SHARE, block.timestamp));
+        assertEq(token.balanceOf(alice), 5 * SHARE, "filled in the deadline second");
+    }
+
+    function test_aRequestCannotBeFilledTheSecondAfterItsDeadline() public {
+        (bytes32 id, uint256 deadline) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        vm.warp(deadline + 1);
+        _keepReservesFresh();
+        Fill memory fill = _fill(id, 5 * SHARE, block.timestamp + 1 hours);
+        bytes[] memory sigs = _attest(fill);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.RequestExpired.selector, id, deadline));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+
+    function test_anAttestationIsUsableInItsDeadlineSecondOnly() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        Fill memory late = _fill(id, 5 * SHARE, block.timestamp - 1);
+        bytes[] memory sigs = _attest(late);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.AttestationExpired.selector, late.deadline));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(late, sigs);
+        _fulfil(_fill(id, 5 * SHARE, block.timestamp));
+    }
+
+    // ------------------------------------------------------------------ request deadline bounds at creation
+
+    function test_aRequestDeadlineOfNowIsRefused() public {
+        _fund(alice, 1_000e6);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.DeadlineInPast.selector, block.timestamp));
+        vm.prank(alice);
+        sys.minter.requestMint(address(token), address(usdc), 1_000e6, PRICE, block.timestamp);
+    }
+
+    function test_aRequestDeadlineAtTheMaximumDurationIsAcceptedAndOneSecondMoreIsNot() public {
+        uint256 latest = block.timestamp + sys.minter.MAX_REQUEST_DURATION();
+        _request(alice, 1_000e6, latest);
+        _fund(alice, 1_000e6);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.DeadlineTooFar.selector, latest + 1, latest));
+        vm.prank(alice);
+        sys.minter.requestMint(address(token), address(usdc), 1_000e6, PRICE, latest + 1);
+    }
+
+    // ------------------------------------------------------------------ reserve rounds: as-of and heartbeat
+
+    function test_aReserveRoundAsOfNowIsAccepted() public {
+        vm.warp(block.timestamp + 10);
+        _publishRound(address(token), 1_000 * SHARE, uint64(block.timestamp));
+        (,,, uint256 updatedAt,) = sys.reserves.latestRoundData(address(token));
+        assertEq(updatedAt, block.timestamp, "round as of now is the latest");
+    }
+
+    function test_aReserveRoundDatedOneSecondInTheFutureIsRefused() public {
+        vm.warp(block.timestamp + 10);
+        RoundReport memory r = _round(address(token), 1_000 * SHARE, uint64(block.timestamp + 1));
+        (uint8 v, bytes32 rs, bytes32 ss) = vm.sign(sys.custodianKey, RatEip712.roundDigest(address(sys.reserves), r));
+        vm.expectRevert(abi.encodeWithSelector(IReserveRegistry.AsOfInFuture.selector, uint64(block.timestamp + 1)));
+        vm.prank(sys.operator);
+        sys.reserves.publishRound(r, abi.encodePacked(rs, ss, v));
+    }
+
+    function test_aFillIsAcceptedWhenTheReserveRoundIsExactlyOneHeartbeatOld() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 7 days);
+        (,,, uint256 updatedAt,) = sys.reserves.latestRoundData(address(token));
+        vm.warp(updatedAt + RESERVE_HEARTBEAT);
+        _fulfil(_fill(id, 5 * SHARE, block.timestamp));
+        assertEq(token.totalSupply(), 5 * SHARE, "minted against a round exactly one heartbeat old");
+    }
+
+    function test_aFillIsRefusedWhenTheReserveRoundIsOneSecondPastItsHeartbeat() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 7 days);
+        (,,, uint256 updatedAt,) = sys.reserves.latestRoundData(address(token));
+        vm.warp(updatedAt + RESERVE_HEARTBEAT + 1);
+        Fill memory fill = _fill(id, 5 * SHARE, block.timestamp);
+        bytes[] memory sigs = _attest(fill);
+        vm.expectRevert(abi.encodeWithSelector(SecureMint.ReserveStale.selector, updatedAt, RESERVE_HEARTBEAT));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+
+    function test_aFillTakingSupplyExactlyToReservesIsAcceptedAndOneUnitMoreIsNot() public {
+        vm.warp(block.timestamp + 1);
+        _publishRound(address(token), 5 * SHARE, uint64(block.timestamp));
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        Fill memory over = _fill(id, 5 * SHARE + 1, block.timestamp);
+        bytes[] memory sigs = _attest(over);
+        vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, 5 * SHARE + 1, 5 * SHARE));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(over, sigs);
+        _fulfil(_fill(id, 5 * SHARE, block.timestamp));
+        assertEq(token.totalSupply(), 5 * SHARE, "supply == reserves is allowed");
+    }
+
+    // ------------------------------------------------------------------ splits: notice bounds and activation
+
+    function test_aSplitWithExactlyTheMinimumNoticeIsScheduledAndOneSecondLessIsNot() public {
+        uint256 earliest = block.timestamp + token.MIN_SPLIT_NOTICE();
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.InvalidActivationTime.selector, uint40(earliest - 1),
+            earliest));
+        vm.prank(sys.timelock);
+        token.scheduleSplit(2, 1, uint40(earliest - 1), 0, keccak256("split"));
+        vm.prank(sys.timelock);
+        token.scheduleSplit(2, 1, uint40(earliest), 0, keccak256("split"));
+    }
+
+    function test_aSplitWithExactlyTheMaximumNoticeIsScheduledAndOneSecondMoreIsNot() public {
+        uint256 latest = block.timestamp + token.MAX_SPLIT_NOTICE();
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.InvalidActivationTime.selector, uint40(latest + 1),
+            block.timestamp + token.MIN_SPLIT_NOTICE()));
+        vm.prank(sys.timelock);
+        token.scheduleSplit(2, 1, uint40(latest + 1), 0, keccak256("split"));
+        vm.prank(sys.timelock);
+        token.scheduleSplit(2, 1, uint40(latest), 0, keccak256("split"));
+    }
+
+    function test_aSplitAppliesFromItsActivationSecondAndNotTheSecondBefore() public {
+        uint40 at = uint40(block.timestamp + 2 days);
+        vm.prank(sys.timelock);
+        token.scheduleSplit(3, 1, at, 0, keccak256("split"));
+        vm.warp(at - 1);
+        assertEq(token.multiplier(), SHARE, "the second before activation");
+        vm.warp(at);
+        assertEq(token.multiplier(), 3 * SHARE, "the activation second");
+    }
+
+    // ------------------------------------------------------------------ the holder cap on every path
+
+    function test_theHolderCapBindsATransferToANewHolder() public {
+        _fillCap();
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
+            TransferStatus.MAX_HOLDERS_REACHED));
+        vm.prank(sys.holders[0]);
+        capped.transfer(sys.holders[3], SHARE);
+    }
+
+    function test_theHolderCapBindsAForcedTransferToANewHolder() public {
+        _fillCap();
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
+            TransferStatus.MAX_HOLDERS_REACHED));
+        vm.prank(sys.operator);
+        capped.forcedTransfer(sys.holders[0], sys.holders[3], SHARE, keccak256("court-order"));
+    }
+
+    function test_theHolderCapBindsAMintToANewHolder() public {
+        _fillCap();
+        vm.startPrank(sys.timelock);
+        capped.grantRole(capped.MINTER_ROLE(), sys.timelock);
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
+            TransferStatus.MAX_HOLDERS_REACHED));
+        capped.mint(sys.holders[3], SHARE);
+        vm.stopPrank();
+    }
+
+    function test_aForcedTransferOfAWholeBalanceToANewHolderFitsUnderTheCap() public {
+        _fillCap();
+        uint256 all = capped.balanceOf(sys.holders[0]);
+        vm.prank(sys.operator);
+        capped.forcedTransfer(sys.holders[0], sys.holders[3], all, keccak256("court-order"));
+        assertEq(capped.holderCount(), 3, "one holder left, one arrived");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /// Three holders of the capped asset (its cap).
+    function _fillCap() private {
+        for (uint256 i; i < 3; ++i) {
+            _give(capped, sys.holders[i], 10 * SHARE);
+        }
+        assertEq(capped.holderCount(), 3, "cap reached");
+    }
+
+    function _give(RealAssetToken t, address to, uint256 amount) private {
+        vm.startPrank(sys.timelock);
+        t.grantRole(t.MINTER_ROLE(), sys.timelock);
+        t.mint(to, amount);
+        t.revokeRole(t.MINTER_ROLE(), sys.timelock);
+        vm.stopPrank();
+    }
+
+    /// Re-KYCs `who` with an expiry `validFor` from now (same tier and jurisdiction); returns the expiry.
+    function _kycExpiresIn(address who, uint256 validFor) private returns (uint40 expiry) {
+        expiry = uint40(block.timestamp + validFor);
+        uint8 tier = who == alice ? 1 : 3;
+        vm.prank(sys.operator);
+        sys.registry.setInvestor(who, tier, "BR", expiry, keccak256(abi.encode(who)));
+    }
+
+    function _fund(address who, uint256 amount) private {
+        vm.prank(sys.timelock);
+        usdc.mint(who, amount);
+        vm.prank(who);
+        usdc.approve(address(sys.minter), amount);
+    }
+
+    function _request(address who, uint256 amount, uint256 deadline) private returns (bytes32 id, uint256) {
+        _fund(who, amount);
+        vm.prank(who);
+        id = sys.minter.requestMint(address(token), address(usdc), amount, PRICE, deadline);
+        return (id, deadline);
+    }
+
+    /// The custodian re-signs the unchanged reserves as of now, so only the rule under test can refuse.
+    function _keepReservesFresh() private {
+        _publishRound(address(token), 1_000 * SHARE, uint64(block.timestamp));
+    }
+
+    function _round(address asset, uint256 shares, uint64 asOf) private view returns (RoundReport memory) {
+        return RoundReport({
+            asset: asset,
+            roundId: sys.reserves.latestRoundId(asset) + 1,
+            shares: shares,
+            asOf: asOf,
+            merkleRoot: keccak256(abi.encodePacked("lots", asset, asOf)),
+            statementURI: "ipfs://rat/reserves/statement.json",
+            statementHash: keccak256(abi.encodePacked("statement", asset, asOf))
+        });
+    }
+
+    function _fill(bytes32 id, uint256 shares, uint256 deadline) private view returns (Fill memory) {
+        uint256 cost = (shares * PRICE + SHARE - 1) / SHARE;
+        return Fill({
+            requestId: id,
+            shares: shares,
+            price: PRICE,
+            fees: sys.vault.quote(address(token), RequestKind.MINT, cost),
+            brokerOrderRef: keccak256(abi.encodePacked("broker", id)),
+            custodyRef: keccak256(abi.encodePacked("custody", id)),
+            deadline: deadline
+        });
+    }
+
+    /// A brokerage and a custody attestor sign the fill, sorted by signer address.
+    function _attest(Fill memory fill) private view returns (bytes[] memory sigs) {
+        Request memory req = sys.minter.getRequest(fill.requestId);
+        bytes32 digest = RatEip712.fillDigest(address(sys.minter), fill, address(token), req.account);
+        uint256[2] memory keys = [sys.attestorKeys[0], sys.attestorKeys[2]];
+        if (vm.addr(keys[0]) > vm.addr(keys[1])) (keys[0], keys[1]) = (keys[1], keys[0]);
+        sigs = new bytes[](2);
+        for (uint256 i; i < 2; ++i) {
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
+            sigs[i] = abi.encodePacked(r, s, v);
+        }
+    }
+
+    function _fulfil(Fill memory fill) private {
+        bytes[] memory sigs = _attest(fill);
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+}
