@@ -5,61 +5,44 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from eth_utils import is_address, to_checksum_address
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from relayer.config import KeystoreSignerConfig as KeystoreKey
+from relayer.config import SignerConfig as KeyConfig
+from relayer.config import Strict
 from relayer.errors import ConfigError
 
 Role = Literal["brokerage", "custody"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class KeystoreKey(_Strict):
-    type: Literal["keystore"] = "keystore"
-    path: Path = Field(description="encrypted JSON keystore (ape accounts format)")
-    passphrase_env: str = Field(description="environment variable holding the passphrase")
-
-
-class KmsKey(_Strict):
-    type: Literal["kms"]
-    key_id: str
-    region: str = "us-east-1"
-    endpoint_url: str | None = None
-
-
-KeyConfig = Annotated[KeystoreKey | KmsKey, Field(discriminator="type")]
-
-
-class VendorConfig(_Strict):
+class VendorConfig(Strict):
     adapter: str = Field(description="brokerage: alpaca; custody: sim-custodian (or an installed entry point)")
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-class AssetLimits(_Strict):
+class AssetLimits(Strict):
     symbol: str = Field(min_length=1, description="the vendor's ticker, e.g. AAPL")
     max_fill_shares: Decimal = Field(gt=0, description="largest single fill this attestor signs, in shares")
     max_daily_shares: Decimal = Field(gt=0, description="shares signed per UTC day, mints and burns together")
 
 
-class TlsConfig(_Strict):
+class TlsConfig(Strict):
     cert: Path = Field(description="this service's certificate (PEM)")
     key: Path = Field(description="its private key (PEM)")
     client_ca: Path = Field(description="CA that issues the relayer's client certificate")
     allowed_clients: list[str] = Field(min_length=1, description="client certificate common names that may ask")
 
 
-class ListenConfig(_Strict):
+class ListenConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8490, ge=0, le=65535)
 
 
-class AttestorConfig(_Strict):
+class AttestorConfig(Strict):
     role: Role
     network: str = "local"
     rpc_url: str = Field(description="this attestor's own node; never the relayer's")
