@@ -29,8 +29,8 @@ def doctor(path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def kyc_section(relayer_config, passphrase_env: str = "RAT_TEST_CUSTODY_PASS") -> dict:
-    keystore = yaml.safe_load(relayer_config.read_text())["signers"]["custody"]["path"]
+def kyc_section(relayer_config, passphrase_env: str = "RAT_TEST_SENDER_PASS") -> dict:
+    keystore = yaml.safe_load(relayer_config.read_text())["signers"]["sender"]["path"]
     return {"registry": "0x" + "11" * 20, "levels": {"rat-retail-br": {"tier": 1, "jurisdiction": "BR"}},
             "webhook_secret_env": "RAT_TEST_DOCTOR_WEBHOOK_SECRET",
             "signer": {"type": "keystore", "path": keystore, "passphrase_env": passphrase_env}}
