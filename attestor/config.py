@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from eth_utils import is_address, to_checksum_address
 from pydantic import Field, ValidationError, field_validator
 
 from relayer.config import KeystoreSignerConfig as KeystoreKey
 from relayer.config import SignerConfig as KeyConfig
-from relayer.config import Strict
+from relayer.config import Strict, checksum_address, checksum_keys
 from relayer.errors import ConfigError
 
 Role = Literal["brokerage", "custody"]
@@ -68,19 +67,12 @@ class AttestorConfig(Strict):
     @field_validator("minter")
     @classmethod
     def _minter(cls, v: str) -> str:
-        if not is_address(v):
-            raise ValueError(f"{v!r} is not an address")
-        return to_checksum_address(v)
+        return checksum_address(v)
 
     @field_validator("assets")
     @classmethod
     def _assets(cls, v: dict[str, AssetLimits]) -> dict[str, AssetLimits]:
-        out = {}
-        for address, limits in v.items():
-            if not is_address(address):
-                raise ValueError(f"asset key {address!r} is not a token address")
-            out[to_checksum_address(address)] = limits
-        return out
+        return checksum_keys(v)
 
     @classmethod
     def load(cls, path: Path) -> AttestorConfig:

@@ -16,6 +16,23 @@ from relayer.sender import SenderPolicy
 from relayer.watcher import WatcherPolicy
 
 
+def checksum_address(v: str) -> str:
+    """A config address, refused unless it is one, in its checksummed form."""
+    if not is_address(v):
+        raise ValueError(f"{v!r} is not an address")
+    return to_checksum_address(v)
+
+
+def checksum_keys(v: dict[str, Any]) -> dict[str, Any]:
+    """A mapping keyed by token addresses, with every key checked and checksummed."""
+    out = {}
+    for address, value in v.items():
+        if not is_address(address):
+            raise ValueError(f"asset key {address!r} is not a token address")
+        out[to_checksum_address(address)] = value
+    return out
+
+
 class Strict(BaseModel):
     """Every config section refuses keys it does not know: a typo (`watcher.confirmation`, `api.auht`) is an error
     naming the key, never a silently ignored setting."""
@@ -239,19 +256,12 @@ class RelayerConfig(Strict):
     @field_validator("minter")
     @classmethod
     def _minter(cls, v: str) -> str:
-        if not is_address(v):
-            raise ValueError(f"{v!r} is not an address")
-        return to_checksum_address(v)
+        return checksum_address(v)
 
     @field_validator("assets")
     @classmethod
     def _assets(cls, v: dict[str, AssetConfig]) -> dict[str, AssetConfig]:
-        out = {}
-        for address, asset in v.items():
-            if not is_address(address):
-                raise ValueError(f"asset key {address!r} is not a token address")
-            out[to_checksum_address(address)] = asset
-        return out
+        return checksum_keys(v)
 
     @classmethod
     def load(cls, path: Path) -> RelayerConfig:
