@@ -34,7 +34,7 @@ _alpaca_env = _fixtures._alpaca_env
 from e2e import drive_until, finished, started
 
 from relayer.api.app import create_app
-from relayer.api.server import build_context
+from relayer.api.server import build_context, uvicorn_config
 from relayer.config import RelayerConfig
 
 pytestmark = pytest.mark.anyio
@@ -42,8 +42,7 @@ USDC = 10**6
 
 
 async def _serve(app) -> tuple[uvicorn.Server, asyncio.Task, int]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="off",
-                                           ws="websockets"))
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", 0))
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
