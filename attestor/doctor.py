@@ -6,9 +6,8 @@ import ssl
 from collections.abc import Callable
 from pathlib import Path
 
+from relayer.checkup import ATTESTOR_ROLE_ON_MINTER, Checkup
 from relayer.errors import RelayerError
-
-ROLE_ON_MINTER = {"brokerage": 1, "custody": 2}
 
 
 async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
@@ -20,22 +19,15 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
     from attestor.tls import server_context
     from relayer.rpc import Rpc
 
-    problems = 0
-
-    def ok(what: str) -> None:
-        say(f"  ok    {what}")
-
-    def bad(what: str, fix: str) -> None:
-        nonlocal problems
-        problems += 1
-        say(f"  FAIL  {what}\n        fix: {fix}")
+    report = Checkup(say)
+    ok, bad = report.ok, report.bad
 
     try:
         config = AttestorConfig.load(config_path)
         ok(f"config {config_path} ({config.role} attestor)")
     except RelayerError as exc:
         bad(str(exc), exc.hint)
-        return problems
+        return report.problems
 
     signer = None
     try:
@@ -78,7 +70,7 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
                 bad(f"no contract at minter {config.minter}", "set `minter` to the Minter proxy address")
             elif signer is not None:
                 role = await chain.attestor_role(signer.address)
-                if role != ROLE_ON_MINTER[config.role]:
+                if role != ATTESTOR_ROLE_ON_MINTER[config.role]:
                     bad(f"{signer.address} is not a {config.role} attestor on the Minter",
                         f"setAttestor({signer.address}, {config.role.upper()}) from the attestor manager")
                 else:
@@ -93,11 +85,11 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
         vendor = vendor_for(config.role, config.vendor.adapter, config.vendor.options, symbol)
     except RelayerError as exc:
         bad(str(exc), exc.hint)
-        return problems
+        return report.problems
     try:
         ok(f"vendor {config.vendor.adapter}: {await vendor.probe()}")
     except RelayerError as exc:
         bad(f"vendor {config.vendor.adapter}: {exc}", exc.hint)
     finally:
         await vendor.aclose()
-    return problems
+    return report.problems

@@ -8,9 +8,8 @@ from pathlib import Path
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, keccak
 
+from relayer.checkup import ATTESTOR_ROLE_ON_MINTER, Checkup
 from relayer.errors import ConfigError, RelayerError
-
-ROLE_OF = {"brokerage": 1, "custody": 2}
 
 
 async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
@@ -21,22 +20,15 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
     from relayer.rpc import Rpc
     from relayer.store import Store
 
-    problems = 0
-
-    def ok(what: str) -> None:
-        say(f"  ok    {what}")
-
-    def bad(what: str, fix: str) -> None:
-        nonlocal problems
-        problems += 1
-        say(f"  FAIL  {what}\n        fix: {fix}")
+    report = Checkup(say)
+    ok, bad = report.ok, report.bad
 
     try:
         config = RelayerConfig.load(config_path)
         ok(f"config {config_path}")
     except RelayerError as exc:
         bad(str(exc), exc.hint)
-        return problems
+        return report.problems
 
     try:
         store = Store.open(config.database_url, migrate_schema=False)
@@ -105,7 +97,7 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
             if chain_ok and address:
                 data = function_signature_to_4byte_selector("attestorRole(address)") + encode(["address"], [address])
                 role = decode(["uint8"], await rpc.eth_call(config.minter, data))[0]
-                if role != ROLE_OF[label]:
+                if role != ATTESTOR_ROLE_ON_MINTER[label]:
                     bad(f"{label} attestor {address} is not a {label} attestor on the Minter",
                         f"setAttestor({address}, {label.upper()}) from the attestor manager")
         except RelayerError as exc:
@@ -155,7 +147,7 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
         await _auth_checks(config, ok, bad)
     if config.events.nats_url:
         await _bus_checks(config, ok, bad)
-    return problems
+    return report.problems
 
 
 async def _kyc_checks(config, ok, bad) -> None:
