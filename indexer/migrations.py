@@ -3,25 +3,16 @@ ADR 0083): a numbered list, each applied in one transaction and recorded in `ind
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from indexer import schema
+from relayer.store import migrator
+from relayer.store.migrator import Migration
 
 
 class SchemaTooNew(RuntimeError):
     """The database was migrated by a newer indexer; this one refuses to write to it."""
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    apply: Callable[[Connection], None]
 
 
 def _initial(conn: Connection) -> None:
@@ -45,24 +36,10 @@ LATEST = MIGRATIONS[-1].version
 
 
 def current_version(conn: Connection) -> int:
-    if not inspect(conn).has_table("indexer_migrations"):
-        return 0
-    return max(conn.execute(select(schema.indexer_migrations.c.version)).scalars().all(), default=0)
+    return migrator.current_version(conn, schema.indexer_migrations)
 
 
 def migrate(conn: Connection) -> list[int]:
     """Applies every pending migration; returns the versions applied (empty when up to date)."""
-    if not inspect(conn).has_table("indexer_migrations"):
-        conn.execute(CreateTable(schema.indexer_migrations))
-    version = current_version(conn)
-    if version > LATEST:
-        raise SchemaTooNew(f"mirror schema is at version {version}, this indexer knows up to {LATEST}")
-    applied = []
-    for migration in MIGRATIONS:
-        if migration.version <= version:
-            continue
-        migration.apply(conn)
-        conn.execute(schema.indexer_migrations.insert().values(
-            version=migration.version, name=migration.name, applied_at=time.time()))
-        applied.append(migration.version)
-    return applied
+    return migrator.migrate(conn, schema.indexer_migrations, MIGRATIONS, lambda version, latest: SchemaTooNew(
+        f"mirror schema is at version {version}, this indexer knows up to {latest}"))

@@ -5,22 +5,12 @@ so a crash mid-migration leaves the previous version intact."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from relayer.errors import SchemaTooNew
-from relayer.store import schema
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    apply: Callable[[Connection], None]
+from relayer.store import migrator, schema
+from relayer.store.migrator import Migration
 
 
 def _initial(conn: Connection) -> None:
@@ -133,28 +123,10 @@ LATEST = MIGRATIONS[-1].version
 
 
 def current_version(conn: Connection) -> int:
-    if not inspect(conn).has_table("schema_migrations"):
-        return 0
-    versions = conn.execute(select(schema.schema_migrations.c.version)).scalars().all()
-    return max(versions, default=0)
+    return migrator.current_version(conn, schema.schema_migrations)
 
 
 def migrate(conn: Connection) -> list[int]:
     """Applies every pending migration; returns the versions applied (empty when up to date)."""
-    if not inspect(conn).has_table("schema_migrations"):
-        conn.execute(CreateTable(schema.schema_migrations))
-    version = current_version(conn)
-    if version > LATEST:
-        raise SchemaTooNew(f"database schema is at version {version}, this relayer knows up to {LATEST}")
-    applied = []
-    for migration in MIGRATIONS:
-        if migration.version <= version:
-            continue
-        migration.apply(conn)
-        conn.execute(
-            schema.schema_migrations.insert().values(
-                version=migration.version, name=migration.name, applied_at=time.time()
-            )
-        )
-        applied.append(migration.version)
-    return applied
+    return migrator.migrate(conn, schema.schema_migrations, MIGRATIONS, lambda version, latest: SchemaTooNew(
+        f"database schema is at version {version}, this relayer knows up to {latest}"))
