@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError
 
 from relayer.config import KeystoreSignerConfig as KeystoreKey
 from relayer.config import SignerConfig as KeyConfig
-from relayer.config import Strict, checksum_address, checksum_keys
+from relayer.config import Address, Strict, TokenKey
 from relayer.errors import ConfigError
 
 Role = Literal["brokerage", "custody"]
@@ -46,11 +46,11 @@ class AttestorConfig(Strict):
     network: str = "local"
     rpc_url: str = Field(description="this attestor's own node; never the relayer's")
     chain_id: int
-    minter: str
+    minter: Address
     confirmations: int = Field(default=2, ge=0, description="blocks a request must be buried under before signing")
     key: KeyConfig
     vendor: VendorConfig
-    assets: dict[str, AssetLimits] = Field(min_length=1, description="token address -> symbol and limits")
+    assets: dict[TokenKey, AssetLimits] = Field(min_length=1, description="token address -> symbol and limits")
     database: Path = Field(default=Path("attestor.db"), description="SQLite record of every fill signed")
     max_attestation_ttl: int = Field(default=1800, gt=0, description="longest deadline signed, seconds from now")
     price_tolerance_units: int = Field(
@@ -63,16 +63,6 @@ class AttestorConfig(Strict):
         default=None, description="optional plain-HTTP port for /healthz and /metrics only (container probes, "
                                   "Prometheus); the signing API is never served on it")
     log_level: str = "INFO"
-
-    @field_validator("minter")
-    @classmethod
-    def _minter(cls, v: str) -> str:
-        return checksum_address(v)
-
-    @field_validator("assets")
-    @classmethod
-    def _assets(cls, v: dict[str, AssetLimits]) -> dict[str, AssetLimits]:
-        return checksum_keys(v)
 
     @classmethod
     def load(cls, path: Path) -> AttestorConfig:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from eth_utils import is_address, to_checksum_address
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from relayer.errors import ConfigError
 from relayer.residency import ResidencyConfig
@@ -23,14 +23,16 @@ def checksum_address(v: str) -> str:
     return to_checksum_address(v)
 
 
-def checksum_keys(v: dict[str, Any]) -> dict[str, Any]:
-    """A mapping keyed by token addresses, with every key checked and checksummed."""
-    out = {}
-    for address, value in v.items():
-        if not is_address(address):
-            raise ValueError(f"asset key {address!r} is not a token address")
-        out[to_checksum_address(address)] = value
-    return out
+def checksum_token_key(v: str) -> str:
+    """A key of a mapping keyed by token addresses, checked and checksummed."""
+    if not is_address(v):
+        raise ValueError(f"asset key {v!r} is not a token address")
+    return to_checksum_address(v)
+
+
+# Config fields that hold an address, or are mappings keyed by token addresses: validated and checksummed on load.
+Address = Annotated[str, AfterValidator(checksum_address)]
+TokenKey = Annotated[str, AfterValidator(checksum_token_key)]
 
 
 class Strict(BaseModel):
@@ -74,14 +76,8 @@ class AttestorEndpoint(Strict):
     """One attestor service: its URL and, optionally, the signer its answers must recover to."""
 
     url: str = Field(pattern=r"^https://", description="the attestor service, https:// (mutual TLS)")
-    address: str | None = Field(default=None, description="its signer; answers that recover to another are refused")
-
-    @field_validator("address")
-    @classmethod
-    def _address(cls, v: str | None) -> str | None:
-        if v is not None and not is_address(v):
-            raise ValueError(f"{v!r} is not an address")
-        return to_checksum_address(v) if v else None
+    address: Address | None = Field(default=None,
+                                    description="its signer; answers that recover to another are refused")
 
 
 class AttestorsConfig(Strict):
@@ -160,22 +156,13 @@ class ApiConfig(Strict):
     stream_poll_interval: float = Field(default=0.2, gt=0, le=2.0, description="WebSocket outbox poll, seconds")
     reserve_statements: dict[str, Path] = Field(
         default_factory=dict, description="asset address -> latest published statement (rat-reserves build output)")
-    dividend_distributor: str | None = Field(
+    dividend_distributor: Address | None = Field(
         default=None, description="DividendDistributor whose open distributions the corporate-actions view lists")
-    conversion_vault: str | None = Field(
+    conversion_vault: Address | None = Field(
         default=None, description="ConversionVault of the served assets: the corporate-actions view shows its "
                                   "conversions and the daemon converts every holder of an effective mandatory one")
     conversion_holders_from_block: int = Field(
         default=0, ge=0, description="first block scanned for holders to convert (the tokens' deployment block)")
-
-    @field_validator("dividend_distributor", "conversion_vault")
-    @classmethod
-    def _contract_address(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        if not is_address(v):
-            raise ValueError(f"not an address: {v!r}")
-        return to_checksum_address(v)
 
 
 class EventsConfig(Strict):
@@ -194,7 +181,7 @@ class KycLevel(Strict):
 class KycConfig(Strict):
     """Sumsub applicant reviews become ComplianceRegistry writes with the KYC operator key."""
 
-    registry: str
+    registry: Address
     signer: SignerConfig
     webhook_secret_env: str = Field(default="RAT_SUMSUB_WEBHOOK_SECRET",
                                     description="environment variable holding the Sumsub webhook secret")
@@ -210,13 +197,6 @@ class KycConfig(Strict):
     batch_size: int = Field(default=50, ge=1, le=200)
     interval: float = Field(default=1.0, gt=0, description="seconds between registry sync passes")
 
-    @field_validator("registry")
-    @classmethod
-    def _registry(cls, v: str) -> str:
-        if not is_address(v):
-            raise ValueError(f"{v!r} is not an address")
-        return to_checksum_address(v)
-
 
 class TracingConfig(Strict):
     """OpenTelemetry traces (docs/architecture/observability.md). Off unless an OTLP/HTTP endpoint is set; trace
@@ -231,10 +211,10 @@ class RelayerConfig(Strict):
     network: str = Field(default="local", description="name used to key the block cursor")
     rpc_url: str
     chain_id: int | None = None
-    minter: str
+    minter: Address
     database_url: str = "sqlite:///relayer.db"
     market_calendar: str = "XNYS"
-    assets: dict[str, AssetConfig]
+    assets: dict[TokenKey, AssetConfig]
     signers: SignersConfig
     attestors: AttestorsConfig | None = Field(
         default=None, description="required by `rat-relayer run` (the daemon); `rat-relayer api` does not use it")
@@ -252,16 +232,6 @@ class RelayerConfig(Strict):
     poll_interval: float = Field(default=0.25, gt=0, description="seconds between chain polls")
     lease_ttl: float = Field(default=5.0, gt=0, description="seconds a leader lease lasts without renewal: the "
                              "longest a standby waits before it takes over from a leader that died")
-
-    @field_validator("minter")
-    @classmethod
-    def _minter(cls, v: str) -> str:
-        return checksum_address(v)
-
-    @field_validator("assets")
-    @classmethod
-    def _assets(cls, v: dict[str, AssetConfig]) -> dict[str, AssetConfig]:
-        return checksum_keys(v)
 
     @classmethod
     def load(cls, path: Path) -> RelayerConfig:
