@@ -346,8 +346,8 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
 
     /// @notice Converts the whole balance of each of `holders` under a mandatory conversion (cash merger,
     /// delisting): anyone may push it. Frozen holders, venues (ADR 0101), and holders the TOKEN target would refuse
-    /// (its holder cap included), are skipped with a ConversionDeferred event; zero balances and the Minter's escrow are skipped
-    /// silently (so a repeated address is harmless).
+    /// (its holder cap included), are skipped with a ConversionDeferred event; zero balances and the Minter's
+    /// escrow are skipped silently (so a repeated address is harmless).
     /// @param asset The source equity of an open, effective, mandatory conversion.
     /// @param holders At most MAX_BATCH addresses.
     /// @return converted Number of holders converted.
