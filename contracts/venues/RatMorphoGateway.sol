@@ -111,7 +111,8 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
         emit GatewayBorrow(keccak256(abi.encode(marketParams)), msg.sender, receiver, assets);
     }
 
-    /// @notice Withdraws the caller's collateral in the BORROW pricing context (authorisation as for `borrow`).
+    /// @notice Withdraws the caller's collateral in the BORROW pricing context (authorisation as for `borrow`) and
+    /// forwards it to `receiver`, whom the token checks.
     /// @param marketParams The market.
     /// @param assets Collateral to withdraw.
     /// @param receiver Who receives it (the token checks them).
@@ -121,8 +122,11 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
     {
         RatEquityOracle oracle = RatEquityOracle(marketParams.oracle);
         oracle.enterContext(RatEquityOracle.Context.BORROW);
-        MORPHO.withdrawCollateral(marketParams, assets, msg.sender, receiver);
+        MORPHO.withdrawCollateral(marketParams, assets, msg.sender, address(this));
         oracle.exitContext();
+        // Through the gateway so a refused receiver gets the token's reason (Morpho's SafeTransferLib reports
+        // every token revert as "transfer reverted").
+        IERC20(marketParams.collateralToken).safeTransfer(receiver, assets);
         emit GatewayWithdrawCollateral(keccak256(abi.encode(marketParams)), msg.sender, receiver, assets);
     }
 }
