@@ -26,6 +26,7 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
 
     address private transient _liquidator;
     address private transient _loanToken;
+    address private transient _oracle;
     uint256 private transient _maxRepaid;
 
     /// @notice A liquidation went through the gateway; `liquidator` received `seized` collateral.
@@ -71,22 +72,24 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
         oracle.enterContext(RatEquityOracle.Context.LIQUIDATION);
         _liquidator = msg.sender;
         _loanToken = marketParams.loanToken;
+        _oracle = address(oracle);
         _maxRepaid = maxRepaidAssets;
         (seized, repaid) = MORPHO.liquidate(marketParams, borrower, seizedAssets, repaidShares, abi.encode(msg.sender));
         _liquidator = address(0);
-        oracle.exitContext();
         // The token checks the liquidator like any recipient: no KYC, frozen or blocked => the token's revert.
         IERC20(marketParams.collateralToken).safeTransfer(msg.sender, seized);
         emit GatewayLiquidation(keccak256(abi.encode(marketParams)), borrower, msg.sender, seized, repaid);
     }
 
     /// @inheritdoc IMorphoLiquidateCallback
-    /// @dev Pulls exactly `repaidAssets` from the liquidator and lets Morpho take them; Morpho only, and only
-    /// inside `liquidate`.
+    /// @dev Morpho has read the price by now: the LIQUIDATION context is closed first, so no token hook reached
+    /// from here can find it open. Then pulls exactly `repaidAssets` from the liquidator and lets Morpho take them;
+    /// Morpho only, and only inside `liquidate`.
     function onMorphoLiquidate(uint256 repaidAssets, bytes calldata) external {
         if (msg.sender != address(MORPHO)) revert NotMorpho(msg.sender);
         address liquidator = _liquidator;
         if (liquidator == address(0)) revert NoLiquidationInProgress();
+        RatEquityOracle(_oracle).exitContext();
         if (repaidAssets > _maxRepaid) revert RepaidAboveMaximum(repaidAssets, _maxRepaid);
         IERC20 loanToken = IERC20(_loanToken);
         loanToken.safeTransferFrom(liquidator, address(this), repaidAssets);
@@ -97,7 +100,7 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
     /// gateway on Morpho with `setAuthorization`).
     /// @param marketParams The market.
     /// @param assets Loan tokens to borrow.
-    /// @param receiver Who receives them.
+    /// @param receiver Who receives them (paid by the gateway after the context is closed).
     /// @return shares The borrow shares minted to the caller's position.
     function borrow(MorphoMarketParams calldata marketParams, uint256 assets, address receiver)
         external
@@ -106,8 +109,11 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
     {
         RatEquityOracle oracle = RatEquityOracle(marketParams.oracle);
         oracle.enterContext(RatEquityOracle.Context.BORROW);
-        (, shares) = MORPHO.borrow(marketParams, assets, 0, msg.sender, receiver);
+        (, shares) = MORPHO.borrow(marketParams, assets, 0, msg.sender, address(this));
         oracle.exitContext();
+        // Paid out only once the context is closed: a loan token with transfer hooks cannot reach Morpho while it
+        // is open.
+        IERC20(marketParams.loanToken).safeTransfer(receiver, assets);
         emit GatewayBorrow(keccak256(abi.encode(marketParams)), msg.sender, receiver, assets);
     }
 

@@ -88,6 +88,7 @@ def test_a_closed_market_lends_through_the_gateway_only_up_to_the_haircut_price(
         market.gateway.borrow(market.params, max_borrow(haircut_price) + 100 * USDC, alice.address, sender=alice)
     market.gateway.borrow(market.params, max_borrow(haircut_price) - 100 * USDC, alice.address, sender=alice)
     assert market.loan.balanceOf(alice) == max_borrow(haircut_price) - 100 * USDC
+    assert market.loan.balanceOf(market.gateway) == 0  # paid through, nothing kept
 
 
 def test_no_position_is_liquidatable_purely_because_the_market_closed(market, chain, alice, carol):
