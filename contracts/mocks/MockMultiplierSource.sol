@@ -8,11 +8,15 @@ import {MultiplierState} from "../token/ShareMultiplier.sol";
 contract MockMultiplierSource {
     MultiplierState private _state;
     uint32 private _version;
-    /// @notice Decimals the oracle reads for the collateral (a plain ERC-20 stands in for the RAT).
-    uint8 public immutable decimals;
+    uint8 private immutable DECIMALS;
 
     constructor(uint8 decimals_) {
-        decimals = decimals_;
+        DECIMALS = decimals_;
+    }
+
+    /// @notice Decimals the oracle reads for the collateral (a plain ERC-20 stands in for the RAT).
+    function decimals() external view returns (uint8) {
+        return DECIMALS;
     }
 
     /// @notice Schedules a split `numerator`-for-`denominator` at `splitAt` (anchor kept).

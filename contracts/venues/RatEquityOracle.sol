@@ -247,7 +247,7 @@ contract RatEquityOracle is IMorphoOracle, AccessControl {
         uint256 m = ShareMultiplier.at(ms, block.timestamp);
         uint256 accepted = acceptedMultiplier;
         if (accepted > m) m = accepted;
-        return _scale(answer * m) * (BPS + params.maxDeviationBps) / BPS;
+        return _scale(answer * m * (BPS + params.maxDeviationBps) / BPS);
     }
 
     /// @notice The pricing context the gateway opened in this transaction (NONE outside one).

@@ -9,8 +9,9 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 /// `rat.venues.calendar.sessions_for_days`). Holidays, early closes and daylight-saving shifts are therefore exactly
 /// the relayer's; a day nobody published is UNKNOWN and the equity oracle fails safe on it.
 /// @dev A US session always lies inside one UTC day (13:30-21:00 UTC at the latest), so a day holds at most one
-/// session. Entries are immutable once their day has begun (today may be published once, if it was not): a keeper can only shape the future, never re-open or
-/// close the market under a running position. Governance (DEFAULT_ADMIN_ROLE) grants the keeper role.
+/// session. Entries are immutable once their day has begun (today may be published once, if it was not): a
+/// keeper can only shape the future, never re-open or close the market under a running position. Governance
+/// (DEFAULT_ADMIN_ROLE) grants the keeper role.
 contract RatMarketCalendar is AccessControl {
     /// @notice May publish sessions for days that have not begun.
     bytes32 public constant CALENDAR_KEEPER_ROLE = keccak256("CALENDAR_KEEPER_ROLE");
