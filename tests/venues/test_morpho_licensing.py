@@ -5,6 +5,7 @@ import json
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from rat.venues import morpho as m
@@ -76,3 +77,14 @@ def test_mainnet_morpho_is_the_canonical_singleton():
 def test_an_unrecorded_chain_has_no_canonical_deployment():
     with pytest.raises(m.MorphoError, match="chain 31337"):
         m.canonical_deployment(31337)
+
+
+def test_the_canonical_record_validates_against_its_schema():
+    schema = json.loads((ROOT / "deployments/schema/morpho-blue.schema.json").read_text())
+    jsonschema.validate(json.loads(m.CANONICAL_RECORD.read_text()), schema)
+
+
+def test_the_record_names_the_package_versions_we_pin():
+    packages = json.loads(m.CANONICAL_RECORD.read_text())["packages"]
+    assert packages == {"@morpho-org/morpho-blue": m.PINNED_VERSIONS[m.MORPHO_PACKAGE],
+                        "solc": m.PINNED_VERSIONS[m.SOLC_PACKAGE]}
