@@ -109,11 +109,12 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
     {
         RatEquityOracle oracle = RatEquityOracle(marketParams.oracle);
         oracle.enterContext(RatEquityOracle.Context.BORROW);
-        (, shares) = MORPHO.borrow(marketParams, assets, 0, msg.sender, address(this));
+        uint256 borrowed;
+        (borrowed, shares) = MORPHO.borrow(marketParams, assets, 0, msg.sender, address(this));
         oracle.exitContext();
         // Paid out only once the context is closed: a loan token with transfer hooks cannot reach Morpho while it
         // is open.
-        IERC20(marketParams.loanToken).safeTransfer(receiver, assets);
+        IERC20(marketParams.loanToken).safeTransfer(receiver, borrowed);
         emit GatewayBorrow(keccak256(abi.encode(marketParams)), msg.sender, receiver, assets);
     }
 
