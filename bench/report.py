@@ -25,6 +25,7 @@ PRODUCERS = {
     "cogs.json": "make bench (bench/cogs.py, after gas.json)",
     "indexer.json": "make bench (bench/indexer.py)",
     "venue.json": "make bench-venue (bench/venue.py)",
+    "collateral.json": "make bench-collateral (bench/collateral.py)",
     "mutation.json": "make mutation (tools/mutation/run.py)",
     "slither.json": "make test / make static (tools/static/slither_gate.py)",
 }
@@ -279,6 +280,8 @@ def main() -> None:
     lines += section_generic("API WebSocket stream: idle cost, hostile frames, SIGTERM", "api_stream.json",
                              load("api_stream.json"))
     lines += section_generic("Trading venue (Uniswap v4)", "venue.json", load("venue.json"))
+    lines += section_generic("DeFi collateral (Morpho Blue): RAT vs plain ERC-20", "collateral.json",
+                             load("collateral.json"))
     lines += section_mutation(load("mutation.json"))
     lines += section_slither(load("slither.json"))
     REPORT.write_text("\n".join(lines) + "\n")

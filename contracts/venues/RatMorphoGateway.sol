@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IMorphoBlue, IMorphoLiquidateCallback, MorphoMarketParams} from "./interfaces/IMorphoBlue.sol";
+import {RatEquityOracle} from "./RatEquityOracle.sol";
+
+/// @title RatMorphoGateway
+/// @notice The door to RAT-collateral Morpho Blue markets that opens a pricing context on the market's
+/// RatEquityOracle (docs/decisions/0102):
+/// - `liquidate`: LIQUIDATION context - a closed market is priced at its last close without haircut, a stale one at
+///   the most favourable price the last accepted data allows; the seized RAT comes to the gateway (a registered
+///   venue of the asset) and is forwarded to the liquidator, so the token's own compliance check decides who may
+///   liquidate and a liquidator without KYC gets the token's reason;
+/// - `borrow` / `withdrawCollateral`: BORROW context - a closed market is priced at its last close minus the
+///   haircut; STALE and SPLIT_WINDOW still refuse. The borrower authorises the gateway on Morpho once
+///   (`setAuthorization`); the gateway only ever acts on behalf of its caller.
+/// Permissionless: every check that matters is in the oracle, Morpho and the token.
+contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice The Morpho Blue instance.
+    IMorphoBlue public immutable MORPHO;
+
+    address private transient _liquidator;
+    address private transient _loanToken;
+    address private transient _oracle;
+    uint256 private transient _maxRepaid;
+
+    /// @notice A liquidation went through the gateway; `liquidator` received `seized` collateral.
+    event GatewayLiquidation(
+        bytes32 indexed marketId, address indexed borrower, address indexed liquidator, uint256 seized, uint256 repaid
+    );
+    /// @notice A borrow in the BORROW pricing context.
+    event GatewayBorrow(bytes32 indexed marketId, address indexed borrower, address receiver, uint256 assets);
+    /// @notice A collateral withdrawal in the BORROW pricing context.
+    event GatewayWithdrawCollateral(
+        bytes32 indexed marketId, address indexed borrower, address receiver, uint256 assets
+    );
+
+    error ZeroAddress();
+    error NotMorpho(address caller);
+    error NoLiquidationInProgress();
+    error RepaidAboveMaximum(uint256 repaidAssets, uint256 maxRepaidAssets);
+
+    /// @param morpho The Morpho Blue instance.
+    constructor(IMorphoBlue morpho) {
+        if (address(morpho) == address(0)) revert ZeroAddress();
+        MORPHO = morpho;
+    }
+
+    /// @notice Liquidates `borrower` in the LIQUIDATION pricing context and forwards the seized collateral to the
+    /// caller. Exactly one of `seizedAssets` / `repaidShares` is non-zero (Morpho's rule). The caller pays at most
+    /// `maxRepaidAssets` loan tokens (allowance to the gateway).
+    /// @param marketParams The market (its oracle must be a RatEquityOracle whose gateway is this contract).
+    /// @param borrower The position to liquidate.
+    /// @param seizedAssets Collateral to seize, or 0.
+    /// @param repaidShares Borrow shares to repay, or 0.
+    /// @param maxRepaidAssets The most loan tokens the caller accepts to pay.
+    /// @return seized Collateral sent to the caller.
+    /// @return repaid Loan tokens taken from the caller.
+    function liquidate(
+        MorphoMarketParams calldata marketParams,
+        address borrower,
+        uint256 seizedAssets,
+        uint256 repaidShares,
+        uint256 maxRepaidAssets
+    ) external nonReentrant returns (uint256 seized, uint256 repaid) {
+        RatEquityOracle oracle = RatEquityOracle(marketParams.oracle);
+        oracle.enterContext(RatEquityOracle.Context.LIQUIDATION);
+        _liquidator = msg.sender;
+        _loanToken = marketParams.loanToken;
+        _oracle = address(oracle);
+        _maxRepaid = maxRepaidAssets;
+        (seized, repaid) = MORPHO.liquidate(marketParams, borrower, seizedAssets, repaidShares, abi.encode(msg.sender));
+        _liquidator = address(0);
+        // The token checks the liquidator like any recipient: no KYC, frozen or blocked => the token's revert.
+        IERC20(marketParams.collateralToken).safeTransfer(msg.sender, seized);
+        emit GatewayLiquidation(keccak256(abi.encode(marketParams)), borrower, msg.sender, seized, repaid);
+    }
+
+    /// @inheritdoc IMorphoLiquidateCallback
+    /// @dev Morpho has read the price by now: the LIQUIDATION context is closed first, so no token hook reached
+    /// from here can find it open. Then pulls exactly `repaidAssets` from the liquidator and lets Morpho take them;
+    /// Morpho only, and only inside `liquidate`.
+    function onMorphoLiquidate(uint256 repaidAssets, bytes calldata) external {
+        if (msg.sender != address(MORPHO)) revert NotMorpho(msg.sender);
+        address liquidator = _liquidator;
+        if (liquidator == address(0)) revert NoLiquidationInProgress();
+        RatEquityOracle(_oracle).exitContext();
+        if (repaidAssets > _maxRepaid) revert RepaidAboveMaximum(repaidAssets, _maxRepaid);
+        IERC20 loanToken = IERC20(_loanToken);
+        loanToken.safeTransferFrom(liquidator, address(this), repaidAssets);
+        loanToken.forceApprove(address(MORPHO), repaidAssets);
+    }
+
+    /// @notice Borrows `assets` for the caller in the BORROW pricing context (the caller must have authorised the
+    /// gateway on Morpho with `setAuthorization`).
+    /// @param marketParams The market.
+    /// @param assets Loan tokens to borrow.
+    /// @param receiver Who receives them (paid by the gateway after the context is closed).
+    /// @return shares The borrow shares minted to the caller's position.
+    function borrow(MorphoMarketParams calldata marketParams, uint256 assets, address receiver)
+        external
+        nonReentrant
+        returns (uint256 shares)
+    {
+        RatEquityOracle oracle = RatEquityOracle(marketParams.oracle);
+        oracle.enterContext(RatEquityOracle.Context.BORROW);
+        uint256 borrowed;
+        (borrowed, shares) = MORPHO.borrow(marketParams, assets, 0, msg.sender, address(this));
+        oracle.exitContext();
+        // Paid out only once the context is closed: a loan token with transfer hooks cannot reach Morpho while it
+        // is open.
+        IERC20(marketParams.loanToken).safeTransfer(receiver, borrowed);
+        emit GatewayBorrow(keccak256(abi.encode(marketParams)), msg.sender, receiver, assets);
+    }
+
+    /// @notice Withdraws the caller's collateral in the BORROW pricing context (authorisation as for `borrow`) and
+    /// forwards it to `receiver`, whom the token checks.
+    /// @param marketParams The market.
+    /// @param assets Collateral to withdraw.
+    /// @param receiver Who receives it (the token checks them).
+    function withdrawCollateral(MorphoMarketParams calldata marketParams, uint256 assets, address receiver)
+        external
+        nonReentrant
+    {
+        RatEquityOracle oracle = RatEquityOracle(marketParams.oracle);
+        oracle.enterContext(RatEquityOracle.Context.BORROW);
+        MORPHO.withdrawCollateral(marketParams, assets, msg.sender, address(this));
+        oracle.exitContext();
+        // Through the gateway so a refused receiver gets the token's reason (Morpho's SafeTransferLib reports
+        // every token revert as "transfer reverted").
+        IERC20(marketParams.collateralToken).safeTransfer(receiver, assets);
+        emit GatewayWithdrawCollateral(keccak256(abi.encode(marketParams)), msg.sender, receiver, assets);
+    }
+}

@@ -1,0 +1,90 @@
+"""A RAT-collateral / USDC-loan Morpho Blue market with its fail-safe equity oracle and gateway.
+
+`deploy_collateral_stack` puts together what one listed equity needs on a local chain: the exchange calendar
+(shared by every equity of the exchange), a `RatEquityOracle`, the `RatMorphoGateway`, our fixed-rate IRM and the
+market in the real Morpho Blue. Parameters and their reasons: docs/decisions/0102."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ape import project
+from ape.api import AccountAPI
+from ape.contracts import ContractInstance
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rat.venues.morpho import MarketParams, create_market, enable_market_terms, fixed_rate_irm
+
+# 62.5%: an LLTV Morpho governance has enabled on the canonical deployment (so production markets need no new
+# governance action) and low enough that a position at the limit survives a 35% gap at Monday's open before it is
+# under water (ADR 0102 "LLTV").
+DEFAULT_LLTV = 625 * 10**15
+# 5% a year per second, WAD (local chains only; production uses Morpho's AdaptiveCurveIrm).
+DEFAULT_RATE_PER_SECOND = 5 * 10**16 // (365 * 86_400)
+EXCHANGE_XNYS = b"XNYS"
+
+
+class OracleParams(BaseModel):
+    """RatEquityOracle.Params, bounded like the contract bounds them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    heartbeat: int = Field(default=3_600, ge=60, le=7 * 86_400, description="seconds a price stays fresh in session")
+    max_deviation_bps: int = Field(default=1_000, gt=0, le=5_000, description="largest move between accepted prices")
+    closed_haircut_bps: int = Field(default=200, ge=0, le=5_000, description="haircut from the close")
+    haircut_per_day_bps: int = Field(default=100, ge=0, le=65_535, description="added per day closed")
+    max_haircut_bps: int = Field(default=1_500, ge=0, le=5_000, description="cap of the closed-market haircut")
+    split_guard: int = Field(default=86_400, ge=0, le=7 * 86_400, description="no borrows this long before a split")
+
+    @model_validator(mode="after")
+    def _haircut_within_cap(self) -> OracleParams:
+        if self.closed_haircut_bps > self.max_haircut_bps:
+            raise ValueError("closed_haircut_bps exceeds max_haircut_bps")
+        return self
+
+    def as_tuple(self) -> tuple[int, int, int, int, int, int]:
+        return (self.heartbeat, self.max_deviation_bps, self.closed_haircut_bps, self.haircut_per_day_bps,
+                self.max_haircut_bps, self.split_guard)
+
+
+@dataclass(frozen=True)
+class CollateralStack:
+    morpho: ContractInstance
+    calendar: ContractInstance
+    oracle: ContractInstance
+    gateway: ContractInstance
+    irm: ContractInstance
+    params: MarketParams
+
+
+def deploy_calendar(admin: AccountAPI, keeper: AccountAPI, exchange: bytes = EXCHANGE_XNYS) -> ContractInstance:
+    return admin.deploy(project.RatMarketCalendar, exchange, admin.address, keeper.address)
+
+
+def deploy_collateral_stack(
+    morpho: ContractInstance,
+    admin: AccountAPI,
+    *,
+    calendar: ContractInstance,
+    feed: Any,
+    collateral_token: Any,
+    multiplier_source: Any,
+    loan_token: Any,
+    reserves: Any,
+    oracle_params: OracleParams | None = None,
+    lltv: int = DEFAULT_LLTV,
+    irm: ContractInstance | None = None,
+    gateway: ContractInstance | None = None,
+) -> CollateralStack:
+    """Oracle, gateway (one per Morpho instance, reused when given), IRM and the market. `multiplier_source` is the
+    RAT itself in production; a plain-ERC-20 test market passes a MockMultiplierSource."""
+    oracle = admin.deploy(project.RatEquityOracle, feed, multiplier_source, loan_token, reserves, calendar,
+                          admin.address, (oracle_params or OracleParams()).as_tuple())
+    gateway = gateway or admin.deploy(project.RatMorphoGateway, morpho.address)
+    oracle.setGateway(gateway.address, sender=admin)
+    irm = irm or fixed_rate_irm(admin, morpho, DEFAULT_RATE_PER_SECOND)
+    enable_market_terms(morpho, irm.address, lltv, admin)
+    params = MarketParams(str(loan_token), str(collateral_token), oracle.address, irm.address, lltv)
+    create_market(morpho, params, admin)
+    return CollateralStack(morpho, calendar, oracle, gateway, irm, params)

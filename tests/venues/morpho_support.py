@@ -1,0 +1,120 @@
+"""Shared set-up of the Morpho Blue collateral tests: the real Morpho Blue, a RatEquityOracle on the XNYS calendar
+and a market whose collateral is a plain ERC-20 standing in for a RAT (MockMultiplierSource plays the token's
+multiplier) until the VENUE holder class lands. Times are fixed dates of the week before Christmas 2026, so the
+calendar holds a normal session, an early close, a holiday and a weekend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from rat.venues.calendar import day_index, publish_sessions, sessions_for_days
+from rat.venues.collateral import CollateralStack, OracleParams, deploy_calendar, deploy_collateral_stack
+from rat.venues.morpho import deploy_morpho
+
+UNIT = 10**18
+USDC = 10**6
+FEED_DECIMALS = 8
+SHARE_PRICE = 100 * 10**FEED_DECIMALS  # $100 per share
+PRICE_1E36 = 10**26  # $100 per token: 100e6 USDC units per 1e18 collateral units, scaled 1e36
+COLLATERAL = 1_000 * UNIT
+LIQUIDITY = 1_000_000 * USDC
+PARAMS = OracleParams()
+
+
+def utc(*args: int) -> int:
+    return int(datetime(*args, tzinfo=timezone.utc).timestamp())
+
+
+MON_OPEN = utc(2026, 12, 21, 14, 30)
+MON_MIDDAY = utc(2026, 12, 21, 16, 0)
+MON_CLOSE = utc(2026, 12, 21, 21, 0)
+TUE_MIDDAY = utc(2026, 12, 22, 16, 0)
+FRI_HOLIDAY = utc(2026, 12, 25, 16, 0)
+SAT_MIDDAY = utc(2026, 12, 26, 12, 0)
+THU_EARLY_CLOSE = utc(2026, 12, 24, 18, 0)
+
+
+@dataclass
+class Market:
+    stack: CollateralStack
+    morpho: Any
+    oracle: Any
+    gateway: Any
+    calendar: Any
+    feed: Any
+    collateral: Any
+    loan: Any
+    multiplier: Any
+    reserves: Any
+    params: Any
+    admin: Any
+
+
+def warp(chain: Any, timestamp: int) -> None:
+    """Mines a block at `timestamp` so views and the next transactions see that time."""
+    chain.mine(1, timestamp=timestamp)
+
+
+def set_price(market: Market, answer: int, at: int) -> None:
+    """Publishes a feed round answered at `at`."""
+    round_id = market.feed.latestRound() + 1
+    market.feed.setRound(round_id, answer, at, at, round_id, sender=market.admin)
+
+
+def build_market(project: Any, chain: Any, admin: Any, keeper: Any, lender: Any, borrower: Any) -> Market:
+    morpho = deploy_morpho(admin)
+    loan = admin.deploy(project.TestStablecoin, "USD Coin", "USDC", 6, admin.address)
+    collateral = admin.deploy(project.PlainERC20, admin.address, 10**6 * UNIT)
+    multiplier = admin.deploy(project.MockMultiplierSource, 18)
+    reserves = admin.deploy(project.MockReserveRoundSource)
+    feed = admin.deploy(project.MockV3Aggregator, FEED_DECIMALS, SHARE_PRICE)
+    calendar = deploy_calendar(admin, keeper)
+    today = chain.pending_timestamp // 86_400
+    publish_sessions(calendar, sessions_for_days("XNYS", today, day_index(datetime(2027, 1, 15)) - today), keeper)
+    stack = deploy_collateral_stack(
+        morpho, admin, calendar=calendar, feed=feed, collateral_token=collateral, multiplier_source=multiplier,
+        loan_token=loan, reserves=reserves, oracle_params=PARAMS)
+    market = Market(stack, morpho, stack.oracle, stack.gateway, calendar, feed, collateral, loan, multiplier,
+                    reserves, stack.params.as_tuple(), admin)
+    warp(chain, MON_OPEN + 60)
+    set_price(market, SHARE_PRICE, MON_OPEN + 60)
+    stack.oracle.acceptReviewedPrice(sender=admin)
+    loan.mint(lender.address, LIQUIDITY, sender=admin)
+    loan.approve(morpho.address, 2**256 - 1, sender=lender)
+    morpho.supply(market.params, LIQUIDITY, 0, lender.address, b"", sender=lender)
+    collateral.transfer(borrower.address, COLLATERAL, sender=admin)
+    collateral.approve(morpho.address, 2**256 - 1, sender=borrower)
+    morpho.supplyCollateral(market.params, COLLATERAL, borrower.address, b"", sender=borrower)
+    morpho.setAuthorization(stack.gateway.address, True, sender=borrower)
+    return market
+
+
+def max_borrow(price: int, collateral: int = COLLATERAL, lltv: int = 625 * 10**15) -> int:
+    return collateral * price // 10**36 * lltv // UNIT
+
+
+def fresh_price(market: Market, chain: Any, at: int, answer: int = SHARE_PRICE, accept: bool = False) -> None:
+    """Moves time to `at` and publishes a feed round answered then; `accept` also runs the keeper's update()."""
+    warp(chain, at)
+    set_price(market, answer, at)
+    if accept:
+        market.oracle.update(sender=market.admin)
+
+
+def borrow_direct(market: Market, borrower: Any, assets: int) -> Any:
+    return market.morpho.borrow(market.params, assets, 0, borrower.address, borrower.address, sender=borrower)
+
+
+def borrow_shares(market: Market, borrower: Any) -> int:
+    return int(market.morpho.position(market.stack.params.market_id(), borrower.address)[1])
+
+
+def collateral_of(market: Market, borrower: Any) -> int:
+    return int(market.morpho.position(market.stack.params.market_id(), borrower.address)[2])
+
+
+def fund_liquidator(market: Market, liquidator: Any, amount: int = 200_000 * USDC) -> None:
+    market.loan.mint(liquidator.address, amount, sender=market.admin)
+    market.loan.approve(market.gateway.address, 2**256 - 1, sender=liquidator)

@@ -1,0 +1,126 @@
+"""A real RAT equity as collateral in the real Morpho Blue. Morpho and the RatMorphoGateway are registered venues of
+the asset (ADR 0101), so the token's own compliance check decides who can receive collateral: a liquidator or a
+withdrawal receiver without KYC gets the token's reason, an eligible one is paid."""
+
+from datetime import date
+
+import ape
+import pytest
+from eth_utils import keccak
+from morpho_support import MON_MIDDAY, MON_OPEN, SHARE_PRICE, USDC, warp
+
+from rat.deploy import role
+from rat.errors import TransferStatus
+from rat.venues.calendar import day_index, publish_sessions, sessions_for_days
+from rat.venues.collateral import deploy_calendar, deploy_collateral_stack
+from rat.venues.morpho import deploy_morpho, is_healthy
+
+SHARE = 10**18
+PLEDGED = 100 * SHARE
+REF = keccak(text="governance decision: list the rAAPL/USDC Morpho Blue market")
+
+
+@pytest.fixture(scope="module")
+def rat_market(project, chain, admin, pauser, bob, alice, funded, registry):
+    token = funded
+    morpho = deploy_morpho(admin)
+    loan = admin.deploy(project.TestStablecoin, "USD Coin", "USDC", 6, admin.address)
+    feed = admin.deploy(project.MockV3Aggregator, 8, SHARE_PRICE)
+    reserves = admin.deploy(project.MockReserveRoundSource)
+    calendar = deploy_calendar(admin, pauser)
+    today = chain.pending_timestamp // 86_400
+    publish_sessions(calendar, sessions_for_days("XNYS", today, day_index(date(2027, 1, 15)) - today), pauser)
+    stack = deploy_collateral_stack(morpho, admin, calendar=calendar, feed=feed, collateral_token=token,
+                                    multiplier_source=token, loan_token=loan, reserves=reserves)
+    registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
+    registry.registerVenue(token, morpho, REF, sender=admin)
+    registry.registerVenue(token, stack.gateway, REF, sender=admin)
+    warp(chain, MON_OPEN + 60)
+    feed.setRound(2, SHARE_PRICE, MON_OPEN + 60, MON_OPEN + 60, 2, sender=admin)
+    stack.oracle.acceptReviewedPrice(sender=admin)
+    params = stack.params.as_tuple()
+    loan.mint(bob.address, 1_000_000 * USDC, sender=admin)
+    loan.approve(morpho.address, 2**256 - 1, sender=bob)
+    morpho.supply(params, 1_000_000 * USDC, 0, bob.address, b"", sender=bob)
+    token.approve(morpho.address, 2**256 - 1, sender=alice)
+    morpho.supplyCollateral(params, PLEDGED, alice.address, b"", sender=alice)
+    return stack, token, loan, feed, params
+
+
+def _underwater(rat_market, chain, alice, admin):
+    """Alice borrows near the limit, then the price falls 9% (accepted by the keeper): she is liquidatable."""
+    stack, _, _, feed, params = rat_market
+    warp(chain, MON_MIDDAY)
+    feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
+    stack.morpho.borrow(params, 5_900 * USDC, 0, alice.address, alice.address, sender=alice)
+    warp(chain, MON_MIDDAY + 600)
+    feed.setRound(4, SHARE_PRICE * 91 // 100, MON_MIDDAY + 600, MON_MIDDAY + 600, 4, sender=admin)
+    stack.oracle.update(sender=admin)
+    assert not is_healthy(stack.morpho, stack.params, alice.address, stack.oracle.price())
+
+
+def _fund(rat_market, liquidator, admin):
+    _, _, loan, _, _ = rat_market
+    loan.mint(liquidator.address, 100_000 * USDC, sender=admin)
+    loan.approve(rat_market[0].gateway.address, 2**256 - 1, sender=liquidator)
+
+
+def test_a_kyc_investor_pledges_rat_in_morpho_and_borrows_against_it(rat_market, chain, alice, admin):
+    stack, token, loan, feed, params = rat_market
+    warp(chain, MON_MIDDAY)
+    feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
+    stack.morpho.borrow(params, 5_000 * USDC, 0, alice.address, alice.address, sender=alice)
+    assert token.balanceOf(stack.morpho) == PLEDGED
+    assert loan.balanceOf(alice) == 5_000 * USDC
+
+
+def test_a_liquidator_without_kyc_gets_the_tokens_reason_through_the_gateway(rat_market, chain, alice, carol, admin):
+    _underwater(rat_market, chain, alice, admin)
+    _fund(rat_market, carol, admin)
+    stack, token, _, _, params = rat_market
+    with ape.reverts(token.TransferRestricted, status=TransferStatus.RECIPIENT_NOT_ELIGIBLE):
+        stack.gateway.liquidate(params, alice.address, 10 * SHARE, 0, 2**256 - 1, sender=carol)
+
+
+def test_a_direct_liquidation_to_an_address_without_kyc_is_refused_by_the_token(rat_market, chain, alice, carol,
+                                                                                 admin):
+    _underwater(rat_market, chain, alice, admin)
+    stack, token, loan, _, params = rat_market
+    loan.mint(carol.address, 100_000 * USDC, sender=admin)
+    loan.approve(stack.morpho.address, 2**256 - 1, sender=carol)
+    # Morpho's SafeTransferLib reports the token's refusal without its reason.
+    with ape.reverts("transfer reverted"):
+        stack.morpho.liquidate(params, alice.address, 10 * SHARE, 0, b"", sender=carol)
+    assert token.balanceOf(carol) == 0
+
+
+def test_an_eligible_liquidator_receives_the_seized_rat(rat_market, chain, alice, bob, admin):
+    _underwater(rat_market, chain, alice, admin)
+    _fund(rat_market, bob, admin)
+    stack, token, _, _, params = rat_market
+    before = token.balanceOf(bob)
+    stack.gateway.liquidate(params, alice.address, 10 * SHARE, 0, 2**256 - 1, sender=bob)
+    assert token.balanceOf(bob) == before + 10 * SHARE
+    assert token.balanceOf(stack.gateway) == 0
+
+
+def test_collateral_cannot_be_withdrawn_directly_to_an_address_without_kyc(rat_market, alice, carol):
+    stack, _, _, _, params = rat_market
+    with ape.reverts("transfer reverted"):  # the token refuses; Morpho's SafeTransferLib drops the reason
+        stack.morpho.withdrawCollateral(params, SHARE, alice.address, carol.address, sender=alice)
+
+
+def test_collateral_withdrawn_through_the_gateway_to_an_address_without_kyc_gets_the_tokens_reason(
+        rat_market, alice, carol):
+    stack, token, _, _, params = rat_market
+    stack.morpho.setAuthorization(stack.gateway.address, True, sender=alice)
+    with ape.reverts(token.TransferRestricted, status=TransferStatus.RECIPIENT_NOT_ELIGIBLE):
+        stack.gateway.withdrawCollateral(params, SHARE, carol.address, sender=alice)
+
+
+def test_collateral_withdrawn_through_the_gateway_reaches_an_eligible_receiver(rat_market, alice, bob):
+    stack, token, _, _, params = rat_market
+    stack.morpho.setAuthorization(stack.gateway.address, True, sender=alice)
+    before = token.balanceOf(bob)
+    stack.gateway.withdrawCollateral(params, SHARE, bob.address, sender=alice)
+    assert token.balanceOf(bob) == before + SHARE
