@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from reserves import fields
 from reserves.errors import InputError
+from reserves.heap import without_gc
 from reserves.inputs import BOM, Record, read_records
 
 LEDGER_COLUMNS = (
@@ -56,6 +57,7 @@ def known_isin(path: Path, record: Record, assets: Mapping[str, object]) -> str:
     return value
 
 
+@without_gc
 def read_ledger(path: Path | str, assets: Mapping[str, object], progress: Callable[[int], None] | None = None) -> list[Entry]:
     """Every row, validated; lot ids and request ids must each be unique across the file."""
     path = Path(path)

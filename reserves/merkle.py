@@ -514,8 +514,15 @@ class StandardMerkleTree:
         # one str.format per value over per-column JSON texts: the bytes json.dumps(separators=(",", ":"),
         # ensure_ascii=False) writes, without building a dict and a list per value
         entry = ('{{"value":[' + ",".join(["{}"] * len(self.leaf_encoding)) + '],"treeIndex":{}}}').format
+        spec = _c_spec(self.leaf_encoding) if self._json_values is None else None
         for start in range(0, len(self), chunk):
             stop = min(start + chunk, len(self))
+            if spec is not None:  # the C writer: the same bytes without a Python string per value
+                text = _c.dump_values(spec, self.columns, self.tree_indices, start, stop)
+                if text is not None:
+                    fp.write("," + text if start else text)
+                    continue
+                spec = None
             if self._json_values is not None:
                 texts = [[json.dumps(v, separators=(",", ":"), ensure_ascii=False) for v in column]
                          for column in zip(*self._json_values[start:stop])]
@@ -624,18 +631,27 @@ def load_compact(dump: bytes, threads: int | None = None, *, validate: bool = Tr
     count = (nodes_end - nodes_at + 1) // 69
     if count == 0 or nodes_end - nodes_at != 69 * count - 1:
         return None
-    if dump.count(b'","0x', nodes_at, nodes_end) != count - 1:
-        return None
-    if not dump.startswith(b'"0x', nodes_at) or not dump.endswith(b'"', nodes_at, nodes_end):
-        return None
-    try:
-        tree = bytes.fromhex(dump[nodes_at + 3 : nodes_end - 1].replace(b'","0x', b"").decode("ascii"))
-    except ValueError:
-        return None
-    if len(tree) != 32 * count:
-        return None
     body_at, body_end = values_at + 12, end - 2
-    fast = _parse_values_chunked(dump, body_at, body_end, encoding, chunk_bytes)
+    spec = _c_spec(encoding)
+    if spec is not None:  # the C readers: no decoded copy of the text, no intermediate string per value
+        tree = _c.parse_hex_list(dump, nodes_at, nodes_end)
+        if tree is None:
+            return None
+        fast = _c.parse_values(dump, body_at, body_end, spec) if body_at < body_end else None
+        if fast is None:
+            fast = _parse_values_chunked(dump, body_at, body_end, encoding, chunk_bytes)
+    else:
+        if dump.count(b'","0x', nodes_at, nodes_end) != count - 1:
+            return None
+        if not dump.startswith(b'"0x', nodes_at) or not dump.endswith(b'"', nodes_at, nodes_end):
+            return None
+        try:
+            tree = bytes.fromhex(dump[nodes_at + 3 : nodes_end - 1].replace(b'","0x', b"").decode("ascii"))
+        except ValueError:
+            return None
+        if len(tree) != 32 * count:
+            return None
+        fast = _parse_values_chunked(dump, body_at, body_end, encoding, chunk_bytes)
     if fast is not None:
         loaded = StandardMerkleTree(tuple(encoding), tree, *fast)
         if validate:

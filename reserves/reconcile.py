@@ -13,6 +13,7 @@ from pathlib import Path
 from reserves.custody import CustodianStatement
 from reserves.errors import InputError, ReconciliationError
 from reserves.fields import format_units
+from reserves.heap import without_gc
 from reserves.ledger import Entry
 
 
@@ -76,6 +77,7 @@ def apply_burns(ledger: Path, entries: list[Entry], as_of_day) -> tuple[list[Lot
     return remaining, consumed, burns, deferred
 
 
+@without_gc
 def reconcile(ledger: Path, entries: list[Entry], statement: CustodianStatement) -> Reconciled:
     """Applies the burns and checks every (ISIN, account) sum against the statement; reports all mismatches."""
     lots, consumed, burns, deferred = apply_burns(ledger, entries, statement.as_of.date())

@@ -22,6 +22,7 @@ from reserves import merkle
 from reserves.custody import Asset
 from reserves.errors import MerkleError, ReservesError, UnreadableError
 from reserves.fields import format_units
+from reserves.heap import without_gc
 from reserves.reconcile import Reconciled
 
 FORMAT = "rat-reserve-statement-v1"
@@ -208,6 +209,7 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+@without_gc
 def write_round(
     out_dir: Path,
     rec: Reconciled,
@@ -299,6 +301,7 @@ def write_round(
     return statement_path, secret_path, tree
 
 
+@without_gc
 def load_statement(path: Path | str, threads: int | None = None, *, validate: bool = True) -> Statement:
     """Reads statement.json, hashes its bytes, validates the header and (unless told not to) the whole tree."""
     path = Path(path)
