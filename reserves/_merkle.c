@@ -1238,7 +1238,7 @@ static PyObject *py_parse_values(PyObject *self, PyObject *args) {
     abitype_t *types = NULL;
     Py_ssize_t m = 0;
     PyObject *cols = NULL, *indices = NULL, *result = NULL;
-    PyObject **last = NULL; /* previous str of each string column: repeated values (ISINs) share one object */
+    PyObject **last = NULL; /* previous str or bytes of each column: repeated values (ISINs) share one object */
     if (parse_types(spec, &types, &m) < 0) {
         PyBuffer_Release(&dump);
         return NULL;
@@ -1294,16 +1294,19 @@ static PyObject *py_parse_values(PyObject *self, PyObject *args) {
                 EXPECT("\"0x");
                 int size = types[j].size;
                 if (e - p < 2 * size + 1 || p[2 * size] != '"') goto decline;
-                v = PyBytes_FromStringAndSize(NULL, size);
-                if (!v) goto fail;
-                uint8_t *o = (uint8_t *)PyBytes_AS_STRING(v);
+                uint8_t o[32];
                 for (int k = 0; k < size; k++) {
                     int hi = unhex((unsigned char)p[2 * k]), lo = unhex((unsigned char)p[2 * k + 1]);
-                    if (hi < 0 || lo < 0) {
-                        Py_DECREF(v);
-                        goto decline;
-                    }
+                    if (hi < 0 || lo < 0) goto decline;
                     o[k] = (uint8_t)(hi << 4 | lo);
+                }
+                /* repeated values (an account's hash on each of its lots) share one object, as strings do */
+                if (last[j] && memcmp(PyBytes_AS_STRING(last[j]), o, size) == 0) {
+                    v = Py_NewRef(last[j]);
+                } else {
+                    v = PyBytes_FromStringAndSize((const char *)o, size);
+                    if (!v) goto fail;
+                    Py_XSETREF(last[j], Py_NewRef(v));
                 }
                 p += 2 * size + 1;
             } else { /* K_UINT */

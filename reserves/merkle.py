@@ -62,6 +62,12 @@ def keccak256(data: bytes) -> bytes:
     return sha3.keccak_256(data).digest()
 
 
+def keccak256_large(data: bytes) -> bytes:
+    """keccak256 of a large buffer; through the C kernel when built, which releases the GIL while it hashes, so
+    another thread can work meanwhile."""
+    return _c.keccak256(data) if _c is not None else keccak256(data)
+
+
 def node_hash(a: bytes, b: bytes) -> bytes:
     return keccak256(a + b if a <= b else b + a)
 

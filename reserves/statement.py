@@ -12,6 +12,7 @@ import os
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -311,15 +312,18 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
         raise UnreadableError(f"{path}: cannot read: {exc.strerror}") from None
     if not raw or raw.isspace():  # isspace stops at the first other byte: no copy of a large file
         raise UnreadableError(f"{path}: the file is empty")
-    file_hash = merkle.keccak256(raw)
-    # what was signed is the exact bytes `write_round` produced: header, then the dump, then "}\n"
-    marker = raw.find(b',"merkleTree":')
-    compact = None
-    if marker > 0 and raw.endswith(b"}\n"):
-        try:
-            compact = merkle.load_compact(raw, threads, validate=validate, start=marker + 14, end=len(raw) - 2)
-        except MerkleError as exc:
-            raise MerkleError(f"{path}: merkleTree: {exc}") from None
+    # the file's keccak256 on another core while this one parses (the C hash releases the GIL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashing = pool.submit(merkle.keccak256_large, raw)
+        # what was signed is the exact bytes `write_round` produced: header, then the dump, then "}\n"
+        marker = raw.find(b',"merkleTree":')
+        compact = None
+        if marker > 0 and raw.endswith(b"}\n"):
+            try:
+                compact = merkle.load_compact(raw, threads, validate=False, start=marker + 14, end=len(raw) - 2)
+            except MerkleError as exc:
+                raise MerkleError(f"{path}: merkleTree: {exc}") from None
+        file_hash = hashing.result()
     try:
         data = json.loads(raw[:marker] + b"}") if compact is not None else json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -340,6 +344,11 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
         tree = compact
         if tree.leaf_encoding != LEAF_ENCODING:
             raise MerkleError(f"{path}: merkleTree must have leaf encoding {list(LEAF_ENCODING)}")
+        if validate:  # now that the file's bytes are released: the peak is the bytes or the hashes, not both
+            try:
+                tree.validate(threads)
+            except MerkleError as exc:
+                raise MerkleError(f"{path}: merkleTree: {exc}") from None
     else:
         if not isinstance(dump, dict) or tuple(dump.get("leafEncoding") or ()) != LEAF_ENCODING:
             raise MerkleError(f"{path}: merkleTree must be a standard-v1 dump with leaf encoding "
