@@ -1405,6 +1405,156 @@ static PyObject *py_parse_hex_list(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* ------------------------------------------------------------------------------------------ ledger CSV */
+
+PyDoc_STRVAR(csv_columns_doc,
+             "csv_columns(data, ncols) -> list[list[str]] | None\n\n"
+             "The fields of plain CSV lines (each ending in \\n, no quoting) as ncols columns of str. None when\n"
+             "any line is empty or has another number of fields, or the text holds a quote, a carriage return\n"
+             "or invalid UTF-8: the caller then reads the file row by row and names the offending line.");
+
+static PyObject *py_csv_columns(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t m;
+    if (!PyArg_ParseTuple(args, "y*n", &data, &m)) return NULL;
+    PyObject *cols = NULL, *result = NULL;
+    PyObject **last = NULL;
+    const char *p = data.buf, *e = p + data.len;
+    if (m <= 0 || data.len == 0 || e[-1] != '\n' || memchr(p, '"', data.len) || memchr(p, '\r', data.len))
+        goto decline;
+    cols = PyList_New(m);
+    last = PyMem_Calloc(m, sizeof(PyObject *));
+    if (!cols || !last) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t j = 0; j < m; j++) {
+        PyObject *c = PyList_New(0);
+        if (!c) goto fail;
+        PyList_SET_ITEM(cols, j, c);
+    }
+    while (p < e) {
+        const char *eol = memchr(p, '\n', e - p);
+        if (eol == p) goto decline; /* an empty line */
+        for (Py_ssize_t j = 0; j < m; j++) {
+            const char *q = j + 1 < m ? memchr(p, ',', eol - p) : eol;
+            if (!q) goto decline; /* too few fields */
+            if (j + 1 == m && memchr(p, ',', eol - p)) goto decline; /* too many */
+            Py_ssize_t len = q - p;
+            PyObject *v;
+            /* ISINs, dates, kinds and accounts repeat line after line: one object per run of equal values */
+            if (last[j] && PyUnicode_IS_ASCII(last[j]) && PyUnicode_GET_LENGTH(last[j]) == len &&
+                memcmp(PyUnicode_DATA(last[j]), p, len) == 0) {
+                v = Py_NewRef(last[j]);
+            } else {
+                v = PyUnicode_DecodeUTF8(p, len, "strict");
+                if (!v) {
+                    PyErr_Clear();
+                    goto decline;
+                }
+                Py_XSETREF(last[j], Py_NewRef(v));
+            }
+            int bad = PyList_Append(PyList_GET_ITEM(cols, j), v);
+            Py_DECREF(v);
+            if (bad) goto fail;
+            p = q + 1;
+        }
+    }
+    result = Py_NewRef(cols);
+    goto out;
+decline:
+    result = Py_NewRef(Py_None);
+    goto out;
+fail:
+    result = NULL;
+out:
+    if (last) {
+        for (Py_ssize_t j = 0; j < m; j++) Py_XDECREF(last[j]);
+        PyMem_Free(last);
+    }
+    Py_XDECREF(cols);
+    PyBuffer_Release(&data);
+    return result;
+}
+
+PyDoc_STRVAR(units_column_doc,
+             "units_column(quantities, decimals) -> list[int] | None\n\n"
+             "Each decimal quantity ([0-9]+ optionally followed by . and 1..decimals digits) times 10**decimals.\n"
+             "None when any text is in another form, or a result is 0 or at least 2**128.");
+
+static PyObject *py_units_column(PyObject *self, PyObject *args) {
+    PyObject *col_obj;
+    int decimals;
+    if (!PyArg_ParseTuple(args, "Oi", &col_obj, &decimals)) return NULL;
+    if (decimals < 0 || decimals > 30) {
+        PyErr_SetString(PyExc_ValueError, "decimals out of range");
+        return NULL;
+    }
+    PyObject *col = PySequence_Fast(col_obj, "quantities must be a sequence");
+    if (!col) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(col);
+    PyObject *out = PyList_New(n);
+    if (!out) {
+        Py_DECREF(col);
+        return NULL;
+    }
+    typedef unsigned __int128 u128;
+    u128 scale = 1;
+    for (int d = 0; d < decimals; d++) scale *= 10;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PySequence_Fast_GET_ITEM(col, i);
+        if (!PyUnicode_Check(s) || !PyUnicode_IS_ASCII(s)) goto decline;
+        const char *p = (const char *)PyUnicode_DATA(s), *e = p + PyUnicode_GET_LENGTH(s);
+        const char *dot = memchr(p, '.', e - p);
+        const char *we = dot ? dot : e;
+        if (we == p) goto decline;
+        u128 whole = 0, frac = 0;
+        for (const char *q = p; q < we; q++) {
+            if (*q < '0' || *q > '9') goto decline;
+            if (whole > ((u128)-1) / 10 / scale) goto decline; /* at least 2**128 units */
+            whole = whole * 10 + (u128)(*q - '0');
+        }
+        if (dot) {
+            Py_ssize_t fl = e - dot - 1;
+            if (fl < 1 || fl > decimals) goto decline;
+            for (const char *q = dot + 1; q < e; q++) {
+                if (*q < '0' || *q > '9') goto decline;
+                frac = frac * 10 + (u128)(*q - '0');
+            }
+            for (Py_ssize_t d = fl; d < decimals; d++) frac *= 10;
+        }
+        if (whole > ((u128)-1) / scale) goto decline;
+        u128 units = whole * scale;
+        if (units + frac < units) goto decline;
+        units += frac;
+        if (units == 0) goto decline; /* (u128)-1 is 2**128 - 1: every u128 is below 2**128 */
+        uint64_t hi = (uint64_t)(units >> 64), lo = (uint64_t)units;
+        PyObject *v;
+        if (!hi) {
+            v = PyLong_FromUnsignedLongLong(lo);
+        } else {
+            uint8_t b[16];
+            for (int k = 0; k < 8; k++) {
+                b[k] = (uint8_t)(lo >> (8 * k));
+                b[8 + k] = (uint8_t)(hi >> (8 * k));
+            }
+            v = _PyLong_FromByteArray(b, 16, 1, 0);
+        }
+        if (!v) {
+            Py_DECREF(out);
+            Py_DECREF(col);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, v);
+    }
+    Py_DECREF(col);
+    return out;
+decline:
+    Py_DECREF(out);
+    Py_DECREF(col);
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(keccak256_doc, "keccak256(data) -> bytes\n\nEthereum's Keccak-256 (original padding).");
 
 static PyObject *py_keccak256(PyObject *self, PyObject *args) {
@@ -1433,6 +1583,8 @@ static PyMethodDef methods[] = {
     {"dump_values", py_dump_values, METH_VARARGS, dump_values_doc},
     {"parse_values", py_parse_values, METH_VARARGS, parse_values_doc},
     {"parse_hex_list", py_parse_hex_list, METH_VARARGS, parse_hex_list_doc},
+    {"csv_columns", py_csv_columns, METH_VARARGS, csv_columns_doc},
+    {"units_column", py_units_column, METH_VARARGS, units_column_doc},
     {NULL, NULL, 0, NULL},
 };
 

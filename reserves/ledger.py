@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -12,6 +12,7 @@ from reserves import fields
 from reserves.errors import InputError
 from reserves.heap import without_gc
 from reserves.inputs import BOM, Record, read_records
+from reserves.merkle import _c
 
 LEDGER_COLUMNS = (
     "kind",
@@ -116,6 +117,24 @@ def _units(text: str) -> int:
     return int(whole) * fields.UNIT + (int(frac.ljust(fields.DECIMALS, "0")) if frac else 0)
 
 
+def _split_columns(data: bytes, header: list[str]) -> dict[str, Sequence[str]] | None:
+    """Each header name -> its column of a batch of plain CSV lines, or None for a quote, a carriage return, an
+    empty line, a line with another number of fields, or text that is not UTF-8."""
+    if _c is not None:  # one pass in C, one str per run of equal values (ISINs, dates, accounts repeat)
+        columns = _c.csv_columns(data, len(header))
+        return None if columns is None else dict(zip(header, columns))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if '"' in text or "\r" in text or "\n\n" in text or text.startswith("\n"):
+        return None
+    rows = [line.split(",") for line in text[:-1].split("\n")]
+    if any(len(row) != len(header) for row in rows):
+        return None
+    return dict(zip(header, zip(*rows)))
+
+
 def _read_plain_csv(path: Path, assets: Mapping[str, object], batch: int = 100_000) -> list[Entry] | None:
     """The ledger of a plain CSV file (no quoting, no blank line, LF line ends: what `rat-reserves ledger` and
     every spreadsheet export of these fields write) validated column by column, `batch` rows at a time: each rule
@@ -141,17 +160,9 @@ def _read_plain_csv(path: Path, assets: Mapping[str, object], batch: int = 100_0
         while lines := f.readlines(batch * 200):
             if not lines[-1].endswith(b"\n"):
                 return None
-            try:
-                text = b"".join(lines).decode("utf-8")
-            except UnicodeDecodeError:
+            if (columns := _split_columns(b"".join(lines), header)) is None:
                 return None
-            if '"' in text or "\r" in text or "\n\n" in text:
-                return None
-            rows = [line.split(",") for line in text[:-1].split("\n")]
-            if any(len(row) != len(header) for row in rows):
-                return None
-            columns = dict(zip(header, zip(*rows)))
-            del rows, text
+            del lines
             if (part := _plain_rows(columns, assets, parsed, len(entries) + 2)) is None:
                 return None
             ids.update(columns["lot_id"])
@@ -162,7 +173,7 @@ def _read_plain_csv(path: Path, assets: Mapping[str, object], batch: int = 100_0
     return entries or None
 
 
-def _plain_rows(columns: dict[str, tuple[str, ...]], assets: Mapping[str, object], parsed: dict[str, dict[str, Any]],
+def _plain_rows(columns: dict[str, Sequence[str]], assets: Mapping[str, object], parsed: dict[str, dict[str, Any]],
                 first_line: int) -> list[Entry] | None:
     kinds, ids, requests, refs = (columns[c] for c in ("kind", "lot_id", "request_id", "broker_order_ref"))
     quantities = columns["quantity"]
@@ -185,9 +196,13 @@ def _plain_rows(columns: dict[str, tuple[str, ...]], assets: Mapping[str, object
         return None
     request_bytes = bytes.fromhex("".join(r[2:] for r in requests))
     ref_bytes = bytes.fromhex("".join(r[2:] for r in refs))
-    units = list(map(_units, quantities))
-    if min(units) == 0 or max(units) >= 2**128:
-        return None
+    if _c is not None:
+        if (units := _c.units_column(quantities, fields.DECIMALS)) is None:
+            return None  # a zero or too large quantity: the row-by-row reader names it
+    else:
+        units = list(map(_units, quantities))
+        if min(units) == 0 or max(units) >= 2**128:
+            return None
     return list(map(Entry, range(first_line, first_line + len(ids)), kinds, ids,
                     [request_bytes[i : i + 32] for i in range(0, len(request_bytes), 32)],
                     [ref_bytes[i : i + 32] for i in range(0, len(ref_bytes), 32)], columns["isin"], units,
