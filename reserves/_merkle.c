@@ -1185,11 +1185,16 @@ done:
 
 /* ------------------------------------------------------------------------------------------ parse values */
 
-static int unhex(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10; /* lowercase only: the form the writer writes */
-    return -1;
+/* hex digit values, -1 for anything else; lowercase only: the form the writer writes */
+static signed char UNHEX[256];
+
+static void init_unhex(void) {
+    memset(UNHEX, -1, sizeof UNHEX);
+    for (int c = '0'; c <= '9'; c++) UNHEX[c] = (signed char)(c - '0');
+    for (int c = 'a'; c <= 'f'; c++) UNHEX[c] = (signed char)(c - 'a' + 10);
 }
+
+static inline int unhex(unsigned char c) { return UNHEX[c]; }
 
 /* Reads the decimal integer at *pp as written by the dump writer (0 or no leading zero), at most `bits` bits.
  * Returns a new reference, NULL with no exception set when the text is not in that form. */
@@ -1555,6 +1560,60 @@ decline:
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(check_leaves_doc,
+             "check_leaves(tree, tree_indices, leaf_hashes) -> (problem, value)\n\n"
+             "One pass over the values of a tree: problem 0 when each tree index is a leaf index, no two values\n"
+             "share one, and each value's leaf hash is the node at its index; otherwise the first value (in value\n"
+             "order) that breaks a rule and the rule: 1 not a leaf index, 2 an index already used, 3 not its leaf.");
+
+static PyObject *py_check_leaves(PyObject *self, PyObject *args) {
+    Py_buffer tree, hashes;
+    PyObject *idx_obj;
+    if (!PyArg_ParseTuple(args, "y*Oy*", &tree, &idx_obj, &hashes)) return NULL;
+    PyObject *idx = PySequence_Fast(idx_obj, "tree_indices must be a sequence");
+    uint8_t *seen = NULL;
+    PyObject *result = NULL;
+    if (!idx) goto out;
+    Py_ssize_t total = tree.len / 32, n = PySequence_Fast_GET_SIZE(idx);
+    if (hashes.len != 32 * n) {
+        PyErr_SetString(PyExc_ValueError, "one 32-byte leaf hash per value");
+        goto out;
+    }
+    seen = PyMem_Calloc(total ? total : 1, 1);
+    if (!seen) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    int problem = 0;
+    Py_ssize_t v = 0;
+    for (; v < n; v++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(idx, v);
+        int overflow = 0;
+        long long k = PyLong_Check(o) ? PyLong_AsLongLongAndOverflow(o, &overflow) : -1;
+        if (k == -1 && PyErr_Occurred()) goto out;
+        if (overflow || k < 0 || k >= total || 2 * k + 1 < total) {
+            problem = 1;
+            break;
+        }
+        if (seen[k]) {
+            problem = 2;
+            break;
+        }
+        seen[k] = 1;
+        if (memcmp((const uint8_t *)tree.buf + 32 * k, (const uint8_t *)hashes.buf + 32 * v, 32) != 0) {
+            problem = 3;
+            break;
+        }
+    }
+    result = Py_BuildValue("(in)", problem, problem ? v : (Py_ssize_t)-1);
+out:
+    PyMem_Free(seen);
+    Py_XDECREF(idx);
+    PyBuffer_Release(&tree);
+    PyBuffer_Release(&hashes);
+    return result;
+}
+
 PyDoc_STRVAR(keccak256_doc, "keccak256(data) -> bytes\n\nEthereum's Keccak-256 (original padding).");
 
 static PyObject *py_keccak256(PyObject *self, PyObject *args) {
@@ -1584,6 +1643,7 @@ static PyMethodDef methods[] = {
     {"parse_values", py_parse_values, METH_VARARGS, parse_values_doc},
     {"parse_hex_list", py_parse_hex_list, METH_VARARGS, parse_hex_list_doc},
     {"csv_columns", py_csv_columns, METH_VARARGS, csv_columns_doc},
+    {"check_leaves", py_check_leaves, METH_VARARGS, check_leaves_doc},
     {"units_column", py_units_column, METH_VARARGS, units_column_doc},
     {NULL, NULL, 0, NULL},
 };
@@ -1594,6 +1654,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__merkle(void) {
+    init_unhex();
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     if (PyModule_AddIntConstant(m, "UINT", K_UINT) < 0 || PyModule_AddIntConstant(m, "ADDRESS", K_ADDRESS) < 0 ||

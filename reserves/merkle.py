@@ -473,6 +473,18 @@ class StandardMerkleTree:
         if total != 2 * len(self) - 1:
             raise MerkleError(f"a tree of {len(self)} values has {2 * len(self) - 1} nodes, not {total}")
         indices = self.tree_indices
+        if _c is not None and _c_spec(self.leaf_encoding) is not None:  # one pass in C, same rules, same messages
+            problem, i = _c.check_leaves(self.tree, indices, leaf_hashes(self.leaf_encoding, self.columns, threads))
+            if problem == 1:
+                raise MerkleError(f"value {i}: treeIndex {indices[i]} is not a leaf")
+            if problem == 2:
+                raise MerkleError(f"value {i}: treeIndex {indices[i]} is used twice")
+            if problem == 3:
+                raise MerkleError(f"value {i} does not hash to its leaf (treeIndex {indices[i]}): the dump was altered")
+            bad = check_tree(self.tree, threads)
+            if bad is not None:
+                raise MerkleError(f"node {bad} is not the hash of its children: the dump was altered")
+            return
         # whole-list checks at C speed; the loops below only run to name the first offending value
         if indices and (min(indices) < total - len(self) or max(indices) >= total or len(set(indices)) != len(self)):
             seen = set()

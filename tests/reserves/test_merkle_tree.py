@@ -308,3 +308,30 @@ def test_the_c_node_list_parser_reads_the_tree_and_declines_other_spellings():
     assert merkle._c.parse_hex_list(text, 1, len(text) - 2) is None
     if upper != text:
         assert merkle._c.parse_hex_list(upper, 1, len(upper) - 1) is None
+
+
+def _broken_tree(kind: str, lot_encoding) -> merkle.StandardMerkleTree:
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(36), 12), leaf_encoding=lot_encoding)
+    indices, columns = list(tree.tree_indices), [list(c) for c in tree.columns]
+    if kind == "not-a-leaf":
+        indices[5] = 2
+    elif kind == "used-twice":
+        indices[7] = indices[2]
+    else:
+        columns[5][9] += 1
+    return merkle.StandardMerkleTree(tree.leaf_encoding, tree.tree, columns, indices)
+
+
+@needs_c
+@pytest.mark.parametrize(("kind", "message"), [
+    ("not-a-leaf", "value 5: treeIndex 2 is not a leaf"),
+    ("used-twice", "value 7: treeIndex .* is used twice"),
+    ("altered", "value 9 does not hash to its leaf"),
+])
+def test_the_c_leaf_check_refuses_what_the_python_check_refuses_naming_the_same_value(kind, message, lot_encoding,
+                                                                                      monkeypatch):
+    with pytest.raises(MerkleError, match=message):
+        _broken_tree(kind, lot_encoding).validate()
+    monkeypatch.setattr(merkle, "_c_spec", lambda types: None)  # the reference path alone
+    with pytest.raises(MerkleError, match=message):
+        _broken_tree(kind, lot_encoding).validate()
