@@ -1066,16 +1066,17 @@ static int json_columns_supported(const abitype_t *types, Py_ssize_t m) {
 }
 
 PyDoc_STRVAR(dump_values_doc,
-             "dump_values(types, columns, tree_indices, start, stop) -> str | None\n\n"
+             "dump_values(types, columns, tree_indices, start, stop, as_bytes=False) -> str | bytes | None\n\n"
              "The JSON text of values start..stop of a standard-v1 dump, {\"value\":[..],\"treeIndex\":k} joined\n"
              "by commas, byte for byte what json.dumps(separators=(',', ':'), ensure_ascii=False) writes. Only\n"
              "string, bytesN and uintN columns; None when the encoding or a value is anything else (the caller\n"
-             "then takes the Python path).");
+             "then takes the Python path). With as_bytes, the UTF-8 bytes of that text.");
 
 static PyObject *py_dump_values(PyObject *self, PyObject *args) {
     PyObject *spec, *cols_obj, *idx_obj;
     Py_ssize_t start, stop;
-    if (!PyArg_ParseTuple(args, "OOOnn", &spec, &cols_obj, &idx_obj, &start, &stop)) return NULL;
+    int as_bytes = 0;
+    if (!PyArg_ParseTuple(args, "OOOnn|p", &spec, &cols_obj, &idx_obj, &start, &stop, &as_bytes)) return NULL;
     abitype_t *types = NULL;
     Py_ssize_t m;
     if (parse_types(spec, &types, &m) < 0) return NULL;
@@ -1166,7 +1167,8 @@ static PyObject *py_dump_values(PyObject *self, PyObject *args) {
         if (sb_reserve(&b, 48) < 0) goto done;
         b.len += sprintf(b.p + b.len, "],\"treeIndex\":%zd}", k);
     }
-    result = PyUnicode_DecodeUTF8(b.p ? b.p : "", (Py_ssize_t)b.len, "strict");
+    result = as_bytes ? PyBytes_FromStringAndSize(b.p ? b.p : "", (Py_ssize_t)b.len)
+                      : PyUnicode_DecodeUTF8(b.p ? b.p : "", (Py_ssize_t)b.len, "strict");
     goto done;
 decline:
     PyErr_Clear();

@@ -521,19 +521,23 @@ class StandardMerkleTree:
         self.write_dump(buf)
         return buf.getvalue()
 
-    def write_dump(self, fp: IO[str], chunk: int = 50_000) -> None:
-        """Writes exactly what `JSON.stringify(tree.dump())` writes, streaming the values in chunks so a large
-        tree never exists as one Python structure."""
-        fp.write('{"format":"standard-v1","leafEncoding":')
-        fp.write(json.dumps(list(self.leaf_encoding), separators=(",", ":")))
-        fp.write(',"tree":[')
+    def write_dump(self, fp: IO[str] | IO[bytes], chunk: int = 50_000) -> None:
+        """Writes exactly what `JSON.stringify(tree.dump())` writes (UTF-8 when `fp` is binary), streaming the
+        values in chunks so a large tree never exists as one Python structure."""
+        binary = not isinstance(fp, io.TextIOBase)
+
+        def put(text: str | bytes) -> None:
+            fp.write(text.encode() if binary and isinstance(text, str) else text)  # type: ignore[arg-type]
+
+        put('{"format":"standard-v1","leafEncoding":')
+        put(json.dumps(list(self.leaf_encoding), separators=(",", ":")))
+        put(',"tree":[')
         # in slices: the whole list is 69 bytes per node, 138 MB for a million leaves, and the text file would
         # hold a second, encoded copy of it
         nodes, step = memoryview(self.tree), 32 * chunk
         for at in range(0, len(self.tree), step):
-            fp.write(("," if at else "") + _hex_list(nodes[at : at + step])[1:-1])
-        fp.write("]")
-        fp.write(',"values":[')
+            put(("," if at else "") + _hex_list(nodes[at : at + step])[1:-1])
+        put('],"values":[')
         # one str.format per value over per-column JSON texts: the bytes json.dumps(separators=(",", ":"),
         # ensure_ascii=False) writes, without building a dict and a list per value
         entry = ('{{"value":[' + ",".join(["{}"] * len(self.leaf_encoding)) + '],"treeIndex":{}}}').format
@@ -541,9 +545,11 @@ class StandardMerkleTree:
         for start in range(0, len(self), chunk):
             stop = min(start + chunk, len(self))
             if spec is not None:  # the C writer: the same bytes without a Python string per value
-                text = _c.dump_values(spec, self.columns, self.tree_indices, start, stop)
+                text = _c.dump_values(spec, self.columns, self.tree_indices, start, stop, binary)
                 if text is not None:
-                    fp.write("," + text if start else text)
+                    if start:
+                        put(",")
+                    put(text)
                     continue
                 spec = None
             if self._json_values is not None:
@@ -552,9 +558,9 @@ class StandardMerkleTree:
             else:
                 texts = [_column_json_text(t, col[start:stop]) for t, col in zip(self.leaf_encoding, self.columns)]
             if start:
-                fp.write(",")
-            fp.write(",".join(map(entry, *texts, self.tree_indices[start:stop])))
-        fp.write("]}")
+                put(",")
+            put(",".join(map(entry, *texts, self.tree_indices[start:stop])))
+        put("]}")
 
     def _json_rows(self, start: int, stop: int) -> list[list[JSONValue]]:
         if self._json_values is not None:

@@ -335,3 +335,16 @@ def test_the_c_leaf_check_refuses_what_the_python_check_refuses_naming_the_same_
     monkeypatch.setattr(merkle, "_c_spec", lambda types: None)  # the reference path alone
     with pytest.raises(MerkleError, match=message):
         _broken_tree(kind, lot_encoding).validate()
+
+
+@pytest.mark.parametrize("pure", [False, True], ids=["c-writer", "python-writer"])
+def test_a_dump_written_to_a_binary_file_is_the_utf8_of_the_text_dump(pure, lot_encoding, monkeypatch):
+    columns = random_lot_columns(random.Random(37), 30)
+    columns[0][4] = 'LOT-"é"'
+    tree = merkle.StandardMerkleTree.of(columns=columns, leaf_encoding=lot_encoding)
+    if pure:
+        monkeypatch.setattr(merkle, "_c_spec", lambda types: None)
+    raw = io.BytesIO()
+    tree.write_dump(raw, chunk=7)
+    assert raw.getvalue() == tree.dump_text().encode()
+    assert json.loads(raw.getvalue()) == json.loads(json.dumps(tree.dump()))
