@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import compress
-from operator import attrgetter, ne
+from operator import ne
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -192,17 +192,15 @@ def lot_tree(rec: Reconciled, round_secret: bytes, threads: int | None = None) -
             salts[account] = account_salt(round_secret, account)
             hashes[account] = account_hash(salts[account], account)
     lots = rec.lots
-    # the entries are named tuples: one zip(*...) transposes them into columns at C speed
-    _, _, lot_ids, request_ids, refs, isins, units, settlements, accounts = zip(*map(attrgetter("entry"), lots))
     columns = [
-        list(lot_ids),
-        list(request_ids),
-        list(refs),
-        list(isins),
-        list(units),
-        list(map(attrgetter("held"), lots)),
-        list(map(_yyyymmdd, settlements)),
-        list(map(hashes.__getitem__, accounts)),
+        [lot.entry.lot_id for lot in lots],
+        [lot.entry.request_id for lot in lots],
+        [lot.entry.broker_order_ref for lot in lots],
+        [lot.entry.isin for lot in lots],
+        [lot.entry.units for lot in lots],
+        [lot.held for lot in lots],
+        [_yyyymmdd(lot.entry.settlement) for lot in lots],
+        [hashes[lot.entry.account] for lot in lots],
     ]
     return merkle.StandardMerkleTree.of(columns=columns, leaf_encoding=LEAF_ENCODING, threads=threads)
 
