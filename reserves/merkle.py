@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -34,6 +35,12 @@ from reserves.errors import MerkleError
 try:  # built by `pip install -e .`; optional so that a checkout without a compiler still works (slowly)
     from reserves import _merkle as _c
 except ImportError:  # pragma: no cover - exercised on machines without the extension
+    _c = None
+_KERNELS = ("keccak256", "leaf_hashes", "build", "check_tree", "write_proofs", "write_proofs_bin", "hex_list",
+            "dump_values", "parse_values", "parse_hex_list", "check_leaves", "csv_columns", "units_column")
+if _c is not None and not all(hasattr(_c, k) for k in _KERNELS):  # pragma: no cover - a stale build
+    warnings.warn("reserves._merkle was built from an older reserves/_merkle.c: using the pure-Python path; "
+                  "rebuild it with `pip install -e .`", RuntimeWarning, stacklevel=1)
     _c = None
 
 FORMAT = "standard-v1"
@@ -59,13 +66,9 @@ def default_threads() -> int:
 
 
 def keccak256(data: bytes) -> bytes:
+    """Ethereum's keccak256 (safe-pysha3: XKCP's optimised code, faster than our scalar C one on large inputs,
+    and it releases the GIL while it hashes them, so another thread can work meanwhile)."""
     return sha3.keccak_256(data).digest()
-
-
-def keccak256_large(data: bytes) -> bytes:
-    """keccak256 of a large buffer; through the C kernel when built, which releases the GIL while it hashes, so
-    another thread can work meanwhile."""
-    return _c.keccak256(data) if _c is not None else keccak256(data)
 
 
 def node_hash(a: bytes, b: bytes) -> bytes:

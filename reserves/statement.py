@@ -320,9 +320,9 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
         raise UnreadableError(f"{path}: cannot read: {exc.strerror}") from None
     if not raw or raw.isspace():  # isspace stops at the first other byte: no copy of a large file
         raise UnreadableError(f"{path}: the file is empty")
-    # the file's keccak256 on another core while this one parses (the C hash releases the GIL)
+    # the file's keccak256 on another core while this one parses (the hash releases the GIL)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(merkle.keccak256_large, raw)
+        hashing = pool.submit(merkle.keccak256, raw)
         # what was signed is the exact bytes `write_round` produced: header, then the dump, then "}\n"
         marker = raw.find(b',"merkleTree":')
         compact = None
