@@ -1189,11 +1189,14 @@ done:
 
 /* hex digit values, -1 for anything else; lowercase only: the form the writer writes */
 static signed char UNHEX[256];
+static signed char UNHEX_ANY[256]; /* either case: ledger input, not our own output */
 
 static void init_unhex(void) {
     memset(UNHEX, -1, sizeof UNHEX);
     for (int c = '0'; c <= '9'; c++) UNHEX[c] = (signed char)(c - '0');
     for (int c = 'a'; c <= 'f'; c++) UNHEX[c] = (signed char)(c - 'a' + 10);
+    memcpy(UNHEX_ANY, UNHEX, sizeof UNHEX);
+    for (int c = 'A'; c <= 'F'; c++) UNHEX_ANY[c] = (signed char)(c - 'A' + 10);
 }
 
 static inline int unhex(unsigned char c) { return UNHEX[c]; }
@@ -1616,6 +1619,49 @@ out:
     return result;
 }
 
+PyDoc_STRVAR(hex32_column_doc,
+             "hex32_column(texts) -> list[bytes] | None\n\n"
+             "Each text, 0x followed by exactly 64 hex digits (either case), as 32 bytes. None when any text is in\n"
+             "another form.");
+
+static PyObject *py_hex32_column(PyObject *self, PyObject *args) {
+    PyObject *col_obj;
+    if (!PyArg_ParseTuple(args, "O", &col_obj)) return NULL;
+    PyObject *col = PySequence_Fast(col_obj, "texts must be a sequence");
+    if (!col) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(col);
+    PyObject *out = PyList_New(n);
+    if (!out) {
+        Py_DECREF(col);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PySequence_Fast_GET_ITEM(col, i);
+        if (!PyUnicode_Check(s) || !PyUnicode_IS_ASCII(s) || PyUnicode_GET_LENGTH(s) != 66) goto decline;
+        const unsigned char *p = PyUnicode_DATA(s);
+        if (p[0] != '0' || p[1] != 'x') goto decline;
+        uint8_t o[32];
+        for (int k = 0; k < 32; k++) {
+            int hi = UNHEX_ANY[p[2 + 2 * k]], lo = UNHEX_ANY[p[3 + 2 * k]];
+            if (hi < 0 || lo < 0) goto decline;
+            o[k] = (uint8_t)(hi << 4 | lo);
+        }
+        PyObject *v = PyBytes_FromStringAndSize((const char *)o, 32);
+        if (!v) {
+            Py_DECREF(out);
+            Py_DECREF(col);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, v);
+    }
+    Py_DECREF(col);
+    return out;
+decline:
+    Py_DECREF(out);
+    Py_DECREF(col);
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(keccak256_doc, "keccak256(data) -> bytes\n\nEthereum's Keccak-256 (original padding).");
 
 static PyObject *py_keccak256(PyObject *self, PyObject *args) {
@@ -1647,6 +1693,7 @@ static PyMethodDef methods[] = {
     {"csv_columns", py_csv_columns, METH_VARARGS, csv_columns_doc},
     {"check_leaves", py_check_leaves, METH_VARARGS, check_leaves_doc},
     {"units_column", py_units_column, METH_VARARGS, units_column_doc},
+    {"hex32_column", py_hex32_column, METH_VARARGS, hex32_column_doc},
     {NULL, NULL, 0, NULL},
 };
 

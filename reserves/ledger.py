@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -166,7 +167,7 @@ def _read_plain_csv(path: Path, assets: Mapping[str, object], batch: int = 100_0
             if (part := _plain_rows(columns, assets, parsed, len(entries) + 2)) is None:
                 return None
             ids.update(columns["lot_id"])
-            requests.update(e.request_id for e in part)
+            requests.update(map(attrgetter("request_id"), part))
             entries.extend(part)
             if len(ids) != len(entries) or len(requests) != len(entries):
                 return None  # a duplicate lot or request id
@@ -177,10 +178,20 @@ def _plain_rows(columns: dict[str, Sequence[str]], assets: Mapping[str, object],
                 first_line: int) -> list[Entry] | None:
     kinds, ids, requests, refs = (columns[c] for c in ("kind", "lot_id", "request_id", "broker_order_ref"))
     quantities = columns["quantity"]
-    if not set(kinds) <= set(KINDS) or not _all(_IDS, ids) or len(set(ids)) != len(ids):
+    # (duplicate lot and request ids are caught over the whole file by the caller)
+    if not set(kinds) <= set(KINDS) or not _all(_IDS, ids) or not _all(_QUANTITIES, quantities):
         return None
-    if not _all(_HEX32S, requests) or not _all(_HEX32S, refs) or not _all(_QUANTITIES, quantities):
-        return None
+    if _c is not None:  # checked and decoded in one C pass per column
+        request_ids, ref_ids = _c.hex32_column(requests), _c.hex32_column(refs)
+        if request_ids is None or ref_ids is None:
+            return None
+    else:
+        if not _all(_HEX32S, requests) or not _all(_HEX32S, refs):
+            return None
+        request_bytes = bytes.fromhex("".join(r[2:] for r in requests))
+        ref_bytes = bytes.fromhex("".join(r[2:] for r in refs))
+        request_ids = [request_bytes[i : i + 32] for i in range(0, len(request_bytes), 32)]
+        ref_ids = [ref_bytes[i : i + 32] for i in range(0, len(ref_bytes), 32)]
     rules = {"isin": fields.isin, "settlement_date": fields.day, "custody_account": fields.account}
     try:  # every distinct value through the row-by-row rule itself, once per file
         for name, rule in rules.items():
@@ -194,8 +205,6 @@ def _plain_rows(columns: dict[str, Sequence[str]], assets: Mapping[str, object],
         return None  # surrounding spaces or an unknown asset: the row-by-row reader says where
     if any(v != accounts[v] for v in set(columns["custody_account"])):
         return None
-    request_bytes = bytes.fromhex("".join(r[2:] for r in requests))
-    ref_bytes = bytes.fromhex("".join(r[2:] for r in refs))
     if _c is not None:
         if (units := _c.units_column(quantities, fields.DECIMALS)) is None:
             return None  # a zero or too large quantity: the row-by-row reader names it
@@ -203,8 +212,7 @@ def _plain_rows(columns: dict[str, Sequence[str]], assets: Mapping[str, object],
         units = list(map(_units, quantities))
         if min(units) == 0 or max(units) >= 2**128:
             return None
-    return list(map(Entry, range(first_line, first_line + len(ids)), kinds, ids,
-                    [request_bytes[i : i + 32] for i in range(0, len(request_bytes), 32)],
-                    [ref_bytes[i : i + 32] for i in range(0, len(ref_bytes), 32)], columns["isin"], units,
+    return list(map(Entry, range(first_line, first_line + len(ids)), kinds, ids, request_ids, ref_ids,
+                    columns["isin"], units,
                     map(parsed["settlement_date"].__getitem__, columns["settlement_date"]),
                     columns["custody_account"]))

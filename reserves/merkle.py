@@ -37,7 +37,8 @@ try:  # built by `pip install -e .`; optional so that a checkout without a compi
 except ImportError:  # pragma: no cover - exercised on machines without the extension
     _c = None
 _KERNELS = ("keccak256", "leaf_hashes", "build", "check_tree", "write_proofs", "write_proofs_bin", "hex_list",
-            "dump_values", "parse_values", "parse_hex_list", "check_leaves", "csv_columns", "units_column")
+            "dump_values", "parse_values", "parse_hex_list", "check_leaves", "csv_columns", "units_column",
+            "hex32_column")
 if _c is not None and not all(hasattr(_c, k) for k in _KERNELS):  # pragma: no cover - a stale build
     warnings.warn("reserves._merkle was built from an older reserves/_merkle.c: using the pure-Python path; "
                   "rebuild it with `pip install -e .`", RuntimeWarning, stacklevel=1)

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import AAPL, MSFT, ledger_row
 
+from reserves import fields
 from reserves import ledger as ledger_module
 from reserves.cli import main
 from reserves.custody import read_assets
@@ -214,3 +215,16 @@ def test_the_c_units_parser_computes_what_the_python_rule_computes():
                                   str(2**128 // 10**18 + 1), "9" * 40])
 def test_the_c_units_parser_declines_what_the_column_rule_refuses(text):
     assert ledger_module._c.units_column(["1", text], 18) is None
+
+
+@needs_c
+def test_the_c_hex_parser_decodes_what_the_bytes32_rule_decodes():
+    texts = ["0x" + "ab" * 32, "0x" + "CD" * 32, "0x" + "0123456789abcdefABCDEF" * 2 + "00" * 10]
+    assert ledger_module._c.hex32_column(texts) == [fields.bytes32(t) for t in texts]
+
+
+@needs_c
+@pytest.mark.parametrize("text", ["0X" + "ab" * 32, "ab" * 33, "0x" + "ab" * 31, "0x" + "ab" * 32 + "0",
+                                  "0x" + "g" + "a" * 63, " 0x" + "ab" * 32, "0x" + "ab" * 31 + "é"])
+def test_the_c_hex_parser_declines_what_the_bytes32_rule_refuses(text):
+    assert ledger_module._c.hex32_column(["0x" + "00" * 32, text]) is None
