@@ -206,6 +206,14 @@ def run_cli_build(n: int, workdir: Path) -> dict[str, Any]:
                                and figures["verifier_load_and_sum_s"] <= targets["verify_offline_s"]
                                and max(figures["peak_rss_mb"], figures["verifier_peak_rss_mb"]) <= targets["peak_rss_mb"]
                                and figures["statement_mb"] <= targets["statement_mb"])
+    # each target on its own; CPU seconds beside the wall clock, which on the shared machine mostly measures the
+    # other work
+    figures["met"] = {"build_wall": figures["wall_s"] <= targets["build_s"],
+                      "build_cpu": figures["cpu_s"] <= targets["build_s"],
+                      "verify_wall": figures["verifier_load_and_sum_s"] <= targets["verify_offline_s"],
+                      "verify_cpu": figures["verifier_cpu_s"] <= targets["verify_offline_s"],
+                      "peak_rss": max(figures["peak_rss_mb"], figures["verifier_peak_rss_mb"]) <= targets["peak_rss_mb"],
+                      "statement_size": figures["statement_mb"] <= targets["statement_mb"]}
     return figures
 
 
@@ -217,7 +225,10 @@ def run_cli_build(n: int, workdir: Path) -> dict[str, Any]:
 @click.option("--repeat", default=3, show_default=True, help="Runs of ours per size; the best is kept.")
 @click.option("--out", type=click.Path(path_type=Path), default=ROOT / "bench" / "results" / "merkle.json",
               show_default=True)
-def main(sizes: str, oz_size: int, cli_size: int, threads: int, repeat: int, out: Path) -> None:
+@click.option("--update", is_flag=True,
+              help="Keep the figures of --out that this run does not measure (e.g. the 6-minute OpenZeppelin run "
+                   "when only --cli-size is re-measured with --sizes '' --oz-size 0).")
+def main(sizes: str, oz_size: int, cli_size: int, threads: int, repeat: int, out: Path, update: bool) -> None:
     """Benchmark the proof-of-reserve Merkle tree against OpenZeppelin's StandardMerkleTree."""
     if not merkle.accelerated():
         click.echo("warning: reserves._merkle is not built; measuring the pure-Python path", err=True)
@@ -254,6 +265,11 @@ def main(sizes: str, oz_size: int, cli_size: int, threads: int, repeat: int, out
             click.echo(f"rat-reserves build {cli_size:,} lots: {results['cli_build']}")
     results["machine"]["load_average_at_end"] = os.getloadavg()
     results["machine"]["bench_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    if update and out.is_file():
+        previous = json.loads(out.read_text())
+        if not results["ours"]:
+            del results["ours"]
+        results = {**previous, **results}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     click.echo(f"-> {out}")

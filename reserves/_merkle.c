@@ -1002,6 +1002,666 @@ static PyObject *py_hex_list(PyObject *self, PyObject *args) {
     return s;
 }
 
+/* ------------------------------------------------------------------------------------------ dump values */
+
+/* A growable byte buffer for the JSON text of a chunk of values. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} sbuf_t;
+
+static int sb_reserve(sbuf_t *b, size_t more) {
+    if (b->len + more <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 1 << 16;
+    while (cap < b->len + more) cap *= 2;
+    char *np = PyMem_Realloc(b->p, cap);
+    if (!np) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = np;
+    b->cap = cap;
+    return 0;
+}
+
+/* Appends the JSON text of a str exactly as json.dumps(ensure_ascii=False) writes it (and JSON.stringify):
+ * quote, backslash and control characters escaped, everything else as UTF-8. */
+static int sb_json_string(sbuf_t *b, const char *s, Py_ssize_t n) {
+    if (sb_reserve(b, 2 + 6 * (size_t)n) < 0) return -1;
+    char *o = b->p + b->len;
+    *o++ = '"';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = HEX[c >> 4];
+            *o++ = HEX[c & 15];
+        }
+    }
+    *o++ = '"';
+    b->len = o - b->p;
+    return 0;
+}
+
+/* 1: the encoding is one the value writer and parser handle (string, bytesN, uintN); 0 otherwise. */
+static int json_columns_supported(const abitype_t *types, Py_ssize_t m) {
+    for (Py_ssize_t j = 0; j < m; j++)
+        if (types[j].kind != K_STRING && types[j].kind != K_FIXED_BYTES && types[j].kind != K_UINT) return 0;
+    return 1;
+}
+
+PyDoc_STRVAR(dump_values_doc,
+             "dump_values(types, columns, tree_indices, start, stop, as_bytes=False) -> str | bytes | None\n\n"
+             "The JSON text of values start..stop of a standard-v1 dump, {\"value\":[..],\"treeIndex\":k} joined\n"
+             "by commas, byte for byte what json.dumps(separators=(',', ':'), ensure_ascii=False) writes. Only\n"
+             "string, bytesN and uintN columns; None when the encoding or a value is anything else (the caller\n"
+             "then takes the Python path). With as_bytes, the UTF-8 bytes of that text.");
+
+static PyObject *py_dump_values(PyObject *self, PyObject *args) {
+    PyObject *spec, *cols_obj, *idx_obj;
+    Py_ssize_t start, stop;
+    int as_bytes = 0;
+    if (!PyArg_ParseTuple(args, "OOOnn|p", &spec, &cols_obj, &idx_obj, &start, &stop, &as_bytes)) return NULL;
+    abitype_t *types = NULL;
+    Py_ssize_t m;
+    if (parse_types(spec, &types, &m) < 0) return NULL;
+    PyObject *cols = NULL, *idx = NULL, *result = NULL;
+    PyObject **colseq = PyMem_Calloc(m ? m : 1, sizeof(PyObject *));
+    sbuf_t b = {NULL, 0, 0};
+    if (!colseq) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!json_columns_supported(types, m)) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    cols = PySequence_Fast(cols_obj, "columns must be a sequence");
+    idx = cols ? PySequence_Fast(idx_obj, "tree_indices must be a sequence") : NULL;
+    if (!idx) goto done;
+    if (PySequence_Fast_GET_SIZE(cols) != m) {
+        PyErr_SetString(PyExc_ValueError, "one column per type");
+        goto done;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(idx);
+    for (Py_ssize_t j = 0; j < m; j++) {
+        colseq[j] = PySequence_Fast(PySequence_Fast_GET_ITEM(cols, j), "each column must be a sequence");
+        if (!colseq[j]) goto done;
+        if (PySequence_Fast_GET_SIZE(colseq[j]) != n) {
+            PyErr_SetString(PyExc_ValueError, "every column needs one value per tree index");
+            goto done;
+        }
+    }
+    if (start < 0 || stop > n || start > stop) {
+        PyErr_SetString(PyExc_IndexError, "start..stop out of range");
+        goto done;
+    }
+    for (Py_ssize_t i = start; i < stop; i++) {
+        if (sb_reserve(&b, 64) < 0) goto done;
+        if (i > start) b.p[b.len++] = ',';
+        memcpy(b.p + b.len, "{\"value\":[", 10);
+        b.len += 10;
+        for (Py_ssize_t j = 0; j < m; j++) {
+            PyObject *v = PySequence_Fast_GET_ITEM(colseq[j], i);
+            if (j && sb_reserve(&b, 1) == 0) b.p[b.len++] = ',';
+            if (types[j].kind == K_STRING) {
+                Py_ssize_t len;
+                const char *s = PyUnicode_Check(v) ? PyUnicode_AsUTF8AndSize(v, &len) : NULL;
+                if (!s) goto decline;
+                if (sb_json_string(&b, s, len) < 0) goto done;
+            } else if (types[j].kind == K_FIXED_BYTES) {
+                if (!PyBytes_CheckExact(v) || PyBytes_GET_SIZE(v) != types[j].size) goto decline;
+                if (sb_reserve(&b, 4 + 2 * (size_t)types[j].size) < 0) goto done;
+                const uint8_t *h = (const uint8_t *)PyBytes_AS_STRING(v);
+                char *o = b.p + b.len;
+                *o++ = '"';
+                *o++ = '0';
+                *o++ = 'x';
+                for (int k = 0; k < types[j].size; k++) {
+                    *o++ = HEX[h[k] >> 4];
+                    *o++ = HEX[h[k] & 15];
+                }
+                *o++ = '"';
+                b.len = o - b.p;
+            } else { /* K_UINT */
+                if (!PyLong_CheckExact(v) || _PyLong_Sign(v) < 0) goto decline;
+                int overflow;
+                long long small = PyLong_AsLongLongAndOverflow(v, &overflow);
+                if (sb_reserve(&b, 100) < 0) goto done;
+                if (!overflow) {
+                    b.len += sprintf(b.p + b.len, "\"%lld\"", small);
+                } else {
+                    PyObject *s = PyObject_Str(v);
+                    if (!s) goto done;
+                    Py_ssize_t len;
+                    const char *t = PyUnicode_AsUTF8AndSize(s, &len);
+                    if (!t || sb_reserve(&b, 2 + (size_t)len) < 0) {
+                        Py_DECREF(s);
+                        goto done;
+                    }
+                    b.p[b.len++] = '"';
+                    memcpy(b.p + b.len, t, len);
+                    b.len += len;
+                    b.p[b.len++] = '"';
+                    Py_DECREF(s);
+                }
+            }
+        }
+        Py_ssize_t k = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(idx, i));
+        if (k == -1 && PyErr_Occurred()) goto done;
+        if (sb_reserve(&b, 48) < 0) goto done;
+        b.len += sprintf(b.p + b.len, "],\"treeIndex\":%zd}", k);
+    }
+    result = as_bytes ? PyBytes_FromStringAndSize(b.p ? b.p : "", (Py_ssize_t)b.len)
+                      : PyUnicode_DecodeUTF8(b.p ? b.p : "", (Py_ssize_t)b.len, "strict");
+    goto done;
+decline:
+    PyErr_Clear();
+    result = Py_NewRef(Py_None);
+done:
+    if (colseq) {
+        for (Py_ssize_t j = 0; j < m; j++) Py_XDECREF(colseq[j]);
+        PyMem_Free(colseq);
+    }
+    Py_XDECREF(cols);
+    Py_XDECREF(idx);
+    PyMem_Free(types);
+    PyMem_Free(b.p);
+    return result;
+}
+
+/* ------------------------------------------------------------------------------------------ parse values */
+
+/* hex digit values, -1 for anything else; lowercase only: the form the writer writes */
+static signed char UNHEX[256];
+static signed char UNHEX_ANY[256]; /* either case: ledger input, not our own output */
+
+static void init_unhex(void) {
+    memset(UNHEX, -1, sizeof UNHEX);
+    for (int c = '0'; c <= '9'; c++) UNHEX[c] = (signed char)(c - '0');
+    for (int c = 'a'; c <= 'f'; c++) UNHEX[c] = (signed char)(c - 'a' + 10);
+    memcpy(UNHEX_ANY, UNHEX, sizeof UNHEX);
+    for (int c = 'A'; c <= 'F'; c++) UNHEX_ANY[c] = (signed char)(c - 'A' + 10);
+}
+
+static inline int unhex(unsigned char c) { return UNHEX[c]; }
+
+/* Reads the decimal integer at *pp as written by the dump writer (0 or no leading zero), at most `bits` bits.
+ * Returns a new reference, NULL with no exception set when the text is not in that form. */
+static PyObject *read_decimal(const char **pp, const char *end, int bits) {
+    const char *p = *pp, *q = p;
+    while (q < end && *q >= '0' && *q <= '9') q++;
+    Py_ssize_t len = q - p;
+    if (len == 0 || (len > 1 && *p == '0') || len > 80) return NULL;
+    PyObject *v;
+    if (len <= 18) {
+        unsigned long long x = 0;
+        for (const char *r = p; r < q; r++) x = x * 10 + (unsigned long long)(*r - '0');
+        if (bits < 64 && x >> bits) return NULL;
+        v = PyLong_FromUnsignedLongLong(x);
+    } else {
+        char tmp[96];
+        memcpy(tmp, p, len);
+        tmp[len] = 0;
+        v = PyLong_FromString(tmp, NULL, 10);
+        if (v && _PyLong_NumBits(v) > (size_t)bits) {
+            Py_DECREF(v);
+            return NULL;
+        }
+    }
+    if (!v) {
+        PyErr_Clear();
+        return NULL;
+    }
+    *pp = q;
+    return v;
+}
+
+PyDoc_STRVAR(parse_values_doc,
+             "parse_values(dump, start, end, types) -> (columns, tree_indices) | None\n\n"
+             "Reads dump[start:end], the values of a standard-v1 dump exactly as dump_values writes them, into\n"
+             "typed columns (str, bytes, int) and tree indices, accounting for every byte. None when anything is\n"
+             "not in that exact form (an escaped string, uppercase hex, a space, a leading zero, a value out of\n"
+             "range, invalid UTF-8, an unsupported type): the caller then takes the general JSON path, which\n"
+             "names the offending value.");
+
+static PyObject *py_parse_values(PyObject *self, PyObject *args) {
+    Py_buffer dump;
+    Py_ssize_t start, end;
+    PyObject *spec;
+    if (!PyArg_ParseTuple(args, "y*nnO", &dump, &start, &end, &spec)) return NULL;
+    abitype_t *types = NULL;
+    Py_ssize_t m = 0;
+    PyObject *cols = NULL, *indices = NULL, *result = NULL;
+    PyObject **last = NULL; /* previous str or bytes of each column: repeated values (ISINs) share one object */
+    if (parse_types(spec, &types, &m) < 0) {
+        PyBuffer_Release(&dump);
+        return NULL;
+    }
+    if (start < 0 || end > dump.len || start >= end || m == 0 || !json_columns_supported(types, m)) goto decline;
+    cols = PyList_New(m);
+    indices = PyList_New(0);
+    last = PyMem_Calloc(m, sizeof(PyObject *));
+    if (!cols || !indices || !last) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t j = 0; j < m; j++) {
+        PyObject *c = PyList_New(0);
+        if (!c) goto fail;
+        PyList_SET_ITEM(cols, j, c);
+    }
+    const char *p = (const char *)dump.buf + start, *e = (const char *)dump.buf + end;
+#define EXPECT(lit)                                                                                            \
+    do {                                                                                                       \
+        size_t l_ = sizeof(lit) - 1;                                                                           \
+        if ((size_t)(e - p) < l_ || memcmp(p, lit, l_) != 0) goto decline;                                     \
+        p += l_;                                                                                               \
+    } while (0)
+    for (;;) {
+        EXPECT("{\"value\":[");
+        for (Py_ssize_t j = 0; j < m; j++) {
+            if (j) EXPECT(",");
+            PyObject *v = NULL;
+            if (types[j].kind == K_STRING) {
+                EXPECT("\"");
+                const char *q = p;
+                while (q < e && *q != '"') {
+                    unsigned char c = (unsigned char)*q;
+                    if (c < 0x20 || c == '\\') goto decline; /* escapes: the general parser */
+                    q++;
+                }
+                if (q >= e) goto decline;
+                Py_ssize_t len = q - p;
+                if (last[j] && PyUnicode_GET_LENGTH(last[j]) == len && PyUnicode_IS_ASCII(last[j]) &&
+                    memcmp(PyUnicode_DATA(last[j]), p, len) == 0) {
+                    v = Py_NewRef(last[j]);
+                } else {
+                    v = PyUnicode_DecodeUTF8(p, len, "strict");
+                    if (!v) {
+                        PyErr_Clear();
+                        goto decline;
+                    }
+                    Py_XSETREF(last[j], Py_NewRef(v));
+                }
+                p = q + 1;
+            } else if (types[j].kind == K_FIXED_BYTES) {
+                EXPECT("\"0x");
+                int size = types[j].size;
+                if (e - p < 2 * size + 1 || p[2 * size] != '"') goto decline;
+                uint8_t o[32];
+                for (int k = 0; k < size; k++) {
+                    int hi = unhex((unsigned char)p[2 * k]), lo = unhex((unsigned char)p[2 * k + 1]);
+                    if (hi < 0 || lo < 0) goto decline;
+                    o[k] = (uint8_t)(hi << 4 | lo);
+                }
+                /* repeated values (an account's hash on each of its lots) share one object, as strings do */
+                if (last[j] && memcmp(PyBytes_AS_STRING(last[j]), o, size) == 0) {
+                    v = Py_NewRef(last[j]);
+                } else {
+                    v = PyBytes_FromStringAndSize((const char *)o, size);
+                    if (!v) goto fail;
+                    Py_XSETREF(last[j], Py_NewRef(v));
+                }
+                p += 2 * size + 1;
+            } else { /* K_UINT */
+                EXPECT("\"");
+                v = read_decimal(&p, e, types[j].size);
+                if (!v) {
+                    if (PyErr_Occurred()) goto fail;
+                    goto decline;
+                }
+                if (p >= e || *p != '"') {
+                    Py_DECREF(v);
+                    goto decline;
+                }
+                p++;
+            }
+            int bad = PyList_Append(PyList_GET_ITEM(cols, j), v);
+            Py_DECREF(v);
+            if (bad) goto fail;
+        }
+        EXPECT("],\"treeIndex\":");
+        PyObject *k = read_decimal(&p, e, 62);
+        if (!k) {
+            if (PyErr_Occurred()) goto fail;
+            goto decline;
+        }
+        int bad = PyList_Append(indices, k);
+        Py_DECREF(k);
+        if (bad) goto fail;
+        EXPECT("}");
+        if (p == e) break;
+        EXPECT(",");
+    }
+#undef EXPECT
+    result = Py_BuildValue("(OO)", cols, indices);
+    goto out;
+decline:
+    result = Py_NewRef(Py_None);
+    goto out;
+fail:
+    result = NULL;
+out:
+    if (last) {
+        for (Py_ssize_t j = 0; j < m; j++) Py_XDECREF(last[j]);
+        PyMem_Free(last);
+    }
+    Py_XDECREF(cols);
+    Py_XDECREF(indices);
+    PyMem_Free(types);
+    PyBuffer_Release(&dump);
+    return result;
+}
+
+PyDoc_STRVAR(parse_hex_list_doc,
+             "parse_hex_list(dump, start, end) -> bytes | None\n\n"
+             "The 32-byte nodes of dump[start:end] written as hex_list writes them (\"0x..\" joined by commas,\n"
+             "lowercase, no brackets), or None when the text is in any other form.");
+
+static PyObject *py_parse_hex_list(PyObject *self, PyObject *args) {
+    Py_buffer dump;
+    Py_ssize_t start, end;
+    if (!PyArg_ParseTuple(args, "y*nn", &dump, &start, &end)) return NULL;
+    Py_ssize_t len = end - start;
+    if (start < 0 || end > dump.len || len <= 0 || (len + 1) % 69 != 0) {
+        PyBuffer_Release(&dump);
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t n = (len + 1) / 69;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, 32 * n);
+    if (!out) {
+        PyBuffer_Release(&dump);
+        return NULL;
+    }
+    const unsigned char *p = (const unsigned char *)dump.buf + start;
+    uint8_t *o = (uint8_t *)PyBytes_AS_STRING(out);
+    int ok = 1;
+    Py_BEGIN_ALLOW_THREADS for (Py_ssize_t i = 0; i < n && ok; i++) {
+        const unsigned char *q = p + 69 * i;
+        if (q[0] != '"' || q[1] != '0' || q[2] != 'x' || q[67] != '"' || (i + 1 < n && q[68] != ',')) {
+            ok = 0;
+            break;
+        }
+        for (int k = 0; k < 32; k++) {
+            int hi = unhex(q[3 + 2 * k]), lo = unhex(q[4 + 2 * k]);
+            if (hi < 0 || lo < 0) {
+                ok = 0;
+                break;
+            }
+            o[32 * i + k] = (uint8_t)(hi << 4 | lo);
+        }
+    }
+    Py_END_ALLOW_THREADS PyBuffer_Release(&dump);
+    if (!ok) {
+        Py_DECREF(out);
+        Py_RETURN_NONE;
+    }
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------------ ledger CSV */
+
+PyDoc_STRVAR(csv_columns_doc,
+             "csv_columns(data, ncols) -> list[list[str]] | None\n\n"
+             "The fields of plain CSV lines (each ending in \\n, no quoting) as ncols columns of str. None when\n"
+             "any line is empty or has another number of fields, or the text holds a quote, a carriage return\n"
+             "or invalid UTF-8: the caller then reads the file row by row and names the offending line.");
+
+static PyObject *py_csv_columns(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t m;
+    if (!PyArg_ParseTuple(args, "y*n", &data, &m)) return NULL;
+    PyObject *cols = NULL, *result = NULL;
+    PyObject **last = NULL;
+    const char *p = data.buf, *e = p + data.len;
+    if (m <= 0 || data.len == 0 || e[-1] != '\n' || memchr(p, '"', data.len) || memchr(p, '\r', data.len))
+        goto decline;
+    cols = PyList_New(m);
+    last = PyMem_Calloc(m, sizeof(PyObject *));
+    if (!cols || !last) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t j = 0; j < m; j++) {
+        PyObject *c = PyList_New(0);
+        if (!c) goto fail;
+        PyList_SET_ITEM(cols, j, c);
+    }
+    while (p < e) {
+        const char *eol = memchr(p, '\n', e - p);
+        if (eol == p) goto decline; /* an empty line */
+        for (Py_ssize_t j = 0; j < m; j++) {
+            const char *q = j + 1 < m ? memchr(p, ',', eol - p) : eol;
+            if (!q) goto decline; /* too few fields */
+            if (j + 1 == m && memchr(p, ',', eol - p)) goto decline; /* too many */
+            Py_ssize_t len = q - p;
+            PyObject *v;
+            /* ISINs, dates, kinds and accounts repeat line after line: one object per run of equal values */
+            if (last[j] && PyUnicode_IS_ASCII(last[j]) && PyUnicode_GET_LENGTH(last[j]) == len &&
+                memcmp(PyUnicode_DATA(last[j]), p, len) == 0) {
+                v = Py_NewRef(last[j]);
+            } else {
+                v = PyUnicode_DecodeUTF8(p, len, "strict");
+                if (!v) {
+                    PyErr_Clear();
+                    goto decline;
+                }
+                Py_XSETREF(last[j], Py_NewRef(v));
+            }
+            int bad = PyList_Append(PyList_GET_ITEM(cols, j), v);
+            Py_DECREF(v);
+            if (bad) goto fail;
+            p = q + 1;
+        }
+    }
+    result = Py_NewRef(cols);
+    goto out;
+decline:
+    result = Py_NewRef(Py_None);
+    goto out;
+fail:
+    result = NULL;
+out:
+    if (last) {
+        for (Py_ssize_t j = 0; j < m; j++) Py_XDECREF(last[j]);
+        PyMem_Free(last);
+    }
+    Py_XDECREF(cols);
+    PyBuffer_Release(&data);
+    return result;
+}
+
+PyDoc_STRVAR(units_column_doc,
+             "units_column(quantities, decimals) -> list[int] | None\n\n"
+             "Each decimal quantity ([0-9]+ optionally followed by . and 1..decimals digits) times 10**decimals.\n"
+             "None when any text is in another form, or a result is 0 or at least 2**128.");
+
+static PyObject *py_units_column(PyObject *self, PyObject *args) {
+    PyObject *col_obj;
+    int decimals;
+    if (!PyArg_ParseTuple(args, "Oi", &col_obj, &decimals)) return NULL;
+    if (decimals < 0 || decimals > 30) {
+        PyErr_SetString(PyExc_ValueError, "decimals out of range");
+        return NULL;
+    }
+    PyObject *col = PySequence_Fast(col_obj, "quantities must be a sequence");
+    if (!col) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(col);
+    PyObject *out = PyList_New(n);
+    if (!out) {
+        Py_DECREF(col);
+        return NULL;
+    }
+    typedef unsigned __int128 u128;
+    u128 scale = 1;
+    for (int d = 0; d < decimals; d++) scale *= 10;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PySequence_Fast_GET_ITEM(col, i);
+        if (!PyUnicode_Check(s) || !PyUnicode_IS_ASCII(s)) goto decline;
+        const char *p = (const char *)PyUnicode_DATA(s), *e = p + PyUnicode_GET_LENGTH(s);
+        const char *dot = memchr(p, '.', e - p);
+        const char *we = dot ? dot : e;
+        if (we == p) goto decline;
+        u128 whole = 0, frac = 0;
+        for (const char *q = p; q < we; q++) {
+            if (*q < '0' || *q > '9') goto decline;
+            if (whole > ((u128)-1) / 10 / scale) goto decline; /* at least 2**128 units */
+            whole = whole * 10 + (u128)(*q - '0');
+        }
+        if (dot) {
+            Py_ssize_t fl = e - dot - 1;
+            if (fl < 1 || fl > decimals) goto decline;
+            for (const char *q = dot + 1; q < e; q++) {
+                if (*q < '0' || *q > '9') goto decline;
+                frac = frac * 10 + (u128)(*q - '0');
+            }
+            for (Py_ssize_t d = fl; d < decimals; d++) frac *= 10;
+        }
+        if (whole > ((u128)-1) / scale) goto decline;
+        u128 units = whole * scale;
+        if (units + frac < units) goto decline;
+        units += frac;
+        if (units == 0) goto decline; /* (u128)-1 is 2**128 - 1: every u128 is below 2**128 */
+        uint64_t hi = (uint64_t)(units >> 64), lo = (uint64_t)units;
+        PyObject *v;
+        if (!hi) {
+            v = PyLong_FromUnsignedLongLong(lo);
+        } else {
+            uint8_t b[16];
+            for (int k = 0; k < 8; k++) {
+                b[k] = (uint8_t)(lo >> (8 * k));
+                b[8 + k] = (uint8_t)(hi >> (8 * k));
+            }
+            v = _PyLong_FromByteArray(b, 16, 1, 0);
+        }
+        if (!v) {
+            Py_DECREF(out);
+            Py_DECREF(col);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, v);
+    }
+    Py_DECREF(col);
+    return out;
+decline:
+    Py_DECREF(out);
+    Py_DECREF(col);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(check_leaves_doc,
+             "check_leaves(tree, tree_indices, leaf_hashes) -> (problem, value)\n\n"
+             "One pass over the values of a tree: problem 0 when each tree index is a leaf index, no two values\n"
+             "share one, and each value's leaf hash is the node at its index; otherwise the first value (in value\n"
+             "order) that breaks a rule and the rule: 1 not a leaf index, 2 an index already used, 3 not its leaf.");
+
+static PyObject *py_check_leaves(PyObject *self, PyObject *args) {
+    Py_buffer tree, hashes;
+    PyObject *idx_obj;
+    if (!PyArg_ParseTuple(args, "y*Oy*", &tree, &idx_obj, &hashes)) return NULL;
+    PyObject *idx = PySequence_Fast(idx_obj, "tree_indices must be a sequence");
+    uint8_t *seen = NULL;
+    PyObject *result = NULL;
+    if (!idx) goto out;
+    Py_ssize_t total = tree.len / 32, n = PySequence_Fast_GET_SIZE(idx);
+    if (hashes.len != 32 * n) {
+        PyErr_SetString(PyExc_ValueError, "one 32-byte leaf hash per value");
+        goto out;
+    }
+    seen = PyMem_Calloc(total ? total : 1, 1);
+    if (!seen) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    int problem = 0;
+    Py_ssize_t v = 0;
+    for (; v < n; v++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(idx, v);
+        int overflow = 0;
+        long long k = PyLong_Check(o) ? PyLong_AsLongLongAndOverflow(o, &overflow) : -1;
+        if (k == -1 && PyErr_Occurred()) goto out;
+        if (overflow || k < 0 || k >= total || 2 * k + 1 < total) {
+            problem = 1;
+            break;
+        }
+        if (seen[k]) {
+            problem = 2;
+            break;
+        }
+        seen[k] = 1;
+        if (memcmp((const uint8_t *)tree.buf + 32 * k, (const uint8_t *)hashes.buf + 32 * v, 32) != 0) {
+            problem = 3;
+            break;
+        }
+    }
+    result = Py_BuildValue("(in)", problem, problem ? v : (Py_ssize_t)-1);
+out:
+    PyMem_Free(seen);
+    Py_XDECREF(idx);
+    PyBuffer_Release(&tree);
+    PyBuffer_Release(&hashes);
+    return result;
+}
+
+PyDoc_STRVAR(hex32_column_doc,
+             "hex32_column(texts) -> list[bytes] | None\n\n"
+             "Each text, 0x followed by exactly 64 hex digits (either case), as 32 bytes. None when any text is in\n"
+             "another form.");
+
+static PyObject *py_hex32_column(PyObject *self, PyObject *args) {
+    PyObject *col_obj;
+    if (!PyArg_ParseTuple(args, "O", &col_obj)) return NULL;
+    PyObject *col = PySequence_Fast(col_obj, "texts must be a sequence");
+    if (!col) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(col);
+    PyObject *out = PyList_New(n);
+    if (!out) {
+        Py_DECREF(col);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PySequence_Fast_GET_ITEM(col, i);
+        if (!PyUnicode_Check(s) || !PyUnicode_IS_ASCII(s) || PyUnicode_GET_LENGTH(s) != 66) goto decline;
+        const unsigned char *p = PyUnicode_DATA(s);
+        if (p[0] != '0' || p[1] != 'x') goto decline;
+        uint8_t o[32];
+        for (int k = 0; k < 32; k++) {
+            int hi = UNHEX_ANY[p[2 + 2 * k]], lo = UNHEX_ANY[p[3 + 2 * k]];
+            if (hi < 0 || lo < 0) goto decline;
+            o[k] = (uint8_t)(hi << 4 | lo);
+        }
+        PyObject *v = PyBytes_FromStringAndSize((const char *)o, 32);
+        if (!v) {
+            Py_DECREF(out);
+            Py_DECREF(col);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, v);
+    }
+    Py_DECREF(col);
+    return out;
+decline:
+    Py_DECREF(out);
+    Py_DECREF(col);
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(keccak256_doc, "keccak256(data) -> bytes\n\nEthereum's Keccak-256 (original padding).");
 
 static PyObject *py_keccak256(PyObject *self, PyObject *args) {
@@ -1027,6 +1687,13 @@ static PyMethodDef methods[] = {
     {"write_proofs_bin", (PyCFunction)(void (*)(void))py_write_proofs_bin, METH_VARARGS | METH_KEYWORDS,
      write_proofs_bin_doc},
     {"hex_list", py_hex_list, METH_VARARGS, hex_list_doc},
+    {"dump_values", py_dump_values, METH_VARARGS, dump_values_doc},
+    {"parse_values", py_parse_values, METH_VARARGS, parse_values_doc},
+    {"parse_hex_list", py_parse_hex_list, METH_VARARGS, parse_hex_list_doc},
+    {"csv_columns", py_csv_columns, METH_VARARGS, csv_columns_doc},
+    {"check_leaves", py_check_leaves, METH_VARARGS, check_leaves_doc},
+    {"units_column", py_units_column, METH_VARARGS, units_column_doc},
+    {"hex32_column", py_hex32_column, METH_VARARGS, hex32_column_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1036,6 +1703,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__merkle(void) {
+    init_unhex();
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     if (PyModule_AddIntConstant(m, "UINT", K_UINT) < 0 || PyModule_AddIntConstant(m, "ADDRESS", K_ADDRESS) < 0 ||

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from reserves import fields
 from reserves.errors import InputError
+from reserves.heap import without_gc
 from reserves.inputs import BOM, Record, read_records
+from reserves.merkle import _c
 
 LEDGER_COLUMNS = (
     "kind",
@@ -56,6 +59,7 @@ def known_isin(path: Path, record: Record, assets: Mapping[str, object]) -> str:
     return value
 
 
+@without_gc
 def read_ledger(path: Path | str, assets: Mapping[str, object], progress: Callable[[int], None] | None = None) -> list[Entry]:
     """Every row, validated; lot ids and request ids must each be unique across the file."""
     path = Path(path)
@@ -114,6 +118,24 @@ def _units(text: str) -> int:
     return int(whole) * fields.UNIT + (int(frac.ljust(fields.DECIMALS, "0")) if frac else 0)
 
 
+def _split_columns(data: bytes, header: list[str]) -> dict[str, Sequence[str]] | None:
+    """Each header name -> its column of a batch of plain CSV lines, or None for a quote, a carriage return, an
+    empty line, a line with another number of fields, or text that is not UTF-8."""
+    if _c is not None:  # one pass in C, one str per run of equal values (ISINs, dates, accounts repeat)
+        columns = _c.csv_columns(data, len(header))
+        return None if columns is None else dict(zip(header, columns))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if '"' in text or "\r" in text or "\n\n" in text or text.startswith("\n"):
+        return None
+    rows = [line.split(",") for line in text[:-1].split("\n")]
+    if any(len(row) != len(header) for row in rows):
+        return None
+    return dict(zip(header, zip(*rows)))
+
+
 def _read_plain_csv(path: Path, assets: Mapping[str, object], batch: int = 100_000) -> list[Entry] | None:
     """The ledger of a plain CSV file (no quoting, no blank line, LF line ends: what `rat-reserves ledger` and
     every spreadsheet export of these fields write) validated column by column, `batch` rows at a time: each rule
@@ -139,35 +161,37 @@ def _read_plain_csv(path: Path, assets: Mapping[str, object], batch: int = 100_0
         while lines := f.readlines(batch * 200):
             if not lines[-1].endswith(b"\n"):
                 return None
-            try:
-                text = b"".join(lines).decode("utf-8")
-            except UnicodeDecodeError:
+            if (columns := _split_columns(b"".join(lines), header)) is None:
                 return None
-            if '"' in text or "\r" in text or "\n\n" in text:
-                return None
-            rows = [line.split(",") for line in text[:-1].split("\n")]
-            if any(len(row) != len(header) for row in rows):
-                return None
-            columns = dict(zip(header, zip(*rows)))
-            del rows, text
+            del lines
             if (part := _plain_rows(columns, assets, parsed, len(entries) + 2)) is None:
                 return None
             ids.update(columns["lot_id"])
-            requests.update(e.request_id for e in part)
+            requests.update(map(attrgetter("request_id"), part))
             entries.extend(part)
             if len(ids) != len(entries) or len(requests) != len(entries):
                 return None  # a duplicate lot or request id
     return entries or None
 
 
-def _plain_rows(columns: dict[str, tuple[str, ...]], assets: Mapping[str, object], parsed: dict[str, dict[str, Any]],
+def _plain_rows(columns: dict[str, Sequence[str]], assets: Mapping[str, object], parsed: dict[str, dict[str, Any]],
                 first_line: int) -> list[Entry] | None:
     kinds, ids, requests, refs = (columns[c] for c in ("kind", "lot_id", "request_id", "broker_order_ref"))
     quantities = columns["quantity"]
-    if not set(kinds) <= set(KINDS) or not _all(_IDS, ids) or len(set(ids)) != len(ids):
+    # (duplicate lot and request ids are caught over the whole file by the caller)
+    if not set(kinds) <= set(KINDS) or not _all(_IDS, ids) or not _all(_QUANTITIES, quantities):
         return None
-    if not _all(_HEX32S, requests) or not _all(_HEX32S, refs) or not _all(_QUANTITIES, quantities):
-        return None
+    if _c is not None:  # checked and decoded in one C pass per column
+        request_ids, ref_ids = _c.hex32_column(requests), _c.hex32_column(refs)
+        if request_ids is None or ref_ids is None:
+            return None
+    else:
+        if not _all(_HEX32S, requests) or not _all(_HEX32S, refs):
+            return None
+        request_bytes = bytes.fromhex("".join(r[2:] for r in requests))
+        ref_bytes = bytes.fromhex("".join(r[2:] for r in refs))
+        request_ids = [request_bytes[i : i + 32] for i in range(0, len(request_bytes), 32)]
+        ref_ids = [ref_bytes[i : i + 32] for i in range(0, len(ref_bytes), 32)]
     rules = {"isin": fields.isin, "settlement_date": fields.day, "custody_account": fields.account}
     try:  # every distinct value through the row-by-row rule itself, once per file
         for name, rule in rules.items():
@@ -181,13 +205,14 @@ def _plain_rows(columns: dict[str, tuple[str, ...]], assets: Mapping[str, object
         return None  # surrounding spaces or an unknown asset: the row-by-row reader says where
     if any(v != accounts[v] for v in set(columns["custody_account"])):
         return None
-    request_bytes = bytes.fromhex("".join(r[2:] for r in requests))
-    ref_bytes = bytes.fromhex("".join(r[2:] for r in refs))
-    units = list(map(_units, quantities))
-    if min(units) == 0 or max(units) >= 2**128:
-        return None
-    return list(map(Entry, range(first_line, first_line + len(ids)), kinds, ids,
-                    [request_bytes[i : i + 32] for i in range(0, len(request_bytes), 32)],
-                    [ref_bytes[i : i + 32] for i in range(0, len(ref_bytes), 32)], columns["isin"], units,
+    if _c is not None:
+        if (units := _c.units_column(quantities, fields.DECIMALS)) is None:
+            return None  # a zero or too large quantity: the row-by-row reader names it
+    else:
+        units = list(map(_units, quantities))
+        if min(units) == 0 or max(units) >= 2**128:
+            return None
+    return list(map(Entry, range(first_line, first_line + len(ids)), kinds, ids, request_ids, ref_ids,
+                    columns["isin"], units,
                     map(parsed["settlement_date"].__getitem__, columns["settlement_date"]),
                     columns["custody_account"]))

@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -34,6 +35,13 @@ from reserves.errors import MerkleError
 try:  # built by `pip install -e .`; optional so that a checkout without a compiler still works (slowly)
     from reserves import _merkle as _c
 except ImportError:  # pragma: no cover - exercised on machines without the extension
+    _c = None
+_KERNELS = ("keccak256", "leaf_hashes", "build", "check_tree", "write_proofs", "write_proofs_bin", "hex_list",
+            "dump_values", "parse_values", "parse_hex_list", "check_leaves", "csv_columns", "units_column",
+            "hex32_column")
+if _c is not None and not all(hasattr(_c, k) for k in _KERNELS):  # pragma: no cover - a stale build
+    warnings.warn("reserves._merkle was built from an older reserves/_merkle.c: using the pure-Python path; "
+                  "rebuild it with `pip install -e .`", RuntimeWarning, stacklevel=1)
     _c = None
 
 FORMAT = "standard-v1"
@@ -59,6 +67,8 @@ def default_threads() -> int:
 
 
 def keccak256(data: bytes) -> bytes:
+    """Ethereum's keccak256 (safe-pysha3: XKCP's optimised code, faster than our scalar C one on large inputs,
+    and it releases the GIL while it hashes them, so another thread can work meanwhile)."""
     return sha3.keccak_256(data).digest()
 
 
@@ -467,6 +477,18 @@ class StandardMerkleTree:
         if total != 2 * len(self) - 1:
             raise MerkleError(f"a tree of {len(self)} values has {2 * len(self) - 1} nodes, not {total}")
         indices = self.tree_indices
+        if _c is not None and _c_spec(self.leaf_encoding) is not None:  # one pass in C, same rules, same messages
+            problem, i = _c.check_leaves(self.tree, indices, leaf_hashes(self.leaf_encoding, self.columns, threads))
+            if problem == 1:
+                raise MerkleError(f"value {i}: treeIndex {indices[i]} is not a leaf")
+            if problem == 2:
+                raise MerkleError(f"value {i}: treeIndex {indices[i]} is used twice")
+            if problem == 3:
+                raise MerkleError(f"value {i} does not hash to its leaf (treeIndex {indices[i]}): the dump was altered")
+            bad = check_tree(self.tree, threads)
+            if bad is not None:
+                raise MerkleError(f"node {bad} is not the hash of its children: the dump was altered")
+            return
         # whole-list checks at C speed; the loops below only run to name the first offending value
         if indices and (min(indices) < total - len(self) or max(indices) >= total or len(set(indices)) != len(self)):
             seen = set()
@@ -503,28 +525,46 @@ class StandardMerkleTree:
         self.write_dump(buf)
         return buf.getvalue()
 
-    def write_dump(self, fp: IO[str], chunk: int = 50_000) -> None:
-        """Writes exactly what `JSON.stringify(tree.dump())` writes, streaming the values in chunks so a large
-        tree never exists as one Python structure."""
-        fp.write('{"format":"standard-v1","leafEncoding":')
-        fp.write(json.dumps(list(self.leaf_encoding), separators=(",", ":")))
-        fp.write(',"tree":')
-        fp.write(_hex_list(self.tree))
-        fp.write(',"values":[')
+    def write_dump(self, fp: IO[str] | IO[bytes], chunk: int = 50_000) -> None:
+        """Writes exactly what `JSON.stringify(tree.dump())` writes (UTF-8 when `fp` is binary), streaming the
+        values in chunks so a large tree never exists as one Python structure."""
+        binary = not isinstance(fp, io.TextIOBase)
+
+        def put(text: str | bytes) -> None:
+            fp.write(text.encode() if binary and isinstance(text, str) else text)  # type: ignore[arg-type]
+
+        put('{"format":"standard-v1","leafEncoding":')
+        put(json.dumps(list(self.leaf_encoding), separators=(",", ":")))
+        put(',"tree":[')
+        # in slices: the whole list is 69 bytes per node, 138 MB for a million leaves, and the text file would
+        # hold a second, encoded copy of it
+        nodes, step = memoryview(self.tree), 32 * chunk
+        for at in range(0, len(self.tree), step):
+            put(("," if at else "") + _hex_list(nodes[at : at + step])[1:-1])
+        put('],"values":[')
         # one str.format per value over per-column JSON texts: the bytes json.dumps(separators=(",", ":"),
         # ensure_ascii=False) writes, without building a dict and a list per value
         entry = ('{{"value":[' + ",".join(["{}"] * len(self.leaf_encoding)) + '],"treeIndex":{}}}').format
+        spec = _c_spec(self.leaf_encoding) if self._json_values is None else None
         for start in range(0, len(self), chunk):
             stop = min(start + chunk, len(self))
+            if spec is not None:  # the C writer: the same bytes without a Python string per value
+                text = _c.dump_values(spec, self.columns, self.tree_indices, start, stop, binary)
+                if text is not None:
+                    if start:
+                        put(",")
+                    put(text)
+                    continue
+                spec = None
             if self._json_values is not None:
                 texts = [[json.dumps(v, separators=(",", ":"), ensure_ascii=False) for v in column]
                          for column in zip(*self._json_values[start:stop])]
             else:
                 texts = [_column_json_text(t, col[start:stop]) for t, col in zip(self.leaf_encoding, self.columns)]
             if start:
-                fp.write(",")
-            fp.write(",".join(map(entry, *texts, self.tree_indices[start:stop])))
-        fp.write("]}")
+                put(",")
+            put(",".join(map(entry, *texts, self.tree_indices[start:stop])))
+        put("]}")
 
     def _json_rows(self, start: int, stop: int) -> list[list[JSONValue]]:
         if self._json_values is not None:
@@ -624,18 +664,27 @@ def load_compact(dump: bytes, threads: int | None = None, *, validate: bool = Tr
     count = (nodes_end - nodes_at + 1) // 69
     if count == 0 or nodes_end - nodes_at != 69 * count - 1:
         return None
-    if dump.count(b'","0x', nodes_at, nodes_end) != count - 1:
-        return None
-    if not dump.startswith(b'"0x', nodes_at) or not dump.endswith(b'"', nodes_at, nodes_end):
-        return None
-    try:
-        tree = bytes.fromhex(dump[nodes_at + 3 : nodes_end - 1].replace(b'","0x', b"").decode("ascii"))
-    except ValueError:
-        return None
-    if len(tree) != 32 * count:
-        return None
     body_at, body_end = values_at + 12, end - 2
-    fast = _parse_values_chunked(dump, body_at, body_end, encoding, chunk_bytes)
+    spec = _c_spec(encoding)
+    if spec is not None:  # the C readers: no decoded copy of the text, no intermediate string per value
+        tree = _c.parse_hex_list(dump, nodes_at, nodes_end)
+        if tree is None:
+            return None
+        fast = _c.parse_values(dump, body_at, body_end, spec) if body_at < body_end else None
+        if fast is None:
+            fast = _parse_values_chunked(dump, body_at, body_end, encoding, chunk_bytes)
+    else:
+        if dump.count(b'","0x', nodes_at, nodes_end) != count - 1:
+            return None
+        if not dump.startswith(b'"0x', nodes_at) or not dump.endswith(b'"', nodes_at, nodes_end):
+            return None
+        try:
+            tree = bytes.fromhex(dump[nodes_at + 3 : nodes_end - 1].replace(b'","0x', b"").decode("ascii"))
+        except ValueError:
+            return None
+        if len(tree) != 32 * count:
+            return None
+        fast = _parse_values_chunked(dump, body_at, body_end, encoding, chunk_bytes)
     if fast is not None:
         loaded = StandardMerkleTree(tuple(encoding), tree, *fast)
         if validate:
@@ -754,10 +803,11 @@ def _node_bytes(text: str) -> bytes:
     return bytes.fromhex(text[2:])
 
 
-def _hex_list(tree: bytes) -> str:
+def _hex_list(tree: bytes | memoryview) -> str:
     if _c is not None:
         return _c.hex_list(tree)
-    return json.dumps(["0x" + node(tree, i).hex() for i in range(tree_size(tree))], separators=(",", ":"))
+    return json.dumps(["0x" + bytes(tree[32 * i : 32 * i + 32]).hex() for i in range(len(tree) // 32)],
+                      separators=(",", ":"))
 
 
 def _column_to_json(typ: str, column: Sequence[Any]) -> list[JSONValue]:

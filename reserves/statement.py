@@ -10,10 +10,13 @@ import hmac
 import json
 import os
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from itertools import compress
+from operator import ne
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,6 +25,7 @@ from reserves import merkle
 from reserves.custody import Asset
 from reserves.errors import MerkleError, ReservesError, UnreadableError
 from reserves.fields import format_units
+from reserves.heap import without_gc
 from reserves.reconcile import Reconciled
 
 FORMAT = "rat-reserve-statement-v1"
@@ -116,16 +120,17 @@ class Statement:
 
     def leaf_totals(self) -> dict[str, int]:
         """ISIN -> sum of heldUnits over every leaf: what the per-asset totals must equal."""
+        isins, held = self.tree.columns[ISIN], self.tree.columns[HELD]
+        distinct = self.leaf_counts()
+        if len(distinct) <= 16:  # a round has a few assets: one pass per ISIN at C speed (sum, compress, map)
+            return {isin: sum(compress(held, map(isin.__eq__, isins))) for isin in distinct}
         totals: dict[str, int] = defaultdict(int)
-        for isin, held in zip(self.tree.columns[ISIN], self.tree.columns[HELD]):
-            totals[isin] += held
+        for isin, units in zip(isins, held):
+            totals[isin] += units
         return dict(totals)
 
     def leaf_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for isin in self.tree.columns[ISIN]:
-            counts[isin] += 1
-        return dict(counts)
+        return dict(Counter(self.tree.columns[ISIN]))
 
     def totals_problems(self) -> list[str]:
         """Every way the stated per-asset totals differ from the sums of the leaves (empty when they agree)."""
@@ -162,8 +167,13 @@ class Statement:
             for lot_id, units in burn.consumed:
                 consumed[lot_id] += int(units)
         ids, minted, held = (self.tree.columns[LEAF_FIELDS.index(f)] for f in ("lotId", "mintedUnits", "heldUnits"))
-        return [f"lot {lot}: minted {m} - consumed {consumed.get(lot, 0)} != held {h}"
-                for lot, m, h in zip(ids, minted, held) if m - consumed.get(lot, 0) != h]
+        # only two kinds of leaf can be wrong: one whose held differs from its minted, and one a burn consumed
+        # from; both are found at C speed (compress over map), then checked one by one
+        touched = {lot for lot, units in consumed.items() if units}
+        rows = sorted(set(compress(range(len(ids)), map(ne, minted, held)))
+                      | set(compress(range(len(ids)), map(touched.__contains__, ids))))
+        return [f"lot {ids[i]}: minted {minted[i]} - consumed {consumed.get(ids[i], 0)} != held {held[i]}"
+                for i in rows if minted[i] - consumed.get(ids[i], 0) != held[i]]
 
     def find_request(self, request_id: bytes) -> int:
         column = self.tree.columns[LEAF_FIELDS.index("requestId")]
@@ -208,6 +218,7 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+@without_gc
 def write_round(
     out_dir: Path,
     rec: Reconciled,
@@ -274,11 +285,11 @@ def write_round(
     if progress:
         progress("writing statement")
     tmp = statement_path.with_suffix(".json.tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as f:
+    with tmp.open("wb") as f:  # bytes: the C writer's UTF-8 goes to the file without a text layer re-encoding it
         head = json.dumps(header, separators=(",", ":"), ensure_ascii=False)
-        f.write(head[:-1] + ',"merkleTree":')
+        f.write((head[:-1] + ',"merkleTree":').encode())
         tree.write_dump(f)
-        f.write("}\n")
+        f.write(b"}\n")
     os.replace(tmp, statement_path)
     accounts = sorted({lot.entry.account for lot in rec.lots})
     private = {
@@ -299,6 +310,7 @@ def write_round(
     return statement_path, secret_path, tree
 
 
+@without_gc
 def load_statement(path: Path | str, threads: int | None = None, *, validate: bool = True) -> Statement:
     """Reads statement.json, hashes its bytes, validates the header and (unless told not to) the whole tree."""
     path = Path(path)
@@ -308,15 +320,18 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
         raise UnreadableError(f"{path}: cannot read: {exc.strerror}") from None
     if not raw or raw.isspace():  # isspace stops at the first other byte: no copy of a large file
         raise UnreadableError(f"{path}: the file is empty")
-    file_hash = merkle.keccak256(raw)
-    # what was signed is the exact bytes `write_round` produced: header, then the dump, then "}\n"
-    marker = raw.find(b',"merkleTree":')
-    compact = None
-    if marker > 0 and raw.endswith(b"}\n"):
-        try:
-            compact = merkle.load_compact(raw, threads, validate=validate, start=marker + 14, end=len(raw) - 2)
-        except MerkleError as exc:
-            raise MerkleError(f"{path}: merkleTree: {exc}") from None
+    # the file's keccak256 on another core while this one parses (the hash releases the GIL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashing = pool.submit(merkle.keccak256, raw)
+        # what was signed is the exact bytes `write_round` produced: header, then the dump, then "}\n"
+        marker = raw.find(b',"merkleTree":')
+        compact = None
+        if marker > 0 and raw.endswith(b"}\n"):
+            try:
+                compact = merkle.load_compact(raw, threads, validate=False, start=marker + 14, end=len(raw) - 2)
+            except MerkleError as exc:
+                raise MerkleError(f"{path}: merkleTree: {exc}") from None
+        file_hash = hashing.result()
     try:
         data = json.loads(raw[:marker] + b"}") if compact is not None else json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -337,6 +352,11 @@ def load_statement(path: Path | str, threads: int | None = None, *, validate: bo
         tree = compact
         if tree.leaf_encoding != LEAF_ENCODING:
             raise MerkleError(f"{path}: merkleTree must have leaf encoding {list(LEAF_ENCODING)}")
+        if validate:  # now that the file's bytes are released: the peak is the bytes or the hashes, not both
+            try:
+                tree.validate(threads)
+            except MerkleError as exc:
+                raise MerkleError(f"{path}: merkleTree: {exc}") from None
     else:
         if not isinstance(dump, dict) or tuple(dump.get("leafEncoding") or ()) != LEAF_ENCODING:
             raise MerkleError(f"{path}: merkleTree must be a standard-v1 dump with leaf encoding "

@@ -235,3 +235,116 @@ def test_the_one_pass_values_parser_reads_exactly_what_json_reads_including_esca
 def test_values_not_exactly_as_written_are_left_to_the_general_parser(edit, lot_encoding):
     tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(5), 20), leaf_encoding=lot_encoding)
     assert merkle._parse_values(edit(_compact_body(tree)), lot_encoding) is None
+
+
+def _python_values_text(tree: merkle.StandardMerkleTree) -> str:
+    rows = tree._json_rows(0, len(tree))
+    return ",".join(json.dumps({"value": r, "treeIndex": k}, separators=(",", ":"), ensure_ascii=False)
+                    for r, k in zip(rows, tree.tree_indices))
+
+
+@needs_c
+def test_the_c_value_writer_writes_what_json_dumps_writes_including_escapes_and_non_ascii(lot_encoding):
+    columns = random_lot_columns(random.Random(31), 40)
+    columns[0][1], columns[0][2], columns[0][3] = 'LOT-"q"\\', "LOT-\x01\x1f\n\t\x7f", "LOT-é-✓-\u2028"
+    columns[4][5] = 2**256 - 1  # larger than a C long long: through Python's own int-to-text
+    tree = merkle.StandardMerkleTree.of(columns=columns, leaf_encoding=lot_encoding)
+    spec = merkle._c_spec(lot_encoding)
+    assert merkle._c.dump_values(spec, tree.columns, tree.tree_indices, 0, len(tree)) == _python_values_text(tree)
+    assert tree.dump_text() == json.dumps(tree.dump(), separators=(",", ":"), ensure_ascii=False)
+
+
+@needs_c
+def test_the_c_value_writer_declines_a_value_of_another_type(lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(32), 4), leaf_encoding=lot_encoding)
+    columns = [list(c) for c in tree.columns]
+    columns[4][2] = True  # a bool is not a uint256 value: the Python writer decides what to do with it
+    assert merkle._c.dump_values(merkle._c_spec(lot_encoding), columns, tree.tree_indices, 0, 4) is None
+
+
+@needs_c
+def test_the_c_values_parser_reads_exactly_what_the_python_parser_reads(lot_encoding):
+    columns = random_lot_columns(random.Random(33), 300)
+    columns[3][7] = "ISIN-é-✓"
+    tree = merkle.StandardMerkleTree.of(columns=columns, leaf_encoding=lot_encoding)
+    body = _compact_body(tree)
+    parsed = merkle._c.parse_values(body, 0, len(body), merkle._c_spec(lot_encoding))
+    assert parsed == merkle._parse_values(body, lot_encoding) == (tree.columns, tree.tree_indices)
+
+
+@needs_c
+@pytest.mark.parametrize("edit", [
+    lambda b: b.replace(b'"0x', b'"0X', 1),
+    lambda b: b.replace(b'},{"value"', b'} ,{"value"', 1),
+    lambda b: b.replace(b'"treeIndex":', b'"treeIndex":0', 1),
+    lambda b: b.replace(b'"LOT-', b'"LOT-\\u0041', 1),  # an escape: left to the general parser
+    lambda b: b[:-1],  # truncated inside the last entry
+    lambda b: b + b",",  # a trailing comma
+    lambda b: b.replace(b'"LOT-', b'"LOT-\xff', 1),  # not UTF-8
+    lambda b: b.replace(b'],"treeIndex"', b',"1"],"treeIndex"', 1),  # one value too many
+], ids=["uppercase-hex-prefix", "space-between-values", "leading-zero", "escaped-string", "truncated",
+        "trailing-comma", "invalid-utf8", "extra-field"])
+def test_the_c_values_parser_declines_anything_not_exactly_as_written(edit, lot_encoding):
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(34), 20), leaf_encoding=lot_encoding)
+    body = edit(_compact_body(tree))
+    assert merkle._c.parse_values(body, 0, len(body), merkle._c_spec(lot_encoding)) is None
+
+
+@needs_c
+def test_the_c_values_parser_declines_a_uint_wider_than_its_type():
+    body = b'{"value":["4294967296"],"treeIndex":0}'
+    assert merkle._c.parse_values(body, 0, len(body), merkle._c_spec(["uint32"])) is None
+    ok = b'{"value":["4294967295"],"treeIndex":0}'
+    assert merkle._c.parse_values(ok, 0, len(ok), merkle._c_spec(["uint32"])) == ([[2**32 - 1]], [0])
+
+
+@needs_c
+def test_the_c_node_list_parser_reads_the_tree_and_declines_other_spellings():
+    nodes = random.Random(35).randbytes(32 * 5)
+    text = merkle._c.hex_list(nodes).encode()
+    assert merkle._c.parse_hex_list(text, 1, len(text) - 1) == nodes
+    upper = text.replace(text[4:6], text[4:6].upper())
+    assert merkle._c.parse_hex_list(text.replace(b",", b" ", 1), 1, len(text) - 1) is None
+    assert merkle._c.parse_hex_list(text, 1, len(text) - 2) is None
+    if upper != text:
+        assert merkle._c.parse_hex_list(upper, 1, len(upper) - 1) is None
+
+
+def _broken_tree(kind: str, lot_encoding) -> merkle.StandardMerkleTree:
+    tree = merkle.StandardMerkleTree.of(columns=random_lot_columns(random.Random(36), 12), leaf_encoding=lot_encoding)
+    indices, columns = list(tree.tree_indices), [list(c) for c in tree.columns]
+    if kind == "not-a-leaf":
+        indices[5] = 2
+    elif kind == "used-twice":
+        indices[7] = indices[2]
+    else:
+        columns[5][9] += 1
+    return merkle.StandardMerkleTree(tree.leaf_encoding, tree.tree, columns, indices)
+
+
+@needs_c
+@pytest.mark.parametrize(("kind", "message"), [
+    ("not-a-leaf", "value 5: treeIndex 2 is not a leaf"),
+    ("used-twice", "value 7: treeIndex .* is used twice"),
+    ("altered", "value 9 does not hash to its leaf"),
+])
+def test_the_c_leaf_check_refuses_what_the_python_check_refuses_naming_the_same_value(kind, message, lot_encoding,
+                                                                                      monkeypatch):
+    with pytest.raises(MerkleError, match=message):
+        _broken_tree(kind, lot_encoding).validate()
+    monkeypatch.setattr(merkle, "_c_spec", lambda types: None)  # the reference path alone
+    with pytest.raises(MerkleError, match=message):
+        _broken_tree(kind, lot_encoding).validate()
+
+
+@pytest.mark.parametrize("pure", [False, True], ids=["c-writer", "python-writer"])
+def test_a_dump_written_to_a_binary_file_is_the_utf8_of_the_text_dump(pure, lot_encoding, monkeypatch):
+    columns = random_lot_columns(random.Random(37), 30)
+    columns[0][4] = 'LOT-"é"'
+    tree = merkle.StandardMerkleTree.of(columns=columns, leaf_encoding=lot_encoding)
+    if pure:
+        monkeypatch.setattr(merkle, "_c_spec", lambda types: None)
+    raw = io.BytesIO()
+    tree.write_dump(raw, chunk=7)
+    assert raw.getvalue() == tree.dump_text().encode()
+    assert json.loads(raw.getvalue()) == json.loads(json.dumps(tree.dump()))

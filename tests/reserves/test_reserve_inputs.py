@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import AAPL, MSFT, ledger_row
 
+from reserves import fields
 from reserves import ledger as ledger_module
 from reserves.cli import main
 from reserves.custody import read_assets
@@ -182,3 +183,48 @@ def test_a_refused_value_leaves_the_error_to_the_row_by_row_reader(write_inputs)
     assert ledger_module._read_plain_csv(path, table) is None
     with pytest.raises(InputError, match=r"ledger.csv:3: quantity: must be greater than zero"):
         ledger_module.read_ledger(path, table)
+
+
+needs_c = pytest.mark.skipif(ledger_module._c is None, reason="C extension reserves._merkle not built")
+
+
+@needs_c
+def test_the_c_column_splitter_splits_exactly_as_str_split_does():
+    text = "mint,L1,é✓,x\nburn,L2,,y\nmint,L1,é✓,x\n"
+    columns = ledger_module._c.csv_columns(text.encode(), 4)
+    assert columns == [list(c) for c in zip(*(line.split(",") for line in text[:-1].split("\n")))]
+
+
+@needs_c
+@pytest.mark.parametrize("data", [b"a,b\n\nc,d\n", b"a,b\nc\n", b"a,b\nc,d,e\n", b'a,"b"\n', b"a,b\r\n", b"a,b",
+                                  b"a,\xff\n", b"\na,b\n"],
+                         ids=["empty-line", "too-few", "too-many", "quote", "crlf", "no-final-newline", "not-utf8",
+                              "leading-empty-line"])
+def test_the_c_column_splitter_declines_anything_but_plain_lines(data):
+    assert ledger_module._c.csv_columns(data, 2) is None
+
+
+@needs_c
+def test_the_c_units_parser_computes_what_the_python_rule_computes():
+    texts = ["1", "0.000000000000000001", "10.5", "007.25", "123456.123456789012345678", str(2**128 // 10**18)]
+    assert ledger_module._c.units_column(texts, 18) == [ledger_module._units(t) for t in texts]
+
+
+@needs_c
+@pytest.mark.parametrize("text", ["0", "0.0", "1.", ".5", "1.0000000000000000001", "-1", "1e3", " 1", "١",
+                                  str(2**128 // 10**18 + 1), "9" * 40])
+def test_the_c_units_parser_declines_what_the_column_rule_refuses(text):
+    assert ledger_module._c.units_column(["1", text], 18) is None
+
+
+@needs_c
+def test_the_c_hex_parser_decodes_what_the_bytes32_rule_decodes():
+    texts = ["0x" + "ab" * 32, "0x" + "CD" * 32, "0x" + "0123456789abcdefABCDEF" * 2 + "00" * 10]
+    assert ledger_module._c.hex32_column(texts) == [fields.bytes32(t) for t in texts]
+
+
+@needs_c
+@pytest.mark.parametrize("text", ["0X" + "ab" * 32, "ab" * 33, "0x" + "ab" * 31, "0x" + "ab" * 32 + "0",
+                                  "0x" + "g" + "a" * 63, " 0x" + "ab" * 32, "0x" + "ab" * 31 + "é"])
+def test_the_c_hex_parser_declines_what_the_bytes32_rule_refuses(text):
+    assert ledger_module._c.hex32_column(["0x" + "00" * 32, text]) is None

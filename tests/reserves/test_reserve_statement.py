@@ -166,3 +166,14 @@ def test_a_burn_record_edited_to_consume_less_is_detected(built):
     path.write_text(path.read_text().replace('["LOT-0001","30000000000000000000"]', '["LOT-0001","20000000000000000000"]'))
     assert load_statement(path).burn_problems() == [
         "lot LOT-0001: minted 100000000000000000000 - consumed 20000000000000000000 != held 70000000000000000000"]
+
+
+def test_a_burn_record_moved_to_an_untouched_lot_is_detected_on_both_lots(built):
+    path = built / "statement.json"
+    text = path.read_text()
+    other = next(f"LOT-000{i}" for i in range(2, 10) if f'"LOT-000{i}"' in text.split('"merkleTree"')[1])
+    path.write_text(text.replace('["LOT-0001","30000000000000000000"]', f'["{other}","30000000000000000000"]'))
+    problems = load_statement(path).burn_problems()
+    assert [p.split(":")[0] for p in problems] == ["lot LOT-0001", f"lot {other}"] or \
+        [p.split(":")[0] for p in problems] == [f"lot {other}", "lot LOT-0001"]
+    assert all(" - consumed " in p for p in problems)
