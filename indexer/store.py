@@ -9,13 +9,13 @@ never be unwound twice."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg.types.json import Json
 from sqlalchemy import JSON, Connection, Engine, and_, create_engine, delete, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -25,6 +25,7 @@ from indexer.migrations import migrate
 from indexer.model import Batch
 
 SCALE = 10**18
+_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -205,29 +206,34 @@ class MirrorStore:
                                                             bal.holder == holder)))
 
     def _apply_balances_pg(self, conn: Connection, chain_id: int, batch: Batch, scales: dict[str, int]) -> None:
-        """The batch's net change per (asset, holder) goes in by COPY; one statement adds it to the stored balances
-        (no round trip of the current balances through Python), and returns only the balances that reached zero
-        (deleted) or went negative (the mirror missed events: the whole batch rolls back)."""
+        """The batch's net change per (asset, holder) goes in by COPY, sorted by key (neighbouring index pages);
+        one `INSERT … ON CONFLICT` adds it to the stored balance in place (no join with `balances`, no round trip
+        of current balances through Python; the asset's multiplier comes from a per-statement array), and returns
+        only the balances that reached zero (deleted) or went negative (the mirror missed events: the whole batch
+        rolls back)."""
         raw = conn.connection.driver_connection
+        assets = sorted(scales)
         with raw.cursor() as cur:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS balance_deltas (asset varchar(42), holder varchar(42), "
-                        "delta numeric(78,0), multiplier numeric(78,0), last_block bigint) ON COMMIT DELETE ROWS")
+                        "delta numeric(78,0), shares numeric(78,0), last_block bigint) ON COMMIT DELETE ROWS")
             touched = batch.touched_at
-            with cur.copy("COPY balance_deltas (asset, holder, delta, multiplier, last_block) FROM STDIN") as copy:
-                for (asset, holder), delta in batch.deltas.items():
-                    copy.write_row((asset, holder, delta, scales[asset], touched[(asset, holder)]))
+            with cur.copy("COPY balance_deltas (asset, holder, delta, shares, last_block) FROM STDIN") as copy:
+                for key in sorted(batch.deltas):
+                    delta = batch.deltas[key]
+                    # `shares` is the new holder's shares (a holder absent before holds exactly the delta).
+                    copy.write_row((key[0], key[1], delta, delta * scales[key[0]] // SCALE if delta > 0 else 0,
+                                    touched[key]))
             cur.execute(
                 "WITH merged AS ("
                 " INSERT INTO balances AS b (chain_id, asset, holder, tokens, shares, last_block)"
-                " SELECT %(chain)s, d.asset, d.holder, COALESCE(c.tokens, 0) + d.delta,"
-                " div((COALESCE(c.tokens, 0) + d.delta) * d.multiplier, %(scale)s), d.last_block"
-                " FROM balance_deltas d LEFT JOIN balances c"
-                " ON c.chain_id = %(chain)s AND c.asset = d.asset AND c.holder = d.holder"
-                " ON CONFLICT (chain_id, asset, holder) DO UPDATE SET tokens = EXCLUDED.tokens,"
-                " shares = EXCLUDED.shares, last_block = EXCLUDED.last_block"
+                " SELECT %(chain)s, asset, holder, delta, shares, last_block FROM balance_deltas"
+                " ON CONFLICT (chain_id, asset, holder) DO UPDATE SET tokens = b.tokens + EXCLUDED.tokens,"
+                " shares = div((b.tokens + EXCLUDED.tokens)"
+                " * (%(multipliers)s::numeric[])[array_position(%(assets)s::varchar[], b.asset)], %(scale)s),"
+                " last_block = EXCLUDED.last_block"
                 " RETURNING b.asset, b.holder, b.tokens)"
                 " SELECT asset, holder, tokens FROM merged WHERE tokens <= 0",
-                {"chain": chain_id, "scale": SCALE})
+                {"chain": chain_id, "scale": SCALE, "assets": assets, "multipliers": [scales[a] for a in assets]})
             ended = cur.fetchall()
             for asset, holder, tokens in ended:
                 if tokens < 0:
@@ -261,8 +267,11 @@ class MirrorStore:
         with raw.cursor() as cur:
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 if json_columns:
+                    # JSON text straight from the C encoder (the json column keeps the text as given).
+                    dumps = _JSON.encode
+                    plan = [(c, c in json_columns) for c in columns]
                     for row in rows:
-                        copy.write_row([Json(row[c]) if c in json_columns else row[c] for c in columns])
+                        copy.write_row([dumps(row[c]) if is_json else row[c] for c, is_json in plan])
                 else:
                     for row in rows:
                         copy.write_row([row[c] for c in columns])
