@@ -253,7 +253,10 @@ def section_indexer(data: dict | None) -> list[str]:
         out += [f"Backfill: {backfill['batches']} transactions of {fmt(backfill['batch_events'])} events, "
                 f"{fmt(backfill['holders'])} holders × {backfill['assets']} assets; decode and model "
                 f"{fmt(backfill['decode_and_model_s'])} s, database writes {fmt(backfill['database_write_s'])} s. "
-                f"{backfill.get('note', '')}", ""]
+                f"indexer process {fmt(backfill['indexer_process_cpu_s'])} CPU-s, PostgreSQL backend "
+                f"{fmt(backfill['postgres_backend_cpu_s'])} CPU-s. {backfill.get('note', '')}. "
+                f"Database: {backfill.get('database', '?')}. "
+                f"{backfill.get('synthetic_caveat', '')}".rstrip(" .") + ".", ""]
     if lag:
         out += [f"Catch-up: {lag['setup']}; {fmt(lag['transfers_sent'])} transfers sent, "
                 f"{fmt(lag['transfers_mirrored'])} mirrored.", ""]

@@ -69,21 +69,29 @@ class Modeller:
         batch = Batch()
         now = time.time()
         raw = batch.rows["raw_events"]
+        lookup = self.book.by_key.get
+        chain_id = self.chain_id
         for entry in logs:
             address = entry["address"].lower()
             kind = kinds.get(address)
-            event = self.book.lookup(entry["topics"])
+            topics = entry["topics"]
+            event = lookup((topics[0], len(topics))) if topics else None
             if kind is None or event is None:
                 continue
-            args = event.decode(entry["topics"], entry["data"])
+            args = event.decode(topics, entry["data"])
             key = {
-                "chain_id": self.chain_id, "block_hash": entry["blockHash"], "log_index": _int(entry["logIndex"]),
+                "chain_id": chain_id, "block_hash": entry["blockHash"], "log_index": _int(entry["logIndex"]),
                 "block_number": _int(entry["blockNumber"]), "tx_hash": entry["transactionHash"],
             }
+            if event.static:  # flat values: only the integers need the JSON-safe decimal text
+                safe = args.copy()
+                for name in event.integers:
+                    safe[name] = str(safe[name])
+            else:
+                safe = {k: _json_safe(v) for k, v in args.items()}
             raw.append({**key, "contract": address, "contract_kind": kind, "event_name": event.name,
                         "event_signature": event.signature, "topic0": event.topic0,
-                        "args": {k: _json_safe(v) for k, v in args.items()}, "indexer_version": VERSION,
-                        "ingested_at": now})
+                        "args": safe, "indexer_version": VERSION, "ingested_at": now})
             batch.events += 1
             self._model(batch, kind, address, event, args, key)
         return batch

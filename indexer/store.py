@@ -9,13 +9,13 @@ never be unwound twice."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg.types.json import Json
 from sqlalchemy import JSON, Connection, Engine, and_, create_engine, delete, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -25,6 +25,7 @@ from indexer.migrations import migrate
 from indexer.model import Batch
 
 SCALE = 10**18
+_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -174,35 +175,29 @@ class MirrorStore:
     def _apply_balances(self, conn: Connection, chain_id: int, batch: Batch, multipliers: dict[str, int]) -> None:
         if not batch.deltas:
             return
+        scales = {asset: multipliers.get(asset) or self.multiplier(conn, chain_id, asset) or SCALE
+                  for asset in {asset for asset, _ in batch.deltas}}
+        if self.postgres:
+            self._apply_balances_pg(conn, chain_id, batch, scales)
+            return
         by_asset: dict[str, list[str]] = {}
         for asset, holder in batch.deltas:
             by_asset.setdefault(asset, []).append(holder)
         upserts, zeroed = [], []
         for asset, holders in by_asset.items():
-            multiplier = multipliers.get(asset) or self.multiplier(conn, chain_id, asset) or SCALE
+            multiplier = scales[asset]
             current = self._balances_of(conn, chain_id, asset, holders)
             for holder in holders:
                 tokens = current.get(holder, 0) + batch.deltas[(asset, holder)]
                 if tokens < 0:
-                    raise ValueError(f"balance of {holder} in {asset} would be negative: the mirror missed events")
+                    raise _negative(asset, holder)
                 if tokens == 0:
                     zeroed.append((asset, holder))
                 else:
                     upserts.append({"chain_id": chain_id, "asset": asset, "holder": holder, "tokens": tokens,
                                     "shares": tokens * multiplier // SCALE,
                                     "last_block": batch.touched_at[(asset, holder)]})
-        if upserts and self.postgres:
-            # COPY into a scratch table, then one set-based upsert: row-by-row upserts were the backfill's
-            # largest cost (bench/results/indexer.json).
-            raw = conn.connection.driver_connection
-            with raw.cursor() as cur:
-                cur.execute("CREATE TEMP TABLE IF NOT EXISTS balance_batch (LIKE balances) ON COMMIT DELETE ROWS")
-            self._copy(conn, "balance_batch", list(upserts[0]), upserts)
-            with raw.cursor() as cur:
-                cur.execute("INSERT INTO balances SELECT * FROM balance_batch ON CONFLICT (chain_id, asset, holder) "
-                            "DO UPDATE SET tokens = EXCLUDED.tokens, shares = EXCLUDED.shares, "
-                            "last_block = EXCLUDED.last_block")
-        elif upserts:
+        if upserts:
             self._upsert(conn, schema.balances, upserts, ["chain_id", "asset", "holder"],
                          ["tokens", "shares", "last_block"])
         bal = schema.balances.c
@@ -210,15 +205,45 @@ class MirrorStore:
             conn.execute(delete(schema.balances).where(and_(bal.chain_id == chain_id, bal.asset == asset,
                                                             bal.holder == holder)))
 
+    def _apply_balances_pg(self, conn: Connection, chain_id: int, batch: Batch, scales: dict[str, int]) -> None:
+        """The batch's net change per (asset, holder) goes in by COPY, sorted by key (neighbouring index pages);
+        one `INSERT … ON CONFLICT` adds it to the stored balance in place (no join with `balances`, no round trip
+        of current balances through Python; the asset's multiplier comes from a per-statement array), and returns
+        only the balances that reached zero (deleted) or went negative (the mirror missed events: the whole batch
+        rolls back)."""
+        raw = conn.connection.driver_connection
+        assets = sorted(scales)
+        with raw.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS balance_deltas (asset varchar(42), holder varchar(42), "
+                        "delta numeric(78,0), shares numeric(78,0), last_block bigint) ON COMMIT DELETE ROWS")
+            touched = batch.touched_at
+            with cur.copy("COPY balance_deltas (asset, holder, delta, shares, last_block) FROM STDIN") as copy:
+                for key in sorted(batch.deltas):
+                    delta = batch.deltas[key]
+                    # `shares` is the new holder's shares (a holder absent before holds exactly the delta).
+                    copy.write_row((key[0], key[1], delta, delta * scales[key[0]] // SCALE if delta > 0 else 0,
+                                    touched[key]))
+            cur.execute(
+                "WITH merged AS ("
+                " INSERT INTO balances AS b (chain_id, asset, holder, tokens, shares, last_block)"
+                " SELECT %(chain)s, asset, holder, delta, shares, last_block FROM balance_deltas"
+                " ON CONFLICT (chain_id, asset, holder) DO UPDATE SET tokens = b.tokens + EXCLUDED.tokens,"
+                " shares = div((b.tokens + EXCLUDED.tokens)"
+                " * (%(multipliers)s::numeric[])[array_position(%(assets)s::varchar[], b.asset)], %(scale)s),"
+                " last_block = EXCLUDED.last_block"
+                " RETURNING b.asset, b.holder, b.tokens)"
+                " SELECT asset, holder, tokens FROM merged WHERE tokens <= 0",
+                {"chain": chain_id, "scale": SCALE, "assets": assets, "multipliers": [scales[a] for a in assets]})
+            ended = cur.fetchall()
+            for asset, holder, tokens in ended:
+                if tokens < 0:
+                    raise _negative(asset, holder)
+            if ended:
+                cur.execute("DELETE FROM balances WHERE chain_id = %s AND (asset, holder) IN "
+                            "(SELECT * FROM unnest(%s::varchar[], %s::varchar[]))",
+                            (chain_id, [a for a, _, _ in ended], [h for _, h, _ in ended]))
+
     def _balances_of(self, conn: Connection, chain_id: int, asset: str, holders: list[str]) -> dict[str, int]:
-        if self.postgres:
-            with conn.connection.driver_connection.cursor() as cur:
-                # A join, not `holder = ANY(%s)`: with the statistics of a table that grows during a backfill the
-                # planner rechecked a 20,000-element array per row (77 s per batch at 200,000 balance rows).
-                cur.execute("SELECT b.holder, b.tokens FROM unnest(%s::varchar[]) AS h(holder) JOIN balances b "
-                            "ON b.chain_id = %s AND b.asset = %s AND b.holder = h.holder",
-                            (holders, chain_id, asset))
-                return {holder: int(tokens) for holder, tokens in cur.fetchall()}
         bal = schema.balances.c
         current: dict[str, int] = {}
         for chunk in _chunks(holders, 500):
@@ -242,8 +267,11 @@ class MirrorStore:
         with raw.cursor() as cur:
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 if json_columns:
+                    # JSON text straight from the C encoder (the json column keeps the text as given).
+                    dumps = _JSON.encode
+                    plan = [(c, c in json_columns) for c in columns]
                     for row in rows:
-                        copy.write_row([Json(row[c]) if c in json_columns else row[c] for c in columns])
+                        copy.write_row([dumps(row[c]) if is_json else row[c] for c, is_json in plan])
                 else:
                     for row in rows:
                         copy.write_row([row[c] for c in columns])
@@ -336,6 +364,10 @@ class MirrorStore:
                                                              tokens=tokens, shares=tokens * multiplier // SCALE,
                                                              last_block=last))
         return removed
+
+
+def _negative(asset: str, holder: str) -> ValueError:
+    return ValueError(f"balance of {holder} in {asset} would be negative: the mirror missed events")
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
