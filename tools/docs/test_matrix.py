@@ -13,6 +13,7 @@ import ratdocs  # noqa: E402
 # path prefix → (layer, needs). The longest matching prefix wins.
 LAYERS = {
     "tests/token/": ("contract", "anvil"),
+    "tests/compliance/": ("contract", "anvil"),
     "tests/token/test_compliance_properties.py": ("invariant (Hypothesis state machine)", "anvil"),
     "tests/minting/": ("contract", "anvil"),
     "tests/minting/test_stateful.py": ("invariant (Hypothesis state machine)", "anvil"),
