@@ -245,8 +245,8 @@ contract RatCcipPool is AccessControl {
         view
         returns (bytes memory remotePool, bytes memory remoteToken, uint8 remoteMinTier)
     {
-        Lane storage l = _supportedLane(remoteChainSelector);
-        return (l.remotePool, l.remoteToken, l.remoteMinTier);
+        Lane storage entry = _supportedLane(remoteChainSelector);
+        return (entry.remotePool, entry.remoteToken, entry.remoteMinTier);
     }
 
     /// @notice Tokens that may leave (outbound) or arrive (inbound) on a lane right now.
@@ -260,17 +260,17 @@ contract RatCcipPool is AccessControl {
         view
         returns (uint256 available, uint256 capacity, uint256 rate)
     {
-        Lane storage l = _supportedLane(remoteChainSelector);
-        Bucket storage b = outbound ? l.outbound : l.inbound;
+        Lane storage entry = _supportedLane(remoteChainSelector);
+        Bucket storage b = outbound ? entry.outbound : entry.inbound;
         if (!b.enabled) return (type(uint256).max, 0, 0);
         return (_available(b), b.capacity, b.rate);
     }
 
     // ---------------------------------------------------------------- internals
 
-    function _supportedLane(uint64 remoteChainSelector) private view returns (Lane storage l) {
-        l = _lanes[remoteChainSelector];
-        if (!l.supported) revert LaneNotSupported(remoteChainSelector);
+    function _supportedLane(uint64 remoteChainSelector) private view returns (Lane storage entry) {
+        entry = _lanes[remoteChainSelector];
+        if (!entry.supported) revert LaneNotSupported(remoteChainSelector);
     }
 
     function _decodeReceiver(bytes calldata receiver) private pure returns (address) {

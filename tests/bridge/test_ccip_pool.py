@@ -278,3 +278,13 @@ def test_the_symmetric_lane_pair_sets_outbound_below_the_remote_inbound():
     limits = LanePairLimits.symmetric(1_000 * ONE, 10 * ONE)
     assert limits.a_outbound.capacity < limits.b_inbound.capacity
     assert limits.b_outbound.rate < limits.a_inbound.rate
+
+
+def test_the_pool_holds_no_role_on_either_registry(lane):
+    """A bridge never writes the compliance records (Ondo USDY's bridge allowlisted senders on the destination)."""
+    roles = ["DEFAULT_ADMIN_ROLE", "KYC_OPERATOR_ROLE", "SANCTIONS_OFFICER_ROLE", "ASSET_POLICY_ROLE",
+             "VENUE_LISTING_ROLE", "VENUE_GUARDIAN_ROLE", "UPGRADER_ROLE"]
+    for side in (lane.a, lane.b):
+        for name in roles:
+            role_id = b"\x00" * 32 if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)
+            assert not side.registry.hasRole(role_id, side.pool), name
