@@ -187,7 +187,8 @@ contract RatCcipPool is AccessControl {
 
     // ---------------------------------------------------------------- governance
 
-    /// @notice Adds or reconfigures the lane to `remoteChainSelector`. Buckets start full.
+    /// @notice Adds or reconfigures the lane to `remoteChainSelector`. A new lane's buckets start full; a
+    /// reconfigured bucket keeps what is available now, capped at its new capacity (a change never refills it).
     /// @param remoteChainSelector CCIP chain selector of the remote chain.
     /// @param config Remote pool and token (abi-encoded addresses), destination min tier, both rate limits.
     function setLane(uint64 remoteChainSelector, LaneConfig calldata config) external onlyRole(LANE_ADMIN_ROLE) {
@@ -203,8 +204,8 @@ contract RatCcipPool is AccessControl {
         lane.remoteMinTier = config.remoteMinTier;
         lane.remotePool = config.remotePool;
         lane.remoteToken = config.remoteToken;
-        lane.outbound = _fresh(config.outbound);
-        lane.inbound = _fresh(config.inbound);
+        lane.outbound = _reconfigured(lane.outbound, config.outbound);
+        lane.inbound = _reconfigured(lane.inbound, config.inbound);
         emit LaneConfigured(
             remoteChainSelector, config.remotePool, config.remoteToken, config.remoteMinTier, config.outbound,
             config.inbound
@@ -307,9 +308,14 @@ contract RatCcipPool is AccessControl {
                 : (limit.capacity != 0 || limit.rate != 0)) revert InvalidRateLimit(limit);
     }
 
-    function _fresh(RateLimit calldata limit) private view returns (Bucket memory) {
+    function _reconfigured(Bucket storage current, RateLimit calldata limit) private view returns (Bucket memory) {
+        uint256 tokens = limit.capacity;
+        if (current.enabled) {
+            uint256 available = _available(current);
+            if (available < tokens) tokens = available;
+        }
         return Bucket({
-            tokens: limit.capacity,
+            tokens: uint128(tokens),
             updatedAt: uint40(block.timestamp),
             enabled: limit.enabled,
             capacity: limit.capacity,

@@ -257,6 +257,17 @@ def test_a_removed_lane_refuses_sends(funded, admin, alice, bob):
         send(funded, alice, bob, ONE)
 
 
+def test_reconfiguring_a_lane_does_not_refill_its_drained_bucket(funded, admin, alice, bob):
+    lane = funded
+    limits = lane.limits
+    drained_at = send(lane, alice, bob, limits.a_outbound.capacity).timestamp
+    config = (encode_address(lane.b.pool.address), encode_address(lane.b.token.address), 1,
+              limits.a_outbound.as_tuple(), limits.a_inbound.as_tuple())
+    set_at = lane.a.pool.setLane(CHAIN_B_SELECTOR, config, sender=admin).timestamp
+    available, _, _ = lane.a.pool.rateLimit(CHAIN_B_SELECTOR, True)
+    assert available == limits.a_outbound.rate * (set_at - drained_at)
+
+
 def test_a_lane_with_an_inconsistent_rate_limit_is_refused(lane, admin):
     config = (encode_address(lane.b.pool.address), encode_address(lane.b.token.address), 1,
               (True, 10, 11), lane.limits.a_inbound.as_tuple())
