@@ -241,7 +241,7 @@ contract RatCcipPool is AccessControl {
     /// @return remotePool abi.encode(address) of the remote pool.
     /// @return remoteToken abi.encode(address) of the remote token.
     /// @return remoteMinTier The destination's minimum KYC tier.
-    function lane(uint64 remoteChainSelector)
+    function laneConfig(uint64 remoteChainSelector)
         external
         view
         returns (bytes memory remotePool, bytes memory remoteToken, uint8 remoteMinTier)

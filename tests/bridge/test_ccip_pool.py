@@ -299,3 +299,16 @@ def test_the_pool_holds_no_role_on_either_registry(lane):
         for name in roles:
             role_id = b"\x00" * 32 if name == "DEFAULT_ADMIN_ROLE" else keccak(text=name)
             assert not side.registry.hasRole(role_id, side.pool), name
+
+
+def test_granting_a_pool_role_is_refused_for_an_unauthorised_caller(lane, mallory):
+    with ape.reverts(lane.a.pool.AccessControlUnauthorizedAccount, account=mallory.address):
+        lane.a.pool.grantRole(keccak(text="LANE_ADMIN_ROLE"), mallory, sender=mallory)
+
+
+def test_each_pool_names_the_other_sides_pool_token_and_minimum_tier(lane):
+    remote_pool, remote_token, min_tier = lane.a.pool.laneConfig(CHAIN_B_SELECTOR)
+    assert bytes(remote_pool) == encode_address(lane.b.pool.address)
+    assert bytes(remote_token) == encode_address(lane.b.token.address)
+    assert min_tier == 1
+    assert list(lane.b.pool.lanes()) == [CHAIN_A_SELECTOR]
