@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pool} from "@chainlink/contracts-ccip/contracts/libraries/Pool.sol";
+import {IRouter} from "@chainlink/contracts-ccip/contracts/interfaces/IRouter.sol";
+import {IComplianceRegistry, Investor, HolderClass} from "../interfaces/IComplianceRegistry.sol";
+import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
+
+/// @title RatCcipPool
+/// @notice A CCIP burn/mint token pool (IPoolV1) for one RAT asset on one chain (ADR 0106). Written from the MIT
+/// `Pool` structs only: Chainlink's `TokenPool` and `RateLimiter` are BUSL-1.1 and are not inherited. On the way
+/// out the pool refuses, before anything is burned, a frozen sender and a recipient that is not eligible on the
+/// destination as far as this chain's registry (mirrored by the same KYC writer) and the lane's destination policy
+/// can tell; every lane has an outbound and an inbound token bucket set by governance as a matched pair.
+/// @dev Ramps are authorised by the CCIP Router exactly as `TokenPool` does: `getOnRamp(dest) == msg.sender` for
+/// `lockOrBurn`, `isOffRamp(source, msg.sender)` for `releaseOrMint`. The pool never writes the registry.
+contract RatCcipPool is AccessControl {
+    /// @notice Configures lanes (remote pool, remote token, destination policy) and their rate limits.
+    bytes32 public constant LANE_ADMIN_ROLE = keccak256("LANE_ADMIN_ROLE");
+    /// @notice The token decimals every RAT asset uses; sent as `destPoolData` so the remote pool can check them.
+    uint8 public constant TOKEN_DECIMALS = 18;
+    /// @notice ABI length of an EVM receiver (`abi.encode(address)`).
+    uint256 private constant EVM_ADDRESS_LENGTH = 32;
+
+    /// @notice A token bucket's governance-set parameters. Disabled buckets must have capacity and rate zero.
+    struct RateLimit {
+        bool enabled;
+        uint128 capacity; // most tokens that can pass at once
+        uint128 rate; // tokens refilled per second
+    }
+
+    /// @notice A token bucket's state.
+    struct Bucket {
+        uint128 tokens; // tokens available at `updatedAt`
+        uint40 updatedAt;
+        bool enabled;
+        uint128 capacity;
+        uint128 rate;
+    }
+
+    /// @notice What governance sets for one lane (remote chain).
+    struct LaneConfig {
+        bytes remotePool; // abi.encode(address) of the pool on the remote chain
+        bytes remoteToken; // abi.encode(address) of the asset's token on the remote chain
+        uint8 remoteMinTier; // the destination asset policy's minimum KYC tier (1 = retail)
+        RateLimit outbound; // set slightly below the remote pool's inbound limit
+        RateLimit inbound; // the remote pool's outbound limit is set slightly below this one
+    }
+
+    struct Lane {
+        bool supported;
+        uint8 remoteMinTier;
+        bytes remotePool;
+        bytes remoteToken;
+        Bucket outbound;
+        Bucket inbound;
+    }
+
+    /// @notice The asset this pool burns and mints (the pool holds its MINTER_ROLE).
+    IRealAssetToken public immutable TOKEN;
+    /// @notice The compliance registry of this chain (read only).
+    IComplianceRegistry public immutable REGISTRY;
+    /// @notice The CCIP Router whose ramps may call the pool.
+    IRouter public immutable ROUTER;
+
+    mapping(uint64 remoteChainSelector => Lane) private _lanes;
+    uint64[] private _selectors;
+
+    /// @notice A lane was added or reconfigured.
+    event LaneConfigured(
+        uint64 indexed remoteChainSelector, bytes remotePool, bytes remoteToken, uint8 remoteMinTier,
+        RateLimit outbound, RateLimit inbound
+    );
+    /// @notice A lane was removed; no transfer to or from it is possible until it is configured again.
+    event LaneRemoved(uint64 indexed remoteChainSelector);
+    /// @notice Tokens sent to `remoteChainSelector` were burned here.
+    event Burned(
+        uint64 indexed remoteChainSelector, address indexed sender, address indexed recipient, uint256 amount
+    );
+    /// @notice Tokens received from `remoteChainSelector` were minted here.
+    event Minted(uint64 indexed remoteChainSelector, bytes sender, address indexed recipient, uint256 amount);
+
+    error ZeroAddress();
+    error LaneNotSupported(uint64 remoteChainSelector);
+    error InvalidLaneConfig(uint64 remoteChainSelector);
+    error InvalidRateLimit(RateLimit limit);
+    error InvalidToken(address token);
+    error CallerIsNotARamp(address caller);
+    error InvalidReceiver(bytes receiver);
+    error InvalidSourcePool(bytes sourcePool);
+    error ZeroAmount();
+    error SenderFrozen(address sender);
+    error SenderNotInvestor(address sender);
+    error SenderKycExpired(address sender);
+    error RecipientFrozen(address recipient);
+    error RecipientNotInvestor(address recipient);
+    error RecipientNotEligible(address recipient, uint8 tier, uint8 requiredTier);
+    error RecipientKycExpired(address recipient, uint40 expiry);
+    error RecipientJurisdictionBlocked(address recipient, bytes2 jurisdiction);
+    /// @notice `amount` is above the bucket's capacity: it can never pass in one transfer.
+    error AmountAboveCapacity(bool outbound, uint256 amount, uint256 capacity);
+    /// @notice Not enough tokens in the bucket now; `waitSeconds` until there will be.
+    error RateLimitReached(bool outbound, uint256 amount, uint256 available, uint256 waitSeconds);
+
+    /// @param token The RAT asset on this chain.
+    /// @param registry This chain's ComplianceRegistry.
+    /// @param router The CCIP Router of this chain.
+    /// @param admin Governance (timelock): DEFAULT_ADMIN_ROLE and LANE_ADMIN_ROLE.
+    constructor(IRealAssetToken token, IComplianceRegistry registry, IRouter router, address admin) {
+        if (
+            address(token) == address(0) || address(registry) == address(0) || address(router) == address(0)
+                || admin == address(0)
+        ) revert ZeroAddress();
+        TOKEN = token;
+        REGISTRY = registry;
+        ROUTER = router;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(LANE_ADMIN_ROLE, admin);
+    }
+
+    // ---------------------------------------------------------------- CCIP pool interface
+
+    /// @notice Burns tokens the Router moved into this pool for a transfer to `remoteChainSelector`, after the
+    /// sender and recipient checks and the outbound rate limit. Called by the lane's OnRamp only.
+    /// @param input CCIP's lock-or-burn input (receiver abi-encoded, original sender, amount, local token).
+    /// @return out The remote token address and `abi.encode(TOKEN_DECIMALS)` as pool data.
+    function lockOrBurn(Pool.LockOrBurnInV1 calldata input) external returns (Pool.LockOrBurnOutV1 memory out) {
+        Lane storage lane = _supportedLane(input.remoteChainSelector);
+        if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
+        if (msg.sender != ROUTER.getOnRamp(input.remoteChainSelector)) revert CallerIsNotARamp(msg.sender);
+        if (input.amount == 0) revert ZeroAmount();
+        address recipient = _decodeReceiver(input.receiver);
+        _checkSender(input.originalSender);
+        _checkRecipient(lane.remoteMinTier, recipient);
+        _consume(lane.outbound, input.amount, true);
+        emit Burned(input.remoteChainSelector, input.originalSender, recipient, input.amount);
+        TOKEN.burn(input.amount);
+        out = Pool.LockOrBurnOutV1({destTokenAddress: lane.remoteToken, destPoolData: abi.encode(TOKEN_DECIMALS)});
+    }
+
+    /// @notice Mints tokens for a transfer from `remoteChainSelector` after the inbound rate limit; the token's
+    /// own compliance check judges the recipient. Called by the lane's OffRamp only.
+    /// @param input CCIP's release-or-mint input.
+    /// @return The amount minted (RAT assets have the same decimals on every chain).
+    function releaseOrMint(Pool.ReleaseOrMintInV1 calldata input) external returns (Pool.ReleaseOrMintOutV1 memory) {
+        Lane storage lane = _supportedLane(input.remoteChainSelector);
+        if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
+        if (!ROUTER.isOffRamp(input.remoteChainSelector, msg.sender)) revert CallerIsNotARamp(msg.sender);
+        if (keccak256(input.sourcePoolAddress) != keccak256(lane.remotePool)) {
+            revert InvalidSourcePool(input.sourcePoolAddress);
+        }
+        uint256 amount = input.sourceDenominatedAmount;
+        if (amount == 0) revert ZeroAmount();
+        _consume(lane.inbound, amount, false);
+        emit Minted(input.remoteChainSelector, input.originalSender, input.receiver, amount);
+        TOKEN.mint(input.receiver, amount);
+        return Pool.ReleaseOrMintOutV1({destinationAmount: amount});
+    }
+
+    /// @notice Whether a lane to `remoteChainSelector` is configured.
+    /// @param remoteChainSelector CCIP chain selector.
+    /// @return True when configured.
+    function isSupportedChain(uint64 remoteChainSelector) external view returns (bool) {
+        return _lanes[remoteChainSelector].supported;
+    }
+
+    /// @notice Whether `token` is this pool's asset.
+    /// @param token Any address.
+    /// @return True for TOKEN only.
+    function isSupportedToken(address token) external view returns (bool) {
+        return token == address(TOKEN);
+    }
+
+    /// @notice The asset of this pool (CCIP's TokenAdminRegistry reads it).
+    /// @return The token address.
+    function getToken() external view returns (address) {
+        return address(TOKEN);
+    }
+
+    /// @notice ERC-165: IPoolV1 (`Pool.CCIP_POOL_V1`), IERC165 and AccessControl.
+    /// @param interfaceId The interface id.
+    /// @return True when supported.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == Pool.CCIP_POOL_V1 || super.supportsInterface(interfaceId);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Adds or reconfigures the lane to `remoteChainSelector`. A new lane's buckets start full; a
+    /// reconfigured bucket keeps what is available now, capped at its new capacity (a change never refills it).
+    /// @param remoteChainSelector CCIP chain selector of the remote chain.
+    /// @param config Remote pool and token (abi-encoded addresses), destination min tier, both rate limits.
+    function setLane(uint64 remoteChainSelector, LaneConfig calldata config) external onlyRole(LANE_ADMIN_ROLE) {
+        if (
+            remoteChainSelector == 0 || config.remotePool.length != EVM_ADDRESS_LENGTH
+                || config.remoteToken.length != EVM_ADDRESS_LENGTH || config.remoteMinTier == 0
+        ) revert InvalidLaneConfig(remoteChainSelector);
+        _validate(config.outbound);
+        _validate(config.inbound);
+        Lane storage lane = _lanes[remoteChainSelector];
+        if (!lane.supported) _selectors.push(remoteChainSelector);
+        lane.supported = true;
+        lane.remoteMinTier = config.remoteMinTier;
+        lane.remotePool = config.remotePool;
+        lane.remoteToken = config.remoteToken;
+        lane.outbound = _reconfigured(lane.outbound, config.outbound);
+        lane.inbound = _reconfigured(lane.inbound, config.inbound);
+        emit LaneConfigured(
+            remoteChainSelector, config.remotePool, config.remoteToken, config.remoteMinTier, config.outbound,
+            config.inbound
+        );
+    }
+
+    /// @notice Removes the lane to `remoteChainSelector`: nothing can be sent to or received from it.
+    /// @param remoteChainSelector A configured lane.
+    function removeLane(uint64 remoteChainSelector) external onlyRole(LANE_ADMIN_ROLE) {
+        _supportedLane(remoteChainSelector);
+        delete _lanes[remoteChainSelector];
+        uint256 last = _selectors.length - 1;
+        for (uint256 i; i <= last; ++i) {
+            if (_selectors[i] == remoteChainSelector) {
+                _selectors[i] = _selectors[last];
+                _selectors.pop();
+                break;
+            }
+        }
+        emit LaneRemoved(remoteChainSelector);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The configured remote chain selectors.
+    /// @return selectors Every supported lane.
+    function lanes() external view returns (uint64[] memory selectors) {
+        return _selectors;
+    }
+
+    /// @notice A lane's configuration.
+    /// @param remoteChainSelector A configured lane.
+    /// @return remotePool abi.encode(address) of the remote pool.
+    /// @return remoteToken abi.encode(address) of the remote token.
+    /// @return remoteMinTier The destination's minimum KYC tier.
+    function laneConfig(uint64 remoteChainSelector)
+        external
+        view
+        returns (bytes memory remotePool, bytes memory remoteToken, uint8 remoteMinTier)
+    {
+        Lane storage entry = _supportedLane(remoteChainSelector);
+        return (entry.remotePool, entry.remoteToken, entry.remoteMinTier);
+    }
+
+    /// @notice Tokens that may leave (outbound) or arrive (inbound) on a lane right now.
+    /// @param remoteChainSelector A configured lane.
+    /// @param outbound True for the outbound bucket.
+    /// @return available Tokens available now (type(uint256).max when the bucket is disabled).
+    /// @return capacity The bucket's capacity.
+    /// @return rate Refill per second.
+    function rateLimit(uint64 remoteChainSelector, bool outbound)
+        external
+        view
+        returns (uint256 available, uint256 capacity, uint256 rate)
+    {
+        Lane storage entry = _supportedLane(remoteChainSelector);
+        Bucket storage b = outbound ? entry.outbound : entry.inbound;
+        if (!b.enabled) return (type(uint256).max, 0, 0);
+        return (_available(b), b.capacity, b.rate);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _supportedLane(uint64 remoteChainSelector) private view returns (Lane storage entry) {
+        entry = _lanes[remoteChainSelector];
+        if (!entry.supported) revert LaneNotSupported(remoteChainSelector);
+    }
+
+    function _decodeReceiver(bytes calldata receiver) private pure returns (address) {
+        if (receiver.length != EVM_ADDRESS_LENGTH) revert InvalidReceiver(receiver);
+        uint256 word = abi.decode(receiver, (uint256));
+        if (word > type(uint160).max || word == 0) revert InvalidReceiver(receiver);
+        return address(uint160(word));
+    }
+
+    /// @dev The sender moved the tokens into the pool already (the token judged that transfer); the pool adds the
+    /// rules a transfer into a protocol holder does not apply: a frozen or expired investor cannot bridge out.
+    function _checkSender(address sender) private view {
+        Investor memory s = REGISTRY.investor(sender);
+        if (s.frozen) revert SenderFrozen(sender);
+        if (s.holderClass != HolderClass.INVESTOR) revert SenderNotInvestor(sender);
+        if (s.expiry <= block.timestamp) revert SenderKycExpired(sender);
+    }
+
+    /// @dev This chain's record of the recipient is the destination's record (one KYC writer fans out to every
+    /// chain and a drift check compares them); the lane carries the destination asset's minimum tier.
+    function _checkRecipient(uint8 remoteMinTier, address recipient) private view {
+        Investor memory r = REGISTRY.investor(recipient);
+        if (r.frozen) revert RecipientFrozen(recipient);
+        if (r.holderClass != HolderClass.INVESTOR) revert RecipientNotInvestor(recipient);
+        if (r.tier < remoteMinTier) revert RecipientNotEligible(recipient, r.tier, remoteMinTier);
+        if (r.expiry <= block.timestamp) revert RecipientKycExpired(recipient, r.expiry);
+        if (REGISTRY.isJurisdictionBlocked(address(TOKEN), r.jurisdiction)) {
+            revert RecipientJurisdictionBlocked(recipient, r.jurisdiction);
+        }
+    }
+
+    function _validate(RateLimit calldata limit) private pure {
+        if (limit.enabled ? (limit.capacity == 0 || limit.rate == 0 || limit.rate > limit.capacity)
+                : (limit.capacity != 0 || limit.rate != 0)) revert InvalidRateLimit(limit);
+    }
+
+    function _reconfigured(Bucket storage current, RateLimit calldata limit) private view returns (Bucket memory) {
+        uint256 tokens = limit.capacity;
+        if (current.enabled) {
+            uint256 available = _available(current);
+            if (available < tokens) tokens = available;
+        }
+        return Bucket({
+            tokens: uint128(tokens),
+            updatedAt: uint40(block.timestamp),
+            enabled: limit.enabled,
+            capacity: limit.capacity,
+            rate: limit.rate
+        });
+    }
+
+    function _available(Bucket storage b) private view returns (uint256) {
+        uint256 refilled = uint256(b.tokens) + (block.timestamp - b.updatedAt) * uint256(b.rate);
+        return refilled < b.capacity ? refilled : b.capacity;
+    }
+
+    function _consume(Bucket storage b, uint256 amount, bool outbound) private {
+        if (!b.enabled) return;
+        if (amount > b.capacity) revert AmountAboveCapacity(outbound, amount, b.capacity);
+        uint256 available = _available(b);
+        if (amount > available) {
+            revert RateLimitReached(outbound, amount, available, (amount - available + b.rate - 1) / b.rate);
+        }
+        b.tokens = uint128(available - amount);
+        b.updatedAt = uint40(block.timestamp);
+    }
+}

@@ -1,0 +1,1 @@
+"""Cross-chain RAT: CCIP burn/mint pools (ADR 0106)."""

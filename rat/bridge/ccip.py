@@ -1,0 +1,181 @@
+"""Deploys RAT's CCIP burn/mint pools and wires a lane between two of them (ADR 0106).
+
+The CCIP Router is Chainlink's own, deployed from the unmodified bytecode `@chainlink/contracts-ccip` ships
+(`bytecode/latest/router.bin`, used on local chains only: parts of the package are BUSL-1.1). It is the authority the
+pools ask which OnRamp and OffRamps may call them, exactly as Chainlink's `TokenPool` does. Our pool
+(`contracts/bridge/RatCcipPool.sol`, MIT) is compiled by Ape from the package's MIT `Pool` and `IRouter` sources.
+
+`@chainlink/local`'s CCIPLocalSimulator is installed but not used here: its MockCCIPRouter moves tokens from the
+sender to the receiver directly and never calls a token pool, so it cannot exercise one. Until the full CCIP stack
+(OnRamp, OffRamp, FeeQuoter, TokenAdminRegistry, RMN) is deployed from the package's bytecode, tests register
+`CcipRampHarness` on the real Router as the lane's ramps (the remaining work is listed in docs/status.md).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from ape import chain, project
+from ape.api import AccountAPI
+from ape.contracts import ContractContainer, ContractInstance
+from eth_abi import encode
+from eth_utils import keccak
+from ethpm_types import ContractType
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rat.protocol import HolderClass
+
+CCIP_PACKAGE = Path(__file__).resolve().parents[2] / "node_modules" / "@chainlink" / "contracts-ccip"
+CCIP_VERSION = "2.0.0"
+ROUTER_ABI = CCIP_PACKAGE / "abi" / "latest" / "router.json"
+ROUTER_BYTECODE = CCIP_PACKAGE / "bytecode" / "latest" / "router.bin"
+LOCAL_CHAIN_IDS = frozenset({31337, 1337})
+ZERO_ADDRESS = "0x" + "00" * 20
+MAX_UINT128 = 2**128 - 1
+# Two CCIP chain selectors for the two sides of a local lane (A: the @chainlink/local simulator's selector).
+CHAIN_A_SELECTOR = 16015286601757825753
+CHAIN_B_SELECTOR = 3478487238524512106
+# A pool's outbound limit must stay at or below this share of the other side's inbound limit (basis points), so
+# that a burst the source lets through is never refused at the destination after the burn (ADR 0106).
+MATCHED_LIMIT_BPS = 9_500
+BPS = 10_000
+LANE_ADMIN_ROLE = keccak(text="LANE_ADMIN_ROLE")
+MINTER_ROLE = keccak(text="MINTER_ROLE")
+
+
+class CcipError(RuntimeError):
+    """A CCIP deployment or lane configuration cannot be done as asked."""
+
+
+class RateLimit(BaseModel):
+    """One token bucket: `capacity` tokens at most at once, refilled at `rate` tokens per second."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    capacity: int = Field(ge=0, le=MAX_UINT128)
+    rate: int = Field(ge=0, le=MAX_UINT128)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RateLimit:
+        if self.enabled and not (0 < self.rate <= self.capacity):
+            raise ValueError(f"an enabled limit needs 0 < rate <= capacity, got rate {self.rate}, "
+                             f"capacity {self.capacity}")
+        if not self.enabled and (self.capacity or self.rate):
+            raise ValueError("a disabled limit must have capacity 0 and rate 0")
+        return self
+
+    def as_tuple(self) -> tuple[bool, int, int]:
+        return (self.enabled, self.capacity, self.rate)
+
+    def fits_under(self, other: RateLimit) -> bool:
+        """True when this (outbound) limit stays within MATCHED_LIMIT_BPS of `other` (the remote inbound)."""
+        if not other.enabled:
+            return True
+        if not self.enabled:
+            return False
+        return self.capacity * BPS <= other.capacity * MATCHED_LIMIT_BPS and \
+            self.rate * BPS <= other.rate * MATCHED_LIMIT_BPS
+
+
+class LanePairLimits(BaseModel):
+    """The four buckets of one lane between chains A and B, set as a matched pair."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    a_outbound: RateLimit
+    a_inbound: RateLimit
+    b_outbound: RateLimit
+    b_inbound: RateLimit
+
+    @model_validator(mode="after")
+    def _matched(self) -> LanePairLimits:
+        if not self.a_outbound.fits_under(self.b_inbound):
+            raise ValueError(f"A's outbound limit must be at most {MATCHED_LIMIT_BPS / 100:g}% of B's inbound limit")
+        if not self.b_outbound.fits_under(self.a_inbound):
+            raise ValueError(f"B's outbound limit must be at most {MATCHED_LIMIT_BPS / 100:g}% of A's inbound limit")
+        return self
+
+    @classmethod
+    def symmetric(cls, inbound_capacity: int, inbound_rate: int) -> LanePairLimits:
+        """Both directions alike: inbound as given, outbound at MATCHED_LIMIT_BPS of it."""
+        inbound = RateLimit(capacity=inbound_capacity, rate=inbound_rate)
+        outbound = RateLimit(capacity=inbound_capacity * MATCHED_LIMIT_BPS // BPS,
+                             rate=max(1, inbound_rate * MATCHED_LIMIT_BPS // BPS))
+        return cls(a_outbound=outbound, a_inbound=inbound, b_outbound=outbound, b_inbound=inbound)
+
+
+@dataclass(frozen=True)
+class ChainSide:
+    """One side of a lane: its selector, asset, registry, Router and pool."""
+
+    selector: int
+    token: ContractInstance
+    registry: ContractInstance
+    router: ContractInstance
+    pool: ContractInstance
+
+
+def encode_address(address: str) -> bytes:
+    """An EVM address as CCIP carries it (`abi.encode(address)`)."""
+    return encode(["address"], [address])
+
+
+def _require_local_chain() -> None:
+    if chain.chain_id not in LOCAL_CHAIN_IDS:
+        raise CcipError(f"chain {chain.chain_id} is not a local test chain: use Chainlink's CCIP deployments there "
+                        "(parts of @chainlink/contracts-ccip are BUSL-1.1; its bytecode is deployed on local chains only)")
+
+
+@cache
+def _router_container() -> ContractContainer:
+    if not ROUTER_ABI.is_file() or not ROUTER_BYTECODE.is_file():
+        raise CcipError(f"{CCIP_PACKAGE} is missing the Router artifacts: run `npm ci`")
+    version = json.loads((CCIP_PACKAGE / "package.json").read_text())["version"]
+    if version != CCIP_VERSION:
+        raise CcipError(f"@chainlink/contracts-ccip {version} installed, {CCIP_VERSION} pinned: run `npm ci`")
+    bytecode = ROUTER_BYTECODE.read_text().strip()
+    contract_type = ContractType.model_validate({
+        "contractName": "Router",
+        "abi": json.loads(ROUTER_ABI.read_text()),
+        "deploymentBytecode": {"bytecode": bytecode if bytecode.startswith("0x") else "0x" + bytecode},
+    })
+    return ContractContainer(contract_type)
+
+
+def deploy_router(deployer: AccountAPI) -> ContractInstance:
+    """Chainlink's CCIP Router from the package's bytecode, owned by `deployer`; no wrapped native, no RMN proxy
+    (this deployment serves as the pools' ramp registry; sending through `ccipSend` needs the full stack)."""
+    _require_local_chain()
+    return deployer.deploy(_router_container(), ZERO_ADDRESS, ZERO_ADDRESS)
+
+
+def set_ramps(router: ContractInstance, owner: AccountAPI, remote_selector: int, on_ramp: str,
+              off_ramp: str) -> None:
+    """Registers the lane's OnRamp (to `remote_selector`) and OffRamp (from it) on the Router (owner only)."""
+    router.applyRampUpdates([(remote_selector, on_ramp)], [], [(remote_selector, off_ramp)], sender=owner)
+
+
+def deploy_pool(deployer: AccountAPI, token: ContractInstance, registry: ContractInstance,
+                router: ContractInstance, admin: AccountAPI) -> ContractInstance:
+    """Deploys a RatCcipPool for `token`, gives it MINTER_ROLE on the token and classifies it as a PROTOCOL holder
+    (it holds a sender's tokens only within the send transaction, until it burns them). `admin` must hold the
+    token's DEFAULT_ADMIN_ROLE and the registry's ASSET_POLICY_ROLE (governance in production)."""
+    pool = deployer.deploy(project.RatCcipPool, token.address, registry.address, router.address, admin.address)
+    token.grantRole(MINTER_ROLE, pool.address, sender=admin)
+    registry.setHolderClass(pool.address, HolderClass.PROTOCOL, keccak(text=f"ccip-pool:{pool.address}"),
+                            sender=admin)
+    return pool
+
+
+def configure_lane_pair(a: ChainSide, b: ChainSide, limits: LanePairLimits, admin: AccountAPI,
+                        a_min_tier: int, b_min_tier: int) -> None:
+    """Sets the lane on both pools at once: each side names the other's pool and token, the destination's minimum
+    KYC tier, and its buckets (outbound at most MATCHED_LIMIT_BPS of the other side's inbound; `limits` checked)."""
+    a.pool.setLane(b.selector, (encode_address(b.pool.address), encode_address(b.token.address), b_min_tier,
+                                limits.a_outbound.as_tuple(), limits.a_inbound.as_tuple()), sender=admin)
+    b.pool.setLane(a.selector, (encode_address(a.pool.address), encode_address(a.token.address), a_min_tier,
+                                limits.b_outbound.as_tuple(), limits.b_inbound.as_tuple()), sender=admin)

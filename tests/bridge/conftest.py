@@ -1,0 +1,80 @@
+"""Two sides of a CCIP lane on one anvil chain (the single-chain, two-selector mode): chain A uses the shared
+module stack and token, chain B gets its own registry, listing, Router and pool, as a second chain would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from ape import project
+
+from rat.bridge.ccip import (
+    CHAIN_A_SELECTOR,
+    CHAIN_B_SELECTOR,
+    ChainSide,
+    LanePairLimits,
+    configure_lane_pair,
+    deploy_pool,
+    deploy_router,
+    set_ramps,
+)
+from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
+
+ONE = 10**18
+INBOUND_CAPACITY = 1_000 * ONE
+INBOUND_RATE = 10 * ONE  # tokens per second
+LIMITS = LanePairLimits.symmetric(INBOUND_CAPACITY, INBOUND_RATE)
+KYC_VALIDITY = 365 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Lane:
+    a: ChainSide
+    b: ChainSide
+    ramp_a: object  # registered on A's Router as OnRamp to B and OffRamp from B
+    ramp_b: object  # registered on B's Router as OnRamp to A and OffRamp from A
+    stack_b: object
+    limits: LanePairLimits
+
+
+@pytest.fixture(scope="module")
+def lane(stack, token, admin, kyc_operator, sanctions_officer) -> Lane:
+    stack_b = deploy_compliance_stack(admin)
+    stack_b.registry.grantRole(role("KYC_OPERATOR_ROLE"), kyc_operator, sender=admin)
+    stack_b.registry.grantRole(role("SANCTIONS_OFFICER_ROLE"), sanctions_officer, sender=admin)
+    stack_b.registry.grantRole(role("ASSET_POLICY_ROLE"), admin, sender=admin)
+    token_b = list_equity(admin, stack_b, AssetTerms.example(), admin)
+    router_a = deploy_router(admin)
+    router_b = deploy_router(admin)
+    pool_a = deploy_pool(admin, token, stack.registry, router_a, admin)
+    pool_b = deploy_pool(admin, token_b, stack_b.registry, router_b, admin)
+    ramp_a = admin.deploy(project.CcipRampHarness)
+    ramp_b = admin.deploy(project.CcipRampHarness)
+    set_ramps(router_a, admin, CHAIN_B_SELECTOR, ramp_a.address, ramp_a.address)
+    set_ramps(router_b, admin, CHAIN_A_SELECTOR, ramp_b.address, ramp_b.address)
+    a = ChainSide(CHAIN_A_SELECTOR, token, stack.registry, router_a, pool_a)
+    b = ChainSide(CHAIN_B_SELECTOR, token_b, stack_b.registry, router_b, pool_b)
+    configure_lane_pair(a, b, LIMITS, admin, a_min_tier=1, b_min_tier=1)
+    return Lane(a, b, ramp_a, ramp_b, stack_b, LIMITS)
+
+
+@pytest.fixture(scope="module")
+def kyc_both(stack, lane, kyc_operator, chain):
+    """Approves an account on both chains, as the relayer's KYC writer fans out."""
+
+    def approve(account, tier: int = 1, country: str = "BR", valid_for: int = KYC_VALIDITY) -> None:
+        for s in (stack, lane.stack_b):
+            approve_investor(s, kyc_operator, account.address, tier, country, valid_for,
+                             now=chain.pending_timestamp)
+
+    return approve
+
+
+@pytest.fixture(scope="module")
+def funded(lane, token, minter, alice, bob, kyc_both):
+    """Alice (chain A) holds 5,000 tokens and has approved A's ramp; Bob is approved on both chains."""
+    kyc_both(alice)
+    kyc_both(bob)
+    token.mint(alice, 5_000 * ONE, sender=minter)
+    token.approve(lane.ramp_a, 2**256 - 1, sender=alice)
+    return lane
