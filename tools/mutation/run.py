@@ -325,8 +325,14 @@ def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | Non
     for r in new:
         if r["status"] not in ("stale", "skipped"):  # skipped: the budget ran out before it started (not run)
             merged[r["key"]] = r
-    live = {m.key for m in catalogue}
+    live = {m.key: m for m in catalogue}
     merged = {k: v for k, v in merged.items() if k in live}
+    # A mutant reviewed as equivalent after its run (listed in equivalent.toml) is no longer counted as a survivor.
+    rows = equivalences()
+    for k, r in merged.items():
+        reason = equivalent_reason(live[k], rows) if r["status"] == "survived" else None
+        if reason:
+            merged[k] = {**r, "status": "equivalent", "reason": reason, "recorded_status": r["status"]}
     summary = summarise(merged, catalogue)
     # The stratified sample the score estimate is read from: the last one run with --per-contract, kept across runs.
     spec = sample or (previous.get("sample", {}).get("seed"), previous.get("sample", {}).get("per_contract"))
