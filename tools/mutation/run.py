@@ -41,6 +41,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import catalogue as catalogue_module  # noqa: E402
 from catalogue import (CORE, PYTEST_FOLDERS, ROOT, Mutant, Stale, apply, equivalences,  # noqa: E402
                        equivalent_reason, load)
 
@@ -318,6 +319,26 @@ def sample_scores(results: dict[str, dict], catalogue: list[Mutant], seed: str, 
             "contracts": dict(sorted(per.items(), key=lambda kv: order.get(kv[0], 99)))}
 
 
+def timing(results: dict[str, dict], catalogue: list[Mutant], jobs: int = 2) -> dict:
+    """Measured wall time per mutant (each job's own clock, so with 2 jobs two mutants run at once), by verdict, and
+    what the whole catalogue would take at those means and mix: the estimate `make mutation` is planned with."""
+    timed = [r for r in results.values() if isinstance(r.get("seconds"), (int, float)) and r["status"] in
+             ("invalid", "identical", "killed_forge", "survived")]
+    if not timed:
+        return {}
+    by: dict[str, list[float]] = {}
+    for r in timed:
+        by.setdefault(r["status"], []).append(r["seconds"])
+    mean = sum(r["seconds"] for r in timed) / len(timed)
+    return {
+        "mutants_timed": len(timed),
+        "mean_seconds_per_mutant": round(mean),
+        "mean_seconds_by_status": {k: round(sum(v) / len(v)) for k, v in sorted(by.items())},
+        "jobs": jobs,
+        "full_run_hours_estimate": round(len(catalogue) * mean / jobs / 3600, 1),
+    }
+
+
 def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | None,
                   sample: tuple[str, int] | None = None) -> dict:
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -344,6 +365,7 @@ def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | Non
         "runs": ([*previous.get("runs", []), run_meta] if run_meta else previous.get("runs", []))[-20:],
         **summary,
         **({"sample": sample_scores(merged, catalogue, spec[0], spec[1])} if spec[0] is not None and spec[1] else {}),
+        "timing": timing(merged, catalogue),
         "results": sorted(merged.values(), key=lambda r: (r["contract"], r["line"], r["key"])),
     }
     RESULTS.write_text(json.dumps(data, indent=1) + "\n")
