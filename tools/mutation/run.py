@@ -186,7 +186,7 @@ class Runner:
             if rc != 0 or "Compiler run failed" in build_log or re.search(r"^Error( \(\d+\))?:", build_log, re.M):
                 # The contracts compile but a test no longer does (an external function made internal that a test
                 # calls): the suite rejected the mutant, a kill. Otherwise the mutant itself is invalid.
-                where = set(re.findall(r"^Error[^\n]*\n(?:[^\n]*\n){0,3}?\s*-->\s*(\S+?\.sol):\d+", build_log, re.M))
+                where = set(re.findall(r"^Error \(\d+\)[^\n]*\n(?:[^\n]*\n){0,3}?\s*-->\s*(\S+?\.sol):\d+", build_log, re.M))
                 if where and all(w.startswith("tests/") for w in where):
                     return {**entry, "status": "killed_forge", "detail": f"the test suite no longer compiles: "
                             f"{', '.join(sorted(where))}"}
