@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source tools/env.sh &&
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help bootstrap compile demo deploy api specs test static fuzz-deep mutation mutants mutation-sample docs bench bench-gas bench-merkle bench-relayer bench-indexer bench-api-stream bench-venue bench-collateral bench-cogs bench-report clean
+.PHONY: help bootstrap compile demo deploy api specs test static fuzz-deep mutation mutants mutation-sample docs bench bench-gas bench-merkle bench-relayer bench-indexer bench-api-stream bench-venue bench-collateral bench-cogs bench-report clean mutation-estimate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -46,6 +46,9 @@ fuzz-deep: compile ## deep invariant campaign: 256 runs x depth 250 per invarian
 
 mutation: compile ## every generated mutant vs Forge, then pytest for Forge survivors (hours here: ADR 0060) → bench/results/mutation.json
 	@$(ENV) python tools/mutation/run.py --python --skip-done $(ARGS)
+
+mutation-estimate: compile ## score estimate: N (default 12) mutants per contract drawn by SEED, 95 % Wilson intervals (resumable; ADR 0060 1.2.0)
+	@$(ENV) python tools/mutation/run.py --random $${N:-12} --per-contract --seed "$${SEED:-2026-12-02}" --skip-done $(ARGS)
 
 mutants: ## regenerate the mutant catalogue tools/mutation/mutants.json with slither-mutate's operators (≈ 1-3 min)
 	@$(ENV) python tools/mutation/generate.py

@@ -189,11 +189,51 @@ def section_mutation(mutation: dict | None) -> list[str]:
         out.append(f"| {name} | {c['generated']} | {c['scored']} | {c['invalid']} | {c['identical']} | "
                    f"{c['equivalent']} | {c['killed_forge']} | {c['killed_pytest']} | {c['survived']} | "
                    f"{c['not_run']} | {pct(c['forge_score'])} | {pct(c['total_score'])} | {state} |")
+    out += section_mutation_sample(mutation.get("sample"), forge_goal, total_goal)
+    t = mutation.get("timing")
+    if t:
+        by = ", ".join(f"{k} {v} s" for k, v in t["mean_seconds_by_status"].items())
+        out += ["", f"Time per mutant, measured here ({t['mutants_timed']} mutants, 2 shared cores, niced): mean "
+                f"{t['mean_seconds_per_mutant']} s ({by}); the whole catalogue at that mix and {t['jobs']} jobs: "
+                f"≈ {t['full_run_hours_estimate']:g} h."]
     survivors = [r for r in mutation.get("results", []) if r.get("status") == "survived"]
     if survivors:
         out += ["", "Open survivors (kill with a test or argue equivalent in tools/mutation/equivalent.toml):", ""]
         out += [f"- `{r['key']}` {r['file']}:{r['line']} [{r['operator']}] `{r['change'][:140]}`" for r in survivors[:40]]
     return out + [""]
+
+
+def section_mutation_sample(sample: dict | None, forge_goal: float, total_goal: float) -> list[str]:
+    """The score estimate from the seeded per-contract sample (`run.py --random N --per-contract --seed S`)."""
+    if not sample:
+        return []
+    def pct(v) -> str:
+        return "—" if v is None else f"{v:.1f}"
+
+    def ci(v) -> str:
+        return "—" if not v else f"{v[0]:.1f}–{v[1]:.1f}"
+
+    o = sample["overall"]
+    out = ["", f"### Estimate from a seeded random sample ({sample['per_contract']} mutants per contract, seed "
+           f"`{sample['seed']}`)", "",
+           "Each contract's mutants drawn by the seed and run as above; the interval is the 95 % Wilson score "
+           "interval of the sample's score (the population is the contract's scorable mutants). *pytest* = Forge "
+           "survivors run through the contract's pytest folders too (`--python`); where the pytest stage has not run, "
+           "Forge + pytest equals Forge. Not run = drawn but not yet run (the run's time budget ran out).", "",
+           "| contract | generated | drawn | not run | invalid | identical | equivalent | scored | killed (Forge) "
+           "| killed (pytest) | survived | Forge % | 95 % CI | Forge + pytest % | 95 % CI |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, c in sample["contracts"].items():
+        out.append(f"| {name} | {c['generated']} | {c['drawn']} | {c['not_run'] + c.get('error', 0)} | {c['invalid']} "
+                   f"| {c['identical']} | {c['equivalent']} | {c['scored']} | {c['killed_forge']} | "
+                   f"{c['killed_pytest']} | {c['survived']} | {pct(c['forge_score'])} | {ci(c['forge_ci95'])} | "
+                   f"{pct(c['total_score'])} | {ci(c['total_ci95'])} |")
+    out += ["", f"Overall ({o['scored']} scored): Forge {pct(o['forge_score_pooled'])} % (95 % CI "
+            f"{ci(o['forge_ci95_pooled'])}, pooled), weighted by each contract's estimated scorable mutants "
+            f"{pct(o['forge_score_weighted'])} %; Forge + pytest {pct(o['total_score_pooled'])} % (95 % CI "
+            f"{ci(o['total_ci95_pooled'])}), weighted {pct(o['total_score_weighted'])} %. Goals: Forge ≥ "
+            f"{forge_goal:g} %, Forge + pytest ≥ {total_goal:g} %."]
+    return out
 
 
 def section_slither(slither: dict | None) -> list[str]:

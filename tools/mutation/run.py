@@ -41,6 +41,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import catalogue as catalogue_module  # noqa: E402
 from catalogue import (CORE, PYTEST_FOLDERS, ROOT, Mutant, Stale, apply, equivalences,  # noqa: E402
                        equivalent_reason, load)
 
@@ -183,6 +184,12 @@ class Runner:
             build_log = (work / "build.log").read_text(errors="replace")
             # forge (through its npm wrapper) has been seen to exit 0 after a solc error: the log is the evidence.
             if rc != 0 or "Compiler run failed" in build_log or re.search(r"^Error( \(\d+\))?:", build_log, re.M):
+                # The contracts compile but a test no longer does (an external function made internal that a test
+                # calls): the suite rejected the mutant, a kill. Otherwise the mutant itself is invalid.
+                where = set(re.findall(r"^Error \(\d+\)[^\n]*\n(?:[^\n]*\n){0,3}?\s*-->\s*(\S+?\.sol):\d+", build_log, re.M))
+                if where and all(w.startswith("tests/") for w in where):
+                    return {**entry, "status": "killed_forge", "detail": f"the test suite no longer compiles: "
+                            f"{', '.join(sorted(where))}"}
                 return {**entry, "status": "invalid", "detail": "does not compile"}
             if bytecodes(work / "out") == self.baseline:
                 return {**entry, "status": "identical", "reason": "every artifact's bytecode equals the original's"}
@@ -253,15 +260,109 @@ def summarise(results: dict[str, dict], catalogue: list[Mutant]) -> dict:
             "results_for_mutants_no_longer_generated": len(stale_results)}
 
 
-def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | None) -> dict:
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """The Wilson score interval (95 % by default) for k successes in n trials, in percent."""
+    if n == 0:
+        return None
+    p, z2 = k / n, z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * ((p * (1 - p) / n + z2 / (4 * n * n)) ** 0.5) / (1 + z2 / n)
+    return round(100 * max(0.0, centre - half), 1), round(100 * min(1.0, centre + half), 1)
+
+
+def sample_scores(results: dict[str, dict], catalogue: list[Mutant], seed: str, n: int) -> dict:
+    """The score estimate of a seeded stratified sample (`--random N --per-contract --seed S`): per contract, the
+    verdicts of exactly the N mutants that seed draws from it (recomputed here, so verdicts of other runs — such as
+    targeted `--key` runs — cannot bias it), with a 95 % Wilson interval on the Forge and the Forge + pytest score.
+    Overall: the per-contract scores weighted by each contract's estimated number of scorable mutants (generated ×
+    the sample's scored fraction), and a Wilson interval on the pooled counts."""
+    drawn = stratified(catalogue, n, seed)
+    population = {}
+    for m in catalogue:
+        population[m.contract] = population.get(m.contract, 0) + 1
+    per: dict[str, dict] = {}
+    for m in drawn:
+        c = per.setdefault(m.contract, {"generated": population[m.contract], "drawn": 0, "not_run": 0, "invalid": 0,
+                                        "identical": 0, "equivalent": 0, "killed_forge": 0, "killed_pytest": 0,
+                                        "survived": 0, "error": 0, "stale": 0, "survivors": []})
+        c["drawn"] += 1
+        r = results.get(m.key)
+        status = r["status"] if r else "not_run"
+        c[status if status in c else "not_run"] += 1
+        if status == "survived":
+            c["survivors"].append(m.key)
+    pooled = {"scored": 0, "killed_forge": 0, "killed": 0}
+    weighted_f = weighted_t = weight = 0.0
+    for c in per.values():
+        scored = c["killed_forge"] + c["killed_pytest"] + c["survived"]
+        killed = c["killed_forge"] + c["killed_pytest"]
+        c["scored"] = scored
+        c["forge_score"] = round(100 * c["killed_forge"] / scored, 1) if scored else None
+        c["total_score"] = round(100 * killed / scored, 1) if scored else None
+        c["forge_ci95"] = wilson(c["killed_forge"], scored)
+        c["total_ci95"] = wilson(killed, scored)
+        c["complete"] = c["not_run"] == 0 and c["error"] == 0
+        pooled["scored"] += scored
+        pooled["killed_forge"] += c["killed_forge"]
+        pooled["killed"] += killed
+        run = c["drawn"] - c["not_run"] - c["error"]
+        if scored and run:
+            w = c["generated"] * scored / run
+            weight += w
+            weighted_f += w * c["killed_forge"] / scored
+            weighted_t += w * killed / scored
+    overall = {
+        "scored": pooled["scored"],
+        "forge_score_weighted": round(100 * weighted_f / weight, 1) if weight else None,
+        "total_score_weighted": round(100 * weighted_t / weight, 1) if weight else None,
+        "forge_score_pooled": round(100 * pooled["killed_forge"] / pooled["scored"], 1) if pooled["scored"] else None,
+        "total_score_pooled": round(100 * pooled["killed"] / pooled["scored"], 1) if pooled["scored"] else None,
+        "forge_ci95_pooled": wilson(pooled["killed_forge"], pooled["scored"]),
+        "total_ci95_pooled": wilson(pooled["killed"], pooled["scored"]),
+    }
+    order = {Path(f).stem: i for i, f in enumerate(CORE)}
+    return {"seed": seed, "per_contract": n, "overall": overall,
+            "contracts": dict(sorted(per.items(), key=lambda kv: order.get(kv[0], 99)))}
+
+
+def timing(results: dict[str, dict], catalogue: list[Mutant], jobs: int = 2) -> dict:
+    """Measured wall time per mutant (each job's own clock, so with 2 jobs two mutants run at once), by verdict, and
+    what the whole catalogue would take at those means and mix: the estimate `make mutation` is planned with."""
+    timed = [r for r in results.values() if isinstance(r.get("seconds"), (int, float)) and r["status"] in
+             ("invalid", "identical", "killed_forge", "survived")]
+    if not timed:
+        return {}
+    by: dict[str, list[float]] = {}
+    for r in timed:
+        by.setdefault(r["status"], []).append(r["seconds"])
+    mean = sum(r["seconds"] for r in timed) / len(timed)
+    return {
+        "mutants_timed": len(timed),
+        "mean_seconds_per_mutant": round(mean),
+        "mean_seconds_by_status": {k: round(sum(v) / len(v)) for k, v in sorted(by.items())},
+        "jobs": jobs,
+        "full_run_hours_estimate": round(len(catalogue) * mean / jobs / 3600, 1),
+    }
+
+
+def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | None,
+                  sample: tuple[str, int] | None = None) -> dict:
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     merged = {r["key"]: r for r in previous.get("results", []) if "key" in r}
     for r in new:
-        if r["status"] != "stale":
+        if r["status"] not in ("stale", "skipped"):  # skipped: the budget ran out before it started (not run)
             merged[r["key"]] = r
-    live = {m.key for m in catalogue}
+    live = {m.key: m for m in catalogue}
     merged = {k: v for k, v in merged.items() if k in live}
+    # A mutant reviewed as equivalent after its run (listed in equivalent.toml) is no longer counted as a survivor.
+    rows = equivalences()
+    for k, r in merged.items():
+        reason = equivalent_reason(live[k], rows) if r["status"] == "survived" else None
+        if reason:
+            merged[k] = {**r, "status": "equivalent", "reason": reason, "recorded_status": r["status"]}
     summary = summarise(merged, catalogue)
+    # The stratified sample the score estimate is read from: the last one run with --per-contract, kept across runs.
+    spec = sample or (previous.get("sample", {}).get("seed"), previous.get("sample", {}).get("per_contract"))
     data = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "engine": json.loads((ROOT / "tools" / "mutation" / "mutants.json").read_text()).get("engine"),
@@ -269,6 +370,8 @@ def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | Non
         "goals": {"forge_score": 90.0, "total_score": 98.0},
         "runs": ([*previous.get("runs", []), run_meta] if run_meta else previous.get("runs", []))[-20:],
         **summary,
+        **({"sample": sample_scores(merged, catalogue, spec[0], spec[1])} if spec[0] is not None and spec[1] else {}),
+        "timing": timing(merged, catalogue),
         "results": sorted(merged.values(), key=lambda r: (r["contract"], r["line"], r["key"])),
     }
     RESULTS.write_text(json.dumps(data, indent=1) + "\n")
@@ -284,6 +387,16 @@ def sample_population(catalogue: list[Mutant]) -> list[Mutant]:
     return [m for m in catalogue if status.get(m.key) in KILLED and not equivalent_reason(m, rows)]
 
 
+def stratified(selection: list[Mutant], n: int, seed: str) -> list[Mutant]:
+    """n mutants of each contract, each contract's draw seeded by the seed and its name (so adding a contract does
+    not change another's sample), interleaved round-robin: a run stopped early has sampled every contract evenly."""
+    by: dict[str, list[Mutant]] = {}
+    for m in selection:
+        by.setdefault(m.contract, []).append(m)
+    draws = [random.Random(f"{seed}:{c}").sample(ms, min(n, len(ms))) for c, ms in by.items()]
+    return [d[i] for i in range(max(map(len, draws), default=0)) for d in draws if i < len(d)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contract", action="append", help="only this contract (file stem), repeatable")
@@ -294,6 +407,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, help="at most this many mutants (in catalogue order)")
     parser.add_argument("--random", type=int, help="a seeded random subset of this many of the selection (--seed): "
                         "an unbiased estimate of a contract's score when the whole run does not fit")
+    parser.add_argument("--per-contract", action="store_true", help="with --random: draw N of each contract's "
+                        "mutants (seeded by --seed and the contract), interleaved so a stopped run covers all")
     parser.add_argument("--skip-done", action="store_true", help="skip mutants with a recorded verdict")
     parser.add_argument("--sample", type=int, help="run a random sample of this many (the `make test` check)")
     parser.add_argument("--seed", default="0", help="sample seed (make test passes the commit hash)")
@@ -313,7 +428,8 @@ def main() -> int:
         raise SystemExit("no tools/mutation/mutants.json: run python tools/mutation/generate.py")
     if args.merge_from:
         other = json.loads(args.merge_from.read_text()).get("results", [])
-        write_results(other, catalogue, None)
+        write_results(other, catalogue, None,
+                      (args.seed, args.random) if args.random and args.per_contract else None)
         print(f"merged {len(other)} verdicts from {args.merge_from} into {RESULTS}")
         return 0
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -330,10 +446,14 @@ def main() -> int:
         selected = [m for m in catalogue
                     if (not args.contract or m.contract in args.contract)
                     and (not args.operator or m.operator in args.operator)
-                    and (not args.key or m.key in args.key)
-                    and not (args.skip_done and m.key in done and done[m.key]["status"] not in ("error", "survived"))]
-        if args.random:
+                    and (not args.key or m.key in args.key)]
+        if args.random and args.per_contract:
+            selected = stratified(selected, args.random, args.seed)
+        elif args.random:
             selected = random.Random(args.seed).sample(selected, min(args.random, len(selected)))
+        if args.skip_done:  # after the draw, so resuming a sample does not change what it draws
+            selected = [m for m in selected
+                        if not (m.key in done and done[m.key]["status"] not in ("error", "survived", "skipped"))]
         if args.limit:
             selected = selected[:args.limit]
 
@@ -355,6 +475,9 @@ def main() -> int:
             killers = [t for st in stages.values() if isinstance(st, dict) for t in st.get("failed", [])]
             if r["status"] == "killed_forge" and killers:
                 runner.forge_killer[k] = killers[0]
+    spec = (args.seed, args.random) if args.random and args.per_contract else None
+    if spec:
+        meta_sample = {"seed": args.seed, "per_contract": args.random}
     started = time.monotonic()
     if args.budget:
         runner.deadline = started + args.budget
@@ -364,16 +487,17 @@ def main() -> int:
             r = future.result()
             results.append(r)
             if not args.no_write and not args.sample:  # after every mutant, so a stopped run keeps its verdicts
-                write_results([r], catalogue, None)
+                write_results([r], catalogue, None, spec)
             print(f"{r['status']:14} {r['seconds'] if 'seconds' in r else 0:>5}s  {r['key']}  {r['change'][:110]}",
                   flush=True)
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     elapsed = round(time.monotonic() - started)
     meta = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "mutants": len(results),
-            "seconds": elapsed, "jobs": args.jobs, "sample": bool(args.sample), "python": args.python}
+            "seconds": elapsed, "jobs": args.jobs, "sample": bool(args.sample), "python": args.python,
+            **({"stratified": meta_sample} if spec else {})}
     if not args.no_write and not args.sample:
-        data = write_results([], catalogue, meta)
+        data = write_results([], catalogue, meta, spec)
         print(f"\n{'contract':22} {'gen':>5} {'run':>5} {'forge%':>7} {'total%':>7} {'surv':>5} {'todo':>5}")
         for name, c in data["contracts"].items():
             print(f"{name:22} {c['generated']:>5} {c['scored']:>5} {str(c['forge_score']):>7} "

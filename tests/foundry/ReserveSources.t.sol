@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
+import {Fill, Request, RequestKind} from "../../contracts/interfaces/IMinter.sol";
+import {SecureMint} from "../../contracts/reserves/SecureMint.sol";
+import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
+import {RatFixture} from "./helpers/RatFixture.sol";
+import {RatEip712} from "./helpers/RatEip712.sol";
+
+interface IReserveRecordsRead {
+    function latestRoundData(address asset) external view returns (uint80, int256, uint256, uint256, uint80);
+}
+
+/// @title The reserve guard of an asset that reads the registry's records store directly (no ReserveFeed).
+/// @notice Issue 24 (survivor `ReserveRecords-CR-fb7a1afa42`): the Minter reads `ReserveRecords.latestRoundData` for
+/// assets listed with the registry as their reserve source, but the Forge suite filled only the asset behind a
+/// ReserveFeed, so records that served no round at all went unnoticed (the handlers' fills are allowed to fail).
+/// These tests fill an asset on the direct path, at the heartbeat's last second and the one after, and compare the
+/// records store's round with the registry's.
+contract ReserveSources is RatFixture {
+    RealAssetToken private token; // sys.assets[1]: guard reads the ReserveRecords store, minimum tier 2
+    TestStablecoin private usdc;
+    address private bob; // investor2, tier 3
+    uint256 private constant PRICE = 100e6;
+
+    function setUp() public {
+        _deploySystem();
+        token = sys.assets[1];
+        usdc = sys.coins[0];
+        bob = sys.holders[2];
+    }
+
+    function test_theRecordsStoreServesExactlyTheRegistrysLatestRoundForEveryAsset() public {
+        vm.warp(block.timestamp + 1 hours);
+        IReserveRecordsRead store = IReserveRecordsRead(address(sys.reserves.records()));
+        for (uint256 a; a < sys.assets.length; ++a) {
+            address asset = address(sys.assets[a]);
+            _publishRound(asset, (700 + a) * SHARE, uint64(block.timestamp - a));
+            (uint80 r1, int256 s1, uint256 st1, uint256 u1, uint80 ar1) = store.latestRoundData(asset);
+            (uint80 r2, int256 s2, uint256 st2, uint256 u2, uint80 ar2) = sys.reserves.latestRoundData(asset);
+            assertEq(uint256(r1), 2, "round id");
+            assertEq(uint256(s1), (700 + a) * SHARE, "shares");
+            assertEq(u1, block.timestamp - a, "as-of");
+            assertEq(st1, u1, "startedAt == as-of");
+            assertEq(uint256(ar1), uint256(r1), "answeredInRound == roundId");
+            assertEq(uint256(r1), uint256(r2), "round id == registry's");
+            assertEq(uint256(s1), uint256(s2), "shares == registry's");
+            assertEq(st1, st2, "startedAt == registry's");
+            assertEq(u1, u2, "as-of == registry's");
+            assertEq(uint256(ar1), uint256(ar2), "answeredInRound == registry's");
+        }
+    }
+
+    function test_aFillOnAnAssetReadingTheRecordsDirectlyIsAcceptedExactlyOneHeartbeatAfterTheRound() public {
+        bytes32 id = _request(1_000e6);
+        (,,, uint256 updatedAt,) = sys.reserves.latestRoundData(address(token));
+        vm.warp(updatedAt + RESERVE_HEARTBEAT);
+        _fulfil(_fill(id, 5 * SHARE));
+        assertEq(token.totalSupply(), 5 * SHARE, "minted against the records' round");
+        assertEq(token.balanceOf(bob), 5 * SHARE, "to the requester");
+    }
+
+    function test_aFillOnAnAssetReadingTheRecordsDirectlyIsRefusedOneSecondPastTheHeartbeat() public {
+        bytes32 id = _request(1_000e6);
+        (,,, uint256 updatedAt,) = sys.reserves.latestRoundData(address(token));
+        vm.warp(updatedAt + RESERVE_HEARTBEAT + 1);
+        Fill memory fill = _fill(id, 5 * SHARE);
+        bytes[] memory sigs = _attest(fill);
+        vm.expectRevert(abi.encodeWithSelector(SecureMint.ReserveStale.selector, updatedAt, RESERVE_HEARTBEAT));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+
+    function test_aFillOnAnAssetReadingTheRecordsDirectlyIsRefusedAboveItsReserves() public {
+        vm.warp(block.timestamp + 1);
+        _publishRound(address(token), 5 * SHARE, uint64(block.timestamp));
+        bytes32 id = _request(1_000e6);
+        Fill memory over = _fill(id, 5 * SHARE + 1);
+        bytes[] memory sigs = _attest(over);
+        vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, 5 * SHARE + 1, 5 * SHARE));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(over, sigs);
+        _fulfil(_fill(id, 5 * SHARE));
+        assertEq(token.totalSupply(), 5 * SHARE, "supply == reserves is allowed");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    function _request(uint256 amount) private returns (bytes32 id) {
+        vm.prank(sys.timelock);
+        usdc.mint(bob, amount);
+        vm.prank(bob);
+        usdc.approve(address(sys.minter), amount);
+        vm.prank(bob);
+        id = sys.minter.requestMint(address(token), address(usdc), amount, PRICE, block.timestamp + 7 days);
+    }
+
+    function _fill(bytes32 id, uint256 shares) private view returns (Fill memory) {
+        uint256 cost = (shares * PRICE + SHARE - 1) / SHARE;
+        return Fill({
+            requestId: id,
+            shares: shares,
+            price: PRICE,
+            fees: sys.vault.quote(address(token), RequestKind.MINT, cost),
+            brokerOrderRef: keccak256(abi.encodePacked("broker", id)),
+            custodyRef: keccak256(abi.encodePacked("custody", id)),
+            deadline: block.timestamp
+        });
+    }
+
+    function _attest(Fill memory fill) private view returns (bytes[] memory sigs) {
+        Request memory req = sys.minter.getRequest(fill.requestId);
+        bytes32 digest = RatEip712.fillDigest(address(sys.minter), fill, address(token), req.account);
+        uint256[2] memory keys = [sys.attestorKeys[0], sys.attestorKeys[2]];
+        if (vm.addr(keys[0]) > vm.addr(keys[1])) (keys[0], keys[1]) = (keys[1], keys[0]);
+        sigs = new bytes[](2);
+        for (uint256 i; i < 2; ++i) {
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
+            sigs[i] = abi.encodePacked(r, s, v);
+        }
+    }
+
+    function _fulfil(Fill memory fill) private {
+        bytes[] memory sigs = _attest(fill);
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+}
