@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -13,10 +12,19 @@ import {BalanceDelta} from "@uniswap/v4-core/src/types/BalanceDelta.sol";
 import {BeforeSwapDelta, BeforeSwapDeltaLibrary} from "@uniswap/v4-core/src/types/BeforeSwapDelta.sol";
 import {ModifyLiquidityParams, SwapParams} from "@uniswap/v4-core/src/types/PoolOperation.sol";
 import {IMsgSender} from "@uniswap/v4-periphery/src/interfaces/IMsgSender.sol";
-import {IComplianceRegistry, TransferStatus} from "../interfaces/IComplianceRegistry.sol";
+import {
+    IComplianceRegistry, IComplianceRecords, TransferFacts, TransferStatus
+} from "../interfaces/IComplianceRegistry.sol";
+import {ComplianceRules} from "../compliance/ComplianceRules.sol";
+import {MultiplierState, ShareMultiplier} from "../token/ShareMultiplier.sol";
 import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
 import {IMinter, AssetStatus} from "../interfaces/IMinter.sol";
 import {IReserveRecords} from "../interfaces/IReserveRegistry.sol";
+
+/// @notice The token's packed multiplier state (RealAssetToken), read to find when the last split took effect.
+interface IMultiplierStateReader {
+    function multiplierState() external view returns (MultiplierState memory state, uint32 version);
+}
 
 /// @title RatPoolHook
 /// @notice The compliant Uniswap v4 venue of one RAT asset: at once the pool's hook and the *adapter*, an ERC-20
@@ -25,7 +33,7 @@ import {IReserveRecords} from "../interfaces/IReserveRegistry.sol";
 /// entry to and exit from the pool.
 /// @dev Why this is sound (ADR 0100):
 /// - Adapter units live only in the PoolManager: they are minted to it by `wrap`, taken back to this contract and
-///   burnt by `unwrap`, and no other movement exists (`_update`). Only allowlisted routers (ours, implementing
+///   burnt by `unwrap`, and no other movement exists (`transfer`). Only allowlisted routers (ours, implementing
 ///   `IMsgSender`) may wrap or unwrap, and they do so only for pools whose hook is this contract; the only such
 ///   pool is the governance-approved key (`beforeInitialize`). So a pool without this hook, or with a fee or tick
 ///   spacing governance did not approve, can never be funded with adapter units, and an ERC-6909 claim on adapter
@@ -39,7 +47,9 @@ import {IReserveRecords} from "../interfaces/IReserveRegistry.sol";
 ///   split's activation and the custodian's first reserve round as of after it (the price per token changed).
 /// Governance state is written after deployment (a hook's address carries its permission bits, so on local chains
 /// its runtime code is placed at such an address and has no constructor-written storage).
-contract RatPoolHook is IHooks, ERC20 {
+/// The adapter's ERC-20 is minimal: no allowances (nobody but the PoolManager ever holds units) and no stored total
+/// supply (it is the PoolManager's units plus those being unwrapped here); `Transfer` events are standard.
+contract RatPoolHook is IHooks, IERC20Metadata {
     using SafeERC20 for IERC20;
 
     /// @notice Hook permission bits this contract needs in its address (v4-core `Hooks`): beforeInitialize,
@@ -54,6 +64,8 @@ contract RatPoolHook is IHooks, ERC20 {
     address public immutable QUOTE;
     /// @notice The compliance registry whose rules every trader and LP must pass.
     IComplianceRegistry public immutable REGISTRY;
+    /// @notice The registry's record store, read directly (as the token does) and judged with `ComplianceRules`.
+    IComplianceRecords public immutable RECORDS;
     /// @notice The Minter: an asset HALTED there by the guardian does not trade either.
     IMinter public immutable MINTER;
     /// @notice The ReserveRegistry's records: the custodian's latest round must postdate the last split.
@@ -68,6 +80,7 @@ contract RatPoolHook is IHooks, ERC20 {
     uint24 public approvedFee;
     /// @notice Tick spacing of the approved pool.
     int24 public approvedTickSpacing;
+    mapping(address account => uint256) private _balances;
     /// @notice Routers and position managers trusted to report the investor through `IMsgSender` and to wrap and
     /// unwrap only for the approved pool.
     mapping(address router => bool) public allowedRouter;
@@ -76,10 +89,6 @@ contract RatPoolHook is IHooks, ERC20 {
     event PoolApproved(bytes32 indexed poolId, uint24 fee, int24 tickSpacing);
     /// @notice Governance allowed or removed a router.
     event RouterAllowed(address indexed router, bool allowed);
-    /// @notice RAT entered the venue for the pool (adapter units minted to the PoolManager).
-    event Wrapped(address indexed router, address indexed from, uint256 amount);
-    /// @notice RAT left the venue (adapter units burnt).
-    event Unwrapped(address indexed router, address indexed to, uint256 amount);
 
     /// @notice The caller is not governance.
     error NotGovernance(address caller);
@@ -101,6 +110,8 @@ contract RatPoolHook is IHooks, ERC20 {
     error SplitNotSettled(uint256 splitActivatedAt, uint256 lastRoundAt);
     /// @notice Adapter units can only sit in the PoolManager (ERC-6909 claims cannot be redeemed elsewhere).
     error AdapterUnitsLocked(address from, address to);
+    /// @notice More units asked than held.
+    error InsufficientUnits(uint256 held, uint256 asked);
     /// @notice A hook callback this contract never enables in its address was called.
     error HookNotImplemented();
     /// @notice A zero address where a contract is needed.
@@ -136,7 +147,7 @@ contract RatPoolHook is IHooks, ERC20 {
         IMinter minter,
         IReserveRecords reserves,
         address governance
-    ) ERC20("", "") {
+    ) {
         if (
             address(poolManager) == address(0) || address(asset) == address(0) || quote == address(0)
                 || address(registry) == address(0) || address(minter) == address(0)
@@ -146,6 +157,7 @@ contract RatPoolHook is IHooks, ERC20 {
         ASSET = asset;
         QUOTE = quote;
         REGISTRY = registry;
+        RECORDS = registry.records();
         MINTER = minter;
         RESERVES = reserves;
         GOVERNANCE = governance;
@@ -179,13 +191,13 @@ contract RatPoolHook is IHooks, ERC20 {
     // ---------------------------------------------------------------- adapter
 
     /// @notice Moves `amount` RAT from `from` (who allowed this contract) into the venue and mints as many adapter
-    /// units to the PoolManager; the router then settles them. Allowlisted routers only.
+    /// units to the PoolManager (a `Transfer` from zero); the router then settles them. Allowlisted routers only.
     /// @param from The investor paying RAT (the router's `msgSender()`).
     /// @param amount Token units.
     function wrap(address from, uint256 amount) external onlyAllowedRouter {
         IERC20(address(ASSET)).safeTransferFrom(from, address(this), amount);
-        _mint(address(POOL_MANAGER), amount);
-        emit Wrapped(msg.sender, from, amount);
+        _balances[address(POOL_MANAGER)] += amount;
+        emit Transfer(address(0), address(POOL_MANAGER), amount);
     }
 
     /// @notice Burns `amount` adapter units the router took from the PoolManager to this contract and pays as
@@ -193,9 +205,13 @@ contract RatPoolHook is IHooks, ERC20 {
     /// @param to The investor receiving RAT.
     /// @param amount Token units.
     function unwrap(address to, uint256 amount) external onlyAllowedRouter {
-        _burn(address(this), amount);
+        uint256 held = _balances[address(this)];
+        if (held < amount) revert InsufficientUnits(held, amount);
+        unchecked {
+            _balances[address(this)] = held - amount;
+        }
+        emit Transfer(address(this), address(0), amount);
         IERC20(address(ASSET)).safeTransfer(to, amount);
-        emit Unwrapped(msg.sender, to, amount);
     }
 
     /// @notice The approved pool's key (fee and tick spacing zero before approval).
@@ -210,29 +226,59 @@ contract RatPoolHook is IHooks, ERC20 {
         });
     }
 
-    /// @notice `v4-` followed by the asset's name.
-    function name() public view override returns (string memory) {
+    /// @notice Adapter units held: only the PoolManager (the pools' units) and this contract (units being
+    /// unwrapped) ever hold any.
+    function balanceOf(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @notice Units outstanding: equal to the RAT this venue holds.
+    function totalSupply() external view returns (uint256) {
+        return _balances[address(POOL_MANAGER)] + _balances[address(this)];
+    }
+
+    /// @notice Only the PoolManager moves units, and only to this contract (a `take` before `unwrap`).
+    function transfer(address to, uint256 value) external returns (bool) {
+        address from = msg.sender;
+        if (from != address(POOL_MANAGER) || to != address(this)) revert AdapterUnitsLocked(from, to);
+        uint256 held = _balances[from];
+        if (held < value) revert InsufficientUnits(held, value);
+        unchecked {
+            _balances[from] = held - value;
+            _balances[to] += value;
+        }
+        emit Transfer(from, to, value);
+        return true;
+    }
+
+    /// @notice Units cannot be moved by allowance.
+    function transferFrom(address from, address to, uint256) external pure returns (bool) {
+        revert AdapterUnitsLocked(from, to);
+    }
+
+    /// @notice Units cannot be approved.
+    function approve(address spender, uint256) external view returns (bool) {
+        revert AdapterUnitsLocked(msg.sender, spender);
+    }
+
+    /// @notice Always zero: units cannot be approved.
+    function allowance(address, address) external pure returns (uint256) {
+        return 0;
+    }
+
+    /// @notice A descriptive name built from the asset's.
+    function name() public view returns (string memory) {
         return string.concat("Uniswap v4 venue units of ", IERC20Metadata(address(ASSET)).name());
     }
 
     /// @notice `v4-` followed by the asset's symbol.
-    function symbol() public view override returns (string memory) {
+    function symbol() public view returns (string memory) {
         return string.concat("v4-", IERC20Metadata(address(ASSET)).symbol());
     }
 
     /// @notice The asset's decimals (units are 1:1 with token units).
-    function decimals() public view override returns (uint8) {
+    function decimals() public view returns (uint8) {
         return DECIMALS;
-    }
-
-    /// @dev Units are minted to the PoolManager, taken back from it to this contract, and burnt here: nothing else.
-    function _update(address from, address to, uint256 value) internal override {
-        address pm = address(POOL_MANAGER);
-        bool allowed = from == address(0)
-            ? to == pm
-            : (to == address(0) ? from == address(this) : (from == pm && to == address(this)));
-        if (!allowed) revert AdapterUnitsLocked(from, to);
-        super._update(from, to, value);
     }
 
     // ---------------------------------------------------------------- hook callbacks
@@ -254,9 +300,7 @@ contract RatPoolHook is IHooks, ERC20 {
     {
         // RAT goes in when the trader sells currency0 and currency0 is this adapter, or sells currency1 and it is.
         bool ratIn = params.zeroForOne == (Currency.unwrap(key.currency0) == address(this));
-        bool ratSpecified = (params.amountSpecified < 0) == ratIn;
-        uint256 amount = ratSpecified ? _abs(params.amountSpecified) : 0;
-        _checkInvestor(sender, ratIn, amount);
+        _checkInvestor(sender, ratIn);
         return (IHooks.beforeSwap.selector, BeforeSwapDeltaLibrary.ZERO_DELTA, 0);
     }
 
@@ -267,7 +311,7 @@ contract RatPoolHook is IHooks, ERC20 {
         onlyPoolManager
         returns (bytes4)
     {
-        _checkInvestor(sender, true, 0);
+        _checkInvestor(sender, true);
         return IHooks.beforeAddLiquidity.selector;
     }
 
@@ -278,30 +322,29 @@ contract RatPoolHook is IHooks, ERC20 {
         onlyPoolManager
         returns (bytes4)
     {
-        _checkInvestor(sender, false, 0);
+        _checkInvestor(sender, false);
         return IHooks.beforeRemoveLiquidity.selector;
     }
 
     /// @dev Router allowlisted, asset open (not halted, no unsettled split), investor eligible in the RAT leg's
     /// direction. The pause is part of `canTransfer` (the registry's policy word).
-    function _checkInvestor(address router, bool ratIn, uint256 amount) private view {
+    function _checkInvestor(address router, bool ratIn) private view {
         if (!allowedRouter[router]) revert RouterNotAllowed(router);
         address investor = IMsgSender(router).msgSender();
         address asset = address(ASSET);
         if (MINTER.assetConfig(asset).status == AssetStatus.HALTED) revert AssetHalted(asset);
-        (,, uint256 splitAt) = ASSET.supplyAfterMint(0);
+        (MultiplierState memory m,) = IMultiplierStateReader(asset).multiplierState();
+        uint256 splitAt = ShareMultiplier.lastSplitAt(m, block.timestamp);
         if (splitAt != 0) {
             (,,, uint256 roundAt,) = RESERVES.latestRoundData(asset);
             if (roundAt < splitAt) revert SplitNotSettled(splitAt, roundAt);
         }
-        TransferStatus status = ratIn
-            ? REGISTRY.canTransfer(asset, investor, address(this), amount)
-            : REGISTRY.canTransfer(asset, address(this), investor, amount);
+        // The token's own judgement (the same records and rules `transfer` uses; `canTransfer` minus the balance
+        // and holder-cap reads, which the token applies to the real amount when wrap/unwrap move the RAT).
+        (address from, address to) = ratIn ? (investor, address(this)) : (address(this), investor);
+        TransferFacts memory facts = RECORDS.transferFacts(asset, from, from, to);
+        TransferStatus status = ComplianceRules.evaluate(facts, from, to);
         if (status != TransferStatus.OK) revert InvestorNotEligible(investor, status);
-    }
-
-    function _abs(int256 value) private pure returns (uint256) {
-        return uint256(value < 0 ? -value : value);
     }
 
     // ---------------------------------------------------------------- callbacks never enabled
