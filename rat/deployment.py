@@ -56,6 +56,7 @@ POWER_ROLES = frozenset(
         "UPGRADER_ROLE",
         "MINTER_ROLE",
         "ASSET_POLICY_ROLE",
+        "VENUE_LISTING_ROLE",
         "ASSET_MANAGER_ROLE",
         "ATTESTOR_MANAGER_ROLE",
         "CUSTODIAN_MANAGER_ROLE",
@@ -85,6 +86,7 @@ def TIMELOCK_MANAGEMENT_ROLES(registry: str, minter: str, reserves: str, vault: 
     """The management roles the timelock receives at deployment, so governance can act before the hand-over."""
     return [
         ("ComplianceRegistry", registry, "ASSET_POLICY_ROLE"),
+        ("ComplianceRegistry", registry, "VENUE_LISTING_ROLE"),
         ("Minter", minter, "ASSET_MANAGER_ROLE"),
         ("Minter", minter, "ATTESTOR_MANAGER_ROLE"),
         ("Minter", minter, "LEGAL_HOLD_ROLE"),
@@ -402,6 +404,8 @@ def deploy_system(
     grant("ConversionVault", conversions, "CONVERSION_MANAGER_ROLE", timelock)
     grant("Minter", minter, "ASSET_MANAGER_ROLE", guardian_contract)
     grant("ComplianceRegistry", registry, "SANCTIONS_OFFICER_ROLE", guardian_contract)
+    # Venues (ADR 0101): governance lists, removes and resumes them; the guardian contract may only suspend one.
+    grant("ComplianceRegistry", registry, "VENUE_GUARDIAN_ROLE", guardian_contract)
     # The Minter holds escrowed tokens, so it needs a lasting KYC record; the deployer writes it with a KYC role
     # it renounces at the hand-over.
     if not (_has_code(registry) and project.ComplianceRegistry.at(registry).investor(minter).tier != 0):

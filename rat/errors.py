@@ -22,6 +22,9 @@ class TransferStatus(IntEnum):
     MAX_HOLDERS_REACHED = 11
     INSUFFICIENT_BALANCE = 12
     ASSET_NOT_REGISTERED = 13
+    SENDER_VENUE_NOT_ACTIVE = 14
+    RECIPIENT_VENUE_NOT_ACTIVE = 15
+    VENUE_MINT_OR_BURN_REFUSED = 16
 
     def explain(self) -> str:
         return _EXPLANATIONS[self]
@@ -42,4 +45,7 @@ _EXPLANATIONS = {
     TransferStatus.MAX_HOLDERS_REACHED: "the asset's holder cap is reached",
     TransferStatus.INSUFFICIENT_BALANCE: "the sender's balance is too low",
     TransferStatus.ASSET_NOT_REGISTERED: "the asset is not registered with the compliance registry",
+    TransferStatus.SENDER_VENUE_NOT_ACTIVE: "the sender is a venue not registered for this asset, or suspended",
+    TransferStatus.RECIPIENT_VENUE_NOT_ACTIVE: "the recipient is a venue not registered for this asset, or suspended",
+    TransferStatus.VENUE_MINT_OR_BURN_REFUSED: "a venue never receives a mint and never burns: it holds RAT by trade only",
 }

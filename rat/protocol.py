@@ -27,10 +27,20 @@ class AssetStatus(IntEnum):
 
 
 class HolderClass(IntEnum):
-    """ComplianceRegistry holder classes (ADR 0084): protocol holders are never counted towards holder caps."""
+    """ComplianceRegistry holder classes (ADR 0084, 0101): protocol holders and venues are never counted towards
+    holder caps; VENUE is set only by `registerVenue`."""
 
     INVESTOR = 0
     PROTOCOL = 1
+    VENUE = 2
+
+
+class VenueStatus(IntEnum):
+    """A venue's standing for one asset in the ComplianceRegistry (ADR 0101)."""
+
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
 
 
 class AttestorRole(IntEnum):

@@ -6,13 +6,14 @@ import {
     Investor,
     AssetPolicy,
     TransferFacts,
-    HolderClass
+    HolderClass,
+    VenueStatus
 } from "../interfaces/IComplianceRegistry.sol";
 import {ComplianceRules} from "./ComplianceRules.sol";
 
 /// @title ComplianceRecords
 /// @notice The data behind the ComplianceRegistry: one packed slot per investor, one per asset policy, and the
-/// per-asset jurisdiction blocks. It holds no rules and no roles: every write comes from the registry (which
+/// per-asset jurisdiction blocks and venue standings. It holds no rules and no roles: every write comes from the registry (which
 /// validates, authorises and emits events), every read is open. Keeping it out of the registry's proxy lets a
 /// token read all it needs for a transfer in one plain call.
 /// @dev Deliberately not upgradeable: its layout is the contract. Rule changes live in the registry (UUPS) and in
@@ -24,6 +25,8 @@ contract ComplianceRecords is IComplianceRecords {
     mapping(address account => Investor) private _investors;
     mapping(address asset => AssetPolicy) private _policies;
     mapping(address asset => mapping(bytes2 jurisdiction => bool)) private _blocked;
+    /// @dev Read by `transferFacts` only for a party whose class is VENUE, so investors pay nothing for it.
+    mapping(address asset => mapping(address venue => VenueStatus)) private _venues;
 
     constructor() {
         REGISTRY = msg.sender;
@@ -50,6 +53,11 @@ contract ComplianceRecords is IComplianceRecords {
     /// @notice Sets an account's holder class, leaving its KYC fields and freeze as they are.
     function writeHolderClass(address account, HolderClass holderClass) external onlyRegistry {
         _investors[account].holderClass = holderClass;
+    }
+
+    /// @notice Sets a venue's standing for one asset (ADR 0101).
+    function writeVenueStatus(address asset, address venue, VenueStatus status) external onlyRegistry {
+        _venues[asset][venue] = status;
     }
 
     /// @notice Writes an asset's registration, minimum tier and holder cap, leaving pause and blocks as they are.
@@ -93,9 +101,15 @@ contract ComplianceRecords is IComplianceRecords {
         return _investors[account].frozen;
     }
 
+    /// @notice The standing of `venue` for `asset`.
+    function venueStatus(address asset, address venue) external view returns (VenueStatus) {
+        return _venues[asset][venue];
+    }
+
     /// @notice Everything `ComplianceRules.evaluate` needs for one movement, reading only the slots that matter:
     /// no sender record for a mint, no recipient record for a burn, jurisdiction lookups only when the asset
-    /// blocks any, the operator's record only when a third party moves the tokens.
+    /// blocks any, the operator's record only when a third party moves the tokens, a venue's standing for the asset
+    /// only when the party's class is VENUE (ADR 0101).
     /// @param asset The token.
     /// @param operator Whoever moves the tokens (spender for transferFrom); equal to `from` otherwise.
     /// @param from Sender, address(0) for a mint.
@@ -110,13 +124,23 @@ contract ComplianceRecords is IComplianceRecords {
         bool checkBlocks = p.blockedJurisdictionCount != 0;
         if (from != address(0)) {
             Investor storage sender = _investors[from];
-            f.sender = _word(sender);
-            if (checkBlocks && _blocked[asset][sender.jurisdiction]) f.flags |= ComplianceRules.SENDER_BLOCKED;
+            uint256 word = _word(sender);
+            f.sender = word;
+            if (ComplianceRules.isVenue(word)) {
+                if (_venues[asset][from] == VenueStatus.ACTIVE) f.flags |= ComplianceRules.SENDER_VENUE_ACTIVE;
+            } else if (checkBlocks && _blocked[asset][sender.jurisdiction]) {
+                f.flags |= ComplianceRules.SENDER_BLOCKED;
+            }
         }
         if (to != address(0)) {
             Investor storage recipient = _investors[to];
-            f.recipient = _word(recipient);
-            if (checkBlocks && _blocked[asset][recipient.jurisdiction]) f.flags |= ComplianceRules.RECIPIENT_BLOCKED;
+            uint256 word = _word(recipient);
+            f.recipient = word;
+            if (ComplianceRules.isVenue(word)) {
+                if (_venues[asset][to] == VenueStatus.ACTIVE) f.flags |= ComplianceRules.RECIPIENT_VENUE_ACTIVE;
+            } else if (checkBlocks && _blocked[asset][recipient.jurisdiction]) {
+                f.flags |= ComplianceRules.RECIPIENT_BLOCKED;
+            }
         }
         if (operator != from && operator != address(0) && _investors[operator].frozen) {
             f.flags |= ComplianceRules.OPERATOR_FROZEN;

@@ -5,6 +5,7 @@ import {AccessControlUpgradeable} from "@openzeppelin/contracts-upgradeable/acce
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {
     IComplianceRegistry,
     IComplianceRecords,
@@ -13,7 +14,8 @@ import {
     InvestorUpdate,
     TransferFacts,
     TransferStatus,
-    HolderClass
+    HolderClass,
+    VenueStatus
 } from "../interfaces/IComplianceRegistry.sol";
 import {ComplianceRecords} from "./ComplianceRecords.sol";
 import {ComplianceRules} from "./ComplianceRules.sol";
@@ -31,6 +33,8 @@ interface IHolderCount {
 /// Tokens read the store directly (one call, one slot per party plus the policy) and judge with
 /// `ComplianceRules`, so a transfer pays no delegatecall into this upgradeable contract.
 contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControlUpgradeable, UUPSUpgradeable {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
     /// @notice May write and revoke KYC records.
     bytes32 public constant KYC_OPERATOR_ROLE = keccak256("KYC_OPERATOR_ROLE");
     /// @notice May freeze and unfreeze accounts (sanctions, court orders).
@@ -38,6 +42,10 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     /// @notice May register assets and change their transfer policy, including which contracts are protocol
     /// holders (governance: the timelock).
     bytes32 public constant ASSET_POLICY_ROLE = keccak256("ASSET_POLICY_ROLE");
+    /// @notice May register, remove and resume venues per asset, and suspend them (governance: the timelock).
+    bytes32 public constant VENUE_LISTING_ROLE = keccak256("VENUE_LISTING_ROLE");
+    /// @notice May only suspend an active venue (the EmergencyGuardian contract); never register, resume or remove.
+    bytes32 public constant VENUE_GUARDIAN_ROLE = keccak256("VENUE_GUARDIAN_ROLE");
     /// @notice May upgrade the registry implementation.
     bytes32 public constant UPGRADER_ROLE = keccak256("UPGRADER_ROLE");
 
@@ -50,6 +58,8 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     /// @custom:storage-location erc7201:rat.storage.ComplianceRegistry
     struct RegistryStorage {
         IComplianceRecords records;
+        // Appended (ADR 0101): the venues registered per asset, ACTIVE or SUSPENDED, for `venues(asset)`.
+        mapping(address asset => EnumerableSet.AddressSet) venues;
     }
 
     // keccak256(abi.encode(uint256(keccak256("rat.storage.ComplianceRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -138,6 +148,8 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
             if (record.frozen) revert AlreadyFrozen(account);
             // Freezing the Minter or a vault would lock every investor's escrow in it; freeze the investors.
             if (record.holderClass == HolderClass.PROTOCOL) revert ProtocolAccountNotFreezable(account);
+            // A venue holds for many investors: the guardian suspends it per asset instead (ADR 0101).
+            if (record.holderClass == HolderClass.VENUE) revert VenueAccountNotFreezable(account);
             store.writeFrozen(account, true);
             emit AccountFrozen(account, reasonRef);
         }
@@ -210,9 +222,83 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     {
         if (account.code.length == 0) revert NotAContract(account);
         IComplianceRecords store = _records();
-        if (store.investor(account).holderClass == holderClass) revert HolderClassUnchanged(account, holderClass);
+        HolderClass current = store.investor(account).holderClass;
+        // VENUE is set only by registerVenue and is permanent: a venue's tokens were never counted as a holder's.
+        if (holderClass == HolderClass.VENUE || current == HolderClass.VENUE) revert VenueClassReserved(account);
+        if (current == holderClass) revert HolderClassUnchanged(account, holderClass);
         store.writeHolderClass(account, holderClass);
         emit HolderClassUpdated(account, holderClass, reasonRef);
+    }
+
+    // ---------------------------------------------------------------- venues (ADR 0101)
+
+    /// @notice Registers `venue` as ACTIVE for `asset`: it may then receive the asset from eligible investors and
+    /// pay it to them (each investor judged in full), and exchange it with other active venues of the asset. The
+    /// first registration makes the contract's holder class VENUE for good; it must be a contract that never had
+    /// a KYC record, is not a PROTOCOL holder, is not frozen and holds none of the asset. A venue is never counted
+    /// as a holder, never receives a mint and cannot be frozen.
+    /// @param asset A registered equity.
+    /// @param venue The contract holding the asset for its users (e.g. Uniswap v4's PoolManager).
+    /// @param reasonRef Hash of the governance decision.
+    function registerVenue(address asset, address venue, bytes32 reasonRef) external onlyRole(VENUE_LISTING_ROLE) {
+        _requireRegistered(asset);
+        if (venue.code.length == 0) revert NotAContract(venue);
+        IComplianceRecords store = _records();
+        if (store.venueStatus(asset, venue) != VenueStatus.NONE) revert VenueAlreadyRegistered(asset, venue);
+        Investor memory record = store.investor(venue);
+        if (record.holderClass == HolderClass.PROTOCOL) revert VenueIsProtocolHolder(venue);
+        if (record.holderClass == HolderClass.INVESTOR) {
+            // Never KYC'd: the registry writes a valid jurisdiction with every record and revocation keeps it.
+            if (record.tier != TIER_NONE || record.jurisdiction != bytes2(0)) revert VenueHasKycRecord(venue);
+            if (record.frozen) revert VenueAccountFrozen(venue);
+            // A balance held as an investor would leave the holder count one too high for good.
+            if (IERC20(asset).balanceOf(venue) != 0) revert VenueHoldsBalance(asset, venue);
+            store.writeHolderClass(venue, HolderClass.VENUE);
+            emit HolderClassUpdated(venue, HolderClass.VENUE, reasonRef);
+        }
+        store.writeVenueStatus(asset, venue, VenueStatus.ACTIVE);
+        _s().venues[asset].add(venue);
+        emit VenueRegistered(asset, venue, reasonRef);
+    }
+
+    /// @notice Removes a venue of `asset` (ACTIVE or SUSPENDED): every movement in or out is refused from now on;
+    /// what it still holds leaves only by the token's forced transfer. Its holder class stays VENUE.
+    /// @param asset The equity.
+    /// @param venue A registered venue of `asset`.
+    /// @param reasonRef Hash of the governance decision.
+    function removeVenue(address asset, address venue, bytes32 reasonRef) external onlyRole(VENUE_LISTING_ROLE) {
+        IComplianceRecords store = _records();
+        if (store.venueStatus(asset, venue) == VenueStatus.NONE) revert VenueNotRegistered(asset, venue);
+        store.writeVenueStatus(asset, venue, VenueStatus.NONE);
+        _s().venues[asset].remove(venue);
+        emit VenueRemoved(asset, venue, reasonRef);
+    }
+
+    /// @notice Suspends an active venue of `asset`: movements in and out are refused until the listing role
+    /// resumes it. The guardian's emergency brake for one venue; the listing role may use it too.
+    /// @param asset The equity.
+    /// @param venue An ACTIVE venue of `asset`.
+    /// @param reasonRef Hash of the incident report or governance decision.
+    function suspendVenue(address asset, address venue, bytes32 reasonRef) external {
+        address caller = _msgSender();
+        if (!hasRole(VENUE_GUARDIAN_ROLE, caller) && !hasRole(VENUE_LISTING_ROLE, caller)) {
+            revert AccessControlUnauthorizedAccount(caller, VENUE_GUARDIAN_ROLE);
+        }
+        IComplianceRecords store = _records();
+        if (store.venueStatus(asset, venue) != VenueStatus.ACTIVE) revert VenueNotActive(asset, venue);
+        store.writeVenueStatus(asset, venue, VenueStatus.SUSPENDED);
+        emit VenueSuspended(asset, venue, reasonRef);
+    }
+
+    /// @notice Resumes a suspended venue of `asset` (governance only: the guardian can stop, never restart).
+    /// @param asset The equity.
+    /// @param venue A SUSPENDED venue of `asset`.
+    /// @param reasonRef Hash of the governance decision.
+    function resumeVenue(address asset, address venue, bytes32 reasonRef) external onlyRole(VENUE_LISTING_ROLE) {
+        IComplianceRecords store = _records();
+        if (store.venueStatus(asset, venue) != VenueStatus.SUSPENDED) revert VenueNotSuspended(asset, venue);
+        store.writeVenueStatus(asset, venue, VenueStatus.ACTIVE);
+        emit VenueResumed(asset, venue, reasonRef);
     }
 
     /// @notice Called by a registered token on itself when its pauser pauses or unpauses it. Keeping the flag
@@ -251,6 +337,16 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         return _records().isFrozen(account);
     }
 
+    /// @notice The standing of `venue` for `asset` (NONE, ACTIVE or SUSPENDED).
+    function venueStatus(address asset, address venue) external view returns (VenueStatus) {
+        return _records().venueStatus(asset, venue);
+    }
+
+    /// @notice Every venue registered for `asset`, ACTIVE or SUSPENDED, in no particular order.
+    function venues(address asset) external view returns (address[] memory) {
+        return _s().venues[asset].values();
+    }
+
     /// @notice Pre-checks a transfer for wallets and UIs, with the same codes the token reverts with.
     /// @param asset The equity token.
     /// @param from Sender (address(0) to pre-check a mint).
@@ -265,13 +361,14 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         TransferStatus status = ComplianceRules.evaluate(f, from, to);
         if (status != TransferStatus.OK) return status;
         if (from != address(0) && IERC20(asset).balanceOf(from) < amount) return TransferStatus.INSUFFICIENT_BALANCE;
-        // As the token counts: protocol holders never join, and a return from one is never capped.
+        // As the token counts: protocol holders and venues never join or leave, and a return from a protocol
+        // holder is never capped (a venue paying out to a new holder is).
         uint32 maxHolders = ComplianceRules.maxHolders(f);
         if (
-            maxHolders != 0 && to != address(0) && amount != 0 && !ComplianceRules.isProtocol(f.recipient)
+            maxHolders != 0 && to != address(0) && amount != 0 && ComplianceRules.isCounted(f.recipient)
                 && !ComplianceRules.isProtocol(f.sender) && IERC20(asset).balanceOf(to) == 0
-                && (from == address(0) || IERC20(asset).balanceOf(from) != amount)
-                && IHolderCount(asset).holderCount() >= maxHolders
+                && (from == address(0) || !ComplianceRules.isCounted(f.sender)
+                    || IERC20(asset).balanceOf(from) != amount) && IHolderCount(asset).holderCount() >= maxHolders
         ) return TransferStatus.MAX_HOLDERS_REACHED;
         return TransferStatus.OK;
     }

@@ -7,10 +7,11 @@ import {IEquityAdmin, IMinterAdmin, IRegistryAdmin} from "./ProtocolAdminInterfa
 
 /// @title EmergencyGuardian
 /// @notice What the guardian (a multisig in production) may do without waiting for governance: pause an asset,
-/// halt its mint/burn flow in the Minter, freeze addresses. Nothing else: it cannot upgrade, mint, move funds,
-/// change fees, restart a halted asset or lift a freeze. It may lift only its own emergency pause, and never a
+/// halt its mint/burn flow in the Minter, freeze addresses, suspend a trading venue of an asset. Nothing else: it
+/// cannot upgrade, mint, move funds, change fees, restart a halted asset, lift a freeze or resume a venue. It may lift only its own emergency pause, and never a
 /// pause that governance imposed for a legal reason.
-/// @dev Holds PAUSER/UNPAUSER on each token, ASSET_MANAGER on the Minter and SANCTIONS_OFFICER on the registry,
+/// @dev Holds PAUSER/UNPAUSER on each token, ASSET_MANAGER on the Minter, SANCTIONS_OFFICER and VENUE_GUARDIAN on the
+/// registry,
 /// and exposes only the functions below. Governance (the timelock) is its admin and the only LEGAL_HOLD_ROLE.
 contract EmergencyGuardian is AccessControl {
     /// @notice May pause, halt and freeze (the guardian multisig).
@@ -31,6 +32,9 @@ contract EmergencyGuardian is AccessControl {
     event EmergencyUnpause(address indexed asset, address indexed guardian);
     event EmergencyHalt(address indexed asset, address indexed guardian, bytes32 indexed reasonRef);
     event EmergencyFreeze(address indexed guardian, bytes32 indexed reasonRef, uint256 accounts);
+    event EmergencyVenueSuspension(
+        address indexed asset, address indexed venue, address indexed guardian, bytes32 reasonRef
+    );
     event LegalHoldImposed(address indexed asset, bytes32 indexed legalRef);
     event LegalHoldLifted(address indexed asset, bytes32 indexed legalRef);
 
@@ -97,6 +101,17 @@ contract EmergencyGuardian is AccessControl {
         if (reasonRef == bytes32(0)) revert MissingReference();
         emit EmergencyFreeze(_msgSender(), reasonRef, accounts.length);
         COMPLIANCE.freeze(accounts, reasonRef);
+    }
+
+    /// @notice Suspends a trading venue of `asset` (ADR 0101): movements into and out of it stop for that asset
+    /// until governance resumes it. A venue cannot be frozen; this is the guardian's brake for it.
+    /// @param asset The equity token.
+    /// @param venue An ACTIVE venue of `asset` in the ComplianceRegistry.
+    /// @param reasonRef Hash of the incident report; must not be zero.
+    function suspendVenue(address asset, address venue, bytes32 reasonRef) external onlyRole(GUARDIAN_ROLE) {
+        if (reasonRef == bytes32(0)) revert MissingReference();
+        emit EmergencyVenueSuspension(asset, venue, _msgSender(), reasonRef);
+        COMPLIANCE.suspendVenue(asset, venue, reasonRef);
     }
 
     // ---------------------------------------------------------------- governance

@@ -8,6 +8,7 @@ import {AssetTerms} from "../token/RealAssetToken.sol";
 interface IRegistryAdmin {
     function registerAsset(address asset, uint8 minTier, uint32 maxHolders) external;
     function freeze(address[] calldata accounts, bytes32 reasonRef) external;
+    function suspendVenue(address asset, address venue, bytes32 reasonRef) external;
 }
 
 /// @notice The administrative entry points of the Minter that governance contracts call.

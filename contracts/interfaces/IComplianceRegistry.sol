@@ -17,7 +17,10 @@ enum TransferStatus {
     OPERATOR_FROZEN,
     MAX_HOLDERS_REACHED,
     INSUFFICIENT_BALANCE,
-    ASSET_NOT_REGISTERED
+    ASSET_NOT_REGISTERED,
+    SENDER_VENUE_NOT_ACTIVE,
+    RECIPIENT_VENUE_NOT_ACTIVE,
+    VENUE_MINT_OR_BURN_REFUSED
 }
 
 /// @notice What kind of holder an account is (ADR 0084). INVESTOR: every transfer rule applies and a non-zero
@@ -25,10 +28,23 @@ enum TransferStatus {
 /// Minter's escrow, the dividend and conversion vaults); set by governance; never counted as a holder; an
 /// investor's transfer to it, and its transfer back to an investor, are judged like a burn and a return: only a
 /// freeze (and the asset's pause) binds, so a lapsed holder keeps the exit and always gets their escrow back; it
-/// cannot be frozen itself. Further classes (trading venues, per asset) are appended after PROTOCOL.
+/// cannot be frozen itself. VENUE (ADR 0101): a contract holding RAT for eligible investors who trade through it
+/// (a pool's PoolManager, a position manager, later a lending market or a bridge pool); set only by
+/// `registerVenue` and permanent; it holds an asset only while registered ACTIVE for that asset, is never counted
+/// as a holder and cannot be frozen (the guardian suspends it instead). Further classes are appended after VENUE.
 enum HolderClass {
     INVESTOR,
-    PROTOCOL
+    PROTOCOL,
+    VENUE
+}
+
+/// @notice A venue's standing for one asset (ADR 0101). NONE: not registered (or removed); ACTIVE: may receive the
+/// asset from and pay it to eligible investors and other active venues; SUSPENDED: registered but every movement
+/// in or out is refused until the listing role resumes it (forced transfers out stay possible).
+enum VenueStatus {
+    NONE,
+    ACTIVE,
+    SUSPENDED
 }
 
 /// @notice One account's compliance record; packed by the registry into a single storage slot.
@@ -56,7 +72,9 @@ struct TransferFacts {
     uint256 policy; // packed AssetPolicy slot
     uint256 sender; // packed Investor slot of `from` (0 for a mint)
     uint256 recipient; // packed Investor slot of `to` (0 for a burn)
-    uint256 flags; // bit 0 sender jurisdiction blocked, bit 1 recipient blocked, bit 2 operator frozen
+    uint256 flags; // bit 0 sender jurisdiction blocked, bit 1 recipient blocked, bit 2 operator frozen,
+    // bit 3 sender is a venue ACTIVE for the asset, bit 4 recipient is one (read only when the class says VENUE),
+    // bit 5 set by the token on a forced transfer (judged like a mint, but may target an active venue)
 }
 
 /// @notice Input row for the batch KYC writers.
@@ -78,6 +96,7 @@ interface IComplianceRecords {
     function policy(address asset) external view returns (AssetPolicy memory);
     function isBlocked(address asset, bytes2 jurisdiction) external view returns (bool);
     function isFrozen(address account) external view returns (bool);
+    function venueStatus(address asset, address venue) external view returns (VenueStatus);
     function transferFacts(address asset, address operator, address from, address to)
         external
         view
@@ -89,6 +108,7 @@ interface IComplianceRecords {
     function writePaused(address asset, bool paused) external;
     function writeBlocked(address asset, bytes2 jurisdiction, bool blocked) external;
     function writeHolderClass(address account, HolderClass holderClass) external;
+    function writeVenueStatus(address asset, address venue, VenueStatus status) external;
 }
 
 /// @title The compliance registry shared by every RAT equity token.
@@ -104,6 +124,10 @@ interface IComplianceRegistry {
     event JurisdictionBlockUpdated(address indexed asset, bytes2 indexed jurisdiction, bool blocked);
     event AssetPauseUpdated(address indexed asset, bool paused);
     event HolderClassUpdated(address indexed account, HolderClass holderClass, bytes32 indexed reasonRef);
+    event VenueRegistered(address indexed asset, address indexed venue, bytes32 indexed reasonRef);
+    event VenueRemoved(address indexed asset, address indexed venue, bytes32 indexed reasonRef);
+    event VenueSuspended(address indexed asset, address indexed venue, bytes32 indexed reasonRef);
+    event VenueResumed(address indexed asset, address indexed venue, bytes32 indexed reasonRef);
 
     error InvalidTier(uint8 tier);
     error InvalidJurisdiction(bytes2 jurisdiction);
@@ -118,11 +142,23 @@ interface IComplianceRegistry {
     error ProtocolAccountNotFreezable(address account);
     error HolderClassUnchanged(address account, HolderClass holderClass);
     error NotAContract(address account);
+    error VenueAccountNotFreezable(address account);
+    error VenueClassReserved(address account);
+    error VenueHasKycRecord(address account);
+    error VenueIsProtocolHolder(address account);
+    error VenueAccountFrozen(address account);
+    error VenueHoldsBalance(address asset, address venue);
+    error VenueAlreadyRegistered(address asset, address venue);
+    error VenueNotRegistered(address asset, address venue);
+    error VenueNotActive(address asset, address venue);
+    error VenueNotSuspended(address asset, address venue);
 
     function investor(address account) external view returns (Investor memory);
     function policy(address asset) external view returns (AssetPolicy memory);
     function isJurisdictionBlocked(address asset, bytes2 jurisdiction) external view returns (bool);
     function isFrozen(address account) external view returns (bool);
+    function venueStatus(address asset, address venue) external view returns (VenueStatus);
+    function venues(address asset) external view returns (address[] memory);
 
     function records() external view returns (IComplianceRecords);
     function canTransfer(address asset, address from, address to, uint256 amount)
@@ -131,4 +167,9 @@ interface IComplianceRegistry {
         returns (TransferStatus);
 
     function setAssetPaused(bool paused) external;
+
+    function registerVenue(address asset, address venue, bytes32 reasonRef) external;
+    function removeVenue(address asset, address venue, bytes32 reasonRef) external;
+    function suspendVenue(address asset, address venue, bytes32 reasonRef) external;
+    function resumeVenue(address asset, address venue, bytes32 reasonRef) external;
 }

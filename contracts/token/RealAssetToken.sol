@@ -154,9 +154,11 @@ contract RealAssetToken is
     // ---------------------------------------------------------------- enforcement
 
     /// @notice Moves tokens without the holder's consent (court order, lost-wallet recovery). The recipient must
-    /// pass every compliance check; the sender may be frozen and stays frozen.
+    /// pass every compliance check; the sender may be frozen and stays frozen. The sender may be a venue in any
+    /// standing (recovering what a suspended or removed venue holds); the recipient may be a venue only while it is
+    /// ACTIVE for this asset (ADR 0101).
     /// @param from The holder whose tokens move.
-    /// @param to An eligible recipient other than `from`.
+    /// @param to An eligible recipient (or an active venue) other than `from`.
     /// @param amount Token units.
     /// @param legalRef Hash of the court order or recovery case file.
     function forcedTransfer(address from, address to, uint256 amount, bytes32 legalRef)
@@ -166,8 +168,10 @@ contract RealAssetToken is
         if (from == to) revert ForcedTransferToSelf(from);
         if (from == address(0) || to == address(0)) revert ZeroAddress();
         // Judged as a mint into `to`: every recipient rule applies, no sender rule does. The sender's record is
-        // read only for its holder class (a protocol holder is never counted).
+        // read only for its holder class (protocol holders and venues are never counted). The FORCED flag lets an
+        // active venue receive, which a mint never may.
         TransferFacts memory f = RECORDS.transferFacts(address(this), address(0), from, to);
+        f.flags |= ComplianceRules.FORCED;
         _require(ComplianceRules.evaluate(f, address(0), to));
         _move(from, to, amount, f);
         emit ForcedTransfer(from, to, amount, legalRef);
@@ -394,7 +398,7 @@ contract RealAssetToken is
         splitActivatedAt = ShareMultiplier.lastSplitAt(state, block.timestamp);
     }
 
-    /// @notice Number of addresses holding a non-zero balance.
+    /// @notice Number of investors holding a non-zero balance (protocol holders and venues are not counted).
     function holderCount() external view returns (uint256) {
         return _s().holderCount;
     }
@@ -436,13 +440,14 @@ contract RealAssetToken is
     }
 
     /// @dev Moves balances and keeps the holder count, enforcing the holder cap when a new holder appears.
-    /// Protocol holders (ADR 0084) are never counted, and a return from one (an investor's own escrow) is never
-    /// refused by the cap: the count may then exceed a cap that was reached meanwhile, as when a cap is lowered.
+    /// Protocol holders (ADR 0084) and venues (ADR 0101) are never counted, and a return from a protocol holder (an
+    /// investor's own escrow) is never refused by the cap: the count may then exceed a cap that was reached
+    /// meanwhile, as when a cap is lowered. A venue paying out to a new holder is capped like any transfer.
     function _move(address from, address to, uint256 value, TransferFacts memory f) private {
-        bool joins = to != address(0) && value != 0 && balanceOf(to) == 0 && !ComplianceRules.isProtocol(f.recipient);
+        bool joins = to != address(0) && value != 0 && balanceOf(to) == 0 && ComplianceRules.isCounted(f.recipient);
         super._update(from, to, value);
         bool leaves =
-            from != address(0) && value != 0 && balanceOf(from) == 0 && !ComplianceRules.isProtocol(f.sender);
+            from != address(0) && value != 0 && balanceOf(from) == 0 && ComplianceRules.isCounted(f.sender);
         if (joins == leaves) return;
         TokenStorage storage $ = _s();
         if (joins) {

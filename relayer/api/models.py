@@ -95,6 +95,18 @@ class FeeSchedule(BaseModel):
     items: list[FeeEntry]
 
 
+class VenueView(Strict):
+    address: Address = Field(description="the venue contract (e.g. Uniswap v4's PoolManager), checksummed")
+    status: Literal["ACTIVE", "SUSPENDED"] = Field(
+        description="ACTIVE: investors may trade the asset through it; SUSPENDED: every movement in or out is "
+                    "refused until governance resumes it (ADR 0101)")
+
+
+class VenueList(Strict):
+    asset: Address
+    items: list[VenueView] = Field(description="every venue registered for the asset in the ComplianceRegistry")
+
+
 class PauseBody(Strict):
     reason: Note
 

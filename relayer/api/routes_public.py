@@ -1,5 +1,6 @@
 """Public reads: request status with its timeline, requests by account, assets with status and market hours,
-the latest reserve round, a lot's inclusion proof (from the reserves package), and the fee schedule."""
+the latest reserve round, a lot's inclusion proof (from the reserves package), the trading venues registered for an
+asset, and the fee schedule."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from sqlalchemy import and_, desc, or_, select
 
+from rat.protocol import VenueStatus
 from relayer.api.context import ApiContext
 from relayer.api.feed import PUBLIC_DETAIL
 from relayer.api.models import (
@@ -28,6 +30,8 @@ from relayer.api.models import (
     RequestView,
     ReserveRound,
     TimelineEntry,
+    VenueList,
+    VenueView,
 )
 from relayer.api.problems import ProblemError
 from relayer.errors import RelayerError
@@ -202,6 +206,35 @@ async def lot_proof(request: Request, asset: Annotated[Address, ADDRESS],
     if to_checksum_address(proof.token) != address:
         raise ProblemError(404, f"request {request_id} is a lot of another asset", "no-lot")
     return proof
+
+
+async def _registry(ctx: ApiContext) -> str:
+    """The ComplianceRegistry the Minter checks against (read once, then cached)."""
+    if "registry" not in ctx.extras:
+        (registry,) = await _call(ctx, _reader(ctx).minter, "REGISTRY()", [], [], ["address"])
+        ctx.extras["registry"] = to_checksum_address(registry)
+    return ctx.extras["registry"]
+
+
+@router.get("/assets/{asset}/venues", response_model=VenueList,
+            summary="Trading venues registered for an asset in the ComplianceRegistry, with their standing")
+async def list_venues(request: Request, asset: Annotated[Address, ADDRESS]) -> VenueList:
+    """Contracts that may hold the asset for eligible investors trading through them (ADR 0101): registered and
+    suspended by governance; a removed venue is not listed."""
+    ctx = ctx_of(request)
+    address = _known_asset(ctx, asset)
+    items = []
+    try:
+        registry = await _registry(ctx)
+        (venues,) = await _call(ctx, registry, "venues(address)", ["address"], [address], ["address[]"])
+        for venue in venues:
+            (status,) = await _call(ctx, registry, "venueStatus(address,address)", ["address", "address"],
+                                    [address, venue], ["uint8"])
+            if status != VenueStatus.NONE:
+                items.append(VenueView(address=to_checksum_address(venue), status=VenueStatus(status).name))
+    except RelayerError as exc:
+        raise ProblemError(503, f"cannot read the compliance registry: {exc}", "chain-unavailable") from None
+    return VenueList(asset=address, items=items)
 
 
 @router.get("/fees", response_model=FeeSchedule, summary="Mint and burn fees per asset (basis points)")

@@ -25,6 +25,10 @@ def _registry_calls(registry, token, victim):
             "ASSET_POLICY_ROLE",
             lambda s: registry.setJurisdictionsBlocked(token, [jurisdiction("US")], True, sender=s),
         ),
+        "registerVenue": ("VENUE_LISTING_ROLE", lambda s: registry.registerVenue(token, registry, REF, sender=s)),
+        "removeVenue": ("VENUE_LISTING_ROLE", lambda s: registry.removeVenue(token, registry, REF, sender=s)),
+        "suspendVenue": ("VENUE_GUARDIAN_ROLE", lambda s: registry.suspendVenue(token, registry, REF, sender=s)),
+        "resumeVenue": ("VENUE_LISTING_ROLE", lambda s: registry.resumeVenue(token, registry, REF, sender=s)),
         "upgradeToAndCall": ("UPGRADER_ROLE", lambda s: registry.upgradeToAndCall(victim, b"", sender=s)),
         "grantRole": ("DEFAULT_ADMIN_ROLE", lambda s: registry.grantRole(role("KYC_OPERATOR_ROLE"), s, sender=s)),
     }
