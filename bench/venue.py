@@ -104,11 +104,8 @@ def measure_compliant_pool(engine: Any) -> dict[str, int]:
     venue = deploy_compliant_venue(deployer, engine, token, usdc, stack.registry.address, mstack.minter.address,
                                    mstack.reserves.records(), deployer.address)
     approve_venue(venue, deployer, FEE, TICK_SPACING)
-    if hasattr(stack.registry, "registerVenue"):
-        stack.registry.grantRole(role("VENUE_LISTING_ROLE"), deployer, sender=deployer)
-        register_venue(stack.registry, token.address, venue.hook.address, deployer)
-    else:  # INTERIM until the VENUE holder class is merged: the adapter is a KYC'd institutional holder
-        approve_investor(stack, deployer, venue.hook.address, 3, "SC", 10 * 365 * 86400, now=now)
+    stack.registry.grantRole(role("VENUE_LISTING_ROLE"), deployer, sender=deployer)
+    register_venue(stack.registry, token.address, venue.hook.address, deployer)
     for holder in (alice, bob):
         approve_investor(stack, deployer, holder.address, 1, "BR", 365 * 86400, now=now)
         token.mint(holder, 10_000 * UNIT, sender=deployer)

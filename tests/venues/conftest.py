@@ -52,11 +52,8 @@ def market(project, chain, stack, token, kyc, admin, kyc_operator, minter, alice
     venue = deploy_compliant_venue(admin, engine, token, usdc, stack.registry.address, mstack.minter.address,
                                    mstack.reserves.records(), admin.address)
     approve_venue(venue, admin, FEE, TICK_SPACING)
-    if hasattr(stack.registry, "registerVenue"):
-        stack.registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
-        register_venue(stack.registry, token.address, venue.hook.address, admin)
-    else:  # INTERIM until wt/venue-registry is merged: the adapter holds RAT as a KYC'd institutional holder
-        kyc(venue.hook.address, tier=3, country="SC", valid_for=10 * 365 * DAY)
+    stack.registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
+    register_venue(stack.registry, token.address, venue.hook.address, admin)
     create_pool(venue, 2**96, admin)
     for investor in (alice, bob):
         kyc(investor)

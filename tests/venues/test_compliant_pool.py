@@ -13,6 +13,7 @@ UNIT = 10**18
 OK, PAUSED, SENDER_NOT_ELIGIBLE, RECIPIENT_NOT_ELIGIBLE = 0, 1, 2, 3
 SENDER_FROZEN, RECIPIENT_FROZEN, SENDER_KYC_EXPIRED, RECIPIENT_KYC_EXPIRED = 4, 5, 6, 7
 RECIPIENT_JURISDICTION_BLOCKED = 9
+SENDER_VENUE_NOT_ACTIVE = 14
 
 
 def reason_of(action, *contracts):
@@ -330,3 +331,19 @@ def test_a_forced_exit_needs_a_legal_reference(market, admin, carol):
 def test_only_the_owner_removes_liquidity(market, bob):
     with ape.reverts(market.venue.position_manager.NotApprovedForPosition):
         remove_liquidity(market.venue, bob, market.lp_token_id, UNIT)
+
+
+# ------------------------------------------------------------------------------------------- venue standing
+
+
+def test_no_trading_while_the_venue_is_suspended(market, registry, token, admin, bob):
+    registry.grantRole(registry.VENUE_GUARDIAN_ROLE(), admin, sender=admin)
+    registry.suspendVenue(token.address, market.venue.hook.address, b"\x09" * 32, sender=admin)
+    reason = refused(market, lambda: swap(market.venue, bob, sell_asset=False, amount_in=UNIT))
+    assert (reason.name, reason.args["status"]) == ("InvestorNotEligible", SENDER_VENUE_NOT_ACTIVE)
+
+
+def test_the_adapter_is_the_assets_registered_venue_and_the_pool_manager_is_not(market, registry, token):
+    venue = market.venue
+    assert registry.venueStatus(token.address, venue.hook.address) == 1  # ACTIVE
+    assert registry.venueStatus(token.address, venue.engine.pool_manager.address) == 0  # NONE
