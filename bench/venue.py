@@ -1,8 +1,11 @@
 """Venue benchmark: gas of Uniswap v4 operations on the real engine (unmodified npm artifacts) deployed on anvil.
 Writes bench/results/venue.json.
 
-This run measures the plain pool (two plain OpenZeppelin ERC-20s, no hook) through RatSwapRouter, the baseline the
-compliant RAT pool will be compared with in the same run once it exists (issue 18). Figures are whole-transaction
+One anvil run measures the plain pool (two plain OpenZeppelin ERC-20s, no hook) and the compliant rAAPL/stablecoin
+pool (RatPoolHook as hook and adapter, the asset's registered venue) through the same RatSwapRouter, same fee, tick
+spacing, price, range and amounts (issue 18); LP figures use periphery's PositionManager for the plain pool and
+RatPositionManager for the compliant one. `compliant_pool.breakdown` is the gas used inside the hook's beforeSwap
+and wrap/unwrap calls (callTracer). Figures are whole-transaction
 gas_used (21,000 intrinsic included). Uniswap's published reference: plain V4Router exact-input single 134,382;
 permissioned pool 256,406 (Uniswap/v4-periphery snapshots, see docs/decisions). Run: `make bench-venue`."""
 
@@ -85,6 +88,26 @@ def measure_plain_pool(engine: Any) -> dict[str, int]:
     }
 
 
+def _hook_gas(txn_hash: str, hook: Any) -> dict[str, int]:
+    """Gas used inside the hook's calls of one transaction (callTracer), by function: where the compliance cost
+    goes (the hook's checks in beforeSwap, the RAT leg in wrap/unwrap)."""
+    trace = chain.provider.make_request("debug_traceTransaction", [txn_hash, {"tracer": "callTracer"}])
+    selectors = {"0x" + hook.contract_type.method_identifiers[sig][2:]: sig.split("(")[0]
+                 for sig in hook.contract_type.method_identifiers
+                 if sig.split("(")[0] in ("beforeSwap", "wrap", "unwrap")}
+    found: dict[str, int] = {}
+
+    def walk(node: dict[str, Any]) -> None:
+        name = selectors.get(node.get("input", "")[:10])
+        if name and node.get("to", "").lower() == hook.address.lower():
+            found[name] = found.get(name, 0) + int(node.get("gasUsed", "0x0"), 16)
+        for child in node.get("calls") or []:
+            walk(child)
+
+    walk(trace)
+    return found
+
+
 def measure_compliant_pool(engine: Any) -> dict[str, int]:
     """The compliant rAAPL/stablecoin pool (RatPoolHook as hook and adapter, RatPositionManager) on the same
     engine and router, same fee, tick spacing, price, range and amounts as the plain pool."""
@@ -118,7 +141,11 @@ def measure_compliant_pool(engine: Any) -> dict[str, int]:
     sell = swap(venue, bob, sell_asset=True, amount_in=UNIT)
     buy = swap(venue, bob, sell_asset=False, amount_in=UNIT)
     remove = remove_liquidity(venue, alice, token_id, 500 * UNIT)
+    breakdown = {
+        "sell_" + name: gas for name, gas in _hook_gas(sell.txn_hash, venue.hook).items()
+    } | {"buy_" + name: gas for name, gas in _hook_gas(buy.txn_hash, venue.hook).items()}
     return {
+        "breakdown": breakdown,
         "initialize_pool": initialize.gas_used,
         "mint_position": mint.gas_used,
         "swap_exact_input_single": sell.gas_used,
@@ -157,7 +184,9 @@ def main() -> None:
     for operation, gas in plain.items():
         print(f"plain pool {operation}: {gas:,} gas")
     for operation, gas in compliant.items():
-        print(f"compliant pool {operation}: {gas:,} gas")
+        if isinstance(gas, int):
+            print(f"compliant pool {operation}: {gas:,} gas")
+    print(f"inside the hook: {compliant['breakdown']}")
     print(f"compliant / plain: {ratio}")
     print(f"wrote {RESULTS}")
 

@@ -347,3 +347,9 @@ def test_the_adapter_is_the_assets_registered_venue_and_the_pool_manager_is_not(
     venue = market.venue
     assert registry.venueStatus(token.address, venue.hook.address) == 1  # ACTIVE
     assert registry.venueStatus(token.address, venue.engine.pool_manager.address) == 0  # NONE
+
+
+@pytest.mark.parametrize("name", ["RatPoolHook", "RatPositionManager", "RatSwapRouter"])
+def test_venue_contracts_fit_under_eip170(project, name):
+    runtime = getattr(project, name).contract_type.runtime_bytecode.bytecode
+    assert len(bytes.fromhex(runtime[2:])) <= 24_576
