@@ -157,9 +157,15 @@ def revert_data(error: Exception) -> bytes:
 def venue_revert_reason(error: Exception, *contracts: ContractInstance) -> DecodedRevert:
     """Decodes why a venue operation failed: unwraps the PoolManager's `WrappedError` around a hook's revert and
     matches the inner error against the given contracts' ABIs (hook, token, position manager, router...)."""
+    return decode_venue_revert(revert_data(error), *contracts)
+
+
+def decode_venue_revert(raw: bytes | str, *contracts: ContractInstance) -> DecodedRevert:
+    """Decodes raw revert data of a venue operation (the PoolManager's `WrappedError` unwrapped)."""
     from eth_abi import decode as abi_decode
 
-    raw = revert_data(error)
+    if isinstance(raw, str):
+        raw = bytes.fromhex(raw[2:] if raw.startswith("0x") else raw)
     if raw[:4] == WRAPPED_ERROR_SELECTOR:
         _target, _selector, reason, _details = abi_decode(["address", "bytes4", "bytes", "bytes"], raw[4:])
         raw = reason
@@ -167,3 +173,27 @@ def venue_revert_reason(error: Exception, *contracts: ContractInstance) -> Decod
     args = {name: to_checksum_address(value) if isinstance(value, str) and len(value) == 42 else value
             for name, value in decoded.args.items()}
     return DecodedRevert(decoded.name, args)
+
+
+def sqrt_price_at_tick(tick: int) -> int:
+    """sqrt(1.0001^tick) * 2**96, to float precision (for sizing positions; the pool uses TickMath)."""
+    return int((1.0001 ** (tick / 2)) * 2**96)
+
+
+def tick_at_price(price: float, tick_spacing: int) -> int:
+    """The tick at or below `price` (currency1 per currency0 in raw units), aligned down to the spacing."""
+    import math
+
+    tick = math.floor(math.log(price) / math.log(1.0001))
+    return tick - tick % tick_spacing
+
+
+def liquidity_for_amounts(sqrt_price: int, sqrt_lower: int, sqrt_upper: int, amount0: int, amount1: int) -> int:
+    """The most liquidity `amount0` and `amount1` fund in [lower, upper] at the current price (LiquidityAmounts)."""
+    if sqrt_price <= sqrt_lower:
+        return amount0 * sqrt_lower * sqrt_upper // ((sqrt_upper - sqrt_lower) * 2**96)
+    if sqrt_price >= sqrt_upper:
+        return amount1 * 2**96 // (sqrt_upper - sqrt_lower)
+    from_0 = amount0 * sqrt_price * sqrt_upper // ((sqrt_upper - sqrt_price) * 2**96)
+    from_1 = amount1 * 2**96 // (sqrt_price - sqrt_lower)
+    return min(from_0, from_1)
