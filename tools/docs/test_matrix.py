@@ -13,6 +13,7 @@ import ratdocs  # noqa: E402
 # path prefix → (layer, needs). The longest matching prefix wins.
 LAYERS = {
     "tests/token/": ("contract", "anvil"),
+    "tests/compliance/": ("contract", "anvil"),
     "tests/token/test_compliance_properties.py": ("invariant (Hypothesis state machine)", "anvil"),
     "tests/minting/": ("contract", "anvil"),
     "tests/minting/test_stateful.py": ("invariant (Hypothesis state machine)", "anvil"),
@@ -25,6 +26,7 @@ LAYERS = {
     "tests/governance/": ("contract", "anvil"),
     "tests/corporate/": ("contract", "anvil"),
     "tests/venues/": ("contract + integration (Uniswap v4 engine)", "anvil, @uniswap npm artifacts"),
+    "tests/venues/test_venue_script.py": ("end-to-end (ape run subprocesses)", "anvil, @uniswap npm artifacts"),
     "tests/api/": ("integration (ASGI app)", "SQLite; anvil for end to end"),
     "tests/api/test_nats_outbox.py": ("integration", "NATS JetStream when reachable"),
     "tests/api/test_fuzz_schemathesis.py": ("contract (API schema fuzzing)", "anvil"),
