@@ -23,6 +23,7 @@ import {IReserveRecords} from "../interfaces/IReserveRegistry.sol";
 
 /// @notice The token's packed multiplier state (RealAssetToken), read to find when the last split took effect.
 interface IMultiplierStateReader {
+    /// @notice The packed multiplier state and its compare-and-swap version.
     function multiplierState() external view returns (MultiplierState memory state, uint32 version);
 }
 
@@ -40,9 +41,10 @@ interface IMultiplierStateReader {
 ///   units can only be minted from credit made in the approved pool by an allowed router, which never mints claims.
 ///   A flash `take` of the pool's units can go nowhere but this contract and cannot be repaid without `wrap`.
 /// - Every swap and liquidity change in the approved pool comes from an allowlisted router; the hook reads the real
-///   investor from `IMsgSender.msgSender()` and judges them with the registry's `canTransfer` for the asset, in the
-///   direction of the RAT leg (investor -> venue on the way in, venue -> investor on the way out), before anything
-///   moves; the token then checks the same parties again when `wrap`/`unwrap` move the RAT.
+///   investor from `IMsgSender.msgSender()` and judges them with the registry's records and `ComplianceRules`
+///   (what `transfer` and `canTransfer` use) in the direction of the RAT leg (investor -> venue on the way in,
+///   venue -> investor on the way out) before anything moves; the token then checks the same parties again, with
+///   the real amount (balance, holder cap), when `wrap`/`unwrap` move the RAT.
 /// - Trading stops while the asset is paused (registry policy), halted by the guardian in the Minter, or between a
 ///   split's activation and the custodian's first reserve round as of after it (the price per token changed).
 /// Governance state is written after deployment (a hook's address carries its permission bits, so on local chains
@@ -110,6 +112,8 @@ contract RatPoolHook is IHooks, IERC20Metadata {
     error SplitNotSettled(uint256 splitActivatedAt, uint256 lastRoundAt);
     /// @notice Adapter units can only sit in the PoolManager (ERC-6909 claims cannot be redeemed elsewhere).
     error AdapterUnitsLocked(address from, address to);
+    /// @notice A router asked to move RAT for someone other than the investor it reports.
+    error NotRoutersInvestor(address account, address investor);
     /// @notice More units asked than held.
     error InsufficientUnits(uint256 held, uint256 asked);
     /// @notice A hook callback this contract never enables in its address was called.
@@ -195,6 +199,7 @@ contract RatPoolHook is IHooks, IERC20Metadata {
     /// @param from The investor paying RAT (the router's `msgSender()`).
     /// @param amount Token units.
     function wrap(address from, uint256 amount) external onlyAllowedRouter {
+        _requireRoutersInvestor(from);
         IERC20(address(ASSET)).safeTransferFrom(from, address(this), amount);
         _balances[address(POOL_MANAGER)] += amount;
         emit Transfer(address(0), address(POOL_MANAGER), amount);
@@ -205,6 +210,7 @@ contract RatPoolHook is IHooks, IERC20Metadata {
     /// @param to The investor receiving RAT.
     /// @param amount Token units.
     function unwrap(address to, uint256 amount) external onlyAllowedRouter {
+        _requireRoutersInvestor(to);
         uint256 held = _balances[address(this)];
         if (held < amount) revert InsufficientUnits(held, amount);
         unchecked {
@@ -212,6 +218,12 @@ contract RatPoolHook is IHooks, IERC20Metadata {
         }
         emit Transfer(address(this), address(0), amount);
         IERC20(address(ASSET)).safeTransfer(to, amount);
+    }
+
+    /// @dev Even an allowed router moves RAT only for the investor whose operation it is running.
+    function _requireRoutersInvestor(address account) private view {
+        address investor = IMsgSender(msg.sender).msgSender();
+        if (account != investor) revert NotRoutersInvestor(account, investor);
     }
 
     /// @notice The approved pool's key (fee and tick spacing zero before approval).
