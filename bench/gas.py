@@ -60,6 +60,8 @@ def measure_token() -> dict[str, Any]:
     rat.mint(alice, 1_000 * SHARE, sender=deployer)
     rat_new_holder, rat_gas = _transfer_gas(rat, alice, bob)
     ratio = rat_gas / plain_gas
+    access_list = {"oz_erc20": _access_list_transfer_gas(plain, alice, bob),
+                   "rat": _access_list_transfer_gas(rat, alice, bob)}
     return {
         "transfer": {
             "oz_erc20": plain_gas,
@@ -74,12 +76,24 @@ def measure_token() -> dict[str, Any]:
             "note": "RAT also counts holders (for the optional holder cap): paid only when a balance becomes "
                     "non-zero or zero, never on transfers between existing holders",
         },
-        "transfer_with_access_list": {
-            "oz_erc20": _access_list_transfer_gas(plain, alice, bob),
-            "rat": _access_list_transfer_gas(rat, alice, bob),
-        },
+        "transfer_with_access_list": access_list,
+        "transfer_with_venue": _venue_transfer_gas(stack, rat, deployer, alice, bob),
         "kyc_onboarding_rat": onboarding_gas,
     }
+
+
+def _venue_transfer_gas(stack, rat, deployer, alice, bob) -> dict[str, Any]:
+    """A venue (ADR 0101) registered for the asset: an investor selling into it and the venue paying an existing
+    holder, both warm (the venue and the investor already hold). The venue's standing is the one extra slot."""
+    stack.registry.grantRole(role("VENUE_LISTING_ROLE"), deployer, sender=deployer)
+    venue = deployer.deploy(project.ERC1271WalletMock, deployer.address)
+    stack.registry.registerVenue(rat, venue, b"\x02" * 32, sender=deployer)
+    rat.transfer(venue, SHARE, sender=alice)
+    into = rat.transfer(venue, SHARE, sender=alice).gas_used
+    chain.set_balance(venue.address, 10**20)
+    out = rat.transfer(bob, SHARE, sender=accounts[venue.address]).gas_used
+    return {"investor_to_venue": into, "venue_to_investor": out,
+            "note": "a party of class VENUE costs one extra cold slot (its standing for the asset); investors none"}
 
 
 def _git_commit() -> str:

@@ -232,6 +232,20 @@ def asset_status_action(record: DeploymentRecord, asset: str, status: AssetStatu
                    summary=f"AssetLister.setAssetStatus({asset}, {status.name}, {corporate_action!r})")
 
 
+VENUE_METHODS = {"register": "registerVenue", "remove": "removeVenue", "resume": "resumeVenue",
+                 "suspend": "suspendVenue"}
+
+
+def venue_action(record: DeploymentRecord, change: str, asset: str, venue: str, decision: str) -> Action:
+    """Registers, removes, resumes or suspends a trading venue of `asset` in the ComplianceRegistry (ADR 0101; the
+    timelock holds VENUE_LISTING_ROLE). `decision` is the human reference; its keccak256 goes on-chain."""
+    if change not in VENUE_METHODS:
+        raise ValueError(f"venue change must be one of {', '.join(VENUE_METHODS)}, got {change!r}")
+    registry = record.instance("ComplianceRegistry")
+    return _action(registry, VENUE_METHODS[change], asset, venue, keccak(text=decision),
+                   summary=f"ComplianceRegistry.{VENUE_METHODS[change]}({asset}, {venue}, {decision!r})")
+
+
 def upgrade_action(record: DeploymentRecord, name: str, implementation: str) -> Action:
     """The call that points `name` (EquityBeacon or a UUPS proxy) at `implementation`."""
     target = record.instance(name)

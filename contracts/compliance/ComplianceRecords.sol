@@ -13,9 +13,9 @@ import {ComplianceRules} from "./ComplianceRules.sol";
 
 /// @title ComplianceRecords
 /// @notice The data behind the ComplianceRegistry: one packed slot per investor, one per asset policy, and the
-/// per-asset jurisdiction blocks and venue standings. It holds no rules and no roles: every write comes from the registry (which
-/// validates, authorises and emits events), every read is open. Keeping it out of the registry's proxy lets a
-/// token read all it needs for a transfer in one plain call.
+/// per-asset jurisdiction blocks and venue standings. It holds no rules and no roles: every write comes from the
+/// registry (which validates, authorises and emits events), every read is open. Keeping it out of the registry's
+/// proxy lets a token read all it needs for a transfer in one plain call.
 /// @dev Deliberately not upgradeable: its layout is the contract. Rule changes live in the registry (UUPS) and in
 /// the token implementation (beacon), both of which read these records through `ComplianceRules`.
 contract ComplianceRecords is IComplianceRecords {

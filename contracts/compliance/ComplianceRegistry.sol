@@ -244,20 +244,23 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         _requireRegistered(asset);
         if (venue.code.length == 0) revert NotAContract(venue);
         IComplianceRecords store = _records();
-        if (store.venueStatus(asset, venue) != VenueStatus.NONE) revert VenueAlreadyRegistered(asset, venue);
         Investor memory record = store.investor(venue);
         if (record.holderClass == HolderClass.PROTOCOL) revert VenueIsProtocolHolder(venue);
-        if (record.holderClass == HolderClass.INVESTOR) {
+        bool becomesVenue = record.holderClass == HolderClass.INVESTOR;
+        if (becomesVenue) {
             // Never KYC'd: the registry writes a valid jurisdiction with every record and revocation keeps it.
             if (record.tier != TIER_NONE || record.jurisdiction != bytes2(0)) revert VenueHasKycRecord(venue);
             if (record.frozen) revert VenueAccountFrozen(venue);
             // A balance held as an investor would leave the holder count one too high for good.
             if (IERC20(asset).balanceOf(venue) != 0) revert VenueHoldsBalance(asset, venue);
+        }
+        // The list and the store's standing are written together, by this registry only, so they always agree.
+        if (!_s().venues[asset].add(venue)) revert VenueAlreadyRegistered(asset, venue);
+        if (becomesVenue) {
             store.writeHolderClass(venue, HolderClass.VENUE);
             emit HolderClassUpdated(venue, HolderClass.VENUE, reasonRef);
         }
         store.writeVenueStatus(asset, venue, VenueStatus.ACTIVE);
-        _s().venues[asset].add(venue);
         emit VenueRegistered(asset, venue, reasonRef);
     }
 
@@ -267,10 +270,8 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     /// @param venue A registered venue of `asset`.
     /// @param reasonRef Hash of the governance decision.
     function removeVenue(address asset, address venue, bytes32 reasonRef) external onlyRole(VENUE_LISTING_ROLE) {
-        IComplianceRecords store = _records();
-        if (store.venueStatus(asset, venue) == VenueStatus.NONE) revert VenueNotRegistered(asset, venue);
-        store.writeVenueStatus(asset, venue, VenueStatus.NONE);
-        _s().venues[asset].remove(venue);
+        if (!_s().venues[asset].remove(venue)) revert VenueNotRegistered(asset, venue);
+        _records().writeVenueStatus(asset, venue, VenueStatus.NONE);
         emit VenueRemoved(asset, venue, reasonRef);
     }
 

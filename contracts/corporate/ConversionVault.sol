@@ -11,6 +11,8 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 import {
     IComplianceRegistry,
     IComplianceRecords,
+    Investor,
+    HolderClass,
     TransferFacts,
     TransferStatus
 } from "../interfaces/IComplianceRegistry.sol";
@@ -343,9 +345,9 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
     }
 
     /// @notice Converts the whole balance of each of `holders` under a mandatory conversion (cash merger,
-    /// delisting): anyone may push it. Frozen holders, and holders the TOKEN target would refuse (its holder cap
-    /// included), are skipped with a ConversionDeferred event; zero balances and the Minter's escrow are skipped
-    /// silently (so a repeated address is harmless).
+    /// delisting): anyone may push it. Frozen holders, venues (ADR 0101), and holders the TOKEN target would refuse
+    /// (its holder cap included), are skipped with a ConversionDeferred event; zero balances and the Minter's
+    /// escrow are skipped silently (so a repeated address is harmless).
     /// @param asset The source equity of an open, effective, mandatory conversion.
     /// @param holders At most MAX_BATCH addresses.
     /// @return converted Number of holders converted.
@@ -486,7 +488,11 @@ contract ConversionVault is AccessControl, ReentrancyGuard {
     /// convertAll would undo the whole batch instead of deferring one holder. Read per holder, so the holders a
     /// batch has already added to the target count.
     function _eligibility(Conversion storage c, address holder) private view returns (TransferStatus) {
-        if (RECORDS.isFrozen(holder)) return TransferStatus.RECIPIENT_FROZEN;
+        Investor memory record = RECORDS.investor(holder);
+        if (record.frozen) return TransferStatus.RECIPIENT_FROZEN;
+        // A venue holds for its users, who are converted once they withdraw: paying the venue (cash or target
+        // tokens) would pay none of them (ADR 0101).
+        if (record.holderClass == HolderClass.VENUE) return TransferStatus.VENUE_MINT_OR_BURN_REFUSED;
         if (c.kind != ConversionKind.TOKEN) return TransferStatus.OK;
         address target = c.payout;
         TransferFacts memory f = RECORDS.transferFacts(target, address(0), address(0), holder);

@@ -8,8 +8,8 @@ import {IEquityAdmin, IMinterAdmin, IRegistryAdmin} from "./ProtocolAdminInterfa
 /// @title EmergencyGuardian
 /// @notice What the guardian (a multisig in production) may do without waiting for governance: pause an asset,
 /// halt its mint/burn flow in the Minter, freeze addresses, suspend a trading venue of an asset. Nothing else: it
-/// cannot upgrade, mint, move funds, change fees, restart a halted asset, lift a freeze or resume a venue. It may lift only its own emergency pause, and never a
-/// pause that governance imposed for a legal reason.
+/// cannot upgrade, mint, move funds, change fees, restart a halted asset, lift a freeze or resume a venue. It may
+/// lift only its own emergency pause, and never a pause that governance imposed for a legal reason.
 /// @dev Holds PAUSER/UNPAUSER on each token, ASSET_MANAGER on the Minter, SANCTIONS_OFFICER and VENUE_GUARDIAN on the
 /// registry,
 /// and exposes only the functions below. Governance (the timelock) is its admin and the only LEGAL_HOLD_ROLE.

@@ -249,6 +249,28 @@ def test_a_frozen_holder_is_deferred_and_converted_once_unfrozen(env, registry, 
     assert env.source.totalSupply() == 0
 
 
+def test_a_venue_holding_the_asset_is_deferred_not_paid(env, registry, admin):
+    """A venue (ADR 0101) holds for its liquidity providers: they are converted once they withdraw."""
+    from ape import project
+
+    registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
+    venue = admin.deploy(project.ERC1271WalletMock, admin.address)
+    registry.registerVenue(env.source, venue, FREEZE_REF, sender=admin)
+    holder = env.holders[0]
+    env.give([10 * SHARE])
+    env.source.transfer(venue, 4 * SHARE, sender=holder)
+    env.halt()
+    cid, _ = env.open("cash")
+    env.fund_required()
+
+    receipts = convert_all(env.vault, env.keeper, env.source, [holder, venue])
+
+    assert deferred_holders(env.vault, receipts) == [venue.address]
+    [deferred] = receipts[0].events.filter(env.vault.ConversionDeferred)
+    assert (deferred.tokens, deferred.reason, deferred.id) == (4 * SHARE, int(S.VENUE_MINT_OR_BURN_REFUSED), cid)
+    assert env.source.balanceOf(venue) == 4 * SHARE and env.usdc.balanceOf(venue) == 0
+
+
 def test_a_holder_cannot_be_converted_twice(env):
     alice = env.holders[0]
     env.give([3 * SHARE])

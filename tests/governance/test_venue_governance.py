@@ -2,6 +2,7 @@
 contract may only suspend one, and only with a reference; nobody else may do either."""
 
 import ape
+import pytest
 from ape import project
 from eth_utils import keccak
 
@@ -99,3 +100,20 @@ def test_the_guardian_cannot_suspend_a_venue_that_is_not_registered(system, list
     venue = deployer.deploy(project.ERC1271WalletMock, deployer.address)
     with ape.reverts(registry.VenueNotActive, asset=listed.address, venue=venue.address):
         system.instance("EmergencyGuardian").suspendVenue(listed, venue, INCIDENT, sender=guardian_multisig)
+
+
+def test_a_venue_is_listed_by_a_governance_proposal(system, listed, deployer, whale, record_file):
+    from rat.governance import pass_locally, venue_action
+
+    venue = deployer.deploy(project.ERC1271WalletMock, deployer.address)
+    pass_locally(system, whale, [whale], [venue_action(system, "register", listed.address, venue.address,
+                                                       "proposal 7: list the rAAPL/USDC pool")],
+                 "List the rAAPL/USDC pool", record_file)
+    assert system.instance("ComplianceRegistry").venueStatus(listed, venue) == VenueStatus.ACTIVE
+
+
+def test_a_venue_action_names_a_known_change():
+    from rat.governance import venue_action
+
+    with pytest.raises(ValueError, match="register, remove, resume, suspend"):
+        venue_action(None, "delist", "0x" + "00" * 20, "0x" + "00" * 20, "x")

@@ -98,3 +98,48 @@ def test_record_store_accepts_writes_only_from_the_registry(stack, mallory):
 
 def test_record_store_was_created_by_the_registry_proxy(stack):
     assert stack.records.REGISTRY() == stack.registry.address
+
+
+def _mapping_slot(key: str, slot: int) -> int:
+    return int.from_bytes(keccak(bytes(12) + bytes.fromhex(key[2:]) + slot.to_bytes(32, "big")), "big")
+
+
+def test_a_venue_class_lives_in_the_holder_class_byte_of_the_investor_slot(stack, funded, admin, chain):
+    """VENUE = 2 in bits 72-79 of the account's one packed slot, where ComplianceRules reads it (ADR 0101)."""
+    venue = admin.deploy(ape.project.ERC1271WalletMock, admin.address)
+    stack.registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
+    stack.registry.registerVenue(funded, venue, keccak(text="list"), sender=admin)
+    word = chain.provider.web3.eth.get_storage_at(stack.records.address, _mapping_slot(venue.address, 0))
+    assert int.from_bytes(word, "big") == 2 << 72
+
+
+def test_a_venue_standing_lives_in_the_fourth_mapping_of_the_store(stack, funded, admin, chain):
+    """_venues[asset][venue] comes after _investors, _policies and _blocked: slot 3 (ADR 0101)."""
+    venue = admin.deploy(ape.project.ERC1271WalletMock, admin.address)
+    stack.registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
+    stack.registry.registerVenue(funded, venue, keccak(text="list"), sender=admin)
+    inner = _mapping_slot(funded.address, 3)
+    word = chain.provider.web3.eth.get_storage_at(stack.records.address, _mapping_slot(venue.address, inner))
+    assert int.from_bytes(word, "big") == 1  # VenueStatus.ACTIVE
+
+
+def test_the_registry_keeps_its_venue_lists_after_the_record_store_in_its_namespace(stack, funded, admin, chain):
+    """The per-asset venue set is appended to the registry's ERC-7201 struct (slot + 1), so an upgrade keeps
+    `records` where it was."""
+    venue = admin.deploy(ape.project.ERC1271WalletMock, admin.address)
+    stack.registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
+    stack.registry.registerVenue(funded, venue, keccak(text="list"), sender=admin)
+    values = _mapping_slot(funded.address, _erc7201("rat.storage.ComplianceRegistry") + 1)  # AddressSet._values
+    length = chain.provider.web3.eth.get_storage_at(stack.registry.address, values)
+    first = chain.provider.web3.eth.get_storage_at(
+        stack.registry.address, int.from_bytes(keccak(values.to_bytes(32, "big")), "big"))
+    assert int.from_bytes(length, "big") == 1
+    assert first.rjust(32, b"\0")[-20:] == bytes.fromhex(venue.address[2:])
+
+
+def test_a_registry_upgrade_keeps_venues(stack, registry, funded, admin):
+    venue = admin.deploy(ape.project.ERC1271WalletMock, admin.address)
+    registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
+    registry.registerVenue(funded, venue, keccak(text="list"), sender=admin)
+    registry.upgradeToAndCall(admin.deploy(ape.project.ComplianceRegistry).address, b"", sender=admin)
+    assert registry.venues(funded) == [venue.address] and registry.venueStatus(funded, venue) == 1

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
+import {RatFixture, N_ASSETS, N_INVESTORS, N_HOLDERS} from "./helpers/RatFixture.sol";
+import {VenueHandler} from "./handlers/VenueHandler.sol";
+
+/// @title Venues (ADR 0101) under random trading and governance: the holder count counts investors only, the cap
+/// holds whatever a venue pays out, supply is conserved, and nothing moves through a venue that is not ACTIVE.
+contract VenueInvariants is RatFixture {
+    VenueHandler internal handler;
+    address[2] internal venues;
+
+    function setUp() public {
+        _deploySystem();
+        // Two contract accounts as venues, registered for every asset by the listing role (the timelock).
+        venues[0] = makeAddr("venue-pool-manager");
+        venues[1] = makeAddr("venue-position-manager");
+        vm.etch(venues[0], hex"00");
+        vm.etch(venues[1], hex"00");
+        vm.startPrank(sys.timelock);
+        sys.registry.grantRole(sys.registry.VENUE_LISTING_ROLE(), sys.timelock);
+        for (uint256 a; a < N_ASSETS; ++a) {
+            for (uint256 v; v < 2; ++v) {
+                sys.registry.registerVenue(address(sys.assets[a]), venues[v], keccak256("list-venue"));
+            }
+        }
+        // Investors hold 25 shares of every asset they may hold (the capped asset's cap of 3 is then reached).
+        for (uint256 a; a < N_ASSETS; ++a) {
+            RealAssetToken t = sys.assets[a];
+            t.grantRole(t.MINTER_ROLE(), sys.timelock);
+            for (uint256 i; i < N_INVESTORS; ++i) {
+                try t.mint(sys.holders[i], 25 * SHARE) {} catch {}
+            }
+            t.revokeRole(t.MINTER_ROLE(), sys.timelock);
+        }
+        vm.stopPrank();
+        handler = new VenueHandler(sys, venues, sys.timelock);
+        targetContract(address(handler));
+    }
+
+    /// holderCount == the number of investors with a non-zero balance: venues (and the Minter) never take a slot.
+    function invariant_holderCountExcludesVenues() public view {
+        for (uint256 a; a < N_ASSETS; ++a) {
+            RealAssetToken t = sys.assets[a];
+            uint256 nonZero;
+            for (uint256 i; i < N_INVESTORS; ++i) {
+                if (t.balanceOf(sys.holders[i]) != 0) ++nonZero;
+            }
+            assertEq(nonZero, t.holderCount(), "holderCount != investors with a balance");
+        }
+    }
+
+    /// The cap binds a venue's payouts: holderCount <= maxHolders on every asset.
+    function invariant_holderCapHoldsThroughVenues() public view {
+        for (uint256 a; a < N_ASSETS; ++a) {
+            uint256 cap = sys.records.policy(address(sys.assets[a])).maxHolders;
+            if (cap != 0) assertLe(sys.assets[a].holderCount(), cap, "holders above the cap");
+        }
+    }
+
+    /// Σ balances of investors, the stranger, the Minter and the venues == totalSupply.
+    function invariant_supplyConservedThroughVenues() public view {
+        for (uint256 a; a < N_ASSETS; ++a) {
+            RealAssetToken t = sys.assets[a];
+            uint256 sum = t.balanceOf(venues[0]) + t.balanceOf(venues[1]);
+            for (uint256 h; h < N_HOLDERS; ++h) {
+                sum += t.balanceOf(sys.holders[h]);
+            }
+            assertEq(sum, t.totalSupply(), "sum of balances != totalSupply");
+        }
+    }
+
+    /// Nothing moved into or out of a venue while it was suspended, removed or not registered for that asset.
+    function invariant_noMovementThroughAnInactiveVenue() public view {
+        assertEq(handler.inactiveVenueMoves(), 0, "a movement through an inactive venue succeeded");
+    }
+
+    function afterInvariant() external {
+        emit log_named_uint("sells", handler.sells());
+        emit log_named_uint("buys", handler.buys());
+        emit log_named_uint("venue-to-venue", handler.venueToVenue());
+        emit log_named_uint("standing changes", handler.standingChanges());
+    }
+}
