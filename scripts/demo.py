@@ -319,6 +319,14 @@ def _venue_section(stack, ms, token, usdc, deployer: AccountAPI, alice: AccountA
     remove_liquidity(venue, alice, token_id, liquidity)
     _ok(f"Alice got {_shares(token.balanceOf(alice) - rat_before)} rAAPL and "
         f"{_usd(usdc.balanceOf(alice) - usd_before)}")
+    # The pool keeps v4's rounding dust (adding rounds up, removing down). rAAPL is delisted later in this demo and
+    # a venue's balance would hold the conversion open, so governance winds the empty pool down first.
+    dust = token.balanceOf(venue.hook)
+    if dust:
+        token.grantRole(role("FORCED_TRANSFER_ROLE"), deployer, sender=deployer)
+        token.forcedTransfer(venue.hook, alice, dust, _ref("venue wind-down before delisting"), sender=deployer)
+        stack.registry.suspendVenue(token, venue.hook, _ref("venue wind-down before delisting"), sender=deployer)
+        _ok(f"wind-down before the delisting: {dust} wei of rounding dust swept from the venue, venue suspended")
 
 
 def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, custodian_key,
