@@ -226,6 +226,7 @@ def cli() -> None:
     _ok(f"Alice's escrow stays claimable: {_usd(usdc.balanceOf(ms.minter))} held until fulfilled, rejected "
         "or cancelled after its deadline")
 
+    _venue_section(stack, ms, token, usdc, deployer, alice, bob, outsider)
     _relayer_section(ms, token, usdc, deployer, alice, custodian_key, publisher)
     _corporate_actions_section(stack, ms, token, usdc, deployer, relayer, publisher, alice, bob,
                                [broker_key.key, custody_key.key], custodian_key)
@@ -233,6 +234,99 @@ def cli() -> None:
                         guardian=test[3], relayer=relayer, custodian=custodian_key.address)
     _indexer_section(stack, ms)
     click.secho("\nDemo complete; anvil stops now.", fg="green", bold=True)
+
+
+def _venue_section(stack, ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, bob: AccountAPI,
+                   outsider: AccountAPI) -> None:
+    """Issue 18: the compliant Uniswap v4 rAAPL/USDC pool (ADR 0100)."""
+    from rat.venues.compliant_pool import (
+        add_liquidity, approve_venue, create_pool, decode_venue_revert, deploy_compliant_venue,
+        liquidity_for_amounts, register_venue, remove_liquidity, sqrt_price_at_tick, swap, tick_at_price,
+    )
+    from rat.venues.uniswap_v4 import deploy_engine, pool_state
+
+    _step("Uniswap v4 (unmodified npm artifacts) and the compliant rAAPL/USDC pool: RatPoolHook is the hook and the "
+          "asset's registered venue")
+    engine = deploy_engine(deployer)
+    venue = deploy_compliant_venue(deployer, engine, token, usdc, stack.registry.address, ms.minter.address,
+                                   ms.reserves.records(), deployer.address)
+    approve_venue(venue, deployer, 3_000, 60)  # governance (the timelock in production) approves fee and spacing
+    stack.registry.grantRole(role("VENUE_LISTING_ROLE"), deployer, sender=deployer)
+    register_venue(stack.registry, token.address, venue.hook.address, deployer)
+    # 190 USDC per rAAPL in raw units (6 and 18 decimals), as currency1 per currency0.
+    raw_price = (190 * USDC / SHARE) if venue.asset_is_currency0 else (SHARE / (190 * USDC))
+    centre = tick_at_price(raw_price, 60)
+    create_pool(venue, sqrt_price_at_tick(centre), deployer)
+    _ok(f"PoolManager {engine.pool_manager.address}; hook/adapter {venue.hook.address} "
+        f"(venue status {stack.registry.venueStatus(token, venue.hook)} = ACTIVE); pool at tick {centre}, fee 0.3 %")
+
+    _step("Alice provides liquidity: 2 rAAPL and 380 USDC around 190 USDC per rAAPL (RatPositionManager)")
+    lower, upper = centre - 1_200, centre + 1_200
+    sqrt_price, _, _ = pool_state(engine, venue.key)
+    amounts = (2 * SHARE, 380 * USDC) if venue.asset_is_currency0 else (380 * USDC, 2 * SHARE)
+    liquidity = liquidity_for_amounts(sqrt_price, sqrt_price_at_tick(lower), sqrt_price_at_tick(upper),
+                                      *amounts) * 99 // 100
+    token_id, receipt = add_liquidity(venue, alice, lower, upper, liquidity, 2 * SHARE, 380 * USDC)
+    _ok(f"position #{token_id} ({receipt.gas_used:,} gas); the PoolManager holds "
+        f"{_shares(venue.hook.balanceOf(engine.pool_manager))} adapter units and "
+        f"{_shares(token.balanceOf(engine.pool_manager))} rAAPL")
+
+    _step("Bob buys rAAPL with 95 USDC in the pool (RatSwapRouter reports him to the hook through IMsgSender)")
+    before = token.balanceOf(bob)
+    receipt = swap(venue, bob, sell_asset=False, amount_in=95 * USDC)
+    _ok(f"Bob received {_shares(token.balanceOf(bob) - before)} rAAPL for 95 USDC ({receipt.gas_used:,} gas)")
+
+    _step("An address without KYC tries every route into the pool")
+    usdc.mint(outsider, 100 * USDC, sender=deployer)
+    rogue_router = deployer.deploy(project.RatSwapRouter, engine.pool_manager.address)
+    attacker = deployer.deploy(project.VenueBypassAttacker, engine.pool_manager.address, venue.hook.address)
+    # Allowances first (they succeed), then each route is simulated with eth_call from the outsider's address.
+    usdc.approve(engine.router.address, 10 * USDC, sender=outsider)
+    usdc.approve(rogue_router.address, 10 * USDC, sender=outsider)
+    usdc.approve(venue.position_manager.address, 10 * USDC, sender=outsider)
+    buy = (venue.key.as_tuple(), not venue.asset_is_currency0, 10 * USDC, 0, b"")
+    deadline = chain.pending_timestamp + 600
+    routes = [
+        ("swap through the allowed router", engine.router, outsider,
+         engine.router.swapExactInputSingle.encode_input(buy, deadline)),
+        ("add liquidity through RatPositionManager", venue.position_manager, outsider,
+         venue.position_manager.mint.encode_input(lower, upper, 10**6, SHARE, 10 * USDC, deadline)),
+        ("remove Alice's liquidity", venue.position_manager, outsider,
+         venue.position_manager.decreaseLiquidity.encode_input(token_id, 1, 0, 0, deadline)),
+        ("swap through a router that is not allowed", rogue_router, outsider,
+         rogue_router.swapExactInputSingle.encode_input(buy, deadline)),
+        ("swap by calling PoolManager.unlock from its own contract", attacker, outsider,
+         attacker.attack.encode_input(0, venue.key.as_tuple(), 10 * USDC, outsider)),
+        ("mint ERC-6909 claims on the pool's rAAPL units", attacker, outsider,
+         attacker.attack.encode_input(3, venue.key.as_tuple(), SHARE, outsider)),
+        ("receive Alice's LP position NFT", venue.position_manager, alice,
+         venue.position_manager.transferFrom.encode_input(alice, outsider, token_id)),
+    ]
+    web3 = chain.provider.web3
+    for route, contract, sender, calldata in routes:
+        try:
+            web3.eth.call({"from": sender.address, "to": contract.address, "data": calldata})
+        except ContractCustomError as error:
+            reason = decode_venue_revert(error.data, venue.hook, venue.position_manager, engine.router, token)
+            status = reason.args.get("status")
+            shown = f"{reason.name}({TransferStatus(status).name})" if status is not None else str(reason)
+            _refused(f"{route}: {shown}")
+        else:
+            raise click.ClickException(f"the pool accepted an address without KYC: {route}")
+
+    _step("Alice removes her liquidity: rAAPL and USDC (with Bob's fee) come back to her")
+    rat_before, usd_before = token.balanceOf(alice), usdc.balanceOf(alice)
+    remove_liquidity(venue, alice, token_id, liquidity)
+    _ok(f"Alice got {_shares(token.balanceOf(alice) - rat_before)} rAAPL and "
+        f"{_usd(usdc.balanceOf(alice) - usd_before)}")
+    # The pool keeps v4's rounding dust (adding rounds up, removing down). rAAPL is delisted later in this demo and
+    # a venue's balance would hold the conversion open, so governance winds the empty pool down first.
+    dust = token.balanceOf(venue.hook)
+    if dust:
+        token.grantRole(role("FORCED_TRANSFER_ROLE"), deployer, sender=deployer)
+        token.forcedTransfer(venue.hook, alice, dust, _ref("venue wind-down before delisting"), sender=deployer)
+        stack.registry.suspendVenue(token, venue.hook, _ref("venue wind-down before delisting"), sender=deployer)
+        _ok(f"wind-down before the delisting: {dust} wei of rounding dust swept from the venue, venue suspended")
 
 
 def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, custodian_key,

@@ -12,6 +12,7 @@ import {SafeCallback} from "@uniswap/v4-periphery/src/base/SafeCallback.sol";
 import {ReentrancyLock} from "@uniswap/v4-periphery/src/base/ReentrancyLock.sol";
 import {IMsgSender} from "@uniswap/v4-periphery/src/interfaces/IMsgSender.sol";
 import {IV4Router} from "@uniswap/v4-periphery/src/interfaces/IV4Router.sol";
+import {IRatPoolAdapter} from "./IRatPoolAdapter.sol";
 
 /// @title RatSwapRouter
 /// @notice A small Uniswap v4 router for exact-input single-pool swaps that exposes the real trader through
@@ -22,7 +23,9 @@ import {IV4Router} from "@uniswap/v4-periphery/src/interfaces/IV4Router.sol";
 /// and periphery's `V4Router` pins `pragma solidity 0.8.26`, which our toolchain (solc 0.8.28) cannot compile.
 /// The swap's own BalanceDelta gives both amounts, so no transient delta reads are needed. Payment is a plain
 /// ERC-20 `transferFrom` from the trader (an allowance to this router), not Permit2, so a compliance-checked
-/// token sees the trader and the PoolManager as the two parties of the transfer. ERC-20 pairs only.
+/// token sees the trader and the PoolManager as the two parties of the transfer. ERC-20 pairs only. In a compliant RAT
+/// pool (ADR 0100) the currency equal to the pool's hook is the hook's adapter: the trader's RAT is wrapped into it
+/// (allowance to the hook) and RAT bought is unwrapped to the trader.
 contract RatSwapRouter is IMsgSender, SafeCallback, ReentrancyLock {
     using SafeERC20 for IERC20;
 
@@ -96,11 +99,24 @@ contract RatSwapRouter is IMsgSender, SafeCallback, ReentrancyLock {
         }
 
         address trader = _getLocker();
+        // A currency equal to the pool's hook is that hook's adapter (RatPoolHook): RAT enters through `wrap` (the
+        // token checks trader -> venue) and leaves through `unwrap` (venue -> trader); other currencies move as
+        // plain ERC-20s.
+        address hook = address(params.poolKey.hooks);
         poolManager.sync(currencyIn);
-        IERC20(Currency.unwrap(currencyIn)).safeTransferFrom(trader, address(poolManager), amountIn);
+        if (Currency.unwrap(currencyIn) == hook) {
+            IRatPoolAdapter(hook).wrap(trader, amountIn);
+        } else {
+            IERC20(Currency.unwrap(currencyIn)).safeTransferFrom(trader, address(poolManager), amountIn);
+        }
         uint256 settled = poolManager.settle();
         if (settled != amountIn) revert PaymentShortfall(amountIn, settled);
-        poolManager.take(currencyOut, trader, amountOut);
+        if (Currency.unwrap(currencyOut) == hook) {
+            poolManager.take(currencyOut, hook, amountOut);
+            IRatPoolAdapter(hook).unwrap(trader, amountOut);
+        } else {
+            poolManager.take(currencyOut, trader, amountOut);
+        }
         emit Swapped(trader, keccak256(abi.encode(params.poolKey)), params.zeroForOne, amountIn, amountOut);
         return abi.encode(amountOut);
     }

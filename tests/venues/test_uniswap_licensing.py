@@ -2,6 +2,7 @@
 BUSL files into our contracts. These tests keep both promises checkable."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -20,7 +21,8 @@ def _resolve(importer: Path, target: str) -> Path | None:
         if target.startswith(prefix):
             return folder / target[len(prefix):]
     if target.startswith("."):
-        return (importer.parent / target).resolve()
+        # normpath, not resolve(): node_modules may be a symlink (worktrees share one), paths stay under ROOT.
+        return Path(os.path.normpath(importer.parent / target))
     return None  # OpenZeppelin and other MIT dependencies outside Uniswap
 
 

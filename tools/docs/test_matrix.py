@@ -28,6 +28,7 @@ LAYERS = {
     "tests/venues/": ("contract + integration (Uniswap v4 engine)", "anvil, @uniswap npm artifacts"),
     "tests/venues/test_morpho_": ("contract + integration (Morpho Blue engine)", "anvil, @morpho-org npm sources"),
     "tests/bridge/": ("contract + integration (CCIP Router)", "anvil, @chainlink/contracts-ccip npm artifacts"),
+    "tests/venues/test_venue_script.py": ("end-to-end (ape run subprocesses)", "anvil, @uniswap npm artifacts"),
     "tests/api/": ("integration (ASGI app)", "SQLite; anvil for end to end"),
     "tests/api/test_nats_outbox.py": ("integration", "NATS JetStream when reachable"),
     "tests/api/test_fuzz_schemathesis.py": ("contract (API schema fuzzing)", "anvil"),
