@@ -310,6 +310,27 @@ def test_only_allowed_routers_unwrap(market, alice):
         market.venue.hook.unwrap(alice, 0, sender=alice)
 
 
+def test_an_allowed_router_cannot_pull_rat_from_anyone_but_the_investor_it_reports(market, project, token, admin,
+                                                                                   bob, mallory):
+    venue = market.venue
+    hostile = admin.deploy(project.RouterImpersonationMock)
+    venue.hook.setRouter(hostile.address, True, sender=admin)
+    token.approve(venue.hook.address, UNIT, sender=bob)  # as a trader of the allowed routers would have
+    before = token.balanceOf(bob)
+    with ape.reverts(venue.hook.NotRoutersInvestor, account=bob.address, investor=mallory.address):
+        hostile.wrapFor(venue.hook.address, bob, UNIT, sender=mallory)
+    assert token.balanceOf(bob) == before
+
+
+def test_an_allowed_router_cannot_pay_rat_to_anyone_but_the_investor_it_reports(market, project, admin, mallory,
+                                                                                 carol):
+    venue = market.venue
+    hostile = admin.deploy(project.RouterImpersonationMock)
+    venue.hook.setRouter(hostile.address, True, sender=admin)
+    with ape.reverts(venue.hook.NotRoutersInvestor, account=carol.address, investor=mallory.address):
+        hostile.unwrapFor(venue.hook.address, carol, 0, sender=mallory)
+
+
 def test_only_the_pool_manager_calls_the_hook(market, mallory):
     venue = market.venue
     with ape.reverts(venue.hook.NotPoolManager):
