@@ -32,7 +32,7 @@ specs: ## regenerate docs/api/openapi.yaml and asyncapi.yaml from the code
 
 test: compile ## the whole suite: pytest (contracts, relayer, API, reserves, docs, infra), Forge invariants, static gates
 	@# The quick gates first; pytest last, so its summary closes the output.
-	@$(ENV) FOUNDRY_PROFILE=ci forge test
+	@$(ENV) RAT_SOLC_PROJECT_OUTPUTS_ONLY=1 FOUNDRY_PROFILE=ci forge test
 	@$(MAKE) --no-print-directory mutation-sample
 	@$(MAKE) --no-print-directory static
 	@$(ENV) pytest
@@ -42,7 +42,7 @@ static: compile ## Slither (every High/Medium triaged in docs/security/static-an
 	@$(ENV) solhint -c .solhint.json 'contracts/**/*.sol'
 
 fuzz-deep: compile ## deep invariant campaign: 256 runs x depth 250 per invariant
-	@$(ENV) FOUNDRY_PROFILE=deep forge test
+	@$(ENV) RAT_SOLC_PROJECT_OUTPUTS_ONLY=1 FOUNDRY_PROFILE=deep forge test
 
 mutation: compile ## every generated mutant vs Forge, then pytest for Forge survivors (hours here: ADR 0060) → bench/results/mutation.json
 	@$(ENV) python tools/mutation/run.py --python --skip-done $(ARGS)

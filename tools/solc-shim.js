@@ -33,5 +33,13 @@ process.stdin.on('end', () => {
     }
     return { error: `File not found: ${p}` };
   };
+  // Forge asks for the artifacts of every source it sees, OpenZeppelin's included; solc-js (32-bit WebAssembly) runs
+  // out of memory on all of them at once. Forge's callers (Makefile, mutation runner) set this: dependencies are still
+  // compiled into the project's contracts and tests that use them, they only get no artifacts of their own.
+  if (process.env.RAT_SOLC_PROJECT_OUTPUTS_ONLY === '1' && input.settings && input.settings.outputSelection) {
+    for (const source of Object.keys(input.settings.outputSelection)) {
+      if (source.startsWith('node_modules/')) delete input.settings.outputSelection[source];
+    }
+  }
   process.stdout.write(solc.compile(JSON.stringify(input), { import: findImports }));
 });

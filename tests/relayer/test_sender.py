@@ -31,6 +31,18 @@ async def rpc(rpc_url):
     await client.aclose()
 
 
+async def latest_nonce_once_mined(rpc, address: str, expected: int) -> int:
+    """The account's mined nonce, polled a few seconds for `expected`: anvil's automine answers a broadcast before
+    the block holding it is mined, so the last submission can be a moment away from `latest`."""
+    nonce = await rpc.nonce(address, "latest")
+    for _ in range(50):
+        if nonce >= expected:
+            break
+        await asyncio.sleep(0.1)
+        nonce = await rpc.nonce(address, "latest")
+    return nonce
+
+
 def sender_for(rpc, store, key, **policy) -> TxSender:
     return TxSender(rpc, store, _KeySigner(bytes(key.key), "sender"), 31337, SenderPolicy(**policy))
 
@@ -103,7 +115,7 @@ async def test_consecutive_submissions_take_consecutive_nonces_without_gaps(rpc,
     for _ in range(3):
         await sender.submit(SINK, b"", "test", gas=21000)
     assert [i.nonce for i in sqlite_store.intents()] == [0, 1, 2]
-    assert await rpc.nonce(funded_key.address, "latest") == 3
+    assert await latest_nonce_once_mined(rpc, funded_key.address, 3) == 3
 
 
 async def test_a_nonce_too_low_answer_for_our_own_mined_hash_is_success(rpc, sqlite_store, funded_key):

@@ -53,10 +53,16 @@ COUNTED = (*KILLED, "survived")
 
 
 def _env() -> dict:
-    env = {**os.environ, "FOUNDRY_PROFILE": os.environ.get("FOUNDRY_PROFILE", "ci")}
+    # RAT_SOLC_PROJECT_OUTPUTS_ONLY: see tools/solc-shim.js (solc-js runs out of memory on forge's whole build).
+    env = {**os.environ, "FOUNDRY_PROFILE": os.environ.get("FOUNDRY_PROFILE", "ci"), "RAT_SOLC_PROJECT_OUTPUTS_ONLY": "1"}
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{ROOT / 'node_modules' / '.bin'}:{env['PATH']}"
     env["SOLCX_BINARY_PATH"] = str(ROOT / ".cache" / "solc")
     return env
+
+
+def build_failed(rc: int, log: str) -> bool:
+    """forge (through its npm wrapper) has been seen to exit 0 after a solc error: the log is the evidence."""
+    return rc != 0 or "Compiler run failed" in log or re.search(r"^Error( \(\d+\))?:", log, re.M) is not None
 
 
 def run(cmd: list[str], cwd: Path, log: Path, timeout: int) -> tuple[int, float]:
@@ -182,8 +188,7 @@ class Runner:
             rc, secs = run(["forge", "build"], work, work / "build.log", timeout=1800)
             entry["build_seconds"] = round(secs)
             build_log = (work / "build.log").read_text(errors="replace")
-            # forge (through its npm wrapper) has been seen to exit 0 after a solc error: the log is the evidence.
-            if rc != 0 or "Compiler run failed" in build_log or re.search(r"^Error( \(\d+\))?:", build_log, re.M):
+            if build_failed(rc, build_log):
                 # The contracts compile but a test no longer does (an external function made internal that a test
                 # calls): the suite rejected the mutant, a kill. Otherwise the mutant itself is invalid.
                 where = set(re.findall(r"^Error \(\d+\)[^\n]*\n(?:[^\n]*\n){0,3}?\s*-->\s*(\S+?\.sol):\d+", build_log, re.M))
@@ -461,7 +466,7 @@ def main() -> int:
     base = Path(tempfile.mkdtemp(prefix="rat-mutation-"))
     pristine = pristine_copy(base)
     rc, secs = run(["forge", "build"], pristine, pristine / "build.log", timeout=3600)
-    if rc != 0 or "Compiler run failed" in (pristine / "build.log").read_text(errors="replace"):
+    if build_failed(rc, (pristine / "build.log").read_text(errors="replace")):
         raise SystemExit(f"the unmutated sources do not build with forge: see {pristine / 'build.log'}")
     print(f"unmutated build: {round(secs)} s", flush=True)
     baseline = bytecodes(pristine / "out")
