@@ -1,7 +1,7 @@
 """Parts of @chainlink/contracts-ccip are BUSL-1.1 (TokenPool, RateLimiter, the Router): we may deploy the package's
 unmodified bytecode on local chains, never compile its BUSL files into our contracts (ADR 0106)."""
 
-import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,35 +9,12 @@ import pytest
 from rat.bridge.ccip import ROUTER_BYTECODE, CcipError, deploy_router
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools/static"))
+from licences import imported_sources, not_mit, package_resolver, spdx  # noqa: E402
+
 CCIP_PREFIX = "@chainlink/contracts-ccip/contracts/"
-CCIP_SOURCES = (ROOT / "node_modules/@chainlink/contracts-ccip/contracts").resolve()
-IMPORT = re.compile(r'^import\s+(?:\{[^}]*\}\s+from\s+)?"([^"]+)"', re.MULTILINE)
-
-
-def _resolve(importer: Path, target: str) -> Path | None:
-    if target.startswith(CCIP_PREFIX):
-        return CCIP_SOURCES / target[len(CCIP_PREFIX):]
-    if target.startswith(".") and "contracts-ccip" in str(importer):
-        return (importer.parent / target).resolve()
-    return None  # our own sources and OpenZeppelin (MIT)
-
-
-def _ccip_imports(entry: Path) -> set[Path]:
-    seen: set[Path] = set()
-    stack = [entry]
-    while stack:
-        source = stack.pop()
-        for target in IMPORT.findall(source.read_text()):
-            path = _resolve(source, target)
-            if path is not None and path not in seen:
-                seen.add(path)
-                stack.append(path)
-    return seen
-
-
-def _spdx(path: Path) -> str:
-    match = re.search(r"SPDX-License-Identifier:\s*(\S+)", path.read_text())
-    return match.group(1) if match else "none"
+CCIP_SOURCES = ROOT / "node_modules/@chainlink/contracts-ccip/contracts"
+RESOLVE = package_resolver({CCIP_PREFIX: CCIP_SOURCES}, CCIP_SOURCES)
 
 
 def test_our_bridge_contracts_compile_only_mit_ccip_sources():
@@ -45,14 +22,13 @@ def test_our_bridge_contracts_compile_only_mit_ccip_sources():
                      if ".cache" not in p.parts and CCIP_PREFIX in p.read_text())
     assert len(sources) >= 2  # RatCcipPool and the ramp harness at least
     for source in sources:
-        imported = _ccip_imports(source)
+        imported = imported_sources(source, RESOLVE)
         assert imported, f"{source.name} imports no CCIP source: the check would be vacuous"
-        licences = {path.relative_to(CCIP_SOURCES).as_posix(): _spdx(path) for path in imported}
-        assert {name: lic for name, lic in licences.items() if lic != "MIT"} == {}
+        assert not_mit(imported, CCIP_SOURCES) == {}
 
 
 def test_the_busl_token_pool_is_not_what_we_inherit():
-    assert _spdx(CCIP_SOURCES / "pools/TokenPool.sol") == "BUSL-1.1"
+    assert spdx(CCIP_SOURCES / "pools/TokenPool.sol") == "BUSL-1.1"
     pool = (ROOT / "contracts/bridge/RatCcipPool.sol").read_text()
     assert "TokenPool.sol" not in pool and "RateLimiter.sol" not in pool
 

@@ -3,6 +3,7 @@ chains only and compile none of its files into RAT contracts. These tests keep b
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -11,6 +12,8 @@ import pytest
 from rat.venues import morpho as m
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools/static"))
+from licences import masked_runtime  # noqa: E402
 
 
 def test_no_rat_contract_imports_a_morpho_source():
@@ -45,14 +48,6 @@ def test_a_modified_package_is_refused_before_compiling(monkeypatch):
         m.build_artifact()
 
 
-def _masked(code: bytes, references: dict) -> bytes:
-    masked = bytearray(code)
-    for spans in references.values():
-        for span in spans:
-            masked[span["start"]:span["start"] + span["length"]] = bytes(span["length"])
-    return bytes(masked)
-
-
 def test_the_deployed_engine_is_the_build_of_the_published_sources_byte_for_byte(admin, chain):
     morpho = m.deploy_morpho(admin)
     artifact = m.build_artifact()
@@ -60,7 +55,7 @@ def test_the_deployed_engine_is_the_build_of_the_published_sources_byte_for_byte
     deployed = bytes(chain.provider.get_code(morpho.address))
     # Only the DOMAIN_SEPARATOR immutable (chain id and address) differs from the compiler's output.
     assert len(artifact["immutableReferences"]) == 1
-    assert _masked(deployed, artifact["immutableReferences"]) == _masked(built, artifact["immutableReferences"])
+    assert masked_runtime(deployed, artifact["immutableReferences"]) == masked_runtime(built, artifact["immutableReferences"])
     assert morpho.owner() == admin.address
 
 
