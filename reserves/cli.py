@@ -284,7 +284,9 @@ def dividend() -> None:
 @click.option("--decimals", type=click.IntRange(0, 36), default=6, show_default=True,
               help="Decimals of the payout token (USDC: 6).")
 @click.option("--distributor", help="The DividendDistributor (excluded from the holders).")
-@click.option("--exclude", multiple=True, help="Another address to leave out (repeatable; named in the file).")
+@click.option("--exclude", multiple=True,
+              help="Another address to leave out (repeatable; named in the file). The asset's registered venues "
+                   "are always left out.")
 @click.option("--from-block", type=click.IntRange(0), default=0, show_default=True,
               help="First block to read Transfer events from (the token's deployment block is enough).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,

@@ -203,6 +203,12 @@ _TOKEN_ABI: list[dict[str, Any]] = [
      "inputs": [{"name": "account", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]},
     {"type": "function", "name": "multiplier", "stateMutability": "view", "inputs": [],
      "outputs": [{"name": "", "type": "uint256"}]},
+    {"type": "function", "name": "REGISTRY", "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "", "type": "address"}]},
+]
+_REGISTRY_ABI: list[dict[str, Any]] = [
+    {"type": "function", "name": "venues", "stateMutability": "view",
+     "inputs": [{"name": "asset", "type": "address"}], "outputs": [{"name": "", "type": "address[]"}]},
 ]
 _DISTRIBUTION = {
     "name": "",
@@ -293,6 +299,21 @@ def holder_set(w3: Web3, asset: str, from_block: int, to_block: int, chunk: int 
     return seen
 
 
+def venues_at(w3: Web3, token: Any, block: int) -> tuple[str, ...]:
+    """The asset's registered venues (active or suspended) at `block`, from the token's compliance registry.
+
+    A venue (a pool's adapter, a lending market) holds RAT for its users, who are paid on what they hold
+    themselves; paying the venue contract would pay none of them (ADR 0101), so every snapshot leaves venues out.
+    """
+    try:
+        registry = token.functions.REGISTRY().call(block_identifier=block)
+        found = w3.eth.contract(address=registry, abi=_REGISTRY_ABI).functions.venues(token.address).call(
+            block_identifier=block)
+    except Exception as exc:  # noqa: BLE001
+        raise ChainReadError(f"cannot read the venues of {token.address} at block {block}: {exc}") from exc
+    return tuple(to_checksum_address(v) for v in found)
+
+
 def take_snapshot(w3: Web3, request: SnapshotRequest) -> Snapshot:
     """Holders and their balances at the end of `record_block`, from Transfer logs and archive `eth_call`s."""
     try:
@@ -315,8 +336,9 @@ def take_snapshot(w3: Web3, request: SnapshotRequest) -> Snapshot:
     except Exception as exc:  # noqa: BLE001
         raise ChainReadError(f"cannot read multiplier() of {request.asset} at block {block} (does the node keep "
                              f"historical state?): {exc}") from exc
-    skip = {ZERO_ADDRESS, *request.excluded}
-    candidates = sorted(holder_set(w3, request.asset, request.from_block, block) - skip, key=lambda a: a.lower())
+    excluded = {*request.excluded, *venues_at(w3, token, block)}
+    candidates = sorted(holder_set(w3, request.asset, request.from_block, block) - {ZERO_ADDRESS, *excluded},
+                        key=lambda a: a.lower())
     holders = []
     for account in candidates:
         try:
@@ -326,7 +348,7 @@ def take_snapshot(w3: Web3, request: SnapshotRequest) -> Snapshot:
         if balance:
             holders.append(HolderBalance(holder=account, balance=balance, shares=shares_of(balance, multiplier)))
     return Snapshot(chain_id=chain_id, asset=request.asset, record_block=block, from_block=request.from_block,
-                    multiplier=multiplier, excluded=tuple(sorted(request.excluded, key=str.lower)),
+                    multiplier=multiplier, excluded=tuple(sorted(excluded, key=str.lower)),
                     holders=tuple(holders))
 
 

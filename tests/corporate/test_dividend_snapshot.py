@@ -149,6 +149,24 @@ def test_the_snapshot_leaves_out_the_zero_address_the_distributor_and_named_excl
     assert alice.address in held
 
 
+def test_the_snapshot_leaves_out_the_assets_registered_venues_without_being_told(
+    dividend_holders, dividend_rpc_url, registry, admin, alice, chain,
+):
+    """A venue holds RAT for its users, who are paid on their own holdings; paying the venue pays none of them."""
+    import ape
+
+    venue = admin.deploy(ape.project.ERC1271WalletMock, admin.address)
+    registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
+    registry.registerVenue(dividend_holders, venue, keccak(text="pool listing"), sender=admin)
+    dividend_holders.transfer(venue, 4 * SHARE, sender=alice)
+    registry.suspendVenue(dividend_holders, venue, keccak(text="a suspended venue is still a venue"), sender=admin)
+
+    snap = take_snapshot(connect(dividend_rpc_url),
+                         SnapshotRequest(asset=dividend_holders.address, record_block=chain.blocks.head.number))
+    assert venue.address not in [h.holder for h in snap.holders]
+    assert snap.excluded == (venue.address,)  # named in the file, so the verifier rebuilds the same set
+
+
 def test_the_dust_bound_covers_the_worst_rounding():
     # three holders each one token unit short of a share unit boundary at a 1/3 multiplier
     from reserves.dividends import HolderBalance, Snapshot
