@@ -95,6 +95,12 @@ contract RatInvariants is RatFixture {
         assertEq(ghost.fulfilmentsOverReserves(), 0, "a fulfilment took supply in shares above attested reserves");
     }
 
+    /// Reserves are fresh up to and including updatedAt + heartbeat and stale from the second after: no mint settles
+    /// in the second after, and none is refused as stale in the last fresh second (the handler lands fills on both).
+    function invariant_reserveHeartbeatTurnsStaleExactlyTheSecondAfter() public view {
+        assertEq(ghost.heartbeatMisses(), 0, "a fill at the heartbeat edge contradicted updatedAt + heartbeat >= now");
+    }
+
     /// The Minter holds exactly the escrow of its pending requests: stablecoin per payment token for mints, tokens
     /// per asset for burns (summed from the Minter's own request storage), plus the fixed ESCROW_KEEPALIVE units of
     /// each stablecoin the Minter keeps for good.
