@@ -304,6 +304,22 @@ contract Boundaries is RatFixture {
         usdc.approve(address(sys.minter), amount);
     }
 
+    // ------------------------------------------------------------------ rolling daily limit (LeakyBucket)
+
+    /// A request counts against the tier's rolling daily limit in the same second (two requests, twice the first's
+    /// notional), and the usage drains back linearly at the daily limit per day: a quarter of it after six hours.
+    function test_theDailyLimitCountsRequestsAtOnceAndDrainsThemLinearly() public {
+        uint256 perDay = sys.minter.tierLimits(1).perDay;
+        assertEq(sys.minter.dailyAvailable(alice), perDay, "a fresh investor has the whole limit");
+        _request(alice, 40_000e6, block.timestamp + 1 days);
+        uint256 notional = perDay - sys.minter.dailyAvailable(alice);
+        assertEq(notional > perDay / 8, true, "one request uses more than an eighth of the limit");
+        _request(alice, 40_000e6, block.timestamp + 1 days);
+        assertEq(sys.minter.dailyAvailable(alice), perDay - 2 * notional, "same second: both requests count");
+        vm.warp(block.timestamp + 6 hours);
+        assertEq(sys.minter.dailyAvailable(alice), perDay - (2 * notional - perDay / 4), "six hours drain a quarter");
+    }
+
     function _request(address who, uint256 amount, uint256 deadline) private returns (bytes32 id, uint256) {
         _fund(who, amount);
         vm.prank(who);
