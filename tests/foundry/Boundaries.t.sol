@@ -235,6 +235,19 @@ contract Boundaries is RatFixture {
         assertEq(token.multiplier(), 3 * SHARE, "the activation second");
     }
 
+    /// A checkpoint folded in the activation second applies the split once: the split is no longer pending after it,
+    /// so the multiplier stays 3x (a fold that kept it pending would apply it again: 9x).
+    function test_aCheckpointInTheActivationSecondAppliesTheSplitOnce() public {
+        uint40 at = uint40(block.timestamp + 2 days);
+        vm.prank(sys.timelock);
+        token.scheduleSplit(3, 1, at, 0, keccak256("split"));
+        vm.warp(at);
+        token.checkpoint();
+        assertEq(token.multiplier(), 3 * SHARE, "folded in the activation second");
+        vm.warp(at + 1);
+        assertEq(token.multiplier(), 3 * SHARE, "the second after");
+    }
+
     // ------------------------------------------------------------------ the holder cap on every path
 
     function test_theHolderCapBindsATransferToANewHolder() public {
