@@ -235,6 +235,19 @@ contract Boundaries is RatFixture {
         assertEq(token.multiplier(), 3 * SHARE, "the activation second");
     }
 
+    /// A checkpoint folded in the activation second applies the split once: the split is no longer pending after it,
+    /// so the multiplier stays 3x (a fold that kept it pending would apply it again: 9x).
+    function test_aCheckpointInTheActivationSecondAppliesTheSplitOnce() public {
+        uint40 at = uint40(block.timestamp + 2 days);
+        vm.prank(sys.timelock);
+        token.scheduleSplit(3, 1, at, 0, keccak256("split"));
+        vm.warp(at);
+        token.checkpoint();
+        assertEq(token.multiplier(), 3 * SHARE, "folded in the activation second");
+        vm.warp(at + 1);
+        assertEq(token.multiplier(), 3 * SHARE, "the second after");
+    }
+
     // ------------------------------------------------------------------ the holder cap on every path
 
     function test_theHolderCapBindsATransferToANewHolder() public {
@@ -302,6 +315,22 @@ contract Boundaries is RatFixture {
         usdc.mint(who, amount);
         vm.prank(who);
         usdc.approve(address(sys.minter), amount);
+    }
+
+    // ------------------------------------------------------------------ rolling daily limit (LeakyBucket)
+
+    /// A request counts against the tier's rolling daily limit in the same second (two requests, twice the first's
+    /// notional), and the usage drains back linearly at the daily limit per day: a quarter of it after six hours.
+    function test_theDailyLimitCountsRequestsAtOnceAndDrainsThemLinearly() public {
+        uint256 perDay = sys.minter.tierLimits(1).perDay;
+        assertEq(sys.minter.dailyAvailable(alice), perDay, "a fresh investor has the whole limit");
+        _request(alice, 40_000e6, block.timestamp + 1 days);
+        uint256 notional = perDay - sys.minter.dailyAvailable(alice);
+        assertEq(notional > perDay / 8, true, "one request uses more than an eighth of the limit");
+        _request(alice, 40_000e6, block.timestamp + 1 days);
+        assertEq(sys.minter.dailyAvailable(alice), perDay - 2 * notional, "same second: both requests count");
+        vm.warp(block.timestamp + 6 hours);
+        assertEq(sys.minter.dailyAvailable(alice), perDay - (2 * notional - perDay / 4), "six hours drain a quarter");
     }
 
     function _request(address who, uint256 amount, uint256 deadline) private returns (bytes32 id, uint256) {

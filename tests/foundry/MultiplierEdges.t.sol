@@ -29,4 +29,18 @@ contract MultiplierEdges is RatFixture {
         vm.prank(sys.timelock);
         token.scheduleSplit(1000, 999, uint40(block.timestamp + 1 days), 0, keccak256("edge"));
     }
+
+    /// Cancelling a split moves the compare-and-swap version forward, never back: a proposal prepared before the
+    /// split was scheduled (version 0) is stale after the cancel and cannot schedule a split the issuer already
+    /// withdrew.
+    function test_cancellingASplitAdvancesTheVersionSoAnOlderProposalIsStale() public {
+        vm.startPrank(sys.timelock);
+        token.scheduleSplit(2, 1, uint40(block.timestamp + 1 days), 0, keccak256("split"));
+        token.cancelSplit(1, keccak256("withdrawn"));
+        (, uint32 version) = token.multiplierState();
+        assertEq(version, 2, "schedule then cancel: two versions on");
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.MultiplierVersionMismatch.selector, uint32(0), uint32(2)));
+        token.scheduleSplit(2, 1, uint40(block.timestamp + 1 days), 0, keccak256("split"));
+        vm.stopPrank();
+    }
 }

@@ -91,8 +91,12 @@ contract RatInvariants is RatFixture {
     /// After every successful fulfilMint, the supply in shares after the multiplier (totalSupply x the ghost's
     /// model of the multiplier / 1e18, rounded up) <= the shares of the latest attested reserve round, whatever
     /// splits, reverse splits and fee accrual happened before.
+    /// Reserves are fresh up to and including updatedAt + heartbeat and stale from the second after: no mint settles
+    /// in the second after, and none is refused as stale in the last fresh second (the handler lands fills on both).
+    /// (Checked in this campaign rather than one of its own: each invariant function costs a full CI campaign.)
     function invariant_supplyWithinAttestedReservesAtEveryFulfilment() public view {
         assertEq(ghost.fulfilmentsOverReserves(), 0, "a fulfilment took supply in shares above attested reserves");
+        assertEq(ghost.heartbeatMisses(), 0, "a fill at the heartbeat edge contradicted updatedAt + heartbeat >= now");
     }
 
     /// The Minter holds exactly the escrow of its pending requests: stablecoin per payment token for mints, tokens

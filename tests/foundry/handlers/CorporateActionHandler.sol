@@ -139,9 +139,10 @@ contract CorporateActionHandler is HandlerBase {
 
     // ------------------------------------------------------------------ clock
 
-    /// Jumps to the activation time of a pending split (the first asset from `assetSeed` that has one), one time in
-    /// four to the second before it so both sides of the boundary are checked; then the custodian publishes its daily
-    /// round of every asset (post-split shares where a split activated), so the guard stays live after the jump.
+    /// Jumps to the activation time of a pending split (the first asset from `assetSeed` that has one): one time in
+    /// four to the second before it, one in four to the activation second itself (activation == now), otherwise up
+    /// to an hour past it; then the custodian publishes its daily round of every asset (post-split shares where a
+    /// split activated), so the guard stays live after the jump.
     function warpToActivation(uint256 assetSeed, uint256 extra) external watched {
         uint256 splitAt;
         for (uint256 i; i < N_ASSETS && splitAt <= block.timestamp; ++i) {
@@ -149,7 +150,8 @@ contract CorporateActionHandler is HandlerBase {
         }
         if (splitAt <= block.timestamp) return;
         if (extra % 4 == 0) vm.warp(splitAt - 1);
-        else vm.warp(splitAt + _pick(extra >> 8, 0, 1 hours));
+        else if (extra % 4 == 1) vm.warp(splitAt);
+        else vm.warp(splitAt + _pick(extra >> 8, 1, 1 hours));
         for (uint256 a; a < N_ASSETS; ++a) {
             address asset = address(s.assets[a]);
             ghost.followSplit(asset);

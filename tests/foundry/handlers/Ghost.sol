@@ -42,6 +42,7 @@ contract Ghost {
 
     uint256 public fulfilmentsOverReserves;
     uint256 public fillsWithoutQuorum;
+    uint256 public heartbeatMisses; // fills settled a second past the reserve heartbeat, or refused as stale at it
     uint256 public ineligibleGains;
     uint256 public pausedMoves;
     uint256 public unauthorisedUpgrades;
@@ -80,6 +81,10 @@ contract Ghost {
 
     function withoutQuorum() external {
         ++fillsWithoutQuorum;
+    }
+
+    function heartbeatMiss() external {
+        ++heartbeatMisses;
     }
 
     function ineligibleGain() external {

@@ -5,9 +5,11 @@ import {RealAssetToken} from "../../../contracts/token/RealAssetToken.sol";
 import {Request, RequestKind, RequestStatus, Fill, AttestorRole} from "../../../contracts/interfaces/IMinter.sol";
 import {FeeBucket} from "../../../contracts/interfaces/IFeeVault.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {RatSystem, N_ATTESTORS, N_COINS, N_INVESTORS, N_HOLDERS} from "../helpers/RatFixture.sol";
 import {RatEip712} from "../helpers/RatEip712.sol";
+import {SecureMint} from "../../../contracts/reserves/SecureMint.sol";
 import {HandlerBase, IReserveRounds, IPublish} from "./HandlerBase.sol";
 import {Ghost} from "./Ghost.sol";
 
@@ -17,6 +19,7 @@ import {Ghost} from "./Ghost.sol";
 /// upgrades attempted by every kind of caller.
 contract OperatorHandler is HandlerBase {
     bytes32 private constant CASE_FILE = keccak256("court-order-2026-001");
+    bytes4 private _lastRefusal; // selector of the last refused mint fill's error
 
     /// Why a fill was refused (visible in -vvvv traces; refusals are expected, e.g. over reserves or no quorum).
     event FillRefused(bytes32 indexed requestId, bytes reason);
@@ -36,6 +39,27 @@ contract OperatorHandler is HandlerBase {
             req = s.minter.getRequest(id);
         }
         _settle(_mintFill(id, req, part), req, signerSeed);
+    }
+
+    /// Heartbeat edges: an investor escrows a mint, the clock moves to the last second the asset's latest reserve
+    /// round is fresh (updatedAt + heartbeat == now) or the second after, and the mint is filled. A fill in the
+    /// second after must be refused (stale reserves); one in the last fresh second must not be refused as stale (it
+    /// may fail for other reasons: quorum, reserves, price), and a settled one is counted in the ghost's successes.
+    function fulfillMintAtHeartbeat(uint256 requestSeed, uint256 part, uint256 signerSeed, bool after_)
+        external
+        watched
+    {
+        bytes32 id = _escrowMint(requestSeed, requestSeed >> 8, requestSeed >> 16, part, signerSeed >> 16);
+        if (id == bytes32(0)) return;
+        Request memory req = s.minter.getRequest(id);
+        address asset = s.minter.assetById(req.assetId);
+        uint256 edge = _reserveUpdatedAt(asset) + s.minter.assetConfig(asset).reserveHeartbeat + (after_ ? 1 : 0);
+        if (edge < block.timestamp || edge > req.deadline) return;
+        vm.warp(edge);
+        bool ok = _settle(_mintFill(id, req, part), req, signerSeed);
+        // Stale reserves accepted, or fresh ones (the last second of the heartbeat) refused as stale.
+        if (ok ? after_ : (!after_ && _lastRefusal == SecureMint.ReserveStale.selector)) ghost.heartbeatMiss();
+        if (ok && !after_) ghost.succeeded("fillAtHeartbeatSecond");
     }
 
     function fulfillBurn(uint256 requestSeed, uint256 part, uint256 signerSeed) external watched {
@@ -278,18 +302,27 @@ contract OperatorHandler is HandlerBase {
 
     /// Attests and submits a fill; on success records the close, the fee, a missing quorum, and whether supply
     /// ended above the latest attested reserves.
-    function _settle(Fill memory fill, Request memory req, uint256 signerSeed) private {
+    /// The `updatedAt` of the reserve round the Minter's guard reads for `asset` (the registry, or its feed).
+    function _reserveUpdatedAt(address asset) private view returns (uint256 updatedAt) {
+        address feed = s.minter.assetConfig(asset).reserveFeed;
+        if (feed == address(s.reserves)) (,,, updatedAt,) = IReserveRounds(feed).latestRoundData(asset);
+        else (,,, updatedAt,) = AggregatorV3Interface(feed).latestRoundData();
+    }
+
+    function _settle(Fill memory fill, Request memory req, uint256 signerSeed) private returns (bool) {
         address asset = s.minter.assetById(req.assetId);
         (bytes[] memory sigs, bool quorate) = _attest(fill, asset, req.account, signerSeed);
         bool mint = req.kind == RequestKind.MINT;
         Balances memory before = _balances(asset, req);
         bool ok;
+        _lastRefusal = bytes4(0);
         vm.prank(s.operator);
         if (mint) {
             try s.minter.fulfillMint(fill, sigs) {
                 ok = true;
             } catch (bytes memory reason) {
                 emit FillRefused(fill.requestId, reason);
+                _lastRefusal = bytes4(reason);
             }
         } else {
             try s.minter.fulfillBurn(fill, sigs) {
@@ -298,7 +331,7 @@ contract OperatorHandler is HandlerBase {
                 emit FillRefused(fill.requestId, reason);
             }
         }
-        if (!ok) return;
+        if (!ok) return false;
         ghost.closed(fill.requestId);
         ghost.feeIn(s.minter.paymentTokenById(req.paymentTokenId), fill.fees);
         ghost.succeeded(mint ? bytes32("fulfillMint") : bytes32("fulfillBurn"));
@@ -307,11 +340,12 @@ contract OperatorHandler is HandlerBase {
             ghost.succeeded("fillAcrossMultiplier");
         }
         _checkSettlement(fill, req, before, _balances(asset, req));
-        if (!mint) return;
+        if (!mint) return true;
         if (ghost.multiplierNow(asset) != SHARE) ghost.succeeded("fulfillMintScaled");
         if (ghost.multiplierNow(asset) > SHARE) ghost.succeeded("fulfillMintAfterSplit");
         (, int256 reserves,,,) = IReserveRounds(address(s.reserves)).latestRoundData(asset);
         if (_supplyShares(asset) > uint256(reserves)) ghost.overReserves();
+        return true;
     }
 
     struct Balances {

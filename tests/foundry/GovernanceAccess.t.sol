@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {AssetLister, Listing} from "../../contracts/governance/AssetLister.sol";
+import {EmergencyGuardian} from "../../contracts/governance/EmergencyGuardian.sol";
+import {AssetStatus} from "../../contracts/interfaces/IMinter.sol";
+import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
+import {RatFixture} from "./helpers/RatFixture.sol";
+
+/// @title Every privileged function of the governance glue (AssetLister, EmergencyGuardian) refuses a caller without
+/// its role, including the other glue role-holder; the positive cases show the wiring the refusals are tested on.
+contract GovernanceAccess is RatFixture {
+    bytes32 private constant REF = keccak256("incident-42");
+
+    AssetLister private lister;
+    EmergencyGuardian private guardianContract;
+    RealAssetToken private token;
+    address private guardian;
+    address private stranger;
+
+    function setUp() public {
+        _deploySystem();
+        token = sys.assets[0];
+        guardian = makeAddr("guardian-multisig");
+        stranger = makeAddr("stranger");
+        address tl = sys.timelock;
+        guardianContract = new EmergencyGuardian(tl, guardian, address(sys.minter), address(sys.registry));
+        lister = new AssetLister(tl, address(sys.beacon), address(guardianContract), address(sys.registry),
+            address(sys.minter), address(sys.reserves), address(sys.vault));
+        // The roles deploy.py hands the glue: the guardian pauses, halts and freezes; the lister sets asset status.
+        vm.startPrank(tl);
+        token.grantRole(token.PAUSER_ROLE(), address(guardianContract));
+        token.grantRole(token.UNPAUSER_ROLE(), address(guardianContract));
+        sys.minter.grantRole(sys.minter.ASSET_MANAGER_ROLE(), address(guardianContract));
+        sys.minter.grantRole(sys.minter.ASSET_MANAGER_ROLE(), address(lister));
+        sys.registry.grantRole(sys.registry.SANCTIONS_OFFICER_ROLE(), address(guardianContract));
+        sys.registry.grantRole(sys.registry.VENUE_GUARDIAN_ROLE(), address(guardianContract));
+        vm.stopPrank();
+    }
+
+    function _expectUnauthorised(address caller, bytes32 role) private {
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, role));
+        vm.prank(caller);
+    }
+
+    function _accounts() private view returns (address[] memory accounts) {
+        accounts = new address[](1);
+        accounts[0] = stranger;
+    }
+
+    // ---------------------------------------------------------------- EmergencyGuardian: GUARDIAN_ROLE
+
+    function test_theGuardianPausesAndUnpausesAndGovernanceImposesAndLiftsALegalHold() public {
+        vm.prank(guardian);
+        guardianContract.pauseAsset(address(token), REF);
+        assertEq(token.paused(), true, "guardian pause");
+        vm.prank(guardian);
+        guardianContract.unpauseAsset(address(token));
+        assertEq(token.paused(), false, "guardian unpause");
+        vm.prank(sys.timelock);
+        guardianContract.imposeLegalHold(address(token), REF);
+        assertEq(token.paused(), true, "legal hold");
+        vm.prank(sys.timelock);
+        guardianContract.liftLegalHold(address(token));
+        assertEq(token.paused(), false, "hold lifted");
+    }
+
+    function test_onlyTheGuardianMayPauseAnAsset() public {
+        bytes32 role = guardianContract.GUARDIAN_ROLE();
+        _expectUnauthorised(stranger, role);
+        guardianContract.pauseAsset(address(token), REF);
+        _expectUnauthorised(sys.timelock, role);
+        guardianContract.pauseAsset(address(token), REF);
+    }
+
+    function test_onlyTheGuardianMayLiftItsPause() public {
+        vm.prank(guardian);
+        guardianContract.pauseAsset(address(token), REF);
+        bytes32 role = guardianContract.GUARDIAN_ROLE();
+        _expectUnauthorised(stranger, role);
+        guardianContract.unpauseAsset(address(token));
+        _expectUnauthorised(sys.timelock, role);
+        guardianContract.unpauseAsset(address(token));
+        assertEq(token.paused(), true, "still paused");
+    }
+
+    function test_onlyTheGuardianMayHaltAnAsset() public {
+        bytes32 role = guardianContract.GUARDIAN_ROLE();
+        _expectUnauthorised(stranger, role);
+        guardianContract.haltAsset(address(token), REF);
+        _expectUnauthorised(sys.timelock, role);
+        guardianContract.haltAsset(address(token), REF);
+        vm.prank(guardian);
+        guardianContract.haltAsset(address(token), REF);
+        assertEq(uint8(sys.minter.assetConfig(address(token)).status), uint8(AssetStatus.HALTED), "guardian halts");
+    }
+
+    function test_onlyTheGuardianMayFreezeAccounts() public {
+        bytes32 role = guardianContract.GUARDIAN_ROLE();
+        address[] memory accounts = _accounts();
+        _expectUnauthorised(stranger, role);
+        guardianContract.freeze(accounts, REF);
+        _expectUnauthorised(sys.timelock, role);
+        guardianContract.freeze(accounts, REF);
+        assertEq(sys.records.isFrozen(stranger), false, "not frozen");
+        vm.prank(guardian);
+        guardianContract.freeze(accounts, REF);
+        assertEq(sys.records.isFrozen(stranger), true, "guardian freezes");
+    }
+
+    function test_onlyTheGuardianMaySuspendAVenue() public {
+        bytes32 role = guardianContract.GUARDIAN_ROLE();
+        address venue = makeAddr("venue");
+        _expectUnauthorised(stranger, role);
+        guardianContract.suspendVenue(address(token), venue, REF);
+        _expectUnauthorised(sys.timelock, role);
+        guardianContract.suspendVenue(address(token), venue, REF);
+    }
+
+    // ---------------------------------------------------------------- EmergencyGuardian: LEGAL_HOLD_ROLE
+
+    function test_onlyGovernanceMayImposeALegalHold() public {
+        bytes32 role = guardianContract.LEGAL_HOLD_ROLE();
+        _expectUnauthorised(stranger, role);
+        guardianContract.imposeLegalHold(address(token), REF);
+        _expectUnauthorised(guardian, role);
+        guardianContract.imposeLegalHold(address(token), REF);
+        assertEq(token.paused(), false, "no hold");
+    }
+
+    function test_onlyGovernanceMayLiftALegalHold() public {
+        vm.prank(sys.timelock);
+        guardianContract.imposeLegalHold(address(token), REF);
+        bytes32 role = guardianContract.LEGAL_HOLD_ROLE();
+        _expectUnauthorised(stranger, role);
+        guardianContract.liftLegalHold(address(token));
+        _expectUnauthorised(guardian, role);
+        guardianContract.liftLegalHold(address(token));
+        assertEq(token.paused(), true, "hold stands");
+    }
+
+    // ---------------------------------------------------------------- AssetLister: LISTING_ROLE
+
+    function test_onlyGovernanceMayListAnAsset() public {
+        Listing memory listing;
+        listing.terms.symbol = "rNVDA";
+        bytes32 role = lister.LISTING_ROLE();
+        _expectUnauthorised(stranger, role);
+        lister.list(listing);
+        _expectUnauthorised(guardian, role);
+        lister.list(listing);
+    }
+
+    function test_onlyGovernanceMayListOnAChannel() public {
+        Listing memory listing;
+        listing.terms.symbol = "rNVDA";
+        bytes32 channel = keccak256("canary");
+        vm.prank(sys.timelock);
+        lister.setChannel(channel, address(sys.beacon));
+        bytes32 role = lister.LISTING_ROLE();
+        _expectUnauthorised(stranger, role);
+        lister.listOn(channel, listing);
+        _expectUnauthorised(guardian, role);
+        lister.listOn(channel, listing);
+    }
+
+    function test_onlyGovernanceMayRegisterAReleaseChannel() public {
+        bytes32 channel = keccak256("canary");
+        bytes32 role = lister.LISTING_ROLE();
+        _expectUnauthorised(stranger, role);
+        lister.setChannel(channel, address(sys.beacon));
+        _expectUnauthorised(guardian, role);
+        lister.setChannel(channel, address(sys.beacon));
+        vm.expectRevert(abi.encodeWithSelector(AssetLister.UnknownChannel.selector, channel));
+        lister.channelBeacon(channel);
+        vm.prank(sys.timelock);
+        lister.setChannel(channel, address(sys.beacon));
+        assertEq(lister.channelBeacon(channel), address(sys.beacon), "governance binds");
+    }
+
+    function test_onlyGovernanceMaySetAnAssetsStatus() public {
+        bytes32 role = lister.LISTING_ROLE();
+        _expectUnauthorised(stranger, role);
+        lister.setAssetStatus(address(token), AssetStatus.REDEEM_ONLY, REF);
+        _expectUnauthorised(guardian, role);
+        lister.setAssetStatus(address(token), AssetStatus.REDEEM_ONLY, REF);
+        vm.prank(sys.timelock);
+        lister.setAssetStatus(address(token), AssetStatus.REDEEM_ONLY, REF);
+        assertEq(uint8(sys.minter.assetConfig(address(token)).status), uint8(AssetStatus.REDEEM_ONLY), "governance");
+    }
+}
