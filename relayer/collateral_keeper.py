@@ -366,7 +366,9 @@ async def market_params(rpc: Rpc, morpho: str, market_id: str) -> Params:
 
 async def ineligibility(rpc: Rpc, gateway: str, params: Params, account: str) -> str | None:
     """Why `account` could not receive the seized collateral from the gateway, or None when it can: the collateral
-    token's own ComplianceRegistry answers (`canTransfer(asset, gateway, account, 1)`)."""
+    token's own ComplianceRegistry answers (`canTransfer(asset, gateway, account, 0)`: amount 0 asks the rules -
+    KYC, tier, expiry, freeze, jurisdiction, the gateway's venue status - without the gateway's balance, which is
+    zero between liquidations)."""
     try:
         (registry,) = decode(["address"], await rpc.eth_call(params.collateral_token, _data("REGISTRY()", [], [])))
     except RpcError:
@@ -374,7 +376,7 @@ async def ineligibility(rpc: Rpc, gateway: str, params: Params, account: str) ->
                 "collateral, whose compliance says who may receive it")
     (status,) = decode(["uint8"], await rpc.eth_call(registry, _data(
         "canTransfer(address,address,address,uint256)", ["address", "address", "address", "uint256"],
-        [params.collateral_token, gateway, account, 1])))
+        [params.collateral_token, gateway, account, 0])))
     if status != TRANSFER_OK:
         return (f"collateral.liquidation.signer {account} is not eligible to receive {params.collateral_token} "
                 f"(compliance TransferStatus {status}): KYC the account for the asset, or disable liquidation")
