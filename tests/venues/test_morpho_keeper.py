@@ -308,3 +308,52 @@ async def test_a_restart_keeps_the_window_and_sends_no_second_liquidation(
     liquidations = [i for i in store.intents() if i.purpose == "collateral-liquidation"]
     assert len({i.nonce for i in liquidations}) == 1
     assert _borrow_shares(rat_market, alice) == 0
+
+
+def _relayer_config(rat_market, tmp_path, keeper_key, monkeypatch):
+    from relayer.config import RelayerConfig
+    from relayer.signers import KeystoreSigner
+
+    KeystoreSigner.create(tmp_path / "liquidator.json", "pass", private_key=bytes(keeper_key.key), scrypt_n=2**10)
+    monkeypatch.setenv("RAT_TEST_LIQUIDATOR_PASS", "pass")
+    stack = rat_market[0]
+    zero = "0x" + "00" * 20
+    return RelayerConfig.model_validate({
+        "rpc_url": "http://unused", "minter": zero, "assets": {}, "brokerage": {"adapter": "x"},
+        "custody": {"adapter": "x"},
+        "signers": {"sender": {"type": "keystore", "path": "unused.json", "passphrase_env": "UNUSED"}},
+        "collateral": {"morpho": stack.morpho.address, "gateway": stack.gateway.address,
+                       "markets": ["0x" + stack.params.market_id().hex()],
+                       "liquidation": {"enabled": True, "max_repay": MAX_REPAY, "signer": {
+                           "type": "keystore", "path": str(tmp_path / "liquidator.json"),
+                           "passphrase_env": "RAT_TEST_LIQUIDATOR_PASS"}}}})
+
+
+async def test_the_daemon_refuses_to_start_with_an_ineligible_liquidator(
+        rat_market, rpc, store, keeper_key, tmp_path, monkeypatch):
+    from relayer.daemon import Daemon
+    from relayer.errors import ConfigError
+
+    await _sender_for(rpc, store, keeper_key, rat_market)
+    daemon = Daemon(_relayer_config(rat_market, tmp_path, keeper_key, monkeypatch))
+    daemon.rpc, daemon.store = rpc, store
+    with pytest.raises(ConfigError, match=f"{keeper_key.address} is not eligible"):
+        await daemon._build_collateral_keeper(31337, "0x" + "11" * 20)
+
+
+async def test_doctor_names_an_ineligible_liquidator_and_passes_an_eligible_one(
+        rat_market, rpc, store, keeper_key, tmp_path, monkeypatch, kyc):
+    from relayer.checkup import Checkup
+    from relayer.doctor import _collateral_checks
+
+    await _sender_for(rpc, store, keeper_key, rat_market)
+    config = _relayer_config(rat_market, tmp_path, keeper_key, monkeypatch)
+    lines: list[str] = []
+    report = Checkup(lines.append)
+    await _collateral_checks(config, rpc, report.ok, report.bad)
+    assert report.problems == 1 and "not eligible" in "\n".join(lines)
+    kyc(keeper_key.address)
+    lines.clear()
+    report = Checkup(lines.append)
+    await _collateral_checks(config, rpc, report.ok, report.bad)
+    assert report.problems == 0 and f"liquidation by {keeper_key.address}" in lines[-1]
