@@ -312,7 +312,8 @@ class CollateralKeeper:
             return nonce
         if nonce is None:
             intents = self.store.intents_for_request(self.request_id(watched.market_id, borrower))
-            pending = [i for i in intents if i.sender == self.liquidator.address and i.status != "mined"]
+            pending = [i for i in intents
+                       if i.sender == self.liquidator.address and i.status in ("signed", "broadcast")]
             if not pending:
                 return None
             nonce = pending[-1].nonce

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import anyio
 import ape
 import pytest
 from eth_abi import encode
@@ -122,6 +123,16 @@ async def _sender_for(rpc, store, key, rat_market) -> TxSender:
 async def _tick(keeper: CollateralKeeper, chain) -> None:
     head = chain.blocks.head
     await keeper.tick(head.number, head.timestamp)
+
+
+async def _settled(keeper: CollateralKeeper, chain, rat_market) -> None:
+    """Ticks until the keeper has seen its liquidation's receipt (anvil answers a broadcast a moment before the
+    block holding it is readable)."""
+    for _ in range(50):
+        await _tick(keeper, chain)
+        if _gauge(keeper, "relayer_collateral_liquidations_total", rat_market, outcome="mined"):
+            return
+        await anyio.sleep(0.1)
 
 
 def _gauge(keeper: CollateralKeeper, name: str, rat_market, **labels) -> float:
@@ -258,7 +269,7 @@ async def test_the_keeper_liquidates_past_the_window_with_its_eligible_account(
     assert _borrow_shares(rat_market, alice) > 0  # inside the window: left to others
     warp(chain, at + GRACE + 1)
     await _tick(keeper, chain)
-    await _tick(keeper, chain)  # settles the receipt
+    await _settled(keeper, chain, rat_market)
     assert _borrow_shares(rat_market, alice) == 0
     assert token.balanceOf(keeper_key.address) > 0
     assert _gauge(keeper, "relayer_collateral_liquidations_total", rat_market, outcome="mined") == 1
@@ -304,7 +315,7 @@ async def test_a_restart_keeps_the_window_and_sends_no_second_liquidation(
     assert _gauge(again, "relayer_collateral_liquidations_total", rat_market, outcome="submitted") == 0
     await rpc.call("evm_setAutomine", True)
     await rpc.call("evm_mine")
-    await _tick(again, chain)
+    await _settled(again, chain, rat_market)
     liquidations = [i for i in store.intents() if i.purpose == "collateral-liquidation"]
     assert len({i.nonce for i in liquidations}) == 1
     assert _borrow_shares(rat_market, alice) == 0
@@ -357,3 +368,33 @@ async def test_doctor_names_an_ineligible_liquidator_and_passes_an_eligible_one(
     report = Checkup(lines.append)
     await _collateral_checks(config, rpc, report.ok, report.bad)
     assert report.problems == 0 and f"liquidation by {keeper_key.address}" in lines[-1]
+
+
+async def test_a_crash_before_the_keeper_recorded_its_liquidation_sends_no_second_one(
+        rat_market, rpc, store, chain, alice, admin, kyc, keeper_key):
+    """The sender has the signed intent, but the keeper's row never got its nonce: the intent's request id finds it."""
+    kyc(keeper_key.address)
+    await _sender_for(rpc, store, keeper_key, rat_market)
+    at = _underwater(rat_market, chain, alice, admin)
+    options = {"enabled": True, "max_repay": MAX_REPAY,
+               "signer": {"type": "keystore", "path": "unused.json", "passphrase_env": "UNUSED"}}
+    first = _keeper(rpc, store, rat_market,
+                    TxSender(rpc, store, _KeySigner(bytes(keeper_key.key), "liquidator"), 31337), **options)
+    await _tick(first, chain)
+    warp(chain, at + GRACE + 1)
+    await rpc.call("evm_setAutomine", False)
+    await _tick(first, chain)
+    market = first.config.markets[0].lower()
+    row = store.collateral_positions(market)[alice.address]
+    assert row.liquidation_nonce is not None
+    store.save_collateral_position(market, alice.address, row.unhealthy_since, row.alerted, None)  # the lost write
+    restarted = _keeper(rpc, store, rat_market,
+                        TxSender(rpc, store, _KeySigner(bytes(keeper_key.key), "liquidator"), 31337), **options)
+    await _tick(restarted, chain)
+    assert _gauge(restarted, "relayer_collateral_liquidations_total", rat_market, outcome="submitted") == 0
+    assert store.collateral_positions(market)[alice.address].liquidation_nonce == row.liquidation_nonce
+    await rpc.call("evm_setAutomine", True)
+    await rpc.call("evm_mine")
+    await _settled(restarted, chain, rat_market)
+    assert len({i.nonce for i in store.intents() if i.purpose == "collateral-liquidation"}) == 1
+    assert _borrow_shares(rat_market, alice) == 0
