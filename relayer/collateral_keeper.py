@@ -270,8 +270,8 @@ class CollateralKeeper:
 
     async def _liquidation_price(self, params: Params) -> tuple[str, int | None]:
         """The oracle's state and the price `price()` returns in the gateway's LIQUIDATION context."""
-        state, _reason, price, _haircut, _at = decode(["uint8", "uint8", "uint256", "uint256", "uint256"],
-                                                      await self.rpc.eth_call(params.oracle, _data("quote()", [], [])))
+        raw = await self.rpc.eth_call(params.oracle, _data("quote()", [], []))
+        state, _reason, price, _haircut, _at = decode(["uint8", "uint8", "uint256", "uint256", "uint256"], raw)
         name = ORACLE_STATES[state]
         if name in ("OPEN", "CLOSED"):
             return name, price  # CLOSED: the last close without haircut - closing alone liquidates no one
@@ -346,8 +346,9 @@ class CollateralKeeper:
                         extra={"market": watched.market_id, "borrower": position.borrower, "error": str(exc)})
             return None
         self.metrics.collateral_liquidations.labels(watched.market_id, "submitted").inc()
-        log.info("collateral liquidation submitted", extra={"market": watched.market_id, "borrower": position.borrower,
-                                                            "tx_hash": intent.tx_hash, "nonce": intent.nonce})
+        log.info("collateral liquidation submitted",
+                 extra={"market": watched.market_id, "borrower": position.borrower, "tx_hash": intent.tx_hash,
+                        "nonce": intent.nonce})
         return intent.nonce
 
 

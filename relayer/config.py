@@ -229,9 +229,9 @@ class CollateralLiquidationConfig(Strict):
 
 
 class CollateralKeeperConfig(Strict):
-    """The collateral keeper: watches RAT-collateral Morpho Blue markets and raises relayer_collateral_overdue_positions
-    when a position stays unhealthy (at the price a liquidation would see) beyond `grace_seconds` with nobody
-    liquidating it."""
+    """The collateral keeper: watches RAT-collateral Morpho Blue markets and raises
+    relayer_collateral_overdue_positions when a position stays unhealthy (at the price a liquidation would see)
+    beyond `grace_seconds` with nobody liquidating it (decision 0102 "Keeper")."""
 
     morpho: Address = Field(description="the Morpho Blue instance")
     gateway: Address = Field(description="its RatMorphoGateway (liquidations go through it)")

@@ -172,7 +172,8 @@ async def _collateral_checks(config, rpc, ok, bad) -> None:
         bad(f"collateral keeper: {exc}", exc.hint)
         return
     for problem in problems:
-        bad(problem, "fix the collateral section of the config (docs/architecture/observability.md, 'Collateral keeper')")
+        bad(problem, "fix the collateral section of the config "
+                     "(docs/architecture/observability.md, 'Collateral keeper')")
     if not problems:
         ok(f"collateral keeper: {len(found)} market(s), liquidation "
            f"{'by ' + liquidator if liquidator else 'off (alerts only)'}")
