@@ -398,3 +398,25 @@ async def test_a_crash_before_the_keeper_recorded_its_liquidation_sends_no_secon
     await _settled(restarted, chain, rat_market)
     assert len({i.nonce for i in store.intents() if i.purpose == "collateral-liquidation"}) == 1
     assert _borrow_shares(rat_market, alice) == 0
+
+
+async def test_interest_accrued_since_morphos_last_update_counts_in_the_keepers_health(
+        rat_market, rpc, store, chain, alice, bob, admin):
+    """Alice borrows 0.0001 USDC under her limit; a minute later only the interest Morpho has not booked yet puts
+    her over it. The keeper accrues it as Morpho's liquidate would (the stored totals alone say healthy), and
+    Morpho agrees: she can be liquidated."""
+    from relayer.collateral_keeper import is_healthy
+
+    stack, _, _, feed = rat_market
+    warp(chain, MON_MIDDAY)
+    feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
+    limit = PLEDGED * 10**26 // 10**36 * stack.params.lltv // 10**18
+    stack.morpho.borrow(stack.params.as_tuple(), limit - 100, 0, alice.address, alice.address, sender=alice)
+    market = stack.morpho.market(stack.params.market_id())
+    assert is_healthy(PLEDGED, _borrow_shares(rat_market, alice), 10**26, stack.params.lltv, market[2], market[3])
+    warp(chain, MON_MIDDAY + 60)
+    keeper = _keeper(rpc, store, rat_market)
+    await _tick(keeper, chain)
+    assert _gauge(keeper, "relayer_collateral_unhealthy_positions", rat_market) == 1
+    _fund_liquidator(rat_market, bob, admin)
+    stack.gateway.liquidate(stack.params.as_tuple(), alice.address, SHARE, 0, 2**256 - 1, sender=bob)
