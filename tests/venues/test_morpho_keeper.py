@@ -173,7 +173,7 @@ async def test_a_position_unhealthy_past_the_grace_window_raises_the_overdue_met
     await _tick(keeper, chain)
     assert _gauge(keeper, "relayer_collateral_unhealthy_positions", rat_market) == 1
     assert _gauge(keeper, "relayer_collateral_overdue_positions", rat_market) == 0  # inside the window
-    warp(chain, at + GRACE + 1)
+    warp(chain, at + GRACE + 30)
     await _tick(keeper, chain)
     assert _gauge(keeper, "relayer_collateral_overdue_positions", rat_market) == 1
     assert store.collateral_positions(keeper.config.markets[0].lower())[alice.address].alerted
@@ -202,7 +202,7 @@ async def test_an_eligible_liquidator_acting_inside_the_window_clears_it(
     _fund_liquidator(rat_market, bob, admin)
     stack.gateway.liquidate(stack.params.as_tuple(), alice.address, 0, _borrow_shares(rat_market, alice),
                             2**256 - 1, sender=bob)
-    warp(chain, at + GRACE + 1)
+    warp(chain, at + GRACE + 30)
     await _tick(keeper, chain)
     assert _gauge(keeper, "relayer_collateral_unhealthy_positions", rat_market) == 0
     assert _gauge(keeper, "relayer_collateral_overdue_positions", rat_market) == 0
@@ -216,7 +216,7 @@ async def test_a_partial_liquidation_by_anyone_restarts_the_window(rat_market, r
     _fund_liquidator(rat_market, bob, admin)
     warp(chain, at + GRACE // 2)
     stack.gateway.liquidate(stack.params.as_tuple(), alice.address, SHARE, 0, 2**256 - 1, sender=bob)
-    warp(chain, at + GRACE + 1)
+    warp(chain, at + GRACE + 30)
     await _tick(keeper, chain)
     assert _gauge(keeper, "relayer_collateral_unhealthy_positions", rat_market) == 1  # still under water
     assert _gauge(keeper, "relayer_collateral_overdue_positions", rat_market) == 0  # but someone is acting
@@ -249,7 +249,7 @@ async def test_the_keeper_does_not_liquidate_unless_configured(rat_market, rpc, 
     keeper = _keeper(rpc, store, rat_market)
     shares = _borrow_shares(rat_market, alice)
     await _tick(keeper, chain)
-    warp(chain, at + GRACE + 1)
+    warp(chain, at + GRACE + 30)
     await _tick(keeper, chain)
     assert _gauge(keeper, "relayer_collateral_overdue_positions", rat_market) == 1
     assert _borrow_shares(rat_market, alice) == shares
@@ -267,7 +267,7 @@ async def test_the_keeper_liquidates_past_the_window_with_its_eligible_account(
     assert await keeper.check() == []
     await _tick(keeper, chain)
     assert _borrow_shares(rat_market, alice) > 0  # inside the window: left to others
-    warp(chain, at + GRACE + 1)
+    warp(chain, at + GRACE + 30)
     await _tick(keeper, chain)
     await _settled(keeper, chain, rat_market)
     assert _borrow_shares(rat_market, alice) == 0
@@ -302,7 +302,7 @@ async def test_a_restart_keeps_the_window_and_sends_no_second_liquidation(
     first = _keeper(rpc, store, rat_market, liquidator, **options)
     await _tick(first, chain)
     # A restart after the window passed: the new keeper remembers since when Alice is unhealthy.
-    warp(chain, at + GRACE + 1)
+    warp(chain, at + GRACE + 30)
     await rpc.call("evm_setAutomine", False)  # the liquidation stays in the pool across the next restart
     restarted = _keeper(rpc, store, rat_market,
                         TxSender(rpc, store, _KeySigner(bytes(keeper_key.key), "liquidator"), 31337), **options)
@@ -381,7 +381,7 @@ async def test_a_crash_before_the_keeper_recorded_its_liquidation_sends_no_secon
     first = _keeper(rpc, store, rat_market,
                     TxSender(rpc, store, _KeySigner(bytes(keeper_key.key), "liquidator"), 31337), **options)
     await _tick(first, chain)
-    warp(chain, at + GRACE + 1)
+    warp(chain, at + GRACE + 30)
     await rpc.call("evm_setAutomine", False)
     await _tick(first, chain)
     market = first.config.markets[0].lower()
