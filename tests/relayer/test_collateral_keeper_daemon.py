@@ -76,6 +76,8 @@ def _with_keeper(relayer_config, stack, **liquidation) -> None:
 
 async def test_the_daemon_does_not_start_with_an_ineligible_liquidator(
         market, relayer_config, carol, tmp_path, monkeypatch):
+    from relayer.config import RelayerConfig
+    from relayer.daemon import Daemon
     from relayer.errors import ConfigError
 
     stack, _, _ = market
@@ -84,8 +86,12 @@ async def test_the_daemon_does_not_start_with_an_ineligible_liquidator(
     monkeypatch.setenv("RAT_TEST_LIQUIDATOR_PASS", "liq-pass")
     _with_keeper(relayer_config, stack, enabled=True, max_repay=50_000 * USDC, signer={
         "type": "keystore", "path": str(tmp_path / "liquidator.json"), "passphrase_env": "RAT_TEST_LIQUIDATOR_PASS"})
-    with pytest.raises(ConfigError, match=f"{carol.address} is not eligible"):
-        await started(relayer_config)
+    daemon = Daemon(RelayerConfig.load(relayer_config))
+    try:
+        with pytest.raises(ConfigError, match=f"{carol.address} is not eligible"):
+            await daemon.start()
+    finally:
+        await daemon.stop()
 
 
 async def test_the_daemon_reports_an_overdue_position_and_liquidates_it_with_its_eligible_account(
