@@ -207,6 +207,42 @@ class TracingConfig(Strict):
     headers: dict[str, str] = Field(default_factory=dict, description="extra OTLP headers (e.g. an API key)")
 
 
+MarketId = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="a Morpho Blue market id (bytes32)")]
+
+
+class CollateralLiquidationConfig(Strict):
+    """Liquidation with the company's own account, off by default (decision 0102 "Keeper"). The account must be
+    eligible to receive the collateral RAT from the gateway: the daemon and `rat-relayer doctor` refuse an account
+    the token's compliance would refuse."""
+
+    enabled: bool = Field(default=False, description="liquidate past the grace window with `signer`")
+    signer: SignerConfig | None = Field(default=None, description="the eligible (KYC'd) liquidator key; never the "
+                                        "sender key")
+    max_repay: int = Field(default=0, ge=0, description="most loan-token units (e.g. USDC 6-decimals) one liquidation "
+                           "may pay; the gateway enforces it on chain")
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> CollateralLiquidationConfig:
+        if self.enabled and (self.signer is None or self.max_repay == 0):
+            raise ValueError("liquidation.enabled needs a signer (an eligible account) and max_repay > 0")
+        return self
+
+
+class CollateralKeeperConfig(Strict):
+    """The collateral keeper: watches RAT-collateral Morpho Blue markets and raises
+    relayer_collateral_overdue_positions when a position stays unhealthy (at the price a liquidation would see)
+    beyond `grace_seconds` with nobody liquidating it (decision 0102 "Keeper")."""
+
+    morpho: Address = Field(description="the Morpho Blue instance")
+    gateway: Address = Field(description="its RatMorphoGateway (liquidations go through it)")
+    markets: list[MarketId] = Field(min_length=1, description="market ids to watch")
+    from_block: int = Field(default=0, ge=0, description="first block scanned for borrowers (Morpho's Borrow events)")
+    grace_seconds: int = Field(default=900, ge=0, description="chain seconds an unhealthy position is left to other "
+                               "liquidators before the alert (and the keeper's own liquidation, when enabled)")
+    interval: float = Field(default=5.0, gt=0, description="seconds between passes")
+    liquidation: CollateralLiquidationConfig = Field(default_factory=CollateralLiquidationConfig)
+
+
 class RelayerConfig(Strict):
     network: str = Field(default="local", description="name used to key the block cursor")
     rpc_url: str
@@ -227,6 +263,7 @@ class RelayerConfig(Strict):
     api: ApiConfig = Field(default_factory=ApiConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
     kyc: KycConfig | None = None
+    collateral: CollateralKeeperConfig | None = None  # Morpho Blue collateral keeper (decision 0102)
     residency: ResidencyConfig | None = None  # regional deployment: only these investors' requests
     tracing: TracingConfig = Field(default_factory=TracingConfig)
     poll_interval: float = Field(default=0.25, gt=0, description="seconds between chain polls")
@@ -266,6 +303,8 @@ class RelayerConfig(Strict):
                 p if p.is_absolute() else base / p for p in (tls.client_cert, tls.client_key, tls.server_ca))
         if config.kyc is not None:
             signers.append(config.kyc.signer)
+        if config.collateral is not None and config.collateral.liquidation.signer is not None:
+            signers.append(config.collateral.liquidation.signer)
         for signer in signers:
             if isinstance(signer, KeystoreSignerConfig) and not signer.path.is_absolute():
                 signer.path = base / signer.path
@@ -309,6 +348,12 @@ events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps ev
 #   signer: {type: keystore, path: keys/kyc.json, passphrase_env: RAT_KYC_PASSPHRASE}
 #   webhook_secret_env: RAT_SUMSUB_WEBHOOK_SECRET
 #   levels: {rat-retail-br: {tier: 1, jurisdiction: BR}, rat-professional-ar: {tier: 2, jurisdiction: AR}}
+# collateral:                       # Morpho Blue collateral keeper (decision 0102)
+#   morpho: "0x0000000000000000000000000000000000000000"
+#   gateway: "0x0000000000000000000000000000000000000000"   # RatMorphoGateway
+#   markets: ["0x0000000000000000000000000000000000000000000000000000000000000000"]
+#   grace_seconds: 900              # alert when unhealthy this long with no liquidation
+#   liquidation: {enabled: false}   # or {enabled: true, max_repay: 50000000000, signer: {type: keystore, ...}}
 # residency:                        # regional stack (decision 0044): only requests of investors resident here
 #   registry: "0x0000000000000000000000000000000000000000"
 #   jurisdictions: [LI, AT, DE]     # e.g. prod-eea; the prod (LatAm) relayer lists [BR, AR]

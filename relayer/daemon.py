@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from relayer.adapters.base import load_adapter
 from relayer.attestor_client import AttestorClient, client_context
+from relayer.collateral_keeper import CollateralKeeper
 from relayer.config import KeystoreSignerConfig, RelayerConfig, SignerConfig
 from relayer.conversion_driver import ConversionDriver
 from relayer.errors import ConfigError, RelayerError, RpcUnavailable
@@ -107,6 +108,7 @@ class Daemon:
         self._sender_gauges_at = float("-inf")
         self._lease_renewed_at = float("-inf")
         self._watched: tuple[str | None, float] = (None, float("-inf"))  # head hash and time of the last watch
+        self._collateral_at = float("-inf")
 
     async def start(self) -> None:
         c = self.config
@@ -143,7 +145,30 @@ class Daemon:
         if c.api.conversion_vault:
             self.conversions = ConversionDriver(self.rpc, self.sender, c.api.conversion_vault, list(c.assets),
                                                 c.minter, c.api.conversion_holders_from_block)
+        self.collateral = await self._build_collateral_keeper(chain_id, sender_signer.address)
         self.started = True
+
+    async def _build_collateral_keeper(self, chain_id: int, sender_address: str) -> CollateralKeeper | None:
+        """The collateral keeper when configured; refuses to start with a liquidator the collateral's compliance
+        would refuse, or a market that is not what the config says (decision 0102 "Keeper")."""
+        c = self.config.collateral
+        if c is None:
+            return None
+        liquidator = None
+        if c.liquidation.enabled and c.liquidation.signer is not None:
+            signer = build_signer(c.liquidation.signer, "liquidator")
+            if signer.address == sender_address:
+                raise ConfigError("collateral.liquidation.signer must not be the sender key",
+                                  hint="give the keeper its own eligible (KYC'd) account")
+            liquidator = TxSender(self.rpc, self.store, signer, chain_id, self.config.sender,
+                                  on_event=lambda kind, _hash: self.metrics.transactions.labels(kind).inc(),
+                                  tracing=self.tracing)
+        keeper = CollateralKeeper(self.rpc, self.store, c, self.metrics, liquidator)
+        problems = await keeper.check()
+        if problems:
+            raise ConfigError("collateral keeper: " + "; ".join(problems),
+                              hint="fix the collateral section (`rat-relayer doctor` lists each problem)")
+        return keeper
 
     async def stop(self) -> None:
         engine = getattr(self, "engine", None)
@@ -175,6 +200,8 @@ class Daemon:
             if holds and not self.leader:
                 log.info("work lease acquired", extra={"instance": self.instance_id})
                 await self.sender.resume()
+                if self.collateral is not None and self.collateral.liquidator is not None:
+                    await self.collateral.liquidator.resume()
             self.leader = holds
             self.metrics.leader.set(1 if holds else 0)
         self.engine.active = self.leader
@@ -208,6 +235,10 @@ class Daemon:
             except RelayerError as exc:
                 self.metrics.failures.labels(failure_kind(exc)).inc()
                 log.warning("conversion retry", extra={"error": str(exc)})
+        if self.collateral is not None and head is not None \
+                and time.monotonic() - self._collateral_at >= self.config.collateral.interval:
+            self._collateral_at = time.monotonic()
+            await self.collateral.tick(int(head["number"], 16), int(head["timestamp"], 16))
         if self.store.sagas(status="reorged"):
             try:
                 await self.engine.sweep_orphans()

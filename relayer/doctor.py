@@ -140,6 +140,8 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
             bad(f"{kind} adapter {adapter_config.adapter}: {exc}", exc.hint)
         finally:
             await adapter.aclose()
+    if chain_ok and config.collateral is not None:
+        await _collateral_checks(config, rpc, ok, bad)
     await rpc.aclose()
     if config.kyc is not None:
         await _kyc_checks(config, ok, bad)
@@ -148,6 +150,33 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
     if config.events.nats_url:
         await _bus_checks(config, ok, bad)
     return report.problems
+
+
+async def _collateral_checks(config, rpc, ok, bad) -> None:
+    """The collateral keeper's markets, and its liquidator: unlockable, not the sender, eligible for the collateral
+    (the token's compliance decides), the gateway approved for max_repay (decision 0102 "Keeper")."""
+    from relayer.collateral_keeper import check_collateral
+    from relayer.daemon import build_signer
+
+    c = config.collateral
+    liquidator = None
+    if c.liquidation.enabled and c.liquidation.signer is not None:
+        try:
+            liquidator = build_signer(c.liquidation.signer, "liquidator").address
+            ok(f"collateral liquidator key unlocked: {liquidator}")
+        except RelayerError as exc:
+            bad(str(exc), exc.hint)
+    try:
+        problems, found = await check_collateral(rpc, c, liquidator)
+    except RelayerError as exc:
+        bad(f"collateral keeper: {exc}", exc.hint)
+        return
+    for problem in problems:
+        bad(problem, "fix the collateral section of the config "
+                     "(docs/architecture/observability.md, 'Collateral keeper')")
+    if not problems:
+        ok(f"collateral keeper: {len(found)} market(s), liquidation "
+           f"{'by ' + liquidator if liquidator else 'off (alerts only)'}")
 
 
 async def _kyc_checks(config, ok, bad) -> None:

@@ -116,6 +116,19 @@ class Metrics:
                                     registry=r)
         self.nonce_gap = Gauge("relayer_sender_nonce_gap",
                                "nonces the relayer has taken that the chain has not mined yet", registry=r)
+        # Collateral keeper (decision 0102): per watched Morpho Blue market.
+        self.collateral_unhealthy = Gauge(
+            "relayer_collateral_unhealthy_positions",
+            "positions unhealthy at the price a liquidation would see now", ["market"], registry=r)
+        self.collateral_overdue = Gauge(
+            "relayer_collateral_overdue_positions",
+            "positions unhealthy for longer than the grace window with no liquidation", ["market"], registry=r)
+        self.collateral_oracle_state = Gauge(
+            "relayer_collateral_oracle_state", "1 for the market oracle's current state (OPEN, CLOSED, STALE, "
+            "SPLIT_WINDOW)", ["market", "state"], registry=r)
+        self.collateral_liquidations = Counter(
+            "relayer_collateral_liquidations_total", "the keeper's own liquidations by outcome (submitted, mined, "
+            "reverted, refused)", ["market", "outcome"], registry=r)
 
     def bind_store(self, counts: Callable[[], dict[str, int]], breakers: Callable[[], dict[str, bool]]) -> None:
         self._saga_counts, self._breakers = counts, breakers

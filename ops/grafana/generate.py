@@ -85,6 +85,21 @@ def relayer_dashboard() -> Dashboard:
                            query(f"sum by (role) (rate(relayer_signatures_total{{{RELAYER}}}[5m]))", "{{role}}")))
         .with_panel(series("Leadership by instance", "none",
                            query(f"relayer_is_leader{{{RELAYER}}}", "{{instance}}")))
+        .with_row(Row("Collateral keeper (Morpho Blue)"))
+        .with_panel(series("Unhealthy and overdue positions", "none",
+                           query(f"max by (market) (relayer_collateral_unhealthy_positions{{{RELAYER}}})",
+                                 "unhealthy {{market}}"),
+                           query(f"max by (market) (relayer_collateral_overdue_positions{{{RELAYER}}})",
+                                 "overdue {{market}}"),
+                           description="unhealthy at the liquidation-context price; overdue: past the grace window "
+                                       "with no liquidation"))
+        .with_panel(series("Oracle state", "none",
+                           query(f"max by (market, state) (relayer_collateral_oracle_state{{{RELAYER}}}) == 1",
+                                 "{{market}} {{state}}")))
+        .with_panel(series("Keeper liquidations by outcome", "short",
+                           query("sum by (market, outcome) "
+                                 f"(increase(relayer_collateral_liquidations_total{{{RELAYER}}}[1h]))",
+                                 "{{market}} {{outcome}}")))
     )
 
 

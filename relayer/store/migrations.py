@@ -111,6 +111,10 @@ def _audit_redaction(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _collateral_keeper(conn: Connection) -> None:
+    conn.execute(CreateTable(schema.collateral_positions))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial relayer state", _initial),
     Migration(2, "event outbox, operator audit log, asset controls, KYC sync", _service_api),
@@ -118,6 +122,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "block cursor keyed per network and Minter", _cursor_per_minter),
     # 5, not 4: another branch of the same release adds 4; migrate() needs versions ascending, not contiguous.
     Migration(5, "retention: audit log allows only the client_ip redaction", _audit_redaction),
+    Migration(6, "collateral keeper: unhealthy Morpho Blue positions and the keeper's liquidations",
+              _collateral_keeper),
 )
 LATEST = MIGRATIONS[-1].version
 

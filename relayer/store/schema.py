@@ -212,3 +212,18 @@ webhook_deliveries = Table(
     Column("received_at", Float, nullable=False),
     Column("outcome", String(32), nullable=False),
 )
+
+
+# The collateral keeper's view of one Morpho Blue position (decision 0102 "Keeper"): since when it has been unhealthy
+# at the price a liquidation would see, whether the alert was raised, and the nonce of the keeper's own liquidation
+# in flight (so a restart tends that transaction instead of sending a second one).
+collateral_positions = Table(
+    "collateral_positions",
+    metadata,
+    Column("market_id", String(66), primary_key=True),
+    Column("borrower", String(42), primary_key=True),
+    Column("unhealthy_since", BigInteger, nullable=True),
+    Column("alerted", Boolean, nullable=False, default=False),
+    Column("liquidation_nonce", BigInteger, nullable=True),
+    Column("updated_at", Float, nullable=False),
+)

@@ -83,6 +83,19 @@ class BlockRecord(BaseModel):
     parent_hash: str
 
 
+class CollateralPositionRecord(BaseModel):
+    """The collateral keeper's durable view of one Morpho Blue position (migration 6)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    market_id: str
+    borrower: str
+    unhealthy_since: int | None
+    alerted: bool
+    liquidation_nonce: int | None
+    updated_at: float
+
+
 class LotRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -640,3 +653,23 @@ class Store:
             step = conn.execute(select(schema.sagas.c.step).where(schema.sagas.c.request_id == request_id)).scalar()
             record_saga_step(conn, request_id, step, "active", {"resumed_by": by})
         return list(ids)
+
+    # -- collateral keeper (decision 0102) -------------------------------------------------------------------
+
+    def collateral_positions(self, market_id: str) -> dict[str, CollateralPositionRecord]:
+        """The keeper's rows of one market, by borrower."""
+        table = schema.collateral_positions
+        with self._tx() as conn:
+            rows = conn.execute(select(table).where(table.c.market_id == market_id)).mappings()
+            return {row["borrower"]: CollateralPositionRecord(**row) for row in rows}
+
+    def save_collateral_position(self, market_id: str, borrower: str, unhealthy_since: int | None, alerted: bool,
+                                 liquidation_nonce: int | None) -> None:
+        """Writes the keeper's row of a position (insert or replace)."""
+        table = schema.collateral_positions
+        values = {"unhealthy_since": unhealthy_since, "alerted": alerted, "liquidation_nonce": liquidation_nonce,
+                  "updated_at": time.time()}
+        with self._tx() as conn:
+            if conn.execute(update(table).where(and_(table.c.market_id == market_id, table.c.borrower == borrower))
+                            .values(**values)).rowcount == 0:
+                conn.execute(table.insert().values(market_id=market_id, borrower=borrower, **values))
