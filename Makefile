@@ -17,6 +17,9 @@ compile: bootstrap ## compile the contracts with the pinned solc
 	@# Ape's first dependency install leaves copies of OpenZeppelin in contracts/.cache; Ape only scans the first
 	@# 500 files under contracts/, so left there they can hide the project's own sources. Compiles never need it.
 	@rm -rf contracts/.cache
+	@# Morpho Blue (solc 0.8.19, via-IR) is built from its npm sources outside Ape; the Forge suite
+	@# CollateralMorphoInvariants deploys this cached build (ADR 0102).
+	@$(ENV) python -c "from rat.venues.morpho import build_artifact; build_artifact()"
 
 demo: compile ## run the end-to-end demo on a throw-away anvil chain
 	@$(ENV) ape run demo --network $(NETWORK)

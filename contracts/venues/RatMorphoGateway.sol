@@ -4,8 +4,17 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {IMorphoBlue, IMorphoLiquidateCallback, MorphoMarketParams} from "./interfaces/IMorphoBlue.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IComplianceRegistry} from "../interfaces/IComplianceRegistry.sol";
+import {
+    IMorphoBlue, IMorphoLiquidateCallback, IMorphoRepayCallback, MorphoMarketParams
+} from "./interfaces/IMorphoBlue.sol";
 import {RatEquityOracle} from "./RatEquityOracle.sol";
+
+/// @notice The one view of a RealAssetToken the gateway reads: the ComplianceRegistry that holds its freezes.
+interface IRegistryNamingToken {
+    function REGISTRY() external view returns (IComplianceRegistry);
+}
 
 /// @title RatMorphoGateway
 /// @notice The door to RAT-collateral Morpho Blue markets that opens a pricing context on the market's
@@ -17,9 +26,16 @@ import {RatEquityOracle} from "./RatEquityOracle.sol";
 /// - `borrow` / `withdrawCollateral`: BORROW context - a closed market is priced at its last close minus the
 ///   haircut; STALE and SPLIT_WINDOW still refuse. The borrower authorises the gateway on Morpho once
 ///   (`setAuthorization`); the gateway only ever acts on behalf of its caller.
-/// Permissionless: every check that matters is in the oracle, Morpho and the token.
-contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient {
+/// - `closeFrozenPosition`: governance (FROZEN_POSITION_CLOSER_ROLE, the timelock) repays a frozen borrower's debt
+///   with its own loan tokens and sends the whole collateral to a legal-hold address the token accepts as a
+///   recipient, citing a legal reference. It acts through the Morpho authorisation the borrower gave the gateway.
+/// Everything but the frozen-position closure is permissionless: every check that matters is in the oracle, Morpho
+/// and the token.
+contract RatMorphoGateway is IMorphoLiquidateCallback, IMorphoRepayCallback, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+
+    /// @notice May close a frozen borrower's position to a legal-hold address (governance: the timelock).
+    bytes32 public constant FROZEN_POSITION_CLOSER_ROLE = keccak256("FROZEN_POSITION_CLOSER_ROLE");
 
     /// @notice The Morpho Blue instance.
     IMorphoBlue public immutable MORPHO;
@@ -28,6 +44,7 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
     address private transient _loanToken;
     address private transient _oracle;
     uint256 private transient _maxRepaid;
+    address private transient _repayer;
 
     /// @notice A liquidation went through the gateway; `liquidator` received `seized` collateral.
     event GatewayLiquidation(
@@ -35,6 +52,16 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
     );
     /// @notice A borrow in the BORROW pricing context.
     event GatewayBorrow(bytes32 indexed marketId, address indexed borrower, address receiver, uint256 assets);
+    /// @notice Governance closed a frozen borrower's position: it paid `repaid` loan tokens of debt and `legalHold`
+    /// received the whole `collateral`, under the court order or sanctions decision hashed in `legalRef`.
+    event FrozenPositionClosed(
+        bytes32 indexed marketId,
+        address indexed borrower,
+        address indexed legalHold,
+        uint256 collateral,
+        uint256 repaid,
+        bytes32 legalRef
+    );
     /// @notice A collateral withdrawal in the BORROW pricing context.
     event GatewayWithdrawCollateral(
         bytes32 indexed marketId, address indexed borrower, address receiver, uint256 assets
@@ -44,11 +71,19 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
     error NotMorpho(address caller);
     error NoLiquidationInProgress();
     error RepaidAboveMaximum(uint256 repaidAssets, uint256 maxRepaidAssets);
+    error NoRepayInProgress();
+    error MissingLegalReference();
+    error BorrowerNotFrozen(address borrower);
+    error GatewayNotAuthorized(address borrower);
+    error NoPosition(bytes32 marketId, address borrower);
 
     /// @param morpho The Morpho Blue instance.
-    constructor(IMorphoBlue morpho) {
-        if (address(morpho) == address(0)) revert ZeroAddress();
+    /// @param governance The timelock: admin of the gateway's one role and its first FROZEN_POSITION_CLOSER_ROLE.
+    constructor(IMorphoBlue morpho, address governance) {
+        if (address(morpho) == address(0) || governance == address(0)) revert ZeroAddress();
         MORPHO = morpho;
+        _grantRole(DEFAULT_ADMIN_ROLE, governance);
+        _grantRole(FROZEN_POSITION_CLOSER_ROLE, governance);
     }
 
     /// @notice Liquidates `borrower` in the LIQUIDATION pricing context and forwards the seized collateral to the
@@ -135,5 +170,63 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, ReentrancyGuardTransient 
         // every token revert as "transfer reverted").
         IERC20(marketParams.collateralToken).safeTransfer(receiver, assets);
         emit GatewayWithdrawCollateral(keccak256(abi.encode(marketParams)), msg.sender, receiver, assets);
+    }
+
+    /// @notice Closes the position of a borrower frozen in the token's ComplianceRegistry: repays all of its debt
+    /// with the caller's loan tokens (allowance to the gateway, at most `maxRepaidAssets`) and sends all of its
+    /// collateral to `legalHold`, whom the token checks as it checks every recipient (the rule `forcedTransfer` and
+    /// `RatPositionManager.forceExit` apply: eligible, not frozen, not blocked). Works in every oracle state: with
+    /// no debt left Morpho withdraws without reading the price. Needs the borrower's Morpho authorisation of this
+    /// gateway (docs/decisions/0102 "Closing a frozen borrower's position").
+    /// @param marketParams The market (its collateral must be a RealAssetToken).
+    /// @param borrower The frozen borrower.
+    /// @param legalHold The legal-hold address receiving the collateral.
+    /// @param legalRef Hash of the court order or sanctions decision; must not be zero.
+    /// @param maxRepaidAssets The most loan tokens the caller accepts to pay for the debt.
+    /// @return collateral Collateral sent to `legalHold`.
+    /// @return repaid Loan tokens taken from the caller.
+    function closeFrozenPosition(
+        MorphoMarketParams calldata marketParams,
+        address borrower,
+        address legalHold,
+        bytes32 legalRef,
+        uint256 maxRepaidAssets
+    ) external onlyRole(FROZEN_POSITION_CLOSER_ROLE) nonReentrant returns (uint256 collateral, uint256 repaid) {
+        if (legalRef == bytes32(0)) revert MissingLegalReference();
+        if (legalHold == address(0)) revert ZeroAddress();
+        if (!IRegistryNamingToken(marketParams.collateralToken).REGISTRY().isFrozen(borrower)) {
+            revert BorrowerNotFrozen(borrower);
+        }
+        if (!MORPHO.isAuthorized(borrower, address(this))) revert GatewayNotAuthorized(borrower);
+        bytes32 marketId = keccak256(abi.encode(marketParams));
+        (, uint128 borrowShares, uint128 pledged) = MORPHO.position(marketId, borrower);
+        if (borrowShares == 0 && pledged == 0) revert NoPosition(marketId, borrower);
+        collateral = pledged;
+        if (borrowShares != 0) {
+            _repayer = msg.sender;
+            _loanToken = marketParams.loanToken;
+            _maxRepaid = maxRepaidAssets;
+            (repaid,) = MORPHO.repay(marketParams, 0, borrowShares, borrower, abi.encode(msg.sender));
+            _repayer = address(0);
+        }
+        if (collateral != 0) {
+            MORPHO.withdrawCollateral(marketParams, collateral, borrower, address(this));
+            // The token checks the legal hold like any recipient: no KYC, frozen or blocked => the token's revert.
+            IERC20(marketParams.collateralToken).safeTransfer(legalHold, collateral);
+        }
+        emit FrozenPositionClosed(marketId, borrower, legalHold, collateral, repaid, legalRef);
+    }
+
+    /// @inheritdoc IMorphoRepayCallback
+    /// @dev Morpho only, and only inside `closeFrozenPosition`: pulls exactly `assets` from governance's caller
+    /// (bounded by its maximum) and lets Morpho take them.
+    function onMorphoRepay(uint256 assets, bytes calldata) external {
+        if (msg.sender != address(MORPHO)) revert NotMorpho(msg.sender);
+        address repayer = _repayer;
+        if (repayer == address(0)) revert NoRepayInProgress();
+        if (assets > _maxRepaid) revert RepaidAboveMaximum(assets, _maxRepaid);
+        IERC20 loanToken = IERC20(_loanToken);
+        loanToken.safeTransferFrom(repayer, address(this), assets);
+        loanToken.forceApprove(address(MORPHO), assets);
     }
 }

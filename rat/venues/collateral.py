@@ -76,12 +76,14 @@ def deploy_collateral_stack(
     lltv: int = DEFAULT_LLTV,
     irm: ContractInstance | None = None,
     gateway: ContractInstance | None = None,
+    governance: str | None = None,
 ) -> CollateralStack:
     """Oracle, gateway (one per Morpho instance, reused when given), IRM and the market. `multiplier_source` is the
-    RAT itself in production; a plain-ERC-20 test market passes a MockMultiplierSource."""
+    RAT itself in production; a plain-ERC-20 test market passes a MockMultiplierSource. `governance` (the timelock;
+    `admin` when not given) administers a new gateway and may close frozen borrowers' positions."""
     oracle = admin.deploy(project.RatEquityOracle, feed, multiplier_source, loan_token, reserves, calendar,
                           admin.address, (oracle_params or OracleParams()).as_tuple())
-    gateway = gateway or admin.deploy(project.RatMorphoGateway, morpho.address)
+    gateway = gateway or admin.deploy(project.RatMorphoGateway, morpho.address, governance or admin.address)
     oracle.setGateway(gateway.address, sender=admin)
     irm = irm or fixed_rate_irm(admin, morpho, DEFAULT_RATE_PER_SECOND)
     enable_market_terms(morpho, irm.address, lltv, admin)

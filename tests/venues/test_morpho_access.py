@@ -53,8 +53,25 @@ def test_only_morpho_calls_the_liquidation_callback(market, mallory):
         market.gateway.onMorphoLiquidate(1, b"\x00", sender=mallory)
 
 
+def test_only_morpho_calls_the_repay_callback(market, mallory):
+    with ape.reverts(market.gateway.NotMorpho):
+        market.gateway.onMorphoRepay(1, b"\x00", sender=mallory)
+
+
+def test_the_repay_callback_refuses_morpho_outside_a_frozen_position_closure(market, chain, accounts):
+    chain.set_balance(market.morpho.address, 10**20)
+    as_morpho = accounts[market.morpho.address]
+    with ape.reverts(market.gateway.NoRepayInProgress):
+        market.gateway.onMorphoRepay(1, b"\x00", sender=as_morpho)
+
+
+def test_only_governance_grants_the_frozen_position_closer_role(market, mallory):
+    with ape.reverts(market.gateway.AccessControlUnauthorizedAccount):
+        market.gateway.grantRole(role("FROZEN_POSITION_CLOSER_ROLE"), mallory.address, sender=mallory)
+
+
 def test_a_gateway_the_oracle_does_not_name_cannot_open_its_context(market, project, admin, alice):
-    other = admin.deploy(project.RatMorphoGateway, market.morpho.address)
+    other = admin.deploy(project.RatMorphoGateway, market.morpho.address, admin.address)
     market.morpho.setAuthorization(other.address, True, sender=alice)
     with ape.reverts(market.oracle.NotGateway):
         other.borrow(market.params, 1_000 * USDC, alice.address, sender=alice)

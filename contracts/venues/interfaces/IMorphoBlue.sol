@@ -53,6 +53,26 @@ interface IMorphoBlue {
         bytes memory data
     ) external returns (uint256 seized, uint256 repaid);
 
+    /// @notice Repays `assets` (or `shares`) of `onBehalf`'s debt (anyone may repay anyone's debt); pulls the loan
+    /// tokens from the caller, after `onMorphoRepay` when `data` is not empty. Never reads the oracle.
+    function repay(
+        MorphoMarketParams memory marketParams,
+        uint256 assets,
+        uint256 shares,
+        address onBehalf,
+        bytes memory data
+    ) external returns (uint256 assetsRepaid, uint256 sharesRepaid);
+
+    /// @notice A position: supply shares, borrow shares and collateral of `user` in market `id`.
+    function position(bytes32 id, address user)
+        external
+        view
+        returns (uint256 supplyShares, uint128 borrowShares, uint128 collateral);
+
+    /// @notice Whether `authorized` may manage `authorizer`'s positions (set only by `authorizer`, directly or
+    /// by signature).
+    function isAuthorized(address authorizer, address authorized) external view returns (bool);
+
     /// @notice The parameters of a created market.
     function idToMarketParams(bytes32 id)
         external
@@ -84,4 +104,10 @@ interface IMorphoIrm {
 interface IMorphoLiquidateCallback {
     /// @notice Morpho has sent the seized collateral and is about to pull `repaidAssets` loan tokens.
     function onMorphoLiquidate(uint256 repaidAssets, bytes calldata data) external;
+}
+
+/// @title IMorphoRepayCallback: called by Morpho Blue during `repay` when `data` is not empty.
+interface IMorphoRepayCallback {
+    /// @notice Morpho has reduced the debt and is about to pull `assets` loan tokens from the caller.
+    function onMorphoRepay(uint256 assets, bytes calldata data) external;
 }
