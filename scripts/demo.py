@@ -3,7 +3,9 @@
 1. compliance: registry, equity beacon, rAAPL; KYC'd holders; a compliant transfer and a refused one, decoded;
 2. mint/burn: a custodian-signed reserve round, an escrowed mint request filled with brokerage + custody
    attestations (partial fill, refund in the same transaction), a burn paid from the settlement account, and a
-   mint refused because it would exceed the attested reserves;
+   mint refused because it would exceed the attested reserves; then the compliant Uniswap v4 pool, and rAAPL as
+   collateral in the real Morpho Blue: Alice borrows USDC, the feed goes stale and new borrows stop while repay
+   works, the price falls and a KYC'd liquidator liquidates while an address without KYC cannot;
 3. the relayer daemon with a simulated (Alpaca-format) broker and a simulated custodian, each its own process:
    a mint through the daemon survives a SIGKILL right after the attestations are signed, then a burn;
    `rat-relayer status` shows the sagas;
@@ -14,8 +16,6 @@
    quantities, the management fee accruing through the multiplier and sold by the custodian, a cash dividend to
    three holders by Merkle claim with withholding per jurisdiction (verified from the chain by `rat-reserves`),
    and a delisting to cash that converts every holder;
-   (before them, rAAPL as collateral in the real Morpho Blue: Alice borrows USDC, the feed goes stale and new
-   borrows stop while repay works, the price falls and a KYC'd liquidator liquidates while one without KYC cannot);
 6. the production-shaped path: the whole system deployed by the deploy script's code, two equities listed by a
    governance vote through the timelock, a split scheduled by a second vote, the hand-over, and the role table
    showing no EOA with power.
