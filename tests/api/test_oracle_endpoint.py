@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 from ape import project
+from eth_utils import keccak
 from starlette.testclient import TestClient
 
-from rat.deploy import AssetTerms, list_equity
+from rat.deploy import AssetTerms, list_equity, role
 from rat.venues.calendar import publish_sessions, sessions_for_days
 from rat.venues.collateral import OracleParams, deploy_calendar
 from relayer.api.app import create_app
@@ -20,6 +21,7 @@ from relayer.rpc import Rpc
 
 FEED_DECIMALS = 8
 HEARTBEAT = 600
+DAY = 86_400
 UNKNOWN = "0x000000000000000000000000000000000000dEaD"
 
 
@@ -95,14 +97,11 @@ def test_a_fresh_price_in_session_is_open_with_price_per_token_and_per_share(cli
     assert body["price_time"] == fresh and 0 <= body["age_seconds"] <= chain.pending_timestamp - fresh
 
 
-def test_the_price_per_token_is_the_price_per_share_times_the_multiplier(client, token, oracle, feed, fresh, chain,
-                                                                         admin):
-    oracle.setParams(OracleParams(heartbeat=HEARTBEAT, max_deviation_bps=5_000).as_tuple(), sender=admin)
-    _publish(feed, chain, admin, 200)  # within the bound: priced at once, not yet accepted
+def test_a_newer_round_within_the_bound_is_priced_before_the_keeper_accepts_it(client, token, oracle, feed, fresh,
+                                                                              chain, admin):
+    _publish(feed, chain, admin, 200)  # +5 %, within the default 10 % bound
     body = client.get(f"/v1/assets/{token.address}/oracle").json()
-    multiplier = token.multiplier() / 10**18
-    assert body["state"] == "OPEN" and float(body["price_per_share"]) == pytest.approx(200)
-    assert float(body["price_per_token"]) == pytest.approx(200 * multiplier)
+    assert body["state"] == "OPEN" and body["price_per_share"] == "200" and body["price_per_token"] == "200"
     assert body["accepted_price_per_share"] == "190"
 
 
@@ -149,3 +148,21 @@ def test_an_api_without_a_chain_connection_answers_503_not_500(make_ctx, token, 
     answer = TestClient(create_app(ctx)).get(f"/v1/assets/{token.address}/oracle")
     assert answer.status_code == 503
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_around_a_split_there_is_no_price_then_the_price_per_token_is_the_price_per_share_times_the_multiplier(
+        client, token, oracle, feed, fresh, chain, admin):
+    token.grantRole(role("CORPORATE_ACTIONS_ROLE"), admin, sender=admin)
+    activates = chain.pending_timestamp + DAY + 60
+    token.scheduleSplit(2, 1, activates, token.multiplierState()[1], keccak(text="CA-2027-0007 2-for-1"),
+                        sender=admin)
+    chain.mine(1, timestamp=chain.pending_timestamp + 120)  # within the oracle's one-day split guard
+    pending = client.get(f"/v1/assets/{token.address}/oracle").json()
+    assert (pending["state"], pending["reason"], pending["price_per_token"]) == ("SPLIT_WINDOW", "SPLIT_PENDING", None)
+    chain.mine(1, timestamp=activates + 1)
+    _publish(feed, chain, admin, 95)  # the feed's post-split price per share
+    project.MockReserveRoundSource.at(oracle.RESERVES()).setAsOf(token, chain.pending_timestamp, sender=admin)
+    oracle.acceptReviewedPrice(sender=admin)
+    body = client.get(f"/v1/assets/{token.address}/oracle").json()
+    assert (body["state"], body["multiplier"]) == ("OPEN", "2")
+    assert body["price_per_share"] == "95" and body["price_per_token"] == "190"
