@@ -14,6 +14,7 @@ from ape.api import AccountAPI
 from ape.contracts import ContractInstance
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rat.protocol import ORACLE_REASON_TEXT, OracleReason, OracleState
 from rat.venues.morpho import MarketParams, create_market, enable_market_terms, fixed_rate_irm
 
 # 62.5%: an LLTV Morpho governance has enabled on the canonical deployment (so production markets need no new
@@ -91,22 +92,9 @@ def deploy_collateral_stack(
 
 
 ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
-ORACLE_STATES = ("OPEN", "CLOSED", "STALE", "SPLIT_WINDOW")  # RatEquityOracle.State
-ORACLE_REASONS = ("NONE", "MARKET_CLOSED", "CALENDAR_UNKNOWN", "NO_ACCEPTED_PRICE", "INVALID_ANSWER",
-                  "HEARTBEAT_MISSED", "DEVIATION_TOO_LARGE", "SPLIT_PENDING", "SPLIT_UNCONFIRMED")
-# Why each state refuses or allows what it does, for operators reading `ape run collateral oracle`.
-REASON_TEXT = {
-    "NONE": "fresh price inside a session: borrows, withdrawals and liquidations use it",
-    "MARKET_CLOSED": "outside a session: borrows use the last close minus the haircut, liquidations the last close",
-    "CALENDAR_UNKNOWN": "the calendar keeper has not published today's session: new borrows are refused",
-    "NO_ACCEPTED_PRICE": "no price accepted yet (acceptReviewedPrice): new borrows are refused",
-    "INVALID_ANSWER": "the feed's latest answer is not positive or is dated in the future: new borrows are refused",
-    "HEARTBEAT_MISSED": "no feed update within the heartbeat: new borrows are refused; repay and add collateral work",
-    "DEVIATION_TOO_LARGE": "the feed moved beyond the deviation bound: new borrows are refused until governance "
-                           "reviews the move (acceptReviewedPrice)",
-    "SPLIT_PENDING": "a split activates soon: new borrows are refused until the post-split price is confirmed",
-    "SPLIT_UNCONFIRMED": "a split took effect: new borrows wait for a post-split price and a post-split reserve round",
-}
+ORACLE_STATES = tuple(state.name for state in OracleState)
+ORACLE_REASONS = tuple(reason.name for reason in OracleReason)
+REASON_TEXT = ORACLE_REASON_TEXT
 
 
 class OracleStatus(BaseModel):

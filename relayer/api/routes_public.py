@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from sqlalchemy import and_, desc, or_, select
 
-from rat.protocol import VenueStatus
+from rat.protocol import ORACLE_REASON_TEXT, OracleReason, OracleState, VenueStatus
 from relayer.api.context import ApiContext
 from relayer.api.feed import PUBLIC_DETAIL
 from relayer.api.models import (
@@ -240,11 +240,6 @@ async def list_venues(request: Request, asset: Annotated[Address, ADDRESS]) -> V
     return VenueList(asset=address, items=items)
 
 
-ORACLE_STATES = ("OPEN", "CLOSED", "STALE", "SPLIT_WINDOW")  # RatEquityOracle.State
-ORACLE_REASONS = ("NONE", "MARKET_CLOSED", "CALENDAR_UNKNOWN", "NO_ACCEPTED_PRICE", "INVALID_ANSWER",
-                  "HEARTBEAT_MISSED", "DEVIATION_TOO_LARGE", "SPLIT_PENDING", "SPLIT_UNCONFIRMED")
-
-
 def _decimal(value: Decimal) -> str:
     text = f"{value.quantize(Decimal(1).scaleb(-18), rounding=ROUND_DOWN):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -256,8 +251,6 @@ def _decimal(value: Decimal) -> str:
 async def oracle_state(request: Request, asset: Annotated[Address, ADDRESS]) -> OracleView:
     """Read from the chain on every call. The oracle of each asset is configured in `api.collateral_oracles`
     (a Morpho Blue market's identity is not discoverable from the asset); an asset without one is a 404."""
-    from rat.venues.collateral import REASON_TEXT
-
     ctx = ctx_of(request)
     address = _known_asset(ctx, asset)
     oracle = ctx.config.collateral_oracles.get(address)
@@ -280,7 +273,10 @@ async def oracle_state(request: Request, asset: Annotated[Address, ADDRESS]) -> 
     except (DecodingError, IndexError, TypeError, ValueError, KeyError):
         raise ProblemError(503, f"{oracle} does not answer as a RatEquityOracle (check api.collateral_oracles)",
                            "oracle-unreadable") from None
-    state_name, reason_name = ORACLE_STATES[state], ORACLE_REASONS[reason]
+    try:
+        state_name, reason_name = OracleState(state).name, OracleReason(reason).name
+    except ValueError:
+        raise ProblemError(503, f"{oracle} answered an unknown state {state}/{reason}", "oracle-unreadable") from None
     unit = Decimal(10) ** (int(feed_decimals) + 18)
     per_token = Decimal(price) * scale_div / scale_mul / unit if price else None
     per_share = per_token / (Decimal(multiplier) / 10**18) if per_token is not None and multiplier else None
@@ -291,7 +287,7 @@ async def oracle_state(request: Request, asset: Annotated[Address, ADDRESS]) -> 
         borrow = per_token * (10_000 - haircut) / 10_000
     return OracleView(
         asset=address, oracle=to_checksum_address(oracle), state=state_name, reason=reason_name,
-        explanation=REASON_TEXT[reason_name],
+        explanation=ORACLE_REASON_TEXT[reason_name],
         price_per_token=None if per_token is None else _decimal(per_token),
         price_per_share=None if per_share is None else _decimal(per_share),
         multiplier=_decimal(Decimal(multiplier) / 10**18), haircut_bps=haircut,
