@@ -162,7 +162,20 @@ def cli() -> None:
 
     Order on a fresh chain: deploy, propose (registers Morpho and the gateway as venues of the asset, so they may
     hold it), update-price --reviewed (the first price), then supply / supply-collateral / borrow / repay /
-    liquidate. `ape run collateral COMMAND --help` explains each step."""
+    liquidate. `ape run collateral COMMAND --help` explains each step.
+
+    \b
+    What the oracle's state means (price = feed price per share x the token's multiplier):
+      OPEN          fresh price in a session: borrow, withdraw and liquidate use it
+      CLOSED        outside a session: borrows at the last close minus a haircut growing
+                    with time closed; liquidations at the last close (closure alone
+                    liquidates no one)
+      STALE         heartbeat missed, or a move beyond the deviation bound: new borrows
+                    refused; repay and supply-collateral work; liquidation only if
+                    unhealthy even at the most favourable price the last data allows
+      SPLIT_WINDOW  around a split until a post-split price and reserve round: as STALE
+    Refusals print the decoded reason, e.g. OracleUnavailable(STALE, HEARTBEAT_MISSED)
+    or TransferRestricted(RECIPIENT_NOT_ELIGIBLE) for a liquidator without KYC."""
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Deploy the oracle, gateway, IRM and market (Morpho locally)")
