@@ -64,3 +64,41 @@ class RejectReason(IntEnum):
     COMPLIANCE_HOLD = 4
     ASSET_HALTED = 5
     RESERVES_UNAVAILABLE = 6
+
+
+class OracleState(IntEnum):
+    """RatEquityOracle.State (ADR 0102)."""
+
+    OPEN = 0
+    CLOSED = 1
+    STALE = 2
+    SPLIT_WINDOW = 3
+
+
+class OracleReason(IntEnum):
+    """RatEquityOracle.Reason (ADR 0102)."""
+
+    NONE = 0
+    MARKET_CLOSED = 1
+    CALENDAR_UNKNOWN = 2
+    NO_ACCEPTED_PRICE = 3
+    INVALID_ANSWER = 4
+    HEARTBEAT_MISSED = 5
+    DEVIATION_TOO_LARGE = 6
+    SPLIT_PENDING = 7
+    SPLIT_UNCONFIRMED = 8
+
+
+# What each reason means for borrowers and liquidators (`ape run collateral oracle`, GET /v1/assets/{asset}/oracle).
+ORACLE_REASON_TEXT = {
+    "NONE": "fresh price inside a session: borrows, withdrawals and liquidations use it",
+    "MARKET_CLOSED": "outside a session: borrows use the last close minus the haircut, liquidations the last close",
+    "CALENDAR_UNKNOWN": "the calendar keeper has not published today's session: new borrows are refused",
+    "NO_ACCEPTED_PRICE": "no price accepted yet (acceptReviewedPrice): new borrows are refused",
+    "INVALID_ANSWER": "the feed's latest answer is not positive or is dated in the future: new borrows are refused",
+    "HEARTBEAT_MISSED": "no feed update within the heartbeat: new borrows are refused; repay and add collateral work",
+    "DEVIATION_TOO_LARGE": "the feed moved beyond the deviation bound: new borrows are refused until governance "
+                           "reviews the move (acceptReviewedPrice)",
+    "SPLIT_PENDING": "a split activates soon: new borrows are refused until the post-split price is confirmed",
+    "SPLIT_UNCONFIRMED": "a split took effect: new borrows wait for a post-split price and a post-split reserve round",
+}

@@ -156,6 +156,9 @@ class ApiConfig(Strict):
     stream_poll_interval: float = Field(default=0.2, gt=0, le=2.0, description="WebSocket outbox poll, seconds")
     reserve_statements: dict[str, Path] = Field(
         default_factory=dict, description="asset address -> latest published statement (rat-reserves build output)")
+    collateral_oracles: dict[Address, Address] = Field(
+        default_factory=dict, description="asset address -> its RatEquityOracle (the Morpho Blue market's oracle, "
+                                          "ADR 0102) shown by GET /v1/assets/{asset}/oracle")
     dividend_distributor: Address | None = Field(
         default=None, description="DividendDistributor whose open distributions the corporate-actions view lists")
     conversion_vault: Address | None = Field(

@@ -3,7 +3,9 @@
 1. compliance: registry, equity beacon, rAAPL; KYC'd holders; a compliant transfer and a refused one, decoded;
 2. mint/burn: a custodian-signed reserve round, an escrowed mint request filled with brokerage + custody
    attestations (partial fill, refund in the same transaction), a burn paid from the settlement account, and a
-   mint refused because it would exceed the attested reserves;
+   mint refused because it would exceed the attested reserves; then the compliant Uniswap v4 pool, and rAAPL as
+   collateral in the real Morpho Blue: Alice borrows USDC, the feed goes stale and new borrows stop while repay
+   works, the price falls and a KYC'd liquidator liquidates while an address without KYC cannot;
 3. the relayer daemon with a simulated (Alpaca-format) broker and a simulated custodian, each its own process:
    a mint through the daemon survives a SIGKILL right after the attestations are signed, then a burn;
    `rat-relayer status` shows the sagas;
@@ -227,6 +229,7 @@ def cli() -> None:
         "or cancelled after its deadline")
 
     _venue_section(stack, ms, token, usdc, deployer, alice, bob, outsider)
+    _collateral_section(stack, ms, token, usdc, deployer, alice, bob, outsider)
     _relayer_section(ms, token, usdc, deployer, alice, custodian_key, publisher)
     _corporate_actions_section(stack, ms, token, usdc, deployer, relayer, publisher, alice, bob,
                                [broker_key.key, custody_key.key], custodian_key)
@@ -327,6 +330,101 @@ def _venue_section(stack, ms, token, usdc, deployer: AccountAPI, alice: AccountA
         token.forcedTransfer(venue.hook, alice, dust, _ref("venue wind-down before delisting"), sender=deployer)
         stack.registry.suspendVenue(token, venue.hook, _ref("venue wind-down before delisting"), sender=deployer)
         _ok(f"wind-down before the delisting: {dust} wei of rounding dust swept from the venue, venue suspended")
+
+
+def _collateral_section(stack, ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, bob: AccountAPI,
+                        outsider: AccountAPI) -> None:
+    """Issue 19: rAAPL as collateral in the real Morpho Blue, priced by the fail-safe RatEquityOracle (ADR 0102)."""
+    from rat.venues.calendar import publish_sessions, sessions_for_days
+    from rat.venues.collateral import OracleParams, deploy_calendar, deploy_collateral_stack, describe_revert
+    from rat.venues.collateral import oracle_status
+    from rat.venues.morpho import borrowed_assets, deploy_morpho, position
+
+    _step("Morpho Blue (built from the unmodified npm sources) and an rAAPL/USDC market priced by RatEquityOracle: "
+          "Chainlink price per share × rAAPL's multiplier, on the relayer's calendar")
+    morpho = deploy_morpho(deployer)
+    feed = deployer.deploy(project.MockV3Aggregator, 8, 190 * 10**8)  # the AAPL/USD AggregatorV3 stand-in
+    calendar = deploy_calendar(deployer, deployer)
+    # The demo's relayer trades on `always-open` hours; the oracle reads the same sessions (ADR 0102).
+    publish_sessions(calendar, sessions_for_days("always-open", chain.pending_timestamp // DAY, 30), deployer)
+    heartbeat = 300
+    market = deploy_collateral_stack(morpho, deployer, calendar=calendar, feed=feed, collateral_token=token,
+                                     multiplier_source=token, loan_token=usdc, reserves=ms.reserves,
+                                     oracle_params=OracleParams(heartbeat=heartbeat))
+    oracle, gateway, params = market.oracle, market.gateway, market.params.as_tuple()
+    for venue in (morpho, gateway):  # governance registers both as venues of rAAPL (ADR 0101)
+        stack.registry.registerVenue(token, venue, _ref("list the rAAPL/USDC Morpho Blue market"), sender=deployer)
+    now = chain.pending_timestamp
+    feed.setRound(2, 190 * 10**8, now, now, 2, sender=deployer)
+    oracle.acceptReviewedPrice(sender=deployer)  # the first price is accepted by governance
+    status = oracle_status(oracle)
+    _ok(f"Morpho {morpho.address}; oracle {oracle.address} {status.state}: "
+        f"{_usd(status.price * SHARE // 10**36)} per rAAPL; LLTV {market.params.lltv / 10**16:g} %, "
+        f"heartbeat {heartbeat} s; Morpho and RatMorphoGateway are registered venues of rAAPL")
+
+    _step("Bob lends 5,000 USDC; Alice pledges 5 rAAPL and borrows 400 USDC through RatMorphoGateway")
+    usdc.mint(bob, 5_000 * USDC, sender=deployer)
+    usdc.approve(morpho, 5_000 * USDC, sender=bob)
+    morpho.supply(params, 5_000 * USDC, 0, bob, b"", sender=bob)
+    token.approve(morpho, 5 * SHARE, sender=alice)
+    morpho.supplyCollateral(params, 5 * SHARE, alice, b"", sender=alice)
+    morpho.setAuthorization(gateway, True, sender=alice)
+    usd_before = usdc.balanceOf(alice)
+    receipt = gateway.borrow(params, 400 * USDC, alice, sender=alice)
+    _ok(f"Alice received {_usd(usdc.balanceOf(alice) - usd_before)} ({receipt.gas_used:,} gas); "
+        f"she may borrow up to {_usd(5 * status.price * SHARE // 10**36 * market.params.lltv // SHARE)}")
+
+    _step("The feed stops updating: past the heartbeat the oracle is STALE; new borrows stop, repay still works")
+    chain.mine(1, timestamp=chain.pending_timestamp + heartbeat + 1)
+    status = oracle_status(oracle)
+    _ok(f"oracle {status.state} ({status.reason}): {status.explanation}")
+    try:
+        chain.provider.web3.eth.call({"from": alice.address, "to": gateway.address,
+                                      "data": gateway.borrow.encode_input(params, 50 * USDC, alice)})
+    except ContractCustomError as error:
+        _refused(f"Alice borrows 50 USDC more: {describe_revert(error.data, oracle, gateway, token)}")
+    else:
+        raise click.ClickException("a borrow went through against a stale price")
+    usdc.approve(morpho, 2**256 - 1, sender=alice)
+    receipt = morpho.repay(params, 100 * USDC, 0, alice, b"", sender=alice)
+    _ok(f"Alice repays 100 USDC ({receipt.gas_used:,} gas): debt now "
+        f"{_usd(borrowed_assets(morpho, market.params, alice.address))}")
+
+    _step("AAPL falls to 90 USDC: a 53 % move is beyond the 10 % bound, so governance reviews it before it counts")
+    now = chain.pending_timestamp
+    feed.setRound(3, 90 * 10**8, now, now, 3, sender=deployer)
+    status = oracle_status(oracle)
+    _ok(f"oracle {status.state} ({status.reason}) until reviewed")
+    oracle.acceptReviewedPrice(sender=deployer)
+    status = oracle_status(oracle)
+    debt = borrowed_assets(morpho, market.params, alice.address)
+    limit = 5 * status.price * SHARE // 10**36 * market.params.lltv // SHARE
+    _ok(f"oracle {status.state}: {_usd(status.price * SHARE // 10**36)} per rAAPL; Alice owes {_usd(debt)} "
+        f"against a limit of {_usd(limit)}: liquidatable")
+
+    _step("An address without KYC tries to liquidate Alice; Bob (KYC'd) does")
+    usdc.mint(outsider, 500 * USDC, sender=deployer)
+    usdc.approve(gateway, 2**256 - 1, sender=outsider)
+    try:
+        chain.provider.web3.eth.call({"from": outsider.address, "to": gateway.address, "data":
+                                      gateway.liquidate.encode_input(params, alice, SHARE, 0, 500 * USDC)})
+    except ContractCustomError as error:
+        _refused(f"outsider liquidates 1 rAAPL: {describe_revert(error.data, oracle, gateway, token)}")
+    else:
+        raise click.ClickException("an address without KYC received seized collateral")
+    usdc.approve(gateway, 2**256 - 1, sender=bob)
+    rat_before, usd_before = token.balanceOf(bob), usdc.balanceOf(bob)
+    receipt = gateway.liquidate(params, alice, SHARE, 0, 500 * USDC, sender=bob)
+    _ok(f"Bob seized {_shares(token.balanceOf(bob) - rat_before)} rAAPL for "
+        f"{_usd(usd_before - usdc.balanceOf(bob))} ({receipt.gas_used:,} gas)")
+
+    _step("Alice repays the rest and takes her remaining rAAPL back (the market holds no rAAPL before the delisting)")
+    _, borrow_shares, collateral = position(morpho, market.params, alice.address)
+    morpho.repay(params, 0, borrow_shares, alice, b"", sender=alice)
+    gateway.withdrawCollateral(params, collateral, alice, sender=alice)
+    _, borrow_shares, collateral = position(morpho, market.params, alice.address)
+    _ok(f"Alice's position: {borrow_shares} borrow shares, {_shares(collateral)} rAAPL pledged; Morpho holds "
+        f"{_shares(token.balanceOf(morpho))} rAAPL, Alice {_shares(token.balanceOf(alice))}")
 
 
 def _relayer_section(ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, custodian_key,

@@ -14,6 +14,7 @@ from ape.api import AccountAPI
 from ape.contracts import ContractInstance
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rat.protocol import ORACLE_REASON_TEXT, OracleReason, OracleState
 from rat.venues.morpho import MarketParams, create_market, enable_market_terms, fixed_rate_irm
 
 # 62.5%: an LLTV Morpho governance has enabled on the canonical deployment (so production markets need no new
@@ -90,3 +91,74 @@ def deploy_collateral_stack(
     params = MarketParams(str(loan_token), str(collateral_token), oracle.address, irm.address, lltv)
     create_market(morpho, params, admin)
     return CollateralStack(morpho, calendar, oracle, gateway, irm, params)
+
+
+ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
+ORACLE_STATES = tuple(state.name for state in OracleState)
+ORACLE_REASONS = tuple(reason.name for reason in OracleReason)
+REASON_TEXT = ORACLE_REASON_TEXT
+
+
+class OracleStatus(BaseModel):
+    """What RatEquityOracle.quote() says now, with the last accepted data (for STALE / SPLIT_WINDOW, where quote
+    gives no price). Prices are 1e36-scaled loan-token units per collateral base unit, as Morpho reads them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    state: str
+    reason: str
+    price: int = Field(ge=0, description="0 when the state gives no price")
+    haircut_bps: int = Field(ge=0)
+    price_time: int = Field(ge=0, description="feed time of the quoted price; 0 when none")
+    accepted_answer: int = Field(ge=0, description="last accepted price per share, feed decimals")
+    accepted_at: int = Field(ge=0)
+    accepted_multiplier: int = Field(ge=0, description="multiplier (1e18 = one share per token) when accepted")
+    favourable_price: int = Field(ge=0, description="what a liquidation in STALE / SPLIT_WINDOW is priced at")
+
+    @property
+    def explanation(self) -> str:
+        return REASON_TEXT.get(self.reason, self.reason)
+
+    @property
+    def borrow_price(self) -> int:
+        """What a borrow through the gateway is priced at now (0: borrows are refused)."""
+        if self.state == "OPEN":
+            return self.price
+        if self.state == "CLOSED":
+            return self.price * (10_000 - self.haircut_bps) // 10_000
+        return 0
+
+
+def oracle_status(oracle: ContractInstance) -> OracleStatus:
+    state, reason, price, haircut, price_time = oracle.quote()
+    accepted = int(oracle.acceptedAnswer())
+    return OracleStatus(state=ORACLE_STATES[int(state)], reason=ORACLE_REASONS[int(reason)], price=int(price),
+                        haircut_bps=int(haircut), price_time=int(price_time), accepted_answer=accepted,
+                        accepted_at=int(oracle.acceptedAt()), accepted_multiplier=int(oracle.acceptedMultiplier()),
+                        favourable_price=int(oracle.favourablePrice()) if accepted else 0)
+
+
+def describe_revert(raw: bytes | str, *contracts: Any) -> str:
+    """A readable reason for a collateral operation's revert: the error decoded against the given contracts' ABIs
+    (oracle, gateway, token, loan token...), with the oracle's state/reason and the token's transfer status named."""
+    from rat.errors import TransferStatus
+    from rat.revert import UnknownRevert, decode_revert
+
+    data = bytes.fromhex(raw[2:] if raw.startswith("0x") else raw) if isinstance(raw, str) else bytes(raw)
+    if data[:4] == ERROR_STRING_SELECTOR:  # Morpho Blue's own checks revert with strings (ErrorsLib)
+        from eth_abi import decode
+
+        return f"Morpho Blue: {decode(['string'], data[4:])[0]}"
+    try:
+        decoded = decode_revert(data, *(c.contract_type for c in contracts))
+    except UnknownRevert as error:
+        return str(error)
+    args = dict(decoded.args)
+    if decoded.name == "OracleUnavailable":
+        state, reason = ORACLE_STATES[int(args["state"])], ORACLE_REASONS[int(args["reason"])]
+        return f"OracleUnavailable({state}, {reason}): {REASON_TEXT[reason]}"
+    if decoded.name == "TransferRestricted":
+        status = TransferStatus(int(args["status"]))
+        return f"TransferRestricted({status.name}): {status.explain()}"
+    shown = ", ".join(f"{k}={v.hex() if isinstance(v, bytes) else v}" for k, v in args.items())
+    return f"{decoded.name}({shown})"

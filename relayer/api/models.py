@@ -107,6 +107,30 @@ class VenueList(Strict):
     items: list[VenueView] = Field(description="every venue registered for the asset in the ComplianceRegistry")
 
 
+class OracleView(Strict):
+    asset: Address
+    oracle: Address = Field(description="the asset's RatEquityOracle (api.collateral_oracles), checksummed")
+    state: Literal["OPEN", "CLOSED", "STALE", "SPLIT_WINDOW"] = Field(
+        description="OPEN: fresh price in a session; CLOSED: outside a session, last close with a haircut for "
+                    "borrows; STALE: no fresh or no acceptable price, new borrows refused, repay works; "
+                    "SPLIT_WINDOW: around a split until the post-split price and reserve round (ADR 0102)")
+    reason: Literal["NONE", "MARKET_CLOSED", "CALENDAR_UNKNOWN", "NO_ACCEPTED_PRICE", "INVALID_ANSWER",
+                    "HEARTBEAT_MISSED", "DEVIATION_TOO_LARGE", "SPLIT_PENDING", "SPLIT_UNCONFIRMED"]
+    explanation: str = Field(description="what the state means for borrowers and liquidators")
+    price_per_token: str | None = Field(
+        description="loan-token units (e.g. USD) per whole token, decimal string; null in STALE / SPLIT_WINDOW")
+    price_per_share: str | None = Field(description="the feed's price per share behind price_per_token")
+    multiplier: str = Field(description="shares per token now (splits scale it, the management fee shrinks it)")
+    haircut_bps: int = Field(ge=0, description="closed-market haircut applied to borrows (0 when OPEN)")
+    borrow_price_per_token: str | None = Field(
+        description="what a new borrow is priced at now (price less the haircut); null: new borrows are refused")
+    price_time: int | None = Field(description="feed time (unix seconds) of the quoted price")
+    age_seconds: int | None = Field(description="chain time now minus price_time")
+    accepted_price_per_share: str | None = Field(
+        description="the last price per share the oracle accepted (what STALE liquidations start from)")
+    accepted_at: int | None = Field(description="feed time of the last accepted price")
+
+
 class PauseBody(Strict):
     reason: Note
 

@@ -1,20 +1,22 @@
 """Public reads: request status with its timeline, requests by account, assets with status and market hours,
 the latest reserve round, a lot's inclusion proof (from the reserves package), the trading venues registered for an
-asset, and the fee schedule."""
+asset, the state of an asset's collateral price oracle, and the fee schedule."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 from eth_abi import decode
+from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from sqlalchemy import and_, desc, or_, select
 
-from rat.protocol import VenueStatus
+from rat.protocol import ORACLE_REASON_TEXT, OracleReason, OracleState, VenueStatus
 from relayer.api.context import ApiContext
 from relayer.api.feed import PUBLIC_DETAIL
 from relayer.api.models import (
@@ -24,6 +26,7 @@ from relayer.api.models import (
     FeeEntry,
     FeeSchedule,
     MarketHoursView,
+    OracleView,
     RequestId,
     RequestPage,
     RequestSummary,
@@ -235,6 +238,63 @@ async def list_venues(request: Request, asset: Annotated[Address, ADDRESS]) -> V
     except RelayerError as exc:
         raise ProblemError(503, f"cannot read the compliance registry: {exc}", "chain-unavailable") from None
     return VenueList(asset=address, items=items)
+
+
+def _decimal(value: Decimal) -> str:
+    text = f"{value.quantize(Decimal(1).scaleb(-18), rounding=ROUND_DOWN):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@router.get("/assets/{asset}/oracle", response_model=OracleView,
+            summary="The state of an asset's collateral price oracle (RatEquityOracle): OPEN, CLOSED, STALE or "
+                    "SPLIT_WINDOW, with its price, multiplier, age, reason and haircut")
+async def oracle_state(request: Request, asset: Annotated[Address, ADDRESS]) -> OracleView:
+    """Read from the chain on every call. The oracle of each asset is configured in `api.collateral_oracles`
+    (a Morpho Blue market's identity is not discoverable from the asset); an asset without one is a 404."""
+    ctx = ctx_of(request)
+    address = _known_asset(ctx, asset)
+    oracle = ctx.config.collateral_oracles.get(address)
+    if oracle is None:
+        raise ProblemError(404, f"no collateral oracle is configured for {address}", "no-oracle")
+    uint = ["uint256"]
+    try:
+        state, reason, price, haircut, price_time = await _call(
+            ctx, oracle, "quote()", [], [], ["uint8", "uint8", "uint256", "uint256", "uint256"])
+        (feed,) = await _call(ctx, oracle, "FEED()", [], [], ["address"])
+        (feed_decimals,) = await _call(ctx, feed, "decimals()", [], [], ["uint8"])
+        (scale_mul,) = await _call(ctx, oracle, "SCALE_MUL()", [], [], uint)
+        (scale_div,) = await _call(ctx, oracle, "SCALE_DIV()", [], [], uint)
+        (accepted,) = await _call(ctx, oracle, "acceptedAnswer()", [], [], uint)
+        (accepted_at,) = await _call(ctx, oracle, "acceptedAt()", [], [], uint)
+        (multiplier,) = await _call(ctx, address, "multiplier()", [], [], uint)
+        now = int((await _reader(ctx).rpc.block("latest"))["timestamp"], 16)
+    except RelayerError as exc:
+        raise ProblemError(503, f"cannot read the collateral oracle: {exc}", "chain-unavailable") from None
+    except (DecodingError, IndexError, TypeError, ValueError, KeyError):
+        raise ProblemError(503, f"{oracle} does not answer as a RatEquityOracle (check api.collateral_oracles)",
+                           "oracle-unreadable") from None
+    try:
+        state_name, reason_name = OracleState(state).name, OracleReason(reason).name
+    except ValueError:
+        raise ProblemError(503, f"{oracle} answered an unknown state {state}/{reason}", "oracle-unreadable") from None
+    unit = Decimal(10) ** (int(feed_decimals) + 18)
+    per_token = Decimal(price) * scale_div / scale_mul / unit if price else None
+    per_share = per_token / (Decimal(multiplier) / 10**18) if per_token is not None and multiplier else None
+    borrow = None
+    if state_name == "OPEN" and per_token is not None:
+        borrow = per_token
+    elif state_name == "CLOSED" and per_token is not None:
+        borrow = per_token * (10_000 - haircut) / 10_000
+    return OracleView(
+        asset=address, oracle=to_checksum_address(oracle), state=state_name, reason=reason_name,
+        explanation=ORACLE_REASON_TEXT[reason_name],
+        price_per_token=None if per_token is None else _decimal(per_token),
+        price_per_share=None if per_share is None else _decimal(per_share),
+        multiplier=_decimal(Decimal(multiplier) / 10**18), haircut_bps=haircut,
+        borrow_price_per_token=None if borrow is None else _decimal(borrow),
+        price_time=price_time or None, age_seconds=max(now - price_time, 0) if price_time else None,
+        accepted_price_per_share=_decimal(Decimal(accepted) / 10 ** int(feed_decimals)) if accepted else None,
+        accepted_at=accepted_at or None)
 
 
 @router.get("/fees", response_model=FeeSchedule, summary="Mint and burn fees per asset (basis points)")
