@@ -15,6 +15,7 @@ from rat.bridge.ccip import (
     RateLimit,
     encode_address,
 )
+from rat.bridge.corporate_actions import corporate_actions
 from rat.deploy import jurisdiction
 from rat.errors import TransferStatus as S
 ONE = 10**18
@@ -29,7 +30,7 @@ def send(lane, sender, recipient, amount):
 def deliver(lane, sender, recipient, amount, source_pool=None):
     source = encode_address(source_pool or lane.a.pool.address)
     return lane.ramp_b.deliver(lane.b.pool, CHAIN_A_SELECTOR, source, sender, recipient, amount,
-                               b"\x00" * 31 + b"\x12", sender=sender)
+                               corporate_actions(lane.a.token).pool_data(), sender=sender)
 
 
 def supplies(lane):
@@ -59,10 +60,11 @@ def test_send_to_an_eligible_recipient_burns_on_the_source_and_mints_to_them_on_
     assert sum(supplies(lane)) == total_before
 
 
-def test_the_source_pool_returns_the_remote_token_and_its_decimals(funded, alice, bob):
+def test_the_source_pool_returns_the_remote_token_its_decimals_and_its_corporate_actions(funded, alice, bob):
     out = funded.ramp_a.send.call(funded.a.pool, CHAIN_B_SELECTOR, bob, ONE, sender=alice)
     assert bytes(out.destTokenAddress) == encode_address(funded.b.token.address)
-    assert int.from_bytes(bytes(out.destPoolData), "big") == 18
+    assert bytes(out.destPoolData) == corporate_actions(funded.a.token).pool_data()
+    assert bytes(out.destPoolData)[31] == 18
 
 
 def test_the_pool_declares_the_ccip_pool_v1_interface(lane):
