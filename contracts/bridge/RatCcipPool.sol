@@ -31,6 +31,8 @@ contract RatCcipPool is AccessControl {
     bytes32 public constant LANE_ADMIN_ROLE = keccak256("LANE_ADMIN_ROLE");
     /// @notice Releases a quarantined transfer to an eligible address other than its recipient (another address of
     /// the recipient's, on a reference); delivering to the recipient once eligible needs no role.
+    /// @notice Suspends sends on a lane at once (the guardian's brake); resuming is LANE_ADMIN_ROLE's (governance).
+    bytes32 public constant LANE_GUARDIAN_ROLE = keccak256("LANE_GUARDIAN_ROLE");
     bytes32 public constant QUARANTINE_RELEASE_ROLE = keccak256("QUARANTINE_RELEASE_ROLE");
     /// @notice The token decimals every RAT asset uses; sent as `destPoolData` so the remote pool can check them.
     uint8 public constant TOKEN_DECIMALS = 18;
@@ -89,6 +91,7 @@ contract RatCcipPool is AccessControl {
 
     struct Lane {
         bool supported;
+        bool outboundSuspended; // sends refused; deliveries of what was already burned continue
         uint8 remoteMinTier;
         CorporateActions remoteActions; // the remote token's state as governance last propagated it
         bytes remotePool;
@@ -117,6 +120,8 @@ contract RatCcipPool is AccessControl {
         uint64 indexed remoteChainSelector, bytes remotePool, bytes remoteToken, uint8 remoteMinTier,
         RateLimit outbound, RateLimit inbound
     );
+    /// @notice Sends on a lane were suspended (true) or resumed (false); `ref` is the reason's hash.
+    event LaneSuspended(uint64 indexed remoteChainSelector, bool suspended, bytes32 ref);
     /// @notice A lane was removed; no transfer to or from it is possible until it is configured again.
     event LaneRemoved(uint64 indexed remoteChainSelector);
     /// @notice Tokens sent to `remoteChainSelector` were burned here.
@@ -141,6 +146,7 @@ contract RatCcipPool is AccessControl {
     event QuarantineReleased(uint256 indexed quarantineId, address indexed to, uint256 amount, bytes32 ref);
 
     error ZeroAddress();
+    error LaneSuspendedForSends(uint64 remoteChainSelector);
     error LaneNotSupported(uint64 remoteChainSelector);
     error InvalidLaneConfig(uint64 remoteChainSelector);
     error InvalidRateLimit(RateLimit limit);
@@ -197,6 +203,7 @@ contract RatCcipPool is AccessControl {
     /// splitAt)`: this chain's corporate actions, which the destination compares with its own.
     function lockOrBurn(Pool.LockOrBurnInV1 calldata input) external returns (Pool.LockOrBurnOutV1 memory out) {
         Lane storage lane = _supportedLane(input.remoteChainSelector);
+        if (lane.outboundSuspended) revert LaneSuspendedForSends(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
         if (msg.sender != ROUTER.getOnRamp(input.remoteChainSelector)) revert CallerIsNotARamp(msg.sender);
         if (input.amount == 0) revert ZeroAmount();
@@ -316,6 +323,30 @@ contract RatCcipPool is AccessControl {
             }
         }
         emit LaneRemoved(remoteChainSelector);
+    }
+
+    /// @notice Suspends sends on a lane now (a compromised remote chain, a bridge incident). Deliveries of transfers
+    /// already burned on the remote chain continue, each still re-checked, so nothing is stranded.
+    /// @param remoteChainSelector A configured lane.
+    /// @param ref Hash of the reason.
+    function suspendLane(uint64 remoteChainSelector, bytes32 ref) external onlyRole(LANE_GUARDIAN_ROLE) {
+        _supportedLane(remoteChainSelector).outboundSuspended = true;
+        emit LaneSuspended(remoteChainSelector, true, ref);
+    }
+
+    /// @notice Resumes sends on a suspended lane (governance).
+    /// @param remoteChainSelector A configured lane.
+    /// @param ref Hash of the decision.
+    function resumeLane(uint64 remoteChainSelector, bytes32 ref) external onlyRole(LANE_ADMIN_ROLE) {
+        _supportedLane(remoteChainSelector).outboundSuspended = false;
+        emit LaneSuspended(remoteChainSelector, false, ref);
+    }
+
+    /// @notice Whether sends on a lane are suspended.
+    /// @param remoteChainSelector A configured lane.
+    /// @return True when suspended.
+    function isLaneSuspended(uint64 remoteChainSelector) external view returns (bool) {
+        return _supportedLane(remoteChainSelector).outboundSuspended;
     }
 
     /// @notice Records the remote token's corporate-action state after governance propagated a split (or its

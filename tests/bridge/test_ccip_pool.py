@@ -314,3 +314,52 @@ def test_each_pool_names_the_other_sides_pool_token_and_minimum_tier(lane):
     assert bytes(remote_token) == encode_address(lane.b.token.address)
     assert min_tier == 1
     assert list(lane.b.pool.lanes()) == [CHAIN_A_SELECTOR]
+
+
+# ---------------------------------------------------------------- the guardian's brake (ADR 0106, holder class)
+
+LANE_GUARDIAN_ROLE = keccak(text="LANE_GUARDIAN_ROLE")
+INCIDENT = keccak(text="incident-1")
+
+
+def test_a_guardian_suspends_sends_on_a_lane_without_a_burn(funded, admin, alice, bob):
+    lane = funded
+    lane.a.pool.grantRole(LANE_GUARDIAN_ROLE, admin, sender=admin)
+    tx = lane.a.pool.suspendLane(CHAIN_B_SELECTOR, INCIDENT, sender=admin)
+    assert lane.a.pool.LaneSuspended.from_receipt(tx)[0].suspended
+    before = supplies(lane), lane.a.token.balanceOf(alice)
+    with ape.reverts(lane.a.pool.LaneSuspendedForSends, remoteChainSelector=CHAIN_B_SELECTOR):
+        send(lane, alice, bob, ONE)
+    assert_nothing_moved(lane, alice, *before)
+
+
+def test_a_suspended_lane_still_delivers_what_was_already_burned(funded, admin, alice, bob):
+    lane = funded
+    send(lane, alice, bob, ONE)
+    lane.b.pool.grantRole(LANE_GUARDIAN_ROLE, admin, sender=admin)
+    lane.b.pool.suspendLane(CHAIN_A_SELECTOR, INCIDENT, sender=admin)
+    deliver(lane, alice, bob, ONE)
+    assert lane.b.token.balanceOf(bob) == ONE
+
+
+def test_governance_resumes_a_suspended_lane(funded, admin, alice, bob):
+    lane = funded
+    lane.a.pool.grantRole(LANE_GUARDIAN_ROLE, admin, sender=admin)
+    lane.a.pool.suspendLane(CHAIN_B_SELECTOR, INCIDENT, sender=admin)
+    lane.a.pool.resumeLane(CHAIN_B_SELECTOR, INCIDENT, sender=admin)
+    assert not lane.a.pool.isLaneSuspended(CHAIN_B_SELECTOR)
+    send(lane, alice, bob, ONE)
+
+
+def test_suspending_a_lane_is_refused_for_an_unauthorised_caller(lane, mallory):
+    with ape.reverts(lane.a.pool.AccessControlUnauthorizedAccount, account=mallory.address,
+                     neededRole=LANE_GUARDIAN_ROLE):
+        lane.a.pool.suspendLane(CHAIN_B_SELECTOR, INCIDENT, sender=mallory)
+
+
+def test_resuming_a_lane_is_refused_for_the_guardian_alone(lane, admin, mallory):
+    lane.a.pool.grantRole(LANE_GUARDIAN_ROLE, mallory, sender=admin)
+    lane.a.pool.suspendLane(CHAIN_B_SELECTOR, INCIDENT, sender=mallory)
+    with ape.reverts(lane.a.pool.AccessControlUnauthorizedAccount, account=mallory.address,
+                     neededRole=keccak(text="LANE_ADMIN_ROLE")):
+        lane.a.pool.resumeLane(CHAIN_B_SELECTOR, INCIDENT, sender=mallory)
