@@ -6,6 +6,14 @@ import {Pool} from "@chainlink/contracts-ccip/contracts/libraries/Pool.sol";
 import {IRouter} from "@chainlink/contracts-ccip/contracts/interfaces/IRouter.sol";
 import {IComplianceRegistry, Investor, HolderClass} from "../interfaces/IComplianceRegistry.sol";
 import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
+import {TransferStatus} from "../interfaces/IComplianceRegistry.sol";
+import {MultiplierState} from "../token/ShareMultiplier.sol";
+
+/// @notice The corporate-action state of a RAT asset (its multiplier's compare-and-swap version and split time).
+interface IMultiplierStateReader {
+    function multiplierState() external view returns (MultiplierState memory state, uint32 version);
+}
+
 
 /// @title RatCcipPool
 /// @notice A CCIP burn/mint token pool (IPoolV1) for one RAT asset on one chain (ADR 0106). Written from the MIT
@@ -13,15 +21,25 @@ import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
 /// out the pool refuses, before anything is burned, a frozen sender and a recipient that is not eligible on the
 /// destination as far as this chain's registry (mirrored by the same KYC writer) and the lane's destination policy
 /// can tell; every lane has an outbound and an inbound token bucket set by governance as a matched pair.
+/// On the way in the pool re-checks the recipient and the two chains' corporate actions: a delivery that fails is
+/// minted into the pool's quarantine escrow (never reverted, never delivered to an ineligible holder) and leaves it
+/// only for an address that passes the same check.
 /// @dev Ramps are authorised by the CCIP Router exactly as `TokenPool` does: `getOnRamp(dest) == msg.sender` for
 /// `lockOrBurn`, `isOffRamp(source, msg.sender)` for `releaseOrMint`. The pool never writes the registry.
 contract RatCcipPool is AccessControl {
     /// @notice Configures lanes (remote pool, remote token, destination policy) and their rate limits.
     bytes32 public constant LANE_ADMIN_ROLE = keccak256("LANE_ADMIN_ROLE");
+    /// @notice Releases a quarantined transfer to an eligible address other than its recipient (another address of
+    /// the recipient's, on a reference); delivering to the recipient once eligible needs no role.
+    /// @notice Suspends sends on a lane at once (the guardian's brake); resuming is LANE_ADMIN_ROLE's (governance).
+    bytes32 public constant LANE_GUARDIAN_ROLE = keccak256("LANE_GUARDIAN_ROLE");
+    bytes32 public constant QUARANTINE_RELEASE_ROLE = keccak256("QUARANTINE_RELEASE_ROLE");
     /// @notice The token decimals every RAT asset uses; sent as `destPoolData` so the remote pool can check them.
     uint8 public constant TOKEN_DECIMALS = 18;
     /// @notice ABI length of an EVM receiver (`abi.encode(address)`).
     uint256 private constant EVM_ADDRESS_LENGTH = 32;
+    /// @notice ABI length of the pool data a source pool sends: (decimals, multiplier version, split time).
+    uint256 private constant SOURCE_POOL_DATA_LENGTH = 96;
 
     /// @notice A token bucket's governance-set parameters. Disabled buckets must have capacity and rate zero.
     struct RateLimit {
@@ -48,9 +66,34 @@ contract RatCcipPool is AccessControl {
         RateLimit inbound; // the remote pool's outbound limit is set slightly below this one
     }
 
+    /// @notice The corporate-action state both chains must share: the multiplier's compare-and-swap version (bumped by
+    /// every scheduled or cancelled split) and the split time (the scheduled one, else the last one; 0 if none).
+    struct CorporateActions {
+        uint32 multiplierVersion;
+        uint40 splitAt;
+    }
+
+    /// @notice Why a delivery was quarantined.
+    enum QuarantineReason {
+        RECIPIENT_NOT_ELIGIBLE, // the registry refuses a mint to the recipient (status), or it is not an investor
+        MULTIPLIER_OUT_OF_STEP // the source's corporate actions differ from this chain's
+    }
+
+    /// @notice A delivery held in the quarantine escrow (amount zero once released).
+    struct QuarantinedTransfer {
+        uint64 sourceChainSelector;
+        address recipient;
+        QuarantineReason reason;
+        TransferStatus status; // the registry's verdict on the recipient (OK for a multiplier disagreement)
+        uint256 amount;
+        bytes originalSender; // abi.encode(address) on the source chain
+    }
+
     struct Lane {
         bool supported;
+        bool outboundSuspended; // sends refused; deliveries of what was already burned continue
         uint8 remoteMinTier;
+        CorporateActions remoteActions; // the remote token's state as governance last propagated it
         bytes remotePool;
         bytes remoteToken;
         Bucket outbound;
@@ -66,12 +109,19 @@ contract RatCcipPool is AccessControl {
 
     mapping(uint64 remoteChainSelector => Lane) private _lanes;
     uint64[] private _selectors;
+    mapping(uint256 quarantineId => QuarantinedTransfer) private _quarantine;
+    /// @notice Quarantine ids are 1, 2, 3…; the last one assigned.
+    uint256 public lastQuarantineId;
+    /// @notice Tokens held in the quarantine escrow now.
+    uint256 public quarantinedTotal;
 
     /// @notice A lane was added or reconfigured.
     event LaneConfigured(
         uint64 indexed remoteChainSelector, bytes remotePool, bytes remoteToken, uint8 remoteMinTier,
         RateLimit outbound, RateLimit inbound
     );
+    /// @notice Sends on a lane were suspended (true) or resumed (false); `ref` is the reason's hash.
+    event LaneSuspended(uint64 indexed remoteChainSelector, bool suspended, bytes32 ref);
     /// @notice A lane was removed; no transfer to or from it is possible until it is configured again.
     event LaneRemoved(uint64 indexed remoteChainSelector);
     /// @notice Tokens sent to `remoteChainSelector` were burned here.
@@ -80,8 +130,23 @@ contract RatCcipPool is AccessControl {
     );
     /// @notice Tokens received from `remoteChainSelector` were minted here.
     event Minted(uint64 indexed remoteChainSelector, bytes sender, address indexed recipient, uint256 amount);
+    /// @notice Governance recorded the remote token's corporate-action state (after propagating a split to it).
+    event RemoteCorporateActionsSet(uint64 indexed remoteChainSelector, uint32 multiplierVersion, uint40 splitAt);
+    /// @notice A delivery failed the destination re-check: `amount` was minted into the quarantine escrow.
+    event Quarantined(
+        uint256 indexed quarantineId,
+        uint64 indexed remoteChainSelector,
+        address indexed recipient,
+        bytes sender,
+        uint256 amount,
+        QuarantineReason reason,
+        TransferStatus status
+    );
+    /// @notice A quarantined transfer left the escrow to `to` (the recipient, or another eligible address on `ref`).
+    event QuarantineReleased(uint256 indexed quarantineId, address indexed to, uint256 amount, bytes32 ref);
 
     error ZeroAddress();
+    error LaneSuspendedForSends(uint64 remoteChainSelector);
     error LaneNotSupported(uint64 remoteChainSelector);
     error InvalidLaneConfig(uint64 remoteChainSelector);
     error InvalidRateLimit(RateLimit limit);
@@ -98,6 +163,16 @@ contract RatCcipPool is AccessControl {
     error RecipientNotEligible(address recipient, uint8 tier, uint8 requiredTier);
     error RecipientKycExpired(address recipient, uint40 expiry);
     error RecipientJurisdictionBlocked(address recipient, bytes2 jurisdiction);
+    /// @notice This chain's corporate actions differ from what governance recorded for the remote token: no
+    /// transfer on the lane until the split is propagated (or cancelled) on both.
+    error MultiplierOutOfStep(uint64 remoteChainSelector, CorporateActions local, CorporateActions remote);
+    error InvalidSourcePoolData(bytes sourcePoolData);
+    error UnknownQuarantine(uint256 quarantineId);
+    /// @notice The address a quarantined transfer would go to fails the registry's check (or is not an investor).
+    error ReleaseRecipientNotEligible(address to, TransferStatus status);
+    /// @notice A transfer quarantined for a multiplier disagreement waits until the chains are in step again.
+    error QuarantineMultiplierOutOfStep(uint256 quarantineId, CorporateActions local, CorporateActions remote);
+    error ZeroReference();
     /// @notice `amount` is above the bucket's capacity: it can never pass in one transfer.
     error AmountAboveCapacity(bool outbound, uint256 amount, uint256 capacity);
     /// @notice Not enough tokens in the bucket now; `waitSeconds` until there will be.
@@ -124,24 +199,36 @@ contract RatCcipPool is AccessControl {
     /// @notice Burns tokens the Router moved into this pool for a transfer to `remoteChainSelector`, after the
     /// sender and recipient checks and the outbound rate limit. Called by the lane's OnRamp only.
     /// @param input CCIP's lock-or-burn input (receiver abi-encoded, original sender, amount, local token).
-    /// @return out The remote token address and `abi.encode(TOKEN_DECIMALS)` as pool data.
+    /// @return out The remote token address and, as pool data, `abi.encode(TOKEN_DECIMALS, multiplierVersion,
+    /// splitAt)`: this chain's corporate actions, which the destination compares with its own.
     function lockOrBurn(Pool.LockOrBurnInV1 calldata input) external returns (Pool.LockOrBurnOutV1 memory out) {
         Lane storage lane = _supportedLane(input.remoteChainSelector);
+        if (lane.outboundSuspended) revert LaneSuspendedForSends(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
         if (msg.sender != ROUTER.getOnRamp(input.remoteChainSelector)) revert CallerIsNotARamp(msg.sender);
         if (input.amount == 0) revert ZeroAmount();
         address recipient = _decodeReceiver(input.receiver);
         _checkSender(input.originalSender);
         _checkRecipient(lane.remoteMinTier, recipient);
+        CorporateActions memory local = localCorporateActions();
+        if (!_same(local, lane.remoteActions)) {
+            revert MultiplierOutOfStep(input.remoteChainSelector, local, lane.remoteActions);
+        }
         _consume(lane.outbound, input.amount, true);
         emit Burned(input.remoteChainSelector, input.originalSender, recipient, input.amount);
         TOKEN.burn(input.amount);
-        out = Pool.LockOrBurnOutV1({destTokenAddress: lane.remoteToken, destPoolData: abi.encode(TOKEN_DECIMALS)});
+        out = Pool.LockOrBurnOutV1({
+            destTokenAddress: lane.remoteToken,
+            destPoolData: abi.encode(TOKEN_DECIMALS, local.multiplierVersion, local.splitAt)
+        });
     }
 
-    /// @notice Mints tokens for a transfer from `remoteChainSelector` after the inbound rate limit; the token's
-    /// own compliance check judges the recipient. Called by the lane's OffRamp only.
-    /// @param input CCIP's release-or-mint input.
+    /// @notice Mints tokens for a transfer from `remoteChainSelector` after the inbound rate limit. The recipient is
+    /// re-checked here (freeze, KYC expiry, tier, jurisdiction: the registry's verdict on a mint to it, and it must
+    /// be an investor) and the source's corporate actions compared with this chain's; if either fails the tokens
+    /// are minted into the quarantine escrow instead, so the message never reverts after the source burned.
+    /// Called by the lane's OffRamp only.
+    /// @param input CCIP's release-or-mint input (`sourcePoolData` as the source pool's `lockOrBurn` returns it).
     /// @return The amount minted (RAT assets have the same decimals on every chain).
     function releaseOrMint(Pool.ReleaseOrMintInV1 calldata input) external returns (Pool.ReleaseOrMintOutV1 memory) {
         Lane storage lane = _supportedLane(input.remoteChainSelector);
@@ -152,9 +239,19 @@ contract RatCcipPool is AccessControl {
         }
         uint256 amount = input.sourceDenominatedAmount;
         if (amount == 0) revert ZeroAmount();
+        CorporateActions memory source = _decodeSourceActions(input.sourcePoolData);
         _consume(lane.inbound, amount, false);
-        emit Minted(input.remoteChainSelector, input.originalSender, input.receiver, amount);
-        TOKEN.mint(input.receiver, amount);
+        if (!_same(source, localCorporateActions())) {
+            _quarantineDelivery(input, amount, QuarantineReason.MULTIPLIER_OUT_OF_STEP, TransferStatus.OK);
+        } else {
+            TransferStatus status = _recipientStatus(input.receiver, amount);
+            if (status != TransferStatus.OK) {
+                _quarantineDelivery(input, amount, QuarantineReason.RECIPIENT_NOT_ELIGIBLE, status);
+            } else {
+                emit Minted(input.remoteChainSelector, input.originalSender, input.receiver, amount);
+                TOKEN.mint(input.receiver, amount);
+            }
+        }
         return Pool.ReleaseOrMintOutV1({destinationAmount: amount});
     }
 
@@ -228,7 +325,89 @@ contract RatCcipPool is AccessControl {
         emit LaneRemoved(remoteChainSelector);
     }
 
+    /// @notice Suspends sends on a lane now (a compromised remote chain, a bridge incident). Deliveries of transfers
+    /// already burned on the remote chain continue, each still re-checked, so nothing is stranded.
+    /// @param remoteChainSelector A configured lane.
+    /// @param ref Hash of the reason.
+    function suspendLane(uint64 remoteChainSelector, bytes32 ref) external onlyRole(LANE_GUARDIAN_ROLE) {
+        _supportedLane(remoteChainSelector).outboundSuspended = true;
+        emit LaneSuspended(remoteChainSelector, true, ref);
+    }
+
+    /// @notice Resumes sends on a suspended lane (governance).
+    /// @param remoteChainSelector A configured lane.
+    /// @param ref Hash of the decision.
+    function resumeLane(uint64 remoteChainSelector, bytes32 ref) external onlyRole(LANE_ADMIN_ROLE) {
+        _supportedLane(remoteChainSelector).outboundSuspended = false;
+        emit LaneSuspended(remoteChainSelector, false, ref);
+    }
+
+    /// @notice Whether sends on a lane are suspended.
+    /// @param remoteChainSelector A configured lane.
+    /// @return True when suspended.
+    function isLaneSuspended(uint64 remoteChainSelector) external view returns (bool) {
+        return _supportedLane(remoteChainSelector).outboundSuspended;
+    }
+
+    /// @notice Records the remote token's corporate-action state after governance propagated a split (or its
+    /// cancellation) to it. While it differs from this chain's, `lockOrBurn` refuses every transfer on the lane.
+    /// @param remoteChainSelector A configured lane.
+    /// @param remote The remote token's `multiplierState()` version and split time.
+    function setRemoteCorporateActions(uint64 remoteChainSelector, CorporateActions calldata remote)
+        external
+        onlyRole(LANE_ADMIN_ROLE)
+    {
+        _supportedLane(remoteChainSelector).remoteActions = remote;
+        emit RemoteCorporateActionsSet(remoteChainSelector, remote.multiplierVersion, remote.splitAt);
+    }
+
+    // ---------------------------------------------------------------- quarantine
+
+    /// @notice Delivers a quarantined transfer to its recipient once the registry accepts a mint to them again
+    /// (and, for a multiplier disagreement, once the chains are in step). Anyone may call it: it can only pay the
+    /// recipient the message named.
+    /// @param quarantineId A pending quarantined transfer.
+    function deliverQuarantined(uint256 quarantineId) external {
+        QuarantinedTransfer storage q = _pending(quarantineId);
+        _release(quarantineId, q, q.recipient, bytes32(0));
+    }
+
+    /// @notice Releases a quarantined transfer to `to`, another eligible address (e.g. the recipient's new wallet
+    /// after a key loss, or a court-named successor), on a governance reference.
+    /// @param quarantineId A pending quarantined transfer.
+    /// @param to An address the registry accepts a mint to, of the INVESTOR class.
+    /// @param ref Hash of the decision (non-zero).
+    function releaseQuarantined(uint256 quarantineId, address to, bytes32 ref)
+        external
+        onlyRole(QUARANTINE_RELEASE_ROLE)
+    {
+        if (ref == bytes32(0)) revert ZeroReference();
+        if (to == address(0)) revert ZeroAddress();
+        _release(quarantineId, _pending(quarantineId), to, ref);
+    }
+
+    /// @notice A quarantined transfer (amount zero once released or for an unknown id).
+    /// @param quarantineId The id from `Quarantined`.
+    /// @return The record.
+    function quarantined(uint256 quarantineId) external view returns (QuarantinedTransfer memory) {
+        return _quarantine[quarantineId];
+    }
+
     // ---------------------------------------------------------------- views
+
+    /// @notice This chain's corporate-action state as the pools compare it.
+    /// @return local The token's multiplier version and split time.
+    function localCorporateActions() public view returns (CorporateActions memory local) {
+        (MultiplierState memory state, uint32 version) = IMultiplierStateReader(address(TOKEN)).multiplierState();
+        return CorporateActions({multiplierVersion: version, splitAt: state.splitAt});
+    }
+
+    /// @notice The remote token's corporate-action state as governance last recorded it.
+    /// @param remoteChainSelector A configured lane.
+    /// @return The recorded state.
+    function remoteCorporateActions(uint64 remoteChainSelector) external view returns (CorporateActions memory) {
+        return _supportedLane(remoteChainSelector).remoteActions;
+    }
 
     /// @notice The configured remote chain selectors.
     /// @return selectors Every supported lane.
@@ -301,6 +480,68 @@ contract RatCcipPool is AccessControl {
         if (REGISTRY.isJurisdictionBlocked(address(TOKEN), r.jurisdiction)) {
             revert RecipientJurisdictionBlocked(recipient, r.jurisdiction);
         }
+    }
+
+    /// @dev The registry's verdict on a mint to `recipient` (the full recipient check: freeze, tier, expiry,
+    /// jurisdiction, pause), and the pool's own rule that bridged tokens go to investors only.
+    function _recipientStatus(address recipient, uint256 amount) private view returns (TransferStatus status) {
+        status = REGISTRY.canTransfer(address(TOKEN), address(0), recipient, amount);
+        if (status == TransferStatus.OK && REGISTRY.investor(recipient).holderClass != HolderClass.INVESTOR) {
+            status = TransferStatus.RECIPIENT_NOT_ELIGIBLE;
+        }
+    }
+
+    function _quarantineDelivery(
+        Pool.ReleaseOrMintInV1 calldata input,
+        uint256 amount,
+        QuarantineReason reason,
+        TransferStatus status
+    ) private {
+        uint256 id = ++lastQuarantineId;
+        _quarantine[id] = QuarantinedTransfer({
+            sourceChainSelector: input.remoteChainSelector,
+            recipient: input.receiver,
+            reason: reason,
+            status: status,
+            amount: amount,
+            originalSender: input.originalSender
+        });
+        quarantinedTotal += amount;
+        emit Quarantined(id, input.remoteChainSelector, input.receiver, input.originalSender, amount, reason, status);
+        TOKEN.mint(address(this), amount);
+    }
+
+    function _pending(uint256 quarantineId) private view returns (QuarantinedTransfer storage q) {
+        q = _quarantine[quarantineId];
+        if (q.amount == 0) revert UnknownQuarantine(quarantineId);
+    }
+
+    /// @dev Every way out of the escrow: the destination's own mint check on `to`, and for a multiplier
+    /// disagreement the chains back in step; effects before the transfer.
+    function _release(uint256 quarantineId, QuarantinedTransfer storage q, address to, bytes32 ref) private {
+        uint256 amount = q.amount;
+        if (q.reason == QuarantineReason.MULTIPLIER_OUT_OF_STEP) {
+            CorporateActions memory local = localCorporateActions();
+            CorporateActions memory remote = _supportedLane(q.sourceChainSelector).remoteActions;
+            if (!_same(local, remote)) revert QuarantineMultiplierOutOfStep(quarantineId, local, remote);
+        }
+        TransferStatus status = _recipientStatus(to, amount);
+        if (status != TransferStatus.OK) revert ReleaseRecipientNotEligible(to, status);
+        q.amount = 0;
+        quarantinedTotal -= amount;
+        emit QuarantineReleased(quarantineId, to, amount, ref);
+        if (!TOKEN.transfer(to, amount)) revert ReleaseRecipientNotEligible(to, status);
+    }
+
+    function _decodeSourceActions(bytes calldata data) private pure returns (CorporateActions memory) {
+        if (data.length != SOURCE_POOL_DATA_LENGTH) revert InvalidSourcePoolData(data);
+        (uint8 decimals, uint32 version, uint40 splitAt) = abi.decode(data, (uint8, uint32, uint40));
+        if (decimals != TOKEN_DECIMALS) revert InvalidSourcePoolData(data);
+        return CorporateActions({multiplierVersion: version, splitAt: splitAt});
+    }
+
+    function _same(CorporateActions memory a, CorporateActions memory b) private pure returns (bool) {
+        return a.multiplierVersion == b.multiplierVersion && a.splitAt == b.splitAt;
     }
 
     function _validate(RateLimit calldata limit) private pure {

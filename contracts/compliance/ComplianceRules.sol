@@ -46,7 +46,8 @@ library ComplianceRules {
         uint256 minTier = (policy >> MIN_TIER_SHIFT) & BYTE_MASK;
         uint256 senderClass = from == address(0) ? 0 : _class(f.sender);
         uint256 recipientClass = to == address(0) ? 0 : _class(f.recipient);
-        // A protocol holder on either side: the movement is an escrow or its return, judged on freezes only.
+        // A protocol holder on either side: an escrow, its return, or a mint into one (a bridge pool's quarantine),
+        // judged on freezes only.
         bool escrow = senderClass == CLASS_PROTOCOL || recipientClass == CLASS_PROTOCOL;
         if (from != address(0)) {
             if (senderClass == CLASS_VENUE) {
@@ -70,7 +71,7 @@ library ComplianceRules {
             }
             uint256 recipient = f.recipient;
             if (_frozen(recipient)) return TransferStatus.RECIPIENT_FROZEN;
-            if (escrow && from != address(0)) return TransferStatus.OK;
+            if (escrow) return TransferStatus.OK;
             if (recipient & BYTE_MASK < minTier) return TransferStatus.RECIPIENT_NOT_ELIGIBLE;
             if (_expiry(recipient) <= block.timestamp) return TransferStatus.RECIPIENT_KYC_EXPIRED;
             if (flags & RECIPIENT_BLOCKED != 0) return TransferStatus.RECIPIENT_JURISDICTION_BLOCKED;

@@ -15,6 +15,7 @@ from rat.bridge.ccip import (
     RateLimit,
     encode_address,
 )
+from rat.bridge.corporate_actions import corporate_actions
 from rat.deploy import jurisdiction
 from rat.errors import TransferStatus as S
 ONE = 10**18
@@ -29,7 +30,7 @@ def send(lane, sender, recipient, amount):
 def deliver(lane, sender, recipient, amount, source_pool=None):
     source = encode_address(source_pool or lane.a.pool.address)
     return lane.ramp_b.deliver(lane.b.pool, CHAIN_A_SELECTOR, source, sender, recipient, amount,
-                               b"\x00" * 31 + b"\x12", sender=sender)
+                               corporate_actions(lane.a.token).pool_data(), sender=sender)
 
 
 def supplies(lane):
@@ -59,10 +60,11 @@ def test_send_to_an_eligible_recipient_burns_on_the_source_and_mints_to_them_on_
     assert sum(supplies(lane)) == total_before
 
 
-def test_the_source_pool_returns_the_remote_token_and_its_decimals(funded, alice, bob):
+def test_the_source_pool_returns_the_remote_token_its_decimals_and_its_corporate_actions(funded, alice, bob):
     out = funded.ramp_a.send.call(funded.a.pool, CHAIN_B_SELECTOR, bob, ONE, sender=alice)
     assert bytes(out.destTokenAddress) == encode_address(funded.b.token.address)
-    assert int.from_bytes(bytes(out.destPoolData), "big") == 18
+    assert bytes(out.destPoolData) == corporate_actions(funded.a.token).pool_data()
+    assert bytes(out.destPoolData)[31] == 18
 
 
 def test_the_pool_declares_the_ccip_pool_v1_interface(lane):
@@ -312,3 +314,52 @@ def test_each_pool_names_the_other_sides_pool_token_and_minimum_tier(lane):
     assert bytes(remote_token) == encode_address(lane.b.token.address)
     assert min_tier == 1
     assert list(lane.b.pool.lanes()) == [CHAIN_A_SELECTOR]
+
+
+# ---------------------------------------------------------------- the guardian's brake (ADR 0106, holder class)
+
+LANE_GUARDIAN_ROLE = keccak(text="LANE_GUARDIAN_ROLE")
+INCIDENT = keccak(text="incident-1")
+
+
+def test_a_guardian_suspends_sends_on_a_lane_without_a_burn(funded, admin, alice, bob):
+    lane = funded
+    lane.a.pool.grantRole(LANE_GUARDIAN_ROLE, admin, sender=admin)
+    tx = lane.a.pool.suspendLane(CHAIN_B_SELECTOR, INCIDENT, sender=admin)
+    assert lane.a.pool.LaneSuspended.from_receipt(tx)[0].suspended
+    before = supplies(lane), lane.a.token.balanceOf(alice)
+    with ape.reverts(lane.a.pool.LaneSuspendedForSends, remoteChainSelector=CHAIN_B_SELECTOR):
+        send(lane, alice, bob, ONE)
+    assert_nothing_moved(lane, alice, *before)
+
+
+def test_a_suspended_lane_still_delivers_what_was_already_burned(funded, admin, alice, bob):
+    lane = funded
+    send(lane, alice, bob, ONE)
+    lane.b.pool.grantRole(LANE_GUARDIAN_ROLE, admin, sender=admin)
+    lane.b.pool.suspendLane(CHAIN_A_SELECTOR, INCIDENT, sender=admin)
+    deliver(lane, alice, bob, ONE)
+    assert lane.b.token.balanceOf(bob) == ONE
+
+
+def test_governance_resumes_a_suspended_lane(funded, admin, alice, bob):
+    lane = funded
+    lane.a.pool.grantRole(LANE_GUARDIAN_ROLE, admin, sender=admin)
+    lane.a.pool.suspendLane(CHAIN_B_SELECTOR, INCIDENT, sender=admin)
+    lane.a.pool.resumeLane(CHAIN_B_SELECTOR, INCIDENT, sender=admin)
+    assert not lane.a.pool.isLaneSuspended(CHAIN_B_SELECTOR)
+    send(lane, alice, bob, ONE)
+
+
+def test_suspending_a_lane_is_refused_for_an_unauthorised_caller(lane, mallory):
+    with ape.reverts(lane.a.pool.AccessControlUnauthorizedAccount, account=mallory.address,
+                     neededRole=LANE_GUARDIAN_ROLE):
+        lane.a.pool.suspendLane(CHAIN_B_SELECTOR, INCIDENT, sender=mallory)
+
+
+def test_resuming_a_lane_is_refused_for_the_guardian_alone(lane, admin, mallory):
+    lane.a.pool.grantRole(LANE_GUARDIAN_ROLE, mallory, sender=admin)
+    lane.a.pool.suspendLane(CHAIN_B_SELECTOR, INCIDENT, sender=mallory)
+    with ape.reverts(lane.a.pool.AccessControlUnauthorizedAccount, account=mallory.address,
+                     neededRole=keccak(text="LANE_ADMIN_ROLE")):
+        lane.a.pool.resumeLane(CHAIN_B_SELECTOR, INCIDENT, sender=mallory)

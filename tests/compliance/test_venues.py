@@ -359,6 +359,15 @@ def test_a_protocol_holder_still_returns_escrow_to_a_lapsed_investor(funded, reg
     check(funded, registry, _as(escrow.address, accounts, chain), alice, S.OK)
 
 
+def test_a_mint_into_a_protocol_escrow_is_judged_on_freezes_only(funded, registry, admin, minter):
+    """A bridge pool's quarantine (ADR 0106): the escrow has no KYC record, the mint is still allowed."""
+    escrow = _contract(admin)
+    registry.setHolderClass(escrow, HolderClass.PROTOCOL, REF, sender=admin)
+    assert registry.canTransfer(funded, "0x" + "00" * 20, escrow, SHARE) == S.OK
+    funded.mint(escrow, SHARE, sender=minter)
+    assert funded.balanceOf(escrow) == SHARE
+
+
 # ---------------------------------------------------------------- registration
 
 
