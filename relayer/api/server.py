@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import socket
+import time
 import uuid
 
 import uvicorn
@@ -60,8 +61,10 @@ def uvicorn_config(app, host: str, port: int, trusted_proxies: list[str] | None 
                           proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 
-async def kyc_loop(config: RelayerConfig, store: Store, rpc: Rpc, stop: asyncio.Event, owner: str) -> None:
+async def kyc_loop(config: RelayerConfig, store: Store, rpc: Rpc, stop: asyncio.Event, owner: str,
+                   metrics: ApiMetrics | None = None) -> None:
     from relayer.daemon import build_signer
+    from relayer.kyc.fanout import FanOut, build_targets
     from relayer.kyc.writer import RegistryWriter
     from relayer.sender import TxSender
 
@@ -69,10 +72,21 @@ async def kyc_loop(config: RelayerConfig, store: Store, rpc: Rpc, stop: asyncio.
     signer = build_signer(config.kyc.signer, "kyc")
     sender = TxSender(rpc, store, signer, await rpc.chain_id(), config.sender)
     writer = RegistryWriter(store, sender, config.kyc.registry, config.kyc.batch_size)
+    fanout = FanOut(store, rpc, config.kyc.registry,
+                    await build_targets(config.kyc.chains, signer, config.sender), config.kyc.batch_size,
+                    metrics.with_kyc_fanout() if metrics is not None and config.kyc.chains else None)
+    checked_at = 0.0
     while not stop.is_set():
         if store.acquire_lease(KYC_LEASE, owner, config.lease_ttl):
             try:
                 await writer.sync_once()
+                await fanout.sync_once()
+                if fanout.writers and time.monotonic() - checked_at >= config.kyc.drift_interval:
+                    drift = await fanout.check()
+                    checked_at = time.monotonic()
+                    if drift:
+                        log.error("KYC records differ between chains",
+                                  extra={"wallets": [d.wallet for d in drift][:20], "count": len(drift)})
             except RelayerError as exc:
                 log.warning("kyc sync pass failed", extra={"error": exc.explain()})
         try:
@@ -101,7 +115,7 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
         ctx.extras["drain"] = drain
         tasks.append(asyncio.create_task(drain.run(stop, owner, config.events.drain_interval, config.lease_ttl)))
     if config.kyc is not None:
-        tasks.append(asyncio.create_task(kyc_loop(config, store, rpc, stop, owner)))
+        tasks.append(asyncio.create_task(kyc_loop(config, store, rpc, stop, owner, metrics)))
     while not server.started and not tasks[0].done():
         await asyncio.sleep(0.05)
     if server.started:

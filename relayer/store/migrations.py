@@ -111,6 +111,12 @@ def _audit_redaction(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _kyc_fanout(conn: Connection) -> None:
+    conn.execute(CreateTable(schema.kyc_chain_sync))
+    for index in schema.kyc_chain_sync.indexes:
+        conn.execute(CreateIndex(index))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial relayer state", _initial),
     Migration(2, "event outbox, operator audit log, asset controls, KYC sync", _service_api),
@@ -118,6 +124,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "block cursor keyed per network and Minter", _cursor_per_minter),
     # 5, not 4: another branch of the same release adds 4; migrate() needs versions ascending, not contiguous.
     Migration(5, "retention: audit log allows only the client_ip redaction", _audit_redaction),
+    # 7: 6 is reserved by another branch of the same release.
+    Migration(7, "KYC fan-out: per-chain registry write progress", _kyc_fanout),
 )
 LATEST = MIGRATIONS[-1].version
 
