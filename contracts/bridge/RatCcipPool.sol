@@ -66,6 +66,9 @@ contract RatCcipPool is AccessControl {
 
     mapping(uint64 remoteChainSelector => Lane) private _lanes;
     uint64[] private _selectors;
+    /// @notice Tokens burned here for other chains less tokens minted here from them: on the home chain, the supply
+    /// that lives on other chains (CrossChainReserveFeed counts it against the reserves; ADR 0106).
+    uint256 public netBridgedOut;
 
     /// @notice A lane was added or reconfigured.
     event LaneConfigured(
@@ -134,6 +137,7 @@ contract RatCcipPool is AccessControl {
         _checkSender(input.originalSender);
         _checkRecipient(lane.remoteMinTier, recipient);
         _consume(lane.outbound, input.amount, true);
+        netBridgedOut += input.amount;
         emit Burned(input.remoteChainSelector, input.originalSender, recipient, input.amount);
         TOKEN.burn(input.amount);
         out = Pool.LockOrBurnOutV1({destTokenAddress: lane.remoteToken, destPoolData: abi.encode(TOKEN_DECIMALS)});
@@ -153,6 +157,9 @@ contract RatCcipPool is AccessControl {
         uint256 amount = input.sourceDenominatedAmount;
         if (amount == 0) revert ZeroAmount();
         _consume(lane.inbound, amount, false);
+        // Saturating: a remote chain's own issuance (none today) must not make a delivery revert here.
+        uint256 out_ = netBridgedOut;
+        netBridgedOut = amount > out_ ? 0 : out_ - amount;
         emit Minted(input.remoteChainSelector, input.originalSender, input.receiver, amount);
         TOKEN.mint(input.receiver, amount);
         return Pool.ReleaseOrMintOutV1({destinationAmount: amount});
