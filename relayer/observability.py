@@ -242,7 +242,8 @@ def exported_names(registry: CollectorRegistry) -> set[str]:
 
 
 def all_exported_names() -> set[str]:
-    """The names the daemon and the API (with its outbox drain) export."""
+    """The names the daemon and the API (with its outbox drain and KYC fan-out) export."""
     api = ApiMetrics()
     api.with_outbox()
+    api.with_kyc_fanout()
     return exported_names(Metrics().registry) | exported_names(api.registry)
