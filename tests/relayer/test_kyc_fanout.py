@@ -79,6 +79,15 @@ def registry_b(chain_b) -> object:
     return w3.eth.contract(address=proxy, abi=[a.model_dump(mode="json", by_alias=True) for a in registry_type.abi])
 
 
+@pytest.fixture(autouse=True)
+def chain_b_rolled_back(registry_b):
+    """Ape reverts its own chain after every test; chain B is reverted here the same way."""
+    provider = registry_b.w3.provider
+    snapshot = provider.make_request("evm_snapshot", [])["result"]
+    yield
+    provider.make_request("evm_revert", [snapshot])
+
+
 @pytest.fixture
 def kyc_key(registry_b, stack, admin, accounts):
     """A fresh KYC operator key, funded and granted KYC_OPERATOR_ROLE on both chains' registries."""
@@ -247,3 +256,31 @@ async def test_one_chain_unreachable_does_not_stop_the_home_write(stores, rpc_ur
 
 def _ref(wallet: str) -> str:
     return "0x" + keccak(text=f"applicant:{wallet}").hex()
+
+
+async def test_the_doctor_names_a_wallet_whose_record_differs_between_chains(harness, stores, registry_b, carol,
+                                                                             tmp_path):
+    from types import SimpleNamespace
+
+    from relayer.config import KycChain
+    from relayer.doctor import _kyc_drift_check
+
+    decide(harness.home, carol.address, 1, tier=2)
+    await harness.writer.sync_once()
+    for _ in range(40):  # home only: chain B never gets the decision
+        await harness.writer.sync_once()
+        if (await read_record(harness.rpc_home, harness.home_registry, carol.address)).tier == 2:
+            break
+        await asyncio.sleep(0.1)
+    config = SimpleNamespace(
+        rpc_url=harness.rpc_home.url, database_url=f"sqlite:///{tmp_path / 'relayer.db'}",
+        kyc=SimpleNamespace(registry=harness.home_registry, chains=[KycChain(
+            name="chain-b", rpc_url=harness.rpc_b.url, registry=harness.registry_b, chain_selector=CHAIN_B_SELECTOR,
+            database_url=f"sqlite:///{tmp_path / 'kyc-b.db'}")]))
+    good, problems = [], []
+    await _kyc_drift_check(config, good.append, lambda message, hint=None: problems.append(message))
+    assert len(problems) == 1 and carol.address in problems[0] and "chain-b tier 0" in problems[0]
+    await harness.settle()
+    good, problems = [], []
+    await _kyc_drift_check(config, good.append, lambda message, hint=None: problems.append(message))
+    assert problems == [] and "identical on 2 chains" in good[0]
