@@ -284,3 +284,59 @@ async def test_the_doctor_names_a_wallet_whose_record_differs_between_chains(har
     good, problems = [], []
     await _kyc_drift_check(config, good.append, lambda message, hint=None: problems.append(message))
     assert problems == [] and "identical on 2 chains" in good[0]
+
+
+async def test_the_api_process_fans_a_decision_out_and_exports_the_drift_gauge(stores, rpc_url, chain_b, kyc_key,
+                                                                               stack, registry_b, carol, tmp_path,
+                                                                               monkeypatch):
+    """`rat-relayer api` with `kyc.chains`: the KYC loop writes both registries and the metrics port shows drift 0."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from relayer.api.server import serve
+    from relayer.config import RelayerConfig
+    from relayer.signers import KeystoreSigner
+
+    home, _ = stores
+    KeystoreSigner.create(tmp_path / "kyc.json", "kyc-pass", private_key=bytes(kyc_key.key), scrypt_n=2**10)
+    monkeypatch.setenv("RAT_TEST_KYC_PASS", "kyc-pass")
+    decide(home, carol.address, 1, tier=2)
+    ops_port = _free_port()
+    role_ = {"type": "keystore", "path": "unused.json", "passphrase_env": "UNUSED"}
+    config = RelayerConfig.model_validate({
+        "rpc_url": rpc_url, "minter": "0x" + "11" * 20, "database_url": f"sqlite:///{tmp_path / 'relayer.db'}",
+        "assets": {}, "signers": {"sender": role_}, "brokerage": {"adapter": "alpaca"},
+        "custody": {"adapter": "sim-custodian"}, "http": {"host": "127.0.0.1", "port": ops_port},
+        "api": {"port": 0}, "lease_ttl": 5.0,
+        "kyc": {"registry": stack.registry.address, "interval": 0.1, "drift_interval": 0.2,
+                "signer": {"type": "keystore", "path": str(tmp_path / "kyc.json"),
+                           "passphrase_env": "RAT_TEST_KYC_PASS"},
+                "levels": {"rat-professional-ar": {"tier": 2, "jurisdiction": "AR"}},
+                "chains": [{"name": "chain-b", "rpc_url": chain_b, "registry": registry_b.address,
+                            "chain_selector": CHAIN_B_SELECTOR,
+                            "database_url": f"sqlite:///{tmp_path / 'kyc-b.db'}"}]}})
+    rpc_home, rpc_b = Rpc(rpc_url), Rpc(chain_b)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(serve(config, stop, ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 30)
+        values: dict = {}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ops_port}") as client:
+            for _ in range(150):
+                b = await read_record(rpc_b, registry_b.address, carol.address)
+                text = (await client.get("/metrics")).text
+                values = {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples}
+                if b.tier == 2 and values.get("relayer_kyc_drift_check_timestamp_seconds", 0) > 0 \
+                        and values.get("relayer_kyc_registry_drift_wallets") == 0:
+                    break
+                await asyncio.sleep(0.1)
+        home_record = await read_record(rpc_home, stack.registry.address, carol.address)
+        assert (home_record.tier, home_record.jurisdiction) == (2, "AR")
+        assert await read_record(rpc_b, registry_b.address, carol.address) == home_record
+        assert values["relayer_kyc_registry_drift_wallets"] == 0
+        assert values['relayer_kyc_fanout_pending'] == 0
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await rpc_home.aclose()
+        await rpc_b.aclose()
