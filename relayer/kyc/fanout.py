@@ -11,6 +11,7 @@ webhook writes. `reconcile` reads each chain's registry back and re-queues a dec
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 
@@ -69,9 +70,11 @@ class ChainTarget:
 
 class ChainRegistryWriter:
     """Writes the home ledger's decisions to one extra chain's registry, in batches, following each batch to its
-    receipt. A decision version is sent once: its progress row is `submitted` (with the nonce, whose intent the
-    TxSender made durable before broadcast) until mined, then `synced` or `failed`; a newer version is sent only
-    after the older batch settled, so the chain ends at the newest decision."""
+    receipt. A decision version is sent once: before the batch is signed its rows are `sending` with a batch id,
+    which the TxSender stores as the intent's request_id before broadcasting; then `submitted` (with the nonce)
+    until mined, then `synced` or `failed`. After a crash, a `sending` batch whose intent exists is followed, one
+    without an intent is `unsent` and goes again. A newer version is sent only after the older batch settled, so
+    the chain ends at the newest decision."""
 
     def __init__(self, home: Store, target: ChainTarget, batch_size: int = 50) -> None:
         self.home, self.target, self.batch_size = home, target, batch_size
@@ -98,11 +101,27 @@ class ChainRegistryWriter:
         out = []
         for row in self._decisions():
             p = done.get(row["provider_ref"])
-            if p is None or (p["version"] < row["version"] and p["state"] != "submitted"):
+            if p is None or p["state"] == "unsent" or (
+                    p["version"] < row["version"] and p["state"] not in ("submitted", "sending")):
                 out.append(row)
         return out[: self.batch_size]
 
+    def _recover(self) -> None:
+        """Batches marked `sending` by a pass that died: adopt the stored intent's nonce, or mark them unsent."""
+        t, selector = schema.kyc_chain_sync, str(self.target.chain_selector)
+        with self.target.store.transaction() as conn:
+            batches = conn.execute(select(t.c.batch_id).where(and_(t.c.chain_selector == selector,
+                                                                  t.c.state == "sending")).distinct()).scalars().all()
+        for batch in batches:
+            intents = self.target.store.intents_for_request(batch) if batch else []
+            values = ({"state": "submitted", "nonce": intents[0].nonce, "tx_hash": intents[0].tx_hash} if intents
+                      else {"state": "unsent"})
+            with self.target.store.transaction() as conn:
+                conn.execute(update(t).where(and_(t.c.chain_selector == selector, t.c.batch_id == batch,
+                                                  t.c.state == "sending")).values(updated_at=time.time(), **values))
+
     async def _follow(self) -> int:
+        self._recover()
         t, selector = schema.kyc_chain_sync, str(self.target.chain_selector)
         with self.target.store.transaction() as conn:
             nonces = conn.execute(select(t.c.nonce).where(and_(t.c.chain_selector == selector,
@@ -130,20 +149,24 @@ class ChainRegistryWriter:
             rows = [r for r in pending if r["action"] == action]
             if not rows:
                 continue
+            batch = "0x" + os.urandom(32).hex()
+            self._mark(rows, "sending", batch, None, None)
             try:
-                intent = await self.target.sender.submit(self.target.registry, encoder(rows), purpose)
+                intent = await self.target.sender.submit(self.target.registry, encoder(rows), purpose,
+                                                         request_id=batch)
             except RelayerError as exc:
+                self._mark(rows, "unsent", batch, None, None)
                 log.warning("registry fan-out batch not sent", extra={"chain": self.target.name, "error": str(exc)})
                 continue
-            self._mark(rows, "submitted", intent.nonce, intent.tx_hash)
+            self._mark(rows, "submitted", batch, intent.nonce, intent.tx_hash)
 
-    def _mark(self, rows: list[dict], state: str, nonce: int | None, tx_hash: str | None) -> None:
+    def _mark(self, rows: list[dict], state: str, batch: str, nonce: int | None, tx_hash: str | None) -> None:
         t = schema.kyc_chain_sync
         with self.target.store.transaction() as conn:
             insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(t)
             for row in rows:
-                values = {"version": row["version"], "state": state, "nonce": nonce, "tx_hash": tx_hash,
-                          "updated_at": time.time()}
+                values = {"version": row["version"], "state": state, "batch_id": batch, "nonce": nonce,
+                          "tx_hash": tx_hash, "updated_at": time.time()}
                 conn.execute(insert.values(chain_selector=str(self.target.chain_selector),
                                            provider_ref=row["provider_ref"], **values)
                              .on_conflict_do_update(index_elements=[t.c.chain_selector, t.c.provider_ref],
@@ -156,7 +179,7 @@ class ChainRegistryWriter:
         requeue = []
         for row in self._decisions():
             p = done.get(row["provider_ref"])
-            if p is None or p["state"] == "submitted" or p["version"] != row["version"]:
+            if p is None or p["state"] in ("submitted", "sending", "unsent") or p["version"] != row["version"]:
                 continue
             record = await read_record(self.target.rpc, self.target.registry, row["wallet"])
             if record.kyc_view() != expected_view(row):

@@ -213,6 +213,7 @@ kyc_chain_sync = Table(
     Column("provider_ref", String(66), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("state", String(16), nullable=False, index=True),
+    Column("batch_id", String(66)),  # the intent's request_id: finds a batch signed before a crash
     Column("nonce", BigInteger),
     Column("tx_hash", String(66)),
     Column("updated_at", Float, nullable=False),

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from web3 import Web3
 
 from rat.deploy import role
-from relayer.kyc.fanout import ChainTarget, FanOut, read_record, registry_drift
+from relayer.kyc.fanout import ChainRegistryWriter, ChainTarget, FanOut, read_record, registry_drift
 from relayer.kyc.writer import RegistryWriter
 from relayer.observability import ApiMetrics
 from relayer.rpc import Rpc
@@ -196,6 +196,43 @@ async def test_each_decision_version_is_sent_to_a_chain_once_even_after_a_restar
         await restarted.fanout.sync_once()
     assert harness.intents_b() == sent
     assert restarted.fanout.writers[0].progress()[_ref(carol.address)]["state"] == "synced"
+
+
+class Crash(Exception):
+    pass
+
+
+def _crash_after_the_intent_is_stored(point: str) -> None:
+    if point == "intent_recorded":
+        raise Crash(point)
+
+
+async def test_a_crash_after_the_batch_was_signed_and_stored_neither_loses_nor_repeats_it(harness, carol):
+    from dataclasses import replace
+
+    decide(harness.home, carol.address, 1, tier=2)
+    target = harness.fanout.writers[0].target
+    crashing = TxSender(harness.rpc_b, harness.store_b, _KeySigner(bytes(harness.key.key), "kyc"), CHAIN_B_ID,
+                        SenderPolicy(), crash_point=_crash_after_the_intent_is_stored)
+    dying = ChainRegistryWriter(harness.home, replace(target, sender=crashing))
+    with pytest.raises(Crash):
+        await dying.sync_once()  # the process dies between the stored intent and its broadcast
+    assert dying.progress()[_ref(carol.address)]["state"] == "sending"
+    await harness.settle()  # the restarted writer finds the stored intent by its batch id and broadcasts it
+    with harness.store_b.transaction() as conn:
+        nonces = conn.execute(select(schema.tx_intents.c.nonce).distinct()).scalars().all()
+    assert nonces == [0]
+    home, b = await harness.records(carol.address)
+    assert b == home and b.tier == 2
+
+
+async def test_a_batch_whose_intent_was_never_stored_is_sent_again(harness, carol):
+    decide(harness.home, carol.address, 1, tier=2)
+    writer = harness.fanout.writers[0]
+    writer._mark(writer.pending(), "sending", "0x" + "ab" * 32, None, None)  # died before the intent was signed
+    await harness.settle()
+    assert writer.progress()[_ref(carol.address)]["state"] == "synced"
+    assert (await harness.records(carol.address))[1].tier == 2
 
 
 async def test_a_revocation_reaches_every_chain_after_the_approval_it_supersedes(harness, carol):
