@@ -72,16 +72,25 @@ async def kyc_loop(config: RelayerConfig, store: Store, rpc: Rpc, stop: asyncio.
     signer = build_signer(config.kyc.signer, "kyc")
     sender = TxSender(rpc, store, signer, await rpc.chain_id(), config.sender)
     writer = RegistryWriter(store, sender, config.kyc.registry, config.kyc.batch_size)
-    fanout = FanOut(store, rpc, config.kyc.registry,
-                    await build_targets(config.kyc.chains, signer, config.sender), config.kyc.batch_size,
+    fanout = FanOut(store, rpc, config.kyc.registry, [], config.kyc.batch_size,
                     metrics.with_kyc_fanout() if metrics is not None and config.kyc.chains else None)
+    built: set[str] = set()
     checked_at = 0.0
     while not stop.is_set():
         if store.acquire_lease(KYC_LEASE, owner, config.lease_ttl):
+            # A chain down at start-up is retried every pass; the home chain and the other chains go on meanwhile.
+            for chain in (c for c in config.kyc.chains if c.name not in built):
+                try:
+                    fanout.add_target((await build_targets([chain], signer, config.sender))[0])
+                    built.add(chain.name)
+                except RelayerError as exc:
+                    log.warning("kyc fan-out chain not reachable", extra={"chain": chain.name, "error": exc.explain()})
             try:
                 await writer.sync_once()
                 await fanout.sync_once()
-                if fanout.writers and time.monotonic() - checked_at >= config.kyc.drift_interval:
+                # Drift is judged only over every configured chain: a missing one leaves the check stalled (alert).
+                if (config.kyc.chains and len(built) == len(config.kyc.chains)
+                        and time.monotonic() - checked_at >= config.kyc.drift_interval):
                     drift = await fanout.check()
                     checked_at = time.monotonic()
                     if drift:

@@ -226,6 +226,11 @@ class FanOut:
         self.home, self.home_rpc, self.home_registry = home, home_rpc, home_registry
         self.writers = [ChainRegistryWriter(home, t, batch_size) for t in targets]
         self.metrics = metrics  # relayer.observability.KycFanoutMetrics, when served
+        self.batch_size = batch_size
+
+    def add_target(self, target: ChainTarget) -> None:
+        """A chain whose RPC or store was not reachable at start-up, once it is."""
+        self.writers.append(ChainRegistryWriter(self.home, target, self.batch_size))
 
     async def sync_once(self) -> int:
         synced = 0
@@ -252,11 +257,17 @@ class FanOut:
 
 
 async def build_targets(chains: list, signer: object, policy: object) -> list[ChainTarget]:
-    """ChainTargets for `KycConfig.chains`, each with its own store (migrated) and TxSender for `signer`."""
+    """ChainTargets for `KycConfig.chains`, each with its own store (migrated) and TxSender for `signer`. Raises a
+    RelayerError (RPC or store unreachable) without leaving a connection open."""
     targets = []
     for chain in chains:
         rpc = Rpc(chain.rpc_url)
-        store = Store.open(chain.database_url)
-        sender = TxSender(rpc, store, signer, await rpc.chain_id(), policy)
+        try:
+            chain_id = await rpc.chain_id()
+            store = Store.open(chain.database_url)
+        except BaseException:
+            await rpc.aclose()
+            raise
+        sender = TxSender(rpc, store, signer, chain_id, policy)
         targets.append(ChainTarget(chain.name, chain.chain_selector, chain.registry, rpc, store, sender))
     return targets

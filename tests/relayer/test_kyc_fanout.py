@@ -377,3 +377,43 @@ async def test_the_api_process_fans_a_decision_out_and_exports_the_drift_gauge(s
         await asyncio.wait_for(task, 30)
         await rpc_home.aclose()
         await rpc_b.aclose()
+
+
+async def test_a_chain_down_when_the_api_starts_does_not_stop_the_home_write_and_stalls_the_drift_check(
+        stores, rpc_url, kyc_key, stack, carol, tmp_path, monkeypatch):
+    from relayer.api.server import kyc_loop
+    from relayer.config import RelayerConfig
+    from relayer.signers import KeystoreSigner
+
+    home, _ = stores
+    KeystoreSigner.create(tmp_path / "kyc.json", "kyc-pass", private_key=bytes(kyc_key.key), scrypt_n=2**10)
+    monkeypatch.setenv("RAT_TEST_KYC_PASS", "kyc-pass")
+    decide(home, carol.address, 1, tier=2)
+    role_ = {"type": "keystore", "path": "unused.json", "passphrase_env": "UNUSED"}
+    config = RelayerConfig.model_validate({
+        "rpc_url": rpc_url, "minter": "0x" + "11" * 20, "database_url": f"sqlite:///{tmp_path / 'relayer.db'}",
+        "assets": {}, "signers": {"sender": role_}, "brokerage": {"adapter": "alpaca"},
+        "custody": {"adapter": "sim-custodian"},
+        "kyc": {"registry": stack.registry.address, "interval": 0.1, "drift_interval": 0.1,
+                "signer": {"type": "keystore", "path": str(tmp_path / "kyc.json"),
+                           "passphrase_env": "RAT_TEST_KYC_PASS"},
+                "levels": {"rat-professional-ar": {"tier": 2, "jurisdiction": "AR"}},
+                "chains": [{"name": "chain-b", "rpc_url": f"http://127.0.0.1:{_free_port()}",
+                            "registry": "0x" + "22" * 20, "chain_selector": CHAIN_B_SELECTOR,
+                            "database_url": f"sqlite:///{tmp_path / 'kyc-b.db'}"}]}})
+    metrics, rpc = ApiMetrics(), Rpc(rpc_url)
+    stop = asyncio.Event()
+    task = asyncio.create_task(kyc_loop(config, home, rpc, stop, "test-owner", metrics))
+    try:
+        for _ in range(100):
+            if (await read_record(rpc, stack.registry.address, carol.address)).tier == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert (await read_record(rpc, stack.registry.address, carol.address)).tier == 2
+        await asyncio.sleep(0.5)
+        assert not task.done()
+        assert b"relayer_kyc_drift_check_timestamp_seconds 0.0" in generate_latest(metrics.registry)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await rpc.aclose()
