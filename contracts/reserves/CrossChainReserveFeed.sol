@@ -31,7 +31,7 @@ contract CrossChainReserveFeed is AggregatorV3Interface {
     IRealAssetToken public immutable TOKEN;
     /// @notice The home chain's CCIP pool of TOKEN.
     IBridgedOutLedger public immutable POOL;
-    uint8 private immutable _decimals;
+    uint8 private immutable FEED_DECIMALS;
 
     error ZeroAddress();
 
@@ -45,12 +45,12 @@ contract CrossChainReserveFeed is AggregatorV3Interface {
         UNDERLYING = underlying;
         TOKEN = token;
         POOL = pool;
-        _decimals = underlying.decimals();
+        FEED_DECIMALS = underlying.decimals();
     }
 
     /// @notice The underlying feed's decimals.
     function decimals() external view returns (uint8) {
-        return _decimals;
+        return FEED_DECIMALS;
     }
 
     /// @notice What the feed reports.
@@ -82,7 +82,7 @@ contract CrossChainReserveFeed is AggregatorV3Interface {
     /// @notice Shares (in this feed's decimals, rounded up) that the supply on other chains represents now.
     function remoteShares() public view returns (uint256) {
         uint256 shares = Math.ceilDiv(POOL.netBridgedOut() * TOKEN.multiplier(), SCALE);
-        uint8 d = _decimals;
+        uint8 d = FEED_DECIMALS;
         if (d == TOKEN_DECIMALS) return shares;
         if (d > TOKEN_DECIMALS) return shares * 10 ** (d - TOKEN_DECIMALS);
         return Math.ceilDiv(shares, 10 ** (TOKEN_DECIMALS - d));
