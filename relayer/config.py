@@ -181,11 +181,26 @@ class KycLevel(Strict):
     valid_days: int = Field(default=365, ge=1, le=3650)
 
 
+class KycChain(Strict):
+    """One more chain whose ComplianceRegistry gets every KYC decision (ADR 0106 fan-out)."""
+
+    name: str = Field(pattern="^[a-z0-9][a-z0-9-]{0,31}$", description="label in logs, metrics and the doctor")
+    rpc_url: str
+    registry: Address
+    chain_selector: int = Field(gt=0, lt=2**64, description="the chain's CCIP chain selector")
+    database_url: str = Field(description="this chain's store: its KYC-key intents and fan-out progress "
+                                          "(the key has its own nonces per chain), e.g. sqlite:///relayer-kyc-b.db")
+
+
 class KycConfig(Strict):
     """Sumsub applicant reviews become ComplianceRegistry writes with the KYC operator key."""
 
     registry: Address
     signer: SignerConfig
+    chains: list[KycChain] = Field(default_factory=list, description="other chains whose registries get the same "
+                                   "records, exactly once per chain; the drift check compares them all")
+    drift_interval: float = Field(default=60.0, gt=0, description="seconds between reconcile and drift passes "
+                                  "over every chain's registry (with `chains` set)")
     webhook_secret_env: str = Field(default="RAT_SUMSUB_WEBHOOK_SECRET",
                                     description="environment variable holding the Sumsub webhook secret")
     levels: dict[str, KycLevel] = Field(description="Sumsub level name -> tier and jurisdiction")
@@ -349,6 +364,9 @@ events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps ev
 # kyc:                              # Sumsub webhook -> ComplianceRegistry (KYC_OPERATOR_ROLE key)
 #   registry: "0x0000000000000000000000000000000000000000"
 #   signer: {type: keystore, path: keys/kyc.json, passphrase_env: RAT_KYC_PASSPHRASE}
+#   chains:                          # CCIP chains: the same record on every registry (ADR 0106)
+#     - {name: chain-b, rpc_url: http://127.0.0.1:8546, registry: "0x...", chain_selector: 3478487238524512106,
+#        database_url: "sqlite:///relayer-kyc-chain-b.db"}
 #   webhook_secret_env: RAT_SUMSUB_WEBHOOK_SECRET
 #   levels: {rat-retail-br: {tier: 1, jurisdiction: BR}, rat-professional-ar: {tier: 2, jurisdiction: AR}}
 # collateral:                       # Morpho Blue collateral keeper (decision 0102)

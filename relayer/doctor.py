@@ -196,6 +196,39 @@ async def _kyc_checks(config, ok, bad) -> None:
         bad(f"the Sumsub webhook secret variable {config.kyc.webhook_secret_env} is not set: every webhook "
             "delivery would be refused with 401",
             f"export {config.kyc.webhook_secret_env} with the secret from the Sumsub webhook settings")
+    if config.kyc.chains:
+        await _kyc_drift_check(config, ok, bad)
+
+
+async def _kyc_drift_check(config, ok, bad) -> None:
+    """Compares every KYC'd wallet's record on the home registry and on each fan-out chain's (ADR 0106)."""
+    from relayer.kyc.fanout import ledger_wallets, registry_drift
+    from relayer.rpc import Rpc
+    from relayer.store import Store
+
+    assert config.kyc is not None
+    registries = {"home": (Rpc(config.rpc_url), config.kyc.registry)}
+    registries.update({c.name: (Rpc(c.rpc_url), c.registry) for c in config.kyc.chains})
+    store = Store.open(config.database_url, migrate_schema=False)
+    try:
+        wallets = ledger_wallets(store)
+        drift = await registry_drift(registries, wallets)
+    except RelayerError as exc:
+        bad(f"KYC drift check could not read every chain's registry: {exc}", exc.hint)
+        return
+    finally:
+        store.close()
+        for rpc, _ in registries.values():
+            await rpc.aclose()
+    if drift:
+        first = drift[0]
+        bad(f"KYC records differ between chains for {len(drift)} wallet(s), e.g. {first.wallet}: "
+            + ", ".join(f"{name} tier {r.tier} expiry {r.expiry} frozen {r.frozen}"
+                        for name, r in first.records.items()),
+            "let the KYC fan-out reconcile (rat-relayer api runs it every kyc.drift_interval); a freeze that differs "
+            "is the sanctions officer's to apply on the other chain")
+    else:
+        ok(f"KYC records identical on {len(registries)} chains for {len(wallets)} wallet(s)")
 
 
 async def _auth_checks(config, ok, bad) -> None:

@@ -166,6 +166,18 @@ class OutboxMetrics:
         self.oldest.set(oldest)
 
 
+class KycFanoutMetrics:
+    """The KYC fan-out's view of every chain's ComplianceRegistry (ADR 0106), set by each drift pass."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.drift = Gauge("relayer_kyc_registry_drift_wallets",
+                           "wallets whose KYC record or freeze differs between the chains' registries", registry=registry)
+        self.pending = Gauge("relayer_kyc_fanout_pending", "KYC decisions not yet written to a chain's registry",
+                             ["chain"], registry=registry)
+        self.last_check = Gauge("relayer_kyc_drift_check_timestamp_seconds", "when the last drift pass completed",
+                                registry=registry)
+
+
 class ApiMetrics:
     """The service API's metrics: one series per route template (never the raw path, which holds ids)."""
 
@@ -180,6 +192,12 @@ class ApiMetrics:
                               ["kind"], registry=r)
         self.websockets = Gauge("relayer_api_websocket_connections", "open /v1/stream connections", registry=r)
         self.outbox: OutboxMetrics | None = None
+        self.kyc_fanout: KycFanoutMetrics | None = None
+
+    def with_kyc_fanout(self) -> KycFanoutMetrics:
+        if self.kyc_fanout is None:
+            self.kyc_fanout = KycFanoutMetrics(self.registry)
+        return self.kyc_fanout
 
     def with_outbox(self) -> OutboxMetrics:
         if self.outbox is None:
@@ -237,7 +255,8 @@ def exported_names(registry: CollectorRegistry) -> set[str]:
 
 
 def all_exported_names() -> set[str]:
-    """The names the daemon and the API (with its outbox drain) export."""
+    """The names the daemon and the API (with its outbox drain and KYC fan-out) export."""
     api = ApiMetrics()
     api.with_outbox()
+    api.with_kyc_fanout()
     return exported_names(Metrics().registry) | exported_names(api.registry)

@@ -11,7 +11,10 @@
 5. shares in custody ≥ the shares the token's supply represents at the round's block: totalSupply × multiplier /
    1e18, rounded up as the Minter's reserve guard rounds it (`supplyAfterMint(0)`), never token units: after a
    2-for-1 split every token is two shares, after the management fee a little less than one;
-6. the round is the asset's latest and its as-of is within `max_age` of the chain's clock.
+6. the round is the asset's latest and its as-of is within `max_age` of the chain's clock;
+7. with other chains given (CCIP burn/mint copies of the asset, ADR 0106): shares in custody ≥ Σ over chains of
+   totalSupply × multiplier, the other chains read at their latest block, each no older than `chain_max_age`
+   (a lagging node is refused as stale, never summed).
 
 Each kind of failure has its own exit code (`Failure`); the process exits with the code of the most fundamental
 failure found, after running every check it still can."""
@@ -27,6 +30,7 @@ from eth_account import Account
 from web3 import Web3
 
 from rat.attestations import RoundReport, round_digest
+from rat.bridge.supply import ChainToken, StaleChainRead, SupplyReadError, read_chain_supply
 from reserves import onchain
 from reserves.errors import MerkleError, ReservesError, UnreadableError
 from reserves.fields import format_units
@@ -90,8 +94,11 @@ class Report:
         return "\n".join(lines)
 
 
-def audit(rpc_url: str, registry_address: str, statement_path: Path, max_age: int, threads: int | None = None) -> Report:
+def audit(rpc_url: str, registry_address: str, statement_path: Path, max_age: int, threads: int | None = None,
+          remotes: dict[str, list[ChainToken]] | None = None, chain_max_age: int = 300) -> Report:
+    """`remotes`: home token address (checksummed) -> the same asset on other chains."""
     report = Report(str(statement_path))
+    remotes = remotes or {}
     try:
         statement = load_statement(statement_path, threads)
     except UnreadableError as exc:
@@ -116,7 +123,8 @@ def audit(rpc_url: str, registry_address: str, statement_path: Path, max_age: in
         reg = onchain.registry(w3, registry_address)
         now = w3.eth.get_block("latest")["timestamp"]
         for asset in statement.header.assets:
-            _audit_asset(w3, reg, statement, asset, now, max_age, report)
+            _audit_asset(w3, reg, statement, asset, now, max_age, report,
+                         remotes.get(Web3.to_checksum_address(asset.token), []), chain_max_age)
     except ReservesError as exc:
         report.add("node reachable", False, str(exc), Failure.RPC)
     except Exception as exc:  # noqa: BLE001 - web3 raises transport, RPC and decoding errors of many types
@@ -124,7 +132,8 @@ def audit(rpc_url: str, registry_address: str, statement_path: Path, max_age: in
     return report
 
 
-def _audit_asset(w3: Web3, reg, statement: Statement, asset, now: int, max_age: int, report: Report) -> None:
+def _audit_asset(w3: Web3, reg, statement: Statement, asset, now: int, max_age: int, report: Report,
+                 remote: list[ChainToken] = (), chain_max_age: int = 300) -> None:
     label = f"{asset.symbol} {asset.token}"
     rounds = onchain.published_rounds(reg, asset.token)
     mine = [r for r in rounds if r.statement_hash == statement.file_hash]
@@ -150,6 +159,8 @@ def _audit_asset(w3: Web3, reg, statement: Statement, asset, now: int, max_age: 
                f"{format_units(r.shares)} shares in custody, {format_units(backed.supply)} tokens × multiplier "
                f"{format_units(backed.multiplier)} = {format_units(backed.shares)} shares (rounded up) at block "
                f"{r.block_number}", Failure.UNDERCOLLATERALISED, label)
+    if remote:
+        _check_across_chains(r.shares, backed, remote, now, chain_max_age, report, label)
     latest = reg.functions.latestRoundId(asset.token).call()
     age = now - r.as_of
     fresh = latest == r.round_id and age <= max_age
@@ -157,6 +168,26 @@ def _audit_asset(w3: Web3, reg, statement: Statement, asset, now: int, max_age: 
     if latest != r.round_id:
         detail += ": superseded by a newer round"
     report.add("fresh", fresh, detail, Failure.STALE, label)
+
+
+def _check_across_chains(custody: int, home: onchain.SupplyShares, remote: list[ChainToken], now: int,
+                         chain_max_age: int, report: Report, label: str) -> None:
+    scaled, parts = home.supply * home.multiplier, [f"home {format_units(home.supply)}"]
+    for chain in remote:
+        try:
+            c = read_chain_supply(chain, chain_max_age, now)
+        except StaleChainRead as exc:
+            report.add("other chains fresh", False, str(exc), Failure.STALE, label)
+            return
+        except SupplyReadError as exc:
+            report.add("other chains reachable", False, str(exc), Failure.RPC, label)
+            return
+        scaled += c.shares_scaled
+        parts.append(f"{c.chain} {format_units(c.supply)} at block {c.block_number}")
+    total = -(-scaled // onchain.MULTIPLIER_SCALE)
+    report.add("reserves cover supply on every chain", custody >= total,
+               f"{format_units(custody)} shares in custody, {format_units(total)} shares over {len(remote) + 1} "
+               f"chains (tokens: {', '.join(parts)})", Failure.UNDERCOLLATERALISED, label)
 
 
 def _check_signature(w3: Web3, reg, r: onchain.PublishedRound, report: Report, label: str) -> None:

@@ -244,8 +244,15 @@ def publish(statement: Path, rpc_url: str, registry: str, uri: str, custodian_ke
 @click.option("--registry", required=True, help="ReserveRegistry address.")
 @click.option("--max-age", default="36h", show_default=True,
               help="Oldest acceptable as-of, relative to the chain's latest block (s, m, h or d suffix).")
+@click.option("--chain", "chains", multiple=True, metavar="NAME=RPC_URL",
+              help="Another chain the assets live on (CCIP burn/mint copies); repeatable. Its supply is added.")
+@click.option("--remote-token", "remote_tokens", multiple=True, metavar="NAME:HOME_TOKEN=TOKEN",
+              help="The asset HOME_TOKEN's address on chain NAME; repeatable, one per asset and chain.")
+@click.option("--chain-max-age", default="5m", show_default=True,
+              help="Oldest acceptable latest block of every --chain, relative to the home chain's latest block.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
-def verify(statement: Path, rpc_url: str, registry: str, max_age: str, as_json: bool) -> None:
+def verify(statement: Path, rpc_url: str, registry: str, max_age: str, chains: tuple[str, ...],
+           remote_tokens: tuple[str, ...], chain_max_age: str, as_json: bool) -> None:
     """Independently audit a published round.
 
     \b
@@ -253,14 +260,47 @@ def verify(statement: Path, rpc_url: str, registry: str, max_age: str, as_json: 
     statement); 4 tampered tree (leaf, node, tree index or value count); 5 totals differ (from the leaves or
     the chain, or a lot in two leaves); 6 no on-chain round carries this file's hash; 7 root differs;
     8 custodian signature invalid; 9 custody below the shares the supply represents (totalSupply ×
-    multiplier, rounded up as the Minter's reserve guard); 10 stale or superseded; 11 node unreachable.
+    multiplier, rounded up as the Minter's reserve guard; with --chain, Σ over every chain); 10 stale or
+    superseded (or another chain's node lags beyond --chain-max-age); 11 node unreachable.
+
+    \b
+    Across chains (ADR 0106), e.g. rAAPL also on chain-b:
+      rat-reserves verify statement.json --rpc-url A --registry 0x.. \\
+        --chain chain-b=http://127.0.0.1:8546 --remote-token chain-b:0xHOME_rAAPL=0xB_rAAPL
     """
     from reserves.audit import audit
 
     seconds = _duration(max_age)
-    report = audit(rpc_url, registry, statement, seconds)
+    remotes = _remotes(chains, remote_tokens)
+    report = audit(rpc_url, registry, statement, seconds, remotes=remotes, chain_max_age=_duration(chain_max_age))
     click.echo(json.dumps(report.as_json(), indent=2) if as_json else report.render())
     sys.exit(int(report.outcome))
+
+
+def _remotes(chains: tuple[str, ...], remote_tokens: tuple[str, ...]) -> dict:
+    from eth_utils import is_address, to_checksum_address
+
+    from rat.bridge.supply import ChainToken
+
+    urls: dict[str, str] = {}
+    for item in chains:
+        name, sep, url = item.partition("=")
+        if not sep or not name or not url:
+            raise click.BadParameter(f"{item!r} is not NAME=RPC_URL", param_hint="--chain")
+        urls[name] = url
+    out: dict[str, list] = {}
+    for item in remote_tokens:
+        head, sep, token = item.partition("=")
+        name, colon, home = head.partition(":")
+        if not (sep and colon and is_address(home) and is_address(token)):
+            raise click.BadParameter(f"{item!r} is not NAME:HOME_TOKEN=TOKEN", param_hint="--remote-token")
+        if name not in urls:
+            raise click.BadParameter(f"chain {name!r} has no --chain {name}=RPC_URL", param_hint="--remote-token")
+        out.setdefault(to_checksum_address(home), []).append(ChainToken(name=name, rpc_url=urls[name], token=token))
+    unused = set(urls) - {c.name for tokens in out.values() for c in tokens}
+    if unused:
+        raise click.BadParameter(f"chain(s) {sorted(unused)} have no --remote-token", param_hint="--chain")
+    return out
 
 
 @main.group()

@@ -114,6 +114,9 @@ contract RatCcipPool is AccessControl {
     uint256 public lastQuarantineId;
     /// @notice Tokens held in the quarantine escrow now.
     uint256 public quarantinedTotal;
+    /// @notice Tokens burned here for other chains less tokens minted here from them: on the home chain, the supply
+    /// that lives on other chains (CrossChainReserveFeed counts it against the reserves; ADR 0106).
+    uint256 public netBridgedOut;
 
     /// @notice A lane was added or reconfigured.
     event LaneConfigured(
@@ -215,6 +218,7 @@ contract RatCcipPool is AccessControl {
             revert MultiplierOutOfStep(input.remoteChainSelector, local, lane.remoteActions);
         }
         _consume(lane.outbound, input.amount, true);
+        netBridgedOut += input.amount;
         emit Burned(input.remoteChainSelector, input.originalSender, recipient, input.amount);
         TOKEN.burn(input.amount);
         out = Pool.LockOrBurnOutV1({
@@ -241,6 +245,10 @@ contract RatCcipPool is AccessControl {
         if (amount == 0) revert ZeroAmount();
         CorporateActions memory source = _decodeSourceActions(input.sourcePoolData);
         _consume(lane.inbound, amount, false);
+        // Saturating: a remote chain's own issuance (none today) must not make a delivery revert here. A quarantined
+        // delivery is minted too (into the escrow), so it comes back on-chain here all the same.
+        uint256 out_ = netBridgedOut;
+        netBridgedOut = amount > out_ ? 0 : out_ - amount;
         if (!_same(source, localCorporateActions())) {
             _quarantineDelivery(input, amount, QuarantineReason.MULTIPLIER_OUT_OF_STEP, TransferStatus.OK);
         } else {

@@ -129,6 +129,12 @@ def api_dashboard() -> Dashboard:
                            query(f"sum(rate(relayer_outbox_published_total{{{API}}}[5m]))", "published"),
                            query(f"sum by (kind) (rate(relayer_outbox_publish_failures_total{{{API}}}[5m]))",
                                  "failed {{kind}}")))
+        .with_row(Row("KYC fan-out (other chains)"))
+        .with_panel(single("Wallets drifted", "none", f"max(relayer_kyc_registry_drift_wallets{{{API}}})"))
+        .with_panel(single("Last drift check", "dateTimeFromNow",
+                           f"max(relayer_kyc_drift_check_timestamp_seconds{{{API}}}) * 1000"))
+        .with_panel(series("Decisions pending per chain", "none",
+                           query(f"max by (chain) (relayer_kyc_fanout_pending{{{API}}})", "{{chain}}")))
     )
 
 

@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import socket
+import time
 import uuid
 
 import uvicorn
@@ -60,8 +61,10 @@ def uvicorn_config(app, host: str, port: int, trusted_proxies: list[str] | None 
                           proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 
-async def kyc_loop(config: RelayerConfig, store: Store, rpc: Rpc, stop: asyncio.Event, owner: str) -> None:
+async def kyc_loop(config: RelayerConfig, store: Store, rpc: Rpc, stop: asyncio.Event, owner: str,
+                   metrics: ApiMetrics | None = None) -> None:
     from relayer.daemon import build_signer
+    from relayer.kyc.fanout import FanOut, build_targets
     from relayer.kyc.writer import RegistryWriter
     from relayer.sender import TxSender
 
@@ -69,10 +72,30 @@ async def kyc_loop(config: RelayerConfig, store: Store, rpc: Rpc, stop: asyncio.
     signer = build_signer(config.kyc.signer, "kyc")
     sender = TxSender(rpc, store, signer, await rpc.chain_id(), config.sender)
     writer = RegistryWriter(store, sender, config.kyc.registry, config.kyc.batch_size)
+    fanout = FanOut(store, rpc, config.kyc.registry, [], config.kyc.batch_size,
+                    metrics.with_kyc_fanout() if metrics is not None and config.kyc.chains else None)
+    built: set[str] = set()
+    checked_at = 0.0
     while not stop.is_set():
         if store.acquire_lease(KYC_LEASE, owner, config.lease_ttl):
+            # A chain down at start-up is retried every pass; the home chain and the other chains go on meanwhile.
+            for chain in (c for c in config.kyc.chains if c.name not in built):
+                try:
+                    fanout.add_target((await build_targets([chain], signer, config.sender))[0])
+                    built.add(chain.name)
+                except RelayerError as exc:
+                    log.warning("kyc fan-out chain not reachable", extra={"chain": chain.name, "error": exc.explain()})
             try:
                 await writer.sync_once()
+                await fanout.sync_once()
+                # Drift is judged only over every configured chain: a missing one leaves the check stalled (alert).
+                if (config.kyc.chains and len(built) == len(config.kyc.chains)
+                        and time.monotonic() - checked_at >= config.kyc.drift_interval):
+                    drift = await fanout.check()
+                    checked_at = time.monotonic()
+                    if drift:
+                        log.error("KYC records differ between chains",
+                                  extra={"wallets": [d.wallet for d in drift][:20], "count": len(drift)})
             except RelayerError as exc:
                 log.warning("kyc sync pass failed", extra={"error": exc.explain()})
         try:
@@ -101,7 +124,7 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
         ctx.extras["drain"] = drain
         tasks.append(asyncio.create_task(drain.run(stop, owner, config.events.drain_interval, config.lease_ttl)))
     if config.kyc is not None:
-        tasks.append(asyncio.create_task(kyc_loop(config, store, rpc, stop, owner)))
+        tasks.append(asyncio.create_task(kyc_loop(config, store, rpc, stop, owner, metrics)))
     while not server.started and not tasks[0].done():
         await asyncio.sleep(0.05)
     if server.started:

@@ -113,6 +113,10 @@ def _audit_redaction(conn: Connection) -> None:
 
 def _collateral_keeper(conn: Connection) -> None:
     conn.execute(CreateTable(schema.collateral_positions))
+def _kyc_fanout(conn: Connection) -> None:
+    conn.execute(CreateTable(schema.kyc_chain_sync))
+    for index in schema.kyc_chain_sync.indexes:
+        conn.execute(CreateIndex(index))
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -124,6 +128,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "retention: audit log allows only the client_ip redaction", _audit_redaction),
     Migration(6, "collateral keeper: unhealthy Morpho Blue positions and the keeper's liquidations",
               _collateral_keeper),
+    Migration(7, "KYC fan-out: per-chain registry write progress", _kyc_fanout),
 )
 LATEST = MIGRATIONS[-1].version
 

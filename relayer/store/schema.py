@@ -203,6 +203,22 @@ kyc_applicants = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+# KYC fan-out (ADR 0106): per extra chain, the newest decision version of each applicant written to that chain's
+# ComplianceRegistry. Lives in the chain's own store (its TxSender's intents are keyed by sender and nonce, and the
+# KYC key has its own nonces on every chain), so progress and intents of one chain commit together.
+kyc_chain_sync = Table(
+    "kyc_chain_sync",
+    metadata,
+    Column("chain_selector", String(20), primary_key=True),  # decimal: a CCIP selector is a uint64 (> int64)
+    Column("provider_ref", String(66), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("batch_id", String(66)),  # the intent's request_id: finds a batch signed before a crash
+    Column("nonce", BigInteger),
+    Column("tx_hash", String(66)),
+    Column("updated_at", Float, nullable=False),
+)
+
 # Every verified webhook delivery, by the digest of its body: a second delivery of the same body changes nothing.
 webhook_deliveries = Table(
     "webhook_deliveries",

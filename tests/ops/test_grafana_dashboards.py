@@ -55,6 +55,7 @@ def test_every_exported_metric_is_on_a_dashboard():
              for m in METRIC.findall(t["expr"])}
     api = ApiMetrics()
     api.with_outbox()
+    api.with_kyc_fanout()
     families = {family(n) for n in exported_names(Metrics().registry) | exported_names(api.registry)}
     assert families - {family(n) for n in shown} == set()
 
