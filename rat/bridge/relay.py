@@ -45,7 +45,7 @@ class Delivery(BaseModel):
     dest_tx: str | None = None
 
 
-def _reason(refused: ContractLogicError, pool: ContractInstance) -> str:
+def refusal_reason(refused: ContractLogicError, pool: ContractInstance) -> str:
     """The refusal as `ErrorName(0x…args)` when the pool's ABI knows the selector, else Ape's message."""
     text = str(refused.revert_message or refused)
     if text.startswith("0x") and len(text) >= 10:
@@ -79,7 +79,7 @@ def relay(source: Side, dest: Side, relayer: AccountAPI, from_block: int = 0) ->
                                             encode_address(message.source_pool), message.sender, message.recipient,
                                             message.amount, message.dest_pool_data, sender=relayer)
             except ContractLogicError as refused:
-                deliveries.append(Delivery(message=message, status="pending", detail=_reason(refused, dest.pool)))
+                deliveries.append(Delivery(message=message, status="pending", detail=refusal_reason(refused, dest.pool)))
                 continue
         deliveries.append(Delivery(message=message, status="executed", dest_tx=str(receipt.txn_hash)))
     return deliveries
