@@ -5,7 +5,7 @@ frozen there in flight) stays pending and is retried on the next run; nothing is
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
 from ape import chain as ape_chain
 from ape.api import AccountAPI
@@ -15,7 +15,23 @@ from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict
 
 from rat.bridge.ccip import encode_address
-from rat.bridge.lane import Side
+from rat.bridge.chains import Chain
+
+
+class Endpoint(Protocol):
+    """What the relay needs of each chain: the chain, its ramp and its pool (`rat.bridge.lane.Side` is one)."""
+
+    @property
+    def chain(self) -> Chain: ...
+
+    @property
+    def selector(self) -> int: ...
+
+    @property
+    def ramp(self) -> ContractInstance: ...
+
+    @property
+    def pool(self) -> ContractInstance: ...
 
 
 class Message(BaseModel):
@@ -55,7 +71,7 @@ def refusal_reason(refused: ContractLogicError, pool: ContractInstance) -> str:
     return text
 
 
-def sent_messages(source: Side, dest_selector: int, from_block: int = 0) -> list[Message]:
+def sent_messages(source: Endpoint, dest_selector: int, from_block: int = 0) -> list[Message]:
     """Every message the source ramp sent to `dest_selector` from `from_block` on."""
     with source.chain.active():
         head = ape_chain.blocks.height
@@ -66,7 +82,7 @@ def sent_messages(source: Side, dest_selector: int, from_block: int = 0) -> list
                     source_tx=str(log.transaction_hash)) for log in logs]
 
 
-def relay(source: Side, dest: Side, relayer: AccountAPI, from_block: int = 0) -> list[Delivery]:
+def relay(source: Endpoint, dest: Endpoint, relayer: AccountAPI, from_block: int = 0) -> list[Delivery]:
     """Executes on `dest` every message from `source` not executed yet; returns one Delivery per message seen."""
     deliveries = []
     for message in sent_messages(source, dest.selector, from_block):
