@@ -1,6 +1,7 @@
 """The demo's cross-chain step (ADR 0106, `make demo`): rAAPL sent from chain A (the demo's anvil) to Bob on chain B
-(a second anvil started for the step, chain id 31338), carried by the relay; then a recipient without KYC refused on
-chain A before any burn, balances and supplies shown unchanged."""
+(a second anvil started for the step, chain id 31338), carried by the relay; a recipient without KYC refused on
+chain A before any burn, balances and supplies shown unchanged; then Bob's rAAPL back to chain A, so chain A's supply
+is whole again for the demo's proof of reserve, which reads one chain."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ Say = Callable[[str], None]
 
 
 def _units(value: int) -> str:
-    text = f"{Decimal(value) / SHARE:f}"
+    text = f"{Decimal(value) / SHARE:.4f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -76,6 +77,14 @@ def run(stack: ComplianceStack, token: ContractInstance, deployer: AccountAPI, r
         if (supplies(sides), balances(sides, alice.address)) != before:
             raise RuntimeError("a refused send moved tokens")
         ok(f"nothing burned, nothing sent: {len(sent_messages(a, b.selector))} message(s) on the lane, as before")
+        _show(sides, who, ok)
+
+        step("Bob sends his 1 rAAPL back from chain B to chain A before chain B stops (the proof of reserve still "
+             "counts chain A only: status ccip-cross-chain-reserves)")
+        send(b, a, bob, bob.address, SHARE)
+        for delivery in relay(b, a, relayer):
+            ok(f"relay: message {delivery.message.sequence_number} {delivery.status} on chain A "
+               f"(tx {delivery.dest_tx})")
         _show(sides, who, ok)
     ok("chain B stopped")
 
