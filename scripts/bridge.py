@@ -10,7 +10,8 @@ configure a lane with matched rate limits, send, relay, status. Each chain has i
     ape run bridge relay rAAPL --source-host http://127.0.0.1:8545 --source-record ../a/local-bridge.json --account relayer
     ape run bridge status rAAPL
 
-`configure-lane` refuses limits that are not a matched pair (this chain's outbound at most 95 % of the remote
+`configure-lane`, `send` and `relay` take `--dry-run` (print the calls, send nothing); `local-asset` and `deploy` act
+on local chains only. `configure-lane` refuses limits that are not a matched pair (this chain's outbound at most 95 % of the remote
 inbound, and the reverse) before sending anything. On a local chain, `deploy` uses Chainlink's Router from the npm
 package's bytecode and the ramp harness (the full OnRamp/OffRamp stack is not deployed, see docs/status.md).
 """
@@ -30,6 +31,7 @@ from ape.exceptions import ContractLogicError
 from rat.bridge.ccip import (
     LOCAL_CHAIN_IDS,
     LanePairLimits,
+    encode_address,
     RateLimit,
     configure_lane,
     deploy_pool,
@@ -38,8 +40,8 @@ from rat.bridge.ccip import (
 )
 from rat.bridge.chains import Chain
 from rat.bridge.records import BridgeEntry, BridgeFile
-from rat.bridge.relay import refusal_reason, relay
-from rat.scripting import deployments_option, network_name
+from rat.bridge.relay import refusal_reason, relay, sent_messages
+from rat.scripting import deployments_option, dry_run_option, network_name
 
 UNIT = 10**18
 
@@ -184,9 +186,10 @@ def deploy(symbol: str, selector: int, account, deployments_dir: Path | None) ->
 @click.option("--remote-inbound", required=True, help="The remote pool's inbound CAPACITY:RATE (checked).")
 @account_option()
 @deployments_option
+@dry_run_option
 def configure_lane_command(symbol: str, remote_selector: int, remote_record: Path, min_tier: int, outbound: str,
                            inbound: str, remote_outbound: str, remote_inbound: str, account,
-                           deployments_dir: Path | None) -> None:
+                           deployments_dir: Path | None, dry_run: bool) -> None:
     """Sets this chain's lane to the remote chain: ramps on the Router, the remote pool and token, the limits.
     Refused before any transaction unless the four limits are a matched pair (run it on both chains)."""
     entry = _entry(_load(deployments_dir), symbol)
@@ -197,6 +200,16 @@ def configure_lane_command(symbol: str, remote_selector: int, remote_record: Pat
     except ValueError as error:
         raise click.ClickException(f"not a matched pair: {error}") from None
     router, pool = project.RatCcipPool.at(entry.pool).ROUTER(), project.RatCcipPool.at(entry.pool)
+    if dry_run:
+        router_instance = chain.contracts.instance_at(router, contract_type=_router_type())
+        ramps = router_instance.applyRampUpdates.encode_input([(remote_selector, entry.ramp)], [],
+                                                               [(remote_selector, entry.ramp)])
+        lane = pool.setLane.encode_input(remote_selector, (
+            encode_address(remote.pool), encode_address(remote.token), min_tier, limits.a_outbound.as_tuple(),
+            limits.a_inbound.as_tuple()))
+        click.echo(f"  [dry-run] {router}.applyRampUpdates: data=0x{bytes(ramps).hex()}")
+        click.echo(f"  [dry-run] {pool.address}.setLane: data=0x{bytes(lane).hex()}")
+        return
     set_ramps(chain.contracts.instance_at(router, contract_type=_router_type()), account, remote_selector,
               entry.ramp, entry.ramp)
     _refused(lambda: configure_lane(pool, remote_selector, remote.pool, remote.token, min_tier, limits.a_outbound,
@@ -218,14 +231,20 @@ def _router_type():  # type: ignore[no-untyped-def]
 @click.option("--amount", required=True, help="Tokens to send.")
 @account_option()
 @deployments_option
+@dry_run_option
 def send(symbol: str, dest_selector: int, recipient: str, amount: str, account,
-         deployments_dir: Path | None) -> None:
+         deployments_dir: Path | None, dry_run: bool) -> None:
     """Sends SYMBOL to RECIPIENT on the destination: checked on this chain (both parties, outbound limit), then
     burned; the relay mints it there."""
     entry = _entry(_load(deployments_dir), symbol)
     pool, ramp, token = (project.RatCcipPool.at(entry.pool), project.CcipRampHarness.at(entry.ramp),
                          project.RealAssetToken.at(entry.token))
     units = _units(amount)
+    if dry_run:
+        click.echo(f"  [dry-run] {token.address}.approve: data=0x{bytes(token.approve.encode_input(ramp, units)).hex()}")
+        data = ramp.send.encode_input(pool, dest_selector, recipient, units)
+        click.echo(f"  [dry-run] {ramp.address}.send: data=0x{bytes(data).hex()}")
+        return
     if token.allowance(account, ramp) < units:
         token.approve(ramp, units, sender=account)
     receipt = _refused(lambda: ramp.send(pool, dest_selector, recipient, units, sender=account), pool)
@@ -241,8 +260,9 @@ def send(symbol: str, dest_selector: int, recipient: str, amount: str, account,
               help="The source chain's <network>-bridge.json.")
 @account_option()
 @deployments_option
+@dry_run_option
 def relay_command(symbol: str, source_host: str, source_record: Path, account,
-                  deployments_dir: Path | None) -> None:
+                  deployments_dir: Path | None, dry_run: bool) -> None:
     """Executes on this chain every SYMBOL message the source chain sent here and that has not run yet."""
     entry = _entry(_load(deployments_dir), symbol)
     remote = _entry(BridgeFile.model_validate_json(source_record.read_text()), symbol)
@@ -253,6 +273,11 @@ def relay_command(symbol: str, source_host: str, source_record: Path, account,
     source_chain = Chain("source", remote.selector, source_host)
     with source_chain.active():
         source = _Endpoint(source_chain, project.CcipRampHarness.at(remote.ramp), project.RatCcipPool.at(remote.pool))
+    if dry_run:
+        for m in sent_messages(source, dest.selector):
+            state = "executed" if dest.ramp.executed(m.source_selector, m.sequence_number) else "to execute"
+            click.echo(f"  [dry-run] message {m.sequence_number}: {m.amount / UNIT:g} {symbol} -> {m.recipient}: {state}")
+        return
     for delivery in relay(source, dest, account):
         m = delivery.message
         click.echo(f"message {m.sequence_number}: {m.amount / UNIT:g} {symbol} {m.sender} -> {m.recipient}: "

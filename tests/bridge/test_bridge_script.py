@@ -31,6 +31,11 @@ def ape_run(host: str, records: Path, *args: str, expect_ok: bool = True) -> sub
     return result
 
 
+def start_block(host: str) -> int:
+    return int(subprocess.run(["cast", "block-number", "--rpc-url", host], capture_output=True, text=True,
+                              check=True).stdout)
+
+
 @pytest.fixture(scope="module")
 def chains(tmp_path_factory):
     a = start_anvil("A", CHAIN_A_SELECTOR, chain_id=31337)
@@ -77,6 +82,16 @@ def test_a_send_on_chain_a_is_relayed_to_chain_b_and_shown_in_both_statuses(lane
     status_b = ape_run(host_b, dir_b, "status", "rAAPL").stdout
     assert "supply 90" in status_a and "outbound 85/95" in status_a and "messages sent 1" in status_a
     assert "supply 10" in status_b and "inbound 90/100" in status_b
+
+
+def test_a_send_dry_run_prints_the_ramp_call_and_sends_nothing(lane):
+    (host_a, dir_a, _), (_, _, sel_b) = lane
+    before = start_block(host_a)
+    output = ape_run(host_a, dir_a, "send", "rAAPL", "--dest", str(sel_b), "--to", BOB, "--amount", "1",
+                     "--account", "TEST::6", "--dry-run").stdout
+    ramp = json.loads((dir_a / "local-bridge.json").read_text())["assets"]["rAAPL"]["ramp"]
+    assert f"{ramp}.send: data=0x" in output
+    assert start_block(host_a) == before
 
 
 def test_a_send_to_an_address_without_kyc_is_refused_on_the_source(lane):
