@@ -69,7 +69,11 @@ def run(stack: ComplianceStack, token: ContractInstance, deployer: AccountAPI, r
         step("Alice tries to send 1 rAAPL to an address with no KYC record on chain B")
         before = supplies(sides), balances(sides, alice.address)
         try:
-            send(a, b, alice, outsider.address, SHARE)
+            with a.chain.active():
+                a.token.approve(a.ramp, SHARE, sender=alice)
+                # Simulated against chain A's state (eth_call): the same execution a transaction would run, without
+                # Ape printing the reverted transaction's call trace into the demo.
+                a.ramp.send.call(a.pool, b.selector, outsider.address, SHARE, sender=alice)
         except ContractLogicError as error:
             refused(f"chain A refused before any burn: {refusal_reason(error, a.pool)}")
         else:

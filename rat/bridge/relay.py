@@ -5,6 +5,7 @@ frozen there in flight) stays pending and is retried on the next run; nothing is
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Protocol
 
 from ape import chain as ape_chain
@@ -62,12 +63,15 @@ class Delivery(BaseModel):
 
 
 def refusal_reason(refused: ContractLogicError, pool: ContractInstance) -> str:
-    """The refusal as `ErrorName(0x…args)` when the pool's ABI knows the selector, else Ape's message."""
+    """The refusal as `ErrorName(0x…args)` when the pool's ABI knows the selector, else Ape's message. Reads both
+    forms of undecoded revert data: "0x<selector><args>" (a transaction) and "custom error 0x<selector>: <args>"
+    (anvil's wording for a call)."""
     text = str(refused.revert_message or refused)
-    if text.startswith("0x") and len(text) >= 10:
+    found = re.match(r"(?:custom error )?0x([0-9a-fA-F]{8}):? ?([0-9a-fA-F]*)", text)
+    if found:
         for error in pool.contract_type.errors:
-            if keccak(text=error.selector)[:4].hex() == text[2:10].lower():
-                return f"{error.name}(0x{text[10:]})"
+            if keccak(text=error.selector)[:4].hex() == found.group(1).lower():
+                return f"{error.name}(0x{found.group(2)})"
     return text
 
 
