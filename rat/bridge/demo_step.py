@@ -10,12 +10,13 @@ from decimal import Decimal
 
 from ape.api import AccountAPI
 from ape.contracts import ContractInstance
-from ape.exceptions import ContractLogicError
+from ape import networks
+from web3.exceptions import ContractCustomError
 
 from rat.bridge.ccip import CHAIN_A_SELECTOR, CHAIN_B_SELECTOR, LanePairLimits
 from rat.bridge.chains import Chain, second_chain
 from rat.bridge.lane import Side, approve_everywhere, balances, connect, deploy_side, send, supplies
-from rat.bridge.relay import refusal_reason, relay, sent_messages
+from rat.bridge.relay import decode_pool_error, relay, sent_messages
 from rat.deploy import ComplianceStack
 
 SHARE = 10**18
@@ -68,16 +69,10 @@ def run(stack: ComplianceStack, token: ContractInstance, deployer: AccountAPI, r
 
         step("Alice tries to send 1 rAAPL to an address with no KYC record on chain B")
         before = supplies(sides), balances(sides, alice.address)
-        try:
-            with a.chain.active():
-                a.token.approve(a.ramp, SHARE, sender=alice)
-                # Simulated against chain A's state (eth_call): the same execution a transaction would run, without
-                # Ape printing the reverted transaction's call trace into the demo.
-                a.ramp.send.call(a.pool, b.selector, outsider.address, SHARE, sender=alice)
-        except ContractLogicError as error:
-            refused(f"chain A refused before any burn: {refusal_reason(error, a.pool)}")
-        else:
-            raise RuntimeError("the send to a recipient without KYC was not refused")
+        with a.chain.active():
+            a.token.approve(a.ramp, SHARE, sender=alice)
+            reason = _simulated_refusal(a, b, alice, outsider.address)
+        refused(f"chain A refused before any burn: {reason}")
         if (supplies(sides), balances(sides, alice.address)) != before:
             raise RuntimeError("a refused send moved tokens")
         ok(f"nothing burned, nothing sent: {len(sent_messages(a, b.selector))} message(s) on the lane, as before")
@@ -92,3 +87,15 @@ def run(stack: ComplianceStack, token: ContractInstance, deployer: AccountAPI, r
         _show(sides, who, ok)
     ok("chain B stopped")
 
+
+
+def _simulated_refusal(a: Side, b: Side, sender: AccountAPI, recipient: str) -> str:
+    """The send simulated on chain A (eth_call: the same execution a transaction runs, without Ape printing a
+    reverted transaction's trace into the demo); its revert decoded from the pool's ABI."""
+    data = a.ramp.send.encode_input(a.pool, b.selector, recipient, SHARE)
+    try:
+        networks.provider.web3.eth.call({"from": sender.address, "to": a.ramp.address, "data": data})
+    except ContractCustomError as error:
+        raw = error.data if isinstance(error.data, str) else str(error.args[0])
+        return decode_pool_error(raw, a.pool) or raw
+    raise RuntimeError("the send to a recipient without KYC was not refused")

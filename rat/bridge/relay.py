@@ -12,6 +12,7 @@ from ape import chain as ape_chain
 from ape.api import AccountAPI
 from ape.contracts import ContractInstance
 from ape.exceptions import ContractLogicError
+from eth_abi import decode
 from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict
 
@@ -62,17 +63,30 @@ class Delivery(BaseModel):
     dest_tx: str | None = None
 
 
-def refusal_reason(refused: ContractLogicError, pool: ContractInstance) -> str:
-    """The refusal as `ErrorName(0x…args)` when the pool's ABI knows the selector, else Ape's message. Reads both
-    forms of undecoded revert data: "0x<selector><args>" (a transaction) and "custom error 0x<selector>: <args>"
-    (anvil's wording for a call)."""
-    text = str(refused.revert_message or refused)
-    found = re.match(r"(?:custom error )?0x([0-9a-fA-F]{8}):? ?([0-9a-fA-F]*)", text)
-    if found:
-        for error in pool.contract_type.errors:
-            if keccak(text=error.selector)[:4].hex() == found.group(1).lower():
+def decode_pool_error(data: str, pool: ContractInstance) -> str | None:
+    """`ErrorName(arg=value, …)` for revert data ("0x<selector><args>") that is one of the pool's custom errors."""
+    found = re.match(r"(?:custom error )?0x([0-9a-fA-F]{8}):? ?([0-9a-fA-F]*)", data)
+    if not found:
+        return None
+    for error in pool.contract_type.errors:
+        if keccak(text=error.selector)[:4].hex() == found.group(1).lower():
+            types = [item.canonical_type for item in error.inputs]
+            try:
+                values = decode(types, bytes.fromhex(found.group(2)))
+            except Exception:  # noqa: BLE001 - malformed arguments: name the error alone
                 return f"{error.name}(0x{found.group(2)})"
-    return text
+            args = ", ".join(f"{item.name}={value.hex() if isinstance(value, bytes) else value}"
+                             for item, value in zip(error.inputs, values))
+            return f"{error.name}({args})"
+    return None
+
+
+def refusal_reason(refused: ContractLogicError, pool: ContractInstance) -> str:
+    """The refusal decoded from the pool's ABI when it is one of its errors, else Ape's message. Reads both forms of
+    undecoded revert data: "0x<selector><args>" (a transaction) and "custom error 0x<selector>: <args>" (anvil's
+    wording for a call)."""
+    text = str(refused.revert_message or refused)
+    return decode_pool_error(text, pool) or text
 
 
 def sent_messages(source: Endpoint, dest_selector: int, from_block: int = 0) -> list[Message]:
