@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ENV := source tools/env.sh &&
 NETWORK ?= ethereum:local:foundry
 
-.PHONY: help bootstrap compile demo deploy api specs test static fuzz-deep mutation mutants mutation-sample docs bench bench-gas bench-merkle bench-relayer bench-indexer bench-api-stream bench-venue bench-collateral bench-cogs bench-report clean mutation-estimate
+.PHONY: help bootstrap compile demo deploy api specs test static fuzz-deep mutation mutants mutation-sample docs bench bench-gas bench-merkle bench-relayer bench-indexer bench-api-stream bench-venue bench-collateral bench-ccip bench-cogs bench-report clean mutation-estimate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -63,7 +63,7 @@ docs: compile ## check the docs against ABIs, migrations and tests, then build t
 	@$(ENV) pytest tests/docs -q
 	@$(ENV) python tools/docs/build_site.py
 
-bench: bench-gas bench-merkle bench-relayer bench-indexer bench-api-stream bench-venue bench-collateral bench-cogs bench-report ## every benchmark, then bench/results/REPORT.md
+bench: bench-gas bench-merkle bench-relayer bench-indexer bench-api-stream bench-venue bench-collateral bench-ccip bench-cogs bench-report ## every benchmark, then bench/results/REPORT.md
 
 bench-gas: compile ## gas: OZ ERC-20 vs RAT transfer, every Minter operation → bench/results/gas.json
 	@$(ENV) python bench/gas.py
@@ -87,6 +87,9 @@ bench-venue: compile ## Uniswap v4 on anvil: plain-pool init, LP mint/decrease, 
 
 bench-collateral: compile ## Morpho Blue on anvil: RAT vs plain-ERC-20 collateral gas (pledge, borrow, repay, liquidate) and the oracle read → bench/results/collateral.json
 	@$(ENV) python bench/collateral.py
+
+bench-ccip: compile ## CCIP on anvil: RatCcipPool vs a plain burn/mint pool of the same shape, send and receive gas → bench/results/ccip.json
+	@$(ENV) python bench/ccip.py
 
 bench-report: ## bench/results/REPORT.md: every figure, its target, pass/short
 	@$(ENV) python bench/report.py

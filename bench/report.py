@@ -26,6 +26,7 @@ PRODUCERS = {
     "indexer.json": "make bench (bench/indexer.py)",
     "venue.json": "make bench-venue (bench/venue.py)",
     "collateral.json": "make bench-collateral (bench/collateral.py)",
+    "ccip.json": "make bench-ccip (bench/ccip.py)",
     "mutation.json": "make mutation (tools/mutation/run.py)",
     "slither.json": "make test / make static (tools/static/slither_gate.py)",
 }
@@ -162,6 +163,18 @@ def section_cogs(cogs: dict | None) -> list[str]:
     if (RESULTS / "cogs.png").exists():
         out += ["![cost per user transaction](cogs.png)", ""]
     return out
+
+
+def section_ccip(data: dict | None) -> list[str]:
+    out = ["## Cross-chain (CCIP): RAT pool vs plain burn/mint pool", ""]
+    if data is None:
+        return out + [f"MISSING: ccip.json — run {PRODUCERS['ccip.json']}.", ""]
+    out += [f"Whole-transaction gas on {data['chain']}, {data['unit']}; path: {data['path']}.", "",
+            "| operation | plain burn/mint pool | RAT pool | RAT / plain |", "|---|---:|---:|---:|"]
+    for op, label in (("send", "send (source: pull + lockOrBurn)"), ("receive", "receive (destination: releaseOrMint)")):
+        out.append(f"| {label} | {fmt(data['plain_pool'][op])} | {fmt(data['rat_pool'][op])} | "
+                   f"{fmt(data['rat_vs_plain'][op])} |")
+    return out + [""]
 
 
 def section_mutation(mutation: dict | None) -> list[str]:
@@ -325,6 +338,7 @@ def main() -> None:
     lines += section_generic("Trading venue (Uniswap v4)", "venue.json", load("venue.json"))
     lines += section_generic("DeFi collateral (Morpho Blue): RAT vs plain ERC-20", "collateral.json",
                              load("collateral.json"))
+    lines += section_ccip(load("ccip.json"))
     lines += section_mutation(load("mutation.json"))
     lines += section_slither(load("slither.json"))
     REPORT.write_text("\n".join(lines) + "\n")

@@ -16,7 +16,9 @@
    quantities, the management fee accruing through the multiplier and sold by the custodian, a cash dividend to
    three holders by Merkle claim with withholding per jurisdiction (verified from the chain by `rat-reserves`),
    and a delisting to cash that converts every holder;
-6. the production-shaped path: the whole system deployed by the deploy script's code, two equities listed by a
+6. cross-chain rAAPL: a second anvil as chain B, RAT's CCIP burn/mint pools on both chains, 1 rAAPL from Alice on
+   chain A to Bob on chain B through the relay, and a recipient without KYC refused on chain A before any burn;
+7. the production-shaped path: the whole system deployed by the deploy script's code, two equities listed by a
    governance vote through the timelock, a split scheduled by a second vote, the hand-over, and the role table
    showing no EOA with power.
 """
@@ -230,6 +232,7 @@ def cli() -> None:
 
     _venue_section(stack, ms, token, usdc, deployer, alice, bob, outsider)
     _collateral_section(stack, ms, token, usdc, deployer, alice, bob, outsider)
+    _bridge_section(stack, token, deployer, relayer, alice, bob, outsider)
     _relayer_section(ms, token, usdc, deployer, alice, custodian_key, publisher)
     _corporate_actions_section(stack, ms, token, usdc, deployer, relayer, publisher, alice, bob,
                                [broker_key.key, custody_key.key], custodian_key)
@@ -237,6 +240,14 @@ def cli() -> None:
                         guardian=test[3], relayer=relayer, custodian=custodian_key.address)
     _indexer_section(stack, ms)
     click.secho("\nDemo complete; anvil stops now.", fg="green", bold=True)
+
+
+def _bridge_section(stack, token, deployer: AccountAPI, relayer: AccountAPI, alice: AccountAPI, bob: AccountAPI,
+                    outsider: AccountAPI) -> None:
+    """Issue 22: rAAPL across two local chains through RAT's CCIP pools (ADR 0106); body in rat/bridge/demo_step.py."""
+    from rat.bridge.demo_step import run
+
+    run(stack, token, deployer, relayer, alice, bob, outsider, _step, _ok, _refused)
 
 
 def _venue_section(stack, ms, token, usdc, deployer: AccountAPI, alice: AccountAPI, bob: AccountAPI,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ape import chain, project
+from ape import networks, project
 from ape.api import AccountAPI
 from ape.contracts import ContractContainer, ContractInstance
 from eth_abi import encode
@@ -32,7 +32,7 @@ CCIP_PACKAGE = Path(__file__).resolve().parents[2] / "node_modules" / "@chainlin
 CCIP_VERSION = "2.0.0"
 ROUTER_ABI = CCIP_PACKAGE / "abi" / "latest" / "router.json"
 ROUTER_BYTECODE = CCIP_PACKAGE / "bytecode" / "latest" / "router.bin"
-LOCAL_CHAIN_IDS = frozenset({31337, 1337})
+LOCAL_CHAIN_IDS = frozenset({31337, 31338, 1337})  # 31338: the second local chain (rat.bridge.chains)
 ZERO_ADDRESS = "0x" + "00" * 20
 MAX_UINT128 = 2**128 - 1
 # Two CCIP chain selectors for the two sides of a local lane (A: the @chainlink/local simulator's selector).
@@ -125,8 +125,9 @@ def encode_address(address: str) -> bytes:
 
 
 def _require_local_chain() -> None:
-    if chain.chain_id not in LOCAL_CHAIN_IDS:
-        raise CcipError(f"chain {chain.chain_id} is not a local test chain: use Chainlink's CCIP deployments there "
+    chain_id = networks.provider.chain_id
+    if chain_id not in LOCAL_CHAIN_IDS:
+        raise CcipError(f"chain {chain_id} is not a local test chain: use Chainlink's CCIP deployments there "
                         "(parts of @chainlink/contracts-ccip are BUSL-1.1; its bytecode is deployed on local chains only)")
 
 
@@ -171,11 +172,20 @@ def deploy_pool(deployer: AccountAPI, token: ContractInstance, registry: Contrac
     return pool
 
 
+def configure_lane(pool: ContractInstance, remote_selector: int, remote_pool: str, remote_token: str,
+                   remote_min_tier: int, outbound: RateLimit, inbound: RateLimit, admin: AccountAPI) -> None:
+    """Sets one pool's lane to `remote_selector` (LANE_ADMIN_ROLE). Use `configure_lane_pair` or check the pair with
+    `LanePairLimits` first: a one-sided change can leave the source's outbound above the destination's inbound."""
+    pool.setLane(remote_selector, (encode_address(remote_pool), encode_address(remote_token), remote_min_tier,
+                                   outbound.as_tuple(), inbound.as_tuple()), sender=admin)
+
+
 def configure_lane_pair(a: ChainSide, b: ChainSide, limits: LanePairLimits, admin: AccountAPI,
                         a_min_tier: int, b_min_tier: int) -> None:
     """Sets the lane on both pools at once: each side names the other's pool and token, the destination's minimum
-    KYC tier, and its buckets (outbound at most MATCHED_LIMIT_BPS of the other side's inbound; `limits` checked)."""
-    a.pool.setLane(b.selector, (encode_address(b.pool.address), encode_address(b.token.address), b_min_tier,
-                                limits.a_outbound.as_tuple(), limits.a_inbound.as_tuple()), sender=admin)
-    b.pool.setLane(a.selector, (encode_address(a.pool.address), encode_address(a.token.address), a_min_tier,
-                                limits.b_outbound.as_tuple(), limits.b_inbound.as_tuple()), sender=admin)
+    KYC tier, and its buckets (outbound at most MATCHED_LIMIT_BPS of the other side's inbound; `limits` checked).
+    Both pools on the connected chain; for two chains, see `rat.bridge.lane.connect`."""
+    configure_lane(a.pool, b.selector, b.pool.address, b.token.address, b_min_tier, limits.a_outbound,
+                   limits.a_inbound, admin)
+    configure_lane(b.pool, a.selector, a.pool.address, a.token.address, a_min_tier, limits.b_outbound,
+                   limits.b_inbound, admin)

@@ -1,0 +1,303 @@
+"""Cross-chain RAT through Chainlink CCIP (ADR 0106): deploy an asset's burn/mint pool on the connected chain,
+configure a lane with matched rate limits, send, relay, status. Each chain has its own `--deployments` directory
+(`<network>-bridge.json`); run the command against the chain it acts on.
+
+    ape run bridge local-asset rAAPL --account TEST::0 --kyc 0xAlice --kyc 0xBob --mint 0xAlice:100  # anvil only
+    ape run bridge deploy rAAPL --selector 16015286601757825753 --account TEST::0
+    ape run bridge configure-lane rAAPL --remote-selector 3478487238524512106 --remote-record ../b/local-bridge.json \\
+        --outbound 950:9.5 --inbound 1000:10 --remote-outbound 950:9.5 --remote-inbound 1000:10 --account TEST::0
+    ape run bridge send rAAPL --dest 3478487238524512106 --to 0xBob --amount 10 --account alice
+    ape run bridge relay rAAPL --source-host http://127.0.0.1:8545 --source-record ../a/local-bridge.json --account relayer
+    ape run bridge status rAAPL
+
+`configure-lane`, `send` and `relay` take `--dry-run` (print the calls, send nothing); `local-asset` and `deploy` act
+on local chains only. `configure-lane` refuses limits that are not a matched pair (this chain's outbound at most 95 % of the remote
+inbound, and the reverse) before sending anything. On a local chain, `deploy` uses Chainlink's Router from the npm
+package's bytecode and the ramp harness (the full OnRamp/OffRamp stack is not deployed, see docs/status.md).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import NamedTuple
+
+import click
+from ape import chain, networks, project
+from ape.cli import ConnectedProviderCommand, account_option
+from ape.contracts import ContractInstance
+from ape.exceptions import ContractLogicError
+
+from rat.bridge.ccip import (
+    LOCAL_CHAIN_IDS,
+    LanePairLimits,
+    encode_address,
+    RateLimit,
+    configure_lane,
+    deploy_pool,
+    deploy_router,
+    set_ramps,
+)
+from rat.bridge.chains import Chain
+from rat.bridge.records import BridgeEntry, BridgeFile
+from rat.bridge.relay import refusal_reason, relay, sent_messages
+from rat.scripting import deployments_option, dry_run_option, network_name
+
+UNIT = 10**18
+
+
+class _Endpoint(NamedTuple):
+    """One chain's ramp and pool, for the relay (a dataclass does not survive Ape's script loader)."""
+
+    chain: Chain
+    ramp: ContractInstance
+    pool: ContractInstance
+
+    @property
+    def selector(self) -> int:
+        return self.chain.selector
+
+
+def _path(deployments_dir: Path | None) -> Path:
+    from rat.deployment import DEPLOYMENTS
+
+    return (deployments_dir or DEPLOYMENTS) / f"{network_name()}-bridge.json"
+
+
+def _load(deployments_dir: Path | None) -> BridgeFile:
+    path = _path(deployments_dir)
+    if path.is_file():
+        return BridgeFile.model_validate_json(path.read_text())
+    return BridgeFile(chain_id=networks.provider.chain_id)
+
+
+def _save(bridge: BridgeFile, deployments_dir: Path | None) -> None:
+    path = _path(deployments_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(bridge.model_dump_json(indent=2) + "\n")
+
+
+def _entry(bridge: BridgeFile, symbol: str, deployed: bool = True) -> BridgeEntry:
+    entry = bridge.assets.get(symbol)
+    if entry is None:
+        raise click.ClickException(f"no bridge entry for {symbol}: run `ape run bridge local-asset` or add the "
+                                   "asset's token and registry")
+    if deployed and entry.pool is None:
+        raise click.ClickException(f"{symbol} has no pool on this chain: run `ape run bridge deploy {symbol}`")
+    return entry
+
+
+def _units(amount: str) -> int:
+    try:
+        value = Decimal(amount) * UNIT
+    except InvalidOperation:
+        raise click.BadParameter(f"not a number: {amount!r}") from None
+    if value < 0 or value != value.to_integral_value():
+        raise click.BadParameter(f"{amount!r} must be non-negative with at most 18 decimals")
+    return int(value)
+
+
+def _limit(text: str) -> RateLimit:
+    """CAPACITY:RATE in tokens (and tokens per second), or `off`."""
+    if text == "off":
+        return RateLimit(enabled=False, capacity=0, rate=0)
+    capacity, _, rate = text.partition(":")
+    try:
+        return RateLimit(capacity=_units(capacity), rate=_units(rate))
+    except ValueError as error:
+        raise click.BadParameter(f"{text!r}: {error}") from None
+
+
+def _require_local() -> None:
+    if networks.provider.chain_id not in LOCAL_CHAIN_IDS:
+        raise click.ClickException("only on a local chain: production assets are listed through governance")
+
+
+def _refused(action, pool: ContractInstance):  # type: ignore[no-untyped-def]
+    try:
+        return action()
+    except ContractLogicError as error:
+        raise click.ClickException(f"refused: {refusal_reason(error, pool)}") from None
+
+
+@click.group()
+def cli() -> None:
+    """Cross-chain RAT through Chainlink CCIP: pools, lanes, sends, the relay, status."""
+
+
+@cli.command(cls=ConnectedProviderCommand, name="local-asset")
+@click.argument("symbol")
+@account_option()
+@click.option("--kyc", "kyc", multiple=True, help="Address to approve (tier 2, BR) on this chain; repeatable.")
+@click.option("--mint", "mints", multiple=True, help="ADDRESS:AMOUNT to mint on this chain; repeatable.")
+@deployments_option
+def local_asset(symbol: str, account, kyc: tuple[str, ...], mints: tuple[str, ...],
+                deployments_dir: Path | None) -> None:
+    """Local chains only: a compliance stack and SYMBOL listed, for trying the bridge (ACCOUNT holds every role)."""
+    from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
+
+    _require_local()
+    bridge = _load(deployments_dir)
+    stack = deploy_compliance_stack(account)
+    for name in ("KYC_OPERATOR_ROLE", "ASSET_POLICY_ROLE"):
+        stack.registry.grantRole(role(name), account, sender=account)
+    token = list_equity(account, stack, AssetTerms.example(symbol=symbol), account)
+    token.grantRole(role("MINTER_ROLE"), account, sender=account)
+    for address in kyc:
+        approve_investor(stack, account, address, tier=2, country="BR", now=chain.pending_timestamp)
+    for item in mints:
+        address, _, amount = item.partition(":")
+        token.mint(address, _units(amount), sender=account)
+    bridge.assets[symbol] = BridgeEntry(token=token.address, registry=stack.registry.address)
+    _save(bridge, deployments_dir)
+    click.echo(f"{symbol} {token.address}, registry {stack.registry.address} on chain {networks.provider.chain_id}")
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@click.argument("symbol")
+@click.option("--selector", type=int, required=True, help="This chain's CCIP chain selector.")
+@account_option()
+@deployments_option
+def deploy(symbol: str, selector: int, account, deployments_dir: Path | None) -> None:
+    """Deploys SYMBOL's RatCcipPool (MINTER_ROLE, PROTOCOL holder) with Chainlink's Router and the ramp harness
+    (local chains). ACCOUNT must hold the token's admin role and the registry's ASSET_POLICY_ROLE."""
+    _require_local()
+    bridge = _load(deployments_dir)
+    entry = _entry(bridge, symbol, deployed=False)
+    router = deploy_router(account)
+    pool = deploy_pool(account, project.RealAssetToken.at(entry.token), project.ComplianceRegistry.at(
+        entry.registry), router, account)
+    ramp = account.deploy(project.CcipRampHarness)
+    bridge.assets[symbol] = entry.model_copy(update={"selector": selector, "router": router.address,
+                                                     "pool": pool.address, "ramp": ramp.address})
+    _save(bridge, deployments_dir)
+    click.echo(f"{symbol} pool {pool.address}, router {router.address}, ramp {ramp.address}, selector {selector}")
+
+
+@cli.command(cls=ConnectedProviderCommand, name="configure-lane")
+@click.argument("symbol")
+@click.option("--remote-selector", type=int, required=True, help="The remote chain's CCIP selector.")
+@click.option("--remote-record", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="The remote chain's <network>-bridge.json.")
+@click.option("--min-tier", type=int, default=1, show_default=True, help="KYC tier a recipient needs on the remote.")
+@click.option("--outbound", required=True, help="This pool's outbound CAPACITY:RATE (tokens, tokens/s) or off.")
+@click.option("--inbound", required=True, help="This pool's inbound CAPACITY:RATE or off.")
+@click.option("--remote-outbound", required=True, help="The remote pool's outbound CAPACITY:RATE (checked).")
+@click.option("--remote-inbound", required=True, help="The remote pool's inbound CAPACITY:RATE (checked).")
+@account_option()
+@deployments_option
+@dry_run_option
+def configure_lane_command(symbol: str, remote_selector: int, remote_record: Path, min_tier: int, outbound: str,
+                           inbound: str, remote_outbound: str, remote_inbound: str, account,
+                           deployments_dir: Path | None, dry_run: bool) -> None:
+    """Sets this chain's lane to the remote chain: ramps on the Router, the remote pool and token, the limits.
+    Refused before any transaction unless the four limits are a matched pair (run it on both chains)."""
+    entry = _entry(_load(deployments_dir), symbol)
+    remote = _entry(BridgeFile.model_validate_json(remote_record.read_text()), symbol)
+    try:
+        limits = LanePairLimits(a_outbound=_limit(outbound), a_inbound=_limit(inbound),
+                                b_outbound=_limit(remote_outbound), b_inbound=_limit(remote_inbound))
+    except ValueError as error:
+        raise click.ClickException(f"not a matched pair: {error}") from None
+    router, pool = project.RatCcipPool.at(entry.pool).ROUTER(), project.RatCcipPool.at(entry.pool)
+    if dry_run:
+        router_instance = chain.contracts.instance_at(router, contract_type=_router_type())
+        ramps = router_instance.applyRampUpdates.encode_input([(remote_selector, entry.ramp)], [],
+                                                               [(remote_selector, entry.ramp)])
+        lane = pool.setLane.encode_input(remote_selector, (
+            encode_address(remote.pool), encode_address(remote.token), min_tier, limits.a_outbound.as_tuple(),
+            limits.a_inbound.as_tuple()))
+        click.echo(f"  [dry-run] {router}.applyRampUpdates: data=0x{bytes(ramps).hex()}")
+        click.echo(f"  [dry-run] {pool.address}.setLane: data=0x{bytes(lane).hex()}")
+        return
+    set_ramps(chain.contracts.instance_at(router, contract_type=_router_type()), account, remote_selector,
+              entry.ramp, entry.ramp)
+    _refused(lambda: configure_lane(pool, remote_selector, remote.pool, remote.token, min_tier, limits.a_outbound,
+                                    limits.a_inbound, account), pool)
+    click.echo(f"{symbol} lane to {remote_selector}: remote pool {remote.pool}, min tier {min_tier}, "
+               f"outbound {outbound}, inbound {inbound}")
+
+
+def _router_type():  # type: ignore[no-untyped-def]
+    from rat.bridge.ccip import _router_container
+
+    return _router_container().contract_type
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@click.argument("symbol")
+@click.option("--dest", "dest_selector", type=int, required=True, help="Destination chain selector.")
+@click.option("--to", "recipient", required=True, help="Recipient on the destination chain.")
+@click.option("--amount", required=True, help="Tokens to send.")
+@account_option()
+@deployments_option
+@dry_run_option
+def send(symbol: str, dest_selector: int, recipient: str, amount: str, account,
+         deployments_dir: Path | None, dry_run: bool) -> None:
+    """Sends SYMBOL to RECIPIENT on the destination: checked on this chain (both parties, outbound limit), then
+    burned; the relay mints it there."""
+    entry = _entry(_load(deployments_dir), symbol)
+    pool, ramp, token = (project.RatCcipPool.at(entry.pool), project.CcipRampHarness.at(entry.ramp),
+                         project.RealAssetToken.at(entry.token))
+    units = _units(amount)
+    if dry_run:
+        click.echo(f"  [dry-run] {token.address}.approve: data=0x{bytes(token.approve.encode_input(ramp, units)).hex()}")
+        data = ramp.send.encode_input(pool, dest_selector, recipient, units)
+        click.echo(f"  [dry-run] {ramp.address}.send: data=0x{bytes(data).hex()}")
+        return
+    if token.allowance(account, ramp) < units:
+        token.approve(ramp, units, sender=account)
+    receipt = _refused(lambda: ramp.send(pool, dest_selector, recipient, units, sender=account), pool)
+    [message] = ramp.MessageSent.from_receipt(receipt)
+    click.echo(f"burned {amount} {symbol}: message {message.sequenceNumber} to {dest_selector} "
+               f"(tx {receipt.txn_hash})")
+
+
+@cli.command(cls=ConnectedProviderCommand, name="relay")
+@click.argument("symbol")
+@click.option("--source-host", required=True, help="RPC URL of the source chain.")
+@click.option("--source-record", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="The source chain's <network>-bridge.json.")
+@account_option()
+@deployments_option
+@dry_run_option
+def relay_command(symbol: str, source_host: str, source_record: Path, account,
+                  deployments_dir: Path | None, dry_run: bool) -> None:
+    """Executes on this chain every SYMBOL message the source chain sent here and that has not run yet."""
+    entry = _entry(_load(deployments_dir), symbol)
+    remote = _entry(BridgeFile.model_validate_json(source_record.read_text()), symbol)
+    if entry.selector is None or remote.selector is None:
+        raise click.ClickException("both chains need `ape run bridge deploy --selector` first")
+    dest = _Endpoint(Chain("dest", entry.selector), project.CcipRampHarness.at(entry.ramp),
+                     project.RatCcipPool.at(entry.pool))
+    source_chain = Chain("source", remote.selector, source_host)
+    with source_chain.active():
+        source = _Endpoint(source_chain, project.CcipRampHarness.at(remote.ramp), project.RatCcipPool.at(remote.pool))
+    if dry_run:
+        for m in sent_messages(source, dest.selector):
+            state = "executed" if dest.ramp.executed(m.source_selector, m.sequence_number) else "to execute"
+            click.echo(f"  [dry-run] message {m.sequence_number}: {m.amount / UNIT:g} {symbol} -> {m.recipient}: {state}")
+        return
+    for delivery in relay(source, dest, account):
+        m = delivery.message
+        click.echo(f"message {m.sequence_number}: {m.amount / UNIT:g} {symbol} {m.sender} -> {m.recipient}: "
+                   f"{delivery.status} {delivery.detail}".rstrip())
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@click.argument("symbol")
+@deployments_option
+def status(symbol: str, deployments_dir: Path | None) -> None:
+    """SYMBOL's supply on this chain, each lane's remote pool, minimum tier, buckets and messages sent."""
+    entry = _entry(_load(deployments_dir), symbol)
+    pool, ramp, token = (project.RatCcipPool.at(entry.pool), project.CcipRampHarness.at(entry.ramp),
+                         project.RealAssetToken.at(entry.token))
+    click.echo(f"{symbol} on chain {networks.provider.chain_id} (selector {entry.selector}): supply "
+               f"{token.totalSupply() / UNIT:g}, pool {pool.address}")
+    for selector in pool.lanes():
+        remote_pool, _, min_tier = pool.laneConfig(selector)
+        out_available, out_capacity, _ = pool.rateLimit(selector, True)
+        in_available, in_capacity, _ = pool.rateLimit(selector, False)
+        click.echo(f"  lane {selector}: remote pool 0x{bytes(remote_pool)[-20:].hex()}, min tier {min_tier}, "
+                   f"outbound {out_available / UNIT:g}/{out_capacity / UNIT:g}, inbound "
+                   f"{in_available / UNIT:g}/{in_capacity / UNIT:g}, messages sent {ramp.lastSequenceNumber(selector)}")

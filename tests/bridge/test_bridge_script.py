@@ -1,0 +1,101 @@
+"""`ape run bridge` as an operator runs it, each command a separate process, on two anvils (chain ids 31337 and
+31338) with a deployments directory each: list a local asset, deploy the pools, configure the lane on both chains,
+send from A, relay to B, read the status; limits that are not a matched pair are refused before any transaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rat.bridge.ccip import CHAIN_A_SELECTOR, CHAIN_B_SELECTOR
+from rat.bridge.chains import start_anvil
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0
+ALICE, BOB = "0x976EA74026E726554dB657fA54763abd0C3a0aa9", "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"  # TEST::6, 7
+
+
+def ape_run(host: str, records: Path, *args: str, expect_ok: bool = True) -> subprocess.CompletedProcess:
+    command = [str(Path(sys.executable).with_name("ape")), "run", "bridge", *args, "--network",
+               "ethereum:local:foundry", "--provider-settings", json.dumps({"host": host}), "--deployments",
+               str(records)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "APE_LOGGING_LEVEL": "WARNING"})
+    if expect_ok:
+        assert result.returncode == 0, f"ape run bridge failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def start_block(host: str) -> int:
+    return int(subprocess.run(["cast", "block-number", "--rpc-url", host], capture_output=True, text=True,
+                              check=True).stdout)
+
+
+@pytest.fixture(scope="module")
+def chains(tmp_path_factory):
+    a = start_anvil("A", CHAIN_A_SELECTOR, chain_id=31337)
+    b = start_anvil("B", CHAIN_B_SELECTOR, chain_id=31338)
+    dirs = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    yield (a.chain.host, dirs[0], CHAIN_A_SELECTOR), (b.chain.host, dirs[1], CHAIN_B_SELECTOR)
+    a.stop()
+    b.stop()
+
+
+@pytest.fixture(scope="module")
+def lane(chains):
+    (host_a, dir_a, sel_a), (host_b, dir_b, sel_b) = chains
+    ape_run(host_a, dir_a, "local-asset", "rAAPL", "--account", "TEST::0", "--kyc", ALICE, "--kyc", BOB,
+            "--mint", f"{ALICE}:100")
+    ape_run(host_b, dir_b, "local-asset", "rAAPL", "--account", "TEST::0", "--kyc", ALICE, "--kyc", BOB)
+    for host, records, selector in chains:
+        ape_run(host, records, "deploy", "rAAPL", "--selector", str(selector), "--account", "TEST::0")
+    for (host, records, _), (_, remote_records, remote_selector) in (chains, chains[::-1]):
+        ape_run(host, records, "configure-lane", "rAAPL", "--remote-selector", str(remote_selector),
+                "--remote-record", str(remote_records / "local-bridge.json"), "--outbound", "95:0.95", "--inbound",
+                "100:1", "--remote-outbound", "95:0.95", "--remote-inbound", "100:1", "--account", "TEST::0")
+    return chains
+
+
+def test_limits_that_are_not_a_matched_pair_are_refused_before_any_transaction(lane):
+    (host_a, dir_a, _), (_, dir_b, sel_b) = lane
+    result = ape_run(host_a, dir_a, "configure-lane", "rAAPL", "--remote-selector", str(sel_b), "--remote-record",
+                     str(dir_b / "local-bridge.json"), "--outbound", "100:1", "--inbound", "100:1",
+                     "--remote-outbound", "95:0.95", "--remote-inbound", "100:1", "--account", "TEST::0",
+                     expect_ok=False)
+    assert result.returncode != 0 and "not a matched pair" in result.stdout + result.stderr
+
+
+def test_a_send_on_chain_a_is_relayed_to_chain_b_and_shown_in_both_statuses(lane):
+    (host_a, dir_a, sel_a), (host_b, dir_b, sel_b) = lane
+    sent = ape_run(host_a, dir_a, "send", "rAAPL", "--dest", str(sel_b), "--to", BOB, "--amount", "10",
+                   "--account", "TEST::6").stdout
+    assert f"burned 10 rAAPL: message 1 to {sel_b}" in sent
+    relayed = ape_run(host_b, dir_b, "relay", "rAAPL", "--source-host", host_a, "--source-record",
+                      str(dir_a / "local-bridge.json"), "--account", "TEST::8").stdout
+    assert f"message 1: 10 rAAPL {ALICE} -> {BOB}: executed" in relayed
+    status_a = ape_run(host_a, dir_a, "status", "rAAPL").stdout
+    status_b = ape_run(host_b, dir_b, "status", "rAAPL").stdout
+    assert "supply 90" in status_a and "outbound 85/95" in status_a and "messages sent 1" in status_a
+    assert "supply 10" in status_b and "inbound 90/100" in status_b
+
+
+def test_a_send_dry_run_prints_the_ramp_call_and_sends_nothing(lane):
+    (host_a, dir_a, _), (_, _, sel_b) = lane
+    before = start_block(host_a)
+    output = ape_run(host_a, dir_a, "send", "rAAPL", "--dest", str(sel_b), "--to", BOB, "--amount", "1",
+                     "--account", "TEST::6", "--dry-run").stdout
+    ramp = json.loads((dir_a / "local-bridge.json").read_text())["assets"]["rAAPL"]["ramp"]
+    assert f"{ramp}.send: data=0x" in output
+    assert start_block(host_a) == before
+
+
+def test_a_send_to_an_address_without_kyc_is_refused_on_the_source(lane):
+    (host_a, dir_a, _), (_, _, sel_b) = lane
+    result = ape_run(host_a, dir_a, "send", "rAAPL", "--dest", str(sel_b), "--to", "0x" + "ab" * 20, "--amount", "1",
+                     "--account", "TEST::6", expect_ok=False)
+    assert result.returncode != 0 and "refused: RecipientNotEligible(" in result.stdout + result.stderr
