@@ -113,6 +113,8 @@ def _audit_redaction(conn: Connection) -> None:
 
 def _collateral_keeper(conn: Connection) -> None:
     conn.execute(CreateTable(schema.collateral_positions))
+
+
 def _kyc_fanout(conn: Connection) -> None:
     conn.execute(CreateTable(schema.kyc_chain_sync))
     for index in schema.kyc_chain_sync.indexes:
