@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from ape import project
 
+from rat.bridge.corporate_actions import corporate_actions
 from rat.bridge.ccip import CHAIN_A_SELECTOR, CHAIN_B_SELECTOR, encode_address
 from rat.bridge.supply import (
     ChainToken,
@@ -28,14 +29,14 @@ def send(lane, sender, recipient, amount):
 
 def deliver(lane, sender, recipient, amount):
     return lane.ramp_b.deliver(lane.b.pool, CHAIN_A_SELECTOR, encode_address(lane.a.pool.address), sender, recipient,
-                               amount, b"\x00" * 31 + b"\x12", sender=sender)
+                               amount, corporate_actions(lane.a.token).pool_data(), sender=sender)
 
 
 def send_back(lane, sender, recipient, amount):
     """B -> A: B's ramp burns in B's pool, A's ramp delivers to A's pool."""
     lane.ramp_b.send(lane.b.pool, CHAIN_A_SELECTOR, recipient, amount, sender=sender)
     lane.ramp_a.deliver(lane.a.pool, CHAIN_B_SELECTOR, encode_address(lane.b.pool.address), sender, recipient,
-                        amount, b"\x00" * 31 + b"\x12", sender=sender)
+                        amount, corporate_actions(lane.b.token).pool_data(), sender=sender)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from ape import project
 from minting_constants import PRICE, USDC
 
+from rat.bridge.corporate_actions import corporate_actions
 from rat.bridge.ccip import (
     CHAIN_A_SELECTOR,
     CHAIN_B_SELECTOR,
@@ -100,7 +101,7 @@ def test_tokens_that_come_back_to_the_home_chain_free_the_room_again(
     mstack.minter.setReserveFeed(token, _cross_chain_feed(admin, listed, token, a.pool), DAY, sender=admin)
     # chain B's 60 tokens come home to Bob (delivered by the OffRamp to the home pool)
     ramp.deliver(a.pool, CHAIN_B_SELECTOR, encode_address(b.pool.address), bob, bob, 60 * SHARE,
-                 b"\x00" * 31 + b"\x12", sender=bob)
+                 corporate_actions(b.token).pool_data(), sender=bob)
     assert a.pool.netBridgedOut() == 0
     rid = request_mint(mstack, alice, token, usdc, 1_000 * USDC, PRICE, deadline)
     fulfill(mstack, relayer, rid, 2 * SHARE, PRICE, attestor_keys, deadline)
