@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from ape import project
 
-from rat.bridge.corporate_actions import corporate_actions
 from rat.bridge.ccip import CHAIN_A_SELECTOR, CHAIN_B_SELECTOR, encode_address
+from rat.bridge.corporate_actions import corporate_actions
 from rat.bridge.supply import (
     ChainToken,
     StaleChainRead,

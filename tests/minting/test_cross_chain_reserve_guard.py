@@ -12,7 +12,6 @@ import pytest
 from ape import project
 from minting_constants import PRICE, USDC
 
-from rat.bridge.corporate_actions import corporate_actions
 from rat.bridge.ccip import (
     CHAIN_A_SELECTOR,
     CHAIN_B_SELECTOR,
@@ -23,6 +22,7 @@ from rat.bridge.ccip import (
     deploy_router,
     set_ramps,
 )
+from rat.bridge.corporate_actions import corporate_actions
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
 from rat.minting import DAY, SHARE, fulfill, publish_reserves, request_mint
 
