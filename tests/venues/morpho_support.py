@@ -118,3 +118,37 @@ def collateral_of(market: Market, borrower: Any) -> int:
 def fund_liquidator(market: Market, liquidator: Any, amount: int = 200_000 * USDC) -> None:
     market.loan.mint(liquidator.address, amount, sender=market.admin)
     market.loan.approve(market.gateway.address, 2**256 - 1, sender=liquidator)
+
+
+def open_rat_market(project, chain, admin, pauser, supplier, borrower, token, registry, listing_ref: bytes,
+                    pledged: int, governance: str | None = None):
+    """rAAPL/USDC on the real Morpho Blue, Morpho and the gateway registered venues of `token`, the oracle OPEN at
+    $100 a share on Monday's open; `supplier` supplies 1,000,000 USDC and `borrower` pledges `pledged` RAT.
+    Returns (stack, loan token, feed, market params tuple)."""
+    from datetime import date
+
+    from rat.deploy import role
+
+    morpho = deploy_morpho(admin)
+    loan = admin.deploy(project.TestStablecoin, "USD Coin", "USDC", 6, admin.address)
+    feed = admin.deploy(project.MockV3Aggregator, 8, SHARE_PRICE)
+    reserves = admin.deploy(project.MockReserveRoundSource)
+    calendar = deploy_calendar(admin, pauser)
+    today = chain.pending_timestamp // 86_400
+    publish_sessions(calendar, sessions_for_days("XNYS", today, day_index(date(2027, 1, 15)) - today), pauser)
+    extra = {} if governance is None else {"governance": governance}
+    stack = deploy_collateral_stack(morpho, admin, calendar=calendar, feed=feed, collateral_token=token,
+                                    multiplier_source=token, loan_token=loan, reserves=reserves, **extra)
+    registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
+    registry.registerVenue(token, morpho, listing_ref, sender=admin)
+    registry.registerVenue(token, stack.gateway, listing_ref, sender=admin)
+    warp(chain, MON_OPEN + 60)
+    feed.setRound(2, SHARE_PRICE, MON_OPEN + 60, MON_OPEN + 60, 2, sender=admin)
+    stack.oracle.acceptReviewedPrice(sender=admin)
+    params = stack.params.as_tuple()
+    loan.mint(supplier.address, 1_000_000 * USDC, sender=admin)
+    loan.approve(morpho.address, 2**256 - 1, sender=supplier)
+    morpho.supply(params, 1_000_000 * USDC, 0, supplier.address, b"", sender=supplier)
+    token.approve(morpho.address, 2**256 - 1, sender=borrower)
+    morpho.supplyCollateral(params, pledged, borrower.address, b"", sender=borrower)
+    return stack, loan, feed, params

@@ -2,18 +2,15 @@
 borrower's position"): the gateway repays the debt with governance's loan tokens and sends the whole collateral to
 the legal hold, whom the token checks like every recipient, citing the legal reference. Real RAT, real Morpho."""
 
-from datetime import date
 
 import ape
 import pytest
 from eth_utils import keccak
-from morpho_support import MON_MIDDAY, MON_OPEN, SAT_MIDDAY, SHARE_PRICE, USDC, warp
+from morpho_support import MON_MIDDAY, MON_OPEN, SAT_MIDDAY, SHARE_PRICE, USDC, open_rat_market, warp
 
 from rat.deploy import role
 from rat.errors import TransferStatus
-from rat.venues.calendar import day_index, publish_sessions, sessions_for_days
-from rat.venues.collateral import deploy_calendar, deploy_collateral_stack
-from rat.venues.morpho import deploy_morpho, position
+from rat.venues.morpho import position
 
 SHARE = 10**18
 PLEDGED = 100 * SHARE
@@ -34,28 +31,9 @@ def legal_hold(new_account, kyc):
 def frozen_market(project, chain, admin, pauser, bob, alice, funded, registry):
     """Alice pledged 100 rAAPL, authorised the gateway and borrowed 5,000 USDC; governance (admin) holds USDC."""
     token = funded
-    morpho = deploy_morpho(admin)
-    loan = admin.deploy(project.TestStablecoin, "USD Coin", "USDC", 6, admin.address)
-    feed = admin.deploy(project.MockV3Aggregator, 8, SHARE_PRICE)
-    reserves = admin.deploy(project.MockReserveRoundSource)
-    calendar = deploy_calendar(admin, pauser)
-    today = chain.pending_timestamp // 86_400
-    publish_sessions(calendar, sessions_for_days("XNYS", today, day_index(date(2027, 1, 15)) - today), pauser)
-    stack = deploy_collateral_stack(morpho, admin, calendar=calendar, feed=feed, collateral_token=token,
-                                    multiplier_source=token, loan_token=loan, reserves=reserves,
-                                    governance=admin.address)
-    registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
-    registry.registerVenue(token, morpho, LISTING_REF, sender=admin)
-    registry.registerVenue(token, stack.gateway, LISTING_REF, sender=admin)
-    warp(chain, MON_OPEN + 60)
-    feed.setRound(2, SHARE_PRICE, MON_OPEN + 60, MON_OPEN + 60, 2, sender=admin)
-    stack.oracle.acceptReviewedPrice(sender=admin)
-    params = stack.params.as_tuple()
-    loan.mint(bob.address, 1_000_000 * USDC, sender=admin)
-    loan.approve(morpho.address, 2**256 - 1, sender=bob)
-    morpho.supply(params, 1_000_000 * USDC, 0, bob.address, b"", sender=bob)
-    token.approve(morpho.address, 2**256 - 1, sender=alice)
-    morpho.supplyCollateral(params, PLEDGED, alice.address, b"", sender=alice)
+    stack, loan, feed, params = open_rat_market(project, chain, admin, pauser, bob, alice, token, registry,
+                                                LISTING_REF, PLEDGED, governance=admin.address)
+    morpho = stack.morpho
     morpho.setAuthorization(stack.gateway.address, True, sender=alice)
     warp(chain, MON_MIDDAY)
     feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)

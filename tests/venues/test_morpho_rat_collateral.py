@@ -2,18 +2,15 @@
 the asset (ADR 0101), so the token's own compliance check decides who can receive collateral: a liquidator or a
 withdrawal receiver without KYC gets the token's reason, an eligible one is paid."""
 
-from datetime import date
 
 import ape
 import pytest
 from eth_utils import keccak
-from morpho_support import MON_MIDDAY, MON_OPEN, SHARE_PRICE, USDC, warp
+from morpho_support import MON_MIDDAY, MON_OPEN, SHARE_PRICE, USDC, open_rat_market, warp
 
 from rat.deploy import role
 from rat.errors import TransferStatus
-from rat.venues.calendar import day_index, publish_sessions, sessions_for_days
-from rat.venues.collateral import deploy_calendar, deploy_collateral_stack
-from rat.venues.morpho import deploy_morpho, is_healthy
+from rat.venues.morpho import is_healthy
 
 SHARE = 10**18
 PLEDGED = 100 * SHARE
@@ -23,27 +20,8 @@ REF = keccak(text="governance decision: list the rAAPL/USDC Morpho Blue market")
 @pytest.fixture(scope="module")
 def rat_market(project, chain, admin, pauser, bob, alice, funded, registry):
     token = funded
-    morpho = deploy_morpho(admin)
-    loan = admin.deploy(project.TestStablecoin, "USD Coin", "USDC", 6, admin.address)
-    feed = admin.deploy(project.MockV3Aggregator, 8, SHARE_PRICE)
-    reserves = admin.deploy(project.MockReserveRoundSource)
-    calendar = deploy_calendar(admin, pauser)
-    today = chain.pending_timestamp // 86_400
-    publish_sessions(calendar, sessions_for_days("XNYS", today, day_index(date(2027, 1, 15)) - today), pauser)
-    stack = deploy_collateral_stack(morpho, admin, calendar=calendar, feed=feed, collateral_token=token,
-                                    multiplier_source=token, loan_token=loan, reserves=reserves)
-    registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
-    registry.registerVenue(token, morpho, REF, sender=admin)
-    registry.registerVenue(token, stack.gateway, REF, sender=admin)
-    warp(chain, MON_OPEN + 60)
-    feed.setRound(2, SHARE_PRICE, MON_OPEN + 60, MON_OPEN + 60, 2, sender=admin)
-    stack.oracle.acceptReviewedPrice(sender=admin)
-    params = stack.params.as_tuple()
-    loan.mint(bob.address, 1_000_000 * USDC, sender=admin)
-    loan.approve(morpho.address, 2**256 - 1, sender=bob)
-    morpho.supply(params, 1_000_000 * USDC, 0, bob.address, b"", sender=bob)
-    token.approve(morpho.address, 2**256 - 1, sender=alice)
-    morpho.supplyCollateral(params, PLEDGED, alice.address, b"", sender=alice)
+    stack, loan, feed, params = open_rat_market(project, chain, admin, pauser, bob, alice, token, registry, REF,
+                                                PLEDGED)
     return stack, token, loan, feed, params
 
 
