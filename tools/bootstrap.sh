@@ -41,8 +41,14 @@ if [ ! -d node_modules ] || ! stamp_ok node "$NODE_DIGEST"; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$NODE_DIGEST" > "$CACHE/node.stamp"
 fi
+# The npm launchers (node_modules/.bin/forge ...) exit 0 whatever the tool returns, so a failing `forge test` would
+# pass `make test`: tools/env.sh puts links to the platform binaries themselves first on PATH.
+mkdir -p "$CACHE/bin"
 for tool in anvil forge cast; do
-  "node_modules/.bin/$tool" --version >/dev/null 2>&1 || die "node_modules/.bin/$tool does not run; remove node_modules and retry"
+  binary=$(ls node_modules/@foundry-rs/"$tool"-*/bin/"$tool" 2>/dev/null | head -n 1)
+  [ -n "$binary" ] || die "no platform binary for $tool under node_modules/@foundry-rs; remove node_modules and retry"
+  ln -sf "$ROOT/$binary" "$CACHE/bin/$tool"
+  "$CACHE/bin/$tool" --version >/dev/null 2>&1 || die "$CACHE/bin/$tool does not run; remove node_modules and retry"
 done
 
 # 3. Solidity compiler: a native binary when one is available, the solc-js shim otherwise.

@@ -41,5 +41,13 @@ process.stdin.on('end', () => {
       if (source.startsWith('node_modules/')) delete input.settings.outputSelection[source];
     }
   }
+  // solc-js copies the whole standard-JSON input onto the WebAssembly stack (emscripten's ccall reserves 4 bytes per
+  // character of a 5 MB stack), so an input over about 1.2 MB crashes with "memory access out of bounds". Sources whose
+  // text is the file on disk are therefore passed by name (`urls`) and read through the import callback into the heap.
+  for (const [name, source] of Object.entries(input.sources || {})) {
+    if (typeof source.content !== 'string') continue;
+    const onDisk = findImports(name);
+    if (onDisk.contents === source.content) input.sources[name] = { urls: [name] };
+  }
   process.stdout.write(solc.compile(JSON.stringify(input), { import: findImports }));
 });
