@@ -147,7 +147,7 @@ def management_fee_action(record: DeploymentRecord, asset: str, bps: int) -> Act
 
 def dividend_actions(record: DeploymentRecord, payout_token: str, terms: tuple, total_gross: int) -> list[Action]:
     """Creating a distribution from governance's treasury: approve the distributor for the gross total, then
-    `createDistribution(terms)`, which pulls it. `terms` is the DistributionTerms tuple (rat.dividends builds it
+    `createDistribution(terms)`, which pulls it. `terms` is the DistributionTerms tuple (reserves.distributor builds it
     from a distribution file); the timelock must hold `total_gross` of `payout_token`."""
     distributor = record.instance("DividendDistributor")
     stablecoin = project.TestStablecoin.at(payout_token)  # any ERC-20: only approve is used

@@ -27,7 +27,7 @@ from ape.cli import ConnectedProviderCommand, account_option
 from eth_utils import keccak
 
 from rat.conversions import ConversionTerms, convert_all, deferred_holders, fund_conversion, holders_of
-from rat.dividends import claim_all, distribution_terms
+from reserves.distributor import claim_all, distribution_terms
 from rat.governance import conversion_actions, dividend_actions, dividend_cancel_action
 from rat.scripting import deployments_option, dry_run_option, open_record, propose_or_print
 

@@ -72,12 +72,12 @@ from rat.conversions import (
     holders_of,
     open_conversion,
 )
-from rat.dividends import claim_all, create_distribution, deploy_dividend_distributor
+from reserves.distributor import claim_all, create_distribution, deploy_dividend_distributor
 from rat.governance import Listing, list_asset_action, pass_locally, split_action
 from rat.protocol import AssetStatus
 from rat.shares import fill_in_tokens, shares_for_tokens
 from attestor.local import AttestorProcess, issue_local_pki, write_attestor_config
-from rat.local_relayer import (
+from relayer.local_run import (
     RelayerProcess,
     api_service,
     create_keys,

@@ -45,7 +45,7 @@ def dividend_usdc(admin):
 @pytest.fixture(scope="module")
 def dividend_distributor(admin, registry, dividend_treasury, dividend_tax_account):
     """The distributor behind its SingletonProxy; the admin creates distributions, sets rates and accounts."""
-    from rat.dividends import deploy_dividend_distributor
+    from reserves.distributor import deploy_dividend_distributor
 
     return deploy_dividend_distributor(
         admin, registry.address, treasury=dividend_treasury, tax_account=dividend_tax_account,
@@ -74,7 +74,7 @@ def dividend_holders(token, kyc, minter, alice, bob, carol):
 def dividend_create(dividend_distributor, dividend_usdc, dividend_rpc_url, admin, chain):
     """dividend_create(token, per_share=..., record_block=head, **create_kwargs) -> (id, DividendFile): snapshot
     from the chain, then an approved and funded distribution."""
-    from rat.dividends import create_distribution, snapshot_distribution
+    from reserves.distributor import create_distribution, snapshot_distribution
 
     def create(token, per_share: int = 24 * DIVIDEND_USDC // 100, record_block: int | None = None, **kwargs: Any):
         block = chain.blocks.head.number if record_block is None else record_block

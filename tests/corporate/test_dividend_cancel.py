@@ -9,7 +9,7 @@ import ape
 import pytest
 
 from rat.deploy import jurisdiction, role
-from rat.dividends import CANCELLER_ROLE, cancel_distribution, claim
+from reserves.distributor import CANCELLER_ROLE, cancel_distribution, claim
 
 DIVIDEND_USDC = 10**6
 PER_SHARE = 24 * DIVIDEND_USDC // 100  # $0.24

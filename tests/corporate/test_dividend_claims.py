@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rat.deploy import jurisdiction, role
-from rat.dividends import DEFAULT_CLAIM_PERIOD, claim, create_distribution, snapshot_distribution
+from reserves.distributor import DEFAULT_CLAIM_PERIOD, claim, create_distribution, snapshot_distribution
 from reserves import merkle
 from reserves.dividends import LEAF_ENCODING, as_claim_args
 
@@ -339,7 +339,7 @@ def test_the_upgrader_can_upgrade_and_state_survives(dividend_create, dividend_d
 
 def test_the_deployer_hands_admin_and_upgrade_rights_to_the_named_admin(admin, registry, bob, dividend_treasury,
                                                                         dividend_tax_account):
-    from rat.dividends import deploy_dividend_distributor
+    from reserves.distributor import deploy_dividend_distributor
 
     dd = deploy_dividend_distributor(admin, registry.address, treasury=dividend_treasury,
                                      tax_account=dividend_tax_account, admin=bob.address, rates={"US": 3_000},
@@ -430,7 +430,7 @@ def test_claim_all_pays_everyone_payable_and_leaves_frozen_holders_for_later(
     dividend_create, dividend_distributor, dividend_usdc, dividend_holders, registry, sanctions_officer, alice, bob,
     carol, mallory,
 ):
-    from rat.dividends import claim_all
+    from reserves.distributor import claim_all
 
     dist_id, dist = dividend_create(dividend_holders)
     registry.freeze([carol], COURT_ORDER, sender=sanctions_officer)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from eth_utils import keccak
 
 from rat.deploy import role
-from rat.dividends import claim, create_distribution, snapshot_distribution
+from reserves.distributor import claim, create_distribution, snapshot_distribution
 from reserves import merkle
 from reserves.cli import main
 from reserves.dividends import (

@@ -9,7 +9,7 @@ import pytest
 from eth_utils import keccak
 
 from rat.conversions import ConversionTerms, convert_all, fund_conversion
-from rat.dividends import distribution_terms, snapshot_distribution
+from reserves.distributor import distribution_terms, snapshot_distribution
 from rat.governance import (
     conversion_actions,
     dividend_actions,
@@ -84,7 +84,7 @@ def test_a_dividend_is_funded_from_the_treasury_by_a_vote(
 
 def test_a_wrong_dividend_is_cancelled_by_a_vote_and_the_unpaid_rest_returns_to_the_treasury(
         system, listed, holders, whale, record_file, usdc, deployer, chain):
-    from rat.dividends import claim
+    from reserves.distributor import claim
 
     distributor = system.instance("DividendDistributor")
     treasury = system.address("RatTimelock")

@@ -1,11 +1,11 @@
-"""The simulated services as real child processes, started exactly as the demo does (rat.local_relayer), plus
+"""The simulated services as real child processes, started exactly as the demo does (relayer.local_run), plus
 the helpers tests use to drive their fault switches and read their state."""
 
 from __future__ import annotations
 
 import httpx
 
-from rat.local_relayer import sim_service  # noqa: F401 (re-exported for the relayer tests)
+from relayer.local_run import sim_service  # noqa: F401 (re-exported for the relayer tests)
 
 
 def set_fault(url: str, **fault) -> None:

@@ -10,7 +10,9 @@ For the demo, the Ape scripts and the tests, so that all of them use the same wi
     claim_all(dd, anyone, dist_id, dist)        # or claim(dd, sender, dist_id, dist.claim_of(holder))
     cancel_distribution(dd, canceller, dist_id)  # a wrong one: claims stop, the unpaid rest to the treasury
 
-The distribution file itself (snapshot, tree, proofs) comes from `reserves.dividends`, which needs only web3.
+The distribution file itself (snapshot, tree, proofs) comes from `reserves.dividends`, which needs only web3. This
+module lives in reserves/ rather than the SDK because packages depend one way only: reserves/ uses rat/ (the
+attestation digests, the deployment helpers), never the reverse (tests/docs/test_package_dependencies.py).
 """
 
 from __future__ import annotations
