@@ -12,6 +12,7 @@ import {
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {AssetStatus} from "../../contracts/interfaces/IMinter.sol";
 import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
+import {assertEveryPathFollowsTheModel} from "./helpers/PathModel.sol";
 import {RatFixture, N_INVESTORS} from "./helpers/RatFixture.sol";
 import {ConversionHandler} from "./handlers/ConversionHandler.sol";
 
@@ -83,13 +84,7 @@ contract ConversionInvariants is RatFixture {
     /// left; a defund up to the excess; a close outside the running window or once nothing is left) and moved
     /// exactly the model's amounts (⌊shares × rate ÷ 10^18⌋ per holder; a deferred holder keeps every token).
     function invariant_everyConversionPathFollowsTheModel() public view {
-        uint256 n = handler.pathCount();
-        for (uint256 i; i < n; ++i) {
-            bytes32 path = handler.pathNames(i);
-            string memory name = string(abi.encodePacked(path));
-            assertEq(handler.violations(path, handler.RULE_OUTCOME()), 0, string.concat("outcome differs: ", name));
-            assertEq(handler.violations(path, handler.RULE_AMOUNTS()), 0, string.concat("amounts differ: ", name));
-        }
+        assertEveryPathFollowsTheModel(handler);
     }
 
     /// The vault holds exactly the cash funded and not yet paid, its books equal the model's, and every unit it ever

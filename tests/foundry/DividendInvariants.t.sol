@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {DividendDistributor} from "../../contracts/corporate/DividendDistributor.sol";
 import {SingletonProxy} from "../../contracts/proxy/Proxies.sol";
+import {assertEveryPathFollowsTheModel} from "./helpers/PathModel.sol";
 import {RatFixture} from "./helpers/RatFixture.sol";
 import {DividendHandler} from "./handlers/DividendHandler.sol";
 
@@ -55,13 +56,7 @@ contract DividendInvariants is RatFixture {
     /// than what is left of that distribution), and moved exactly the model's amounts to the model's accounts (net
     /// = gross − ⌊gross × rate ÷ 10,000⌋ at the rate in force; unpaid gross to the treasury).
     function invariant_everyDividendPathFollowsTheModel() public view {
-        uint256 n = handler.pathCount();
-        for (uint256 i; i < n; ++i) {
-            bytes32 path = handler.pathNames(i);
-            string memory name = string(abi.encodePacked(path));
-            assertEq(handler.violations(path, handler.RULE_OUTCOME()), 0, string.concat("outcome differs: ", name));
-            assertEq(handler.violations(path, handler.RULE_AMOUNTS()), 0, string.concat("amounts differ: ", name));
-        }
+        assertEveryPathFollowsTheModel(handler);
     }
 
     /// The distributor holds exactly the unpaid gross of its open distributions, each distribution's books equal

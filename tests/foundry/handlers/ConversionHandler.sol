@@ -5,7 +5,7 @@ import {ConversionVault} from "../../../contracts/corporate/ConversionVault.sol"
 import {ComplianceRegistry} from "../../../contracts/compliance/ComplianceRegistry.sol";
 import {RealAssetToken} from "../../../contracts/token/RealAssetToken.sol";
 import {TestStablecoin} from "../../../contracts/mocks/TestStablecoin.sol";
-import {Cheats} from "../helpers/RatTest.sol";
+import {PathModel} from "../helpers/PathModel.sol";
 
 /// @title Random sequences over every path that moves a cash conversion's value — a holder's own conversion
 /// (claim), convertAll's forced conversion, convertAll's deferral of a frozen holder, funding, defunding and
@@ -15,9 +15,7 @@ import {Cheats} from "../helpers/RatTest.sol";
 /// paid to holders and returned to the treasury; whether the conversion is closed. Each action predicts its outcome
 /// (success or refusal) and its amounts from the model before calling, and counts per path the outcomes that differ;
 /// the invariants require zero differences and the vault's books and balance to equal the model's.
-contract ConversionHandler is Cheats {
-    bytes32 public constant RULE_OUTCOME = "outcome"; // succeeded exactly when the model says it may
-    bytes32 public constant RULE_AMOUNTS = "amounts"; // moved exactly the model's amounts, to the model's accounts
+contract ConversionHandler is PathModel {
     uint256 private constant SHARE = 1e18;
 
     ConversionVault public immutable vault;
@@ -42,10 +40,6 @@ contract ConversionHandler is Cheats {
     uint256 public tokensConverted;
     bool public closed;
 
-    bytes32[] public pathNames;
-    mapping(bytes32 path => uint256) public pathSuccesses;
-    mapping(bytes32 path => mapping(bytes32 rule => uint256)) public violations;
-    mapping(bytes32 boundary => uint256) public boundaryHits;
 
     constructor(
         ConversionVault vault_,
@@ -72,16 +66,12 @@ contract ConversionHandler is Cheats {
         for (uint256 i; i < 4; ++i) {
             held[holders_[i]] = source_.balanceOf(holders_[i]);
         }
-        pathNames.push("claim");
-        pathNames.push("forced");
-        pathNames.push("deferral");
-        pathNames.push("fund");
-        pathNames.push("defund");
-        pathNames.push("close");
-    }
-
-    function pathCount() external view returns (uint256) {
-        return pathNames.length;
+        _path("claim");
+        _path("forced");
+        _path("deferral");
+        _path("fund");
+        _path("defund");
+        _path("close");
     }
 
     // ------------------------------------------------------------------ value paths
@@ -253,9 +243,5 @@ contract ConversionHandler is Cheats {
 
     function _inWindow() private view returns (bool) {
         return !closed && block.timestamp >= effectiveAt && block.timestamp < expiresAt;
-    }
-
-    function _check(bytes32 path, bool holds, bytes32 rule) private {
-        if (!holds) violations[path][rule]++;
     }
 }

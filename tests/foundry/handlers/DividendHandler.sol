@@ -5,7 +5,7 @@ import {DividendDistributor, DistributionTerms} from "../../../contracts/corpora
 import {ComplianceRegistry} from "../../../contracts/compliance/ComplianceRegistry.sol";
 import {IComplianceRecords} from "../../../contracts/interfaces/IComplianceRegistry.sol";
 import {TestStablecoin} from "../../../contracts/mocks/TestStablecoin.sol";
-import {Cheats} from "../helpers/RatTest.sol";
+import {PathModel} from "../helpers/PathModel.sol";
 import {DividendTree} from "../helpers/DividendTree.sol";
 
 /// @title Random sequences over every path that moves a dividend's money — create (fund), claim, cancel, sweep —
@@ -15,10 +15,7 @@ import {DividendTree} from "../helpers/DividendTree.sol";
 /// paid, cancelled / swept; the withholding table and the freezes as set. Each action predicts its outcome (success
 /// or refusal, and the amounts) from the model before calling, and counts per path the outcomes that differ; the
 /// invariants require zero differences and the distributor's balance to equal the model's unpaid money.
-contract DividendHandler is Cheats {
-    bytes32 public constant RULE_OUTCOME = "outcome"; // succeeded exactly when the model says it may
-    bytes32 public constant RULE_AMOUNTS = "amounts"; // moved exactly the model's amounts, to the model's accounts
-
+contract DividendHandler is PathModel {
     DividendDistributor public immutable dist;
     TestStablecoin public immutable usdc;
     ComplianceRegistry public immutable registry;
@@ -45,12 +42,6 @@ contract DividendHandler is Cheats {
     mapping(bytes2 => uint16) private _rate;
     uint16 private _default;
     mapping(address => bool) private _frozen;
-
-    bytes32[] public pathNames;
-    mapping(bytes32 => bool) private _known;
-    mapping(bytes32 path => uint256) public pathSuccesses;
-    mapping(bytes32 path => mapping(bytes32 rule => uint256)) public violations;
-    mapping(bytes32 boundary => uint256) public boundaryHits;
 
     uint256 public netPaid; // to holders
     uint256 public withheldPaid; // to the tax account
@@ -237,10 +228,6 @@ contract DividendHandler is Cheats {
         return (m.total, m.paid, m.cancelled, m.swept);
     }
 
-    function pathCount() external view returns (uint256) {
-        return pathNames.length;
-    }
-
     // ------------------------------------------------------------------ internals
 
     /// Mostly one of the last three distributions (the open ones), sometimes any.
@@ -268,15 +255,5 @@ contract DividendHandler is Cheats {
 
     function _amt(uint256 seed) private pure returns (uint256) {
         return 1 + seed % 1_000e6;
-    }
-
-    function _check(bytes32 path, bool holds, bytes32 rule) private {
-        if (!holds) violations[path][rule]++;
-    }
-
-    function _path(bytes32 name) private {
-        if (_known[name]) return;
-        _known[name] = true;
-        pathNames.push(name);
     }
 }
