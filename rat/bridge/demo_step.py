@@ -78,8 +78,8 @@ def run(stack: ComplianceStack, token: ContractInstance, deployer: AccountAPI, r
         ok(f"nothing burned, nothing sent: {len(sent_messages(a, b.selector))} message(s) on the lane, as before")
         _show(sides, who, ok)
 
-        step("Bob sends his 1 rAAPL back from chain B to chain A before chain B stops (the proof of reserve still "
-             "counts chain A only: status ccip-cross-chain-reserves)")
+        step("Bob sends his 1 rAAPL back from chain B to chain A before chain B stops (the demo's proof-of-reserve "
+             "round below reads chain A alone; `rat-reserves verify --chain` adds a live chain B)")
         send(b, a, bob, bob.address, SHARE)
         for delivery in relay(b, a, relayer):
             ok(f"relay: message {delivery.message.sequence_number} {delivery.status} on chain A "
