@@ -87,8 +87,10 @@ RAMP_MESSAGE = "((bytes32,uint64,uint64,uint64,uint64),address,bytes,bytes,bytes
 ANY2EVM_MESSAGE = "((bytes32,uint64,uint64,uint64,uint64),bytes,bytes,address,uint256," \
                   "(bytes,address,uint32,bytes,uint256)[])"
 EXECUTION_REPORTS = f"(uint64,{ANY2EVM_MESSAGE}[],bytes[][],bytes32[],uint256)[]"
-COMMIT_REPORT = "(((address,uint224)[],(uint64,uint224)[]),(uint64,bytes,uint64,uint64,bytes32)[]," \
-                "(uint64,bytes,uint64,uint64,bytes32)[],(bytes32,bytes32)[])"
+MERKLE_ROOTS = "(uint64,bytes,uint64,uint64,bytes32)[]"
+PRICE_UPDATES = "((address,uint224)[],(uint64,uint224)[])"
+COMMIT_REPORT = f"({PRICE_UPDATES},{MERKLE_ROOTS},{MERKLE_ROOTS},(bytes32,bytes32)[])"
+COMMIT_REPORT_ACCEPTED = keccak(text=f"CommitReportAccepted({MERKLE_ROOTS},{MERKLE_ROOTS},{PRICE_UPDATES})")
 MANUALLY_EXECUTE = keccak(text=f"manuallyExecute({EXECUTION_REPORTS},(uint256,uint32[])[][])")[:4]
 CCIP_MESSAGE_SENT = keccak(text=f"CCIPMessageSent(uint64,uint64,{RAMP_MESSAGE})")
 
@@ -397,8 +399,9 @@ class LocalDon:
                                     sender=self.transmitter)
 
     def run(self, source: ChainStack, dest: ChainStack, from_block: int = 0) -> list[Delivery]:
-        """Commits and executes every message from `source` to `dest` the OffRamp has not seen; retries a FAILURE
-        with `manuallyExecute`. Returns one Delivery per message seen."""
+        """Commits and executes every message from `source` to `dest` the OffRamp has not seen, executes one
+        committed earlier but never executed, and retries a FAILURE with `manuallyExecute`. Returns one Delivery per
+        message seen."""
         off_ramp = dest.off_ramps[source.selector]
         messages = sent_messages(source, dest.selector, from_block)
         with dest.chain.active():
@@ -412,6 +415,9 @@ class LocalDon:
             state = execution_state(dest, message)
             acted = message in fresh
             detail = ""
+            if state == "UNTOUCHED" and not acted:  # committed by an earlier run that stopped before executing
+                self.execute(source, dest, self._root_of(messages, message, source, dest))
+                state, acted = execution_state(dest, message), True
             if state == "FAILURE" and not acted:
                 try:  # a manual retry that fails again reverts (ExecutionError), leaving the message FAILURE
                     manually_execute(source, dest, [message], self.transmitter, messages_in_root=self._root_of(
@@ -425,15 +431,22 @@ class LocalDon:
 
     def _root_of(self, messages: list[RampMessage], message: RampMessage, source: ChainStack,
                  dest: ChainStack) -> list[RampMessage]:
-        """The committed batch `message` belongs to (found by trying the batches this DON's runs could have made)."""
+        """The committed batch `message` belongs to: the messages of the interval of the OffRamp's accepted root
+        (`CommitReportAccepted`) that holds its sequence number."""
         off_ramp = dest.off_ramps[source.selector]
         with dest.chain.active():
-            for start in range(len(messages)):
-                for end in range(start + 1, len(messages) + 1):
-                    batch = messages[start:end]
-                    if message in batch and off_ramp.getMerkleRoot(
-                            source.selector, merkle_root([leaf_hash(m, source.on_ramp.address) for m in batch])):
-                        return batch
+            logs = networks.provider.web3.eth.get_logs({
+                "address": off_ramp.address, "fromBlock": 0, "toBlock": "latest",
+                "topics": ["0x" + COMMIT_REPORT_ACCEPTED.hex()]})
+        for log in logs:
+            _blessed, unblessed, _prices = decode([MERKLE_ROOTS, MERKLE_ROOTS, PRICE_UPDATES], bytes(log["data"]))
+            for selector, _on_ramp, low, high, _root in unblessed:
+                if selector == source.selector and low <= message.sequence_number <= high:
+                    batch = [m for m in messages if low <= m.sequence_number <= high]
+                    if len(batch) != high - low + 1:
+                        raise CcipError(f"messages {low}..{high} are not all in the range read: read from an "
+                                        "earlier block")
+                    return batch
         raise CcipError(f"no committed root holds message {message.sequence_number}")
 
     def _context(self, off_ramp: ContractInstance, plugin: int) -> tuple[bytes, bytes]:

@@ -222,6 +222,15 @@ def test_anyone_executes_a_committed_message_once_the_permissionless_threshold_h
     assert balance(b, bob) == 100 * ONE
 
 
+def test_a_message_committed_by_a_run_that_stopped_before_executing_is_executed_by_the_next_run(
+        lane, don, alice, bob):
+    a, b = lane
+    send(a, b, alice, bob.address, 100 * ONE)
+    don.commit(a, b, sent_messages(a, b.selector))
+    assert [d.status for d in don.run(a, b)] == ["executed"]
+    assert balance(b, bob) == 100 * ONE
+
+
 def test_a_batch_of_sends_is_committed_under_one_root_and_executed_together(lane, don, alice, bob):
     a, b = lane
     for amount in (10, 20, 30):
