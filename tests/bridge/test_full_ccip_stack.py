@@ -279,3 +279,17 @@ def test_the_ccip_lane_is_refused_on_a_chain_that_is_not_local(admin, kyc_operat
     with pytest.raises(CcipError, match="not a local test chain"):
         deploy_chain_stack(Chain("A", CHAIN_A_SELECTOR), admin, kyc_operator, lane[0].fee_token,
                            stack=lane[0].stack, token=lane[0].token)
+
+
+def test_a_delivery_to_an_asset_paused_on_b_fails_and_is_delivered_after_the_unpause(lane, don, admin, alice, bob):
+    a, b = lane
+    send(a, b, alice, bob.address, 100 * ONE)
+    with b.chain.active():
+        for name in ("PAUSER_ROLE", "UNPAUSER_ROLE"):
+            b.token.grantRole(role(name), admin, sender=admin)
+        b.token.pause(sender=admin)
+    assert [d.status for d in don.run(a, b)] == ["failed"]
+    with b.chain.active():
+        b.token.unpause(sender=admin)
+    assert [d.status for d in don.run(a, b)] == ["executed"]
+    assert balance(b, bob) == 100 * ONE
