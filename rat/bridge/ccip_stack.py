@@ -162,6 +162,8 @@ def deploy_chain_stack(chain: Chain, admin: AccountAPI, kyc_operator: AccountAPI
         module = admin.deploy(container("RegistryModuleOwnerCustom"), registry.address)
         registry.addRegistryModule(module.address, sender=admin)
         nonce_manager = admin.deploy(container("NonceManager"), [])
+        # static config (max fee, LINK, token price staleness), price updaters, fee tokens, no price feeds, no
+        # token fee configs yet, the fee token's premium multiplier (1x), no destinations yet
         fee_quoter = admin.deploy(container("FeeQuoter"), (MAX_FEE_JUELS, fee_token.address, 24 * 3600),
                                   [admin.address], [fee_token.address], [], [], [(fee_token.address, 10**18)], [])
         fee_quoter.updatePrices(([(fee_token.address, FEE_TOKEN_USD)], []), sender=admin)
@@ -178,10 +180,22 @@ def deploy_chain_stack(chain: Chain, admin: AccountAPI, kyc_operator: AccountAPI
                       on_ramp, pool)
 
 
-def _dest_chain_config() -> tuple[object, ...]:
-    # FeeQuoter.DestChainConfig (1.6.0 field order)
-    return (True, 1, 30_000, 3_000_000, 350_000, 16, 40, 3_000, 0, 0, 0, EVM_FAMILY, False, 25, 90_000, 200_000,
-            10**18, 0, 10)
+# FeeQuoter.DestChainConfig for a local EVM destination, in the 1.6.0 ABI's field order (a test checks the names).
+DEST_CHAIN_CONFIG: dict[str, object] = {
+    "isEnabled": True, "maxNumberOfTokensPerMsg": 1, "maxDataBytes": 30_000, "maxPerMsgGasLimit": 3_000_000,
+    "destGasOverhead": 350_000, "destGasPerPayloadByteBase": 16, "destGasPerPayloadByteHigh": 40,
+    "destGasPerPayloadByteThreshold": 3_000, "destDataAvailabilityOverheadGas": 0,
+    "destGasPerDataAvailabilityByte": 0, "destDataAvailabilityMultiplierBps": 0, "chainFamilySelector": EVM_FAMILY,
+    "enforceOutOfOrder": False, "defaultTokenFeeUSDCents": 25, "defaultTokenDestGasOverhead": 90_000,
+    "defaultTxGasLimit": 200_000, "gasMultiplierWeiPerEth": 10**18, "gasPriceStalenessThreshold": 0,
+    "networkFeeUSDCents": 10,
+}
+# FeeQuoter.TokenTransferFeeConfig of the RAT asset: 0.10 to 10 USD, no bps fee (so no asset price is needed), the
+# pool's gas and pool-data size.
+TOKEN_TRANSFER_FEE_CONFIG: dict[str, object] = {
+    "minFeeUSDCents": 10, "maxFeeUSDCents": 1_000, "deciBps": 0, "destGasOverhead": POOL_DEST_GAS,
+    "destBytesOverhead": POOL_DATA_BYTES, "isEnabled": True,
+}
 
 
 def _config_digest(off_ramp: str, plugin: int, signers: list[str], transmitters: list[str]) -> bytes:
@@ -197,9 +211,10 @@ def open_direction(source: ChainStack, dest: ChainStack, admin: AccountAPI, tran
     `transmitter` sends both), and both Routers and NonceManagers know their ramps."""
     with source.chain.active():
         source.on_ramp.applyDestChainConfigUpdates([(dest.selector, source.router.address, False)], sender=admin)
-        source.fee_quoter.applyDestChainConfigUpdates([(dest.selector, _dest_chain_config())], sender=admin)
+        source.fee_quoter.applyDestChainConfigUpdates([(dest.selector, tuple(DEST_CHAIN_CONFIG.values()))],
+                                                      sender=admin)
         source.fee_quoter.applyTokenTransferFeeConfigUpdates(
-            [(dest.selector, [(source.token.address, (10, 1_000, 0, POOL_DEST_GAS, POOL_DATA_BYTES, True))])], [],
+            [(dest.selector, [(source.token.address, tuple(TOKEN_TRANSFER_FEE_CONFIG.values()))])], [],
             sender=admin)
         source.fee_quoter.updatePrices(([], [(dest.selector, DEST_GAS_USD)]), sender=admin)
         source.nonce_manager.applyAuthorizedCallerUpdates(([source.on_ramp.address], []), sender=admin)

@@ -5,6 +5,8 @@ module starts, snapshotted and reverted around every test as Ape does for chain 
 
 from __future__ import annotations
 
+import json
+
 import ape
 import pytest
 from ape import chain, networks, project
@@ -13,6 +15,8 @@ from eth_utils import keccak
 from rat.bridge.ccip import CCIP_PACKAGE, CHAIN_A_SELECTOR, CHAIN_B_SELECTOR, CcipError, LanePairLimits, encode_address
 from rat.bridge.ccip_stack import (
     ARTIFACTS,
+    DEST_CHAIN_CONFIG,
+    TOKEN_TRANSFER_FEE_CONFIG,
     PERMISSIONLESS_EXECUTION_SECONDS,
     ChainStack,
     LocalDon,
@@ -293,3 +297,14 @@ def test_a_delivery_to_an_asset_paused_on_b_fails_and_is_delivered_after_the_unp
         b.token.unpause(sender=admin)
     assert [d.status for d in don.run(a, b)] == ["executed"]
     assert balance(b, bob) == 100 * ONE
+
+
+def test_the_fee_quoter_configs_name_the_abi_s_fields_in_its_order():
+    abi = json.loads((CCIP_PACKAGE / "abi/v1_6_0/fee_quoter.json").read_text())
+    [constructor] = [item for item in abi if item["type"] == "constructor"]
+    fields = {arg["name"]: arg for arg in constructor["inputs"]}
+    dest = [c for c in fields["destChainConfigArgs"]["components"] if c["name"] == "destChainConfig"][0]
+    token = [c for c in fields["tokenTransferFeeConfigArgs"]["components"][1]["components"]
+             if c["name"] == "tokenTransferFeeConfig"][0]
+    assert list(DEST_CHAIN_CONFIG) == [c["name"] for c in dest["components"]]
+    assert list(TOKEN_TRANSFER_FEE_CONFIG) == [c["name"] for c in token["components"]]
