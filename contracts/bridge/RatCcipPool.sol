@@ -233,7 +233,9 @@ contract RatCcipPool is AccessControl {
     /// are minted into the quarantine escrow instead, so the message never reverts after the source burned.
     /// Called by the lane's OffRamp only.
     /// @param input CCIP's release-or-mint input (`sourcePoolData` as the source pool's `lockOrBurn` returns it).
-    /// @return The amount minted (RAT assets have the same decimals on every chain).
+    /// @return What reached the receiver: the amount minted to it (RAT assets have the same decimals on every chain),
+    /// or 0 when the delivery is quarantined, since CCIP's OffRamp requires the receiver's balance to move by exactly
+    /// the returned amount (`ReleaseOrMintBalanceMismatch` would fail the message after the source burned).
     function releaseOrMint(Pool.ReleaseOrMintInV1 calldata input) external returns (Pool.ReleaseOrMintOutV1 memory) {
         Lane storage lane = _supportedLane(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
@@ -251,15 +253,15 @@ contract RatCcipPool is AccessControl {
         netBridgedOut = amount > out_ ? 0 : out_ - amount;
         if (!_same(source, localCorporateActions())) {
             _quarantineDelivery(input, amount, QuarantineReason.MULTIPLIER_OUT_OF_STEP, TransferStatus.OK);
-        } else {
-            TransferStatus status = _recipientStatus(input.receiver, amount);
-            if (status != TransferStatus.OK) {
-                _quarantineDelivery(input, amount, QuarantineReason.RECIPIENT_NOT_ELIGIBLE, status);
-            } else {
-                emit Minted(input.remoteChainSelector, input.originalSender, input.receiver, amount);
-                TOKEN.mint(input.receiver, amount);
-            }
+            return Pool.ReleaseOrMintOutV1({destinationAmount: 0});
         }
+        TransferStatus status = _recipientStatus(input.receiver, amount);
+        if (status != TransferStatus.OK) {
+            _quarantineDelivery(input, amount, QuarantineReason.RECIPIENT_NOT_ELIGIBLE, status);
+            return Pool.ReleaseOrMintOutV1({destinationAmount: 0});
+        }
+        emit Minted(input.remoteChainSelector, input.originalSender, input.receiver, amount);
+        TOKEN.mint(input.receiver, amount);
         return Pool.ReleaseOrMintOutV1({destinationAmount: amount});
     }
 

@@ -6,9 +6,10 @@ pools ask which OnRamp and OffRamps may call them, exactly as Chainlink's `Token
 (`contracts/bridge/RatCcipPool.sol`, MIT) is compiled by Ape from the package's MIT `Pool` and `IRouter` sources.
 
 `@chainlink/local`'s CCIPLocalSimulator is installed but not used here: its MockCCIPRouter moves tokens from the
-sender to the receiver directly and never calls a token pool, so it cannot exercise one. Until the full CCIP stack
-(OnRamp, OffRamp, FeeQuoter, TokenAdminRegistry, RMN) is deployed from the package's bytecode, tests register
-`CcipRampHarness` on the real Router as the lane's ramps (the remaining work is listed in docs/status.md).
+sender to the receiver directly and never calls a token pool, so it cannot exercise one. Chainlink's full CCIP 1.6
+lane (OnRamp, OffRamp, FeeQuoter, NonceManager, TokenAdminRegistry, RMNRemote) is deployed by `rat.bridge.ccip_stack`;
+the fast tests, `ape run bridge`, the demo and the benchmark register `CcipRampHarness` on the Router as the lane's
+ramps instead (status ccip-stack-tooling in docs/status.md).
 """
 
 from __future__ import annotations
@@ -149,7 +150,8 @@ def _router_container() -> ContractContainer:
 
 def deploy_router(deployer: AccountAPI) -> ContractInstance:
     """Chainlink's CCIP Router from the package's bytecode, owned by `deployer`; no wrapped native, no RMN proxy
-    (this deployment serves as the pools' ramp registry; sending through `ccipSend` needs the full stack)."""
+    (this deployment serves as the pools' ramp registry for the harness; `rat.bridge.ccip_stack` deploys one with its
+    RMNRemote, which `ccipSend` needs)."""
     _require_local_chain()
     return deployer.deploy(_router_container(), ZERO_ADDRESS, ZERO_ADDRESS)
 

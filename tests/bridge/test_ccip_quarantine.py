@@ -73,6 +73,24 @@ def test_a_jurisdiction_blocked_in_flight_quarantines_the_transfer(funded, admin
     assert lane.b.pool.Quarantined.from_receipt(tx)[0].status == S.RECIPIENT_JURISDICTION_BLOCKED
 
 
+def test_a_quarantined_delivery_reports_nothing_reached_the_recipient(funded, sanctions_officer, alice, bob):
+    """CCIP's OffRamp requires the receiver's balance to move by exactly the amount `releaseOrMint` returns."""
+    lane = funded
+    send(lane, alice, bob, 10 * ONE)
+    lane.b.registry.freeze([bob], keccak(text="order-1"), sender=sanctions_officer)
+    data = corporate_actions(lane.a.token).pool_data()
+    assert lane.ramp_b.deliver.call(lane.b.pool, CHAIN_A_SELECTOR, encode_address(lane.a.pool.address), alice, bob,
+                                    10 * ONE, data, sender=alice) == 0
+
+
+def test_a_delivery_to_an_eligible_recipient_reports_the_amount_minted_to_it(funded, alice, bob):
+    lane = funded
+    send(lane, alice, bob, 10 * ONE)
+    data = corporate_actions(lane.a.token).pool_data()
+    assert lane.ramp_b.deliver.call(lane.b.pool, CHAIN_A_SELECTOR, encode_address(lane.a.pool.address), alice, bob,
+                                    10 * ONE, data, sender=alice) == 10 * ONE
+
+
 def test_an_eligible_recipient_is_paid_directly_and_nothing_is_quarantined(funded, alice, bob):
     lane = funded
     send(lane, alice, bob, 10 * ONE)
