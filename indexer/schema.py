@@ -306,6 +306,32 @@ reconciliations = Table(
     Column("differences", JSON, nullable=False),
 )
 
+# CCIP bridge (ADR 0106): which asset each followed RatCcipPool burns and mints (its immutable `getToken()`, read
+# once when the pool is first mirrored), and every movement across the lane as the pool logs it.
+bridge_pools = Table(
+    "bridge_pools", metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("pool", _address(), primary_key=True),
+    Column("asset", _address(), nullable=False),
+)
+
+bridge_transfers = Table(
+    "bridge_transfers", metadata, *lineage(),
+    Column("pool", _address(), nullable=False),
+    # burned (sent out, Burned), minted (received, Minted), quarantined (received into the escrow, Quarantined),
+    # released (left the escrow, QuarantineReleased)
+    Column("event", String(12), nullable=False),
+    Column("remote_chain_selector", Uint256),  # a CCIP selector is a uint64: above BIGINT's range
+    Column("sender", Text),  # Burned: the local sender; Minted/Quarantined: the source chain's, as the pool logs it
+    Column("recipient", _address()),  # the recipient; for `released`, the address paid
+    Column("amount", Uint256, nullable=False),
+    Column("quarantine_id", Uint256),
+    Column("reason", Integer),  # Quarantined: RatCcipPool.QuarantineReason
+    Column("status", Integer),  # Quarantined: the registry's TransferStatus on the recipient
+    Column("ref", _hash()),  # QuarantineReleased: the governance reference (zero for a delivery to the recipient)
+    Index("ix_bridge_transfers_pool_block", "pool", "block_number"),
+)
+
 # Event tables a reorg unwinds by block hash (every table with the lineage key).
 EVENT_TABLES = (raw_events, transfers, requests, request_outcomes, reserve_rounds, fee_events, splits, dividends,
-                dividend_claims, conversions, kyc_changes, proposals, votes)
+                dividend_claims, conversions, kyc_changes, proposals, votes, bridge_transfers)
