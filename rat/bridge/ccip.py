@@ -148,10 +148,21 @@ def _router_container() -> ContractContainer:
 
 
 def deploy_router(deployer: AccountAPI) -> ContractInstance:
-    """Chainlink's CCIP Router from the package's bytecode, owned by `deployer`; no wrapped native, no RMN proxy
-    (this deployment serves as the pools' ramp registry; sending through `ccipSend` needs the full stack)."""
+    """Chainlink's CCIP Router from the package's bytecode, owned by `deployer`, with local stand-ins for wrapped
+    native (`WrappedNativeMock`: `ccipSend` wraps a native fee there) and the RMN proxy (`CcipLocalRmn`, never
+    cursed). It is the pools' ramp registry, and `ccipSend` reaches the ramp harness as the OnRamp (the pool's
+    `returnQuarantined`); the full OnRamp/OffRamp stack is not deployed (status ccip-full-stack)."""
     _require_local_chain()
-    return deployer.deploy(_router_container(), ZERO_ADDRESS, ZERO_ADDRESS)
+    wrapped = deployer.deploy(project.WrappedNativeMock)
+    rmn = deployer.deploy(project.CcipLocalRmn)
+    return deployer.deploy(_router_container(), wrapped.address, rmn.address)
+
+
+def register_pool(ramp: ContractInstance, router: ContractInstance, token: ContractInstance,
+                  pool: ContractInstance, sender: AccountAPI) -> None:
+    """Tells the ramp harness, as CCIP's TokenAdminRegistry would tell the OnRamp, which pool holds `token` and which
+    Router may forward messages (needed by sends that go through `Router.ccipSend`)."""
+    ramp.registerPool(router.address, token.address, pool.address, sender=sender)
 
 
 def set_ramps(router: ContractInstance, owner: AccountAPI, remote_selector: int, on_ramp: str,
