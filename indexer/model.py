@@ -265,6 +265,10 @@ class Modeller:
                         "reason": a["reason"], "status": a["status"]})
         elif name == "QuarantineReleased":
             out.append({**base, "event": "released", "recipient": a["to"], "ref": a["ref"]})
+        elif name == "QuarantineReturned":  # its burn is the `Burned` logged with it (counted as bridged out)
+            sender = _remote_sender(a["originalSender"])
+            out.append({**base, "event": "returned", "sender": sender,
+                        "recipient": sender if len(sender) == 42 else None, "ref": a["ref"]})
 
 
 def _remote_sender(encoded: str) -> str:
@@ -340,7 +344,7 @@ def chain_supply(chain_id: int, assets: dict[str, tuple[str, int, int]], pools: 
         for flow, block in by_pool.get(pool, []):
             last = block
             amount = flow.amount
-            if flow.event == "released":
+            if flow.event in ("released", "returned"):  # left the escrow (a return's burn is its own row)
                 quarantined -= amount
                 continue
             lane = lanes.setdefault(flow.remote_chain_selector or 0, [0, 0])

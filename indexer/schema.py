@@ -319,16 +319,18 @@ bridge_transfers = Table(
     "bridge_transfers", metadata, *lineage(),
     Column("pool", _address(), nullable=False),
     # burned (sent out, Burned), minted (received, Minted), quarantined (received into the escrow, Quarantined),
-    # released (left the escrow, QuarantineReleased)
+    # released (left the escrow, QuarantineReleased), returned (left the escrow back to the source chain's sender,
+    # QuarantineReturned; its burn is the `burned` row of the same transaction)
     Column("event", String(12), nullable=False),
     Column("remote_chain_selector", Uint256),  # a CCIP selector is a uint64: above BIGINT's range
-    Column("sender", Text),  # Burned: the local sender; Minted/Quarantined: the source chain's, as the pool logs it
-    Column("recipient", _address()),  # the recipient; for `released`, the address paid
+    Column("sender", Text),  # Burned: the local sender; Minted/Quarantined/returned: the source chain's, as logged
+    Column("recipient", _address()),  # the recipient; `released`: the address paid; `returned`: the sender it goes
+    # back to on the source chain (also in `sender`, as logged)
     Column("amount", Uint256, nullable=False),
     Column("quarantine_id", Uint256),
     Column("reason", Integer),  # Quarantined: RatCcipPool.QuarantineReason
     Column("status", Integer),  # Quarantined: the registry's TransferStatus on the recipient
-    Column("ref", _hash()),  # QuarantineReleased: the governance reference (zero for a delivery to the recipient)
+    Column("ref", _hash()),  # released/returned: the governance reference (zero for a delivery to the recipient)
     Index("ix_bridge_transfers_pool_block", "pool", "block_number"),
 )
 

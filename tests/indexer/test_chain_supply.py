@@ -30,6 +30,7 @@ from rat.bridge.ccip import (
     deploy_pool,
     deploy_router,
     encode_address,
+    register_pool,
     set_ramps,
 )
 from rat.bridge.corporate_actions import corporate_actions
@@ -38,18 +39,20 @@ from relayer.rpc import Rpc
 
 ONE = 10**18
 MINTED = 1_000 * ONE
-SENT, HELD, BACK = 100 * ONE, 10 * ONE, 4 * ONE
+SENT, HELD, BACK, RETURNED = 100 * ONE, 10 * ONE, 4 * ONE, 7 * ONE
 BOOK = EventBook.load()
 POOL_EVENTS = {e.name: e for e in (EventAbi.of(raw) for raw in json.loads(ABI_FILE.read_text())["RatCcipPool"])}
 P = "0x" + "aa" * 20
 X = "0x" + "bb" * 20
 RELEASE_REF = keccak(text="court order 7")
+RETURN_REF = keccak(text="return to sender 2")
 
 
 @pytest.fixture(scope="module")
 def history(accounts, chain):
     """Alice sends SENT to Bob on B and HELD that is quarantined there (Bob frozen on B); governance releases HELD to
-    Carol on B; Carol sends BACK to Alice on A."""
+    Carol on B; Carol sends BACK to Alice on A; Alice sends RETURNED to Bob, quarantined on B, which governance
+    returns to her on A."""
     admin, kyc, officer, minter, alice, bob, carol = (accounts[i] for i in (0, 1, 2, 3, 6, 7, 8))
     start = chain.blocks.head.number + 1
     stacks, tokens, routers, pools, ramps = [], [], [], [], []
@@ -87,6 +90,13 @@ def history(accounts, chain):
     ramps[1].send(pools[1], CHAIN_A_SELECTOR, alice, BACK, sender=carol)
     ramps[0].deliver(pools[0], CHAIN_B_SELECTOR, encode_address(pools[1].address), carol, alice, BACK,
                      corporate_actions(tokens[1]).pool_data(), sender=carol)
+    ramps[0].send(pools[0], CHAIN_B_SELECTOR, bob, RETURNED, sender=alice)
+    ramps[1].deliver(pools[1], CHAIN_A_SELECTOR, encode_address(pools[0].address), alice, bob, RETURNED, data,
+                     sender=alice)
+    register_pool(ramps[1], routers[1], tokens[1], pools[1], admin)
+    pools[1].returnQuarantined(2, RETURN_REF, sender=admin)
+    ramps[0].deliver(pools[0], CHAIN_B_SELECTOR, encode_address(pools[1].address), pools[1].address, alice,
+                     RETURNED, corporate_actions(tokens[1]).pool_data(), sender=alice)
     return {"chain_id": chain.chain_id, "rpc": chain.provider.uri, "start": start, "tokens": tokens,
             "pools": pools, "alice": alice, "carol": carol}
 
@@ -145,10 +155,10 @@ def test_the_mirrors_net_bridged_out_and_quarantine_equal_the_pools_state(mirror
 def test_gross_flows_are_reported_per_lane_in_both_directions(sqlite_url, history):
     store = _mirror(sqlite_url, history)
     a, b = (_by_pool(store, history)[p.address.lower()] for p in history["pools"])
-    assert (a.bridged_out, a.bridged_in) == (SENT + HELD, BACK)
-    assert (b.bridged_out, b.bridged_in) == (BACK, SENT + HELD)
+    assert (a.bridged_out, a.bridged_in) == (SENT + HELD + RETURNED, BACK + RETURNED)
+    assert (b.bridged_out, b.bridged_in) == (BACK + RETURNED, SENT + HELD + RETURNED)
     assert [(lane.remote_chain_selector, lane.bridged_out, lane.bridged_in) for lane in a.lanes] == [
-        (CHAIN_B_SELECTOR, SENT + HELD, BACK)]
+        (CHAIN_B_SELECTOR, SENT + HELD + RETURNED, BACK + RETURNED)]
     store.close()
 
 
@@ -159,11 +169,22 @@ def test_a_quarantined_delivery_and_its_release_are_rows_with_reason_and_referen
         rows = conn.execute(select(t.event, t.sender, t.recipient, t.amount, t.quarantine_id, t.ref).where(
             t.pool == history["pools"][1].address.lower(), t.event.in_(("quarantined", "released")))
             .order_by(t.block_number)).all()
-    held, released = rows
+    held, released, _ = rows
     assert (held.event, held.sender, held.amount, held.quarantine_id) == (
         "quarantined", history["alice"].address.lower(), HELD, 1)
     assert (released.recipient, released.amount, released.ref) == (
         history["carol"].address.lower(), HELD, "0x" + RELEASE_REF.hex())
+    store.close()
+
+
+def test_a_return_to_the_sender_is_a_row_naming_the_sender_and_the_reference(sqlite_url, history):
+    store = _mirror(sqlite_url, history)
+    t = schema.bridge_transfers.c
+    with store.engine.connect() as conn:
+        [row] = conn.execute(select(t.sender, t.recipient, t.amount, t.quarantine_id, t.ref).where(
+            t.event == "returned")).all()
+    assert row == (history["alice"].address.lower(), history["alice"].address.lower(), RETURNED, 2,
+                   "0x" + RETURN_REF.hex())
     store.close()
 
 
