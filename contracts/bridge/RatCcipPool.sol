@@ -227,7 +227,7 @@ contract RatCcipPool is AccessControl {
         if (msg.sender != ROUTER.getOnRamp(input.remoteChainSelector)) revert CallerIsNotARamp(msg.sender);
         if (input.amount == 0) revert ZeroAmount();
         address recipient = _decodeReceiver(input.receiver);
-        if (!(_returning && input.originalSender == address(this))) {
+        if (!(input.originalSender == address(this) && _returning)) {
             _checkSender(input.originalSender);
             _checkRecipient(lane.remoteMinTier, recipient);
         }

@@ -303,8 +303,8 @@ async def oracle_state(request: Request, asset: Annotated[Address, ADDRESS]) -> 
 
 
 @router.get("/assets/{asset}/supply", response_model=AssetSupply,
-            summary="A CCIP-bridged asset's supply on every chain: total supply, multiplier, the pool's net bridged-out "
-                    "amount and quarantine escrow, each read from that chain's RPC, with a stale flag")
+            summary="A CCIP-bridged asset's supply on every chain: total supply, multiplier, the pool's net "
+                    "bridged-out amount and quarantine escrow, each read from that chain's RPC, with a stale flag")
 async def chain_supply(request: Request, asset: Annotated[Address, ADDRESS]) -> AssetSupply:
     """Read on every call, every chain at its latest block (ADR 0106). The chains of each asset are configured in
     `api.bridged_assets` (the same records as `rat-reserves verify --chain`); a served asset without them is a 404.
