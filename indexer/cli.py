@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Gauge, start_http_server, write
 from sqlalchemy import text
 
 from indexer import VERSION
-from indexer.deployment import DeploymentFile, parse_contract_option
+from indexer.deployment import BridgeRecord, DeploymentFile, parse_contract_option
 from indexer.events import ABI_FILE, BUILD_MANIFEST, extract_abis, write_abis
 from indexer.follower import Follower, FollowPolicy, ReorgTooDeep
 from indexer.reconcile import NothingMirrored, Reconciler, Report
@@ -60,6 +60,9 @@ def main(verbose: bool) -> None:
 @click.option("--contract", "contracts", multiple=True, metavar="KIND[:LABEL]=0xADDR",
               help="A contract to follow besides the deployment's (repeatable), e.g. Minter=0x… or "
                    "RealAssetToken:rAAPL=0x…. Tokens listed later through AssetLister or the Minter are found.")
+@click.option("--bridge-record", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="<network>-bridge.json (`ape run bridge`): follows each asset's RatCcipPool on this chain, for "
+                   "the per-chain supply (`rat-indexer supply`). The assets themselves come from --deployment.")
 @click.option("--network", default=None, help="Network name recorded with the cursor (default: the deployment's).")
 @click.option("--confirmations", default=2, show_default=True, type=click.IntRange(0),
               help="Blocks below the head before a block is mirrored; a reorg within them never reaches the mirror.")
@@ -74,7 +77,8 @@ def main(verbose: bool) -> None:
 @click.option("--until-block", default=None, type=click.IntRange(0), help="Mirror up to this block, then stop.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls once caught up.")
 @click.option("--metrics-port", default=None, type=int, help="Serve Prometheus metrics on this port.")
-def follow(rpc_url: str, db_url: str, deployment: Path | None, contracts: tuple[str, ...], network: str | None,
+def follow(rpc_url: str, db_url: str, deployment: Path | None, contracts: tuple[str, ...], bridge_record: Path | None,
+           network: str | None,
            confirmations: int, finality_tag: str | None, batch_blocks: int, reorg_window: int,
            start_block: int | None, once: bool, until_block: int | None, interval: float,
            metrics_port: int | None) -> None:
@@ -84,6 +88,12 @@ def follow(rpc_url: str, db_url: str, deployment: Path | None, contracts: tuple[
         followed = (record.followed() if record else []) + [parse_contract_option(c) for c in contracts]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--contract") from None
+    if bridge_record is not None:
+        bridge = BridgeRecord.read(bridge_record)
+        if record is not None and bridge.chain_id != record.chain_id:
+            raise click.BadParameter(f"the bridge record is for chain {bridge.chain_id}, the deployment for "
+                                     f"{record.chain_id}", param_hint="--bridge-record")
+        followed += bridge.followed(record.first_block if record else 0)
     start = start_block if start_block is not None else (record.first_block if record else 0)
     policy = FollowPolicy(confirmations=confirmations, finality_tag=finality_tag, batch_blocks=batch_blocks,
                           reorg_window=reorg_window, start_block=start)
@@ -201,6 +211,42 @@ async def _reconcile(rpc_url: str, store: MirrorStore, sample: int, seed: int | 
         return await Reconciler(rpc, store, await rpc.chain_id(), sample, seed).run()
     finally:
         await rpc.aclose()
+
+
+@main.command()
+@DB_OPTION
+@click.option("--chain-id", type=int, default=None, help="The mirrored chain (default: the only one in the mirror).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per asset instead of a table.")
+def supply(db_url: str, chain_id: int | None, as_json: bool) -> None:
+    """Per-chain supply of every bridged asset in the mirror (ADR 0106): total supply, what its RatCcipPool burned
+    for other chains and minted from them (per lane), the quarantine escrow and the pool's net bridged-out amount.
+    Run it against each chain's mirror; the sum of total supply over chains is what the reserves must cover."""
+    store = _store(db_url)
+    try:
+        if chain_id is None:
+            with store.engine.connect() as conn:
+                ids = [r[0] for r in conn.execute(text("SELECT chain_id FROM indexer_cursor"))]
+            if len(ids) != 1:
+                raise click.ClickException(f"the mirror holds chains {ids}: name one with --chain-id")
+            chain_id = ids[0]
+        rows = store.chain_supply(chain_id)
+    finally:
+        store.close()
+    for row in rows:
+        body = {"chain_id": row.chain_id, "asset": row.asset, "symbol": row.symbol, "pool": row.pool,
+                "total_supply": str(row.total_supply), "shares": str(row.shares),
+                "bridged_out": str(row.bridged_out), "bridged_in": str(row.bridged_in),
+                "quarantined": str(row.quarantined), "net_bridged_out": str(row.net_bridged_out),
+                "lanes": [{"remote_chain_selector": str(lane.remote_chain_selector),
+                           "bridged_out": str(lane.bridged_out), "bridged_in": str(lane.bridged_in)}
+                          for lane in row.lanes],
+                "last_block": row.last_block}
+        if as_json:
+            click.echo(json.dumps(body))
+        else:
+            click.echo(f"{row.symbol or row.asset}  chain {row.chain_id}  supply {row.total_supply}  out "
+                       f"{row.bridged_out}  in {row.bridged_in}  quarantined {row.quarantined}  net out "
+                       f"{row.net_bridged_out}")
 
 
 @main.command()

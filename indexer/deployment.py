@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from indexer.events import FOLLOWED_TYPES
-from indexer.model import TOKEN
+from indexer.model import POOL, TOKEN
 from indexer.store import Followed
 
 
@@ -45,6 +45,29 @@ class DeploymentFile(BaseModel):
                for name, c in self.contracts.items() if name in FOLLOWED_TYPES]
         out += [Followed(a.address.lower(), TOKEN, a.symbol, a.block_number) for a in self.assets.values()]
         return out
+
+
+class _BridgeEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    token: str
+    pool: str | None = None
+
+
+class BridgeRecord(BaseModel):
+    """`<network>-bridge.json` as `ape run bridge` writes it (rat/bridge/records.py owns the schema): the asset's
+    RatCcipPool on this chain, followed for the per-chain supply (ADR 0106)."""
+
+    model_config = ConfigDict(extra="ignore")
+    chain_id: int
+    assets: dict[str, _BridgeEntry] = {}
+
+    @classmethod
+    def read(cls, path: Path) -> BridgeRecord:
+        return cls.model_validate_json(path.read_text())
+
+    def followed(self, since_block: int = 0) -> list[Followed]:
+        return [Followed(e.pool.lower(), POOL, f"{symbol} pool", since_block)
+                for symbol, e in self.assets.items() if e.pool]
 
 
 def parse_contract_option(value: str, since_block: int = 0) -> Followed:

@@ -25,6 +25,7 @@ BUILD_MANIFEST = Path(__file__).resolve().parent.parent / ".build" / "__local__.
 FOLLOWED_TYPES = (
     "RealAssetToken", "Minter", "ReserveRegistry", "FeeVault", "DividendDistributor", "ConversionVault",
     "RatGovernor", "RatTimelock", "RatGovernanceToken", "AssetLister", "ComplianceRegistry", "EmergencyGuardian",
+    "RatCcipPool",
 )
 
 

@@ -15,7 +15,7 @@ from eth_utils import function_signature_to_4byte_selector
 from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.events import EventBook
-from indexer.model import TOKEN, Modeller
+from indexer.model import POOL, TOKEN, Modeller
 from indexer.store import Followed, Header, MirrorStore
 from relayer.chainfollow import ChainChanged, confirmed_head, fetch_headers
 from relayer.errors import RpcError
@@ -25,6 +25,7 @@ log = logging.getLogger("indexer.follower")
 
 MULTIPLIER = function_signature_to_4byte_selector("multiplier()")
 SYMBOL = function_signature_to_4byte_selector("symbol()")
+GET_TOKEN = function_signature_to_4byte_selector("getToken()")
 
 
 class FollowPolicy(BaseModel):
@@ -109,8 +110,11 @@ class Follower:
         tokens = [a for a, f in followed.items() if f.kind == TOKEN and f.since_block <= end]
         multipliers = await self._multipliers(tokens, end)
         symbols = {f.address: f.label or await self._symbol(f.address, end) for f in discovered}
+        pool_tokens = await self._pool_tokens([a for a, f in followed.items() if f.kind == POOL
+                                               and f.since_block <= end], end)
         batch = self.modeller.build(logs, kinds)
         with self.store.begin() as conn:
+            self.store.record_pools(conn, self.chain_id, pool_tokens)
             self.store.apply(conn, self.chain_id, self.network, batch, headers[-1], headers, multipliers,
                              self.policy.reorg_window)
             for asset in tokens:
@@ -172,6 +176,18 @@ class Follower:
             if answer in (None, "0x"):  # no code at this block (yet): nothing to read
                 continue
             out[token] = int(answer, 16)
+        return out
+
+    async def _pool_tokens(self, pools: list[str], block: int) -> dict[str, str]:
+        """The asset of each pool not yet recorded (`getToken()`, immutable: read once per pool)."""
+        known = self.store.pool_assets(self.chain_id)
+        out = {}
+        for pool in pools:
+            if pool in known:
+                continue
+            answer = await self.rpc.eth_call(pool, GET_TOKEN, hex(block))
+            if answer and len(answer) >= 32:
+                out[pool] = "0x" + answer[-20:].hex()
         return out
 
     async def _symbol(self, token: str, block: int) -> str:

@@ -38,10 +38,18 @@ def _balances_room_for_updates(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE balances SET (fillfactor = 50)")
 
 
+def _bridge(conn: Connection) -> None:
+    for table in (schema.bridge_pools, schema.bridge_transfers):
+        conn.execute(CreateTable(table))
+        for index in table.indexes:
+            conn.execute(CreateIndex(index))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "raw events with lineage, modelled tables, cursor, reorg and reconciliation logs", _initial),
     Migration(2, "balances leave half of each page free for in-place updates (PostgreSQL)",
               _balances_room_for_updates),
+    Migration(3, "CCIP pools and their transfers: burned, minted, quarantined, released (per-chain supply)", _bridge),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -14,6 +14,8 @@ from indexer.events import EventAbi, EventBook
 
 ZERO = "0x" + "0" * 40
 TOKEN = "RealAssetToken"
+POOL = "RatCcipPool"
+SCALE = 10**18
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ class Modeller:
             self._kyc(batch, name, a, key)
         elif kind == "RatGovernor":
             self._governance(batch, name, a, key)
+        elif kind == POOL:
+            self._bridge(batch, address, name, a, key)
         elif kind == "AssetLister" and name == "EquityListed":
             batch.discovered.append(Discovered(a["asset"], a["symbol"], key["block_number"], key["block_hash"],
                                                key["log_index"]))
@@ -245,6 +249,118 @@ class Modeller:
         elif name in ("VoteCast", "VoteCastWithParams"):
             batch.rows["votes"].append({**key, "proposal_id": a["proposalId"], "voter": a["voter"],
                                         "support": a["support"], "weight": a["weight"], "reason": a["reason"]})
+
+    @staticmethod
+    def _bridge(batch: Batch, pool: str, name: str, a: dict[str, Any], key: dict[str, Any]) -> None:
+        base = {**key, "pool": pool, "remote_chain_selector": a.get("remoteChainSelector"), "sender": None,
+                "recipient": a.get("recipient"), "amount": a.get("amount"), "quarantine_id": a.get("quarantineId"),
+                "reason": None, "status": None, "ref": None}
+        out = batch.rows["bridge_transfers"]
+        if name == "Burned":
+            out.append({**base, "event": "burned", "sender": a["sender"]})
+        elif name == "Minted":
+            out.append({**base, "event": "minted", "sender": _remote_sender(a["sender"])})
+        elif name == "Quarantined":
+            out.append({**base, "event": "quarantined", "sender": _remote_sender(a["sender"]),
+                        "reason": a["reason"], "status": a["status"]})
+        elif name == "QuarantineReleased":
+            out.append({**base, "event": "released", "recipient": a["to"], "ref": a["ref"]})
+        elif name == "QuarantineReturned":  # its burn is the `Burned` logged with it (counted as bridged out)
+            sender = _remote_sender(a["originalSender"])
+            out.append({**base, "event": "returned", "sender": sender,
+                        "recipient": sender if len(sender) == 42 else None, "ref": a["ref"]})
+
+
+def _remote_sender(encoded: str) -> str:
+    """The pool logs the source chain's sender as CCIP carries it, `abi.encode(address)` for an EVM chain: shown as
+    the address; any other encoding is kept as its hex."""
+    raw = encoded[2:]
+    if len(raw) == 64 and raw[:24] == "0" * 24:
+        return "0x" + raw[24:]
+    return encoded
+
+
+# ---------------------------------------------------------------------------------------------- per-chain supply
+
+
+@dataclass(frozen=True)
+class BridgeFlow:
+    """One `bridge_transfers` row, as `chain_supply` reads it (in chain order)."""
+
+    pool: str
+    event: str
+    remote_chain_selector: int | None
+    amount: int
+
+
+@dataclass(frozen=True)
+class LaneFlow:
+    """What crossed one lane of a pool (gross token units, since the mirror's first block)."""
+
+    remote_chain_selector: int
+    bridged_out: int  # burned here for the remote chain
+    bridged_in: int  # minted here from it, quarantined deliveries included
+
+
+@dataclass(frozen=True)
+class ChainSupply:
+    """A bridged asset's supply on the mirrored chain and what its pool moved across lanes (ADR 0106). The sum of
+    `total_supply` over every chain's mirror is what the reserves must cover; `net_bridged_out` follows the pool's
+    own state variable (saturating at zero, as the pool does), which the home chain's CrossChainReserveFeed reads."""
+
+    chain_id: int
+    asset: str
+    symbol: str
+    pool: str | None
+    total_supply: int  # Σ balances in the mirror (the escrow's quarantined tokens included)
+    multiplier: int
+    bridged_out: int
+    bridged_in: int  # minted and quarantined deliveries
+    quarantined: int  # still in the quarantine escrow: quarantined less released
+    net_bridged_out: int
+    lanes: tuple[LaneFlow, ...]
+    last_block: int | None  # block of the pool's latest movement (None: none yet)
+
+    @property
+    def shares(self) -> int:
+        """total_supply × multiplier / 1e18, rounded up (as the reserve guard rounds)."""
+        return -(-self.total_supply * self.multiplier // SCALE)
+
+
+def chain_supply(chain_id: int, assets: dict[str, tuple[str, int, int]], pools: dict[str, str],
+                 flows: list[tuple[BridgeFlow, int]]) -> list[ChainSupply]:
+    """Per-chain supply of every asset that has a pool: `assets` maps an asset to (symbol, multiplier, total
+    supply), `pools` a pool to its asset, `flows` is every bridge movement with its block number, in chain order.
+    A pure function of mirrored rows (the store reads them)."""
+    by_pool: dict[str, list[tuple[BridgeFlow, int]]] = defaultdict(list)
+    for flow, block in flows:
+        by_pool[flow.pool].append((flow, block))
+    out = []
+    for pool, asset in sorted(pools.items(), key=lambda item: item[1]):
+        symbol, multiplier, supply = assets.get(asset, ("", SCALE, 0))
+        out_total = in_total = quarantined = net = 0
+        lanes: dict[int, list[int]] = {}
+        last = None
+        for flow, block in by_pool.get(pool, []):
+            last = block
+            amount = flow.amount
+            if flow.event in ("released", "returned"):  # left the escrow (a return's burn is its own row)
+                quarantined -= amount
+                continue
+            lane = lanes.setdefault(flow.remote_chain_selector or 0, [0, 0])
+            if flow.event == "burned":
+                out_total += amount
+                lane[0] += amount
+                net += amount
+            else:  # minted or quarantined: both minted here, both consume the inbound bucket
+                in_total += amount
+                lane[1] += amount
+                net = max(net - amount, 0)
+                if flow.event == "quarantined":
+                    quarantined += amount
+        out.append(ChainSupply(chain_id, asset, symbol, pool, supply, multiplier, out_total, in_total, quarantined,
+                               net, tuple(LaneFlow(s, o, i) for s, (o, i) in sorted(lanes.items())), last))
+    return out
 
 
 def dumps(value: Any) -> str:

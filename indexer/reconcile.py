@@ -20,7 +20,7 @@ from eth_utils import function_signature_to_4byte_selector
 from sqlalchemy import and_, select
 
 from indexer import schema
-from indexer.model import TOKEN
+from indexer.model import POOL, TOKEN
 from indexer.store import MirrorStore
 from relayer.errors import RpcError
 from relayer.rpc import Rpc
@@ -103,6 +103,8 @@ class Reconciler:
                 await self._reserve(report, registry, asset, block)
         for vault in (f.address for f in followed if f.kind == "FeeVault"):
             await self._fees(report, vault, block)
+        if any(f.kind == POOL for f in followed):
+            await self._pools(report, block)
         return self._record(report)
 
     def _record(self, report: Report) -> Report:
@@ -133,6 +135,17 @@ class Reconciler:
             if shares != on_chain_shares:
                 report.differences.append(Difference("sharesOf", f"{asset} {holder}", str(shares),
                                                      str(on_chain_shares)))
+
+    async def _pools(self, report: Report, block: int) -> None:
+        """Each bridged asset's pool: the mirror's net bridged-out amount and quarantine escrow against the pool's."""
+        for row in self.store.chain_supply(self.chain_id):
+            if row.pool is None:
+                continue
+            for name, mirrored in (("netBridgedOut", row.net_bridged_out), ("quarantinedTotal", row.quarantined)):
+                (on_chain,) = await self._call(row.pool, f"{name}()", [], [], ["uint256"], block)
+                report.checks += 1
+                if mirrored != on_chain:
+                    report.differences.append(Difference(name, row.pool, str(mirrored), str(on_chain)))
 
     async def _reserve(self, report: Report, registry: str, asset: str, block: int) -> None:
         r = schema.reserve_rounds.c

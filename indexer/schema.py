@@ -306,6 +306,34 @@ reconciliations = Table(
     Column("differences", JSON, nullable=False),
 )
 
+# CCIP bridge (ADR 0106): which asset each followed RatCcipPool burns and mints (its immutable `getToken()`, read
+# once when the pool is first mirrored), and every movement across the lane as the pool logs it.
+bridge_pools = Table(
+    "bridge_pools", metadata,
+    Column("chain_id", BigInteger, primary_key=True),
+    Column("pool", _address(), primary_key=True),
+    Column("asset", _address(), nullable=False),
+)
+
+bridge_transfers = Table(
+    "bridge_transfers", metadata, *lineage(),
+    Column("pool", _address(), nullable=False),
+    # burned (sent out, Burned), minted (received, Minted), quarantined (received into the escrow, Quarantined),
+    # released (left the escrow, QuarantineReleased), returned (left the escrow back to the source chain's sender,
+    # QuarantineReturned; its burn is the `burned` row of the same transaction)
+    Column("event", String(12), nullable=False),
+    Column("remote_chain_selector", Uint256),  # a CCIP selector is a uint64: above BIGINT's range
+    Column("sender", Text),  # Burned: the local sender; Minted/Quarantined/returned: the source chain's, as logged
+    Column("recipient", _address()),  # the recipient; `released`: the address paid; `returned`: the sender it goes
+    # back to on the source chain (also in `sender`, as logged)
+    Column("amount", Uint256, nullable=False),
+    Column("quarantine_id", Uint256),
+    Column("reason", Integer),  # Quarantined: RatCcipPool.QuarantineReason
+    Column("status", Integer),  # Quarantined: the registry's TransferStatus on the recipient
+    Column("ref", _hash()),  # released/returned: the governance reference (zero for a delivery to the recipient)
+    Index("ix_bridge_transfers_pool_block", "pool", "block_number"),
+)
+
 # Event tables a reorg unwinds by block hash (every table with the lineage key).
 EVENT_TABLES = (raw_events, transfers, requests, request_outcomes, reserve_rounds, fee_events, splits, dividends,
-                dividend_claims, conversions, kyc_changes, proposals, votes)
+                dividend_claims, conversions, kyc_changes, proposals, votes, bridge_transfers)

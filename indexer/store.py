@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from indexer import schema
 from indexer.migrations import migrate
-from indexer.model import Batch
+from indexer.model import Batch, BridgeFlow, ChainSupply, chain_supply
 
 SCALE = 10**18
 _JSON = json.JSONEncoder(separators=(",", ":"))
@@ -104,7 +104,38 @@ class MirrorStore:
         a = schema.assets.c
         return conn.execute(select(a.multiplier).where(and_(a.chain_id == chain_id, a.address == asset))).scalar()
 
+    def pool_assets(self, chain_id: int) -> dict[str, str]:
+        """pool → asset of every RatCcipPool whose token the mirror has read."""
+        p = schema.bridge_pools.c
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(p.pool, p.asset).where(p.chain_id == chain_id)).all())
+
+    def chain_supply(self, chain_id: int) -> list[ChainSupply]:
+        """Per-chain supply of every asset with a followed pool (indexer.model.chain_supply over the mirror)."""
+        a, bal, t = schema.assets.c, schema.balances.c, schema.bridge_transfers.c
+        with self.engine.connect() as conn:
+            pools = dict(conn.execute(select(schema.bridge_pools.c.pool, schema.bridge_pools.c.asset).where(
+                schema.bridge_pools.c.chain_id == chain_id)).all())
+            assets = {}
+            for asset in set(pools.values()):
+                row = conn.execute(select(a.symbol, a.multiplier).where(and_(a.chain_id == chain_id,
+                                                                            a.address == asset))).first()
+                # Exact sums: SQLite keeps uint256 as text, so its SUM would go through floating point.
+                supply = sum(v for (v,) in conn.execute(select(bal.tokens).where(and_(
+                    bal.chain_id == chain_id, bal.asset == asset))))
+                assets[asset] = (row[0] if row else "", row[1] if row else SCALE, supply)
+            flows = [(BridgeFlow(pool, event, selector, amount), block) for pool, event, selector, amount, block in
+                     conn.execute(select(t.pool, t.event, t.remote_chain_selector, t.amount, t.block_number).where(
+                         t.chain_id == chain_id).order_by(t.block_number, t.log_index))]
+        return chain_supply(chain_id, assets, pools, flows)
+
     # ------------------------------------------------------------------ writes
+
+    def record_pools(self, conn: Connection, chain_id: int, tokens: dict[str, str]) -> None:
+        """pool → asset, read once from each pool's immutable token (never changes, so no reorg undoes it)."""
+        if tokens:
+            self._upsert(conn, schema.bridge_pools, [{"chain_id": chain_id, "pool": pool, "asset": asset}
+                                                     for pool, asset in tokens.items()], ["chain_id", "pool"], [])
 
     def follow(self, chain_id: int, contracts: Iterable[Followed], source: str = "deployment",
                lineage: tuple[str, int] | None = None, conn: Connection | None = None) -> None:

@@ -10,6 +10,7 @@ import yaml
 from eth_utils import is_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rat.bridge.supply import ChainToken
 from relayer.errors import ConfigError
 from relayer.residency import ResidencyConfig
 from relayer.sender import SenderPolicy
@@ -166,6 +167,21 @@ class ApiConfig(Strict):
                                   "conversions and the daemon converts every holder of an effective mandatory one")
     conversion_holders_from_block: int = Field(
         default=0, ge=0, description="first block scanned for holders to convert (the tokens' deployment block)")
+    bridged_assets: dict[TokenKey, list[ChainToken]] = Field(
+        default_factory=dict, description="asset address (home chain) -> its copy on every chain it is bridged to, "
+                                          "the home chain included: name, rpc_url, token and pool, the same record "
+                                          "as `rat-reserves verify --chain` (ADR 0106); GET /v1/assets/{asset}/supply "
+                                          "reads each chain's RPC")
+    chain_max_age: int = Field(default=300, ge=1, le=86_400,
+                               description="seconds: a chain whose latest block is older is shown `stale`")
+
+    @model_validator(mode="after")
+    def _chains_named_once(self) -> ApiConfig:
+        for asset, chains in self.bridged_assets.items():
+            names = [c.name for c in chains]
+            if not chains or len(set(names)) != len(names):
+                raise ValueError(f"api.bridged_assets[{asset}]: at least one chain, each name once (got {names})")
+        return self
 
 
 class EventsConfig(Strict):
@@ -360,6 +376,9 @@ api:                                # `rat-relayer api`: REST, WebSocket stream,
   port: 8480
   auth: {issuer: "https://auth.example.com/", audience: rat-relayer-api, jwks_url: "https://auth.example.com/.well-known/jwks.json"}
   trusted_proxies: []               # load balancer addresses/CIDRs whose X-Forwarded-For is believed
+  # bridged_assets:                 # per-chain supply of a CCIP-bridged asset (ADR 0106), home chain included
+  #   "0xHOME_rAAPL": [{name: chain-a, rpc_url: http://127.0.0.1:8545, token: "0xHOME_rAAPL", pool: "0x..."},
+  #                    {name: chain-b, rpc_url: http://127.0.0.1:8546, token: "0xB_rAAPL", pool: "0x..."}]
 events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps events in the outbox only
 # kyc:                              # Sumsub webhook -> ComplianceRegistry (KYC_OPERATOR_ROLE key)
 #   registry: "0x0000000000000000000000000000000000000000"

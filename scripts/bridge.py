@@ -36,6 +36,7 @@ from rat.bridge.ccip import (
     configure_lane,
     deploy_pool,
     deploy_router,
+    register_pool,
     set_ramps,
 )
 from rat.bridge.chains import Chain
@@ -165,9 +166,10 @@ def deploy(symbol: str, selector: int, account, deployments_dir: Path | None) ->
     bridge = _load(deployments_dir)
     entry = _entry(bridge, symbol, deployed=False)
     router = deploy_router(account)
-    pool = deploy_pool(account, project.RealAssetToken.at(entry.token), project.ComplianceRegistry.at(
-        entry.registry), router, account)
+    token = project.RealAssetToken.at(entry.token)
+    pool = deploy_pool(account, token, project.ComplianceRegistry.at(entry.registry), router, account)
     ramp = account.deploy(project.CcipRampHarness)
+    register_pool(ramp, router, token, pool, account)  # the pool's own sends (returnQuarantined) via ccipSend
     bridge.assets[symbol] = entry.model_copy(update={"selector": selector, "router": router.address,
                                                      "pool": pool.address, "ramp": ramp.address})
     _save(bridge, deployments_dir)

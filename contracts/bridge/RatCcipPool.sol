@@ -2,8 +2,11 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pool} from "@chainlink/contracts-ccip/contracts/libraries/Pool.sol";
 import {IRouter} from "@chainlink/contracts-ccip/contracts/interfaces/IRouter.sol";
+import {IRouterClient} from "@chainlink/contracts-ccip/contracts/interfaces/IRouterClient.sol";
+import {Client} from "@chainlink/contracts-ccip/contracts/libraries/Client.sol";
 import {IComplianceRegistry, Investor, HolderClass} from "../interfaces/IComplianceRegistry.sol";
 import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
 import {TransferStatus} from "../interfaces/IComplianceRegistry.sol";
@@ -29,10 +32,11 @@ interface IMultiplierStateReader {
 contract RatCcipPool is AccessControl {
     /// @notice Configures lanes (remote pool, remote token, destination policy) and their rate limits.
     bytes32 public constant LANE_ADMIN_ROLE = keccak256("LANE_ADMIN_ROLE");
-    /// @notice Releases a quarantined transfer to an eligible address other than its recipient (another address of
-    /// the recipient's, on a reference); delivering to the recipient once eligible needs no role.
     /// @notice Suspends sends on a lane at once (the guardian's brake); resuming is LANE_ADMIN_ROLE's (governance).
     bytes32 public constant LANE_GUARDIAN_ROLE = keccak256("LANE_GUARDIAN_ROLE");
+    /// @notice Releases a quarantined transfer to an eligible address other than its recipient (another address of
+    /// the recipient's, on a reference), or returns it to its original sender on the source chain; delivering to
+    /// the recipient once eligible needs no role.
     bytes32 public constant QUARANTINE_RELEASE_ROLE = keccak256("QUARANTINE_RELEASE_ROLE");
     /// @notice The token decimals every RAT asset uses; sent as `destPoolData` so the remote pool can check them.
     uint8 public constant TOKEN_DECIMALS = 18;
@@ -117,6 +121,9 @@ contract RatCcipPool is AccessControl {
     /// @notice Tokens burned here for other chains less tokens minted here from them: on the home chain, the supply
     /// that lives on other chains (CrossChainReserveFeed counts it against the reserves; ADR 0106).
     uint256 public netBridgedOut;
+    /// @dev Set only while `returnQuarantined` sends through the Router: the one send whose original sender is the
+    /// pool itself (a protocol holder, not an investor), whose recipient the source chain judges.
+    bool private transient _returning;
 
     /// @notice A lane was added or reconfigured.
     event LaneConfigured(
@@ -147,6 +154,12 @@ contract RatCcipPool is AccessControl {
     );
     /// @notice A quarantined transfer left the escrow to `to` (the recipient, or another eligible address on `ref`).
     event QuarantineReleased(uint256 indexed quarantineId, address indexed to, uint256 amount, bytes32 ref);
+    /// @notice A quarantined transfer was burned here and sent back through CCIP to its original sender on the source
+    /// chain (`messageId` is the Router's), on a governance reference.
+    event QuarantineReturned(
+        uint256 indexed quarantineId, uint64 indexed remoteChainSelector, bytes originalSender, uint256 amount,
+        bytes32 messageId, bytes32 ref
+    );
 
     error ZeroAddress();
     error LaneSuspendedForSends(uint64 remoteChainSelector);
@@ -176,6 +189,9 @@ contract RatCcipPool is AccessControl {
     /// @notice A transfer quarantined for a multiplier disagreement waits until the chains are in step again.
     error QuarantineMultiplierOutOfStep(uint256 quarantineId, CorporateActions local, CorporateActions remote);
     error ZeroReference();
+    /// @notice The transfer was itself a return (its original sender is the remote pool): release it here instead
+    /// of sending it back and forth.
+    error QuarantinedReturnCannotBeReturned(uint256 quarantineId);
     /// @notice `amount` is above the bucket's capacity: it can never pass in one transfer.
     error AmountAboveCapacity(bool outbound, uint256 amount, uint256 capacity);
     /// @notice Not enough tokens in the bucket now; `waitSeconds` until there will be.
@@ -211,8 +227,10 @@ contract RatCcipPool is AccessControl {
         if (msg.sender != ROUTER.getOnRamp(input.remoteChainSelector)) revert CallerIsNotARamp(msg.sender);
         if (input.amount == 0) revert ZeroAmount();
         address recipient = _decodeReceiver(input.receiver);
-        _checkSender(input.originalSender);
-        _checkRecipient(lane.remoteMinTier, recipient);
+        if (!(input.originalSender == address(this) && _returning)) {
+            _checkSender(input.originalSender);
+            _checkRecipient(lane.remoteMinTier, recipient);
+        }
         CorporateActions memory local = localCorporateActions();
         if (!_same(local, lane.remoteActions)) {
             revert MultiplierOutOfStep(input.remoteChainSelector, local, lane.remoteActions);
@@ -394,6 +412,45 @@ contract RatCcipPool is AccessControl {
         if (ref == bytes32(0)) revert ZeroReference();
         if (to == address(0)) revert ZeroAddress();
         _release(quarantineId, _pending(quarantineId), to, ref);
+    }
+
+    /// @notice Sends a quarantined transfer back to its original sender on the source chain: the escrowed tokens
+    /// are burned here (the lane's outbound bucket, `netBridgedOut` and the corporate-action check as for any send)
+    /// and a CCIP message through the Router credits the sender there, who is judged by that chain's pool like any
+    /// recipient (quarantined there if now ineligible). The CCIP fee is paid in native coin from `msg.value`,
+    /// all of it as the Router takes it (quote it with `ROUTER.getFee`): the pool holds no fee balance to fund or
+    /// drain. A transfer that was itself a return is not returned again (release it here).
+    /// @param quarantineId A pending quarantined transfer.
+    /// @param ref Hash of the decision (non-zero).
+    /// @return messageId The Router's message id.
+    function returnQuarantined(uint256 quarantineId, bytes32 ref)
+        external
+        payable
+        onlyRole(QUARANTINE_RELEASE_ROLE)
+        returns (bytes32 messageId)
+    {
+        if (ref == bytes32(0)) revert ZeroReference();
+        QuarantinedTransfer storage q = _pending(quarantineId);
+        uint64 source = q.sourceChainSelector;
+        if (keccak256(q.originalSender) == keccak256(_supportedLane(source).remotePool)) {
+            revert QuarantinedReturnCannotBeReturned(quarantineId);
+        }
+        uint256 amount = q.amount;
+        bytes memory sender = q.originalSender;
+        q.amount = 0;
+        quarantinedTotal -= amount;
+        Client.EVMTokenAmount[] memory tokens = new Client.EVMTokenAmount[](1);
+        tokens[0] = Client.EVMTokenAmount({token: address(TOKEN), amount: amount});
+        SafeERC20.forceApprove(TOKEN, address(ROUTER), amount);
+        _returning = true;
+        messageId = IRouterClient(address(ROUTER)).ccipSend{value: msg.value}(
+            source,
+            Client.EVM2AnyMessage({
+                receiver: sender, data: "", tokenAmounts: tokens, feeToken: address(0), extraArgs: ""
+            })
+        );
+        _returning = false;
+        emit QuarantineReturned(quarantineId, source, sender, amount, messageId, ref);
     }
 
     /// @notice A quarantined transfer (amount zero once released or for an unknown id).

@@ -149,11 +149,21 @@ def _router_container() -> ContractContainer:
 
 
 def deploy_router(deployer: AccountAPI) -> ContractInstance:
-    """Chainlink's CCIP Router from the package's bytecode, owned by `deployer`; no wrapped native, no RMN proxy
-    (this deployment serves as the pools' ramp registry for the harness; `rat.bridge.ccip_stack` deploys one with its
-    RMNRemote, which `ccipSend` needs)."""
+    """Chainlink's CCIP Router from the package's bytecode, owned by `deployer`, with local stand-ins for wrapped
+    native (`WrappedNativeMock`: `ccipSend` wraps a native fee there) and the RMN proxy (`CcipLocalRmn`, never
+    cursed). It is the pools' ramp registry for the harness, and `ccipSend` reaches the ramp harness as the OnRamp
+    (the pool's `returnQuarantined`); `rat.bridge.ccip_stack` deploys the full OnRamp/OffRamp lane instead."""
     _require_local_chain()
-    return deployer.deploy(_router_container(), ZERO_ADDRESS, ZERO_ADDRESS)
+    wrapped = deployer.deploy(project.WrappedNativeMock)
+    rmn = deployer.deploy(project.CcipLocalRmn)
+    return deployer.deploy(_router_container(), wrapped.address, rmn.address)
+
+
+def register_pool(ramp: ContractInstance, router: ContractInstance, token: ContractInstance,
+                  pool: ContractInstance, sender: AccountAPI) -> None:
+    """Tells the ramp harness, as CCIP's TokenAdminRegistry would tell the OnRamp, which pool holds `token` and which
+    Router may forward messages (needed by sends that go through `Router.ccipSend`)."""
+    ramp.registerPool(router.address, token.address, pool.address, sender=sender)
 
 
 def set_ramps(router: ContractInstance, owner: AccountAPI, remote_selector: int, on_ramp: str,

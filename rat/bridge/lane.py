@@ -14,7 +14,7 @@ from ape import project
 from ape.api import AccountAPI, ReceiptAPI
 from ape.contracts import ContractInstance
 
-from rat.bridge.ccip import LanePairLimits, configure_lane, deploy_pool, deploy_router, set_ramps
+from rat.bridge.ccip import LanePairLimits, configure_lane, deploy_pool, deploy_router, register_pool, set_ramps
 from rat.bridge.chains import Chain
 from rat.deploy import AssetTerms, ComplianceStack, approve_investor, deploy_compliance_stack, list_equity, role
 
@@ -61,10 +61,12 @@ def connect(a: Side, b: Side, limits: LanePairLimits, admin: AccountAPI, a_min_t
     pair; `b_min_tier` is what A's pool requires of a recipient on B, and the reverse)."""
     with a.chain.active():
         set_ramps(a.router, admin, b.selector, a.ramp.address, a.ramp.address)
+        register_pool(a.ramp, a.router, a.token, a.pool, admin)
         configure_lane(a.pool, b.selector, b.pool.address, b.token.address, b_min_tier, limits.a_outbound,
                        limits.a_inbound, admin)
     with b.chain.active():
         set_ramps(b.router, admin, a.selector, b.ramp.address, b.ramp.address)
+        register_pool(b.ramp, b.router, b.token, b.pool, admin)
         configure_lane(b.pool, a.selector, a.pool.address, a.token.address, a_min_tier, limits.b_outbound,
                        limits.b_inbound, admin)
 

@@ -23,6 +23,11 @@ _TOKEN_ABI = [
      "outputs": [{"name": "", "type": "uint256"}]}
     for name in ("totalSupply", "multiplier")
 ]
+_POOL_ABI = [
+    {"type": "function", "name": name, "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "", "type": "uint256"}]}
+    for name in ("netBridgedOut", "quarantinedTotal")
+]
 
 
 class SupplyReadError(Exception):
@@ -50,11 +55,13 @@ class ChainToken(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     rpc_url: str = Field(min_length=1)
     token: str
+    pool: str | None = Field(default=None, description="the asset's RatCcipPool on this chain: its net bridged-out "
+                                                        "amount and quarantine escrow are read with the supply")
 
-    @field_validator("token")
+    @field_validator("token", "pool")
     @classmethod
-    def _address(cls, value: str) -> str:
-        return to_checksum_address(value)
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else to_checksum_address(value)
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,10 @@ class ChainSupply:
     block_time: int
     supply: int  # token units
     multiplier: int  # shares per token, 1e18 scale
+    chain_id: int | None = None
+    net_bridged_out: int | None = None  # the pool's burned-for-other-chains less minted-from-them (None: no pool)
+    quarantined: int | None = None  # tokens in the pool's quarantine escrow (part of `supply`)
+    stale: bool = False  # the latest block is older than the bound (only when read with refuse_stale=False)
 
     @property
     def shares_scaled(self) -> int:
@@ -85,24 +96,34 @@ class CrossChainSupply:
         return -(-sum(c.shares_scaled for c in self.chains) // SCALE)
 
 
-def read_chain_supply(chain: ChainToken, max_age: int, now: int | None = None, w3: Web3 | None = None) -> ChainSupply:
-    """totalSupply and multiplier of `chain.token` at the chain's latest block, refused if that block is older than
-    `max_age` seconds before `now` (wall clock by default)."""
+def read_chain_supply(chain: ChainToken, max_age: int, now: int | None = None, w3: Web3 | None = None,
+                      refuse_stale: bool = True) -> ChainSupply:
+    """totalSupply and multiplier of `chain.token` (and, with `chain.pool`, the pool's net bridged-out amount and
+    quarantine escrow) at the chain's latest block. A block older than `max_age` seconds before `now` (wall clock by
+    default) is refused (`StaleChainRead`), or with `refuse_stale=False` read and flagged `stale` (a report shows
+    it; a reserve check must not use it)."""
     now = int(time.time()) if now is None else now
     w3 = w3 or Web3(Web3.HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 30}))
     try:
         block = w3.eth.get_block("latest")
         number, block_time = int(block["number"]), int(block["timestamp"])
-        if now - block_time > max_age:
+        stale = now - block_time > max_age
+        if stale and refuse_stale:
             raise StaleChainRead(chain.name, number, block_time, now, max_age)
         token = w3.eth.contract(address=chain.token, abi=_TOKEN_ABI)
         supply = token.functions.totalSupply().call(block_identifier=number)
         multiplier = token.functions.multiplier().call(block_identifier=number)
+        net_out = quarantined = None
+        if chain.pool is not None:
+            pool = w3.eth.contract(address=chain.pool, abi=_POOL_ABI)
+            net_out = pool.functions.netBridgedOut().call(block_identifier=number)
+            quarantined = pool.functions.quarantinedTotal().call(block_identifier=number)
+        chain_id = int(w3.eth.chain_id)
     except SupplyReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - web3 raises transport, RPC and decoding errors of many types
         raise SupplyReadError(chain.name, f"{type(exc).__name__}: {exc}") from None
-    return ChainSupply(chain.name, number, block_time, supply, multiplier)
+    return ChainSupply(chain.name, number, block_time, supply, multiplier, chain_id, net_out, quarantined, stale)
 
 
 def cross_chain_supply(chains: Sequence[ChainToken], max_age: int, now: int | None = None) -> CrossChainSupply:

@@ -190,3 +190,32 @@ class AuditPage(BaseModel):
 class WebhookOutcome(BaseModel):
     outcome: Literal["applied", "duplicate", "superseded", "ignored"]
     detail: str
+
+
+class ChainSupplyView(Strict):
+    """One chain's copy of a bridged asset, read from that chain's RPC at its latest block."""
+
+    chain: str = Field(description="the chain's name in `api.bridged_assets` (as `rat-reserves verify --chain`)")
+    chain_id: int
+    token: Address
+    pool: Address | None = Field(description="the asset's RatCcipPool on this chain (null: none configured)")
+    block_number: int
+    block_time: int = Field(description="unix time of the block read")
+    read_at: int = Field(description="unix time of the read")
+    stale: bool = Field(description="the block is older than `api.chain_max_age`: supply may have changed since")
+    total_supply: str = Field(description="token units, 18 decimals (quarantined tokens included)")
+    multiplier: str = Field(description="shares per token, 18 decimals")
+    shares: str = Field(description="total_supply × multiplier / 1e18, rounded up, 18 decimals")
+    net_bridged_out: str | None = Field(
+        description="the pool's tokens burned here for other chains less tokens minted here from them (null: no "
+                    "pool); on the home chain, the supply that lives on other chains")
+    quarantined: str | None = Field(description="tokens in the pool's quarantine escrow (null: no pool)")
+
+
+class AssetSupply(Strict):
+    asset: Address = Field(description="the asset's address on this relayer's (home) chain")
+    chains: list[ChainSupplyView]
+    total_supply: str = Field(description="Σ total_supply over the chains, token units")
+    shares: str = Field(description="Σ total_supply × multiplier over the chains / 1e18, rounded up once (what the "
+                                    "proof of reserve must cover)")
+    stale: bool = Field(description="at least one chain's read is stale")

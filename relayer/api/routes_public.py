@@ -1,9 +1,11 @@
 """Public reads: request status with its timeline, requests by account, assets with status and market hours,
 the latest reserve round, a lot's inclusion proof (from the reserves package), the trading venues registered for an
-asset, the state of an asset's collateral price oracle, and the fee schedule."""
+asset, the state of an asset's collateral price oracle, a bridged asset's supply on every chain, and the fee
+schedule."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
@@ -16,13 +18,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from sqlalchemy import and_, desc, or_, select
 
+from rat.bridge.supply import SCALE, ChainSupply, SupplyReadError, read_chain_supply
 from rat.protocol import ORACLE_REASON_TEXT, OracleReason, OracleState, VenueStatus
 from relayer.api.context import ApiContext
 from relayer.api.feed import PUBLIC_DETAIL
 from relayer.api.models import (
     Address,
     AssetList,
+    AssetSupply,
     AssetView,
+    ChainSupplyView,
     FeeEntry,
     FeeSchedule,
     MarketHoursView,
@@ -295,6 +300,37 @@ async def oracle_state(request: Request, asset: Annotated[Address, ADDRESS]) -> 
         price_time=price_time or None, age_seconds=max(now - price_time, 0) if price_time else None,
         accepted_price_per_share=_decimal(Decimal(accepted) / 10 ** int(feed_decimals)) if accepted else None,
         accepted_at=accepted_at or None)
+
+
+@router.get("/assets/{asset}/supply", response_model=AssetSupply,
+            summary="A CCIP-bridged asset's supply on every chain: total supply, multiplier, the pool's net "
+                    "bridged-out amount and quarantine escrow, each read from that chain's RPC, with a stale flag")
+async def chain_supply(request: Request, asset: Annotated[Address, ADDRESS]) -> AssetSupply:
+    """Read on every call, every chain at its latest block (ADR 0106). The chains of each asset are configured in
+    `api.bridged_assets` (the same records as `rat-reserves verify --chain`); a served asset without them is a 404.
+    A chain whose latest block is older than `api.chain_max_age` is shown `stale`, not hidden; a chain that cannot
+    be read makes the whole answer a 503 (a sum without one chain would understate supply)."""
+    ctx = ctx_of(request)
+    address = _known_asset(ctx, asset)
+    chains = ctx.config.bridged_assets.get(address)
+    if not chains:
+        raise ProblemError(404, f"no chains are configured for {address} (api.bridged_assets)", "not-bridged")
+    now = int(ctx.clock())
+    try:
+        reads: list[ChainSupply] = await asyncio.gather(*(asyncio.to_thread(
+            read_chain_supply, c, ctx.config.chain_max_age, now, None, False) for c in chains))
+    except SupplyReadError as exc:
+        raise ProblemError(503, f"cannot read the supply on chain {exc.chain}: {exc.detail}",
+                           "chain-unavailable") from None
+    views = [ChainSupplyView(
+        chain=c.name, chain_id=r.chain_id or 0, token=c.token, pool=c.pool, block_number=r.block_number,
+        block_time=r.block_time, read_at=now, stale=r.stale, total_supply=str(r.supply),
+        multiplier=str(r.multiplier), shares=str(-(-r.shares_scaled // SCALE)),
+        net_bridged_out=None if r.net_bridged_out is None else str(r.net_bridged_out),
+        quarantined=None if r.quarantined is None else str(r.quarantined)) for c, r in zip(chains, reads)]
+    return AssetSupply(asset=address, chains=views, total_supply=str(sum(r.supply for r in reads)),
+                       shares=str(-(-sum(r.shares_scaled for r in reads) // SCALE)),
+                       stale=any(r.stale for r in reads))
 
 
 @router.get("/fees", response_model=FeeSchedule, summary="Mint and burn fees per asset (basis points)")
