@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role  # noqa: E402
 from rat.venues.calendar import DAY, publish_sessions, sessions_for_days  # noqa: E402
-from rat.venues.collateral import deploy_calendar, deploy_collateral_stack  # noqa: E402
+from rat.venues.collateral import deploy_calendar, deploy_collateral_stack, list_collateral_venues  # noqa: E402
 from rat.venues.morpho import deploy_morpho  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "collateral.json"
@@ -87,8 +87,7 @@ def measure() -> dict[str, Any]:
                                           irm=rat_stack.irm, gateway=rat_stack.gateway)
     plain_stack.oracle.setGateway(rat_stack.gateway.address, sender=admin)
     ref = keccak(text="bench: Morpho Blue venue")
-    compliance.registry.registerVenue(rat, morpho, ref, sender=admin)
-    compliance.registry.registerVenue(rat, rat_stack.gateway, ref, sender=admin)
+    list_collateral_venues(compliance.registry, rat, morpho, rat_stack.gateway, ref, admin)
 
     opens = _next_session_open()
     chain.mine(1, timestamp=opens + 60)
