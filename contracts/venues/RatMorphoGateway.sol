@@ -5,15 +5,17 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {IComplianceRegistry} from "../interfaces/IComplianceRegistry.sol";
+import {IComplianceRegistry, IComplianceRecords} from "../interfaces/IComplianceRegistry.sol";
 import {
     IMorphoBlue, IMorphoLiquidateCallback, IMorphoRepayCallback, MorphoMarketParams
 } from "./interfaces/IMorphoBlue.sol";
 import {RatEquityOracle} from "./RatEquityOracle.sol";
 
-/// @notice The one view of a RealAssetToken the gateway reads: the ComplianceRegistry that holds its freezes.
+/// @notice The views of a RealAssetToken the gateway reads: the ComplianceRegistry that holds its freezes, and the
+/// registry's plain record store, which answers the same `isFrozen` without the registry proxy's delegatecall.
 interface IRegistryNamingToken {
     function REGISTRY() external view returns (IComplianceRegistry);
+    function RECORDS() external view returns (IComplianceRecords);
 }
 
 /// @title RatMorphoGateway
@@ -224,12 +226,13 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, IMorphoRepayCallback, Acc
         emit FrozenPositionClosed(marketId, borrower, legalHold, collateral, repaid, legalRef);
     }
 
-    /// @dev Whether `account` is frozen in the ComplianceRegistry `collateralToken` names. A collateral that names
-    /// none (a plain ERC-20 market) has no freezes.
+    /// @dev Whether `account` is frozen in the ComplianceRegistry `collateralToken` names, read from the registry's
+    /// record store (the token's `RECORDS`, the store its own transfers read). A collateral that names none (a plain
+    /// ERC-20 market) has no freezes.
     function _isFrozen(address collateralToken, address account) private view returns (bool) {
-        (bool ok, bytes memory named) = collateralToken.staticcall(abi.encodeCall(IRegistryNamingToken.REGISTRY, ()));
+        (bool ok, bytes memory named) = collateralToken.staticcall(abi.encodeCall(IRegistryNamingToken.RECORDS, ()));
         if (!ok || named.length != 32) return false;
-        return abi.decode(named, (IComplianceRegistry)).isFrozen(account);
+        return abi.decode(named, (IComplianceRecords)).isFrozen(account);
     }
 
     /// @inheritdoc IMorphoRepayCallback
