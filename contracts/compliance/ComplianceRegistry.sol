@@ -275,7 +275,7 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
         IComplianceRecords store = _records();
         store.writeVenueStatus(asset, venue, VenueStatus.NONE);
         // A later re-registration starts without an exit, as a first registration does.
-        if (store.venueExit(asset, venue) != address(0)) {
+        if (store.exitOf(asset, venue) != address(0)) {
             store.writeVenueExit(asset, venue, address(0));
             emit VenueExitSet(asset, venue, address(0), reasonRef);
         }
@@ -301,7 +301,7 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
             if (exit == venue) revert VenueExitIsVenue(venue);
             if (store.venueStatus(asset, exit) != VenueStatus.ACTIVE) revert VenueExitNotActiveVenue(asset, exit);
         }
-        if (store.venueExit(asset, venue) == exit) revert VenueExitUnchanged(asset, venue, exit);
+        if (store.exitOf(asset, venue) == exit) revert VenueExitUnchanged(asset, venue, exit);
         store.writeVenueExit(asset, venue, exit);
         emit VenueExitSet(asset, venue, exit, reasonRef);
     }
@@ -376,7 +376,7 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
 
     /// @notice The one address `venue` may pay `asset` to, or address(0) when it has none (ADR 0102).
     function venueExit(address asset, address venue) external view returns (address) {
-        return _records().venueExit(asset, venue);
+        return _records().exitOf(asset, venue);
     }
 
     /// @notice Every venue registered for `asset`, ACTIVE or SUSPENDED, in no particular order.

@@ -99,7 +99,7 @@ interface IComplianceRecords {
     function isBlocked(address asset, bytes2 jurisdiction) external view returns (bool);
     function isFrozen(address account) external view returns (bool);
     function venueStatus(address asset, address venue) external view returns (VenueStatus);
-    function venueExit(address asset, address venue) external view returns (address);
+    function exitOf(address asset, address venue) external view returns (address);
     function transferFacts(address asset, address operator, address from, address to)
         external
         view
