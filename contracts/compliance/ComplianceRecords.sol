@@ -28,6 +28,7 @@ contract ComplianceRecords is IComplianceRecords {
     mapping(address account => Investor) private _investors;
     mapping(address asset => AssetPolicy) private _policies;
     mapping(address asset => mapping(bytes2 jurisdiction => bool)) private _blocked;
+
     /// @dev A venue's standing for one asset and, in the same slot, its exit (ADR 0102): status in bits 0-7 (where
     /// the VenueStatus alone lived before), exit in bits 8-167. Read by `transferFacts` only for a party whose class
     /// is VENUE, so investors pay nothing for it, and a venue's payout reads the exit with the standing it already

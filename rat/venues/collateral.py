@@ -103,7 +103,8 @@ class ListingCall:
     summary: str
 
 
-def collateral_listing_calls(asset: str, symbol: str, morpho: str, gateway: str, reason_ref: bytes) -> list[ListingCall]:
+def collateral_listing_calls(asset: str, symbol: str, morpho: str, gateway: str,
+                             reason_ref: bytes) -> list[ListingCall]:
     """What listing `asset` as Morpho collateral asks of the ComplianceRegistry, in order (ADR 0101, 0102):
     Morpho and the RatMorphoGateway as ACTIVE venues of the asset, then the gateway as Morpho's one exit for it, so
     every way the RAT leaves Morpho (withdrawal, liquidation, flash loan) passes through the gateway, which refuses
