@@ -209,3 +209,23 @@ def test_a_revoked_gateway_still_liquidates_the_position_when_it_is_unhealthy(ma
     stack.gateway.liquidate(params, frozen_alice.address, 10 * SHARE, 0, 2**256 - 1, sender=bob)
     assert token.balanceOf(bob) == before + 10 * SHARE
     assert _pledged(market, frozen_alice) == PLEDGED - 10 * SHARE
+
+
+def test_an_address_the_frozen_borrower_authorised_at_morpho_cannot_take_the_collateral(market, friend, frozen_alice):
+    stack, token, _, _, params = market
+    stack.morpho.setAuthorization(friend.address, True, sender=frozen_alice)
+    with ape.reverts("transfer reverted"):
+        stack.morpho.withdrawCollateral(params, SHARE, frozen_alice.address, friend.address, sender=friend)
+    with ape.reverts():  # the gateway withdraws the caller's own position only: the friend pledged nothing
+        stack.gateway.withdrawCollateral(params, SHARE, friend.address, sender=friend)
+    assert _pledged(market, frozen_alice) == PLEDGED
+    assert token.balanceOf(friend) == 0
+
+
+def test_collateral_withdrawn_directly_to_the_gateway_stays_there_until_a_forced_transfer(
+        market, recovery_agent, friend, frozen_alice):
+    stack, token, _, _, params = market
+    stack.morpho.withdrawCollateral(params, SHARE, frozen_alice.address, stack.gateway.address, sender=frozen_alice)
+    assert token.balanceOf(stack.gateway) == SHARE  # no gateway function pays out a balance it did not withdraw
+    token.forcedTransfer(stack.gateway, friend, SHARE, COURT_ORDER, sender=recovery_agent)
+    assert token.balanceOf(friend) == SHARE
