@@ -3,8 +3,10 @@ ERC-20 collateral, both in ONE anvil run on the real Morpho Blue (our build of t
 plus the cost of one RatEquityOracle read. Writes bench/results/collateral.json. Run: `make bench-collateral`.
 
 Both markets use a RatEquityOracle, the same IRM and LLTV, and the same call sequence (first pledge, borrow,
-partial repay, liquidation of a 2-share slice through the gateway and directly), so the ratio isolates what the
-RAT collateral costs: the compliance-checked transfers into and out of Morpho and the token's multiplier read.
+partial repay, a one-unit collateral withdrawal and the liquidation of a 2-share slice, both through the gateway), so
+the ratio isolates what the RAT collateral costs: the compliance-checked transfers into and out of Morpho, the
+gateway's freeze check and the token's multiplier read. RAT leaves Morpho only through the gateway (its venue exit,
+ADR 0102), so a direct liquidation at Morpho is not measured: it is refused for RAT.
 Goal (issue 19): RAT / plain <= 1.25 on each operation. Figures are whole-transaction gas_used (21,000 included)."""
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role  # noqa: E402
 from rat.venues.calendar import DAY, publish_sessions, sessions_for_days  # noqa: E402
-from rat.venues.collateral import deploy_calendar, deploy_collateral_stack  # noqa: E402
+from rat.venues.collateral import deploy_calendar, deploy_collateral_stack, list_collateral_venues  # noqa: E402
 from rat.venues.morpho import deploy_morpho  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "collateral.json"
@@ -33,7 +35,7 @@ USDC = 10**6
 SHARE_PRICE = 100 * 10**8
 PLEDGE = 100 * UNIT
 GOAL_RATIO = 1.25
-OPERATIONS = ("supply_collateral", "borrow", "repay", "liquidate_gateway", "liquidate_direct")
+OPERATIONS = ("supply_collateral", "borrow", "repay", "withdraw_collateral_gateway", "liquidate_gateway")
 
 
 def _git_commit() -> str:
@@ -87,8 +89,7 @@ def measure() -> dict[str, Any]:
                                           irm=rat_stack.irm, gateway=rat_stack.gateway)
     plain_stack.oracle.setGateway(rat_stack.gateway.address, sender=admin)
     ref = keccak(text="bench: Morpho Blue venue")
-    compliance.registry.registerVenue(rat, morpho, ref, sender=admin)
-    compliance.registry.registerVenue(rat, rat_stack.gateway, ref, sender=admin)
+    list_collateral_venues(compliance.registry, rat, morpho, rat_stack.gateway, ref, admin)
 
     opens = _next_session_open()
     chain.mine(1, timestamp=opens + 60)
@@ -103,6 +104,7 @@ def measure() -> dict[str, Any]:
     for borrower in borrowers.values():
         loan.mint(borrower, USDC, sender=admin)
         loan.approve(morpho, 2**256 - 1, sender=borrower)
+        morpho.setAuthorization(rat_stack.gateway, True, sender=borrower)  # the gateway withdraws for them
 
     results: dict[str, dict[str, int]] = {}
     for name, token, stack, feed in (("plain_erc20", plain, plain_stack, feed_plain),
@@ -119,6 +121,9 @@ def measure() -> dict[str, Any]:
         figures["borrow"] = morpho.borrow(params, 6_200 * USDC, 0, borrower, borrower, sender=borrower).gas_used
         _tick()
         figures["repay"] = morpho.repay(params, 100 * USDC, 0, borrower, b"", sender=borrower).gas_used
+        _tick()
+        figures["withdraw_collateral_gateway"] = stack.gateway.withdrawCollateral(params, UNIT, borrower,
+                                                                                  sender=borrower).gas_used
         now = chain.pending_timestamp
         feed.setRound(3, SHARE_PRICE * 91 // 100, now, now, 3, sender=admin)
         stack.oracle.update(sender=admin)
@@ -126,9 +131,6 @@ def measure() -> dict[str, Any]:
         _tick()
         figures["liquidate_gateway"] = stack.gateway.liquidate(params, borrower, 2 * UNIT, 0, 2**256 - 1,
                                                                sender=liquidator).gas_used
-        _tick()
-        figures["liquidate_direct"] = morpho.liquidate(params, borrower, 2 * UNIT, 0, b"",
-                                                       sender=liquidator).gas_used
         results[name] = figures
     ratios = {op: round(results["rat"][op] / results["plain_erc20"][op], 3) for op in OPERATIONS}
     return {

@@ -25,6 +25,7 @@ class TransferStatus(IntEnum):
     SENDER_VENUE_NOT_ACTIVE = 14
     RECIPIENT_VENUE_NOT_ACTIVE = 15
     VENUE_MINT_OR_BURN_REFUSED = 16
+    VENUE_EXIT_REQUIRED = 17
 
     def explain(self) -> str:
         return _EXPLANATIONS[self]
@@ -48,4 +49,6 @@ _EXPLANATIONS = {
     TransferStatus.SENDER_VENUE_NOT_ACTIVE: "the sender is a venue not registered for this asset, or suspended",
     TransferStatus.RECIPIENT_VENUE_NOT_ACTIVE: "the recipient is a venue not registered for this asset, or suspended",
     TransferStatus.VENUE_MINT_OR_BURN_REFUSED: "a venue never receives a mint and never burns: it holds RAT by trade only",
+    TransferStatus.VENUE_EXIT_REQUIRED: "the sender is a venue that pays this asset only to its exit "
+                                        "(Morpho: through the RatMorphoGateway)",
 }

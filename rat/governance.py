@@ -246,6 +246,15 @@ def venue_action(record: DeploymentRecord, change: str, asset: str, venue: str, 
                    summary=f"ComplianceRegistry.{VENUE_METHODS[change]}({asset}, {venue}, {decision!r})")
 
 
+def venue_exit_action(record: DeploymentRecord, asset: str, venue: str, exit_: str, decision: str) -> Action:
+    """Gives `venue` one exit for `asset` in the ComplianceRegistry (ADR 0101 "Venue exits", ADR 0102: Morpho's is
+    the RatMorphoGateway), or clears it with the zero address. `decision` is the human reference; its keccak256 goes
+    on-chain."""
+    registry = record.instance("ComplianceRegistry")
+    return _action(registry, "setVenueExit", asset, venue, exit_, keccak(text=decision),
+                   summary=f"ComplianceRegistry.setVenueExit({asset}, {venue}, {exit_}, {decision!r})")
+
+
 def upgrade_action(record: DeploymentRecord, name: str, implementation: str) -> Action:
     """The call that points `name` (EquityBeacon or a UUPS proxy) at `implementation`."""
     target = record.instance(name)

@@ -1,7 +1,7 @@
 """Borrow USDC against a listed RAT equity in a Morpho Blue market priced by RatEquityOracle (ADR 0102).
 
     ape run collateral deploy rAAPL --loan NEW --feed NEW --price 190 --calendar always-open --account TEST::0
-    ape run collateral propose rAAPL --account voter --pass-locally     # register Morpho + gateway as venues
+    ape run collateral propose rAAPL --account voter --pass-locally     # venues: Morpho + gateway, its exit
     ape run collateral update-price rAAPL --reviewed --account TEST::0 # the first price is accepted by its admin
     ape run collateral oracle rAAPL                                     # state, price, multiplier, age, reason
     ape run collateral supply rAAPL --amount 5000 --account lender      # USDC liquidity
@@ -14,7 +14,9 @@ How it is safe: Morpho Blue reads the oracle's price in borrow, withdraw-collate
 answers OPEN (fresh price), CLOSED (outside a session: last close minus a haircut for borrows), STALE (no fresh or
 acceptable price: new borrows refused; repay and supply-collateral still work) or SPLIT_WINDOW (around a split).
 Borrows and liquidations go through RatMorphoGateway, which opens the oracle's pricing context; the seized rAAPL is
-forwarded to the liquidator, so the token's own compliance check decides who may liquidate. A refusal prints the
+forwarded to the liquidator, so the token's own compliance check decides who may liquidate. The gateway is Morpho's
+venue exit for the asset: Morpho pays the RAT to nobody else (a direct withdrawal, liquidation or flash loan is
+refused with VENUE_EXIT_REQUIRED), and the gateway refuses a frozen borrower's withdrawal. A refusal prints the
 decoded reason, e.g. `OracleUnavailable(STALE, HEARTBEAT_MISSED)` or `TransferRestricted(RECIPIENT_NOT_ELIGIBLE)`.
 
 Every command that sends a transaction takes `--dry-run` (prints the calls with calldata, sends nothing). Addresses
@@ -260,21 +262,26 @@ def deploy(symbol: str, loan: str, feed: str, price: str, calendar_code: str, da
 @deployments_option
 def propose(symbol: str, description: str | None, run_locally: bool, account: Any, dry_run: bool,
             deployments_dir: Path | None) -> None:
-    """One governance proposal: registry.registerVenue(asset, Morpho) and registerVenue(asset, RatMorphoGateway).
+    """One governance proposal: registry.registerVenue(asset, Morpho), registerVenue(asset, RatMorphoGateway) and
+    setVenueExit(asset, Morpho, RatMorphoGateway), so Morpho pays the asset out only through the gateway (ADR 0102).
     Until it executes, supplying the asset as collateral is refused by the token (Morpho is not an investor)."""
+    from rat.venues.collateral import collateral_listing_calls
+
     record, path = open_record(deployments_dir)
     collateral = _load(deployments_dir)
     entry = _entry(collateral, symbol)
     registry = project.ComplianceRegistry.at(record.address("ComplianceRegistry"))
     ref = keccak(text=f"morpho-blue:{symbol}")
     actions = [Action(target=registry.address,
-                      calldata="0x" + bytes(registry.registerVenue.encode_input(entry.asset, venue, ref)).hex(),
-                      summary=f"registerVenue({symbol}, {name} {venue})")
-               for name, venue in (("Morpho", collateral.morpho), ("RatMorphoGateway", collateral.gateway))]
-    text = description or f"Morpho Blue collateral market for {symbol}: Morpho and RatMorphoGateway as venues"
+                      calldata="0x" + bytes(getattr(registry, call.method).encode_input(*call.args)).hex(),
+                      summary=call.summary)
+               for call in collateral_listing_calls(entry.asset, symbol, collateral.morpho, collateral.gateway, ref)]
+    text = description or (f"Morpho Blue collateral market for {symbol}: Morpho and RatMorphoGateway as venues, "
+                           "the gateway as Morpho's exit")
     if run_locally and not dry_run:
         print_proposal(pass_locally(record, account, [account], actions, text, path))
-        click.echo(f"  executed: Morpho and RatMorphoGateway are ACTIVE venues of {symbol}")
+        click.echo(f"  executed: Morpho and RatMorphoGateway are ACTIVE venues of {symbol}; Morpho pays it out only "
+                   "through the gateway")
         return
     propose_or_print(record, account, actions, text, dry_run, deployments_dir)
 

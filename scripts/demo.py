@@ -348,6 +348,7 @@ def _collateral_section(stack, ms, token, usdc, deployer: AccountAPI, alice: Acc
     """Issue 19: rAAPL as collateral in the real Morpho Blue, priced by the fail-safe RatEquityOracle (ADR 0102)."""
     from rat.venues.calendar import publish_sessions, sessions_for_days
     from rat.venues.collateral import OracleParams, deploy_calendar, deploy_collateral_stack, describe_revert
+    from rat.venues.collateral import list_collateral_venues
     from rat.venues.collateral import oracle_status
     from rat.venues.morpho import borrowed_assets, deploy_morpho, position
 
@@ -363,15 +364,17 @@ def _collateral_section(stack, ms, token, usdc, deployer: AccountAPI, alice: Acc
                                      multiplier_source=token, loan_token=usdc, reserves=ms.reserves,
                                      oracle_params=OracleParams(heartbeat=heartbeat))
     oracle, gateway, params = market.oracle, market.gateway, market.params.as_tuple()
-    for venue in (morpho, gateway):  # governance registers both as venues of rAAPL (ADR 0101)
-        stack.registry.registerVenue(token, venue, _ref("list the rAAPL/USDC Morpho Blue market"), sender=deployer)
+    # Governance registers both as venues of rAAPL (ADR 0101) and the gateway as Morpho's exit (ADR 0102).
+    list_collateral_venues(stack.registry, token, morpho, gateway, _ref("list the rAAPL/USDC Morpho Blue market"),
+                           deployer, "rAAPL")
     now = chain.pending_timestamp
     feed.setRound(2, 190 * 10**8, now, now, 2, sender=deployer)
     oracle.acceptReviewedPrice(sender=deployer)  # the first price is accepted by governance
     status = oracle_status(oracle)
     _ok(f"Morpho {morpho.address}; oracle {oracle.address} {status.state}: "
         f"{_usd(status.price * SHARE // 10**36)} per rAAPL; LLTV {market.params.lltv / 10**16:g} %, "
-        f"heartbeat {heartbeat} s; Morpho and RatMorphoGateway are registered venues of rAAPL")
+        f"heartbeat {heartbeat} s; Morpho and RatMorphoGateway are registered venues of rAAPL, Morpho pays it "
+        "out only through the gateway")
 
     _step("Bob lends 5,000 USDC; Alice pledges 5 rAAPL and borrows 400 USDC through RatMorphoGateway")
     usdc.mint(bob, 5_000 * USDC, sender=deployer)

@@ -22,11 +22,23 @@ contract ComplianceRecords is IComplianceRecords {
     /// @notice The registry proxy that created this store and is its only writer.
     address public immutable REGISTRY;
 
+    uint256 private constant VENUE_STATUS_MASK = 0xff;
+    uint256 private constant VENUE_EXIT_SHIFT = 8;
+
     mapping(address account => Investor) private _investors;
     mapping(address asset => AssetPolicy) private _policies;
     mapping(address asset => mapping(bytes2 jurisdiction => bool)) private _blocked;
-    /// @dev Read by `transferFacts` only for a party whose class is VENUE, so investors pay nothing for it.
-    mapping(address asset => mapping(address venue => VenueStatus)) private _venues;
+
+    /// @dev A venue's standing for one asset and, in the same slot, its exit (ADR 0102): status in bits 0-7 (where
+    /// the VenueStatus alone lived before), exit in bits 8-167. Read by `transferFacts` only for a party whose class
+    /// is VENUE, so investors pay nothing for it, and a venue's payout reads the exit with the standing it already
+    /// reads (no further storage access).
+    struct VenueRecord {
+        VenueStatus status;
+        address exit;
+    }
+
+    mapping(address asset => mapping(address venue => VenueRecord)) private _venues;
 
     constructor() {
         REGISTRY = msg.sender;
@@ -57,7 +69,13 @@ contract ComplianceRecords is IComplianceRecords {
 
     /// @notice Sets a venue's standing for one asset (ADR 0101).
     function writeVenueStatus(address asset, address venue, VenueStatus status) external onlyRegistry {
-        _venues[asset][venue] = status;
+        _venues[asset][venue].status = status;
+    }
+
+    /// @notice Sets the one address `venue` may pay `asset` to (ADR 0102), leaving its standing as it is;
+    /// address(0) lifts the restriction.
+    function writeVenueExit(address asset, address venue, address exit) external onlyRegistry {
+        _venues[asset][venue].exit = exit;
     }
 
     /// @notice Writes an asset's registration, minimum tier and holder cap, leaving pause and blocks as they are.
@@ -103,13 +121,20 @@ contract ComplianceRecords is IComplianceRecords {
 
     /// @notice The standing of `venue` for `asset`.
     function venueStatus(address asset, address venue) external view returns (VenueStatus) {
-        return _venues[asset][venue];
+        return _venues[asset][venue].status;
+    }
+
+    /// @notice The one address `venue` may pay `asset` to, or address(0) when it has none (ADR 0102).
+    /// @dev Named so that its selector sorts above `transferFacts`'s: the dispatcher then reaches `transferFacts`
+    /// with as few comparisons as before the exit existed (every RAT transfer calls it).
+    function exitOf(address asset, address venue) external view returns (address) {
+        return _venues[asset][venue].exit;
     }
 
     /// @notice Everything `ComplianceRules.evaluate` needs for one movement, reading only the slots that matter:
     /// no sender record for a mint, no recipient record for a burn, jurisdiction lookups only when the asset
     /// blocks any, the operator's record only when a third party moves the tokens, a venue's standing for the asset
-    /// only when the party's class is VENUE (ADR 0101).
+    /// only when the party's class is VENUE (ADR 0101), and with it the sending venue's exit (ADR 0102).
     /// @param asset The token.
     /// @param operator Whoever moves the tokens (spender for transferFrom); equal to `from` otherwise.
     /// @param from Sender, address(0) for a mint.
@@ -127,7 +152,12 @@ contract ComplianceRecords is IComplianceRecords {
             uint256 word = _word(sender);
             f.sender = word;
             if (ComplianceRules.isVenue(word)) {
-                if (_venues[asset][from] == VenueStatus.ACTIVE) f.flags |= ComplianceRules.SENDER_VENUE_ACTIVE;
+                uint256 venue = _word(_venues[asset][from]);
+                if (venue & VENUE_STATUS_MASK == uint256(VenueStatus.ACTIVE)) {
+                    f.flags |= ComplianceRules.SENDER_VENUE_ACTIVE;
+                }
+                address exit = address(uint160(venue >> VENUE_EXIT_SHIFT));
+                if (exit != address(0) && exit != to) f.flags |= ComplianceRules.SENDER_VENUE_EXIT_BYPASSED;
             } else if (checkBlocks && _blocked[asset][sender.jurisdiction]) {
                 f.flags |= ComplianceRules.SENDER_BLOCKED;
             }
@@ -137,7 +167,7 @@ contract ComplianceRecords is IComplianceRecords {
             uint256 word = _word(recipient);
             f.recipient = word;
             if (ComplianceRules.isVenue(word)) {
-                if (_venues[asset][to] == VenueStatus.ACTIVE) f.flags |= ComplianceRules.RECIPIENT_VENUE_ACTIVE;
+                if (_venues[asset][to].status == VenueStatus.ACTIVE) f.flags |= ComplianceRules.RECIPIENT_VENUE_ACTIVE;
             } else if (checkBlocks && _blocked[asset][recipient.jurisdiction]) {
                 f.flags |= ComplianceRules.RECIPIENT_BLOCKED;
             }
@@ -148,6 +178,12 @@ contract ComplianceRecords is IComplianceRecords {
     }
 
     function _word(Investor storage record) private view returns (uint256 word) {
+        assembly {
+            word := sload(record.slot)
+        }
+    }
+
+    function _word(VenueRecord storage record) private view returns (uint256 word) {
         assembly {
             word := sload(record.slot)
         }

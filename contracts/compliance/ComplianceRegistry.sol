@@ -42,7 +42,8 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     /// @notice May register assets and change their transfer policy, including which contracts are protocol
     /// holders (governance: the timelock).
     bytes32 public constant ASSET_POLICY_ROLE = keccak256("ASSET_POLICY_ROLE");
-    /// @notice May register, remove and resume venues per asset, and suspend them (governance: the timelock).
+    /// @notice May register, remove and resume venues per asset, suspend them and set their exits (governance: the
+    /// timelock).
     bytes32 public constant VENUE_LISTING_ROLE = keccak256("VENUE_LISTING_ROLE");
     /// @notice May only suspend an active venue (the EmergencyGuardian contract); never register, resume or remove.
     bytes32 public constant VENUE_GUARDIAN_ROLE = keccak256("VENUE_GUARDIAN_ROLE");
@@ -271,8 +272,38 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     /// @param reasonRef Hash of the governance decision.
     function removeVenue(address asset, address venue, bytes32 reasonRef) external onlyRole(VENUE_LISTING_ROLE) {
         if (!_s().venues[asset].remove(venue)) revert VenueNotRegistered(asset, venue);
-        _records().writeVenueStatus(asset, venue, VenueStatus.NONE);
+        IComplianceRecords store = _records();
+        store.writeVenueStatus(asset, venue, VenueStatus.NONE);
+        // A later re-registration starts without an exit, as a first registration does.
+        if (store.exitOf(asset, venue) != address(0)) {
+            store.writeVenueExit(asset, venue, address(0));
+            emit VenueExitSet(asset, venue, address(0), reasonRef);
+        }
         emit VenueRemoved(asset, venue, reasonRef);
+    }
+
+    /// @notice Gives `venue` one exit for `asset` (ADR 0102): from now on the venue pays the asset only to `exit`,
+    /// every other payout is refused with VENUE_EXIT_REQUIRED; forced transfers are unaffected. For a venue that
+    /// cannot tell the token whose tokens it pays out (Morpho Blue), the exit is the gateway that can (the
+    /// RatMorphoGateway refuses a frozen borrower), so every way out of the venue passes through it. If the exit
+    /// is later suspended or removed, the venue pays out nothing until the exit is resumed, replaced or cleared.
+    /// @param asset The equity.
+    /// @param venue A registered venue of `asset` (ACTIVE or SUSPENDED).
+    /// @param exit An ACTIVE venue of `asset` other than `venue`, or address(0) to clear the exit.
+    /// @param reasonRef Hash of the governance decision.
+    function setVenueExit(address asset, address venue, address exit, bytes32 reasonRef)
+        external
+        onlyRole(VENUE_LISTING_ROLE)
+    {
+        if (!_s().venues[asset].contains(venue)) revert VenueNotRegistered(asset, venue);
+        IComplianceRecords store = _records();
+        if (exit != address(0)) {
+            if (exit == venue) revert VenueExitIsVenue(venue);
+            if (store.venueStatus(asset, exit) != VenueStatus.ACTIVE) revert VenueExitNotActiveVenue(asset, exit);
+        }
+        if (store.exitOf(asset, venue) == exit) revert VenueExitUnchanged(asset, venue, exit);
+        store.writeVenueExit(asset, venue, exit);
+        emit VenueExitSet(asset, venue, exit, reasonRef);
     }
 
     /// @notice Suspends an active venue of `asset`: movements in and out are refused until the listing role
@@ -341,6 +372,11 @@ contract ComplianceRegistry is IComplianceRegistry, Initializable, AccessControl
     /// @notice The standing of `venue` for `asset` (NONE, ACTIVE or SUSPENDED).
     function venueStatus(address asset, address venue) external view returns (VenueStatus) {
         return _records().venueStatus(asset, venue);
+    }
+
+    /// @notice The one address `venue` may pay `asset` to, or address(0) when it has none (ADR 0102).
+    function venueExit(address asset, address venue) external view returns (address) {
+        return _records().exitOf(asset, venue);
     }
 
     /// @notice Every venue registered for `asset`, ACTIVE or SUSPENDED, in no particular order.

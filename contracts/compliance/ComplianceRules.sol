@@ -14,6 +14,7 @@ library ComplianceRules {
     uint256 internal constant SENDER_VENUE_ACTIVE = 8;
     uint256 internal constant RECIPIENT_VENUE_ACTIVE = 16;
     uint256 internal constant FORCED = 32;
+    uint256 internal constant SENDER_VENUE_EXIT_BYPASSED = 64;
 
     // Investor: tier (bits 0-7), jurisdiction (8-23), expiry (24-63), frozen (64-71), holder class (72-79).
     uint256 private constant EXPIRY_SHIFT = 24;
@@ -35,8 +36,9 @@ library ComplianceRules {
     /// same way: only freezes bind, so a holder whose KYC lapsed can still escrow a redemption and always gets
     /// their own escrow back (ADR 0084). A VENUE party (ADR 0101) must be ACTIVE for this asset and is otherwise
     /// not judged (no KYC, never frozen); the investor on the other side is judged in full, as in any trade. A
-    /// venue never receives a mint and never burns; a forced transfer may take from any venue and give to an
-    /// active one.
+    /// venue never receives a mint and never burns; a venue with an exit for the asset (ADR 0102: Morpho, whose
+    /// exit is the RatMorphoGateway) pays it to that exit only; a forced transfer may take from any venue and give
+    /// to an active one.
     function evaluate(TransferFacts memory f, address from, address to) internal view returns (TransferStatus) {
         uint256 policy = f.policy;
         if (policy & BYTE_MASK == 0) return TransferStatus.ASSET_NOT_REGISTERED;
@@ -53,6 +55,7 @@ library ComplianceRules {
             if (senderClass == CLASS_VENUE) {
                 if (flags & SENDER_VENUE_ACTIVE == 0) return TransferStatus.SENDER_VENUE_NOT_ACTIVE;
                 if (to == address(0)) return TransferStatus.VENUE_MINT_OR_BURN_REFUSED;
+                if (flags & SENDER_VENUE_EXIT_BYPASSED != 0) return TransferStatus.VENUE_EXIT_REQUIRED;
             } else {
                 uint256 sender = f.sender;
                 if (_frozen(sender)) return TransferStatus.SENDER_FROZEN;

@@ -20,7 +20,8 @@ enum TransferStatus {
     ASSET_NOT_REGISTERED,
     SENDER_VENUE_NOT_ACTIVE,
     RECIPIENT_VENUE_NOT_ACTIVE,
-    VENUE_MINT_OR_BURN_REFUSED
+    VENUE_MINT_OR_BURN_REFUSED,
+    VENUE_EXIT_REQUIRED
 }
 
 /// @notice What kind of holder an account is (ADR 0084). INVESTOR: every transfer rule applies and a non-zero
@@ -74,7 +75,8 @@ struct TransferFacts {
     uint256 recipient; // packed Investor slot of `to` (0 for a burn)
     uint256 flags; // bit 0 sender jurisdiction blocked, bit 1 recipient blocked, bit 2 operator frozen,
     // bit 3 sender is a venue ACTIVE for the asset, bit 4 recipient is one (read only when the class says VENUE),
-    // bit 5 set by the token on a forced transfer (judged like a mint, but may target an active venue)
+    // bit 5 set by the token on a forced transfer (judged like a mint, but may target an active venue),
+    // bit 6 the sender is a venue with an exit for the asset and `to` is not that exit (ADR 0102)
 }
 
 /// @notice Input row for the batch KYC writers.
@@ -97,6 +99,7 @@ interface IComplianceRecords {
     function isBlocked(address asset, bytes2 jurisdiction) external view returns (bool);
     function isFrozen(address account) external view returns (bool);
     function venueStatus(address asset, address venue) external view returns (VenueStatus);
+    function exitOf(address asset, address venue) external view returns (address);
     function transferFacts(address asset, address operator, address from, address to)
         external
         view
@@ -109,6 +112,7 @@ interface IComplianceRecords {
     function writeBlocked(address asset, bytes2 jurisdiction, bool blocked) external;
     function writeHolderClass(address account, HolderClass holderClass) external;
     function writeVenueStatus(address asset, address venue, VenueStatus status) external;
+    function writeVenueExit(address asset, address venue, address exit) external;
 }
 
 /// @title The compliance registry shared by every RAT equity token.
@@ -128,6 +132,8 @@ interface IComplianceRegistry {
     event VenueRemoved(address indexed asset, address indexed venue, bytes32 indexed reasonRef);
     event VenueSuspended(address indexed asset, address indexed venue, bytes32 indexed reasonRef);
     event VenueResumed(address indexed asset, address indexed venue, bytes32 indexed reasonRef);
+    /// @notice `venue` now pays `asset` only to `exit` (address(0): to anyone the rules accept again).
+    event VenueExitSet(address indexed asset, address indexed venue, address exit, bytes32 indexed reasonRef);
 
     error InvalidTier(uint8 tier);
     error InvalidJurisdiction(bytes2 jurisdiction);
@@ -152,6 +158,9 @@ interface IComplianceRegistry {
     error VenueNotRegistered(address asset, address venue);
     error VenueNotActive(address asset, address venue);
     error VenueNotSuspended(address asset, address venue);
+    error VenueExitNotActiveVenue(address asset, address exit);
+    error VenueExitIsVenue(address venue);
+    error VenueExitUnchanged(address asset, address venue, address exit);
 
     function investor(address account) external view returns (Investor memory);
     function policy(address asset) external view returns (AssetPolicy memory);
@@ -159,6 +168,7 @@ interface IComplianceRegistry {
     function isFrozen(address account) external view returns (bool);
     function venueStatus(address asset, address venue) external view returns (VenueStatus);
     function venues(address asset) external view returns (address[] memory);
+    function venueExit(address asset, address venue) external view returns (address);
 
     function records() external view returns (IComplianceRecords);
     function canTransfer(address asset, address from, address to, uint256 amount)
@@ -172,4 +182,5 @@ interface IComplianceRegistry {
     function removeVenue(address asset, address venue, bytes32 reasonRef) external;
     function suspendVenue(address asset, address venue, bytes32 reasonRef) external;
     function resumeVenue(address asset, address venue, bytes32 reasonRef) external;
+    function setVenueExit(address asset, address venue, address exit, bytes32 reasonRef) external;
 }

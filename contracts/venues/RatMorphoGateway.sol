@@ -5,15 +5,17 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {IComplianceRegistry} from "../interfaces/IComplianceRegistry.sol";
+import {IComplianceRegistry, IComplianceRecords} from "../interfaces/IComplianceRegistry.sol";
 import {
     IMorphoBlue, IMorphoLiquidateCallback, IMorphoRepayCallback, MorphoMarketParams
 } from "./interfaces/IMorphoBlue.sol";
 import {RatEquityOracle} from "./RatEquityOracle.sol";
 
-/// @notice The one view of a RealAssetToken the gateway reads: the ComplianceRegistry that holds its freezes.
+/// @notice The views of a RealAssetToken the gateway reads: the ComplianceRegistry that holds its freezes, and the
+/// registry's plain record store, which answers the same `isFrozen` without the registry proxy's delegatecall.
 interface IRegistryNamingToken {
     function REGISTRY() external view returns (IComplianceRegistry);
+    function RECORDS() external view returns (IComplianceRecords);
 }
 
 /// @title RatMorphoGateway
@@ -25,7 +27,9 @@ interface IRegistryNamingToken {
 ///   liquidate and a liquidator without KYC gets the token's reason;
 /// - `borrow` / `withdrawCollateral`: BORROW context - a closed market is priced at its last close minus the
 ///   haircut; STALE and SPLIT_WINDOW still refuse. The borrower authorises the gateway on Morpho once
-///   (`setAuthorization`); the gateway only ever acts on behalf of its caller.
+///   (`setAuthorization`); the gateway only ever acts on behalf of its caller. The gateway is Morpho's venue exit
+///   for the asset (`ComplianceRegistry.setVenueExit`): Morpho pays the RAT to nobody else, so every withdrawal,
+///   liquidation and flash loan of it passes here, and `withdrawCollateral` refuses a frozen borrower.
 /// - `closeFrozenPosition`: governance (FROZEN_POSITION_CLOSER_ROLE, the timelock) repays a frozen borrower's debt
 ///   with its own loan tokens and sends the whole collateral to a legal-hold address the token accepts as a
 ///   recipient, citing a legal reference. It acts through the Morpho authorisation the borrower gave the gateway.
@@ -76,6 +80,7 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, IMorphoRepayCallback, Acc
     error BorrowerNotFrozen(address borrower);
     error GatewayNotAuthorized(address borrower);
     error NoPosition(bytes32 marketId, address borrower);
+    error BorrowerFrozen(address borrower);
 
     /// @param morpho The Morpho Blue instance.
     /// @param governance The timelock: admin of the gateway's one role and its first FROZEN_POSITION_CLOSER_ROLE.
@@ -154,7 +159,8 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, IMorphoRepayCallback, Acc
     }
 
     /// @notice Withdraws the caller's collateral in the BORROW pricing context (authorisation as for `borrow`) and
-    /// forwards it to `receiver`, whom the token checks.
+    /// forwards it to `receiver`, whom the token checks. Refused with `BorrowerFrozen` when the collateral is a RAT
+    /// and the caller is frozen in its ComplianceRegistry (ADR 0102 "Closing a frozen borrower's position").
     /// @param marketParams The market.
     /// @param assets Collateral to withdraw.
     /// @param receiver Who receives it (the token checks them).
@@ -162,6 +168,9 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, IMorphoRepayCallback, Acc
         external
         nonReentrant
     {
+        // Morpho pays a RAT collateral only to this gateway (its venue exit, ADR 0102), so this is the one way a
+        // borrower's collateral leaves Morpho: a frozen borrower's stays pledged until governance closes it.
+        if (_isFrozen(marketParams.collateralToken, msg.sender)) revert BorrowerFrozen(msg.sender);
         RatEquityOracle oracle = RatEquityOracle(marketParams.oracle);
         oracle.enterContext(RatEquityOracle.Context.BORROW);
         MORPHO.withdrawCollateral(marketParams, assets, msg.sender, address(this));
@@ -215,6 +224,15 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, IMorphoRepayCallback, Acc
             IERC20(marketParams.collateralToken).safeTransfer(legalHold, collateral);
         }
         emit FrozenPositionClosed(marketId, borrower, legalHold, collateral, repaid, legalRef);
+    }
+
+    /// @dev Whether `account` is frozen in the ComplianceRegistry `collateralToken` names, read from the registry's
+    /// record store (the token's `RECORDS`, the store its own transfers read). A collateral that names none (a plain
+    /// ERC-20 market) has no freezes.
+    function _isFrozen(address collateralToken, address account) private view returns (bool) {
+        (bool ok, bytes memory named) = collateralToken.staticcall(abi.encodeCall(IRegistryNamingToken.RECORDS, ()));
+        if (!ok || named.length != 32) return false;
+        return abi.decode(named, (IComplianceRecords)).isFrozen(account);
     }
 
     /// @inheritdoc IMorphoRepayCallback

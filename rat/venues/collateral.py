@@ -93,6 +93,39 @@ def deploy_collateral_stack(
     return CollateralStack(morpho, calendar, oracle, gateway, irm, params)
 
 
+@dataclass(frozen=True)
+class ListingCall:
+    """One registry call of a collateral listing: a governance proposal's action, or a direct call on a local
+    chain where the deployer holds VENUE_LISTING_ROLE."""
+
+    method: str
+    args: tuple[Any, ...]
+    summary: str
+
+
+def collateral_listing_calls(asset: str, symbol: str, morpho: str, gateway: str,
+                             reason_ref: bytes) -> list[ListingCall]:
+    """What listing `asset` as Morpho collateral asks of the ComplianceRegistry, in order (ADR 0101, 0102):
+    Morpho and the RatMorphoGateway as ACTIVE venues of the asset, then the gateway as Morpho's one exit for it, so
+    every way the RAT leaves Morpho (withdrawal, liquidation, flash loan) passes through the gateway, which refuses
+    a frozen borrower."""
+    return [
+        ListingCall("registerVenue", (asset, morpho, reason_ref), f"registerVenue({symbol}, Morpho {morpho})"),
+        ListingCall("registerVenue", (asset, gateway, reason_ref),
+                    f"registerVenue({symbol}, RatMorphoGateway {gateway})"),
+        ListingCall("setVenueExit", (asset, morpho, gateway, reason_ref),
+                    f"setVenueExit({symbol}, Morpho {morpho} -> RatMorphoGateway {gateway})"),
+    ]
+
+
+def list_collateral_venues(registry: ContractInstance, asset: Any, morpho: Any, gateway: Any, reason_ref: bytes,
+                           lister: AccountAPI, symbol: str = "") -> None:
+    """Sends `collateral_listing_calls` directly from `lister` (who holds VENUE_LISTING_ROLE: a local chain's
+    deployer; in production the timelock executes them as one proposal)."""
+    for call in collateral_listing_calls(str(asset), symbol, str(morpho), str(gateway), reason_ref):
+        getattr(registry, call.method)(*call.args, sender=lister)
+
+
 ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
 ORACLE_STATES = tuple(state.name for state in OracleState)
 ORACLE_REASONS = tuple(reason.name for reason in OracleReason)

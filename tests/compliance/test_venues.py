@@ -70,6 +70,13 @@ def second_pool(admin, registry, funded, lister, accounts, chain):
 
 
 @pytest.fixture(scope="module")
+def third_pool(admin, registry, funded, lister, accounts, chain):
+    venue = _contract(admin)
+    registry.registerVenue(funded, venue, REF, sender=lister)
+    return _as(venue.address, accounts, chain)
+
+
+@pytest.fixture(scope="module")
 def other_asset(stack, admin):
     return list_equity(admin, stack, AssetTerms.example("rMSFT", "RAT Microsoft Corp.", "US5949181045"), admin)
 
@@ -133,6 +140,17 @@ def _remove(c: dict[str, Any], venue) -> None:
     c["registry"].removeVenue(c["funded"], venue, REF, sender=c["lister"])
 
 
+def _set_exit(c: dict[str, Any], venue, exit_) -> None:
+    c["registry"].setVenueExit(c["funded"], venue, exit_, REF, sender=c["lister"])
+
+
+def _gated_pool(c: dict[str, Any]) -> Any:
+    """The pool, holding tokens, with the second pool as its one exit (ADR 0102: Morpho and its gateway)."""
+    _fill_pool(c)
+    _set_exit(c, c["pool"], c["second_pool"])
+    return c["pool"]
+
+
 def _raise_min_tier(c: dict[str, Any], keep) -> None:
     c["kyc"](keep, tier=2)
     c["registry"].setAssetPolicy(c["funded"], 2, 0, sender=c["admin"])
@@ -188,6 +206,25 @@ CASES: dict[str, Case] = {
         lambda c: (c["funded"].forcedTransfer(c["alice"], c["carol_kyc"], SHARE, REF, sender=c["recovery_agent"]),
                    c["registry"].revokeInvestor(c["carol_kyc"], REF, sender=c["kyc_operator"]),
                    (c["carol_kyc"], c["mallory"]))[2], S.SENDER_NOT_ELIGIBLE),
+    # a venue with an exit pays that exit only (ADR 0102)
+    "a venue pays its exit": Case(lambda c: (_gated_pool(c), c["second_pool"]), S.OK),
+    "a venue with an exit cannot pay an eligible investor": Case(lambda c: (_gated_pool(c), c["bob"]),
+                                                                 S.VENUE_EXIT_REQUIRED),
+    "a venue with an exit cannot pay another active venue": Case(
+        lambda c: (_fill_pool(c), _set_exit(c, c["pool"], c["third_pool"]), (c["pool"], c["second_pool"]))[2],
+        S.VENUE_EXIT_REQUIRED),
+    "a venue with an exit cannot pay an address without KYC": Case(lambda c: (_gated_pool(c), c["mallory"]),
+                                                                   S.VENUE_EXIT_REQUIRED),
+    "a venue whose exit was cleared pays investors again": Case(
+        lambda c: (_gated_pool(c), _set_exit(c, c["pool"], ape.utils.ZERO_ADDRESS), (c["pool"], c["bob"]))[2], S.OK),
+    "a venue whose exit is suspended pays nobody, not even the exit": Case(
+        lambda c: (_gated_pool(c), _suspend(c, c["second_pool"]), (c["pool"], c["second_pool"]))[2],
+        S.RECIPIENT_VENUE_NOT_ACTIVE),
+    "an investor still sells into a venue with an exit": Case(
+        lambda c: (_set_exit(c, c["pool"], c["second_pool"]), (c["alice"], c["pool"]))[1], S.OK),
+    "the exit itself pays investors": Case(
+        lambda c: (_set_exit(c, c["pool"], c["second_pool"]), _fill_pool(c, c["second_pool"]),
+                   (c["second_pool"], c["bob"]))[2], S.OK),
     # the pause binds venues
     "pause refuses selling into a venue": Case(lambda c: (c["funded"].pause(sender=c["pauser"]),
                                                           (c["alice"], c["pool"]))[1], S.PAUSED),
@@ -197,11 +234,12 @@ CASES: dict[str, Case] = {
 
 
 @pytest.fixture
-def ctx(funded, registry, admin, lister, venue_guardian, kyc, chain, pool, second_pool, foreign_pool, alice, bob,
-        carol, mallory, sanctions_officer, pauser, recovery_agent, kyc_operator) -> dict[str, Any]:
+def ctx(funded, registry, admin, lister, venue_guardian, kyc, chain, pool, second_pool, third_pool, foreign_pool,
+        alice, bob, carol, mallory, sanctions_officer, pauser, recovery_agent, kyc_operator) -> dict[str, Any]:
     kyc(carol)
     return dict(funded=funded, registry=registry, admin=admin, lister=lister, venue_guardian=venue_guardian,
-                kyc=kyc, chain=chain, pool=pool, second_pool=second_pool, foreign_pool=foreign_pool, alice=alice,
+                kyc=kyc, chain=chain, pool=pool, second_pool=second_pool, third_pool=third_pool,
+                foreign_pool=foreign_pool, alice=alice,
                 bob=bob, carol_kyc=carol, mallory=mallory, sanctions_officer=sanctions_officer, pauser=pauser,
                 recovery_agent=recovery_agent, kyc_operator=kyc_operator)
 
@@ -598,3 +636,103 @@ def test_the_asset_policy_role_alone_cannot_register_a_venue(registry, funded, a
     with ape.reverts(registry.AccessControlUnauthorizedAccount, account=policy_only.address,
                      neededRole=role("VENUE_LISTING_ROLE")):
         registry.registerVenue(funded, venue, REF, sender=policy_only)
+
+
+# ---------------------------------------------------------------- venue exits (ADR 0102)
+
+
+def test_setting_a_venue_exit_records_it(registry, funded, lister, pool, second_pool):
+    registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+    assert registry.venueExit(funded, pool) == second_pool.address
+
+
+def test_setting_a_venue_exit_emits_venue_exit_set(registry, funded, lister, pool, second_pool):
+    tx = registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+    assert tx.events == [registry.VenueExitSet(asset=funded.address, venue=pool.address, exit=second_pool.address,
+                                               reasonRef=REF)]
+
+
+def test_a_venue_exit_binds_one_asset_only(registry, funded, other_asset, lister, pool, second_pool):
+    registry.registerVenue(other_asset, pool, REF, sender=lister)
+    registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+    assert registry.venueExit(other_asset, pool) == ape.utils.ZERO_ADDRESS
+
+
+def test_a_venue_exit_leaves_the_venue_standing_as_it_is(registry, funded, lister, pool, second_pool):
+    registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+    assert registry.venueStatus(funded, pool) == VenueStatus.ACTIVE
+
+
+def test_a_suspended_venue_keeps_its_exit_when_resumed(registry, funded, lister, venue_guardian, pool, second_pool):
+    registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+    registry.suspendVenue(funded, pool, INCIDENT, sender=venue_guardian)
+    registry.resumeVenue(funded, pool, REF, sender=lister)
+    assert registry.venueExit(funded, pool) == second_pool.address
+
+
+def test_clearing_a_venue_exit_sets_it_to_zero(registry, funded, lister, pool, second_pool):
+    registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+    registry.setVenueExit(funded, pool, ape.utils.ZERO_ADDRESS, REF, sender=lister)
+    assert registry.venueExit(funded, pool) == ape.utils.ZERO_ADDRESS
+
+
+def test_removing_a_venue_clears_its_exit(registry, funded, lister, pool, second_pool):
+    registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+    tx = registry.removeVenue(funded, pool, REF, sender=lister)
+    assert registry.venueExit(funded, pool) == ape.utils.ZERO_ADDRESS
+    assert registry.VenueExitSet(asset=funded.address, venue=pool.address, exit=ape.utils.ZERO_ADDRESS,
+                                 reasonRef=REF) in tx.events
+
+
+def test_a_forced_transfer_out_of_a_venue_ignores_its_exit(funded, registry, lister, recovery_agent, pool,
+                                                           second_pool, alice, bob):
+    funded.transfer(pool, SHARE, sender=alice)
+    registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+    funded.forcedTransfer(pool, bob, SHARE, REF, sender=recovery_agent)
+    assert funded.balanceOf(pool) == 0
+
+
+def test_an_exit_for_a_venue_not_registered_for_the_asset_is_refused(registry, funded, lister, foreign_pool,
+                                                                      second_pool):
+    with ape.reverts(registry.VenueNotRegistered, asset=funded.address, venue=foreign_pool.address):
+        registry.setVenueExit(funded, foreign_pool, second_pool, REF, sender=lister)
+
+
+def test_an_exit_that_is_not_a_venue_of_the_asset_is_refused(registry, funded, lister, pool, foreign_pool):
+    with ape.reverts(registry.VenueExitNotActiveVenue, asset=funded.address, exit=foreign_pool.address):
+        registry.setVenueExit(funded, pool, foreign_pool, REF, sender=lister)
+
+
+def test_an_investor_as_an_exit_is_refused(registry, funded, lister, pool, bob):
+    with ape.reverts(registry.VenueExitNotActiveVenue, asset=funded.address, exit=bob.address):
+        registry.setVenueExit(funded, pool, bob, REF, sender=lister)
+
+
+def test_a_suspended_venue_as_an_exit_is_refused(registry, funded, lister, venue_guardian, pool, second_pool):
+    registry.suspendVenue(funded, second_pool, INCIDENT, sender=venue_guardian)
+    with ape.reverts(registry.VenueExitNotActiveVenue, asset=funded.address, exit=second_pool.address):
+        registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+
+
+def test_a_venue_as_its_own_exit_is_refused(registry, funded, lister, pool):
+    with ape.reverts(registry.VenueExitIsVenue, venue=pool.address):
+        registry.setVenueExit(funded, pool, pool, REF, sender=lister)
+
+
+def test_setting_the_exit_a_venue_already_has_is_refused(registry, funded, lister, pool, second_pool):
+    registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+    with ape.reverts(registry.VenueExitUnchanged, asset=funded.address, venue=pool.address,
+                     exit=second_pool.address):
+        registry.setVenueExit(funded, pool, second_pool, REF, sender=lister)
+
+
+def test_clearing_an_exit_a_venue_does_not_have_is_refused(registry, funded, lister, pool):
+    with ape.reverts(registry.VenueExitUnchanged, asset=funded.address, venue=pool.address,
+                     exit=ape.utils.ZERO_ADDRESS):
+        registry.setVenueExit(funded, pool, ape.utils.ZERO_ADDRESS, REF, sender=lister)
+
+
+def test_the_venue_guardian_cannot_set_a_venue_exit(registry, funded, venue_guardian, pool, second_pool):
+    with ape.reverts(registry.AccessControlUnauthorizedAccount, account=venue_guardian.address,
+                     neededRole=role("VENUE_LISTING_ROLE")):
+        registry.setVenueExit(funded, pool, second_pool, REF, sender=venue_guardian)

@@ -24,11 +24,12 @@ interface IMorphoAdmin {
 
 /// @title ADR 0102 over the real Morpho Blue (issue 19 "Done when"): the unmodified npm build of Morpho (deployed from
 /// the artifact `rat.venues.morpho.build_artifact` writes; `make test` builds it first), a real RAT equity as
-/// collateral with Morpho and the gateway as its registered venues, RatEquityOracle on a Mon-Fri calendar, the
-/// gateway and our fixed-rate IRM. Under random pledges, borrows (gateway and direct), repays, withdrawals,
-/// liquidations by eligible and ineligible actors, clock moves, price moves, freezes and whole splits:
-/// no borrow beyond what the price state allows, no split changes a position's health, no closure alone liquidates,
-/// and collateral reaches only addresses the token accepts.
+/// collateral with Morpho and the gateway as its registered venues (the gateway Morpho's exit), RatEquityOracle on
+/// a Mon-Fri calendar, the gateway and our fixed-rate IRM. Under random pledges, borrows (gateway and direct),
+/// repays, withdrawals, liquidations by eligible and ineligible actors, clock moves, price moves, freezes and whole
+/// splits: no borrow beyond what the price state allows, no split changes a position's health, no closure alone
+/// liquidates, collateral reaches only addresses the token accepts and leaves Morpho only through the gateway, and
+/// a frozen borrower withdraws nothing.
 contract CollateralMorphoInvariants is RatFixture, IReservePublisher {
     /// The Morpho build `rat.venues.morpho.build_artifact` caches (name = first 16 hex of the pinned source digest,
     /// deployments/morpho-blue.json `build.source_sha256`).
@@ -98,6 +99,7 @@ contract CollateralMorphoInvariants is RatFixture, IReservePublisher {
         sys.registry.grantRole(sys.registry.VENUE_LISTING_ROLE(), sys.timelock);
         sys.registry.registerVenue(address(token), morpho, keccak256("list-morpho"));
         sys.registry.registerVenue(address(token), address(gateway), keccak256("list-gateway"));
+        sys.registry.setVenueExit(address(token), morpho, address(gateway), keccak256("list-gateway"));
         vm.stopPrank();
     }
 
@@ -142,6 +144,14 @@ contract CollateralMorphoInvariants is RatFixture, IReservePublisher {
 
     function invariant_collateralReachesOnlyEligibleAddresses() public view {
         assertEq(handler.violations(handler.RULE_COLLATERAL_TO_INELIGIBLE()), 0, "collateral to an ineligible address");
+    }
+
+    function invariant_collateralLeavesMorphoOnlyThroughTheGateway() public view {
+        assertEq(handler.violations(handler.RULE_PAID_OUT_PAST_THE_GATEWAY()), 0, "Morpho paid RAT past the gateway");
+    }
+
+    function invariant_aFrozenBorrowerWithdrawsNothing() public view {
+        assertEq(handler.violations(handler.RULE_FROZEN_BORROWER_WITHDRAWS()), 0, "a frozen borrower withdrew");
     }
 
     function afterInvariant() external {

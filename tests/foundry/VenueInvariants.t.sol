@@ -6,7 +6,8 @@ import {RatFixture, N_ASSETS, N_INVESTORS, N_HOLDERS} from "./helpers/RatFixture
 import {VenueHandler} from "./handlers/VenueHandler.sol";
 
 /// @title Venues (ADR 0101) under random trading and governance: the holder count counts investors only, the cap
-/// holds whatever a venue pays out, supply is conserved, and nothing moves through a venue that is not ACTIVE.
+/// holds whatever a venue pays out, supply is conserved, nothing moves through a venue that is not ACTIVE, and a
+/// venue with an exit (ADR 0102) pays only that exit.
 contract VenueInvariants is RatFixture {
     VenueHandler internal handler;
     address[2] internal venues;
@@ -76,7 +77,13 @@ contract VenueInvariants is RatFixture {
         assertEq(handler.inactiveVenueMoves(), 0, "a movement through an inactive venue succeeded");
     }
 
+    /// A venue with an exit paid nobody but that exit (ADR 0102).
+    function invariant_aVenueWithAnExitPaysOnlyThatExit() public view {
+        assertEq(handler.exitBypasses(), 0, "a venue with an exit paid someone else");
+    }
+
     function afterInvariant() external {
+        emit log_named_uint("exit changes", handler.exitChanges());
         emit log_named_uint("sells", handler.sells());
         emit log_named_uint("buys", handler.buys());
         emit log_named_uint("venue-to-venue", handler.venueToVenue());

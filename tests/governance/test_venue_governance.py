@@ -112,6 +112,19 @@ def test_a_venue_is_listed_by_a_governance_proposal(system, listed, deployer, wh
     assert system.instance("ComplianceRegistry").venueStatus(listed, venue) == VenueStatus.ACTIVE
 
 
+def test_a_venue_exit_is_set_by_a_governance_proposal(system, listed, deployer, whale, record_file):
+    from rat.governance import pass_locally, venue_action, venue_exit_action
+
+    venue, exit_ = (deployer.deploy(project.ERC1271WalletMock, deployer.address) for _ in range(2))
+    decision = "proposal 8: list the rAAPL/USDC Morpho Blue market"
+    pass_locally(system, whale, [whale],
+                 [venue_action(system, "register", listed.address, venue.address, decision),
+                  venue_action(system, "register", listed.address, exit_.address, decision),
+                  venue_exit_action(system, listed.address, venue.address, exit_.address, decision)],
+                 "List the rAAPL/USDC Morpho Blue market", record_file)
+    assert system.instance("ComplianceRegistry").venueExit(listed, venue) == exit_.address
+
+
 def test_a_venue_action_names_a_known_change():
     from rat.governance import venue_action
 

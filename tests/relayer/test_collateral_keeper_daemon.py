@@ -12,7 +12,7 @@ from prometheus_client import generate_latest
 
 from rat.deploy import role
 from rat.venues.calendar import publish_sessions, sessions_for_days
-from rat.venues.collateral import deploy_calendar, deploy_collateral_stack
+from rat.venues.collateral import deploy_calendar, deploy_collateral_stack, list_collateral_venues
 from rat.venues.morpho import deploy_morpho
 from relayer.signers import KeystoreSigner
 
@@ -40,8 +40,7 @@ def market(project, chain, admin, pauser, alice, bob, deployment, token, registr
     stack = deploy_collateral_stack(morpho, admin, calendar=calendar, feed=feed, collateral_token=token,
                                     multiplier_source=token, loan_token=loan, reserves=reserves)
     registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
-    registry.registerVenue(token, morpho, REF, sender=admin)
-    registry.registerVenue(token, stack.gateway, REF, sender=admin)
+    list_collateral_venues(registry, token, morpho, stack.gateway, REF, admin)
     chain.mine(1, timestamp=start)
     feed.setRound(2, SHARE_PRICE, start, start, 2, sender=admin)
     stack.oracle.acceptReviewedPrice(sender=admin)

@@ -29,6 +29,8 @@ def _registry_calls(registry, token, victim):
         "removeVenue": ("VENUE_LISTING_ROLE", lambda s: registry.removeVenue(token, registry, REF, sender=s)),
         "suspendVenue": ("VENUE_GUARDIAN_ROLE", lambda s: registry.suspendVenue(token, registry, REF, sender=s)),
         "resumeVenue": ("VENUE_LISTING_ROLE", lambda s: registry.resumeVenue(token, registry, REF, sender=s)),
+        "setVenueExit": ("VENUE_LISTING_ROLE",
+                         lambda s: registry.setVenueExit(token, registry, victim, REF, sender=s)),
         "upgradeToAndCall": ("UPGRADER_ROLE", lambda s: registry.upgradeToAndCall(victim, b"", sender=s)),
         "grantRole": ("DEFAULT_ADMIN_ROLE", lambda s: registry.grantRole(role("KYC_OPERATOR_ROLE"), s, sender=s)),
     }

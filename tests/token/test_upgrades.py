@@ -123,6 +123,19 @@ def test_a_venue_standing_lives_in_the_fourth_mapping_of_the_store(stack, funded
     assert int.from_bytes(word, "big") == 1  # VenueStatus.ACTIVE
 
 
+def test_a_venue_exit_lives_above_the_standing_byte_of_the_same_slot(stack, funded, admin, chain):
+    """_venues[asset][venue]: status in bits 0-7, exit in bits 8-167, where ComplianceRecords.transferFacts reads both
+    with one load (ADR 0101 "Venue exits")."""
+    venue, exit_ = (admin.deploy(ape.project.ERC1271WalletMock, admin.address) for _ in range(2))
+    stack.registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
+    for listed in (venue, exit_):
+        stack.registry.registerVenue(funded, listed, keccak(text="list"), sender=admin)
+    stack.registry.setVenueExit(funded, venue, exit_, keccak(text="exit"), sender=admin)
+    inner = _mapping_slot(funded.address, 3)
+    word = chain.provider.web3.eth.get_storage_at(stack.records.address, _mapping_slot(venue.address, inner))
+    assert int.from_bytes(word, "big") == (int(exit_.address, 16) << 8) | 1
+
+
 def test_the_registry_keeps_its_venue_lists_after_the_record_store_in_its_namespace(stack, funded, admin, chain):
     """The per-asset venue set is appended to the registry's ERC-7201 struct (slot + 1), so an upgrade keeps
     `records` where it was."""

@@ -10,7 +10,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rat.venues.calendar import day_index, publish_sessions, sessions_for_days
-from rat.venues.collateral import CollateralStack, OracleParams, deploy_calendar, deploy_collateral_stack
+from rat.venues.collateral import (
+    CollateralStack,
+    OracleParams,
+    deploy_calendar,
+    deploy_collateral_stack,
+    list_collateral_venues,
+)
 from rat.venues.morpho import deploy_morpho
 
 UNIT = 10**18
@@ -122,7 +128,8 @@ def fund_liquidator(market: Market, liquidator: Any, amount: int = 200_000 * USD
 
 def open_rat_market(project, chain, admin, pauser, supplier, borrower, token, registry, listing_ref: bytes,
                     pledged: int, governance: str | None = None):
-    """rAAPL/USDC on the real Morpho Blue, Morpho and the gateway registered venues of `token`, the oracle OPEN at
+    """rAAPL/USDC on the real Morpho Blue, Morpho and the gateway registered venues of `token` (the gateway Morpho's
+    exit), the oracle OPEN at
     $100 a share on Monday's open; `supplier` supplies 1,000,000 USDC and `borrower` pledges `pledged` RAT.
     Returns (stack, loan token, feed, market params tuple)."""
     from datetime import date
@@ -140,8 +147,7 @@ def open_rat_market(project, chain, admin, pauser, supplier, borrower, token, re
     stack = deploy_collateral_stack(morpho, admin, calendar=calendar, feed=feed, collateral_token=token,
                                     multiplier_source=token, loan_token=loan, reserves=reserves, **extra)
     registry.grantRole(role("VENUE_LISTING_ROLE"), admin, sender=admin)
-    registry.registerVenue(token, morpho, listing_ref, sender=admin)
-    registry.registerVenue(token, stack.gateway, listing_ref, sender=admin)
+    list_collateral_venues(registry, token, morpho, stack.gateway, listing_ref, admin)
     warp(chain, MON_OPEN + 60)
     feed.setRound(2, SHARE_PRICE, MON_OPEN + 60, MON_OPEN + 60, 2, sender=admin)
     stack.oracle.acceptReviewedPrice(sender=admin)

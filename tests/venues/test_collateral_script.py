@@ -49,6 +49,11 @@ def test_a_propose_dry_run_prints_both_venue_registrations(node, records, market
     assert f"registerVenue(rAAPL, RatMorphoGateway {market['gateway']})" in output
 
 
+def test_a_propose_dry_run_makes_the_gateway_morphos_exit(node, records, market):  # noqa: F811
+    output = ape_run(node, records, "collateral", "propose", "rAAPL", "--account", "TEST::0", "--dry-run").stdout
+    assert f"setVenueExit(rAAPL, Morpho {market['morpho']} -> RatMorphoGateway {market['gateway']})" in output
+
+
 def test_the_oracle_is_stale_until_its_first_price_is_accepted_then_open(node, records, market):  # noqa: F811
     assert (_oracle(node, records)["state"], _oracle(node, records)["reason"]) == ("STALE", "NO_ACCEPTED_PRICE")
     _fresh_round(node, market, 190)

@@ -1,6 +1,7 @@
 """A real RAT equity as collateral in the real Morpho Blue. Morpho and the RatMorphoGateway are registered venues of
-the asset (ADR 0101), so the token's own compliance check decides who can receive collateral: a liquidator or a
-withdrawal receiver without KYC gets the token's reason, an eligible one is paid."""
+the asset (ADR 0101) and the gateway is Morpho's exit (ADR 0102), so the token's own compliance check decides who can
+receive collateral from the gateway: a liquidator or a withdrawal receiver without KYC gets the token's reason, an
+eligible one is paid."""
 
 
 import ape
@@ -66,7 +67,8 @@ def test_a_direct_liquidation_to_an_address_without_kyc_is_refused_by_the_token(
     stack, token, loan, _, params = rat_market
     loan.mint(carol.address, 100_000 * USDC, sender=admin)
     loan.approve(stack.morpho.address, 2**256 - 1, sender=carol)
-    # Morpho's SafeTransferLib reports the token's refusal without its reason.
+    # Morpho's SafeTransferLib reports the token's refusal without its reason (VENUE_EXIT_REQUIRED: Morpho pays the
+    # RAT only to the gateway, ADR 0102; tests/venues/test_morpho_frozen_borrower_exit.py).
     with ape.reverts("transfer reverted"):
         stack.morpho.liquidate(params, alice.address, 10 * SHARE, 0, b"", sender=carol)
     assert token.balanceOf(carol) == 0
@@ -84,7 +86,7 @@ def test_an_eligible_liquidator_receives_the_seized_rat(rat_market, chain, alice
 
 def test_collateral_cannot_be_withdrawn_directly_to_an_address_without_kyc(rat_market, alice, carol):
     stack, _, _, _, params = rat_market
-    with ape.reverts("transfer reverted"):  # the token refuses; Morpho's SafeTransferLib drops the reason
+    with ape.reverts("transfer reverted"):  # the token refuses (Morpho pays the gateway only); the reason is dropped
         stack.morpho.withdrawCollateral(params, SHARE, alice.address, carol.address, sender=alice)
 
 

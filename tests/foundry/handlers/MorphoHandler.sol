@@ -29,7 +29,8 @@ interface IReservePublisher {
 ///   the haircut; STALE / SPLIT_WINDOW: nothing), or a direct Morpho borrow outside OPEN;
 /// - a split (with its post-split price and custodian round) that changes a position's health;
 /// - a liquidation in CLOSED of a position healthy at the last close;
-/// - collateral reaching an address the token would not let receive (no KYC, frozen), by any path.
+/// - collateral reaching an address the token would not let receive (no KYC, frozen), by any path;
+/// - collateral leaving Morpho other than through the gateway (its venue exit), or a frozen borrower withdrawing.
 contract MorphoHandler is Cheats {
     uint256 private constant BPS = 10_000;
     uint256 private constant WAD = 1e18;
@@ -61,6 +62,8 @@ contract MorphoHandler is Cheats {
     bytes32 public constant RULE_SPLIT_CHANGES_HEALTH = "split-changes-health";
     bytes32 public constant RULE_CLOSURE_LIQUIDATES = "closure-liquidates";
     bytes32 public constant RULE_COLLATERAL_TO_INELIGIBLE = "collateral-to-ineligible";
+    bytes32 public constant RULE_PAID_OUT_PAST_THE_GATEWAY = "paid-out-past-the-gateway";
+    bytes32 public constant RULE_FROZEN_BORROWER_WITHDRAWS = "frozen-borrower-withdraws";
 
     constructor(
         IMorphoFull morpho,
@@ -150,6 +153,7 @@ contract MorphoHandler is Cheats {
         if (pledged == 0) return;
         amount = _bound(amount, 1, pledged);
         bool eligible = _eligible(receiver);
+        bool frozen = RECORDS.isFrozen(a);
         vm.prank(a);
         bool ok;
         if (viaGateway) {
@@ -162,6 +166,8 @@ contract MorphoHandler is Cheats {
             } catch {}
         }
         if (ok && !eligible) violations[RULE_COLLATERAL_TO_INELIGIBLE]++;
+        if (ok && !viaGateway) violations[RULE_PAID_OUT_PAST_THE_GATEWAY]++;
+        if (ok && frozen) violations[RULE_FROZEN_BORROWER_WITHDRAWS]++;
         if (ok) counts["withdraw"]++;
     }
 
@@ -199,6 +205,7 @@ contract MorphoHandler is Cheats {
         if (!ok) return;
         counts["liquidation"]++;
         if (!eligible) violations[RULE_COLLATERAL_TO_INELIGIBLE]++;
+        if (!viaGateway) violations[RULE_PAID_OUT_PAST_THE_GATEWAY]++;
         if (healthyAtClose) violations[RULE_CLOSURE_LIQUIDATES]++;
     }
 

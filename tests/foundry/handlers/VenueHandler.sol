@@ -8,8 +8,10 @@ import {RatSystem, N_ASSETS, N_INVESTORS} from "../helpers/RatFixture.sol";
 
 /// @title Trades through venues (ADR 0101): investors sell into and buy from two venues registered for every asset,
 /// by transfer, transferFrom and forced transfer, while governance suspends, resumes, removes and re-registers them.
-/// @dev The ghost counts every movement into or out of a venue that succeeded while the venue was not ACTIVE for
-/// that asset, judged from the records read before the call (independently of the rules' own comparisons).
+/// Governance also gives a venue the other as its exit, or clears it (ADR 0102).
+/// @dev The ghosts count every movement into or out of a venue that succeeded while the venue was not ACTIVE for
+/// that asset, and every payout by a venue with an exit to anyone but that exit, judged from the records read
+/// before the call (independently of the rules' own comparisons).
 contract VenueHandler is Cheats {
     RatSystem internal s;
     address[2] public venues;
@@ -17,6 +19,9 @@ contract VenueHandler is Cheats {
 
     /// Movements into or out of a venue that succeeded while it was not ACTIVE (must stay 0).
     uint256 public inactiveVenueMoves;
+    /// Payouts by a venue with an exit to anyone but that exit that succeeded (must stay 0).
+    uint256 public exitBypasses;
+    uint256 public exitChanges;
     /// Successful movements per kind, so a run that never traded shows.
     uint256 public sells;
     uint256 public buys;
@@ -55,9 +60,11 @@ contract VenueHandler is Cheats {
         if (balance == 0) return;
         amount = _pick(amount, 1, balance);
         bool active = _active(t, venue);
+        address exit = s.registry.venueExit(address(t), venue);
         if (_move(t, venue, to, amount, false)) {
             buys++;
             if (!active) inactiveVenueMoves++;
+            if (exit != address(0)) exitBypasses++;
         }
     }
 
@@ -68,10 +75,24 @@ contract VenueHandler is Cheats {
         uint256 balance = t.balanceOf(from);
         if (balance == 0) return;
         bool active = _active(t, from) && _active(t, to);
+        address exit = s.registry.venueExit(address(t), from);
         if (_move(t, from, to, _pick(amount, 1, balance), false)) {
             venueToVenue++;
             if (!active) inactiveVenueMoves++;
+            if (exit != address(0) && exit != to) exitBypasses++;
         }
+    }
+
+    /// Governance gives a venue the other venue as its exit for an asset, or clears it (refused, and skipped, when
+    /// the venue is not registered or the other is not ACTIVE).
+    function setExit(uint256 assetSeed, uint256 venueSeed, bool clear) external {
+        address asset = address(s.assets[assetSeed % N_ASSETS]);
+        address venue = venues[venueSeed % 2];
+        address exit = clear ? address(0) : venues[(venueSeed + 1) % 2];
+        vm.prank(LISTER);
+        try s.registry.setVenueExit(asset, venue, exit, keccak256("venue-exit")) {
+            exitChanges++;
+        } catch {}
     }
 
     /// Governance changes a venue's standing: suspend, resume, remove or register again (one call in three acts, so
