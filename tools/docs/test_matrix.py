@@ -59,6 +59,7 @@ LAYERS = {
     "tests/docs/": ("consistency (docs)", "compiled manifest, node"),
     "tests/foundry/": ("invariant + fuzz (Forge)", "forge"),
     "tests/test_strict_reverts.py": ("unit (test harness)", "compiled manifest"),
+    "tests/test_demo.py": ("end to end (`make demo`)", "anvil, simulated vendors, a second anvil"),
     "infra/tests/": ("unit (IaC under Pulumi mocks)", "none"),
 }
 
