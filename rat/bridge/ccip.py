@@ -201,3 +201,29 @@ def configure_lane_pair(a: ChainSide, b: ChainSide, limits: LanePairLimits, admi
                    limits.a_inbound, admin)
     configure_lane(b.pool, a.selector, a.pool.address, a.token.address, a_min_tier, limits.b_outbound,
                    limits.b_inbound, admin)
+
+
+@dataclass(frozen=True)
+class HarnessLane:
+    """Both ends of a lane on the connected chain, each with its own Router, pool and ramp harness."""
+
+    a: ChainSide
+    b: ChainSide
+    ramp_a: ContractInstance  # A's Router's OnRamp to B and OffRamp from B
+    ramp_b: ContractInstance  # B's Router's OnRamp to A and OffRamp from A
+
+
+def deploy_harness_lane(admin: AccountAPI, a: tuple[ContractInstance, ContractInstance],
+                        b: tuple[ContractInstance, ContractInstance], limits: LanePairLimits,
+                        min_tier: int = 1) -> HarnessLane:
+    """A lane between two (token, registry) pairs on the connected chain (selectors A and B, one anvil): Router and
+    pool per side, a ramp harness registered as each Router's ramps, and the matched limits set on both pools. What
+    the fast tests and the indexer and API fixtures stand on; `rat.bridge.lane` connects two chains instead."""
+    routers = [deploy_router(admin), deploy_router(admin)]
+    sides = [ChainSide(selector, token, registry, router, deploy_pool(admin, token, registry, router, admin))
+             for selector, (token, registry), router in zip((CHAIN_A_SELECTOR, CHAIN_B_SELECTOR), (a, b), routers)]
+    ramps = [admin.deploy(project.CcipRampHarness) for _ in sides]
+    set_ramps(sides[0].router, admin, CHAIN_B_SELECTOR, ramps[0].address, ramps[0].address)
+    set_ramps(sides[1].router, admin, CHAIN_A_SELECTOR, ramps[1].address, ramps[1].address)
+    configure_lane_pair(sides[0], sides[1], limits, admin, a_min_tier=min_tier, b_min_tier=min_tier)
+    return HarnessLane(sides[0], sides[1], ramps[0], ramps[1])

@@ -7,20 +7,15 @@ as two chains with the same records `rat-reserves verify --chain` takes."""
 from __future__ import annotations
 
 import pytest
-from ape import project
 from eth_utils import keccak
 from starlette.testclient import TestClient
 
 from rat.bridge.ccip import (
     CHAIN_A_SELECTOR,
     CHAIN_B_SELECTOR,
-    ChainSide,
     LanePairLimits,
-    configure_lane_pair,
-    deploy_pool,
-    deploy_router,
+    deploy_harness_lane,
     encode_address,
-    set_ramps,
 )
 from rat.bridge.corporate_actions import corporate_actions
 from rat.bridge.supply import ChainToken
@@ -45,15 +40,9 @@ def bridged(stack, token, admin, kyc_operator, sanctions_officer, minter, alice,
                          ("ASSET_POLICY_ROLE", admin)):
         stack_b.registry.grantRole(role(name), holder, sender=admin)
     token_b = list_equity(admin, stack_b, AssetTerms.example(), admin)
-    router_a, router_b = deploy_router(admin), deploy_router(admin)
-    pool_a = deploy_pool(admin, token, stack.registry, router_a, admin)
-    pool_b = deploy_pool(admin, token_b, stack_b.registry, router_b, admin)
-    ramp_a, ramp_b = admin.deploy(project.CcipRampHarness), admin.deploy(project.CcipRampHarness)
-    set_ramps(router_a, admin, CHAIN_B_SELECTOR, ramp_a.address, ramp_a.address)
-    set_ramps(router_b, admin, CHAIN_A_SELECTOR, ramp_b.address, ramp_b.address)
-    configure_lane_pair(ChainSide(CHAIN_A_SELECTOR, token, stack.registry, router_a, pool_a),
-                        ChainSide(CHAIN_B_SELECTOR, token_b, stack_b.registry, router_b, pool_b),
-                        LanePairLimits.symmetric(MINTED, MINTED), admin, a_min_tier=1, b_min_tier=1)
+    lane = deploy_harness_lane(admin, (token, stack.registry), (token_b, stack_b.registry),
+                               LanePairLimits.symmetric(MINTED, MINTED))
+    pool_a, pool_b, ramp_a, ramp_b = lane.a.pool, lane.b.pool, lane.ramp_a, lane.ramp_b
     for s in (stack, stack_b):
         for who in (alice, bob):
             approve_investor(s, kyc_operator, who.address, 1, "BR", 365 * 24 * 3600, now=chain.pending_timestamp)

@@ -6,17 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from ape import project
 
 from rat.bridge.ccip import (
-    CHAIN_A_SELECTOR,
-    CHAIN_B_SELECTOR,
     ChainSide,
     LanePairLimits,
-    configure_lane_pair,
-    deploy_pool,
-    deploy_router,
-    set_ramps,
+    deploy_harness_lane,
 )
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
 
@@ -44,18 +38,8 @@ def lane(stack, token, admin, kyc_operator, sanctions_officer) -> Lane:
     stack_b.registry.grantRole(role("SANCTIONS_OFFICER_ROLE"), sanctions_officer, sender=admin)
     stack_b.registry.grantRole(role("ASSET_POLICY_ROLE"), admin, sender=admin)
     token_b = list_equity(admin, stack_b, AssetTerms.example(), admin)
-    router_a = deploy_router(admin)
-    router_b = deploy_router(admin)
-    pool_a = deploy_pool(admin, token, stack.registry, router_a, admin)
-    pool_b = deploy_pool(admin, token_b, stack_b.registry, router_b, admin)
-    ramp_a = admin.deploy(project.CcipRampHarness)
-    ramp_b = admin.deploy(project.CcipRampHarness)
-    set_ramps(router_a, admin, CHAIN_B_SELECTOR, ramp_a.address, ramp_a.address)
-    set_ramps(router_b, admin, CHAIN_A_SELECTOR, ramp_b.address, ramp_b.address)
-    a = ChainSide(CHAIN_A_SELECTOR, token, stack.registry, router_a, pool_a)
-    b = ChainSide(CHAIN_B_SELECTOR, token_b, stack_b.registry, router_b, pool_b)
-    configure_lane_pair(a, b, LIMITS, admin, a_min_tier=1, b_min_tier=1)
-    return Lane(a, b, ramp_a, ramp_b, stack_b, LIMITS)
+    built = deploy_harness_lane(admin, (token, stack.registry), (token_b, stack_b.registry), LIMITS)
+    return Lane(built.a, built.b, built.ramp_a, built.ramp_b, stack_b, LIMITS)
 
 
 @pytest.fixture(scope="module")

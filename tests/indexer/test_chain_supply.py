@@ -9,7 +9,6 @@ import asyncio
 import json
 
 import pytest
-from ape import project
 from click.testing import CliRunner
 from eth_utils import keccak
 from sqlalchemy import select
@@ -25,14 +24,10 @@ from indexer.store import Followed, MirrorStore
 from rat.bridge.ccip import (
     CHAIN_A_SELECTOR,
     CHAIN_B_SELECTOR,
-    ChainSide,
     LanePairLimits,
-    configure_lane_pair,
-    deploy_pool,
-    deploy_router,
+    deploy_harness_lane,
     encode_address,
     register_pool,
-    set_ramps,
 )
 from rat.bridge.corporate_actions import corporate_actions
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
@@ -56,22 +51,16 @@ def history(accounts, chain):
     returns to her on A."""
     admin, kyc, officer, minter, alice, bob, carol = (accounts[i] for i in (0, 1, 2, 3, 6, 7, 8))
     start = chain.blocks.head.number + 1
-    stacks, tokens, routers, pools, ramps = [], [], [], [], []
+    stacks, tokens = [], []
     for _ in range(2):
         stack = deploy_compliance_stack(admin)
         for name, holder in (("KYC_OPERATOR_ROLE", kyc), ("SANCTIONS_OFFICER_ROLE", officer),
                              ("ASSET_POLICY_ROLE", admin)):
             stack.registry.grantRole(role(name), holder, sender=admin)
-        token = list_equity(admin, stack, AssetTerms.example(), admin)
-        router = deploy_router(admin)
-        stacks.append(stack), tokens.append(token), routers.append(router)
-        pools.append(deploy_pool(admin, token, stack.registry, router, admin))
-        ramps.append(admin.deploy(project.CcipRampHarness))
-    set_ramps(routers[0], admin, CHAIN_B_SELECTOR, ramps[0].address, ramps[0].address)
-    set_ramps(routers[1], admin, CHAIN_A_SELECTOR, ramps[1].address, ramps[1].address)
-    configure_lane_pair(ChainSide(CHAIN_A_SELECTOR, tokens[0], stacks[0].registry, routers[0], pools[0]),
-                        ChainSide(CHAIN_B_SELECTOR, tokens[1], stacks[1].registry, routers[1], pools[1]),
-                        LanePairLimits.symmetric(MINTED, MINTED), admin, a_min_tier=1, b_min_tier=1)
+        stacks.append(stack), tokens.append(list_equity(admin, stack, AssetTerms.example(), admin))
+    lane = deploy_harness_lane(admin, (tokens[0], stacks[0].registry), (tokens[1], stacks[1].registry),
+                               LanePairLimits.symmetric(MINTED, MINTED))
+    routers, pools, ramps = [lane.a.router, lane.b.router], [lane.a.pool, lane.b.pool], [lane.ramp_a, lane.ramp_b]
     for stack in stacks:
         for who in (alice, bob, carol):
             approve_investor(stack, kyc, who.address, 1, "BR", 365 * 24 * 3600, now=chain.pending_timestamp)

@@ -13,13 +13,9 @@ from ape import project
 from minting_constants import PRICE, USDC
 
 from rat.bridge.ccip import (
-    CHAIN_A_SELECTOR,
     CHAIN_B_SELECTOR,
-    ChainSide,
     LanePairLimits,
-    configure_lane_pair,
-    deploy_pool,
-    deploy_router,
+    deploy_harness_lane,
     set_ramps,
 )
 from rat.bridge.corporate_actions import corporate_actions
@@ -33,16 +29,9 @@ def lane(stack, token, admin, kyc_operator, listed):
     stack_b.registry.grantRole(role("KYC_OPERATOR_ROLE"), kyc_operator, sender=admin)
     stack_b.registry.grantRole(role("ASSET_POLICY_ROLE"), admin, sender=admin)
     token_b = list_equity(admin, stack_b, AssetTerms.example(), admin)
-    router_a, router_b = deploy_router(admin), deploy_router(admin)
-    pool_a = deploy_pool(admin, token, stack.registry, router_a, admin)
-    pool_b = deploy_pool(admin, token_b, stack_b.registry, router_b, admin)
-    ramp = admin.deploy(project.CcipRampHarness)
-    set_ramps(router_a, admin, CHAIN_B_SELECTOR, ramp.address, ramp.address)
-    a = ChainSide(CHAIN_A_SELECTOR, token, stack.registry, router_a, pool_a)
-    b = ChainSide(CHAIN_B_SELECTOR, token_b, stack_b.registry, router_b, pool_b)
-    configure_lane_pair(a, b, LanePairLimits.symmetric(1_000 * SHARE, 10 * SHARE), admin, a_min_tier=1,
-                        b_min_tier=1)
-    return a, b, ramp, stack_b
+    built = deploy_harness_lane(admin, (token, stack.registry), (token_b, stack_b.registry),
+                                LanePairLimits.symmetric(1_000 * SHARE, 10 * SHARE))
+    return built.a, built.b, built.ramp_a, stack_b
 
 
 @pytest.fixture
