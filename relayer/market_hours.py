@@ -61,13 +61,17 @@ class ExchangeCalendar:
             self._reload(ts.to_pydatetime())
         return ts.floor("min")
 
+    # `_ts` may reload the calendar, so it runs before `self._calendar` is read: a minute outside the loaded window is
+    # then asked of the reloaded calendar, not of the one it replaced.
     def is_open(self, at: datetime) -> bool:
-        return bool(self._calendar.is_open_on_minute(self._ts(at), ignore_breaks=True))
+        minute = self._ts(at)
+        return bool(self._calendar.is_open_on_minute(minute, ignore_breaks=True))
 
     def next_open(self, at: datetime) -> datetime:
         if self.is_open(at):
             return at
-        return self._calendar.next_open(self._ts(at)).to_pydatetime()
+        minute = self._ts(at)
+        return self._calendar.next_open(minute).to_pydatetime()
 
 
 def market_hours(name: str) -> MarketHours:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -151,6 +151,16 @@ def test_the_nyse_calendar_knows_weekends_holidays_and_half_days():
     assert not nyse.is_open(datetime(2026, 11, 27, 18, 30, tzinfo=timezone.utc))  # after the early close
     assert nyse.next_open(datetime(2026, 11, 28, tzinfo=timezone.utc)) == datetime(2026, 11, 30, 14, 30,
                                                                                    tzinfo=timezone.utc)
+
+
+def test_a_minute_before_the_loaded_window_is_answered_by_the_reloaded_calendar():
+    # The calendar is loaded from a week before now; a month back lies outside it whatever today's date.
+    nyse = ExchangeCalendar("XNYS")
+    month_ago = datetime.now(timezone.utc) - timedelta(days=30)
+    sunday = month_ago - timedelta(days=(month_ago.weekday() + 1) % 7)
+    assert not nyse.is_open(sunday.replace(hour=16, minute=0))
+    assert nyse.next_open(sunday.replace(hour=16, minute=0)) > sunday
+    assert nyse.next_open(sunday.replace(hour=16, minute=0)).weekday() < 5
 
 
 def test_an_unknown_calendar_is_a_config_error():
