@@ -27,10 +27,10 @@ interface IRegistryNamingToken {
 ///   liquidate and a liquidator without KYC gets the token's reason;
 /// - `borrow` / `withdrawCollateral`: BORROW context - a closed market is priced at its last close minus the
 ///   haircut; STALE and SPLIT_WINDOW still refuse. The oracle prices nothing outside a context, so a direct
-///   Morpho.borrow fails: every borrow passes here, and both refuse a frozen borrower. The borrower authorises the gateway on Morpho once
+///   Morpho.borrow fails: every borrow passes here. The borrower authorises the gateway on Morpho once
 ///   (`setAuthorization`); the gateway only ever acts on behalf of its caller. The gateway is Morpho's venue exit
 ///   for the asset (`ComplianceRegistry.setVenueExit`): Morpho pays the RAT to nobody else, so every withdrawal,
-///   liquidation and flash loan of it passes here, and `withdrawCollateral` refuses a frozen borrower.
+///   liquidation and flash loan of it passes here. `borrow` and `withdrawCollateral` refuse a frozen borrower.
 /// - `closeFrozenPosition`: governance (FROZEN_POSITION_CLOSER_ROLE, the timelock) repays a frozen borrower's debt
 ///   with its own loan tokens and sends the whole collateral to a legal-hold address the token accepts as a
 ///   recipient, citing a legal reference. It acts through the Morpho authorisation the borrower gave the gateway.
