@@ -1,9 +1,11 @@
 """Collateral benchmark: gas of Morpho Blue operations with RAT collateral against the same market with a plain
 ERC-20 collateral, both in ONE anvil run on the real Morpho Blue (our build of the unmodified npm 1.0.0 sources),
-plus the cost of one RatEquityOracle read. Writes bench/results/collateral.json. Run: `make bench-collateral`.
+plus the cost of one RatEquityOracle read (`borrowPrice()`, what `price()` costs in the BORROW context). Writes
+bench/results/collateral.json. Run: `make bench-collateral`.
 
 Both markets use a RatEquityOracle, the same IRM and LLTV, and the same call sequence (first pledge, borrow,
-partial repay, a one-unit collateral withdrawal and the liquidation of a 2-share slice, both through the gateway), so
+partial repay, a one-unit collateral withdrawal and the liquidation of a 2-share slice; borrow, withdrawal and
+liquidation through the gateway, the only place the oracle prices: a direct Morpho.borrow reverts), so
 the ratio isolates what the RAT collateral costs: the compliance-checked transfers into and out of Morpho, the
 gateway's freeze check and the token's multiplier read. RAT leaves Morpho only through the gateway (its venue exit,
 ADR 0102), so a direct liquidation at Morpho is not measured: it is refused for RAT.
@@ -35,7 +37,7 @@ USDC = 10**6
 SHARE_PRICE = 100 * 10**8
 PLEDGE = 100 * UNIT
 GOAL_RATIO = 1.25
-OPERATIONS = ("supply_collateral", "borrow", "repay", "withdraw_collateral_gateway", "liquidate_gateway")
+OPERATIONS = ("supply_collateral", "borrow_gateway", "repay", "withdraw_collateral_gateway", "liquidate_gateway")
 
 
 def _git_commit() -> str:
@@ -118,7 +120,8 @@ def measure() -> dict[str, Any]:
         figures["supply_collateral"] = morpho.supplyCollateral(params, PLEDGE, borrower, b"",
                                                                sender=borrower).gas_used
         _tick()
-        figures["borrow"] = morpho.borrow(params, 6_200 * USDC, 0, borrower, borrower, sender=borrower).gas_used
+        # The oracle prices only inside the gateway's BORROW context: every borrow goes through the gateway.
+        figures["borrow_gateway"] = stack.gateway.borrow(params, 6_200 * USDC, borrower, sender=borrower).gas_used
         _tick()
         figures["repay"] = morpho.repay(params, 100 * USDC, 0, borrower, b"", sender=borrower).gas_used
         _tick()
@@ -127,7 +130,8 @@ def measure() -> dict[str, Any]:
         now = chain.pending_timestamp
         feed.setRound(3, SHARE_PRICE * 91 // 100, now, now, 3, sender=admin)
         stack.oracle.update(sender=admin)
-        figures["oracle_price_read"] = stack.oracle.price.estimate_gas_cost(sender=admin) - 21_000
+        # What Morpho's `price()` costs in the BORROW context (outside a context it reverts NoPricingContext).
+        figures["oracle_price_read"] = stack.oracle.borrowPrice.estimate_gas_cost(sender=admin) - 21_000
         _tick()
         figures["liquidate_gateway"] = stack.gateway.liquidate(params, borrower, 2 * UNIT, 0, 2**256 - 1,
                                                                sender=liquidator).gas_used

@@ -30,13 +30,15 @@ interface IReserveRoundSource {
 /// - STALE: unknown calendar day, no fresh price, or a move beyond the deviation bound (until accepted);
 /// - SPLIT_WINDOW: from `splitGuard` before a split's activation until both a post-split price has been accepted and
 ///   the custodian has published a post-split reserve round.
-/// @dev Morpho reads `price()` in borrow, withdrawCollateral (with debt) and liquidate only. What `price()` returns
-/// depends on the transient context the RatMorphoGateway opens (docs/decisions/0102):
+/// @dev Morpho reads `price()` in borrow, withdrawCollateral (with debt) and liquidate only. `price()` answers only
+/// inside a transient context the RatMorphoGateway opens (docs/decisions/0102), so every borrow goes through the
+/// gateway, which refuses a frozen borrower (Morpho does not tell the oracle whose position it prices):
 /// | state        | no context (direct call) | BORROW context          | LIQUIDATION context                     |
-/// | OPEN         | price                    | price                   | price                                   |
-/// | CLOSED       | reverts                  | last price - haircut    | last price (closure alone liquidates no one) |
-/// | STALE/SPLIT  | reverts                  | reverts                 | most favourable price the data allows   |
-/// Repay and supplyCollateral never read the oracle, so they work in every state.
+/// | OPEN         | reverts NoPricingContext | price                   | price                                   |
+/// | CLOSED       | reverts NoPricingContext | last price - haircut    | last price (closure alone liquidates no one) |
+/// | STALE/SPLIT  | reverts NoPricingContext | reverts                 | most favourable price the data allows   |
+/// Off-chain readers use the views `borrowPrice()` and `liquidationPrice()`, which return (or revert) exactly as
+/// `price()` does in each context. Repay and supplyCollateral never read the oracle, so they work in every state.
 contract RatEquityOracle is IMorphoOracle, AccessControl {
     enum State {
         OPEN,
@@ -119,6 +121,8 @@ contract RatEquityOracle is IMorphoOracle, AccessControl {
     event GatewayUpdated(address indexed previous, address indexed current);
 
     error OracleUnavailable(State state, Reason reason);
+    /// @notice `price()` was read outside a pricing context the gateway opened (e.g. a direct Morpho.borrow).
+    error NoPricingContext();
     error NotGateway(address caller);
     error ContextAlreadyOpen(Context open);
     error InvalidContext();
@@ -180,21 +184,36 @@ contract RatEquityOracle is IMorphoOracle, AccessControl {
     // ---------------------------------------------------------------- Morpho
 
     /// @inheritdoc IMorphoOracle
-    /// @dev Reverts `OracleUnavailable(state, reason)` where the table in the contract NatSpec says so.
+    /// @dev Answers only inside a pricing context the gateway opened: `borrowPrice()` in BORROW, `liquidationPrice()`
+    /// in LIQUIDATION. Outside one (a direct Morpho.borrow, or any other caller) it reverts `NoPricingContext`, so a
+    /// borrow that bypasses the gateway - and its frozen-borrower check - fails.
     function price() external view returns (uint256) {
-        Quote memory q = quote();
         Context context = _context;
-        if (q.state == State.OPEN) return q.price;
-        if (q.state == State.CLOSED) {
-            if (context == Context.LIQUIDATION) return q.price;
-            if (context == Context.BORROW) return q.price * (BPS - q.haircutBps) / BPS;
-            revert OracleUnavailable(q.state, q.reason);
-        }
-        if (context == Context.LIQUIDATION) return favourablePrice();
-        revert OracleUnavailable(q.state, q.reason);
+        if (context == Context.BORROW) return borrowPrice();
+        if (context == Context.LIQUIDATION) return liquidationPrice();
+        revert NoPricingContext();
     }
 
     // ---------------------------------------------------------------- reads
+
+    /// @notice The 1e36-scaled price `price()` returns in the gateway's BORROW context (borrow, withdrawCollateral):
+    /// OPEN the price, CLOSED the last price minus the closed-market haircut; reverts `OracleUnavailable(state,
+    /// reason)` when STALE or in the SPLIT_WINDOW.
+    function borrowPrice() public view returns (uint256) {
+        Quote memory q = quote();
+        if (q.state == State.OPEN) return q.price;
+        if (q.state == State.CLOSED) return q.price * (BPS - q.haircutBps) / BPS;
+        revert OracleUnavailable(q.state, q.reason);
+    }
+
+    /// @notice The 1e36-scaled price `price()` returns in the gateway's LIQUIDATION context: OPEN the price, CLOSED
+    /// the last price without haircut (closure alone liquidates no one), STALE / SPLIT_WINDOW `favourablePrice()`
+    /// (reverts `NoAcceptedPrice` before the first accepted price).
+    function liquidationPrice() public view returns (uint256) {
+        Quote memory q = quote();
+        if (q.state == State.OPEN || q.state == State.CLOSED) return q.price;
+        return favourablePrice();
+    }
 
     /// @notice The oracle's state now, its reason, the un-haircut 1e36-scaled price (0 when none can be given),
     /// the closed-market haircut and the feed time of the price.

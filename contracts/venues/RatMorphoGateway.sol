@@ -26,10 +26,11 @@ interface IRegistryNamingToken {
 ///   venue of the asset) and is forwarded to the liquidator, so the token's own compliance check decides who may
 ///   liquidate and a liquidator without KYC gets the token's reason;
 /// - `borrow` / `withdrawCollateral`: BORROW context - a closed market is priced at its last close minus the
-///   haircut; STALE and SPLIT_WINDOW still refuse. The borrower authorises the gateway on Morpho once
+///   haircut; STALE and SPLIT_WINDOW still refuse. The oracle prices nothing outside a context, so a direct
+///   Morpho.borrow fails: every borrow passes here. The borrower authorises the gateway on Morpho once
 ///   (`setAuthorization`); the gateway only ever acts on behalf of its caller. The gateway is Morpho's venue exit
 ///   for the asset (`ComplianceRegistry.setVenueExit`): Morpho pays the RAT to nobody else, so every withdrawal,
-///   liquidation and flash loan of it passes here, and `withdrawCollateral` refuses a frozen borrower.
+///   liquidation and flash loan of it passes here. `borrow` and `withdrawCollateral` refuse a frozen borrower.
 /// - `closeFrozenPosition`: governance (FROZEN_POSITION_CLOSER_ROLE, the timelock) repays a frozen borrower's debt
 ///   with its own loan tokens and sends the whole collateral to a legal-hold address the token accepts as a
 ///   recipient, citing a legal reference. It acts through the Morpho authorisation the borrower gave the gateway.
@@ -137,7 +138,9 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, IMorphoRepayCallback, Acc
     }
 
     /// @notice Borrows `assets` for the caller in the BORROW pricing context (the caller must have authorised the
-    /// gateway on Morpho with `setAuthorization`).
+    /// gateway on Morpho with `setAuthorization`). Refused with `BorrowerFrozen` when the collateral is a RAT and the
+    /// caller is frozen in its ComplianceRegistry: the oracle prices only inside the gateway's contexts, so this is
+    /// the one way to borrow against RAT collateral (ADR 0102 "Borrowing goes through the gateway").
     /// @param marketParams The market.
     /// @param assets Loan tokens to borrow.
     /// @param receiver Who receives them (paid by the gateway after the context is closed).
@@ -147,6 +150,7 @@ contract RatMorphoGateway is IMorphoLiquidateCallback, IMorphoRepayCallback, Acc
         nonReentrant
         returns (uint256 shares)
     {
+        if (_isFrozen(marketParams.collateralToken, msg.sender)) revert BorrowerFrozen(msg.sender);
         RatEquityOracle oracle = RatEquityOracle(marketParams.oracle);
         oracle.enterContext(RatEquityOracle.Context.BORROW);
         uint256 borrowed;

@@ -154,6 +154,10 @@ contract CollateralMorphoInvariants is RatFixture, IReservePublisher {
         assertEq(handler.violations(handler.RULE_FROZEN_BORROWER_WITHDRAWS()), 0, "a frozen borrower withdrew");
     }
 
+    function invariant_aFrozenBorrowerBorrowsNothing() public view {
+        assertEq(handler.violations(handler.RULE_FROZEN_BORROWER_BORROWS()), 0, "a frozen borrower borrowed");
+    }
+
     function afterInvariant() external {
         emit log_named_uint("borrows through the gateway", handler.counts("borrow-gateway"));
         emit log_named_uint("direct borrows", handler.counts("borrow-direct"));

@@ -43,8 +43,12 @@ contract CollateralOracleInvariants is RatTest {
         targetContract(address(handler));
     }
 
-    function invariant_noDirectPriceUnlessOpen() public view {
-        assertEq(handler.violations(handler.RULE_NO_DIRECT_PRICE_UNLESS_OPEN()), 0, "direct price outside OPEN");
+    function invariant_noPriceOutsideAGatewayContext() public view {
+        assertEq(handler.violations(handler.RULE_NO_DIRECT_PRICE()), 0, "price outside a pricing context");
+    }
+
+    function invariant_theViewsMatchThePriceInEachContext() public view {
+        assertEq(handler.violations(handler.RULE_VIEWS_MATCH_CONTEXT_PRICES()), 0, "view differs from context price");
     }
 
     function invariant_openPriceIsFeedTimesMultiplier() public view {

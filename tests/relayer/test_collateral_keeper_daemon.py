@@ -53,7 +53,8 @@ def market(project, chain, admin, pauser, alice, bob, deployment, token, registr
     borrowed_at = start + 600
     chain.mine(1, timestamp=borrowed_at)
     feed.setRound(3, SHARE_PRICE, borrowed_at, borrowed_at, 3, sender=admin)
-    morpho.borrow(params, 5_900 * USDC, 0, alice.address, alice.address, sender=alice)
+    morpho.setAuthorization(stack.gateway.address, True, sender=alice)  # borrows go through the gateway
+    stack.gateway.borrow(params, 5_900 * USDC, alice.address, sender=alice)
     fell_at = borrowed_at + 600
     chain.mine(1, timestamp=fell_at)
     feed.setRound(4, SHARE_PRICE * 91 // 100, fell_at, fell_at, 4, sender=admin)

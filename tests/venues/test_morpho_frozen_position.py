@@ -140,9 +140,9 @@ def test_a_borrower_who_revoked_the_gateway_gets_a_clear_reason_not_a_morpho_rev
 def test_a_frozen_position_closes_while_the_market_is_closed_and_the_feed_stale(frozen_market, frozen_alice,
                                                                                 legal_hold, admin, chain):
     stack, token, _, params = frozen_market
-    warp(chain, SAT_MIDDAY)  # weekend, and the last price is days old: Morpho may not read the oracle directly
+    warp(chain, SAT_MIDDAY)  # weekend, and the last price is days old: the oracle gives no borrow price
     with ape.reverts(stack.oracle.OracleUnavailable):
-        stack.oracle.price()
+        stack.oracle.borrowPrice()
     _close(frozen_market, frozen_alice, legal_hold, admin)
     assert token.balanceOf(legal_hold) == PLEDGED
 

@@ -42,9 +42,10 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="module")
 def rat_market(project, chain, admin, pauser, bob, alice, funded, registry):
     """rAAPL/USDC on the real Morpho Blue; Morpho and the gateway registered venues; Bob supplies USDC, Alice
-    pledges 100 rAAPL ($100 a share)."""
+    pledges 100 rAAPL ($100 a share) and authorises the gateway (borrows go through it)."""
     token = funded
     stack, loan, feed, _ = open_rat_market(project, chain, admin, pauser, bob, alice, token, registry, REF, PLEDGED)
+    stack.morpho.setAuthorization(stack.gateway.address, True, sender=alice)
     return stack, token, loan, feed
 
 
@@ -124,7 +125,7 @@ def _underwater(rat_market, chain, alice, admin) -> int:
     params = stack.params.as_tuple()
     warp(chain, MON_MIDDAY)
     feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
-    stack.morpho.borrow(params, 5_900 * USDC, 0, alice.address, alice.address, sender=alice)
+    stack.gateway.borrow(params, 5_900 * USDC, alice.address, sender=alice)
     warp(chain, MON_MIDDAY + 600)
     feed.setRound(4, SHARE_PRICE * 91 // 100, MON_MIDDAY + 600, MON_MIDDAY + 600, 4, sender=admin)
     stack.oracle.update(sender=admin)
@@ -206,7 +207,7 @@ async def test_a_market_that_merely_closed_raises_no_alert(rat_market, rpc, stor
     warp(chain, MON_CLOSE - 120)
     feed.setRound(3, SHARE_PRICE, MON_CLOSE - 120, MON_CLOSE - 120, 3, sender=admin)
     stack.oracle.update(sender=admin)
-    stack.morpho.borrow(stack.params.as_tuple(), 6_200 * USDC, 0, alice.address, alice.address, sender=alice)
+    stack.gateway.borrow(stack.params.as_tuple(), 6_200 * USDC, alice.address, sender=alice)
     keeper = _keeper(rpc, store, rat_market)
     warp(chain, MON_CLOSE + 3_600)
     await _tick(keeper, chain)
@@ -387,7 +388,7 @@ async def test_interest_accrued_since_morphos_last_update_counts_in_the_keepers_
     warp(chain, MON_MIDDAY)
     feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
     limit = PLEDGED * 10**26 // 10**36 * stack.params.lltv // 10**18
-    stack.morpho.borrow(stack.params.as_tuple(), limit - 100, 0, alice.address, alice.address, sender=alice)
+    stack.gateway.borrow(stack.params.as_tuple(), limit - 100, alice.address, sender=alice)
     market = stack.morpho.market(stack.params.market_id())
     assert is_healthy(PLEDGED, _borrow_shares(rat_market, alice), 10**26, stack.params.lltv, market[2], market[3])
     warp(chain, MON_MIDDAY + 60)

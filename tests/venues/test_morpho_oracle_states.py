@@ -41,10 +41,35 @@ def state(market):
 
 def test_the_open_price_is_the_share_price_times_the_multiplier_scaled_to_1e36(market, chain):
     fresh_price(market, chain, MON_MIDDAY)
-    assert market.oracle.price() == PRICE_1E36
+    assert market.oracle.borrowPrice() == PRICE_1E36
     fee_eroded = 99 * 10**16  # 0.99 shares per token after management fees
     market.multiplier.setState((fee_eroded, MON_MIDDAY - 1, 0, 0, 0, 0), sender=market.admin)
-    assert market.oracle.price() == PRICE_1E36 * 99 // 100
+    assert market.oracle.borrowPrice() == PRICE_1E36 * 99 // 100
+
+
+def test_outside_the_gateways_pricing_context_price_reverts_even_while_open(market, chain):
+    fresh_price(market, chain, MON_MIDDAY)
+    assert state(market) == (OPEN, NONE)
+    with ape.reverts(market.oracle.NoPricingContext):
+        market.oracle.price()
+
+
+def test_the_views_give_the_closed_markets_borrow_price_with_haircut_and_liquidation_price_without(market, chain):
+    fresh_price(market, chain, THU_EARLY_CLOSE - 60)
+    warp(chain, SAT_MIDDAY)
+    quote = market.oracle.quote()
+    assert state(market) == (CLOSED, MARKET_CLOSED)
+    assert market.oracle.borrowPrice() == PRICE_1E36 * (10_000 - quote.haircutBps) // 10_000
+    assert market.oracle.liquidationPrice() == PRICE_1E36
+
+
+def test_the_views_refuse_a_stale_borrow_price_and_give_the_favourable_liquidation_price(market, chain):
+    fresh_price(market, chain, MON_MIDDAY)
+    warp(chain, MON_MIDDAY + PARAMS.heartbeat + 1)
+    assert state(market) == (STALE, HEARTBEAT_MISSED)
+    with ape.reverts(market.oracle.OracleUnavailable):
+        market.oracle.borrowPrice()
+    assert market.oracle.liquidationPrice() == market.oracle.favourablePrice()
 
 
 def test_open_to_closed_at_the_session_close(market, chain):
@@ -77,7 +102,7 @@ def test_open_to_stale_on_a_move_beyond_the_deviation_bound_until_governance_acc
         market.oracle.update(sender=market.admin)
     market.oracle.acceptReviewedPrice(sender=market.admin)
     assert state(market) == (OPEN, NONE)
-    assert market.oracle.price() == PRICE_1E36 * 85 // 100
+    assert market.oracle.borrowPrice() == PRICE_1E36 * 85 // 100
 
 
 def test_a_non_positive_answer_makes_the_oracle_stale(market, chain):
@@ -135,7 +160,7 @@ def test_the_split_window_lasts_until_a_post_split_price_and_a_post_split_reserv
     assert state(market) == (SPLIT_WINDOW, SPLIT_UNCONFIRMED)  # the custodian has not confirmed yet
     market.reserves.setAsOf(market.multiplier.address, split_at + 600, sender=market.admin)
     assert state(market) == (OPEN, NONE)
-    assert market.oracle.price() == PRICE_1E36
+    assert market.oracle.borrowPrice() == PRICE_1E36
 
 
 def test_in_the_split_window_the_favourable_price_takes_the_larger_multiplier(market, chain):

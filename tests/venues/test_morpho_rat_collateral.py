@@ -23,6 +23,7 @@ def rat_market(project, chain, admin, pauser, bob, alice, funded, registry):
     token = funded
     stack, loan, feed, params = open_rat_market(project, chain, admin, pauser, bob, alice, token, registry, REF,
                                                 PLEDGED)
+    stack.morpho.setAuthorization(stack.gateway.address, True, sender=alice)  # borrows and withdrawals go through it
     return stack, token, loan, feed, params
 
 
@@ -31,11 +32,11 @@ def _underwater(rat_market, chain, alice, admin):
     stack, _, _, feed, params = rat_market
     warp(chain, MON_MIDDAY)
     feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
-    stack.morpho.borrow(params, 5_900 * USDC, 0, alice.address, alice.address, sender=alice)
+    stack.gateway.borrow(params, 5_900 * USDC, alice.address, sender=alice)
     warp(chain, MON_MIDDAY + 600)
     feed.setRound(4, SHARE_PRICE * 91 // 100, MON_MIDDAY + 600, MON_MIDDAY + 600, 4, sender=admin)
     stack.oracle.update(sender=admin)
-    assert not is_healthy(stack.morpho, stack.params, alice.address, stack.oracle.price())
+    assert not is_healthy(stack.morpho, stack.params, alice.address, stack.oracle.liquidationPrice())
 
 
 def _fund(rat_market, liquidator, admin):
@@ -48,7 +49,7 @@ def test_a_kyc_investor_pledges_rat_in_morpho_and_borrows_against_it(rat_market,
     stack, token, loan, feed, params = rat_market
     warp(chain, MON_MIDDAY)
     feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
-    stack.morpho.borrow(params, 5_000 * USDC, 0, alice.address, alice.address, sender=alice)
+    stack.gateway.borrow(params, 5_000 * USDC, alice.address, sender=alice)
     assert token.balanceOf(stack.morpho) == PLEDGED
     assert loan.balanceOf(alice) == 5_000 * USDC
 
@@ -61,15 +62,14 @@ def test_a_liquidator_without_kyc_gets_the_tokens_reason_through_the_gateway(rat
         stack.gateway.liquidate(params, alice.address, 10 * SHARE, 0, 2**256 - 1, sender=carol)
 
 
-def test_a_direct_liquidation_to_an_address_without_kyc_is_refused_by_the_token(rat_market, chain, alice, carol,
-                                                                                 admin):
+def test_a_direct_liquidation_to_an_address_without_kyc_is_refused(rat_market, chain, alice, carol, admin):
     _underwater(rat_market, chain, alice, admin)
     stack, token, loan, _, params = rat_market
     loan.mint(carol.address, 100_000 * USDC, sender=admin)
     loan.approve(stack.morpho.address, 2**256 - 1, sender=carol)
-    # Morpho's SafeTransferLib reports the token's refusal without its reason (VENUE_EXIT_REQUIRED: Morpho pays the
-    # RAT only to the gateway, ADR 0102; tests/venues/test_morpho_frozen_borrower_exit.py).
-    with ape.reverts("transfer reverted"):
+    # The oracle prices only inside the gateway's contexts; were it to answer, the token would still refuse the
+    # payout (VENUE_EXIT_REQUIRED: Morpho pays the RAT only to the gateway, ADR 0102).
+    with ape.reverts(stack.oracle.NoPricingContext):
         stack.morpho.liquidate(params, alice.address, 10 * SHARE, 0, b"", sender=carol)
     assert token.balanceOf(carol) == 0
 
@@ -93,14 +93,12 @@ def test_collateral_cannot_be_withdrawn_directly_to_an_address_without_kyc(rat_m
 def test_collateral_withdrawn_through_the_gateway_to_an_address_without_kyc_gets_the_tokens_reason(
         rat_market, alice, carol):
     stack, token, _, _, params = rat_market
-    stack.morpho.setAuthorization(stack.gateway.address, True, sender=alice)
     with ape.reverts(token.TransferRestricted, status=TransferStatus.RECIPIENT_NOT_ELIGIBLE):
         stack.gateway.withdrawCollateral(params, SHARE, carol.address, sender=alice)
 
 
 def test_collateral_withdrawn_through_the_gateway_reaches_an_eligible_receiver(rat_market, alice, bob):
     stack, token, _, _, params = rat_market
-    stack.morpho.setAuthorization(stack.gateway.address, True, sender=alice)
     before = token.balanceOf(bob)
     stack.gateway.withdrawCollateral(params, SHARE, bob.address, sender=alice)
     assert token.balanceOf(bob) == before + SHARE

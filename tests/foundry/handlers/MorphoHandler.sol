@@ -64,6 +64,7 @@ contract MorphoHandler is Cheats {
     bytes32 public constant RULE_COLLATERAL_TO_INELIGIBLE = "collateral-to-ineligible";
     bytes32 public constant RULE_PAID_OUT_PAST_THE_GATEWAY = "paid-out-past-the-gateway";
     bytes32 public constant RULE_FROZEN_BORROWER_WITHDRAWS = "frozen-borrower-withdraws";
+    bytes32 public constant RULE_FROZEN_BORROWER_BORROWS = "frozen-borrower-borrows";
 
     constructor(
         IMorphoFull morpho,
@@ -103,13 +104,17 @@ contract MorphoHandler is Cheats {
         try MORPHO.supplyCollateral(params, _bound(amount, 1, balance), a, "") {} catch {}
     }
 
-    /// An actor borrows through the gateway (BORROW context) or directly at Morpho (no context).
+    /// An actor borrows through the gateway (BORROW context) or directly at Morpho (no context: the oracle prices
+    /// nothing, so a direct borrow never succeeds).
     function borrow(uint256 actorSeed, uint256 amount, bool viaGateway) external {
         address a = _actor(actorSeed);
+        bool frozen = RECORDS.isFrozen(a);
         RatEquityOracle.Quote memory q = ORACLE.quote();
-        uint256 allowed = q.state == RatEquityOracle.State.OPEN
-            ? q.price
-            : q.state == RatEquityOracle.State.CLOSED && viaGateway ? q.price * (BPS - q.haircutBps) / BPS : 0;
+        uint256 allowed = !viaGateway
+            ? 0
+            : q.state == RatEquityOracle.State.OPEN
+                ? q.price
+                : q.state == RatEquityOracle.State.CLOSED ? q.price * (BPS - q.haircutBps) / BPS : 0;
         // Up to 110% of the position's capacity at the quote's price, so borrows near the limit are tried.
         (,, uint128 pledged) = MORPHO.position(MARKET_ID, a);
         uint256 capacity = uint256(pledged) * (q.price == 0 ? ORACLE.favourablePrice() : q.price) / PRICE_SCALE * LLTV
@@ -130,6 +135,7 @@ contract MorphoHandler is Cheats {
         if (!ok) return;
         counts[viaGateway ? bytes32("borrow-gateway") : bytes32("borrow-direct")]++;
         if (allowed == 0 || !_healthyAt(a, allowed)) violations[RULE_BORROW_BEYOND_ALLOWED_PRICE]++;
+        if (frozen) violations[RULE_FROZEN_BORROWER_BORROWS]++;
     }
 
     /// An actor repays all its debt (repay never reads the oracle).

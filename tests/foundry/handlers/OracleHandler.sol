@@ -9,8 +9,9 @@ import {MultiplierState, ShareMultiplier} from "../../../contracts/token/ShareMu
 
 /// @title Drives a RatEquityOracle through time, feed rounds, keeper updates, reviewed acceptances, splits and
 /// custodian rounds, and after every action reads `price()` in each pricing context (the handler is the oracle's
-/// gateway). Each rule of ADR 0102 is modelled here from the oracle's public quote and accepted data, independently
-/// of the branches in `price()`, and every disagreement is counted.
+/// gateway) and the views `borrowPrice()` / `liquidationPrice()`. Each rule of ADR 0102 is modelled here from the
+/// oracle's public quote and accepted data, independently of the branches in `price()`, and every disagreement is
+/// counted.
 contract OracleHandler is Cheats {
     uint256 private constant BPS = 10_000;
 
@@ -24,7 +25,8 @@ contract OracleHandler is Cheats {
     /// State => times the rules were checked in it (so a run that never left OPEN is visible).
     mapping(uint8 state => uint256) public checksInState;
 
-    bytes32 public constant RULE_NO_DIRECT_PRICE_UNLESS_OPEN = "no-direct-price-unless-open";
+    bytes32 public constant RULE_NO_DIRECT_PRICE = "no-direct-price";
+    bytes32 public constant RULE_VIEWS_MATCH_CONTEXT_PRICES = "views-match-context-prices";
     bytes32 public constant RULE_BORROW_NEVER_ABOVE_QUOTE = "borrow-never-above-quote";
     bytes32 public constant RULE_BORROW_REFUSED_STALE_OR_SPLIT = "borrow-refused-stale-or-split";
     bytes32 public constant RULE_CLOSURE_NEVER_LOWERS_LIQUIDATION = "closure-never-lowers-liq";
@@ -92,18 +94,26 @@ contract OracleHandler is Cheats {
         uint8 state = uint8(q.state);
         checksInState[state]++;
 
-        (bool directOk, uint256 direct) = _priceIn(RatEquityOracle.Context.NONE);
+        (bool directOk,) = _priceIn(RatEquityOracle.Context.NONE);
         (bool borrowOk, uint256 borrowPrice) = _priceIn(RatEquityOracle.Context.BORROW);
         (bool liqOk, uint256 liquidation) = _priceIn(RatEquityOracle.Context.LIQUIDATION);
 
-        if (q.state != RatEquityOracle.State.OPEN && directOk) violations[RULE_NO_DIRECT_PRICE_UNLESS_OPEN]++;
+        // Outside a context the oracle prices nothing, whatever the state: a direct Morpho.borrow always fails.
+        if (directOk) violations[RULE_NO_DIRECT_PRICE]++;
+        (bool borrowViewOk, uint256 borrowView) = _view(ORACLE.borrowPrice);
+        (bool liqViewOk, uint256 liqView) = _view(ORACLE.liquidationPrice);
+        if (borrowViewOk != borrowOk || borrowView != borrowPrice || liqViewOk != liqOk || liqView != liquidation) {
+            violations[RULE_VIEWS_MATCH_CONTEXT_PRICES]++;
+        }
         if (q.state == RatEquityOracle.State.OPEN) {
             (, int256 answer,, uint256 at,) = FEED.latestRoundData();
             uint256 used = at > ORACLE.acceptedAt() ? uint256(answer) : ORACLE.acceptedAnswer();
             (MultiplierState memory s,) = MULTIPLIER.multiplierState();
             // 8-decimal feed, 18-decimal collateral, 6-decimal loan: 1e36 scale => divide by 100.
             uint256 expected = used * ShareMultiplier.at(s, block.timestamp) / 100;
-            if (!directOk || direct != expected) violations[RULE_OPEN_PRICE_IS_FEED_TIMES_MULTIPLIER]++;
+            if (!borrowOk || borrowPrice != expected || !liqOk || liquidation != expected) {
+                violations[RULE_OPEN_PRICE_IS_FEED_TIMES_MULTIPLIER]++;
+            }
         }
         if (borrowOk && borrowPrice > q.price) violations[RULE_BORROW_NEVER_ABOVE_QUOTE]++;
         bool staleOrSplit = q.state == RatEquityOracle.State.STALE || q.state == RatEquityOracle.State.SPLIT_WINDOW;
@@ -124,6 +134,12 @@ contract OracleHandler is Cheats {
             (ok, value) = (true, p);
         } catch {}
         if (context != RatEquityOracle.Context.NONE) ORACLE.exitContext();
+    }
+
+    function _view(function() external view returns (uint256) read) private view returns (bool ok, uint256 value) {
+        try read() returns (uint256 p) {
+            (ok, value) = (true, p);
+        } catch {}
     }
 
     function _moved(int256 answer, uint256 bps, bool up) private pure returns (int256) {
