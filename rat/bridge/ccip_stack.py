@@ -21,6 +21,7 @@ FAILURE on the OffRamp and is retried with `manuallyExecute`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
@@ -119,6 +120,9 @@ def ocr_keys(label: str) -> tuple[keys.PrivateKey, ...]:
     return tuple(keys.PrivateKey(keccak(text=f"rat-ccip-local-don:{label}:{i}")) for i in range(OCR_SIGNERS))
 
 
+PoolFactory = Callable[[ContractInstance], tuple[ContractInstance, ContractInstance]]
+
+
 @dataclass(frozen=True)
 class ChainStack:
     """One chain's CCIP contracts and the RAT asset's pool on them."""
@@ -144,17 +148,19 @@ class ChainStack:
 
 def deploy_chain_stack(chain: Chain, admin: AccountAPI, kyc_operator: AccountAPI, fee_token: ContractInstance,
                        stack: ComplianceStack | None = None, token: ContractInstance | None = None,
-                       terms: AssetTerms | None = None) -> ChainStack:
+                       terms: AssetTerms | None = None, pool_factory: PoolFactory | None = None) -> ChainStack:
     """Deploys on `chain` the RAT stack and asset (unless given), Chainlink's CCIP 1.6 contracts and a RatCcipPool
     registered for the asset in the TokenAdminRegistry. `admin` owns every CCIP contract and stands for governance;
-    `fee_token` is the ERC-20 the FeeQuoter accepts (its LINK as well, on a local chain)."""
+    `fee_token` is the ERC-20 the FeeQuoter accepts (its LINK as well, on a local chain). `pool_factory` (the gas
+    benchmark's plain baseline) replaces the asset and its RatCcipPool: given the Router, it deploys and returns
+    (token, pool), and that pair is registered instead; `stack` is then only carried along."""
     with chain.active():
         _require_local_chain()
         if stack is None:
             stack = deploy_compliance_stack(admin)
             stack.registry.grantRole(role("KYC_OPERATOR_ROLE"), kyc_operator, sender=admin)
             stack.registry.grantRole(role("ASSET_POLICY_ROLE"), admin, sender=admin)
-        if token is None:
+        if token is None and pool_factory is None:
             token = list_equity(admin, stack, terms or AssetTerms.example(), admin)
         rmn = admin.deploy(container("RMNRemote"), chain.selector, ZERO_ADDRESS)
         router = admin.deploy(container("Router"), ZERO_ADDRESS, rmn.address)
@@ -170,7 +176,11 @@ def deploy_chain_stack(chain: Chain, admin: AccountAPI, kyc_operator: AccountAPI
         on_ramp = admin.deploy(container("OnRamp"),
                                (chain.selector, rmn.address, nonce_manager.address, registry.address),
                                (fee_quoter.address, False, ZERO_ADDRESS, admin.address, ZERO_ADDRESS), [])
-        pool = deploy_pool(admin, token, stack.registry, router, admin)
+        if pool_factory is not None:
+            token, pool = pool_factory(router)
+        else:
+            assert token is not None
+            pool = deploy_pool(admin, token, stack.registry, router, admin)
         # The token has no owner() or getCCIPAdmin() for RegistryModuleOwnerCustom to read, so the registry's owner
         # proposes governance as the token's administrator, which accepts and sets the pool.
         registry.proposeAdministrator(token.address, admin.address, sender=admin)
