@@ -88,7 +88,7 @@ bench-venue: compile ## Uniswap v4 on anvil: plain-pool init, LP mint/decrease, 
 bench-collateral: compile ## Morpho Blue on anvil: RAT vs plain-ERC-20 collateral gas (pledge, borrow, repay, liquidate) and the oracle read → bench/results/collateral.json
 	@$(ENV) python bench/collateral.py
 
-bench-ccip: compile ## CCIP on anvil: RatCcipPool vs a plain burn/mint pool of the same shape, send and receive gas → bench/results/ccip.json
+bench-ccip: compile ## CCIP 1.6 lane on two anvils: RatCcipPool vs a plain burn/mint pool of the same shape, send, commit and execute gas → bench/results/ccip.json
 	@$(ENV) python bench/ccip.py
 
 bench-report: ## bench/results/REPORT.md: every figure, its target, pass/short

@@ -1,14 +1,16 @@
-"""CCIP benchmark: gas of a cross-chain send (source) and receive (destination) through RatCcipPool, against the
-same pool shape for a plain burn/mint ERC-20 (contracts/mocks/PlainBurnMintCcipPool.sol: same ramp checks through
-Chainlink's Router, same remote-pool check, same token buckets, no compliance), in one anvil run.
+"""CCIP benchmark: gas of a cross-chain transfer through RatCcipPool against the same pool shape for a plain burn/mint
+ERC-20 (contracts/mocks/PlainBurnMintCcipPool.sol: same ramp checks through Chainlink's Router, same remote-pool
+check, same token buckets, no compliance), side by side in one run.
 
-Both lanes run on one anvil with two CCIP selectors (gas does not depend on the chain id): each side has Chainlink's
-Router (unmodified npm bytecode), a pool and the ramp harness (contracts/mocks/CcipRampHarness.sol), which does what
-Router.ccipSend + OnRamp do to a pool (pull the sender's tokens into the pool, `lockOrBurn`) and what the OffRamp
-does (`releaseOrMint`, each message once). Figures are whole-transaction gas_used (21,000 intrinsic included) of the
-second send and receive (sender and recipient already hold the token: the steady state). The full CCIP OnRamp /
-OffRamp / FeeQuoter cost is the same for both tokens and is not included (ADR 0106). Run: `make bench-ccip`.
-Writes bench/results/ccip.json."""
+Main figures: Chainlink's full CCIP 1.6 lane (rat/bridge/ccip_stack.py) on two anvils, both pools registered in the
+same chains' TokenAdminRegistry, fee paid in the FeeQuoter's fee token: the source send is the whole
+`Router.ccipSend` transaction (Router, OnRamp, FeeQuoter, NonceManager, the pool's `lockOrBurn`); the destination
+delivery is the whole OffRamp `execute` transaction of a one-message report (the pool's `releaseOrMint`, balance
+checks); the commit of that message's Merkle root (F + 1 = 2 committee signatures) is the same for both pools and is
+reported on its own. Second figures (`harness`): the pool's own share, through the ramp harness
+(contracts/mocks/CcipRampHarness.sol: pull + `lockOrBurn`, `releaseOrMint` only), where the CCIP contracts' fixed
+cost does not dilute the ratio. Whole-transaction gas_used (21,000 intrinsic included) of the second transfer (sender
+and recipient already hold the token: the steady state). Run: `make bench-ccip`. Writes bench/results/ccip.json."""
 
 from __future__ import annotations
 
@@ -21,9 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from ape import accounts, chain, networks, project
+from ape.api import AccountAPI
+from ape.contracts import ContractInstance
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rat.bridge import ccip_stack  # noqa: E402
 from rat.bridge.ccip import (  # noqa: E402
     CHAIN_A_SELECTOR,
     CHAIN_B_SELECTOR,
@@ -32,7 +37,8 @@ from rat.bridge.ccip import (  # noqa: E402
     encode_address,
     set_ramps,
 )
-from rat.bridge.chains import Chain  # noqa: E402
+from rat.bridge.ccip_stack import ChainStack, LocalDon, deploy_chain_stack, ocr_keys  # noqa: E402
+from rat.bridge.chains import Chain, start_anvil  # noqa: E402
 from rat.bridge.lane import approve_everywhere, connect, deploy_side, send  # noqa: E402
 from rat.bridge.relay import relay  # noqa: E402
 from rat.deploy import role  # noqa: E402
@@ -45,6 +51,75 @@ CAPACITY, RATE = 1_000_000 * UNIT, 1_000 * UNIT
 
 def _git_commit() -> str:
     return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+
+
+def _transfer_twice(a: ChainStack, b: ChainStack, don: LocalDon, alice: AccountAPI, bob: str) -> dict[str, int]:
+    """Two sends A -> B, each committed and executed by the local DON; gas of every transaction."""
+    with a.chain.active():
+        a.token.approve(a.router, 2**256 - 1, sender=alice)
+        a.fee_token.approve(a.router, 2**256 - 1, sender=alice)
+    sends, commits, executes = [], [], []
+    for _ in range(2):
+        with a.chain.active():
+            start = int(chain.blocks.height) + 1
+        sends.append(ccip_stack.send(a, b, alice, bob, AMOUNT).gas_used)
+        messages = ccip_stack.sent_messages(a, b.selector, start)
+        commit = don.commit(a, b, messages)
+        execute = don.execute(a, b, messages)
+        if ccip_stack.execution_state(b, messages[0]) != "SUCCESS":
+            raise RuntimeError(f"message {messages[0].sequence_number} was not executed")
+        with b.chain.active():
+            commits.append(commit.gas_used)
+            executes.append(execute.gas_used)
+    return {"send_first": sends[0], "send": sends[1], "commit_first": commits[0], "commit": commits[1],
+            "receive_first": executes[0], "receive": executes[1]}
+
+
+def measure_full_lane() -> tuple[dict[str, int], dict[str, int]]:
+    """RatCcipPool and the plain pool on one full CCIP 1.6 lane (same two anvils, same Routers and ramps)."""
+    admin, kyc_operator, relayer, alice, bob = (accounts.test_accounts[i] for i in (0, 1, 8, 6, 7))
+    anvil_b = start_anvil("B", CHAIN_B_SELECTOR, funded=tuple(x.address for x in (admin, kyc_operator, relayer,
+                                                                                  alice, bob)))
+    try:
+        chains = (Chain("A", CHAIN_A_SELECTOR), anvil_b.chain)
+        rat_sides, plain_sides = [], []
+        for side_chain in chains:
+            with side_chain.active():
+                fee_token = admin.deploy(project.PlainERC20, admin, 1_000_000 * UNIT)
+                fee_token.transfer(alice, 100_000 * UNIT, sender=admin)
+            rat_side = deploy_chain_stack(side_chain, admin, kyc_operator, fee_token)
+            rat_sides.append(rat_side)
+
+            def plain_pool(router: ContractInstance, funded: bool = side_chain is chains[0]
+                           ) -> tuple[ContractInstance, ContractInstance]:
+                pool = admin.deploy(project.PlainBurnMintCcipPool, router.address)
+                token = admin.deploy(project.PlainBurnMintToken, pool.address, alice.address,
+                                     10_000 * UNIT if funded else 0)
+                pool.setToken(token, sender=admin)
+                return token, pool
+
+            plain_sides.append(deploy_chain_stack(side_chain, admin, kyc_operator, fee_token,
+                                                  stack=rat_side.stack, pool_factory=plain_pool))
+        signers = ocr_keys("bench-ccip")
+        rat_a, rat_b = rat_sides
+        ccip_stack.connect(rat_a, rat_b, LanePairLimits.symmetric(CAPACITY, RATE), admin, relayer, signers)
+        approve_everywhere((rat_a, rat_b), kyc_operator, alice.address)  # type: ignore[arg-type]
+        approve_everywhere((rat_a, rat_b), kyc_operator, bob.address)  # type: ignore[arg-type]
+        rat_a.token.grantRole(role("MINTER_ROLE"), admin, sender=admin)
+        rat_a.token.mint(alice, 10_000 * UNIT, sender=admin)
+        plain_a, plain_b = plain_sides
+        ccip_stack.open_direction(plain_a, plain_b, admin, relayer, signers)
+        ccip_stack.open_direction(plain_b, plain_a, admin, relayer, signers)
+        for local, remote in ((plain_a, plain_b), (plain_b, plain_a)):
+            with local.chain.active():
+                local.pool.setLane(remote.selector, encode_address(remote.pool.address),
+                                   encode_address(remote.token.address), CAPACITY * 9_500 // 10_000, RATE,
+                                   sender=admin)
+        rat = _transfer_twice(rat_a, rat_b, LocalDon(signers, relayer), alice, bob.address)
+        plain = _transfer_twice(plain_a, plain_b, LocalDon(signers, relayer), alice, bob.address)
+    finally:
+        anvil_b.stop()
+    return plain, rat
 
 
 def measure_rat() -> dict[str, int]:
@@ -98,26 +173,39 @@ def measure_plain() -> dict[str, int]:
 
 def main() -> None:
     with networks.parse_network_choice("ethereum:local:foundry"):
-        plain = measure_plain()
-        rat = measure_rat()
-        ratio = {op: round(rat[op] / plain[op], 3) for op in ("send", "receive")}
-        results: dict[str, Any] = {
-            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "git_commit": _git_commit(),
-            "chain": f"anvil (chain id {networks.provider.chain_id}), two CCIP selectors",
-            "machine": platform.machine(),
-            "unit": "transaction gas_used, including the 21,000 intrinsic gas; steady state = second transfer",
-            "path": "Chainlink Router 2.0.0 bytecode as ramp registry; CcipRampHarness as OnRamp/OffRamp",
-            "amount_tokens": AMOUNT // UNIT,
-            "plain_pool": plain,
-            "rat_pool": rat,
-            "rat_vs_plain": ratio,
-        }
+        plain, rat = measure_full_lane()
+        chain_id = networks.provider.chain_id
+        harness_plain = measure_plain()
+        harness_rat = measure_rat()
+    ratio = {op: round(rat[op] / plain[op], 3) for op in ("send", "receive", "commit")}
+    harness_ratio = {op: round(harness_rat[op] / harness_plain[op], 3) for op in ("send", "receive")}
+    results: dict[str, Any] = {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": _git_commit(),
+        "chain": f"two anvils (chain ids {chain_id} and {chain_id + 1}), two CCIP selectors",
+        "machine": platform.machine(),
+        "unit": "transaction gas_used, including the 21,000 intrinsic gas; steady state = second transfer",
+        "path": "Chainlink CCIP 1.6 lane (@chainlink/contracts-ccip 2.0.0 bytecode): send = Router.ccipSend, "
+                "receive = OffRamp.execute of a one-message report, commit = OffRamp.commit of its root "
+                "(2 signatures)",
+        "amount_tokens": AMOUNT // UNIT,
+        "plain_pool": plain,
+        "rat_pool": rat,
+        "rat_vs_plain": ratio,
+        "harness": {
+            "path": "Chainlink Router 2.0.0 bytecode as ramp registry; CcipRampHarness as OnRamp/OffRamp "
+                    "(pool share only: pull + lockOrBurn, releaseOrMint)",
+            "plain_pool": harness_plain,
+            "rat_pool": harness_rat,
+            "rat_vs_plain": harness_ratio,
+        },
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    for name, figures in (("plain", plain), ("rat", rat)):
+    for name, figures in (("plain", plain), ("rat", rat), ("harness plain", harness_plain),
+                          ("harness rat", harness_rat)):
         print(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in figures.items()))
-    print(f"rat / plain: {ratio}")
+    print(f"rat / plain: {ratio}; harness: {harness_ratio}")
     print(f"wrote {RESULTS}")
 
 

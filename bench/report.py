@@ -171,9 +171,17 @@ def section_ccip(data: dict | None) -> list[str]:
         return out + [f"MISSING: ccip.json — run {PRODUCERS['ccip.json']}.", ""]
     out += [f"Whole-transaction gas on {data['chain']}, {data['unit']}; path: {data['path']}.", "",
             "| operation | plain burn/mint pool | RAT pool | RAT / plain |", "|---|---:|---:|---:|"]
-    for op, label in (("send", "send (source: pull + lockOrBurn)"), ("receive", "receive (destination: releaseOrMint)")):
-        out.append(f"| {label} | {fmt(data['plain_pool'][op])} | {fmt(data['rat_pool'][op])} | "
-                   f"{fmt(data['rat_vs_plain'][op])} |")
+    rows = [(data, op, label) for op, label in (
+        ("send", "send (source: whole Router.ccipSend)"),
+        ("receive", "receive (destination: whole OffRamp execute)"),
+        ("commit", "commit of the message's root (same for both)"))]
+    harness = data.get("harness")
+    if harness is not None:
+        rows += [(harness, "send", "pool share of the send (ramp harness: pull + lockOrBurn)"),
+                 (harness, "receive", "pool share of the receive (ramp harness: releaseOrMint)")]
+    for source, op, label in rows:
+        out.append(f"| {label} | {fmt(source['plain_pool'][op])} | {fmt(source['rat_pool'][op])} | "
+                   f"{fmt(source['rat_vs_plain'][op])} |")
     return out + [""]
 
 

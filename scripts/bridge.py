@@ -10,10 +10,16 @@ configure a lane with matched rate limits, send, relay, status. Each chain has i
     ape run bridge relay rAAPL --source-host http://127.0.0.1:8545 --source-record ../a/local-bridge.json --account relayer
     ape run bridge status rAAPL
 
+With `deploy --full-lane` (and `--fund ADDRESS` for each sender of fee tokens), the chain gets Chainlink's CCIP 1.6
+lane instead of the ramp harness (rat/bridge/ccip_stack.py: Router, OnRamp, FeeQuoter, NonceManager,
+TokenAdminRegistry, RMNRemote, a fee token); `configure-lane --transmitter 0xRelayer` then deploys the OffRamp from
+the remote OnRamp with the local DON's OCR3 configs, `send` goes through `Router.ccipSend`, and `relay` (run by the
+transmitter) commits a Merkle root signed by the local committee and executes through the OffRamp.
+
 `configure-lane`, `send` and `relay` take `--dry-run` (print the calls, send nothing); `local-asset` and `deploy` act
 on local chains only. `configure-lane` refuses limits that are not a matched pair (this chain's outbound at most 95 % of the remote
 inbound, and the reverse) before sending anything. On a local chain, `deploy` uses Chainlink's Router from the npm
-package's bytecode and the ramp harness (the full OnRamp/OffRamp stack is not deployed, see docs/status.md).
+package's bytecode and the ramp harness, or with `--full-lane` the full CCIP 1.6 lane.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from ape import chain, networks, project
 from ape.cli import ConnectedProviderCommand, account_option
 from ape.contracts import ContractInstance
 from ape.exceptions import ContractLogicError
+from eth_utils import to_checksum_address
 
 from rat.bridge.ccip import (
     LOCAL_CHAIN_IDS,
@@ -39,12 +46,16 @@ from rat.bridge.ccip import (
     register_pool,
     set_ramps,
 )
+from rat.bridge import ccip_stack
 from rat.bridge.chains import Chain
-from rat.bridge.records import BridgeEntry, BridgeFile
+from rat.bridge.records import BridgeEntry, BridgeFile, CcipLaneContracts
 from rat.bridge.relay import refusal_reason, relay, sent_messages
 from rat.scripting import deployments_option, dry_run_option, network_name
 
 UNIT = 10**18
+DON_LABEL = "ape-run-bridge"  # the local committee's signer keys (local chains only)
+FEE_TOKEN_SUPPLY = 1_000_000 * UNIT
+FEE_TOKEN_GRANT = 1_000 * UNIT  # fee tokens each --fund address receives
 
 
 class _Endpoint(NamedTuple):
@@ -109,6 +120,13 @@ def _limit(text: str) -> RateLimit:
         raise click.BadParameter(f"{text!r}: {error}") from None
 
 
+def _full_lane(entry: BridgeEntry, chain_handle: Chain) -> ccip_stack.ChainStack:
+    """The entry's full CCIP lane as a ChainStack (the entry must come from `deploy --full-lane`)."""
+    assert entry.ccip is not None and entry.router is not None and entry.pool is not None
+    return ccip_stack.attach_chain_stack(chain_handle, entry.token, entry.pool, entry.ccip.addresses(entry.router),
+                                         entry.ccip.off_ramps)
+
+
 def _require_local() -> None:
     if networks.provider.chain_id not in LOCAL_CHAIN_IDS:
         raise click.ClickException("only on a local chain: production assets are listed through governance")
@@ -157,17 +175,41 @@ def local_asset(symbol: str, account, kyc: tuple[str, ...], mints: tuple[str, ..
 @cli.command(cls=ConnectedProviderCommand)
 @click.argument("symbol")
 @click.option("--selector", type=int, required=True, help="This chain's CCIP chain selector.")
+@click.option("--full-lane", is_flag=True, help="Chainlink's full CCIP 1.6 lane instead of the ramp harness.")
+@click.option("--fund", "funded", multiple=True, help="Address given fee tokens (--full-lane); repeatable.")
 @account_option()
 @deployments_option
-def deploy(symbol: str, selector: int, account, deployments_dir: Path | None) -> None:
+def deploy(symbol: str, selector: int, full_lane: bool, funded: tuple[str, ...], account,
+           deployments_dir: Path | None) -> None:
     """Deploys SYMBOL's RatCcipPool (MINTER_ROLE, PROTOCOL holder) with Chainlink's Router and the ramp harness
-    (local chains). ACCOUNT must hold the token's admin role and the registry's ASSET_POLICY_ROLE."""
+    (local chains), or with --full-lane Chainlink's CCIP 1.6 contracts and a fee token, the pool registered in the
+    TokenAdminRegistry. ACCOUNT must hold the token's admin role and the registry's ASSET_POLICY_ROLE."""
     _require_local()
+    if funded and not full_lane:
+        raise click.UsageError("--fund needs --full-lane (the ramp harness takes no fee)")
     bridge = _load(deployments_dir)
     entry = _entry(bridge, symbol, deployed=False)
-    router = deploy_router(account)
     token = project.RealAssetToken.at(entry.token)
-    pool = deploy_pool(account, token, project.ComplianceRegistry.at(entry.registry), router, account)
+    registry = project.ComplianceRegistry.at(entry.registry)
+    if full_lane:
+        fee_token = account.deploy(project.PlainERC20, account, FEE_TOKEN_SUPPLY)
+        for address in funded:
+            fee_token.transfer(address, FEE_TOKEN_GRANT, sender=account)
+        side = ccip_stack.deploy_chain_stack(
+            Chain("this", selector), account, account, fee_token,
+            pool_factory=lambda router: (token, deploy_pool(account, token, registry, router, account)))
+        contracts = CcipLaneContracts(
+            rmn=side.rmn.address, token_admin_registry=side.token_admin_registry.address,
+            registry_module=side.registry_module.address, nonce_manager=side.nonce_manager.address,
+            fee_quoter=side.fee_quoter.address, fee_token=fee_token.address, on_ramp=side.on_ramp.address)
+        bridge.assets[symbol] = entry.model_copy(update={"selector": selector, "router": side.router.address,
+                                                         "pool": side.pool.address, "ramp": None, "ccip": contracts})
+        _save(bridge, deployments_dir)
+        click.echo(f"{symbol} pool {side.pool.address}, router {side.router.address}, on-ramp "
+                   f"{side.on_ramp.address}, fee token {fee_token.address}, selector {selector} (full CCIP lane)")
+        return
+    router = deploy_router(account)
+    pool = deploy_pool(account, token, registry, router, account)
     ramp = account.deploy(project.CcipRampHarness)
     register_pool(ramp, router, token, pool, account)  # the pool's own sends (returnQuarantined) via ccipSend
     bridge.assets[symbol] = entry.model_copy(update={"selector": selector, "router": router.address,
@@ -186,22 +228,51 @@ def deploy(symbol: str, selector: int, account, deployments_dir: Path | None) ->
 @click.option("--inbound", required=True, help="This pool's inbound CAPACITY:RATE or off.")
 @click.option("--remote-outbound", required=True, help="The remote pool's outbound CAPACITY:RATE (checked).")
 @click.option("--remote-inbound", required=True, help="The remote pool's inbound CAPACITY:RATE (checked).")
+@click.option("--transmitter", default=None,
+              help="Full lane: the local DON's transmitter, the account that runs `relay` here (default ACCOUNT).")
 @account_option()
 @deployments_option
 @dry_run_option
 def configure_lane_command(symbol: str, remote_selector: int, remote_record: Path, min_tier: int, outbound: str,
-                           inbound: str, remote_outbound: str, remote_inbound: str, account,
+                           inbound: str, remote_outbound: str, remote_inbound: str, transmitter: str | None, account,
                            deployments_dir: Path | None, dry_run: bool) -> None:
-    """Sets this chain's lane to the remote chain: ramps on the Router, the remote pool and token, the limits.
-    Refused before any transaction unless the four limits are a matched pair (run it on both chains)."""
-    entry = _entry(_load(deployments_dir), symbol)
+    """Sets this chain's lane to the remote chain: ramps on the Router (full lane: the OnRamp's destination and an
+    OffRamp from the remote OnRamp), the remote pool and token, the limits. Refused before any transaction unless
+    the four limits are a matched pair (run it on both chains)."""
+    bridge = _load(deployments_dir)
+    entry = _entry(bridge, symbol)
     remote = _entry(BridgeFile.model_validate_json(remote_record.read_text()), symbol)
     try:
         limits = LanePairLimits(a_outbound=_limit(outbound), a_inbound=_limit(inbound),
                                 b_outbound=_limit(remote_outbound), b_inbound=_limit(remote_inbound))
     except ValueError as error:
         raise click.ClickException(f"not a matched pair: {error}") from None
+    if (entry.ccip is None) != (remote.ccip is None):
+        raise click.ClickException("one chain has the full CCIP lane and the other the ramp harness: deploy both "
+                                   "the same way")
     router, pool = project.RatCcipPool.at(entry.pool).ROUTER(), project.RatCcipPool.at(entry.pool)
+    if entry.ccip is not None and remote.ccip is not None:
+        lane = pool.setLane.encode_input(remote_selector, (
+            encode_address(remote.pool), encode_address(remote.token), min_tier, limits.a_outbound.as_tuple(),
+            limits.a_inbound.as_tuple()))
+        if dry_run:
+            click.echo(f"  [dry-run] open the OnRamp to {remote_selector} and an OffRamp from {remote.ccip.on_ramp}")
+            click.echo(f"  [dry-run] {pool.address}.setLane: data=0x{bytes(lane).hex()}")
+            return
+        side = _full_lane(entry, Chain("this", entry.selector or 0))
+        ccip_stack.open_outbound(side, remote_selector, account)
+        off_ramp = ccip_stack.open_inbound(side, remote_selector, remote.ccip.on_ramp, account,
+                                           transmitter or account.address, ccip_stack.ocr_keys(DON_LABEL))
+        entry = entry.model_copy(update={"ccip": entry.ccip.model_copy(update={
+            "off_ramps": {**entry.ccip.off_ramps, remote_selector: off_ramp.address},
+            "transmitter": transmitter or account.address})})
+        bridge.assets[symbol] = entry
+        _save(bridge, deployments_dir)
+        _refused(lambda: configure_lane(pool, remote_selector, remote.pool, remote.token, min_tier,
+                                        limits.a_outbound, limits.a_inbound, account), pool)
+        click.echo(f"{symbol} lane to {remote_selector}: remote pool {remote.pool}, min tier {min_tier}, "
+                   f"outbound {outbound}, inbound {inbound}, off-ramp {off_ramp.address} (full CCIP lane)")
+        return
     if dry_run:
         router_instance = chain.contracts.instance_at(router, contract_type=_router_type())
         ramps = router_instance.applyRampUpdates.encode_input([(remote_selector, entry.ramp)], [],
@@ -239,9 +310,12 @@ def send(symbol: str, dest_selector: int, recipient: str, amount: str, account,
     """Sends SYMBOL to RECIPIENT on the destination: checked on this chain (both parties, outbound limit), then
     burned; the relay mints it there."""
     entry = _entry(_load(deployments_dir), symbol)
+    units = _units(amount)
+    if entry.ccip is not None:
+        _send_full_lane(entry, symbol, dest_selector, recipient, amount, units, account, dry_run)
+        return
     pool, ramp, token = (project.RatCcipPool.at(entry.pool), project.CcipRampHarness.at(entry.ramp),
                          project.RealAssetToken.at(entry.token))
-    units = _units(amount)
     if dry_run:
         click.echo(f"  [dry-run] {token.address}.approve: data=0x{bytes(token.approve.encode_input(ramp, units)).hex()}")
         data = ramp.send.encode_input(pool, dest_selector, recipient, units)
@@ -253,6 +327,49 @@ def send(symbol: str, dest_selector: int, recipient: str, amount: str, account,
     [message] = ramp.MessageSent.from_receipt(receipt)
     click.echo(f"burned {amount} {symbol}: message {message.sequenceNumber} to {dest_selector} "
                f"(tx {receipt.txn_hash})")
+
+
+def _send_full_lane(entry: BridgeEntry, symbol: str, dest_selector: int, recipient: str, amount: str, units: int,
+                    account, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    source = _full_lane(entry, Chain("this", entry.selector or 0))
+    message = (encode_address(recipient), b"", [(source.token.address, units)], source.fee_token.address,
+               ccip_stack.extra_args())
+    if dry_run:
+        data = source.router.ccipSend.encode_input(dest_selector, message)
+        click.echo(f"  [dry-run] {source.router.address}.ccipSend: data=0x{bytes(data).hex()}")
+        return
+    quoted = int(source.router.getFee(dest_selector, message))
+    if source.token.allowance(account, source.router) < units:
+        source.token.approve(source.router, units, sender=account)
+    if source.fee_token.allowance(account, source.router) < quoted:
+        source.fee_token.approve(source.router, quoted, sender=account)
+    receipt = _refused(lambda: source.router.ccipSend(dest_selector, message, sender=account), source.pool)
+    [sent] = [m for m in ccip_stack.sent_messages(source, dest_selector, receipt.block_number)
+              if m.source_tx.lower() == str(receipt.txn_hash).lower()]
+    click.echo(f"burned {amount} {symbol}: message {sent.sequence_number} to {dest_selector}, fee "
+               f"{quoted / UNIT:g} (tx {receipt.txn_hash})")
+
+
+def _relay_full_lane(entry: BridgeEntry, remote: BridgeEntry, symbol: str, source_host: str, account,
+                     dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    if entry.ccip is None or remote.ccip is None or entry.selector is None or remote.selector is None:
+        raise click.ClickException("both chains need `ape run bridge deploy --full-lane` first")
+    if remote.selector not in entry.ccip.off_ramps:
+        raise click.ClickException(f"no OffRamp from {remote.selector} here: run `configure-lane` first")
+    dest = _full_lane(entry, Chain("dest", entry.selector))
+    source = _full_lane(remote, Chain("source", remote.selector, source_host))
+    if dry_run:
+        for m in ccip_stack.sent_messages(source, dest.selector):
+            state = ccip_stack.execution_state(dest, m)
+            click.echo(f"  [dry-run] message {m.sequence_number}: {m.token_amounts[0][4] / UNIT:g} {symbol} -> "
+                       f"{m.receiver}: {state}")
+        return
+    don = ccip_stack.LocalDon(ccip_stack.ocr_keys(DON_LABEL), account, ocr_sequence=ccip_stack.head(dest))
+    for delivery in don.run(source, dest):
+        m = delivery.message
+        sender = "0x" + m.sender[-20:].hex()
+        click.echo(f"message {m.sequence_number}: {m.token_amounts[0][4] / UNIT:g} {symbol} "
+                   f"{to_checksum_address(sender)} -> {m.receiver}: {delivery.status} {delivery.detail}".rstrip())
 
 
 @cli.command(cls=ConnectedProviderCommand, name="relay")
@@ -268,6 +385,9 @@ def relay_command(symbol: str, source_host: str, source_record: Path, account,
     """Executes on this chain every SYMBOL message the source chain sent here and that has not run yet."""
     entry = _entry(_load(deployments_dir), symbol)
     remote = _entry(BridgeFile.model_validate_json(source_record.read_text()), symbol)
+    if entry.ccip is not None or remote.ccip is not None:
+        _relay_full_lane(entry, remote, symbol, source_host, account, dry_run)
+        return
     if entry.selector is None or remote.selector is None:
         raise click.ClickException("both chains need `ape run bridge deploy --selector` first")
     dest = _Endpoint(Chain("dest", entry.selector), project.CcipRampHarness.at(entry.ramp),
@@ -292,9 +412,19 @@ def relay_command(symbol: str, source_host: str, source_record: Path, account,
 def status(symbol: str, deployments_dir: Path | None) -> None:
     """SYMBOL's supply on this chain, each lane's remote pool, minimum tier, buckets and messages sent."""
     entry = _entry(_load(deployments_dir), symbol)
-    pool, ramp, token = (project.RatCcipPool.at(entry.pool), project.CcipRampHarness.at(entry.ramp),
-                         project.RealAssetToken.at(entry.token))
-    click.echo(f"{symbol} on chain {networks.provider.chain_id} (selector {entry.selector}): supply "
+    pool, token = project.RatCcipPool.at(entry.pool), project.RealAssetToken.at(entry.token)
+    if entry.ccip is not None:
+        on_ramp = ccip_stack.container("OnRamp").at(entry.ccip.on_ramp)
+
+        def messages_sent(selector: int) -> int:
+            return int(on_ramp.getExpectedNextSequenceNumber(selector)) - 1
+    else:
+        ramp = project.CcipRampHarness.at(entry.ramp)
+
+        def messages_sent(selector: int) -> int:
+            return int(ramp.lastSequenceNumber(selector))
+    path = "full CCIP lane" if entry.ccip is not None else "ramp harness"
+    click.echo(f"{symbol} on chain {networks.provider.chain_id} (selector {entry.selector}, {path}): supply "
                f"{token.totalSupply() / UNIT:g}, pool {pool.address}")
     for selector in pool.lanes():
         remote_pool, _, min_tier = pool.laneConfig(selector)
@@ -302,4 +432,4 @@ def status(symbol: str, deployments_dir: Path | None) -> None:
         in_available, in_capacity, _ = pool.rateLimit(selector, False)
         click.echo(f"  lane {selector}: remote pool 0x{bytes(remote_pool)[-20:].hex()}, min tier {min_tier}, "
                    f"outbound {out_available / UNIT:g}/{out_capacity / UNIT:g}, inbound "
-                   f"{in_available / UNIT:g}/{in_capacity / UNIT:g}, messages sent {ramp.lastSequenceNumber(selector)}")
+                   f"{in_available / UNIT:g}/{in_capacity / UNIT:g}, messages sent {messages_sent(selector)}")

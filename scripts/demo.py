@@ -16,8 +16,9 @@
    quantities, the management fee accruing through the multiplier and sold by the custodian, a cash dividend to
    three holders by Merkle claim with withholding per jurisdiction (verified from the chain by `rat-reserves`),
    and a delisting to cash that converts every holder;
-6. cross-chain rAAPL: a second anvil as chain B, RAT's CCIP burn/mint pools on both chains, 1 rAAPL from Alice on
-   chain A to Bob on chain B through the relay, and a recipient without KYC refused on chain A before any burn;
+6. cross-chain rAAPL: a second anvil as chain B, Chainlink's CCIP 1.6 lane and RAT's burn/mint pools on both
+   chains, 1 rAAPL from Alice on chain A to Bob on chain B committed and executed by a local DON, and a recipient
+   without KYC refused on chain A before any burn;
 7. the production-shaped path: the whole system deployed by the deploy script's code, two equities listed by a
    governance vote through the timelock, a split scheduled by a second vote, the hand-over, and the role table
    showing no EOA with power.

@@ -41,7 +41,8 @@ contract PlainBurnMintToken is ERC20 {
 /// @title PlainBurnMintCcipPool
 /// @notice Gas baseline for bench/ccip.py: RatCcipPool's shape (IPoolV1 calls, ramp checks through the CCIP Router,
 /// remote-pool check, one outbound and one inbound token bucket per lane, same arithmetic) for a plain burn/mint
-/// ERC-20, without any compliance check. Not for production: the lane is set once, by anyone, at deployment.
+/// ERC-20, without any compliance check; IPoolV1's ERC-165 and support views so Chainlink's TokenAdminRegistry, OnRamp
+/// and OffRamp accept it on the full CCIP lane. Not for production: the lane is set once, by anyone, at deployment.
 contract PlainBurnMintCcipPool {
     struct Bucket {
         uint128 tokens;
@@ -148,6 +149,27 @@ contract PlainBurnMintCcipPool {
     /// @return The token address.
     function getToken() external view returns (address) {
         return address(TOKEN);
+    }
+
+    /// @notice Whether a lane to `remoteChainSelector` is set (IPoolV1).
+    /// @param remoteChainSelector The remote chain.
+    /// @return True when the lane is set.
+    function isSupportedChain(uint64 remoteChainSelector) external view returns (bool) {
+        return _lanes[remoteChainSelector].supported;
+    }
+
+    /// @notice Whether `token` is this pool's token (IPoolV1; the TokenAdminRegistry checks it in `setPool`).
+    /// @param token A token address.
+    /// @return True for the plain token.
+    function isSupportedToken(address token) external view returns (bool) {
+        return token == address(TOKEN);
+    }
+
+    /// @notice ERC-165: IERC165 and CCIP's IPoolV1 (the OffRamp checks the latter before `releaseOrMint`).
+    /// @param interfaceId The interface id.
+    /// @return True for the two supported interfaces.
+    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+        return interfaceId == Pool.CCIP_POOL_V1 || interfaceId == 0x01ffc9a7;
     }
 
     function _supportedLane(uint64 remoteChainSelector) private view returns (Lane storage entry) {

@@ -21,12 +21,13 @@ FAILURE on the OffRamp and is retried with `manuallyExecute`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
 from ape import chain as ape_chain
-from ape import networks
+from ape import networks, project
 from ape.api import AccountAPI, ReceiptAPI
 from ape.contracts import ContractContainer, ContractInstance
 from ape.exceptions import ContractLogicError
@@ -119,12 +120,15 @@ def ocr_keys(label: str) -> tuple[keys.PrivateKey, ...]:
     return tuple(keys.PrivateKey(keccak(text=f"rat-ccip-local-don:{label}:{i}")) for i in range(OCR_SIGNERS))
 
 
+PoolFactory = Callable[[ContractInstance], tuple[ContractInstance, ContractInstance]]
+
+
 @dataclass(frozen=True)
 class ChainStack:
     """One chain's CCIP contracts and the RAT asset's pool on them."""
 
     chain: Chain
-    stack: ComplianceStack
+    stack: ComplianceStack | None  # None when the pool came from a pool factory or the stack was attached
     token: ContractInstance
     rmn: ContractInstance
     router: ContractInstance
@@ -144,17 +148,19 @@ class ChainStack:
 
 def deploy_chain_stack(chain: Chain, admin: AccountAPI, kyc_operator: AccountAPI, fee_token: ContractInstance,
                        stack: ComplianceStack | None = None, token: ContractInstance | None = None,
-                       terms: AssetTerms | None = None) -> ChainStack:
+                       terms: AssetTerms | None = None, pool_factory: PoolFactory | None = None) -> ChainStack:
     """Deploys on `chain` the RAT stack and asset (unless given), Chainlink's CCIP 1.6 contracts and a RatCcipPool
     registered for the asset in the TokenAdminRegistry. `admin` owns every CCIP contract and stands for governance;
-    `fee_token` is the ERC-20 the FeeQuoter accepts (its LINK as well, on a local chain)."""
+    `fee_token` is the ERC-20 the FeeQuoter accepts (its LINK as well, on a local chain). `pool_factory` (the gas
+    benchmark's plain baseline) replaces the asset and its RatCcipPool: given the Router, it deploys and returns
+    (token, pool), and that pair is registered instead; `stack` is then only carried along (None: none deployed)."""
     with chain.active():
         _require_local_chain()
-        if stack is None:
+        if stack is None and pool_factory is None:
             stack = deploy_compliance_stack(admin)
             stack.registry.grantRole(role("KYC_OPERATOR_ROLE"), kyc_operator, sender=admin)
             stack.registry.grantRole(role("ASSET_POLICY_ROLE"), admin, sender=admin)
-        if token is None:
+        if token is None and pool_factory is None:
             token = list_equity(admin, stack, terms or AssetTerms.example(), admin)
         rmn = admin.deploy(container("RMNRemote"), chain.selector, ZERO_ADDRESS)
         router = admin.deploy(container("Router"), ZERO_ADDRESS, rmn.address)
@@ -170,7 +176,11 @@ def deploy_chain_stack(chain: Chain, admin: AccountAPI, kyc_operator: AccountAPI
         on_ramp = admin.deploy(container("OnRamp"),
                                (chain.selector, rmn.address, nonce_manager.address, registry.address),
                                (fee_quoter.address, False, ZERO_ADDRESS, admin.address, ZERO_ADDRESS), [])
-        pool = deploy_pool(admin, token, stack.registry, router, admin)
+        if pool_factory is not None:
+            token, pool = pool_factory(router)
+        else:
+            assert token is not None and stack is not None  # set above when no pool factory is given
+            pool = deploy_pool(admin, token, stack.registry, router, admin)
         # The token has no owner() or getCCIPAdmin() for RegistryModuleOwnerCustom to read, so the registry's owner
         # proposes governance as the token's administrator, which accepts and sets the pool.
         registry.proposeAdministrator(token.address, admin.address, sender=admin)
@@ -203,31 +213,37 @@ def _config_digest(off_ramp: str, plugin: int, signers: list[str], transmitters:
                          [off_ramp, plugin, signers, transmitters, OCR_F]))
 
 
-def open_direction(source: ChainStack, dest: ChainStack, admin: AccountAPI, transmitter: AccountAPI,
-                   signer_keys: tuple[keys.PrivateKey, ...]) -> None:
-    """Opens source → dest: the OnRamp and FeeQuoter of `source` learn the destination (the pool's token-transfer
-    fee config carries its gas and pool-data size), `dest` gets an OffRamp from `source`'s OnRamp (RMN verification
-    disabled for the lane: unblessed roots), its commit and execute OCR3 configs (`signer_keys` sign commits,
-    `transmitter` sends both), and both Routers and NonceManagers know their ramps."""
+def open_outbound(source: ChainStack, dest_selector: int, admin: AccountAPI) -> None:
+    """The source half of source → dest: the OnRamp and FeeQuoter of `source` learn the destination (the pool's
+    token-transfer fee config carries its gas and pool-data size), the NonceManager its OnRamp, the Router its
+    OnRamp for `dest_selector`."""
     with source.chain.active():
-        source.on_ramp.applyDestChainConfigUpdates([(dest.selector, source.router.address, False)], sender=admin)
-        source.fee_quoter.applyDestChainConfigUpdates([(dest.selector, tuple(DEST_CHAIN_CONFIG.values()))],
+        source.on_ramp.applyDestChainConfigUpdates([(dest_selector, source.router.address, False)], sender=admin)
+        source.fee_quoter.applyDestChainConfigUpdates([(dest_selector, tuple(DEST_CHAIN_CONFIG.values()))],
                                                       sender=admin)
         source.fee_quoter.applyTokenTransferFeeConfigUpdates(
-            [(dest.selector, [(source.token.address, tuple(TOKEN_TRANSFER_FEE_CONFIG.values()))])], [],
+            [(dest_selector, [(source.token.address, tuple(TOKEN_TRANSFER_FEE_CONFIG.values()))])], [],
             sender=admin)
-        source.fee_quoter.updatePrices(([], [(dest.selector, DEST_GAS_USD)]), sender=admin)
+        source.fee_quoter.updatePrices(([], [(dest_selector, DEST_GAS_USD)]), sender=admin)
         source.nonce_manager.applyAuthorizedCallerUpdates(([source.on_ramp.address], []), sender=admin)
-        source.router.applyRampUpdates([(dest.selector, source.on_ramp.address)], [], [], sender=admin)
+        source.router.applyRampUpdates([(dest_selector, source.on_ramp.address)], [], [], sender=admin)
+
+
+def open_inbound(dest: ChainStack, source_selector: int, source_on_ramp: str, admin: AccountAPI, transmitter: str,
+                 signer_keys: tuple[keys.PrivateKey, ...]) -> ContractInstance:
+    """The destination half of source → dest: an OffRamp on `dest` from `source_on_ramp` (RMN verification disabled
+    for the lane: unblessed roots), its commit and execute OCR3 configs (`signer_keys` sign commits, `transmitter`
+    sends both), and the NonceManager, FeeQuoter and Router know it. Returns the OffRamp (also kept in
+    `dest.off_ramps`)."""
     with dest.chain.active():
         off_ramp = admin.deploy(
             container("OffRamp"),
             (dest.selector, GAS_FOR_CALL_EXACT_CHECK, dest.rmn.address, dest.token_admin_registry.address,
              dest.nonce_manager.address),
             (dest.fee_quoter.address, PERMISSIONLESS_EXECUTION_SECONDS, ZERO_ADDRESS),
-            [(dest.router.address, source.selector, True, True, encode_address(source.on_ramp.address))])
+            [(dest.router.address, source_selector, True, True, encode_address(source_on_ramp))])
         signers = [to_checksum_address(k.public_key.to_canonical_address()) for k in signer_keys]
-        transmitters = [transmitter.address]
+        transmitters = [to_checksum_address(transmitter)]
         off_ramp.setOCR3Configs([
             (_config_digest(off_ramp.address, COMMIT_PLUGIN, signers, transmitters), COMMIT_PLUGIN, OCR_F, True,
              signers, transmitters),
@@ -236,8 +252,33 @@ def open_direction(source: ChainStack, dest: ChainStack, admin: AccountAPI, tran
         ], sender=admin)
         dest.nonce_manager.applyAuthorizedCallerUpdates(([off_ramp.address], []), sender=admin)
         dest.fee_quoter.applyAuthorizedCallerUpdates(([off_ramp.address], []), sender=admin)
-        dest.router.applyRampUpdates([], [], [(source.selector, off_ramp.address)], sender=admin)
-    dest.off_ramps[source.selector] = off_ramp
+        dest.router.applyRampUpdates([], [], [(source_selector, off_ramp.address)], sender=admin)
+    dest.off_ramps[source_selector] = off_ramp
+    return off_ramp
+
+
+def open_direction(source: ChainStack, dest: ChainStack, admin: AccountAPI, transmitter: AccountAPI,
+                   signer_keys: tuple[keys.PrivateKey, ...]) -> None:
+    """Opens source → dest: `open_outbound` on `source`, then `open_inbound` on `dest`."""
+    open_outbound(source, dest.selector, admin)
+    open_inbound(dest, source.selector, source.on_ramp.address, admin, transmitter.address, signer_keys)
+
+
+def attach_chain_stack(chain: Chain, token: str, pool: str, addresses: dict[str, str],
+                       off_ramps: dict[int, str]) -> ChainStack:
+    """The ChainStack of contracts deployed earlier (`ape run bridge`'s records): `addresses` by ChainStack field
+    name (rmn, router, token_admin_registry, registry_module, nonce_manager, fee_quoter, fee_token, on_ramp), the
+    OffRamps by source selector. The compliance stack is not attached (None)."""
+    names = {"rmn": "RMNRemote", "router": "Router", "token_admin_registry": "TokenAdminRegistry",
+             "registry_module": "RegistryModuleOwnerCustom", "nonce_manager": "NonceManager",
+             "fee_quoter": "FeeQuoter", "on_ramp": "OnRamp"}
+    with chain.active():
+        contracts = {field_name: container(name).at(addresses[field_name]) for field_name, name in names.items()}
+        return ChainStack(chain=chain, stack=None, token=project.RealAssetToken.at(token),
+                          fee_token=project.PlainERC20.at(addresses["fee_token"]),
+                          pool=project.RatCcipPool.at(pool),
+                          off_ramps={selector: container("OffRamp").at(address)
+                                     for selector, address in off_ramps.items()}, **contracts)
 
 
 def connect(a: ChainStack, b: ChainStack, limits: LanePairLimits, admin: AccountAPI, transmitter: AccountAPI,

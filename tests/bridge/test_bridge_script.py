@@ -1,6 +1,9 @@
 """`ape run bridge` as an operator runs it, each command a separate process, on two anvils (chain ids 31337 and
 31338) with a deployments directory each: list a local asset, deploy the pools, configure the lane on both chains,
-send from A, relay to B, read the status; limits that are not a matched pair are refused before any transaction."""
+send from A, relay to B, read the status; limits that are not a matched pair are refused before any transaction. The
+same on Chainlink's full CCIP 1.6 lane (`deploy --full-lane`): the send goes through `Router.ccipSend` and the
+OnRamp, the relay (the OffRamps' OCR3 transmitter) commits a root signed by the local committee and executes through
+the OffRamp."""
 
 from __future__ import annotations
 
@@ -99,3 +102,91 @@ def test_a_send_to_an_address_without_kyc_is_refused_on_the_source(lane):
     result = ape_run(host_a, dir_a, "send", "rAAPL", "--dest", str(sel_b), "--to", "0x" + "ab" * 20, "--amount", "1",
                      "--account", "TEST::6", expect_ok=False)
     assert result.returncode != 0 and "refused: RecipientNotEligible(" in result.stdout + result.stderr
+
+
+# The full CCIP 1.6 lane (deploy --full-lane), on two other anvils.
+
+RELAYER = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"  # TEST::8, the DON's transmitter
+
+
+@pytest.fixture(scope="module")
+def full_chains(tmp_path_factory):
+    a = start_anvil("A", CHAIN_A_SELECTOR, chain_id=31337)
+    b = start_anvil("B", CHAIN_B_SELECTOR, chain_id=31338)
+    dirs = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    yield (a.chain.host, dirs[0], CHAIN_A_SELECTOR), (b.chain.host, dirs[1], CHAIN_B_SELECTOR)
+    a.stop()
+    b.stop()
+
+
+@pytest.fixture(scope="module")
+def full_lane(full_chains):
+    chains = full_chains
+    (host_a, dir_a, _), (host_b, dir_b, _) = chains
+    ape_run(host_a, dir_a, "local-asset", "rAAPL", "--account", "TEST::0", "--kyc", ALICE, "--kyc", BOB,
+            "--mint", f"{ALICE}:100")
+    ape_run(host_b, dir_b, "local-asset", "rAAPL", "--account", "TEST::0", "--kyc", ALICE, "--kyc", BOB)
+    for host, records, selector in chains:
+        ape_run(host, records, "deploy", "rAAPL", "--selector", str(selector), "--full-lane", "--fund", ALICE,
+                "--account", "TEST::0")
+    for (host, records, _), (_, remote_records, remote_selector) in (chains, chains[::-1]):
+        ape_run(host, records, "configure-lane", "rAAPL", "--remote-selector", str(remote_selector),
+                "--remote-record", str(remote_records / "local-bridge.json"), "--outbound", "95:0.95", "--inbound",
+                "100:1", "--remote-outbound", "95:0.95", "--remote-inbound", "100:1", "--transmitter", RELAYER,
+                "--account", "TEST::0")
+    return chains
+
+
+def relay_to_b(lane, account: str = "TEST::8", expect_ok: bool = True):
+    (host_a, dir_a, _), (host_b, dir_b, _) = lane
+    return ape_run(host_b, dir_b, "relay", "rAAPL", "--source-host", host_a, "--source-record",
+                   str(dir_a / "local-bridge.json"), "--account", account, expect_ok=expect_ok)
+
+
+def test_full_lane_deploy_records_chainlink_s_onramp_and_an_offramp_from_the_remote_onramp(full_lane):
+    (_, dir_a, sel_a), (_, dir_b, sel_b) = full_lane
+    a, b = (json.loads((d / "local-bridge.json").read_text())["assets"]["rAAPL"] for d in (dir_a, dir_b))
+    assert a["ramp"] is None and b["ramp"] is None
+    assert set(a["ccip"]["off_ramps"]) == {str(sel_b)} and set(b["ccip"]["off_ramps"]) == {str(sel_a)}
+    assert a["ccip"]["transmitter"] == b["ccip"]["transmitter"] == RELAYER
+
+
+def test_a_relay_by_an_account_that_is_not_the_transmitter_commits_nothing(full_lane):
+    (host_a, dir_a, _), (host_b, _, sel_b) = full_lane
+    ape_run(host_a, dir_a, "send", "rAAPL", "--dest", str(sel_b), "--to", BOB, "--amount", "1", "--account",
+            "TEST::6")
+    result = relay_to_b(full_lane, account="TEST::9", expect_ok=False)
+    assert result.returncode != 0 and "UnauthorizedTransmitter" in result.stdout + result.stderr
+    delivered = relay_to_b(full_lane, account="TEST::8").stdout  # the transmitter then delivers it
+    assert ": executed" in delivered
+
+
+def test_a_send_through_ccip_send_is_committed_and_executed_on_b_and_shown_in_both_statuses(full_lane):
+    (host_a, dir_a, _), (host_b, dir_b, sel_b) = full_lane
+    sent = ape_run(host_a, dir_a, "send", "rAAPL", "--dest", str(sel_b), "--to", BOB, "--amount", "10",
+                   "--account", "TEST::6").stdout
+    assert "burned 10 rAAPL: message" in sent and f"to {sel_b}, fee" in sent
+    relayed = relay_to_b(full_lane).stdout
+    assert f"10 rAAPL {ALICE} -> {BOB}: executed" in relayed
+    status_a = ape_run(host_a, dir_a, "status", "rAAPL").stdout
+    status_b = ape_run(host_b, dir_b, "status", "rAAPL").stdout
+    assert "full CCIP lane" in status_a and "supply 89" in status_a and "outbound 85/95" in status_a
+    assert "messages sent 2" in status_a
+    assert "supply 11" in status_b and "inbound 90/100" in status_b  # the buckets refilled after the first 1
+
+
+def test_a_second_relay_reports_the_message_already_executed_and_mints_nothing(full_lane):
+    (_, _, _), (host_b, dir_b, _) = full_lane
+    relayed = relay_to_b(full_lane).stdout
+    assert ": already-executed" in relayed and ": executed" not in relayed
+    assert "supply 11" in ape_run(host_b, dir_b, "status", "rAAPL").stdout
+
+
+def test_a_full_lane_send_dry_run_prints_the_router_call_and_sends_nothing(full_lane):
+    (host_a, dir_a, _), (_, _, sel_b) = full_lane
+    before = start_block(host_a)
+    output = ape_run(host_a, dir_a, "send", "rAAPL", "--dest", str(sel_b), "--to", BOB, "--amount", "1",
+                     "--account", "TEST::6", "--dry-run").stdout
+    router = json.loads((dir_a / "local-bridge.json").read_text())["assets"]["rAAPL"]["router"]
+    assert f"{router}.ccipSend: data=0x" in output
+    assert start_block(host_a) == before

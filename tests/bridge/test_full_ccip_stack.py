@@ -26,6 +26,7 @@ from rat.bridge.ccip_stack import (
     execution_state,
     leaf_hash,
     manually_execute,
+    open_direction,
     ocr_keys,
     send,
     sent_messages,
@@ -308,3 +309,31 @@ def test_the_fee_quoter_configs_name_the_abi_s_fields_in_its_order():
              if c["name"] == "tokenTransferFeeConfig"][0]
     assert list(DEST_CHAIN_CONFIG) == [c["name"] for c in dest["components"]]
     assert list(TOKEN_TRANSFER_FEE_CONFIG) == [c["name"] for c in token["components"]]
+
+
+def test_the_benchmark_s_plain_pool_carries_a_transfer_on_the_same_full_lane(lane, don, admin, kyc_operator, alice,
+                                                                              bob, carol):
+    """bench/ccip.py's baseline: PlainBurnMintCcipPool registered through `pool_factory` on the same chains' CCIP
+    contracts burns on A and is minted on B by the OffRamp after a signed commit."""
+    sides = []
+    for side in lane:
+        def plain_pool(router, funded=side is lane[0]):
+            pool = admin.deploy(project.PlainBurnMintCcipPool, router.address)
+            token = admin.deploy(project.PlainBurnMintToken, pool.address, alice.address, 500 * ONE if funded else 0)
+            pool.setToken(token, sender=admin)
+            return token, pool
+
+        sides.append(deploy_chain_stack(side.chain, admin, kyc_operator, side.fee_token, stack=side.stack,
+                                        pool_factory=plain_pool))
+    a, b = sides
+    open_direction(a, b, admin, carol, SIGNERS)
+    with a.chain.active():
+        a.pool.setLane(b.selector, encode_address(b.pool.address), encode_address(b.token.address), 1_000 * ONE, ONE,
+                       sender=admin)
+    with b.chain.active():
+        b.pool.setLane(a.selector, encode_address(a.pool.address), encode_address(a.token.address), 1_000 * ONE, ONE,
+                       sender=admin)
+    send(a, b, alice, bob.address, 100 * ONE)
+    [delivery] = don.run(a, b)
+    assert delivery.status == "executed"
+    assert (balance(a, alice), supply(a), balance(b, bob), supply(b)) == (400 * ONE, 400 * ONE, 100 * ONE, 100 * ONE)
