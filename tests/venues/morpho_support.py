@@ -164,3 +164,16 @@ def open_rat_market(project, chain, admin, pauser, supplier, borrower, token, re
     token.approve(morpho.address, 2**256 - 1, sender=borrower)
     morpho.supplyCollateral(params, pledged, borrower.address, b"", sender=borrower)
     return stack, loan, feed, params
+
+
+def open_borrowed_market(project, chain, admin, pauser, supplier, borrower, token, registry, listing_ref: bytes,
+                         pledged: int, borrowed: int, governance: str | None = None):
+    """`open_rat_market`, then at Monday midday (a fresh round, the oracle OPEN at $100 a share) `borrower` authorises
+    the gateway at Morpho and borrows `borrowed` USDC through it. Returns what `open_rat_market` returns."""
+    stack, loan, feed, params = open_rat_market(project, chain, admin, pauser, supplier, borrower, token, registry,
+                                                listing_ref, pledged, governance=governance)
+    stack.morpho.setAuthorization(stack.gateway.address, True, sender=borrower)
+    warp(chain, MON_MIDDAY)
+    feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
+    stack.gateway.borrow(params, borrowed, borrower.address, sender=borrower)
+    return stack, loan, feed, params

@@ -11,7 +11,7 @@ Real RAT, real Morpho."""
 import ape
 import pytest
 from eth_utils import keccak
-from morpho_support import MON_MIDDAY, SHARE_PRICE, USDC, open_rat_market, warp
+from morpho_support import MON_MIDDAY, SHARE_PRICE, USDC, open_borrowed_market, warp
 
 from rat.venues.morpho import position
 
@@ -27,12 +27,8 @@ NO_PRICING_CONTEXT = keccak(text="NoPricingContext()")[:4]
 def market(project, chain, admin, pauser, bob, alice, funded, registry):
     """Alice pledged 100 rAAPL, authorised the gateway and borrowed 5,000 USDC through it while the oracle is OPEN;
     Bob holds USDC for liquidations."""
-    stack, loan, feed, params = open_rat_market(project, chain, admin, pauser, bob, alice, funded, registry,
-                                                LISTING_REF, PLEDGED, governance=admin.address)
-    stack.morpho.setAuthorization(stack.gateway.address, True, sender=alice)
-    warp(chain, MON_MIDDAY)
-    feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
-    stack.gateway.borrow(params, BORROWED, alice.address, sender=alice)
+    stack, loan, feed, params = open_borrowed_market(project, chain, admin, pauser, bob, alice, funded, registry,
+                                                     LISTING_REF, PLEDGED, BORROWED, governance=admin.address)
     loan.mint(bob.address, 100_000 * USDC, sender=admin)
     loan.approve(stack.gateway.address, 2**256 - 1, sender=bob)
     loan.approve(stack.morpho.address, 2**256 - 1, sender=alice)

@@ -9,7 +9,7 @@ borrower. Morpho's SafeTransferLib reports the token's refusal as "transfer reve
 import ape
 import pytest
 from eth_utils import keccak
-from morpho_support import MON_MIDDAY, SHARE_PRICE, USDC, open_rat_market, warp
+from morpho_support import MON_MIDDAY, SHARE_PRICE, USDC, open_borrowed_market, warp
 
 from rat.errors import TransferStatus
 from rat.venues.morpho import position
@@ -35,12 +35,8 @@ def friend(new_account, kyc):
 def market(project, chain, admin, pauser, bob, alice, funded, registry, friend):
     """Alice pledged 100 rAAPL, authorised the gateway and borrowed 5,000 USDC through it; governance (admin) holds
     USDC for closures and Bob for liquidations."""
-    stack, loan, feed, params = open_rat_market(project, chain, admin, pauser, bob, alice, funded, registry,
-                                                LISTING_REF, PLEDGED, governance=admin.address)
-    stack.morpho.setAuthorization(stack.gateway.address, True, sender=alice)
-    warp(chain, MON_MIDDAY)
-    feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
-    stack.gateway.borrow(params, BORROWED, alice.address, sender=alice)
+    stack, loan, feed, params = open_borrowed_market(project, chain, admin, pauser, bob, alice, funded, registry,
+                                                     LISTING_REF, PLEDGED, BORROWED, governance=admin.address)
     for payer in (admin, bob):
         loan.mint(payer.address, 100_000 * USDC, sender=admin)
         loan.approve(stack.gateway.address, 2**256 - 1, sender=payer)

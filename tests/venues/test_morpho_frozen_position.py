@@ -6,7 +6,7 @@ the legal hold, whom the token checks like every recipient, citing the legal ref
 import ape
 import pytest
 from eth_utils import keccak
-from morpho_support import MON_MIDDAY, MON_OPEN, SAT_MIDDAY, SHARE_PRICE, USDC, open_rat_market, warp
+from morpho_support import SAT_MIDDAY, USDC, open_borrowed_market, warp
 
 from rat.deploy import role
 from rat.errors import TransferStatus
@@ -31,13 +31,8 @@ def legal_hold(new_account, kyc):
 def frozen_market(project, chain, admin, pauser, bob, alice, funded, registry):
     """Alice pledged 100 rAAPL, authorised the gateway and borrowed 5,000 USDC; governance (admin) holds USDC."""
     token = funded
-    stack, loan, feed, params = open_rat_market(project, chain, admin, pauser, bob, alice, token, registry,
-                                                LISTING_REF, PLEDGED, governance=admin.address)
-    morpho = stack.morpho
-    morpho.setAuthorization(stack.gateway.address, True, sender=alice)
-    warp(chain, MON_MIDDAY)
-    feed.setRound(3, SHARE_PRICE, MON_MIDDAY, MON_MIDDAY, 3, sender=admin)
-    stack.gateway.borrow(params, BORROWED, alice.address, sender=alice)
+    stack, loan, _feed, params = open_borrowed_market(project, chain, admin, pauser, bob, alice, token, registry,
+                                                      LISTING_REF, PLEDGED, BORROWED, governance=admin.address)
     loan.mint(admin.address, 10_000 * USDC, sender=admin)
     loan.approve(stack.gateway.address, 2**256 - 1, sender=admin)
     return stack, token, loan, params
