@@ -1,5 +1,7 @@
 """Two sides of a CCIP lane on one anvil chain (the single-chain, two-selector mode): chain A uses the shared
-module stack and token, chain B gets its own registry, listing, Router and pool, as a second chain would."""
+module stack and token, chain B gets its own registry, listing, Router and pool, as a second chain would. For the
+modules that run two anvils instead: `chain_b`, a second anvil, and `isolated_chain_b`, which snapshots it around
+each test as Ape does for chain A."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from dataclasses import dataclass
 import pytest
 
 from rat.bridge.ccip import (
+    CHAIN_B_SELECTOR,
     ChainSide,
     LanePairLimits,
     deploy_harness_lane,
 )
+from rat.bridge.chains import start_anvil
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
 
 ONE = 10**18
@@ -62,3 +66,19 @@ def funded(lane, token, minter, alice, bob, kyc_both):
     token.mint(alice, 5_000 * ONE, sender=minter)
     token.approve(lane.ramp_a, 2**256 - 1, sender=alice)
     return lane
+
+
+@pytest.fixture(scope="module")
+def chain_b(admin, kyc_operator, sanctions_officer, minter, alice, bob, carol, mallory):
+    """Chain B: a second anvil with its own chain id, the test accounts funded; stopped after the module."""
+    anvil = start_anvil("B", CHAIN_B_SELECTOR, funded=tuple(
+        a.address for a in (admin, kyc_operator, sanctions_officer, minter, alice, bob, carol, mallory)))
+    yield anvil
+    anvil.stop()
+
+
+@pytest.fixture
+def isolated_chain_b(chain_b):
+    snapshot = chain_b.snapshot()
+    yield
+    chain_b.revert(snapshot)

@@ -11,8 +11,8 @@ import pytest
 from ape import project
 from eth_utils import keccak
 
-from rat.bridge.ccip import CHAIN_A_SELECTOR, CHAIN_B_SELECTOR, LanePairLimits, encode_address
-from rat.bridge.chains import Chain, start_anvil
+from rat.bridge.ccip import CHAIN_A_SELECTOR, LanePairLimits, encode_address
+from rat.bridge.chains import Chain
 from rat.bridge.lane import Side, approve_everywhere, balances, connect, deploy_side, send, supplies
 from rat.bridge.relay import relay
 from rat.deploy import role
@@ -25,13 +25,7 @@ FEE = 10**15  # wei, quoted by the ramp harness as OnRamp
 KYC_GONE = keccak(text="kyc withdrawn")
 QUARANTINE_RELEASE_ROLE = keccak(text="QUARANTINE_RELEASE_ROLE")
 
-
-@pytest.fixture(scope="module")
-def chain_b(admin, kyc_operator, minter, alice, bob, mallory):
-    anvil = start_anvil("B", CHAIN_B_SELECTOR, funded=tuple(a.address for a in
-                                                                 (admin, kyc_operator, minter, alice, bob, mallory)))
-    yield anvil
-    anvil.stop()
+pytestmark = pytest.mark.usefixtures("isolated_chain_b")
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +42,6 @@ def sides(chain_b, admin, kyc_operator, minter, alice, bob) -> tuple[Side, Side]
             side.pool.grantRole(QUARANTINE_RELEASE_ROLE, admin, sender=admin)
             side.ramp.setFee(FEE, sender=admin)
     return a, b
-
-
-@pytest.fixture(autouse=True)
-def _isolate_chain_b(chain_b):
-    snapshot = chain_b.snapshot()
-    yield
-    chain_b.revert(snapshot)
 
 
 @pytest.fixture

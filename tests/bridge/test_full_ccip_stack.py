@@ -31,7 +31,7 @@ from rat.bridge.ccip_stack import (
     send,
     sent_messages,
 )
-from rat.bridge.chains import Chain, start_anvil
+from rat.bridge.chains import Chain
 from rat.bridge.lane import approve_everywhere
 from rat.deploy import role
 from rat.errors import TransferStatus as S
@@ -42,13 +42,7 @@ FEE_TOKENS = 1_000 * ONE
 SIGNERS = ocr_keys("test-lane")
 OUTSIDERS = ocr_keys("not-the-committee")
 
-
-@pytest.fixture(scope="module")
-def chain_b(admin, kyc_operator, sanctions_officer, minter, alice, bob, carol, mallory):
-    anvil = start_anvil("B", CHAIN_B_SELECTOR, funded=tuple(
-        a.address for a in (admin, kyc_operator, sanctions_officer, minter, alice, bob, carol, mallory)))
-    yield anvil
-    anvil.stop()
+pytestmark = pytest.mark.usefixtures("isolated_chain_b")
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +69,6 @@ def lane(chain_b, admin, kyc_operator, sanctions_officer, minter, alice, bob, ca
 @pytest.fixture
 def don(carol) -> LocalDon:
     return LocalDon(SIGNERS, carol)
-
-
-@pytest.fixture(autouse=True)
-def _isolate_chain_b(chain_b):
-    snapshot = chain_b.snapshot()
-    yield
-    chain_b.revert(snapshot)
 
 
 def balance(side: ChainStack, account) -> int:
@@ -243,7 +230,6 @@ def test_a_batch_of_sends_is_committed_under_one_root_and_executed_together(lane
     deliveries = don.run(a, b)
     assert [d.status for d in deliveries] == ["executed"] * 3
     assert balance(b, bob) == 60 * ONE
-
 
 
 def test_a_message_b_s_inbound_bucket_cannot_take_yet_fails_on_the_offramp_and_the_next_run_delivers_it(

@@ -9,8 +9,8 @@ import ape
 import pytest
 from ape import chain
 
-from rat.bridge.ccip import CHAIN_A_SELECTOR, CHAIN_B_SELECTOR, LanePairLimits
-from rat.bridge.chains import CHAIN_B_ID, Chain, start_anvil
+from rat.bridge.ccip import CHAIN_A_SELECTOR, LanePairLimits
+from rat.bridge.chains import CHAIN_B_ID, Chain
 from rat.bridge.lane import Side, approve_everywhere, balances, connect, deploy_side, send, supplies
 from rat.bridge.relay import relay, sent_messages
 from rat.deploy import role
@@ -19,14 +19,7 @@ ONE = 10**18
 LIMITS = LanePairLimits.symmetric(1_000 * ONE, 10 * ONE)
 OUTBOUND_CAPACITY = LIMITS.a_outbound.capacity  # 950 tokens
 
-
-@pytest.fixture(scope="module")
-def chain_b(admin, kyc_operator, minter, alice, bob, carol, mallory):
-    anvil = start_anvil("B", CHAIN_B_SELECTOR, funded=tuple(a.address for a in
-                                                                 (admin, kyc_operator, minter, alice, bob, carol,
-                                                                  mallory)))
-    yield anvil
-    anvil.stop()
+pytestmark = pytest.mark.usefixtures("isolated_chain_b")
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +32,6 @@ def sides(chain_b, admin, kyc_operator, minter, alice, bob) -> tuple[Side, Side]
     a.token.grantRole(role("MINTER_ROLE"), minter, sender=admin)
     a.token.mint(alice, 5_000 * ONE, sender=minter)
     return a, b
-
-
-@pytest.fixture(autouse=True)
-def _isolate_chain_b(chain_b):
-    snapshot = chain_b.snapshot()
-    yield
-    chain_b.revert(snapshot)
 
 
 def test_the_two_chains_have_different_chain_ids(sides):
