@@ -1,5 +1,6 @@
 """The demo's cross-chain step (rat/bridge/demo_step.py) on its own: it starts chain B, delivers 1 rAAPL to Bob
-there, shows a recipient without KYC refused on chain A with nothing burned, and brings Bob's rAAPL back to A."""
+there through Chainlink's CCIP 1.6 lane (the local DON commits, the OffRamp executes), shows a recipient without
+KYC refused on chain A with nothing burned, and brings Bob's rAAPL back to A."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def test_the_demo_step_delivers_to_bob_on_chain_b_and_refuses_an_outsider_on_cha
         said["refused"].append)
     assert token.balanceOf(alice) == 2 * ONE and token.balanceOf(bob) == ONE  # Bob brought his rAAPL home
     assert token.totalSupply() == supply
-    assert any("executed on chain B" in line for line in said["ok"])
-    assert any("executed on chain A" in line for line in said["ok"])
+    assert any("executed by chain B's OffRamp" in line for line in said["ok"])
+    assert any("executed by chain A's OffRamp" in line for line in said["ok"])
     assert any(line.startswith("Bob") and line.split()[-2] == "1" for line in said["ok"])
     assert len(said["refused"]) == 1 and "RecipientNotEligible" in said["refused"][0]
