@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import catalogue as catalogue_module  # noqa: E402
 from catalogue import (CORE, PYTEST_FOLDERS, ROOT, Mutant, Stale, apply, equivalences,  # noqa: E402
                        equivalent_reason, load)
+from stages import SourceGraph, Stage, kill_history, plan, declared_tests  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "mutation.json"
 COPIED = ["contracts", "tests", "rat", "foundry.toml", "ape-config.yaml", "pyproject.toml"]
@@ -58,6 +59,12 @@ def _env() -> dict:
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{ROOT / 'node_modules' / '.bin'}:{env['PATH']}"
     env["SOLCX_BINARY_PATH"] = str(ROOT / ".cache" / "solc")
     return env
+
+
+def _recorded() -> dict[str, dict]:
+    """The verdicts recorded so far, by mutant key."""
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    return {r["key"]: r for r in previous.get("results", []) if "key" in r}
 
 
 def build_failed(rc: int, log: str) -> bool:
@@ -149,19 +156,32 @@ class Runner:
         self.base, self.pristine, self.baseline, self.python, self.keep = base, pristine, baseline, python, keep
         self.pytest_only = pytest_only or {}
         self.forge_killer: dict[str, str] = {}
+        self.graph = SourceGraph(pristine)
+        self.owner = declared_tests(pristine)
+        self.history = kill_history(list(_recorded().values()), self.owner)
+        self.contract_artifacts = self.graph.artifacts("contracts/")
         self.deadline: float | None = None  # monotonic time after which no further mutant starts
         self.equivalent = equivalences()
 
-    def _forge(self, m: Mutant, work: Path, entry: dict) -> list[str]:
-        """Runs the Forge suite in stages, cheapest first, stopping at the first failing test. In the `make test`
-        sample, the test that killed the mutant last time runs first (usually the whole cost)."""
-        killer = self.forge_killer.get(m.key)
-        stages = ([("last-killer", ["--match-test", killer])] if killer else []) + list(FORGE_STAGES)
-        for name, selector in stages:
-            failed = _forge_stage(work, name, selector, entry)
+    def _forge(self, m: Mutant, work: Path, entry: dict) -> list[str] | str:
+        """Runs the Forge suites that import the mutated file in stages (tools/mutation/stages.py), stopping at the
+        first failing test. Returns the failing tests, or a string when a stage's test contracts no longer compile
+        (the suite rejected the mutant)."""
+        stages = plan(work, self.graph, m.file, m.contract, self.history, self.forge_killer.get(m.key), self.owner)
+        entry["forge_suites"] = sorted({f for st in stages for f in st.files})
+        for stage in stages:
+            failed = _forge_stage(work, stage, entry)
             if failed:
                 return failed
         return []
+
+    def _identical(self, m: Mutant, work: Path) -> bool:
+        """The contracts' bytecode is unchanged, and no contract the contracts-only build skips imports the file
+        (those are compared after the suites, on a survivor)."""
+        if any(self.graph.is_skipped(f) for f in self.graph.dependents(m.file) if f.startswith("contracts/")):
+            return False
+        built = bytecodes(work / "out")
+        return all(built.get(a) == self.baseline.get(a) for arts in self.contract_artifacts.values() for a in arts)
 
     def __call__(self, m: Mutant) -> dict:
         started = time.monotonic()
@@ -185,26 +205,30 @@ class Runner:
                 path.write_text(apply(m, path.read_text()))
             except Stale as exc:
                 return {**entry, "status": "stale", "detail": str(exc)}
-            rc, secs = run(["forge", "build"], work, work / "build.log", timeout=1800)
+            # The contracts alone first: compiling the test contracts is most of a mutant's cost, and an invalid or
+            # identical mutant needs none of it.
+            rc, secs = run(["forge", "build", "--skip", "tests/**"], work, work / "build.log", timeout=1800)
             entry["build_seconds"] = round(secs)
             build_log = (work / "build.log").read_text(errors="replace")
             if build_failed(rc, build_log):
-                # The contracts compile but a test no longer does (an external function made internal that a test
-                # calls): the suite rejected the mutant, a kill. Otherwise the mutant itself is invalid.
-                where = set(re.findall(r"^Error \(\d+\)[^\n]*\n(?:[^\n]*\n){0,3}?\s*-->\s*(\S+?\.sol):\d+", build_log, re.M))
-                if where and all(w.startswith("tests/") for w in where):
-                    return {**entry, "status": "killed_forge", "detail": f"the test suite no longer compiles: "
-                            f"{', '.join(sorted(where))}"}
                 return {**entry, "status": "invalid", "detail": "does not compile"}
-            if bytecodes(work / "out") == self.baseline:
+            if self._identical(m, work):
                 return {**entry, "status": "identical", "reason": "every artifact's bytecode equals the original's"}
             if m.key not in self.pytest_only:
                 failed = self._forge(m, work, entry)
+                if isinstance(failed, str):
+                    return {**entry, "status": "killed_forge", "detail": failed}
                 if failed:
                     return {**entry, "status": "killed_forge"}
-                broken = [name for name, st in entry["forge"].items() if st["exit"] != 0]
+                broken = [name for name, st in entry.get("forge", {}).items() if st["exit"] != 0]
                 if broken:  # forge failed without a failing test (crash, timeout): no evidence either way
                     return {**entry, "status": "error", "detail": f"forge stage {broken[0]} exited non-zero"}
+                # A survivor gets the whole build compared, skipped contracts (venues, bridge) included: the optimiser
+                # may have made the mutant the same program where only they use the mutated code.
+                rc, _ = run(["forge", "build"], work, work / "build-all.log", timeout=3600)
+                if not build_failed(rc, (work / "build-all.log").read_text(errors="replace")) and \
+                        bytecodes(work / "out") == self.baseline:
+                    return {**entry, "status": "identical", "reason": "every artifact's bytecode equals the original's"}
             if not self.python:
                 return {**entry, "status": "survived", "detail": "Forge suite passed; pytest stage not run"}
             # Ape compiles the copy from nothing (its incremental compile misses importers of a changed library).
@@ -225,22 +249,22 @@ class Runner:
                 shutil.rmtree(work, ignore_errors=True)
 
 
-FORGE_STAGES = (
-    # Cheapest first: the example and fuzz tests take seconds, the invariant campaign most of a minute of CPU.
-    ("examples", ["--no-match-test", "invariant_"]),
-    ("invariants", ["--match-test", "invariant_"]),
-)
-
-
-def _forge_stage(work: Path, name: str, selector: list[str], entry: dict) -> list[str]:
-    log = work / f"forge-{name}.log"
-    rc, secs = run(["forge", "test", "--fail-fast", *selector], work, log, timeout=3600)
+def _forge_stage(work: Path, stage: Stage, entry: dict) -> list[str] | str:
+    log = work / f"forge-{stage.name}.log"
+    rc, secs = run(["forge", "test", "--fail-fast", *stage.selector()], work, log, timeout=3600)
     text = log.read_text(errors="replace")
+    record = {"suites": list(stage.files), "seconds": round(secs), "exit": rc}
+    entry.setdefault("forge", {})[stage.name] = record
+    if build_failed(rc, text) and "Compiler run failed" in text:
+        # The contracts compiled (the first build), so a test contract no longer does (an external function made
+        # internal that a test calls): the suite rejected the mutant.
+        where = sorted(set(re.findall(r"-->\s*(\S+?\.sol):\d+", text)))
+        record["failed"] = []
+        return f"the test suite no longer compiles: {', '.join(where) or 'see the forge log'}"
     failed = forge_failures(text)
-    stage = {"failed": failed, "seconds": round(secs), "exit": rc}
+    record["failed"] = failed
     if rc != 0 and not failed:
-        stage["tail"] = text[-400:]
-    entry.setdefault("forge", {})[name] = stage
+        record["tail"] = text[-400:]
     return failed
 
 
