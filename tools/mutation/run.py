@@ -50,13 +50,15 @@ RESULTS = ROOT / "bench" / "results" / "mutation.json"
 COPIED = ["contracts", "tests", "rat", "foundry.toml", "ape-config.yaml", "pyproject.toml"]
 LINKED = ["node_modules", ".cache"]
 KILLED = ("killed_forge", "killed_pytest")
+RUNNER = "staged"  # tools/mutation/stages.py: contracts alone, then only the suites that import the mutated file
 COUNTED = (*KILLED, "survived")
 
 
 def _env() -> dict:
     # RAT_SOLC_PROJECT_OUTPUTS_ONLY: see tools/solc-shim.js (solc-js runs out of memory on forge's whole build).
     env = {**os.environ, "FOUNDRY_PROFILE": os.environ.get("FOUNDRY_PROFILE", "ci"), "RAT_SOLC_PROJECT_OUTPUTS_ONLY": "1"}
-    env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{ROOT / 'node_modules' / '.bin'}:{env['PATH']}"
+    # .cache/bin first: forge's platform binary (the npm launcher in node_modules/.bin exits 0 whatever forge did).
+    env["PATH"] = f"{ROOT / '.cache' / 'bin'}:{ROOT / '.venv' / 'bin'}:{ROOT / 'node_modules' / '.bin'}:{env['PATH']}"
     env["SOLCX_BINARY_PATH"] = str(ROOT / ".cache" / "solc")
     return env
 
@@ -188,8 +190,11 @@ class Runner:
         if self.deadline is not None and started > self.deadline:
             return {"key": m.key, "contract": m.contract, "file": m.file, "operator": m.operator, "line": m.line,
                     "change": "", "status": "skipped", "detail": "time budget spent before it started"}
+        load = os.getloadavg()[0]
         result = self._run(m)
         result["seconds"] = round(time.monotonic() - started)
+        # The method and the machine's load at the start: times are comparable only within one method and load.
+        result["runner"], result["load"] = RUNNER, round(load, 1)
         return result
 
     def _run(self, m: Mutant) -> dict:
@@ -359,16 +364,21 @@ def timing(results: dict[str, dict], catalogue: list[Mutant], jobs: int = 2) -> 
     what the whole catalogue would take at those means and mix: the estimate `make mutation` is planned with."""
     timed = [r for r in results.values() if isinstance(r.get("seconds"), (int, float)) and r["status"] in
              ("invalid", "identical", "killed_forge", "survived")]
+    # Only the current method's times: earlier verdicts were measured with a full build per mutant.
+    timed = [r for r in timed if r.get("runner") == RUNNER]
     if not timed:
         return {}
     by: dict[str, list[float]] = {}
     for r in timed:
         by.setdefault(r["status"], []).append(r["seconds"])
     mean = sum(r["seconds"] for r in timed) / len(timed)
+    loads = [r["load"] for r in timed if isinstance(r.get("load"), (int, float))]
     return {
+        "runner": RUNNER,
         "mutants_timed": len(timed),
         "mean_seconds_per_mutant": round(mean),
         "mean_seconds_by_status": {k: round(sum(v) / len(v)) for k, v in sorted(by.items())},
+        "mean_load": round(sum(loads) / len(loads), 1) if loads else None,
         "jobs": jobs,
         "full_run_hours_estimate": round(len(catalogue) * mean / jobs / 3600, 1),
     }
