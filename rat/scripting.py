@@ -1,9 +1,11 @@
 """Shared plumbing of the Ape scripts in scripts/ (deploy, list_asset, propose, vote, queue, execute, upgrade,
-handover): the record of the connected network, proposal lookup, and the options every script shares."""
+handover, corporate, collateral, venue, bridge): the record of the connected network, proposal lookup, the options
+every script shares, and how an option's asset symbol or token amount is read."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,30 @@ def with_proposal(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(proposal_options):
         f = option(f)
     return f
+
+
+def token_units(amount: str, decimals: int, *, zero_ok: bool = False) -> int:
+    """An amount as the operator types it (`0.24`) in the token's smallest units; a usage error when it is not a
+    number, is negative (or zero, unless `zero_ok`) or has more than `decimals` decimals."""
+    try:
+        value = Decimal(amount) * 10**decimals
+    except InvalidOperation:
+        raise click.BadParameter(f"not a number: {amount!r}") from None
+    if not value.is_finite():
+        raise click.BadParameter(f"not a number: {amount!r}")
+    if value < 0 or (value == 0 and not zero_ok) or value != value.to_integral_value():
+        sign = "non-negative" if zero_ok else "positive"
+        raise click.BadParameter(f"{amount!r} must be {sign} with at most {decimals} decimals")
+    return int(value)
+
+
+def asset_address(record: DeploymentRecord, asset: str, *, symbol_only: bool = False) -> str:
+    """The token address of `asset`: a symbol listed in the record or, unless `symbol_only`, a 0x address as given."""
+    if asset.startswith("0x") and not symbol_only:
+        return asset
+    if asset not in record.assets:
+        raise click.BadParameter(f"unknown asset {asset!r}; listed: {', '.join(record.assets) or 'none'}")
+    return record.assets[asset].address
 
 
 def network_name() -> str:

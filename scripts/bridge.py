@@ -24,7 +24,7 @@ package's bytecode and the ramp harness, or with `--full-lane` the full CCIP 1.6
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
@@ -50,7 +50,7 @@ from rat.bridge import ccip_stack
 from rat.bridge.chains import Chain
 from rat.bridge.records import BridgeEntry, BridgeFile, CcipLaneContracts
 from rat.bridge.relay import refusal_reason, relay, sent_messages
-from rat.scripting import deployments_option, dry_run_option, network_name
+from rat.scripting import deployments_option, dry_run_option, network_name, token_units
 
 UNIT = 10**18
 DON_LABEL = "ape-run-bridge"  # the local committee's signer keys (local chains only)
@@ -100,13 +100,7 @@ def _entry(bridge: BridgeFile, symbol: str, deployed: bool = True) -> BridgeEntr
 
 
 def _units(amount: str) -> int:
-    try:
-        value = Decimal(amount) * UNIT
-    except InvalidOperation:
-        raise click.BadParameter(f"not a number: {amount!r}") from None
-    if value < 0 or value != value.to_integral_value():
-        raise click.BadParameter(f"{amount!r} must be non-negative with at most 18 decimals")
-    return int(value)
+    return token_units(amount, 18, zero_ok=True)
 
 
 def _limit(text: str) -> RateLimit:

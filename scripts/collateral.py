@@ -27,7 +27,7 @@ are kept in `deployments/<network>-collateral.json`. On a public chain Morpho Bl
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,16 @@ from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict
 
 from rat.governance import Action, pass_locally
-from rat.scripting import deployments_option, dry_run_option, network_name, open_record, print_proposal, propose_or_print
+from rat.scripting import (
+    asset_address,
+    deployments_option,
+    dry_run_option,
+    network_name,
+    open_record,
+    print_proposal,
+    propose_or_print,
+    token_units,
+)
 
 FEED_DECIMALS = 8  # Chainlink equity feeds answer with 8 decimals
 
@@ -89,16 +98,6 @@ def _entry(record: CollateralFile, symbol: str) -> MarketEntry:
     if symbol not in record.markets:
         raise click.ClickException(f"no collateral market for {symbol}: run `ape run collateral deploy {symbol}` first")
     return record.markets[symbol]
-
-
-def _amount(amount: str, decimals: int) -> int:
-    try:
-        value = Decimal(amount) * 10**decimals
-    except InvalidOperation:
-        raise click.BadParameter(f"not a number: {amount!r}") from None
-    if value <= 0 or value != value.to_integral_value():
-        raise click.BadParameter(f"{amount!r} must be positive with at most {decimals} decimals")
-    return int(value)
 
 
 class Market:
@@ -209,16 +208,14 @@ def deploy(symbol: str, loan: str, feed: str, price: str, calendar_code: str, da
     from rat.venues.morpho import LOCAL_CHAIN_IDS, MorphoError, deploy_morpho, morpho_container
 
     record, _ = open_record(deployments_dir)
-    if symbol not in record.assets:
-        raise click.BadParameter(f"unknown asset {symbol!r}; listed: {', '.join(record.assets) or 'none'}")
-    asset = record.assets[symbol].address
+    asset = asset_address(record, symbol, symbol_only=True)
     collateral = _load(deployments_dir)
     if symbol in collateral.markets:
         raise click.ClickException(f"{symbol} already has a market: oracle {collateral.markets[symbol].oracle}")
     if chain.chain_id not in LOCAL_CHAIN_IDS:
         raise click.ClickException("deploy runs on local chains only (Morpho Blue is BUSL-1.1); elsewhere the market "
                                    "is created on Morpho's canonical deployment (deployments/morpho-blue.json)")
-    lltv_wad = _amount(lltv, 18)
+    lltv_wad = token_units(lltv, 18)
     params = OracleParams(heartbeat=heartbeat, max_deviation_bps=max_deviation_bps)
     if dry_run:
         click.echo(f"  [dry-run] deploy {'' if collateral.morpho else 'Morpho, RatMorphoGateway, RatFixedRateIrm, '}"
@@ -234,7 +231,7 @@ def deploy(symbol: str, loan: str, feed: str, price: str, calendar_code: str, da
         loan_token = (project.TestStablecoin.at(loan) if loan.upper() != "NEW"
                       else account.deploy(project.TestStablecoin, "USD Coin", "USDC", 6, account.address))
         price_feed = (project.MockV3Aggregator.at(feed) if feed.upper() != "NEW"
-                      else account.deploy(project.MockV3Aggregator, FEED_DECIMALS, _amount(price, FEED_DECIMALS)))
+                      else account.deploy(project.MockV3Aggregator, FEED_DECIMALS, token_units(price, FEED_DECIMALS)))
         calendar = deploy_calendar(account, account)
         publish_sessions(calendar, sessions, account)
         reserves = project.ReserveRegistry.at(record.address("ReserveRegistry"))
@@ -345,7 +342,7 @@ def _print_status(market: Market) -> None:
 def supply(symbol: str, amount: str, account: Any, dry_run: bool, deployments_dir: Path | None) -> None:
     """Approves Morpho for the loan token and supplies it; borrowers pay the IRM's rate to suppliers."""
     market = Market(_load(deployments_dir), symbol)
-    units = _amount(amount, market.loan_decimals)
+    units = token_units(amount, market.loan_decimals)
     _approve(market, market.loan, market.morpho, units, account, dry_run)
     _send(market, market.morpho, "supply", market.tuple(), units, 0, account.address, b"", sender=account,
           dry_run=dry_run)
@@ -362,7 +359,7 @@ def supply_collateral(symbol: str, amount: str, account: Any, dry_run: bool, dep
     """Approves Morpho for the asset and pledges it (works in every oracle state: it never reads the price). The
     token refuses it if Morpho is not a registered venue of the asset (run `propose` first)."""
     market = Market(_load(deployments_dir), symbol)
-    units = _amount(amount, 18)
+    units = token_units(amount, 18)
     _approve(market, market.token, market.morpho, units, account, dry_run)
     _send(market, market.morpho, "supplyCollateral", market.tuple(), units, account.address, b"", sender=account,
           dry_run=dry_run)
@@ -381,7 +378,7 @@ def borrow(symbol: str, amount: str, receiver: str | None, account: Any, dry_run
     """Authorises the gateway on Morpho (once) and borrows in the BORROW pricing context: OPEN prices at the
     price, CLOSED at the last close minus the haircut; STALE and SPLIT_WINDOW refuse (OracleUnavailable)."""
     market = Market(_load(deployments_dir), symbol)
-    units = _amount(amount, market.loan_decimals)
+    units = token_units(amount, market.loan_decimals)
     if not dry_run and not market.morpho.isAuthorized(account.address, market.gateway.address):
         _send(market, market.morpho, "setAuthorization", market.gateway.address, True, sender=account, dry_run=False)
     _send(market, market.gateway, "borrow", market.tuple(), units, receiver or account.address, sender=account,
@@ -410,7 +407,7 @@ def repay(symbol: str, amount: str | None, repay_all: bool, on_behalf: str | Non
     if debt == 0:
         raise click.ClickException(f"{borrower} owes nothing in the {symbol} market")
     units, shares = (0, position(market.morpho, market.params, borrower)[1]) if repay_all \
-        else (_amount(amount or "0", market.loan_decimals), 0)
+        else (token_units(amount or "0", market.loan_decimals), 0)
     _approve(market, market.loan, market.morpho, units or debt, account, dry_run)
     _send(market, market.morpho, "repay", market.tuple(), units, shares, borrower, b"", sender=account,
           dry_run=dry_run)
@@ -432,7 +429,7 @@ def liquidate(symbol: str, borrower: str, seize: str, max_repay: str, account: A
     alone liquidates no one; STALE: the most favourable price the last data allows). The seized tokens are sent
     to you by the gateway, so the token checks you: without KYC you get TransferRestricted(RECIPIENT_NOT_ELIGIBLE)."""
     market = Market(_load(deployments_dir), symbol)
-    seized, most = _amount(seize, 18), _amount(max_repay, market.loan_decimals)
+    seized, most = token_units(seize, 18), token_units(max_repay, market.loan_decimals)
     _approve(market, market.loan, market.gateway, most, account, dry_run)
     receipt = _send(market, market.gateway, "liquidate", market.tuple(), borrower, seized, 0, most,
                     sender=account, dry_run=dry_run)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -29,28 +29,17 @@ from eth_utils import keccak
 from rat.conversions import ConversionTerms, convert_all, deferred_holders, fund_conversion, holders_of
 from reserves.distributor import claim_all, distribution_terms
 from rat.governance import conversion_actions, dividend_actions, dividend_cancel_action
-from rat.scripting import deployments_option, dry_run_option, open_record, propose_or_print
+from rat.scripting import (
+    asset_address,
+    deployments_option,
+    dry_run_option,
+    open_record,
+    propose_or_print,
+    token_units,
+)
 
 SHARE = 10**18
 DAY = 24 * 3600
-
-
-def _asset(record, symbol_or_address: str) -> str:
-    if symbol_or_address.startswith("0x"):
-        return symbol_or_address
-    if symbol_or_address not in record.assets:
-        raise click.BadParameter(f"unknown asset {symbol_or_address!r}; listed: {', '.join(record.assets) or 'none'}")
-    return record.assets[symbol_or_address].address
-
-
-def _units(amount: str, decimals: int) -> int:
-    try:
-        value = Decimal(amount) * 10**decimals
-    except InvalidOperation:
-        raise click.BadParameter(f"not a number: {amount!r}") from None
-    if value <= 0 or value != value.to_integral_value():
-        raise click.BadParameter(f"{amount!r} must be positive with at most {decimals} decimals")
-    return int(value)
 
 
 def _load_dividend_file(path: Path):
@@ -79,7 +68,7 @@ def show(asset: str, as_json: bool, deployments_dir: Path | None) -> None:
     from relayer.rpc import Rpc
 
     record, _ = open_record(deployments_dir)
-    address = _asset(record, asset)
+    address = asset_address(record, asset)
 
     async def read():
         rpc = Rpc(chain.provider.uri)
@@ -120,7 +109,7 @@ def accrue_fee(asset: str, account, deployments_dir: Path | None) -> None:
     shares the custodian must now sell; record the sale with FeeVault.recordManagementFeeSale."""
     record, _ = open_record(deployments_dir)
     vault = record.instance("FeeVault")
-    receipt = vault.accrueManagementFee(_asset(record, asset), sender=account)
+    receipt = vault.accrueManagementFee(asset_address(record, asset), sender=account)
     [event] = receipt.events.filter(vault.ManagementFeeAccrued)
     click.echo(f"multiplier {Decimal(event.multiplierBefore) / SHARE} -> {Decimal(event.multiplierAfter) / SHARE}; "
                f"{Decimal(event.feeShares) / SHARE} shares accrued to the fee since {event.since}")
@@ -143,11 +132,11 @@ def dividend_build(asset: str, record_block: int, per_share: str, decimals: int,
     record, _ = open_record(deployments_dir)
     try:
         request = dv.SnapshotRequest(
-            asset=_asset(record, asset), record_block=record_block, from_block=record.first_block,
+            asset=asset_address(record, asset), record_block=record_block, from_block=record.first_block,
             excluded=(record.address("DividendDistributor"), record.address("Minter"),
                       record.address("ConversionVault")))
         dist = dv.build_distribution(dv.take_snapshot(dv.connect(chain.provider.uri), request),
-                                     _units(per_share, decimals))
+                                     token_units(per_share, decimals))
         dv.write_file(dist, out)
     except ReservesError as exc:
         raise click.ClickException(str(exc)) from None
@@ -244,13 +233,13 @@ def conversion_propose(asset: str, cash: str | None, into: str | None, decimals:
     ref = keccak(text=notice)
     if cash is not None:
         token, amount = cash.rsplit(":", 1)
-        terms = ConversionTerms.cash(token, _units(amount, decimals), ref, effective, window_days * DAY,
+        terms = ConversionTerms.cash(token, token_units(amount, decimals), ref, effective, window_days * DAY,
                                      mandatory=not voluntary)
     else:
         target, ratio = into.rsplit(":", 1)
-        terms = ConversionTerms.token(_asset(record, target), _units(ratio, 18), ref, effective, window_days * DAY,
-                                      mandatory=not voluntary)
-    actions = conversion_actions(record, _asset(record, asset), terms.as_tuple(), notice)
+        terms = ConversionTerms.token(asset_address(record, target), token_units(ratio, 18), ref, effective,
+                                      window_days * DAY, mandatory=not voluntary)
+    actions = conversion_actions(record, asset_address(record, asset), terms.as_tuple(), notice)
     propose_or_print(record, account, actions, description, dry_run, deployments_dir)
 
 
@@ -262,7 +251,7 @@ def conversion_propose(asset: str, cash: str | None, into: str | None, decimals:
 def conversion_fund(asset: str, amount: int | None, account, deployments_dir: Path | None) -> None:
     record, _ = open_record(deployments_dir)
     vault = record.instance("ConversionVault")
-    address = _asset(record, asset)
+    address = asset_address(record, asset)
     needed = amount if amount is not None else vault.fundingRequired(address)
     if needed == 0:
         click.echo("fully funded: nothing to deposit")
@@ -281,7 +270,7 @@ def convert_all_cmd(asset: str, batch: int, account, deployments_dir: Path | Non
     holders deferred (frozen, or refused by the target's compliance) to retry once they can be paid."""
     record, _ = open_record(deployments_dir)
     vault = record.instance("ConversionVault")
-    token = project.RealAssetToken.at(_asset(record, asset))
+    token = project.RealAssetToken.at(asset_address(record, asset))
     holders = holders_of(token, record.first_block)
     receipts = convert_all(vault, account, token, holders, batch)
     deferred = deferred_holders(vault, receipts)

@@ -27,15 +27,7 @@ from rat.governance import (
     set_fees_action,
     split_action,
 )
-from rat.scripting import deployments_option, dry_run_option, open_record, propose_or_print
-
-
-def _asset(record, symbol_or_address: str) -> str:
-    if symbol_or_address.startswith("0x"):
-        return symbol_or_address
-    if symbol_or_address not in record.assets:
-        raise click.BadParameter(f"unknown asset {symbol_or_address!r}; listed: {', '.join(record.assets) or 'none'}")
-    return record.assets[symbol_or_address].address
+from rat.scripting import asset_address, deployments_option, dry_run_option, open_record, propose_or_print
 
 
 def _split_time(rest: str) -> tuple[int, str]:
@@ -72,17 +64,17 @@ def cli(account, fee_changes, status_changes, splits, management_fees, actions_f
     actions: list[Action] = []
     for spec in fee_changes:
         asset, mint_bps, burn_bps = spec.split(":")
-        actions.append(set_fees_action(record, _asset(record, asset), int(mint_bps), int(burn_bps)))
+        actions.append(set_fees_action(record, asset_address(record, asset), int(mint_bps), int(burn_bps)))
     for spec in status_changes:
         asset, status, ref = spec.split(":", 2)
-        actions.append(asset_status_action(record, _asset(record, asset), AssetStatus[status], ref))
+        actions.append(asset_status_action(record, asset_address(record, asset), AssetStatus[status], ref))
     for spec in splits:
         asset, numerator, denominator, rest = spec.split(":", 3)
         when, ref = _split_time(rest)
-        actions.append(split_action(_asset(record, asset), int(numerator), int(denominator), when, ref))
+        actions.append(split_action(asset_address(record, asset), int(numerator), int(denominator), when, ref))
     for spec in management_fees:
         asset, bps = spec.split(":")
-        actions.append(management_fee_action(record, _asset(record, asset), int(bps)))
+        actions.append(management_fee_action(record, asset_address(record, asset), int(bps)))
     if actions_file is not None:
         actions += [Action.model_validate(a) for a in json.loads(actions_file.read_text())]
     if not actions:

@@ -18,7 +18,7 @@ routers on the hook; `--pass-locally` runs the vote on a local chain. Venue addr
 
 
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,16 @@ from eth_utils import keccak
 from pydantic import BaseModel, ConfigDict
 
 from rat.governance import Action, pass_locally
-from rat.scripting import deployments_option, dry_run_option, network_name, open_record, print_proposal, propose_or_print
+from rat.scripting import (
+    asset_address,
+    deployments_option,
+    dry_run_option,
+    network_name,
+    open_record,
+    print_proposal,
+    propose_or_print,
+    token_units,
+)
 
 UNIT = 10**18
 
@@ -74,12 +83,6 @@ def _save(venues: VenueFile, deployments_dir: Path | None) -> None:
     _venue_path(deployments_dir).write_text(venues.model_dump_json(indent=2) + "\n")
 
 
-def _asset(record: Any, symbol: str) -> str:
-    if symbol not in record.assets:
-        raise click.BadParameter(f"unknown asset {symbol!r}; listed: {', '.join(record.assets) or 'none'}")
-    return record.assets[symbol].address
-
-
 def _entry(venues: VenueFile, symbol: str) -> VenueEntry:
     if symbol not in venues.venues:
         raise click.ClickException(f"no venue for {symbol}: run `ape run venue deploy {symbol}` first")
@@ -87,13 +90,7 @@ def _entry(venues: VenueFile, symbol: str) -> VenueEntry:
 
 
 def _units(amount: str) -> int:
-    try:
-        value = Decimal(amount) * UNIT
-    except InvalidOperation:
-        raise click.BadParameter(f"not a number: {amount!r}") from None
-    if value <= 0 or value != value.to_integral_value():
-        raise click.BadParameter(f"{amount!r} must be positive with at most 18 decimals")
-    return int(value)
+    return token_units(amount, 18)
 
 
 def _venue(record: Any, venues: VenueFile, symbol: str) -> Any:
@@ -159,7 +156,7 @@ def deploy(symbol: str, quote: str, account: Any, dry_run: bool, deployments_dir
     from rat.venues.uniswap_v4 import LOCAL_CHAIN_IDS, UniswapV4Engine, VenueError, deploy_engine
 
     record, _ = open_record(deployments_dir)
-    asset = _asset(record, symbol)
+    asset = asset_address(record, symbol, symbol_only=True)
     venues = _load(deployments_dir)
     if symbol in venues.venues:
         raise click.ClickException(f"{symbol} already has a venue: {venues.venues[symbol].hook}")

@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,29 +41,52 @@ def start_block(host: str) -> int:
                               check=True).stdout)
 
 
-@pytest.fixture(scope="module")
-def chains(tmp_path_factory):
+Record = tuple[str, Path, int]  # an anvil's url, its deployments directory, its CCIP chain selector
+
+
+@contextmanager
+def two_anvils(tmp_path_factory) -> Iterator[tuple[Record, Record]]:
+    """Chains A (31337) and B (31338), a deployments directory each; both anvils stop on leaving."""
     a = start_anvil("A", CHAIN_A_SELECTOR, chain_id=31337)
     b = start_anvil("B", CHAIN_B_SELECTOR, chain_id=31338)
-    dirs = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
-    yield (a.chain.host, dirs[0], CHAIN_A_SELECTOR), (b.chain.host, dirs[1], CHAIN_B_SELECTOR)
-    a.stop()
-    b.stop()
+    try:
+        yield ((a.chain.host, tmp_path_factory.mktemp("a"), CHAIN_A_SELECTOR),
+               (b.chain.host, tmp_path_factory.mktemp("b"), CHAIN_B_SELECTOR))
+    finally:
+        a.stop()
+        b.stop()
 
 
-@pytest.fixture(scope="module")
-def lane(chains):
-    (host_a, dir_a, sel_a), (host_b, dir_b, sel_b) = chains
+def open_lane(chains: tuple[Record, Record], deploy: tuple[str, ...] = (),
+              configure: tuple[str, ...] = ()) -> tuple[Record, Record]:
+    """rAAPL listed on both chains (Alice and Bob KYC'd on both, Alice holding 100 on A), its pools deployed with
+    `deploy`'s extra options and the lane configured both ways, 95 tokens out at 0.95/s and 100 in at 1/s, with
+    `configure`'s."""
+    (host_a, dir_a, _), (host_b, dir_b, _) = chains
     ape_run(host_a, dir_a, "local-asset", "rAAPL", "--account", "TEST::0", "--kyc", ALICE, "--kyc", BOB,
             "--mint", f"{ALICE}:100")
     ape_run(host_b, dir_b, "local-asset", "rAAPL", "--account", "TEST::0", "--kyc", ALICE, "--kyc", BOB)
     for host, records, selector in chains:
-        ape_run(host, records, "deploy", "rAAPL", "--selector", str(selector), "--account", "TEST::0")
+        ape_run(host, records, "deploy", "rAAPL", "--selector", str(selector), *deploy, "--account", "TEST::0")
     for (host, records, _), (_, remote_records, remote_selector) in (chains, chains[::-1]):
         ape_run(host, records, "configure-lane", "rAAPL", "--remote-selector", str(remote_selector),
                 "--remote-record", str(remote_records / "local-bridge.json"), "--outbound", "95:0.95", "--inbound",
-                "100:1", "--remote-outbound", "95:0.95", "--remote-inbound", "100:1", "--account", "TEST::0")
+                "100:1", "--remote-outbound", "95:0.95", "--remote-inbound", "100:1", *configure,
+                "--account", "TEST::0")
     return chains
+
+
+def relay_to_b(lane: tuple[Record, Record], account: str = "TEST::8", expect_ok: bool = True):
+    (host_a, dir_a, _), (host_b, dir_b, _) = lane
+    return ape_run(host_b, dir_b, "relay", "rAAPL", "--source-host", host_a, "--source-record",
+                   str(dir_a / "local-bridge.json"), "--account", account, expect_ok=expect_ok)
+
+
+@pytest.fixture(scope="module")
+def lane(tmp_path_factory):
+    """The lane through the ramp harness."""
+    with two_anvils(tmp_path_factory) as chains:
+        yield open_lane(chains)
 
 
 def test_limits_that_are_not_a_matched_pair_are_refused_before_any_transaction(lane):
@@ -78,8 +103,7 @@ def test_a_send_on_chain_a_is_relayed_to_chain_b_and_shown_in_both_statuses(lane
     sent = ape_run(host_a, dir_a, "send", "rAAPL", "--dest", str(sel_b), "--to", BOB, "--amount", "10",
                    "--account", "TEST::6").stdout
     assert f"burned 10 rAAPL: message 1 to {sel_b}" in sent
-    relayed = ape_run(host_b, dir_b, "relay", "rAAPL", "--source-host", host_a, "--source-record",
-                      str(dir_a / "local-bridge.json"), "--account", "TEST::8").stdout
+    relayed = relay_to_b(lane).stdout
     assert f"message 1: 10 rAAPL {ALICE} -> {BOB}: executed" in relayed
     status_a = ape_run(host_a, dir_a, "status", "rAAPL").stdout
     status_b = ape_run(host_b, dir_b, "status", "rAAPL").stdout
@@ -110,37 +134,10 @@ RELAYER = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f"  # TEST::8, the DON's tra
 
 
 @pytest.fixture(scope="module")
-def full_chains(tmp_path_factory):
-    a = start_anvil("A", CHAIN_A_SELECTOR, chain_id=31337)
-    b = start_anvil("B", CHAIN_B_SELECTOR, chain_id=31338)
-    dirs = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
-    yield (a.chain.host, dirs[0], CHAIN_A_SELECTOR), (b.chain.host, dirs[1], CHAIN_B_SELECTOR)
-    a.stop()
-    b.stop()
-
-
-@pytest.fixture(scope="module")
-def full_lane(full_chains):
-    chains = full_chains
-    (host_a, dir_a, _), (host_b, dir_b, _) = chains
-    ape_run(host_a, dir_a, "local-asset", "rAAPL", "--account", "TEST::0", "--kyc", ALICE, "--kyc", BOB,
-            "--mint", f"{ALICE}:100")
-    ape_run(host_b, dir_b, "local-asset", "rAAPL", "--account", "TEST::0", "--kyc", ALICE, "--kyc", BOB)
-    for host, records, selector in chains:
-        ape_run(host, records, "deploy", "rAAPL", "--selector", str(selector), "--full-lane", "--fund", ALICE,
-                "--account", "TEST::0")
-    for (host, records, _), (_, remote_records, remote_selector) in (chains, chains[::-1]):
-        ape_run(host, records, "configure-lane", "rAAPL", "--remote-selector", str(remote_selector),
-                "--remote-record", str(remote_records / "local-bridge.json"), "--outbound", "95:0.95", "--inbound",
-                "100:1", "--remote-outbound", "95:0.95", "--remote-inbound", "100:1", "--transmitter", RELAYER,
-                "--account", "TEST::0")
-    return chains
-
-
-def relay_to_b(lane, account: str = "TEST::8", expect_ok: bool = True):
-    (host_a, dir_a, _), (host_b, dir_b, _) = lane
-    return ape_run(host_b, dir_b, "relay", "rAAPL", "--source-host", host_a, "--source-record",
-                   str(dir_a / "local-bridge.json"), "--account", account, expect_ok=expect_ok)
+def full_lane(tmp_path_factory):
+    """The lane through Chainlink's Router, OnRamp and OffRamps, the relay account its OCR3 transmitter."""
+    with two_anvils(tmp_path_factory) as chains:
+        yield open_lane(chains, deploy=("--full-lane", "--fund", ALICE), configure=("--transmitter", RELAYER))
 
 
 def test_full_lane_deploy_records_chainlink_s_onramp_and_an_offramp_from_the_remote_onramp(full_lane):

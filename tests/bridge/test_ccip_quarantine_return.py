@@ -11,15 +11,12 @@ import pytest
 from ape import project
 from eth_utils import keccak
 
-from rat.bridge.ccip import CHAIN_A_SELECTOR, LanePairLimits, encode_address
-from rat.bridge.chains import Chain
-from rat.bridge.lane import Side, approve_everywhere, balances, connect, deploy_side, send, supplies
+from rat.bridge.ccip import CHAIN_A_SELECTOR, encode_address
+from rat.bridge.lane import Side, balances, send, supplies
 from rat.bridge.relay import relay
-from rat.deploy import role
 
 ONE = 10**18
 AMOUNT = 100 * ONE
-LIMITS = LanePairLimits.symmetric(1_000 * ONE, 10 * ONE)
 REF = keccak(text="return-decision-1")
 FEE = 10**15  # wei, quoted by the ramp harness as OnRamp
 KYC_GONE = keccak(text="kyc withdrawn")
@@ -29,25 +26,20 @@ pytestmark = pytest.mark.usefixtures("isolated_chain_b")
 
 
 @pytest.fixture(scope="module")
-def sides(chain_b, admin, kyc_operator, minter, alice, bob) -> tuple[Side, Side]:
-    a = deploy_side(Chain("A", CHAIN_A_SELECTOR), admin, kyc_operator)
-    b = deploy_side(chain_b.chain, admin, kyc_operator)
-    connect(a, b, LIMITS, admin)
-    for investor in (alice, bob):
-        approve_everywhere((a, b), kyc_operator, investor.address)
-    a.token.grantRole(role("MINTER_ROLE"), minter, sender=admin)
-    a.token.mint(alice, 5_000 * ONE, sender=minter)
-    for side in (a, b):
+def returning(sides, admin) -> tuple[Side, Side]:
+    """The two-anvil lane (tests/bridge/conftest.py) with admin allowed to return quarantined transfers on both
+    sides and each ramp quoting FEE."""
+    for side in sides:
         with side.chain.active():
             side.pool.grantRole(QUARANTINE_RELEASE_ROLE, admin, sender=admin)
             side.ramp.setFee(FEE, sender=admin)
-    return a, b
+    return sides
 
 
 @pytest.fixture
-def held(sides, alice, bob, kyc_operator, mallory):
+def held(returning, alice, bob, kyc_operator, mallory):
     """Alice sent AMOUNT to Bob; Bob's KYC was withdrawn on B in flight, so B holds it in quarantine (id 1)."""
-    a, b = sides
+    a, b = returning
     send(a, b, alice, bob.address, AMOUNT)
     with b.chain.active():
         b.stack.registry.revokeInvestor(bob, KYC_GONE, sender=kyc_operator)

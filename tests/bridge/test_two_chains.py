@@ -9,29 +9,18 @@ import ape
 import pytest
 from ape import chain
 
-from rat.bridge.ccip import CHAIN_A_SELECTOR, LanePairLimits
-from rat.bridge.chains import CHAIN_B_ID, Chain
-from rat.bridge.lane import Side, approve_everywhere, balances, connect, deploy_side, send, supplies
+from rat.bridge.chains import CHAIN_B_ID
+from rat.bridge.lane import balances, send, supplies
 from rat.bridge.relay import relay, sent_messages
-from rat.deploy import role
 
 ONE = 10**18
-LIMITS = LanePairLimits.symmetric(1_000 * ONE, 10 * ONE)
-OUTBOUND_CAPACITY = LIMITS.a_outbound.capacity  # 950 tokens
 
 pytestmark = pytest.mark.usefixtures("isolated_chain_b")
 
 
-@pytest.fixture(scope="module")
-def sides(chain_b, admin, kyc_operator, minter, alice, bob) -> tuple[Side, Side]:
-    a = deploy_side(Chain("A", CHAIN_A_SELECTOR), admin, kyc_operator)
-    b = deploy_side(chain_b.chain, admin, kyc_operator)
-    connect(a, b, LIMITS, admin)
-    for investor in (alice, bob):
-        approve_everywhere((a, b), kyc_operator, investor.address)
-    a.token.grantRole(role("MINTER_ROLE"), minter, sender=admin)
-    a.token.mint(alice, 5_000 * ONE, sender=minter)
-    return a, b
+@pytest.fixture
+def outbound_capacity(lane_limits) -> int:
+    return lane_limits.a_outbound.capacity  # 950 tokens
 
 
 def test_the_two_chains_have_different_chain_ids(sides):
@@ -70,28 +59,28 @@ def test_a_recipient_not_eligible_on_chain_b_is_refused_on_chain_a_without_a_bur
     assert sent_messages(a, b.selector) == []
 
 
-def test_chain_a_outbound_limit_refuses_a_burst_before_any_burn(sides, alice, bob):
+def test_chain_a_outbound_limit_refuses_a_burst_before_any_burn(sides, outbound_capacity, alice, bob):
     a, b = sides
-    send(a, b, alice, bob.address, OUTBOUND_CAPACITY)
+    send(a, b, alice, bob.address, outbound_capacity)
     before = supplies(sides), balances(sides, alice.address)
     with ape.reverts(a.pool.RateLimitReached):
         send(a, b, alice, bob.address, 100 * ONE)
     assert (supplies(sides), balances(sides, alice.address)) == before
 
 
-def test_chain_b_outbound_limit_refuses_a_burst_on_the_way_back(sides, alice, bob, mallory):
+def test_chain_b_outbound_limit_refuses_a_burst_on_the_way_back(sides, outbound_capacity, alice, bob, mallory):
     a, b = sides
     for _ in range(2):
-        send(a, b, alice, bob.address, OUTBOUND_CAPACITY)
+        send(a, b, alice, bob.address, outbound_capacity)
         chain.mine(timestamp=chain.pending_timestamp + 200)  # A's outbound bucket refills
         with b.chain.active():
             chain.mine(timestamp=chain.pending_timestamp + 200)  # B's inbound bucket refills
         relay(a, b, mallory)
-    assert balances(sides, bob.address)["B"] == 2 * OUTBOUND_CAPACITY
-    send(b, a, bob, alice.address, OUTBOUND_CAPACITY)
+    assert balances(sides, bob.address)["B"] == 2 * outbound_capacity
+    send(b, a, bob, alice.address, outbound_capacity)
     with ape.reverts(b.pool.RateLimitReached):
         send(b, a, bob, alice.address, 100 * ONE)
-    assert balances(sides, bob.address)["B"] == OUTBOUND_CAPACITY
+    assert balances(sides, bob.address)["B"] == outbound_capacity
 
 
 def test_a_send_from_chain_b_is_delivered_back_to_chain_a(sides, alice, bob, mallory):

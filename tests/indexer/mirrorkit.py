@@ -1,4 +1,4 @@
-"""Helpers of the indexer tests: the protocol history they mirror and a one-shot mirror run."""
+"""Helpers of the indexer tests: the protocol history they mirror, a one-shot mirror run and a reconciliation."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.follower import Follower, FollowPolicy
+from indexer.reconcile import Reconciler, Report
 from indexer.store import Followed, MirrorStore
 from relayer.rpc import Rpc
 
 SHARE = 10**18
 USDC = 10**6
+
 
 @dataclass
 class Protocol:
@@ -38,16 +40,18 @@ class Protocol:
         return [f"{c.kind}={c.address}" for c in self.contracts()]
 
 
-def mirror_once(url: str, protocol: Protocol, confirmations: int = 0, batch_blocks: int = 7) -> MirrorStore:
-    """Mirrors the chain up to its confirmed head in small batches (so histories span several of them)."""
+def mirror(url: str, chain_id: int, rpc_url: str, followed: list[Followed], start_block: int,
+           confirmations: int = 0, batch_blocks: int = 7) -> MirrorStore:
+    """Mirrors the `followed` contracts from `start_block` up to the chain's confirmed head in small batches (so
+    histories span several of them)."""
     store = MirrorStore(url)
-    store.follow(protocol.chain_id, protocol.contracts())
+    store.follow(chain_id, followed)
 
     async def run() -> None:
-        rpc = Rpc(protocol.rpc_url)
+        rpc = Rpc(rpc_url)
         try:
-            follower = Follower(rpc, store, protocol.chain_id, "local", FollowPolicy(
-                confirmations=confirmations, batch_blocks=batch_blocks, start_block=protocol.start_block))
+            follower = Follower(rpc, store, chain_id, "local", FollowPolicy(
+                confirmations=confirmations, batch_blocks=batch_blocks, start_block=start_block))
             while True:
                 await follower.tick()
                 if follower.cursor() >= follower.target:
@@ -59,6 +63,23 @@ def mirror_once(url: str, protocol: Protocol, confirmations: int = 0, batch_bloc
     return store
 
 
+def mirror_once(url: str, protocol: Protocol, confirmations: int = 0, batch_blocks: int = 7) -> MirrorStore:
+    """Mirrors the protocol's contracts (`Protocol.contracts`) up to the chain's confirmed head."""
+    return mirror(url, protocol.chain_id, protocol.rpc_url, protocol.contracts(), protocol.start_block,
+                  confirmations=confirmations, batch_blocks=batch_blocks)
+
+
+def reconcile(store: MirrorStore, rpc_url: str, chain_id: int) -> Report:
+    """One reconciliation of the mirror against the chain at the mirror's block."""
+
+    async def run() -> Report:
+        rpc = Rpc(rpc_url)
+        try:
+            return await Reconciler(rpc, store, chain_id).run()
+        finally:
+            await rpc.aclose()
+
+    return asyncio.run(run())
 
 
 def contents(store: MirrorStore) -> dict[str, list[tuple]]:

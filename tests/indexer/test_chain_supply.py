@@ -5,7 +5,6 @@ and the token hold on-chain. Both sides of a lane live on the session's anvil un
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -17,10 +16,9 @@ from indexer import schema
 from indexer.cli import main
 from indexer.deployment import BridgeRecord
 from indexer.events import ABI_FILE, EventAbi, EventBook
-from indexer.follower import Follower, FollowPolicy
 from indexer.model import BridgeFlow, Modeller, chain_supply
-from indexer.reconcile import Reconciler
 from indexer.store import Followed, MirrorStore
+from mirrorkit import mirror, reconcile
 from rat.bridge.ccip import (
     CHAIN_A_SELECTOR,
     CHAIN_B_SELECTOR,
@@ -31,7 +29,6 @@ from rat.bridge.ccip import (
 )
 from rat.bridge.corporate_actions import corporate_actions
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
-from relayer.rpc import Rpc
 
 ONE = 10**18
 MINTED = 1_000 * ONE
@@ -92,25 +89,9 @@ def history(accounts, chain):
 
 
 def _mirror(url: str, history) -> MirrorStore:
-    store = MirrorStore(url)
-    store.follow(history["chain_id"], [Followed(t.address.lower(), "RealAssetToken", f"r{i}", 0)
-                                       for i, t in enumerate(history["tokens"])]
-                 + [Followed(p.address.lower(), "RatCcipPool", f"pool {i}", 0) for i, p in enumerate(history["pools"])])
-
-    async def run() -> None:
-        rpc = Rpc(history["rpc"])
-        try:
-            follower = Follower(rpc, store, history["chain_id"], "local", FollowPolicy(
-                confirmations=0, batch_blocks=5, start_block=history["start"]))
-            while True:
-                await follower.tick()
-                if follower.cursor() >= follower.target:
-                    return
-        finally:
-            await rpc.aclose()
-
-    asyncio.run(run())
-    return store
+    followed = ([Followed(t.address.lower(), "RealAssetToken", f"r{i}", 0) for i, t in enumerate(history["tokens"])]
+                + [Followed(p.address.lower(), "RatCcipPool", f"pool {i}", 0) for i, p in enumerate(history["pools"])])
+    return mirror(url, history["chain_id"], history["rpc"], followed, history["start"], batch_blocks=5)
 
 
 def _by_pool(store, history) -> dict:
@@ -222,15 +203,7 @@ def test_a_pool_with_no_movement_yet_reports_the_supply_and_zero_flows():
 
 def test_reconcile_finds_the_pools_state_equal_to_the_mirror(sqlite_url, history):
     store = _mirror(sqlite_url, history)
-
-    async def run():
-        rpc = Rpc(history["rpc"])
-        try:
-            return await Reconciler(rpc, store, history["chain_id"]).run()
-        finally:
-            await rpc.aclose()
-
-    report = asyncio.run(run())
+    report = reconcile(store, history["rpc"], history["chain_id"])
     assert report.differences == []
     store.close()
 
@@ -241,14 +214,6 @@ def test_reconcile_reports_a_pool_whose_mirrored_escrow_differs(sqlite_url, hist
     with store.begin() as conn:  # the mirror loses the release: its escrow now overstates the pool's
         t = schema.bridge_transfers.c
         conn.execute(schema.bridge_transfers.delete().where(t.pool == pool_b, t.event == "released"))
-
-    async def run():
-        rpc = Rpc(history["rpc"])
-        try:
-            return await Reconciler(rpc, store, history["chain_id"]).run()
-        finally:
-            await rpc.aclose()
-
-    report = asyncio.run(run())
+    report = reconcile(store, history["rpc"], history["chain_id"])
     assert [(d.check, d.subject) for d in report.differences] == [("quarantinedTotal", pool_b)]
     store.close()

@@ -1,6 +1,7 @@
 """Fixtures of the compliant RAT/stablecoin pool (ADR 0100): the real Uniswap v4 engine, a listed rAAPL with its
 Minter listing and a reserve round, a stablecoin, the hook/adapter registered as the asset's VENUE, the approved
-pool created and seeded by Alice (KYC'd) through RatPositionManager."""
+pool created and seeded by Alice (KYC'd) through RatPositionManager. For the frozen-borrower tests (ADR 0102): a
+Morpho Blue market in which Alice has borrowed against rAAPL, and Alice frozen (morpho_support.py has the rest)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 from eth_account import Account
 from eth_utils import keccak
+from morpho_support import BORROWED, FREEZE_REF, LISTING_REF, PLEDGED, USDC, BorrowedMarket, open_borrowed_market
 
 from rat.deploy import role
 from rat.minting import deploy_minting_stack, deploy_test_stablecoin, grant_minting_roles, list_asset, publish_reserves
@@ -61,3 +63,26 @@ def market(project, chain, stack, token, kyc, admin, kyc_operator, minter, alice
         usdc.mint(investor, 50_000 * UNIT, sender=admin)
     token_id, _ = add_liquidity(venue, alice, -600, 600, SEED_LIQUIDITY, 20_000 * UNIT, 20_000 * UNIT)
     return Market(venue, mstack, custodian_key, token_id)
+
+
+@pytest.fixture(scope="module")
+def borrowed_market(project, chain, admin, pauser, bob, alice, funded, registry) -> BorrowedMarket:
+    """rAAPL/USDC on the real Morpho Blue, admin its governance: Alice pledged PLEDGED rAAPL, authorised the gateway
+    and borrowed BORROWED USDC through it while the oracle is OPEN (Bob supplied the USDC). Governance and Bob each
+    hold 100,000 USDC approved to the gateway and Morpho, for closures and liquidations; Alice has approved Morpho
+    for her repayments."""
+    stack, loan, feed, params = open_borrowed_market(project, chain, admin, pauser, bob, alice, funded, registry,
+                                                     LISTING_REF, PLEDGED, BORROWED, governance=admin.address)
+    for payer in (admin, bob):
+        loan.mint(payer.address, 100_000 * USDC, sender=admin)
+        loan.approve(stack.gateway.address, 2**256 - 1, sender=payer)
+        loan.approve(stack.morpho.address, 2**256 - 1, sender=payer)
+    loan.approve(stack.morpho.address, 2**256 - 1, sender=alice)
+    return BorrowedMarket(stack, funded, loan, feed, params)
+
+
+@pytest.fixture
+def frozen_alice(registry, sanctions_officer, alice):
+    """Alice, frozen in the token's ComplianceRegistry by the sanctions officer."""
+    registry.freeze([alice.address], FREEZE_REF, sender=sanctions_officer)
+    return alice

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
+
+from eth_utils import keccak
 
 from rat.venues.calendar import day_index, publish_sessions, sessions_for_days
 from rat.venues.collateral import (
@@ -27,6 +29,10 @@ PRICE_1E36 = 10**26  # $100 per token: 100e6 USDC units per 1e18 collateral unit
 COLLATERAL = 1_000 * UNIT
 LIQUIDITY = 1_000_000 * USDC
 PARAMS = OracleParams()
+PLEDGED = 100 * UNIT  # rAAPL Alice pledges in the frozen-borrower tests
+BORROWED = 5_000 * USDC  # what she borrows against it
+LISTING_REF = keccak(text="governance decision: list the rAAPL/USDC Morpho Blue market")
+FREEZE_REF = keccak(text="sanctions decision 2026-117")
 
 
 def utc(*args: int) -> int:
@@ -56,6 +62,16 @@ class Market:
     reserves: Any
     params: Any
     admin: Any
+
+
+class BorrowedMarket(NamedTuple):
+    """rAAPL/USDC on the real Morpho Blue with Alice's loan open: the `borrowed_market` fixture (conftest.py)."""
+
+    stack: CollateralStack
+    token: Any
+    loan: Any
+    feed: Any
+    params: tuple
 
 
 def warp(chain: Any, timestamp: int) -> None:

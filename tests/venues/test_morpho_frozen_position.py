@@ -6,17 +6,12 @@ the legal hold, whom the token checks like every recipient, citing the legal ref
 import ape
 import pytest
 from eth_utils import keccak
-from morpho_support import SAT_MIDDAY, USDC, open_borrowed_market, warp
+from morpho_support import BORROWED, FREEZE_REF, PLEDGED, SAT_MIDDAY, USDC, warp
 
 from rat.deploy import role
 from rat.errors import TransferStatus
 from rat.venues.morpho import position
 
-SHARE = 10**18
-PLEDGED = 100 * SHARE
-BORROWED = 5_000 * USDC
-LISTING_REF = keccak(text="governance decision: list the rAAPL/USDC Morpho Blue market")
-FREEZE_REF = keccak(text="sanctions decision 2026-117")
 COURT_ORDER = keccak(text="court order 2026/4411: seize the pledged rAAPL")
 
 
@@ -27,53 +22,36 @@ def legal_hold(new_account, kyc):
     return account
 
 
-@pytest.fixture(scope="module")
-def frozen_market(project, chain, admin, pauser, bob, alice, funded, registry):
-    """Alice pledged 100 rAAPL, authorised the gateway and borrowed 5,000 USDC; governance (admin) holds USDC."""
-    token = funded
-    stack, loan, _feed, params = open_borrowed_market(project, chain, admin, pauser, bob, alice, token, registry,
-                                                      LISTING_REF, PLEDGED, BORROWED, governance=admin.address)
-    loan.mint(admin.address, 10_000 * USDC, sender=admin)
-    loan.approve(stack.gateway.address, 2**256 - 1, sender=admin)
-    return stack, token, loan, params
-
-
-@pytest.fixture
-def frozen_alice(registry, sanctions_officer, alice):
-    registry.freeze([alice.address], FREEZE_REF, sender=sanctions_officer)
-    return alice
-
-
-def _close(frozen_market, borrower, recipient, sender, legal_ref=COURT_ORDER, max_repaid=2**256 - 1):
-    stack, _, _, params = frozen_market
+def _close(borrowed_market, borrower, recipient, sender, legal_ref=COURT_ORDER, max_repaid=2**256 - 1):
+    stack, _, _, _, params = borrowed_market
     return stack.gateway.closeFrozenPosition(params, borrower.address, recipient.address, legal_ref, max_repaid,
                                              sender=sender)
 
 
 def test_governance_closes_a_frozen_position_and_the_legal_hold_receives_all_collateral(
-        frozen_market, frozen_alice, legal_hold, admin):
-    stack, token, _, _ = frozen_market
-    _close(frozen_market, frozen_alice, legal_hold, admin)
+        borrowed_market, frozen_alice, legal_hold, admin):
+    stack, token, _, _, _ = borrowed_market
+    _close(borrowed_market, frozen_alice, legal_hold, admin)
     assert token.balanceOf(legal_hold) == PLEDGED
     assert position(stack.morpho, stack.params, frozen_alice.address) == (0, 0, 0)
     assert token.balanceOf(stack.gateway) == 0
 
 
-def test_governance_pays_the_frozen_borrowers_debt_with_its_own_loan_tokens(frozen_market, frozen_alice,
+def test_governance_pays_the_frozen_borrowers_debt_with_its_own_loan_tokens(borrowed_market, frozen_alice,
                                                                             legal_hold, admin):
-    stack, _, loan, _ = frozen_market
+    stack, _, loan, _, _ = borrowed_market
     before = loan.balanceOf(admin)
-    _close(frozen_market, frozen_alice, legal_hold, admin)
+    _close(borrowed_market, frozen_alice, legal_hold, admin)
     paid = before - loan.balanceOf(admin)
     assert BORROWED <= paid < BORROWED * 1001 // 1000  # the debt with a few minutes' interest
     assert loan.balanceOf(stack.gateway) == 0
 
 
 def test_the_closure_event_names_market_borrower_legal_hold_amounts_and_legal_reference(
-        frozen_market, frozen_alice, legal_hold, admin):
-    stack, _, loan, _ = frozen_market
+        borrowed_market, frozen_alice, legal_hold, admin):
+    stack, _, loan, _, _ = borrowed_market
     before = loan.balanceOf(admin)
-    receipt = _close(frozen_market, frozen_alice, legal_hold, admin)
+    receipt = _close(borrowed_market, frozen_alice, legal_hold, admin)
     [event] = receipt.decode_logs(stack.gateway.FrozenPositionClosed)
     assert event.marketId == stack.params.market_id()
     assert event.borrower == frozen_alice.address
@@ -83,75 +61,75 @@ def test_the_closure_event_names_market_borrower_legal_hold_amounts_and_legal_re
     assert event.legalRef == COURT_ORDER
 
 
-def test_a_borrower_who_is_not_frozen_keeps_the_position(frozen_market, alice, legal_hold, admin):
-    stack, _, _, _ = frozen_market
+def test_a_borrower_who_is_not_frozen_keeps_the_position(borrowed_market, alice, legal_hold, admin):
+    stack, _, _, _, _ = borrowed_market
     with ape.reverts(stack.gateway.BorrowerNotFrozen, borrower=alice.address):
-        _close(frozen_market, alice, legal_hold, admin)
+        _close(borrowed_market, alice, legal_hold, admin)
 
 
-def test_a_legal_hold_without_kyc_is_refused_with_the_tokens_reason(frozen_market, frozen_alice, carol, admin):
-    _, token, _, _ = frozen_market
+def test_a_legal_hold_without_kyc_is_refused_with_the_tokens_reason(borrowed_market, frozen_alice, carol, admin):
+    _, token, _, _, _ = borrowed_market
     with ape.reverts(token.TransferRestricted, status=TransferStatus.RECIPIENT_NOT_ELIGIBLE):
-        _close(frozen_market, frozen_alice, carol, admin)
+        _close(borrowed_market, frozen_alice, carol, admin)
 
 
-def test_a_frozen_legal_hold_is_refused_with_the_tokens_reason(frozen_market, frozen_alice, legal_hold, admin,
+def test_a_frozen_legal_hold_is_refused_with_the_tokens_reason(borrowed_market, frozen_alice, legal_hold, admin,
                                                                registry, sanctions_officer):
-    _, token, _, _ = frozen_market
+    _, token, _, _, _ = borrowed_market
     registry.freeze([legal_hold.address], FREEZE_REF, sender=sanctions_officer)
     with ape.reverts(token.TransferRestricted, status=TransferStatus.RECIPIENT_FROZEN):
-        _close(frozen_market, frozen_alice, legal_hold, admin)
+        _close(borrowed_market, frozen_alice, legal_hold, admin)
 
 
-def test_an_account_without_the_closer_role_cannot_close_a_frozen_position(frozen_market, frozen_alice, legal_hold,
+def test_an_account_without_the_closer_role_cannot_close_a_frozen_position(borrowed_market, frozen_alice, legal_hold,
                                                                            mallory):
-    stack, _, _, _ = frozen_market
+    stack, _, _, _, _ = borrowed_market
     with ape.reverts(stack.gateway.AccessControlUnauthorizedAccount):
-        _close(frozen_market, frozen_alice, legal_hold, mallory)
+        _close(borrowed_market, frozen_alice, legal_hold, mallory)
 
 
-def test_a_closure_without_a_legal_reference_is_refused(frozen_market, frozen_alice, legal_hold, admin):
-    stack, _, _, _ = frozen_market
+def test_a_closure_without_a_legal_reference_is_refused(borrowed_market, frozen_alice, legal_hold, admin):
+    stack, _, _, _, _ = borrowed_market
     with ape.reverts(stack.gateway.MissingLegalReference):
-        _close(frozen_market, frozen_alice, legal_hold, admin, legal_ref=b"\x00" * 32)
+        _close(borrowed_market, frozen_alice, legal_hold, admin, legal_ref=b"\x00" * 32)
 
 
-def test_a_closure_costing_more_than_governance_accepts_is_refused(frozen_market, frozen_alice, legal_hold, admin):
-    stack, _, _, _ = frozen_market
+def test_a_closure_costing_more_than_governance_accepts_is_refused(borrowed_market, frozen_alice, legal_hold, admin):
+    stack, _, _, _, _ = borrowed_market
     with ape.reverts(stack.gateway.RepaidAboveMaximum):
-        _close(frozen_market, frozen_alice, legal_hold, admin, max_repaid=BORROWED - 1)
+        _close(borrowed_market, frozen_alice, legal_hold, admin, max_repaid=BORROWED - 1)
 
 
-def test_a_borrower_who_revoked_the_gateway_gets_a_clear_reason_not_a_morpho_revert(frozen_market, alice, legal_hold,
+def test_a_borrower_who_revoked_the_gateway_gets_a_clear_reason_not_a_morpho_revert(borrowed_market, alice, legal_hold,
                                                                                     admin, registry,
                                                                                     sanctions_officer):
-    stack, _, _, _ = frozen_market
+    stack, _, _, _, _ = borrowed_market
     stack.morpho.setAuthorization(stack.gateway.address, False, sender=alice)
     registry.freeze([alice.address], FREEZE_REF, sender=sanctions_officer)
     with ape.reverts(stack.gateway.GatewayNotAuthorized, borrower=alice.address):
-        _close(frozen_market, alice, legal_hold, admin)
+        _close(borrowed_market, alice, legal_hold, admin)
 
 
-def test_a_frozen_position_closes_while_the_market_is_closed_and_the_feed_stale(frozen_market, frozen_alice,
+def test_a_frozen_position_closes_while_the_market_is_closed_and_the_feed_stale(borrowed_market, frozen_alice,
                                                                                 legal_hold, admin, chain):
-    stack, token, _, params = frozen_market
+    stack, token, _, _, params = borrowed_market
     warp(chain, SAT_MIDDAY)  # weekend, and the last price is days old: the oracle gives no borrow price
     with ape.reverts(stack.oracle.OracleUnavailable):
         stack.oracle.borrowPrice()
-    _close(frozen_market, frozen_alice, legal_hold, admin)
+    _close(borrowed_market, frozen_alice, legal_hold, admin)
     assert token.balanceOf(legal_hold) == PLEDGED
 
 
 def test_a_frozen_borrower_without_debt_has_the_collateral_moved_and_governance_pays_nothing(
-        frozen_market, alice, legal_hold, admin, registry, sanctions_officer):
-    stack, token, loan, params = frozen_market
+        borrowed_market, alice, legal_hold, admin, registry, sanctions_officer):
+    stack, token, loan, _, params = borrowed_market
     loan.mint(alice.address, 100 * USDC, sender=admin)
     loan.approve(stack.morpho.address, 2**256 - 1, sender=alice)
     shares = position(stack.morpho, stack.params, alice.address)[1]
     stack.morpho.repay(params, 0, shares, alice.address, b"", sender=alice)
     registry.freeze([alice.address], FREEZE_REF, sender=sanctions_officer)
     before = loan.balanceOf(admin)
-    receipt = _close(frozen_market, alice, legal_hold, admin)
+    receipt = _close(borrowed_market, alice, legal_hold, admin)
     [event] = receipt.decode_logs(stack.gateway.FrozenPositionClosed)
     assert (event.collateral, event.repaid) == (PLEDGED, 0)
     assert loan.balanceOf(admin) == before
