@@ -14,7 +14,8 @@ import click
 
 from relayer.errors import RelayerError
 
-STREAM_REPLAY_DAYS = 30  # = relayer.events.outbox.STREAM_REPLAY_DAYS, repeated so the CLI starts without importing it
+# = relayer.events.outbox.STREAM_REPLAY_DAYS, repeated so the CLI starts without importing the outbox
+STREAM_REPLAY_DAYS = 30
 
 
 def _friendly(fn):

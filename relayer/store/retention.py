@@ -60,7 +60,8 @@ class PurgeReport(BaseModel):
 
     @property
     def total(self) -> int:
-        return self.kyc_applicants + self.kyc_events + self.request_events + self.sagas + self.saga_steps + self.audit_ips
+        return (self.kyc_applicants + self.kyc_events + self.request_events + self.sagas + self.saga_steps
+                + self.audit_ips)
 
 
 def purge(store: Store, policy: RetentionPolicy, now: float | None = None) -> PurgeReport:
