@@ -51,7 +51,8 @@ def test_each_chains_newest_reconciliation_stays_whatever_its_age(mirror_url):
 
 def row_counts(store: MirrorStore) -> dict[str, int]:
     with store.begin() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar() for t in schema.metadata.sorted_tables}
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+                for t in schema.metadata.sorted_tables}
 
 
 def test_only_reconciliations_are_purged_and_every_permanent_table_is_left_alone(sqlite_url):
