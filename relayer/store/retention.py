@@ -6,7 +6,7 @@ log. AML law requires the transaction and due-diligence records for a fixed peri
 (FATF Recommendation 11: at least five years; EU Directive 2015/849 art. 40; Brazil Lei 9.613/1998 art. 10;
 Liechtenstein SPG art. 20: ten years); data-protection law (GDPR art. 5(1)(e), LGPD art. 15-16) requires them to
 be erased once that period is over. `purge` does that, in one transaction per table, and is safe to run at any
-time and repeatedly (`rat-relayer purge`, scheduled daily by the operator):
+time and repeatedly (`rat-relayer purge`, scheduled daily per stack by the Pulumi program, infra/rat_infra/services.py):
 
 * `kyc_applicants`: rows already written to the registry (`sync_state = synced`) whose KYC expired, and whose last
   decision was recorded, more than `aml_record_days` ago; the on-chain record keeps only tier, jurisdiction,
