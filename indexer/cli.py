@@ -1,4 +1,4 @@
-"""`rat-indexer`: the analytics mirror's command line (follow, reconcile, sql, migrate, abis)."""
+"""`rat-indexer`: the analytics mirror's command line (follow, reconcile, supply, sql, purge, migrate, abis)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from indexer.deployment import BridgeRecord, DeploymentFile, parse_contract_opti
 from indexer.events import ABI_FILE, BUILD_MANIFEST, extract_abis, write_abis
 from indexer.follower import Follower, FollowPolicy, ReorgTooDeep
 from indexer.reconcile import NothingMirrored, Reconciler, Report
+from indexer.retention import RECONCILIATION_DAYS, MirrorRetention
+from indexer.retention import purge as run_purge
 from indexer.store import MirrorStore
 from relayer.errors import RpcError, RpcUnavailable
 from relayer.rpc import Rpc
@@ -280,6 +282,23 @@ def sql(db_url: str, query: str, as_json: bool) -> None:
     click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
     for row in rows:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+
+
+@main.command()
+@DB_OPTION
+@click.option("--reconciliation-days", default=RECONCILIATION_DAYS, show_default=True, type=click.IntRange(1),
+              help="Days a `reconcile` run stays in `reconciliations` (each chain's newest run always stays).")
+def purge(db_url: str, reconciliation_days: int) -> None:
+    """Delete mirror rows past their table's retention (docs/data/lifecycle.md); safe to run daily.
+
+    Only `reconciliations` has a finite retention (two years); every other table is permanent or already rolling
+    (`indexed_blocks`), and the whole mirror can be rebuilt from the chain."""
+    store = _store(db_url)
+    try:
+        report = run_purge(store, MirrorRetention(reconciliation_days=reconciliation_days))
+    finally:
+        store.close()
+    click.echo(" ".join(f"{k}={v}" for k, v in report.model_dump().items()))
 
 
 @main.command()

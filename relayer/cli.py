@@ -14,6 +14,9 @@ import click
 
 from relayer.errors import RelayerError
 
+# = relayer.events.outbox.STREAM_REPLAY_DAYS, repeated so the CLI starts without importing the outbox
+STREAM_REPLAY_DAYS = 30
+
 
 def _friendly(fn):
     """Turns the relayer's typed errors into a readable message and exit status 1."""
@@ -293,15 +296,19 @@ def api_spec(kind: str) -> None:
               help="AML record-keeping period (3650 for a Liechtenstein entity, SPG art. 20)")
 @click.option("--client-ip-days", type=click.IntRange(min=1), default=365, show_default=True,
               help="how long operators' IP addresses stay in the audit log")
+@click.option("--request-event-days", type=click.IntRange(min=STREAM_REPLAY_DAYS), default=365, show_default=True,
+              help="how long published requests.* outbox rows stay (at least the WebSocket stream's replay window)")
 @_friendly
-def purge(config_path: Path, aml_record_days: int, client_ip_days: int) -> None:
-    """Erase personal data whose retention period is over (KYC applicant rows, kyc.* events, finished sagas)
-    and redact old operator IP addresses. Safe to run daily and repeatedly (docs/data/lifecycle.md)."""
+def purge(config_path: Path, aml_record_days: int, client_ip_days: int, request_event_days: int) -> None:
+    """Erase personal data whose retention period is over (KYC applicant rows, kyc.* events, finished sagas),
+    trim old published requests.* events and redact old operator IP addresses. Safe to run daily and repeatedly
+    (docs/data/lifecycle.md)."""
     from relayer.store import Store
     from relayer.store.retention import RetentionPolicy, purge as run_purge
 
     store = Store.open(_load(config_path).database_url)
-    report = run_purge(store, RetentionPolicy(aml_record_days=aml_record_days, client_ip_days=client_ip_days))
+    report = run_purge(store, RetentionPolicy(aml_record_days=aml_record_days, client_ip_days=client_ip_days,
+                                              request_event_days=request_event_days))
     store.close()
     click.echo(" ".join(f"{k}={v}" for k, v in report.model_dump().items()))
 

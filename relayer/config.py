@@ -189,6 +189,9 @@ class EventsConfig(Strict):
     stream: str | None = Field(default=None, description="JetStream stream name (default RAT_<NETWORK>)")
     drain_interval: float = Field(default=0.2, gt=0)
     duplicate_window: int = Field(default=120, ge=1, description="JetStream Nats-Msg-Id dedupe window, seconds")
+    max_age_days: int = Field(default=5 * 365, ge=1, le=3650,
+                              description="JetStream stream max_age: days a message stays on the bus; at most the "
+                                          "AML period `rat-relayer purge` keeps published kyc.* outbox rows")
 
 
 class KycLevel(Strict):

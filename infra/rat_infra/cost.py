@@ -46,6 +46,9 @@ FREE_OR_PRICED_ELSEWHERE = frozenset(
         "aws:sns/topicPolicy:TopicPolicy",
         "aws:budgets/budget:Budget",  # one budget per account; the first two per account are free
         "aws:ec2/flowLog:FlowLog",  # billed as log ingestion, inside the stack's log_ingest_gb
+        # 30 invocations a month, inside EventBridge Scheduler's 14 million free; the purge task it starts runs a
+        # few minutes a day at 0.25 vCPU / 0.5 GB, cents a month, not priced separately.
+        "aws:scheduler/schedule:Schedule",
     }
 )
 

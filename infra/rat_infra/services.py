@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import pulumi
@@ -21,6 +21,9 @@ from rat_infra.workloads import API_PORT, SigningRole, Workload
 TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 SCRATCH_VOLUME = "scratch"
+# Daily at 03:30 UTC: night in São Paulo and Frankfurt, outside both markets' trading days.
+PURGE_SCHEDULE = "cron(30 3 * * ? *)"
+PURGE_CPU, PURGE_MEMORY = 256, 512
 
 
 @dataclass(frozen=True)
@@ -262,6 +265,8 @@ def build_workloads(
     for w in settings.workloads:
         _workload(settings, w, network, platform, inputs, task_roles, log_groups, metrics_log_group, account_id,
                   public_api, opts, parent)
+    _relayer_purge_schedule(settings, network, platform, inputs, task_roles, log_groups, metrics_log_group,
+                            account_id, opts)
     return public_api
 
 
@@ -379,52 +384,10 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
             ),
             opts=opts,
         )
-    env = {
-        "RAT_STACK": settings.stack,
-        "RAT_NATS_URL": inputs.bus_url,
-        "AWS_REGION": settings.region,
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
-        "OTEL_SERVICE_NAME": w.name,
-    }
     volumes = ([_attestor_record(settings, w, network, platform, inputs, role, parent)]
                if w.service_port is not None else [])
-    key_env = {role.env_var: inputs.signing_key_arns[role] for role in w.signing_roles}
-    key_arns = pulumi.Output.all(**key_env) if key_env else pulumi.Output.from_input({})
-    definitions = pulumi.Output.all(
-        inputs.image,
-        log_groups[w.name].name,
-        metrics_log_group.name,
-        inputs.nats_token_arn,
-        inputs.rpc_url_arn,
-        inputs.db_endpoint,
-        key_arns,
-    ).apply(
-        lambda a, w=w, env=env: _container_definitions(
-            settings,
-            w,
-            a[0],
-            a[1],
-            a[2],
-            {"RAT_NATS_TOKEN": a[3], "RAT_RPC_URL": a[4]},
-            {**env, "RAT_DB_HOST": a[5], "RAT_DB_USER": db_user(w), **a[6]},
-        )
-    )
-    task = aws.ecs.TaskDefinition(
-        name,
-        family=name,
-        requires_compatibilities=["FARGATE"],
-        network_mode="awsvpc",
-        cpu=str(size.cpu),
-        memory=str(size.memory),
-        runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-            operating_system_family="LINUX", cpu_architecture="ARM64"
-        ),
-        execution_role_arn=platform.execution_role.arn,
-        task_role_arn=role.arn,
-        container_definitions=definitions,
-        volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)] + volumes,
-        opts=opts,
-    )
+    task = _task_definition(settings, w, name, size.cpu, size.memory, platform, inputs, role, log_groups,
+                            metrics_log_group, volumes, opts)
     public = w.port is not None
     aws.ecs.Service(
         name,
@@ -448,5 +411,128 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
         ]
         if public and public_api is not None
         else None,
+        opts=opts,
+    )
+
+
+def _task_definition(settings: StackSettings, w: Workload, name: str, cpu: int, memory: int, platform: Platform,
+                     inputs: WorkloadInputs, role: aws.iam.Role, log_groups: dict[str, aws.cloudwatch.LogGroup],
+                     metrics_log_group: aws.cloudwatch.LogGroup,
+                     volumes: list[aws.ecs.TaskDefinitionVolumeArgs],
+                     opts: pulumi.ResourceOptions) -> aws.ecs.TaskDefinition:
+    """`w`'s container (and its telemetry sidecar) with the stack's environment, secrets and database user."""
+    env = {
+        "RAT_STACK": settings.stack,
+        "RAT_NATS_URL": inputs.bus_url,
+        "AWS_REGION": settings.region,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
+        "OTEL_SERVICE_NAME": w.name,
+    }
+    key_env = {r.env_var: inputs.signing_key_arns[r] for r in w.signing_roles}
+    key_arns = pulumi.Output.all(**key_env) if key_env else pulumi.Output.from_input({})
+    definitions = pulumi.Output.all(
+        inputs.image,
+        log_groups[w.name].name,
+        metrics_log_group.name,
+        inputs.nats_token_arn,
+        inputs.rpc_url_arn,
+        inputs.db_endpoint,
+        key_arns,
+    ).apply(
+        lambda a, w=w, env=env: _container_definitions(
+            settings,
+            w,
+            a[0],
+            a[1],
+            a[2],
+            {"RAT_NATS_TOKEN": a[3], "RAT_RPC_URL": a[4]},
+            {**env, "RAT_DB_HOST": a[5], "RAT_DB_USER": db_user(w), **a[6]},
+        )
+    )
+    return aws.ecs.TaskDefinition(
+        name,
+        family=name,
+        requires_compatibilities=["FARGATE"],
+        network_mode="awsvpc",
+        cpu=str(cpu),
+        memory=str(memory),
+        runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+            operating_system_family="LINUX", cpu_architecture="ARM64"
+        ),
+        execution_role_arn=platform.execution_role.arn,
+        task_role_arn=role.arn,
+        container_definitions=definitions,
+        volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)] + volumes,
+        opts=opts,
+    )
+
+
+def purge_command(settings: StackSettings) -> tuple[str, ...]:
+    """`rat-relayer purge` with the stack's AML record period (docs/data/lifecycle.md, "Retention and purge")."""
+    return ("rat-relayer", "purge", "--aml-record-days", str(settings.aml_record_days))
+
+
+def _scheduler_trust(account_id: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]})
+
+
+def _run_task_policy(region: str, family: str, arns: list[str]) -> str:
+    account_id, *passed_roles = arns
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        # Any revision of the purge's own task family, nothing else.
+        {"Effect": "Allow", "Action": "ecs:RunTask",
+         "Resource": f"arn:aws:ecs:{region}:{account_id}:task-definition/{family}:*"},
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": passed_roles},
+    ]})
+
+
+def _relayer_purge_schedule(settings: StackSettings, network: Network, platform: Platform, inputs: WorkloadInputs,
+                            task_roles: Mapping[str, aws.iam.Role],
+                            log_groups: dict[str, aws.cloudwatch.LogGroup],
+                            metrics_log_group: aws.cloudwatch.LogGroup, account_id: pulumi.Output[str],
+                            opts: pulumi.ResourceOptions) -> aws.scheduler.Schedule | None:
+    """EventBridge Scheduler runs `rat-relayer purge` once a day as a one-off Fargate task: the relayer's image,
+    config, task role and database user (the rows it purges are the relayer's), no signing key, its security
+    group and private subnets. A stack without the relayer (the custodian's attestor stack) has nothing to purge."""
+    relayer = next((w for w in settings.workloads if w.name == "relayer"), None)
+    if relayer is None:
+        return None
+    job = replace(relayer, command=purge_command(settings), signing_roles=(), metrics_port=None)
+    name = f"{settings.prefix}-relayer-purge"
+    role = task_roles[relayer.name]
+    task = _task_definition(settings, job, name, PURGE_CPU, PURGE_MEMORY, platform, inputs, role, log_groups,
+                            metrics_log_group, [], opts)
+    scheduler_role = aws.iam.Role(f"{name}-scheduler", assume_role_policy=account_id.apply(_scheduler_trust),
+                                  opts=opts)
+    aws.iam.RolePolicy(
+        f"{name}-scheduler",
+        role=scheduler_role.id,
+        policy=pulumi.Output.all(account_id, platform.execution_role.arn, role.arn).apply(
+            partial(_run_task_policy, settings.region, name)),
+        opts=opts,
+    )
+    return aws.scheduler.Schedule(
+        name,
+        description=f"daily rat-relayer purge, AML record period {settings.aml_record_days} days",
+        schedule_expression=PURGE_SCHEDULE,
+        schedule_expression_timezone="UTC",
+        flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
+        target=aws.scheduler.ScheduleTargetArgs(
+            arn=platform.cluster.arn,
+            role_arn=scheduler_role.arn,
+            ecs_parameters=aws.scheduler.ScheduleTargetEcsParametersArgs(
+                task_definition_arn=task.arn,
+                launch_type="FARGATE",
+                task_count=1,
+                network_configuration=aws.scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs(
+                    subnets=network.private_subnet_ids,
+                    security_groups=[platform.security_groups.of(relayer).id],
+                    assign_public_ip=False,
+                ),
+            ),
+            retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(maximum_retry_attempts=3),
+        ),
         opts=opts,
     )

@@ -17,6 +17,10 @@ class DataResidency(StrEnum):
     EEA = "eea"
 
 
+AML_MINIMUM_DAYS = 5 * 365  # FATF Recommendation 11; relayer/store/retention.py refuses less
+EEA_AML_DAYS = 10 * 365  # Liechtenstein Sorgfaltspflichtgesetz art. 20 (docs/data/lifecycle.md)
+
+
 # Regions whose data centres sit inside the jurisdiction. Zurich (eu-central-2) and London (eu-west-2) are
 # deliberately absent: Switzerland and the UK are outside the EEA, which the Liechtenstein entity answers to.
 RESIDENCY_REGIONS: Mapping[DataResidency, frozenset[str]] = {
@@ -77,6 +81,10 @@ class StackSettings(_Frozen):
     vpc_cidr: str
     api_domain: str
     log_retention_days: int
+    aml_record_days: int = Field(
+        default=AML_MINIMUM_DAYS, ge=AML_MINIMUM_DAYS,
+        description="AML record-keeping period the scheduled `rat-relayer purge` applies (FATF R.11: five years; "
+                    "ten for the Liechtenstein entity, SPG art. 20)")
     monthly_budget_usd: float = Field(gt=0, description="this stack's share of RAT's monthly cloud budget")
     services: Mapping[str, TaskSize]
     custody_attestor: Placement = Field(
@@ -114,6 +122,13 @@ class StackSettings(_Frozen):
     @property
     def workloads(self) -> tuple[Workload, ...]:
         return workloads_for(self.deploys, self.custody_attestor)
+
+    @model_validator(mode="after")
+    def _eea_keeps_aml_records_ten_years(self) -> StackSettings:
+        if self.data_residency == DataResidency.EEA and self.aml_record_days < EEA_AML_DAYS:
+            raise ValueError(f"an EEA stack serves the Liechtenstein entity: aml_record_days must be at least "
+                             f"{EEA_AML_DAYS} (SPG art. 20), got {self.aml_record_days}")
+        return self
 
     @model_validator(mode="after")
     def _attestor_stack_has_its_relayer(self) -> StackSettings:

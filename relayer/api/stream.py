@@ -11,8 +11,10 @@ Server messages:
                                                              1008 any other bad message or too many messages
 A client more than 1,000 events behind is closed with 1013; it reconnects and resumes from its last cursor.
 
-Resume: reconnect with the last cursor seen; every event after it is delivered (events are kept in the outbox),
-so none is missed; consumers dedupe on `event.id`. Without a cursor the stream starts at the current head.
+Resume: reconnect with the last cursor seen; every event after it is delivered, so none is missed, as long as the
+cursor is inside the replay window (`outbox.STREAM_REPLAY_DAYS`, 30 days: `rat-relayer purge` trims published
+`requests.*` rows after `--request-event-days`, 365 by default, never sooner); consumers dedupe on `event.id`.
+Without a cursor the stream starts at the current head.
 Events come from the process's one change feed (relayer/api/feed.py), which also decides what is public."""
 
 from __future__ import annotations

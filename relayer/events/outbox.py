@@ -18,6 +18,9 @@ from sqlalchemy import Connection, and_, bindparam, select, update
 from relayer.store import schema
 
 REQUEST_TOPIC_PREFIX = "requests."
+# The WebSocket stream's replay window: a client resuming from a cursor this recent gets every event after it.
+# `rat-relayer purge` never trims published `requests.*` rows younger than this (RetentionPolicy.request_event_days).
+STREAM_REPLAY_DAYS = 30
 
 
 class OutboxEvent(BaseModel):

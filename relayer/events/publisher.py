@@ -1,16 +1,27 @@
 """NATS JetStream publishing. Subjects are `rat.<network>.<topic>`; each message carries `Nats-Msg-Id` (the event
 id, so JetStream drops a duplicate inside its window), `Rat-Trace-Id`, and the W3C `traceparent` of the publish
-span when the drain passes one."""
+span when the drain passes one.
+
+The stream (`RAT_<NETWORK>`, every subject `rat.<network>.>`) is created with a `max_age`, and an existing stream
+whose `max_age` differs is updated to it, so a message does not outlive the store's copy of the same data: the
+default is the five-year AML period `rat-relayer purge` keeps published `kyc.*` outbox rows (`events.max_age_days`,
+at most the stack's AML period; the bus delivers, the store and the chain are the record). One stream for every
+subject class: request and operator events need no longer life on the bus than KYC events (the chain and the
+analytics mirror keep the request history), and JetStream refuses overlapping subjects, so a split would have to
+move every running stream (docs/data/lifecycle.md, "Retention and purge")."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 
 from relayer.events.outbox import OutboxEvent
 
 SUBJECT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
+DAY = 86_400.0
+DEFAULT_MAX_AGE_DAYS = 5 * 365  # = RetentionPolicy.aml_record_days, what the purge keeps published kyc.* rows
 
 
 def subject_for(network: str, topic: str) -> str:
@@ -31,10 +42,13 @@ async def _quiet(_: Exception) -> None:
 
 class JetStreamPublisher:
     def __init__(self, url: str, network: str, stream: str | None = None, duplicate_window: int = 120,
-                 connect_timeout: float = 2.0) -> None:
+                 connect_timeout: float = 2.0, max_age_days: float = DEFAULT_MAX_AGE_DAYS) -> None:
+        if max_age_days <= 0:
+            raise ValueError(f"max_age_days must be positive (got {max_age_days})")
         self.url, self.network = url, network
         self.stream = stream or f"RAT_{SUBJECT_TOKEN.sub('_', network).upper()}"
         self.duplicate_window, self.connect_timeout = duplicate_window, connect_timeout
+        self.max_age = max_age_days * DAY  # seconds, as nats-py's StreamConfig takes it
         self._nc = None
         self._js = None
 
@@ -52,10 +66,13 @@ class JetStreamPublisher:
         self._js = self._nc.jetstream()
         subjects = [subject_for(self.network, ">")]
         try:
-            await self._js.stream_info(self.stream)
+            info = await self._js.stream_info(self.stream)
         except NotFoundError:
-            await self._js.add_stream(StreamConfig(name=self.stream, subjects=subjects,
+            await self._js.add_stream(StreamConfig(name=self.stream, subjects=subjects, max_age=self.max_age,
                                                    duplicate_window=float(self.duplicate_window)))
+            return
+        if info.config.max_age is None or abs(info.config.max_age - self.max_age) > 1e-3:
+            await self._js.update_stream(dataclasses.replace(info.config, max_age=self.max_age))
 
     @property
     def connected(self) -> bool:

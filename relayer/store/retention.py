@@ -6,12 +6,16 @@ log. AML law requires the transaction and due-diligence records for a fixed peri
 (FATF Recommendation 11: at least five years; EU Directive 2015/849 art. 40; Brazil Lei 9.613/1998 art. 10;
 Liechtenstein SPG art. 20: ten years); data-protection law (GDPR art. 5(1)(e), LGPD art. 15-16) requires them to
 be erased once that period is over. `purge` does that, in one transaction per table, and is safe to run at any
-time and repeatedly (`rat-relayer purge`, scheduled daily by the operator):
+time and repeatedly (`rat-relayer purge`, scheduled daily per stack by the Pulumi program, infra/rat_infra/services.py):
 
 * `kyc_applicants`: rows already written to the registry (`sync_state = synced`) whose KYC expired, and whose last
   decision was recorded, more than `aml_record_days` ago; the on-chain record keeps only tier, jurisdiction,
   expiry and the provider-reference hash.
-* `outbox`: `kyc.*` events (wallet + jurisdiction) published more than `aml_record_days` ago.
+* `outbox`: `kyc.*` events (wallet + jurisdiction) published more than `aml_record_days` ago, and `requests.*`
+  events published more than `request_event_days` ago (default 365; at least the WebSocket stream's replay window,
+  `outbox.STREAM_REPLAY_DAYS`, so a client resuming from a cursor inside it misses nothing). Unpublished rows are
+  never touched, nor the row with the highest id: SQLite hands a deleted highest id out again, which would move
+  the stream's cursors backwards. `operator.*` events stay (the audit log keeps the same facts for life).
 * `sagas` and `saga_steps`: finished requests (done, rejected, orphaned, closed) last changed more than
   `aml_record_days` ago. The chain keeps the request and its fulfilment; `lot_ledger` (custody lots, no investor
   address) stays, because the proof of reserve needs it while the tokens exist.
@@ -24,8 +28,9 @@ from __future__ import annotations
 import time
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 
+from relayer.events.outbox import STREAM_REPLAY_DAYS
 from relayer.store import schema
 from relayer.store.store import TERMINAL_STATUSES, Store
 
@@ -40,18 +45,23 @@ class RetentionPolicy(BaseModel):
                                  description="AML record-keeping period (FATF R.11 minimum: five years); ten years "
                                              "for a Liechtenstein entity (SPG art. 20)")
     client_ip_days: int = Field(default=365, ge=1, description="how long operators' IP addresses stay in the audit log")
+    request_event_days: int = Field(default=365, ge=STREAM_REPLAY_DAYS,
+                                    description="how long published requests.* outbox rows stay; at least the "
+                                                "WebSocket stream's replay window")
 
 
 class PurgeReport(BaseModel):
     kyc_applicants: int = 0
     kyc_events: int = 0
+    request_events: int = 0
     sagas: int = 0
     saga_steps: int = 0
     audit_ips: int = 0
 
     @property
     def total(self) -> int:
-        return self.kyc_applicants + self.kyc_events + self.sagas + self.saga_steps + self.audit_ips
+        return (self.kyc_applicants + self.kyc_events + self.request_events + self.sagas + self.saga_steps
+                + self.audit_ips)
 
 
 def purge(store: Store, policy: RetentionPolicy, now: float | None = None) -> PurgeReport:
@@ -65,8 +75,10 @@ def purge(store: Store, policy: RetentionPolicy, now: float | None = None) -> Pu
             k.c.sync_state == "synced", k.c.updated_at < aml_cutoff, k.c.expiry < int(aml_cutoff)))).rowcount
     o = schema.outbox
     with store.transaction() as conn:
-        report.kyc_events = conn.execute(delete(o).where(and_(
-            o.c.topic.like("kyc.%"), o.c.published_at.is_not(None), o.c.published_at < aml_cutoff))).rowcount
+        report.kyc_events = conn.execute(delete(o).where(_published_before("kyc.%", aml_cutoff))).rowcount
+    with store.transaction() as conn:
+        report.request_events = conn.execute(delete(o).where(
+            _published_before("requests.%", now - policy.request_event_days * DAY))).rowcount
     s, st = schema.sagas, schema.saga_steps
     with store.transaction() as conn:
         finished = select(s.c.request_id).where(and_(s.c.status.in_(TERMINAL_STATUSES), s.c.updated_at < aml_cutoff))
@@ -77,3 +89,11 @@ def purge(store: Store, policy: RetentionPolicy, now: float | None = None) -> Pu
         report.audit_ips = conn.execute(update(a).where(and_(
             a.c.at < now - policy.client_ip_days * DAY, a.c.client_ip != REDACTED)).values(client_ip=REDACTED)).rowcount
     return report
+
+
+def _published_before(topics: str, cutoff: float) -> ColumnElement[bool]:
+    """Outbox rows of the `topics` LIKE pattern published before `cutoff`, except the newest row (its id must stay
+    taken: SQLite reuses a deleted highest rowid, and the id is the stream's cursor)."""
+    o = schema.outbox
+    newest = select(func.max(o.c.id)).scalar_subquery()
+    return and_(o.c.topic.like(topics), o.c.published_at.is_not(None), o.c.published_at < cutoff, o.c.id < newest)

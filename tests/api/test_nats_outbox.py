@@ -171,3 +171,39 @@ async def test_a_republished_event_is_dropped_by_jetstream_deduplication(store, 
     await nc.close()
     await publisher.close()
     assert info.state.messages == 1
+
+
+async def stream_config(url: str, name: str):
+    import nats
+
+    nc = await nats.connect(url)
+    try:
+        return (await nc.jetstream().stream_info(name)).config
+    finally:
+        await nc.close()
+
+
+async def test_the_stream_is_created_with_the_five_year_aml_period_as_its_max_age(nats_url, network):
+    publisher = JetStreamPublisher(nats_url, network)
+    await publisher.connect()
+    await publisher.close()
+    assert (await stream_config(nats_url, publisher.stream)).max_age == pytest.approx(5 * 365 * 86_400)
+
+
+async def test_an_existing_stream_without_max_age_is_updated_to_the_configured_one(nats_url, network):
+    import nats
+    from nats.js.api import StreamConfig
+
+    nc = await nats.connect(nats_url)
+    await nc.jetstream().add_stream(StreamConfig(name=f"RAT_{network.upper()}", subjects=[subject_for(network, ">")]))
+    await nc.close()
+    publisher = JetStreamPublisher(nats_url, network, max_age_days=30)
+    await publisher.connect()
+    await publisher.close()
+    config = await stream_config(nats_url, publisher.stream)
+    assert config.max_age == pytest.approx(30 * 86_400) and config.subjects == [subject_for(network, ">")]
+
+
+def test_a_max_age_of_zero_days_is_refused():
+    with pytest.raises(ValueError, match="max_age_days must be positive"):
+        JetStreamPublisher("nats://127.0.0.1:4222", "local", max_age_days=0)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DatabaseError
 
 from relayer.api.audit import record as audit
 from relayer.events import outbox
+from relayer.events.outbox import STREAM_REPLAY_DAYS
 from relayer.store import SagaRecord, schema
 from relayer.store.retention import DAY, REDACTED, RetentionPolicy, purge
 
@@ -50,18 +51,56 @@ def test_kyc_records_are_erased_five_years_after_the_kyc_expired_and_the_last_de
     assert refs(store) == {"decided-recently", "still-valid", "not-yet-on-chain"}
 
 
-def test_published_kyc_events_are_erased_after_the_aml_period_and_other_events_kept(store):
+def outbox_events(store, *events: tuple[str, float | None]) -> list[str]:
+    """Records (topic, published_at) events in order; returns their ids."""
+    ids = []
+    with store.transaction() as conn:
+        for topic, published_at in events:
+            ids.append(outbox.record(conn, topic, {"request_id": "0x01", "wallet": "0x" + "ab" * 20}, "t"))
+            if published_at is not None:
+                conn.execute(schema.outbox.update().where(schema.outbox.c.event_id == ids[-1])
+                             .values(published_at=published_at))
+    return ids
+
+
+def event_ids(store) -> set[str]:
+    with store.transaction() as conn:
+        return set(conn.execute(select(schema.outbox.c.event_id)).scalars())
+
+
+def test_published_kyc_events_are_erased_after_the_aml_period_and_operator_events_kept(store):
     now = time.time()
-    with store.transaction() as conn:
-        old_kyc = outbox.record(conn, "kyc.decision_recorded", {"wallet": "0x" + "ab" * 20, "jurisdiction": "BR"}, "t")
-        unpublished = outbox.record(conn, "kyc.decision_recorded", {"wallet": "0x" + "ef" * 20}, "t")
-        request_event = outbox.record(conn, "requests.done", {"request_id": "0x01"}, "t")
-        o = schema.outbox
-        conn.execute(o.update().where(o.c.event_id.in_([old_kyc, request_event])).values(published_at=now - 6 * YEAR))
+    old_kyc, unpublished, operator_event, newest = outbox_events(
+        store, ("kyc.decision_recorded", now - 6 * YEAR), ("kyc.decision_recorded", None),
+        ("operator.asset_paused", now - 6 * YEAR), ("requests.received", None))
     assert purge(store, POLICY, now).kyc_events == 1
+    assert event_ids(store) == {unpublished, operator_event, newest}
+
+
+def test_published_request_events_are_trimmed_after_a_year_and_younger_or_unpublished_ones_kept(store):
+    now = time.time()
+    old, recent, unpublished, newest = outbox_events(
+        store, ("requests.done", now - 366 * DAY), ("requests.received", now - 300 * DAY),
+        ("requests.validated", None), ("requests.filled", None))
+    assert purge(store, POLICY, now).request_events == 1
+    assert event_ids(store) == {recent, unpublished, newest}
+
+
+def test_the_newest_outbox_row_is_kept_so_its_id_is_never_handed_out_again(store):
+    now = time.time()
+    old, newest = outbox_events(store, ("requests.received", now - 2 * YEAR), ("requests.done", now - 2 * YEAR))
+    assert purge(store, POLICY, now).request_events == 1
+    assert event_ids(store) == {newest}
+    [later] = outbox_events(store, ("requests.received", None))
     with store.transaction() as conn:
-        left = set(conn.execute(select(schema.outbox.c.event_id)).scalars())
-    assert left == {unpublished, request_event}
+        ids = dict(conn.execute(select(schema.outbox.c.event_id, schema.outbox.c.id)).all())
+    assert ids[later] > ids[newest]
+
+
+def test_the_request_event_age_is_configurable_but_never_inside_the_streams_replay_window():
+    assert RetentionPolicy(request_event_days=STREAM_REPLAY_DAYS).request_event_days == 30
+    with pytest.raises(ValidationError):
+        RetentionPolicy(request_event_days=STREAM_REPLAY_DAYS - 1)
 
 
 def test_finished_sagas_and_their_steps_are_erased_after_the_aml_period_and_open_ones_kept(store):
@@ -129,3 +168,14 @@ def test_the_purge_command_reports_what_it_erased(tmp_path):
     result = CliRunner().invoke(main, ["purge", "--config", str(tmp_path / "relayer.yaml")])
     assert result.exit_code == 0, result.output
     assert "kyc_applicants=1" in result.output
+
+
+def test_the_purge_command_refuses_a_request_event_age_inside_the_streams_replay_window(tmp_path):
+    from click.testing import CliRunner
+
+    from relayer.cli import STREAM_REPLAY_DAYS as CLI_REPLAY_DAYS, main
+
+    assert CLI_REPLAY_DAYS == STREAM_REPLAY_DAYS
+    result = CliRunner().invoke(main, ["purge", "--config", str(tmp_path / "none.yaml"), "--request-event-days", "7"])
+    assert result.exit_code == 2
+    assert "--request-event-days" in result.output and "7 is not in the range x>=30" in result.output
