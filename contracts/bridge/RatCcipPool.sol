@@ -202,7 +202,7 @@ contract RatCcipPool is AccessControl {
     /// splitAt)`: this chain's corporate actions, which the destination compares with its own.
     function lockOrBurn(Pool.LockOrBurnInV1 calldata input) external returns (Pool.LockOrBurnOutV1 memory out) {
         CcipLaneLimits.Lane storage lane = CcipLaneLimits.layout().supported(input.remoteChainSelector);
-        LanePolicy storage policy = _policies[input.remoteChainSelector];
+        LanePolicy memory policy = _policies[input.remoteChainSelector]; // one slot, read once
         if (policy.outboundSuspended) revert LaneSuspendedForSends(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
         if (msg.sender != ROUTER.getOnRamp(input.remoteChainSelector)) revert CallerIsNotARamp(msg.sender);
@@ -213,7 +213,8 @@ contract RatCcipPool is AccessControl {
             _checkRecipient(policy.remoteMinTier, recipient);
         }
         CorporateActions memory local = localCorporateActions();
-        CorporateActions memory remote = _remoteActions(policy);
+        CorporateActions memory remote =
+            CorporateActions({multiplierVersion: policy.remoteMultiplierVersion, splitAt: policy.remoteSplitAt});
         if (!_same(local, remote)) revert MultiplierOutOfStep(input.remoteChainSelector, local, remote);
         lane.outbound.consume(input.amount, true);
         netBridgedOut += input.amount;
