@@ -11,6 +11,7 @@ import {IComplianceRegistry, Investor, HolderClass} from "../interfaces/IComplia
 import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
 import {TransferStatus} from "../interfaces/IComplianceRegistry.sol";
 import {MultiplierState} from "../token/ShareMultiplier.sol";
+import {CcipLaneLimits} from "./libraries/CcipLaneLimits.sol";
 
 /// @notice The corporate-action state of a RAT asset (its multiplier's compare-and-swap version and split time).
 interface IMultiplierStateReader {
@@ -28,8 +29,14 @@ interface IMultiplierStateReader {
 /// minted into the pool's quarantine escrow (never reverted, never delivered to an ineligible holder) and leaves it
 /// only for an address that passes the same check.
 /// @dev Ramps are authorised by the CCIP Router exactly as `TokenPool` does: `getOnRamp(dest) == msg.sender` for
-/// `lockOrBurn`, `isOffRamp(source, msg.sender)` for `releaseOrMint`. The pool never writes the registry.
+/// `lockOrBurn`, `isOffRamp(source, msg.sender)` for `releaseOrMint`. The pool never writes the registry. Lanes
+/// (remote pool and token) and their buckets are CcipLaneLimits' (ERC-7201 storage), the same code the plain
+/// baseline pool of bench/ccip.py runs; what this pool adds per lane is its `LanePolicy`.
 contract RatCcipPool is AccessControl {
+    using CcipLaneLimits for CcipLaneLimits.Lanes;
+    using CcipLaneLimits for CcipLaneLimits.Lane;
+    using CcipLaneLimits for CcipLaneLimits.Bucket;
+
     /// @notice Configures lanes (remote pool, remote token, destination policy) and their rate limits.
     bytes32 public constant LANE_ADMIN_ROLE = keccak256("LANE_ADMIN_ROLE");
     /// @notice Suspends sends on a lane at once (the guardian's brake); resuming is LANE_ADMIN_ROLE's (governance).
@@ -40,34 +47,16 @@ contract RatCcipPool is AccessControl {
     bytes32 public constant QUARANTINE_RELEASE_ROLE = keccak256("QUARANTINE_RELEASE_ROLE");
     /// @notice The token decimals every RAT asset uses; sent as `destPoolData` so the remote pool can check them.
     uint8 public constant TOKEN_DECIMALS = 18;
-    /// @notice ABI length of an EVM receiver (`abi.encode(address)`).
-    uint256 private constant EVM_ADDRESS_LENGTH = 32;
     /// @notice ABI length of the pool data a source pool sends: (decimals, multiplier version, split time).
     uint256 private constant SOURCE_POOL_DATA_LENGTH = 96;
-
-    /// @notice A token bucket's governance-set parameters. Disabled buckets must have capacity and rate zero.
-    struct RateLimit {
-        bool enabled;
-        uint128 capacity; // most tokens that can pass at once
-        uint128 rate; // tokens refilled per second
-    }
-
-    /// @notice A token bucket's state.
-    struct Bucket {
-        uint128 tokens; // tokens available at `updatedAt`
-        uint40 updatedAt;
-        bool enabled;
-        uint128 capacity;
-        uint128 rate;
-    }
 
     /// @notice What governance sets for one lane (remote chain).
     struct LaneConfig {
         bytes remotePool; // abi.encode(address) of the pool on the remote chain
         bytes remoteToken; // abi.encode(address) of the asset's token on the remote chain
         uint8 remoteMinTier; // the destination asset policy's minimum KYC tier (1 = retail)
-        RateLimit outbound; // set slightly below the remote pool's inbound limit
-        RateLimit inbound; // the remote pool's outbound limit is set slightly below this one
+        CcipLaneLimits.RateLimit outbound; // set slightly below the remote pool's inbound limit
+        CcipLaneLimits.RateLimit inbound; // the remote pool's outbound limit is set slightly below this one
     }
 
     /// @notice The corporate-action state both chains must share: the multiplier's compare-and-swap version (bumped by
@@ -93,15 +82,14 @@ contract RatCcipPool is AccessControl {
         bytes originalSender; // abi.encode(address) on the source chain
     }
 
-    struct Lane {
-        bool supported;
+    /// @dev What this pool keeps per lane beside CcipLaneLimits' lane, in one slot (read by every send with the
+    /// lane's first slot, as when both were one struct). Deleted with the lane.
+    struct LanePolicy {
         bool outboundSuspended; // sends refused; deliveries of what was already burned continue
         uint8 remoteMinTier;
-        CorporateActions remoteActions; // the remote token's state as governance last propagated it
-        bytes remotePool;
-        bytes remoteToken;
-        Bucket outbound;
-        Bucket inbound;
+        // the remote token's corporate actions as governance last propagated them (CorporateActions, unpacked)
+        uint32 remoteMultiplierVersion;
+        uint40 remoteSplitAt;
     }
 
     /// @notice The asset this pool burns and mints (the pool holds its MINTER_ROLE).
@@ -111,8 +99,7 @@ contract RatCcipPool is AccessControl {
     /// @notice The CCIP Router whose ramps may call the pool.
     IRouter public immutable ROUTER;
 
-    mapping(uint64 remoteChainSelector => Lane) private _lanes;
-    uint64[] private _selectors;
+    mapping(uint64 remoteChainSelector => LanePolicy) private _policies;
     mapping(uint256 quarantineId => QuarantinedTransfer) private _quarantine;
     /// @notice Quarantine ids are 1, 2, 3…; the last one assigned.
     uint256 public lastQuarantineId;
@@ -128,7 +115,7 @@ contract RatCcipPool is AccessControl {
     /// @notice A lane was added or reconfigured.
     event LaneConfigured(
         uint64 indexed remoteChainSelector, bytes remotePool, bytes remoteToken, uint8 remoteMinTier,
-        RateLimit outbound, RateLimit inbound
+        CcipLaneLimits.RateLimit outbound, CcipLaneLimits.RateLimit inbound
     );
     /// @notice Sends on a lane were suspended (true) or resumed (false); `ref` is the reason's hash.
     event LaneSuspended(uint64 indexed remoteChainSelector, bool suspended, bytes32 ref);
@@ -161,15 +148,12 @@ contract RatCcipPool is AccessControl {
         bytes32 messageId, bytes32 ref
     );
 
+    // The lane and bucket errors (LaneNotSupported, InvalidLaneConfig, InvalidRateLimit, InvalidReceiver,
+    // InvalidSourcePool, AmountAboveCapacity, RateLimitReached) are CcipLaneLimits' and in this contract's ABI.
     error ZeroAddress();
     error LaneSuspendedForSends(uint64 remoteChainSelector);
-    error LaneNotSupported(uint64 remoteChainSelector);
-    error InvalidLaneConfig(uint64 remoteChainSelector);
-    error InvalidRateLimit(RateLimit limit);
     error InvalidToken(address token);
     error CallerIsNotARamp(address caller);
-    error InvalidReceiver(bytes receiver);
-    error InvalidSourcePool(bytes sourcePool);
     error ZeroAmount();
     error SenderFrozen(address sender);
     error SenderNotInvestor(address sender);
@@ -192,10 +176,6 @@ contract RatCcipPool is AccessControl {
     /// @notice The transfer was itself a return (its original sender is the remote pool): release it here instead
     /// of sending it back and forth.
     error QuarantinedReturnCannotBeReturned(uint256 quarantineId);
-    /// @notice `amount` is above the bucket's capacity: it can never pass in one transfer.
-    error AmountAboveCapacity(bool outbound, uint256 amount, uint256 capacity);
-    /// @notice Not enough tokens in the bucket now; `waitSeconds` until there will be.
-    error RateLimitReached(bool outbound, uint256 amount, uint256 available, uint256 waitSeconds);
 
     /// @param token The RAT asset on this chain.
     /// @param registry This chain's ComplianceRegistry.
@@ -221,21 +201,22 @@ contract RatCcipPool is AccessControl {
     /// @return out The remote token address and, as pool data, `abi.encode(TOKEN_DECIMALS, multiplierVersion,
     /// splitAt)`: this chain's corporate actions, which the destination compares with its own.
     function lockOrBurn(Pool.LockOrBurnInV1 calldata input) external returns (Pool.LockOrBurnOutV1 memory out) {
-        Lane storage lane = _supportedLane(input.remoteChainSelector);
-        if (lane.outboundSuspended) revert LaneSuspendedForSends(input.remoteChainSelector);
+        CcipLaneLimits.Lane storage lane = CcipLaneLimits.layout().supported(input.remoteChainSelector);
+        LanePolicy memory policy = _policies[input.remoteChainSelector]; // one slot, read once
+        if (policy.outboundSuspended) revert LaneSuspendedForSends(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
         if (msg.sender != ROUTER.getOnRamp(input.remoteChainSelector)) revert CallerIsNotARamp(msg.sender);
         if (input.amount == 0) revert ZeroAmount();
-        address recipient = _decodeReceiver(input.receiver);
+        address recipient = CcipLaneLimits.decodeReceiver(input.receiver);
         if (!(input.originalSender == address(this) && _returning)) {
             _checkSender(input.originalSender);
-            _checkRecipient(lane.remoteMinTier, recipient);
+            _checkRecipient(policy.remoteMinTier, recipient);
         }
         CorporateActions memory local = localCorporateActions();
-        if (!_same(local, lane.remoteActions)) {
-            revert MultiplierOutOfStep(input.remoteChainSelector, local, lane.remoteActions);
-        }
-        _consume(lane.outbound, input.amount, true);
+        CorporateActions memory remote =
+            CorporateActions({multiplierVersion: policy.remoteMultiplierVersion, splitAt: policy.remoteSplitAt});
+        if (!_same(local, remote)) revert MultiplierOutOfStep(input.remoteChainSelector, local, remote);
+        lane.outbound.consume(input.amount, true);
         netBridgedOut += input.amount;
         emit Burned(input.remoteChainSelector, input.originalSender, recipient, input.amount);
         TOKEN.burn(input.amount);
@@ -255,16 +236,14 @@ contract RatCcipPool is AccessControl {
     /// or 0 when the delivery is quarantined, since CCIP's OffRamp requires the receiver's balance to move by exactly
     /// the returned amount (`ReleaseOrMintBalanceMismatch` would fail the message after the source burned).
     function releaseOrMint(Pool.ReleaseOrMintInV1 calldata input) external returns (Pool.ReleaseOrMintOutV1 memory) {
-        Lane storage lane = _supportedLane(input.remoteChainSelector);
+        CcipLaneLimits.Lane storage lane = CcipLaneLimits.layout().supported(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
         if (!ROUTER.isOffRamp(input.remoteChainSelector, msg.sender)) revert CallerIsNotARamp(msg.sender);
-        if (keccak256(input.sourcePoolAddress) != keccak256(lane.remotePool)) {
-            revert InvalidSourcePool(input.sourcePoolAddress);
-        }
+        lane.checkSourcePool(input.sourcePoolAddress);
         uint256 amount = input.sourceDenominatedAmount;
         if (amount == 0) revert ZeroAmount();
         CorporateActions memory source = _decodeSourceActions(input.sourcePoolData);
-        _consume(lane.inbound, amount, false);
+        lane.inbound.consume(amount, false);
         // Saturating: a remote chain's own issuance (none today) must not make a delivery revert here. A quarantined
         // delivery is minted too (into the escrow), so it comes back on-chain here all the same.
         uint256 out_ = netBridgedOut;
@@ -287,7 +266,7 @@ contract RatCcipPool is AccessControl {
     /// @param remoteChainSelector CCIP chain selector.
     /// @return True when configured.
     function isSupportedChain(uint64 remoteChainSelector) external view returns (bool) {
-        return _lanes[remoteChainSelector].supported;
+        return CcipLaneLimits.layout().lanes[remoteChainSelector].supported;
     }
 
     /// @notice Whether `token` is this pool's asset.
@@ -317,20 +296,11 @@ contract RatCcipPool is AccessControl {
     /// @param remoteChainSelector CCIP chain selector of the remote chain.
     /// @param config Remote pool and token (abi-encoded addresses), destination min tier, both rate limits.
     function setLane(uint64 remoteChainSelector, LaneConfig calldata config) external onlyRole(LANE_ADMIN_ROLE) {
-        if (
-            remoteChainSelector == 0 || config.remotePool.length != EVM_ADDRESS_LENGTH
-                || config.remoteToken.length != EVM_ADDRESS_LENGTH || config.remoteMinTier == 0
-        ) revert InvalidLaneConfig(remoteChainSelector);
-        _validate(config.outbound);
-        _validate(config.inbound);
-        Lane storage lane = _lanes[remoteChainSelector];
-        if (!lane.supported) _selectors.push(remoteChainSelector);
-        lane.supported = true;
-        lane.remoteMinTier = config.remoteMinTier;
-        lane.remotePool = config.remotePool;
-        lane.remoteToken = config.remoteToken;
-        lane.outbound = _reconfigured(lane.outbound, config.outbound);
-        lane.inbound = _reconfigured(lane.inbound, config.inbound);
+        if (config.remoteMinTier == 0) revert CcipLaneLimits.InvalidLaneConfig(remoteChainSelector);
+        CcipLaneLimits.layout().configure(
+            remoteChainSelector, config.remotePool, config.remoteToken, config.outbound, config.inbound
+        );
+        _policies[remoteChainSelector].remoteMinTier = config.remoteMinTier;
         emit LaneConfigured(
             remoteChainSelector, config.remotePool, config.remoteToken, config.remoteMinTier, config.outbound,
             config.inbound
@@ -340,16 +310,8 @@ contract RatCcipPool is AccessControl {
     /// @notice Removes the lane to `remoteChainSelector`: nothing can be sent to or received from it.
     /// @param remoteChainSelector A configured lane.
     function removeLane(uint64 remoteChainSelector) external onlyRole(LANE_ADMIN_ROLE) {
-        _supportedLane(remoteChainSelector);
-        delete _lanes[remoteChainSelector];
-        uint256 last = _selectors.length - 1;
-        for (uint256 i; i <= last; ++i) {
-            if (_selectors[i] == remoteChainSelector) {
-                _selectors[i] = _selectors[last];
-                _selectors.pop();
-                break;
-            }
-        }
+        CcipLaneLimits.layout().remove(remoteChainSelector);
+        delete _policies[remoteChainSelector];
         emit LaneRemoved(remoteChainSelector);
     }
 
@@ -358,7 +320,7 @@ contract RatCcipPool is AccessControl {
     /// @param remoteChainSelector A configured lane.
     /// @param ref Hash of the reason.
     function suspendLane(uint64 remoteChainSelector, bytes32 ref) external onlyRole(LANE_GUARDIAN_ROLE) {
-        _supportedLane(remoteChainSelector).outboundSuspended = true;
+        _supportedPolicy(remoteChainSelector).outboundSuspended = true;
         emit LaneSuspended(remoteChainSelector, true, ref);
     }
 
@@ -366,7 +328,7 @@ contract RatCcipPool is AccessControl {
     /// @param remoteChainSelector A configured lane.
     /// @param ref Hash of the decision.
     function resumeLane(uint64 remoteChainSelector, bytes32 ref) external onlyRole(LANE_ADMIN_ROLE) {
-        _supportedLane(remoteChainSelector).outboundSuspended = false;
+        _supportedPolicy(remoteChainSelector).outboundSuspended = false;
         emit LaneSuspended(remoteChainSelector, false, ref);
     }
 
@@ -374,7 +336,7 @@ contract RatCcipPool is AccessControl {
     /// @param remoteChainSelector A configured lane.
     /// @return True when suspended.
     function isLaneSuspended(uint64 remoteChainSelector) external view returns (bool) {
-        return _supportedLane(remoteChainSelector).outboundSuspended;
+        return _supportedPolicy(remoteChainSelector).outboundSuspended;
     }
 
     /// @notice Records the remote token's corporate-action state after governance propagated a split (or its
@@ -385,7 +347,9 @@ contract RatCcipPool is AccessControl {
         external
         onlyRole(LANE_ADMIN_ROLE)
     {
-        _supportedLane(remoteChainSelector).remoteActions = remote;
+        LanePolicy storage policy = _supportedPolicy(remoteChainSelector);
+        policy.remoteMultiplierVersion = remote.multiplierVersion;
+        policy.remoteSplitAt = remote.splitAt;
         emit RemoteCorporateActionsSet(remoteChainSelector, remote.multiplierVersion, remote.splitAt);
     }
 
@@ -432,7 +396,7 @@ contract RatCcipPool is AccessControl {
         if (ref == bytes32(0)) revert ZeroReference();
         QuarantinedTransfer storage q = _pending(quarantineId);
         uint64 source = q.sourceChainSelector;
-        if (keccak256(q.originalSender) == keccak256(_supportedLane(source).remotePool)) {
+        if (keccak256(q.originalSender) == keccak256(CcipLaneLimits.layout().supported(source).remotePool)) {
             revert QuarantinedReturnCannotBeReturned(quarantineId);
         }
         uint256 amount = q.amount;
@@ -473,13 +437,13 @@ contract RatCcipPool is AccessControl {
     /// @param remoteChainSelector A configured lane.
     /// @return The recorded state.
     function remoteCorporateActions(uint64 remoteChainSelector) external view returns (CorporateActions memory) {
-        return _supportedLane(remoteChainSelector).remoteActions;
+        return _remoteActions(_supportedPolicy(remoteChainSelector));
     }
 
     /// @notice The configured remote chain selectors.
     /// @return selectors Every supported lane.
     function lanes() external view returns (uint64[] memory selectors) {
-        return _selectors;
+        return CcipLaneLimits.layout().selectors;
     }
 
     /// @notice A lane's configuration.
@@ -492,8 +456,8 @@ contract RatCcipPool is AccessControl {
         view
         returns (bytes memory remotePool, bytes memory remoteToken, uint8 remoteMinTier)
     {
-        Lane storage entry = _supportedLane(remoteChainSelector);
-        return (entry.remotePool, entry.remoteToken, entry.remoteMinTier);
+        CcipLaneLimits.Lane storage entry = CcipLaneLimits.layout().supported(remoteChainSelector);
+        return (entry.remotePool, entry.remoteToken, _policies[remoteChainSelector].remoteMinTier);
     }
 
     /// @notice Tokens that may leave (outbound) or arrive (inbound) on a lane right now.
@@ -507,24 +471,20 @@ contract RatCcipPool is AccessControl {
         view
         returns (uint256 available, uint256 capacity, uint256 rate)
     {
-        Lane storage entry = _supportedLane(remoteChainSelector);
-        Bucket storage b = outbound ? entry.outbound : entry.inbound;
-        if (!b.enabled) return (type(uint256).max, 0, 0);
-        return (_available(b), b.capacity, b.rate);
+        CcipLaneLimits.Lane storage entry = CcipLaneLimits.layout().supported(remoteChainSelector);
+        return (outbound ? entry.outbound : entry.inbound).state();
     }
 
     // ---------------------------------------------------------------- internals
 
-    function _supportedLane(uint64 remoteChainSelector) private view returns (Lane storage entry) {
-        entry = _lanes[remoteChainSelector];
-        if (!entry.supported) revert LaneNotSupported(remoteChainSelector);
+    /// @dev The pool's part of a configured lane (`LaneNotSupported` otherwise).
+    function _supportedPolicy(uint64 remoteChainSelector) private view returns (LanePolicy storage) {
+        CcipLaneLimits.layout().supported(remoteChainSelector);
+        return _policies[remoteChainSelector];
     }
 
-    function _decodeReceiver(bytes calldata receiver) private pure returns (address) {
-        if (receiver.length != EVM_ADDRESS_LENGTH) revert InvalidReceiver(receiver);
-        uint256 word = abi.decode(receiver, (uint256));
-        if (word > type(uint160).max || word == 0) revert InvalidReceiver(receiver);
-        return address(uint160(word));
+    function _remoteActions(LanePolicy storage policy) private view returns (CorporateActions memory) {
+        return CorporateActions({multiplierVersion: policy.remoteMultiplierVersion, splitAt: policy.remoteSplitAt});
     }
 
     /// @dev The sender moved the tokens into the pool already (the token judged that transfer); the pool adds the
@@ -589,7 +549,7 @@ contract RatCcipPool is AccessControl {
         uint256 amount = q.amount;
         if (q.reason == QuarantineReason.MULTIPLIER_OUT_OF_STEP) {
             CorporateActions memory local = localCorporateActions();
-            CorporateActions memory remote = _supportedLane(q.sourceChainSelector).remoteActions;
+            CorporateActions memory remote = _remoteActions(_supportedPolicy(q.sourceChainSelector));
             if (!_same(local, remote)) revert QuarantineMultiplierOutOfStep(quarantineId, local, remote);
         }
         TransferStatus status = _recipientStatus(to, amount);
@@ -609,41 +569,5 @@ contract RatCcipPool is AccessControl {
 
     function _same(CorporateActions memory a, CorporateActions memory b) private pure returns (bool) {
         return a.multiplierVersion == b.multiplierVersion && a.splitAt == b.splitAt;
-    }
-
-    function _validate(RateLimit calldata limit) private pure {
-        if (limit.enabled ? (limit.capacity == 0 || limit.rate == 0 || limit.rate > limit.capacity)
-                : (limit.capacity != 0 || limit.rate != 0)) revert InvalidRateLimit(limit);
-    }
-
-    function _reconfigured(Bucket storage current, RateLimit calldata limit) private view returns (Bucket memory) {
-        uint256 tokens = limit.capacity;
-        if (current.enabled) {
-            uint256 available = _available(current);
-            if (available < tokens) tokens = available;
-        }
-        return Bucket({
-            tokens: uint128(tokens),
-            updatedAt: uint40(block.timestamp),
-            enabled: limit.enabled,
-            capacity: limit.capacity,
-            rate: limit.rate
-        });
-    }
-
-    function _available(Bucket storage b) private view returns (uint256) {
-        uint256 refilled = uint256(b.tokens) + (block.timestamp - b.updatedAt) * uint256(b.rate);
-        return refilled < b.capacity ? refilled : b.capacity;
-    }
-
-    function _consume(Bucket storage b, uint256 amount, bool outbound) private {
-        if (!b.enabled) return;
-        if (amount > b.capacity) revert AmountAboveCapacity(outbound, amount, b.capacity);
-        uint256 available = _available(b);
-        if (amount > available) {
-            revert RateLimitReached(outbound, amount, available, (amount - available + b.rate - 1) / b.rate);
-        }
-        b.tokens = uint128(available - amount);
-        b.updatedAt = uint40(block.timestamp);
     }
 }

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Pool} from "@chainlink/contracts-ccip/contracts/libraries/Pool.sol";
 import {IRouter} from "@chainlink/contracts-ccip/contracts/interfaces/IRouter.sol";
+import {CcipLaneLimits} from "../bridge/libraries/CcipLaneLimits.sol";
 
 /// @title PlainBurnMintToken
 /// @notice Gas baseline for bench/ccip.py: an unmodified OpenZeppelin ERC-20 whose pool may mint and burn.
@@ -40,49 +41,32 @@ contract PlainBurnMintToken is ERC20 {
 
 /// @title PlainBurnMintCcipPool
 /// @notice Gas baseline for bench/ccip.py: RatCcipPool's shape (IPoolV1 calls, ramp checks through the CCIP Router,
-/// remote-pool check, one outbound and one inbound token bucket per lane, same arithmetic) for a plain burn/mint
-/// ERC-20, without any compliance check; IPoolV1's ERC-165 and support views so Chainlink's TokenAdminRegistry, OnRamp
-/// and OffRamp accept it on the full CCIP lane. Not for production: the lane is set once, by anyone, at deployment.
+/// remote-pool check, one outbound and one inbound token bucket per lane, all through the same library,
+/// CcipLaneLimits) for a plain burn/mint ERC-20, without any compliance check; IPoolV1's ERC-165 and support views so
+/// Chainlink's TokenAdminRegistry, OnRamp and OffRamp accept it on the full CCIP lane. Not for production: the lane
+/// is set once, by anyone, at deployment.
 contract PlainBurnMintCcipPool {
-    struct Bucket {
-        uint128 tokens;
-        uint40 updatedAt;
-        bool enabled;
-        uint128 capacity;
-        uint128 rate;
-    }
-
-    struct Lane {
-        bool supported;
-        bytes remotePool;
-        bytes remoteToken;
-        Bucket outbound;
-        Bucket inbound;
-    }
+    using CcipLaneLimits for CcipLaneLimits.Lanes;
+    using CcipLaneLimits for CcipLaneLimits.Lane;
+    using CcipLaneLimits for CcipLaneLimits.Bucket;
 
     uint8 private constant TOKEN_DECIMALS = 18;
-    uint256 private constant EVM_ADDRESS_LENGTH = 32;
 
     /// @notice The plain token.
     PlainBurnMintToken public TOKEN;
     /// @notice The CCIP Router whose ramps may call the pool.
     IRouter public immutable ROUTER;
-    mapping(uint64 remoteChainSelector => Lane) private _lanes;
 
     /// @notice Tokens sent to `remoteChainSelector` were burned here.
     event Burned(uint64 indexed remoteChainSelector, address indexed sender, address indexed recipient, uint256 amount);
     /// @notice Tokens received from `remoteChainSelector` were minted here.
     event Minted(uint64 indexed remoteChainSelector, bytes sender, address indexed recipient, uint256 amount);
 
-    error LaneNotSupported(uint64 remoteChainSelector);
+    // The lane and bucket errors are CcipLaneLimits' (in this contract's ABI).
     error InvalidToken(address token);
     error CallerIsNotARamp(address caller);
-    error InvalidReceiver(bytes receiver);
-    error InvalidSourcePool(bytes sourcePool);
     error ZeroAmount();
     error TokenAlreadySet();
-    error AmountAboveCapacity(bool outbound, uint256 amount, uint256 capacity);
-    error RateLimitReached(bool outbound, uint256 amount, uint256 available, uint256 waitSeconds);
 
     /// @param router The CCIP Router of this chain.
     constructor(IRouter router) {
@@ -96,7 +80,8 @@ contract PlainBurnMintCcipPool {
         TOKEN = token;
     }
 
-    /// @notice Configures a lane with equal-shaped buckets (baseline only: no access control).
+    /// @notice Configures a lane with equal-shaped, enabled buckets that start full, checked as RatCcipPool checks its
+    /// lanes (baseline only: no access control).
     /// @param remoteChainSelector The remote chain.
     /// @param remotePool abi.encode of the remote pool.
     /// @param remoteToken abi.encode of the remote token.
@@ -104,24 +89,21 @@ contract PlainBurnMintCcipPool {
     /// @param rate Refill per second, both directions.
     function setLane(uint64 remoteChainSelector, bytes calldata remotePool, bytes calldata remoteToken,
         uint128 capacity, uint128 rate) external {
-        Lane storage lane = _lanes[remoteChainSelector];
-        lane.supported = true;
-        lane.remotePool = remotePool;
-        lane.remoteToken = remoteToken;
-        lane.outbound = Bucket(capacity, uint40(block.timestamp), true, capacity, rate);
-        lane.inbound = Bucket(capacity, uint40(block.timestamp), true, capacity, rate);
+        CcipLaneLimits.RateLimit memory limit =
+            CcipLaneLimits.RateLimit({enabled: true, capacity: capacity, rate: rate});
+        CcipLaneLimits.layout().configure(remoteChainSelector, remotePool, remoteToken, limit, limit);
     }
 
     /// @notice Burns tokens the ramp moved into this pool (OnRamp only), after the outbound rate limit.
     /// @param input CCIP's lock-or-burn input.
     /// @return out The remote token and `abi.encode(TOKEN_DECIMALS)`.
     function lockOrBurn(Pool.LockOrBurnInV1 calldata input) external returns (Pool.LockOrBurnOutV1 memory out) {
-        Lane storage lane = _supportedLane(input.remoteChainSelector);
+        CcipLaneLimits.Lane storage lane = CcipLaneLimits.layout().supported(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
         if (msg.sender != ROUTER.getOnRamp(input.remoteChainSelector)) revert CallerIsNotARamp(msg.sender);
         if (input.amount == 0) revert ZeroAmount();
-        address recipient = _decodeReceiver(input.receiver);
-        _consume(lane.outbound, input.amount, true);
+        address recipient = CcipLaneLimits.decodeReceiver(input.receiver);
+        lane.outbound.consume(input.amount, true);
         emit Burned(input.remoteChainSelector, input.originalSender, recipient, input.amount);
         TOKEN.burn(input.amount);
         out = Pool.LockOrBurnOutV1({destTokenAddress: lane.remoteToken, destPoolData: abi.encode(TOKEN_DECIMALS)});
@@ -131,15 +113,13 @@ contract PlainBurnMintCcipPool {
     /// @param input CCIP's release-or-mint input.
     /// @return The amount minted.
     function releaseOrMint(Pool.ReleaseOrMintInV1 calldata input) external returns (Pool.ReleaseOrMintOutV1 memory) {
-        Lane storage lane = _supportedLane(input.remoteChainSelector);
+        CcipLaneLimits.Lane storage lane = CcipLaneLimits.layout().supported(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
         if (!ROUTER.isOffRamp(input.remoteChainSelector, msg.sender)) revert CallerIsNotARamp(msg.sender);
-        if (keccak256(input.sourcePoolAddress) != keccak256(lane.remotePool)) {
-            revert InvalidSourcePool(input.sourcePoolAddress);
-        }
+        lane.checkSourcePool(input.sourcePoolAddress);
         uint256 amount = input.sourceDenominatedAmount;
         if (amount == 0) revert ZeroAmount();
-        _consume(lane.inbound, amount, false);
+        lane.inbound.consume(amount, false);
         emit Minted(input.remoteChainSelector, input.originalSender, input.receiver, amount);
         TOKEN.mint(input.receiver, amount);
         return Pool.ReleaseOrMintOutV1({destinationAmount: amount});
@@ -155,7 +135,7 @@ contract PlainBurnMintCcipPool {
     /// @param remoteChainSelector The remote chain.
     /// @return True when the lane is set.
     function isSupportedChain(uint64 remoteChainSelector) external view returns (bool) {
-        return _lanes[remoteChainSelector].supported;
+        return CcipLaneLimits.layout().lanes[remoteChainSelector].supported;
     }
 
     /// @notice Whether `token` is this pool's token (IPoolV1; the TokenAdminRegistry checks it in `setPool`).
@@ -170,33 +150,5 @@ contract PlainBurnMintCcipPool {
     /// @return True for the two supported interfaces.
     function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
         return interfaceId == Pool.CCIP_POOL_V1 || interfaceId == 0x01ffc9a7;
-    }
-
-    function _supportedLane(uint64 remoteChainSelector) private view returns (Lane storage entry) {
-        entry = _lanes[remoteChainSelector];
-        if (!entry.supported) revert LaneNotSupported(remoteChainSelector);
-    }
-
-    function _decodeReceiver(bytes calldata receiver) private pure returns (address) {
-        if (receiver.length != EVM_ADDRESS_LENGTH) revert InvalidReceiver(receiver);
-        uint256 word = abi.decode(receiver, (uint256));
-        if (word > type(uint160).max || word == 0) revert InvalidReceiver(receiver);
-        return address(uint160(word));
-    }
-
-    function _available(Bucket storage b) private view returns (uint256) {
-        uint256 refilled = uint256(b.tokens) + (block.timestamp - b.updatedAt) * uint256(b.rate);
-        return refilled < b.capacity ? refilled : b.capacity;
-    }
-
-    function _consume(Bucket storage b, uint256 amount, bool outbound) private {
-        if (!b.enabled) return;
-        if (amount > b.capacity) revert AmountAboveCapacity(outbound, amount, b.capacity);
-        uint256 available = _available(b);
-        if (amount > available) {
-            revert RateLimitReached(outbound, amount, available, (amount - available + b.rate - 1) / b.rate);
-        }
-        b.tokens = uint128(available - amount);
-        b.updatedAt = uint40(block.timestamp);
     }
 }

@@ -1,6 +1,7 @@
 """Parts of @chainlink/contracts-ccip are BUSL-1.1 (TokenPool, RateLimiter, the Router): we may deploy the package's
 unmodified bytecode on local chains, never compile its BUSL files into our contracts (ADR 0106)."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -31,6 +32,14 @@ def test_the_busl_token_pool_is_not_what_we_inherit():
     assert spdx(CCIP_SOURCES / "pools/TokenPool.sol") == "BUSL-1.1"
     pool = (ROOT / "contracts/bridge/RatCcipPool.sol").read_text()
     assert "TokenPool.sol" not in pool and "RateLimiter.sol" not in pool
+
+
+def test_the_lane_library_both_pools_use_is_ours_and_mit():
+    library = ROOT / "contracts/bridge/libraries/CcipLaneLimits.sol"
+    assert spdx(library) == "MIT"
+    assert not re.search(r"^\s*import\b", library.read_text(), re.M)  # no RateLimiter, no TokenPool: nothing at all
+    for pool in ("contracts/bridge/RatCcipPool.sol", "contracts/mocks/PlainBurnMintCcipPool.sol"):
+        assert "libraries/CcipLaneLimits.sol" in (ROOT / pool).read_text(), pool
 
 
 def test_the_router_is_deployed_from_the_packages_unmodified_bytecode(admin, chain):

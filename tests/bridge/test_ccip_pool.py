@@ -308,6 +308,20 @@ def test_granting_a_pool_role_is_refused_for_an_unauthorised_caller(lane, mallor
         lane.a.pool.grantRole(keccak(text="LANE_ADMIN_ROLE"), mallory, sender=mallory)
 
 
+def _erc7201(namespace: str) -> int:
+    return int.from_bytes(keccak((int.from_bytes(keccak(text=namespace), "big") - 1).to_bytes(32, "big")), "big") & ~0xFF
+
+
+def test_the_lanes_live_in_the_lane_librarys_erc7201_namespace(lane, chain):
+    """CcipLaneLimits (shared with the benchmark's plain pool) keeps `Lanes {lanes, selectors}` at its namespace."""
+    base = _erc7201("rat.storage.CcipLaneLimits")
+    lane_slot = keccak(CHAIN_B_SELECTOR.to_bytes(32, "big") + base.to_bytes(32, "big"))
+    supported = chain.provider.web3.eth.get_storage_at(lane.a.pool.address, lane_slot)
+    selectors = chain.provider.web3.eth.get_storage_at(lane.a.pool.address, base + 1)
+    assert int.from_bytes(supported, "big") == 1
+    assert int.from_bytes(selectors, "big") == len(lane.a.pool.lanes()) == 1
+
+
 def test_each_pool_names_the_other_sides_pool_token_and_minimum_tier(lane):
     remote_pool, remote_token, min_tier = lane.a.pool.laneConfig(CHAIN_B_SELECTOR)
     assert bytes(remote_pool) == encode_address(lane.b.pool.address)
@@ -347,6 +361,18 @@ def test_governance_resumes_a_suspended_lane(funded, admin, alice, bob):
     lane.a.pool.grantRole(LANE_GUARDIAN_ROLE, admin, sender=admin)
     lane.a.pool.suspendLane(CHAIN_B_SELECTOR, INCIDENT, sender=admin)
     lane.a.pool.resumeLane(CHAIN_B_SELECTOR, INCIDENT, sender=admin)
+    assert not lane.a.pool.isLaneSuspended(CHAIN_B_SELECTOR)
+    send(lane, alice, bob, ONE)
+
+
+def test_a_suspended_lane_removed_and_configured_again_is_open(funded, admin, alice, bob):
+    lane = funded
+    lane.a.pool.grantRole(LANE_GUARDIAN_ROLE, admin, sender=admin)
+    lane.a.pool.suspendLane(CHAIN_B_SELECTOR, INCIDENT, sender=admin)
+    lane.a.pool.removeLane(CHAIN_B_SELECTOR, sender=admin)
+    config = (encode_address(lane.b.pool.address), encode_address(lane.b.token.address), 1,
+              lane.limits.a_outbound.as_tuple(), lane.limits.a_inbound.as_tuple())
+    lane.a.pool.setLane(CHAIN_B_SELECTOR, config, sender=admin)
     assert not lane.a.pool.isLaneSuspended(CHAIN_B_SELECTOR)
     send(lane, alice, bob, ONE)
 
