@@ -7,11 +7,12 @@ no fee history); the fee cap is `base_fee_multiplier` times the next block's bas
 transaction stays includable while the base fee rises for a few full blocks. Any other chain gets legacy
 transactions priced at eth_gasPrice.
 
-The bump rule is the node's replacement rule (geth, anvil, reth, erigon): a transaction at the same nonce
-replaces a pooled one only when its gas price — for type 2, *both* its fee cap and its priority fee — is at
-least `REPLACEMENT_MIN_PERCENT` above the old one's; otherwise the node answers "replacement transaction
-underpriced". A replacement that the configured cap would hold below that minimum is refused here
-(`FeeCapReached`) rather than signed for nothing.
+The bump rule is geth's replacement rule (core/txpool/legacypool, `PriceBump` 10; reth's default bump is also
+10 %): a transaction at the same nonce replaces a pooled one only when its gas price — for type 2, *both* its fee
+cap and its priority fee — is at least `REPLACEMENT_MIN_PERCENT` above the old one's; otherwise the node answers
+"replacement transaction underpriced". anvil is laxer (it takes any higher replacement), so the rule is enforced
+here, not learnt from the test node. A replacement that the configured cap would hold below that minimum is
+refused (`FeeCapReached`) rather than signed for nothing.
 """
 
 from __future__ import annotations
