@@ -372,7 +372,9 @@ custody:   {adapter: sim-custodian, options: {base_url: "http://127.0.0.1:8711"}
 watcher:
   confirmations: 2                  # or finality_tag: finalized (recommended on public networks)
   start_block: 0
-sender: {gas_bump_percent: 15, rebroadcast_after: 6, replace_after: 18}
+sender: {gas_bump_percent: 15, rebroadcast_after: 6, replace_after: 18, transaction_type: auto}
+                                    # auto: EIP-1559 (type 2) where blocks carry a base fee; max_gas_price caps
+                                    # the gas price or maxFeePerGas (decision 0022)
 saga: {attestation_ttl: 900}
 http: {host: 127.0.0.1, port: 9464} # /healthz /readyz /metrics
 api:                                # `rat-relayer api`: REST, WebSocket stream, operator calls, KYC webhook

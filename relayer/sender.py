@@ -9,8 +9,9 @@ The rules, each learnt from a relayer that broke without it:
 * A nonce, once taken, is never given back: every intent is driven to a mined transaction (its own, a gas-bumped
   replacement, or a no-op self-transfer), so no gap can jam the nonces behind it.
 * A transaction stuck in the pool is first rebroadcast unchanged (it may have been dropped), then replaced with
-  the same nonce and calldata at ≥ +10 % gas price. Every hash ever signed stays in the store, because any of
-  them may be the one that is mined.
+  the same nonce and calldata at ≥ +10 % gas price — on an EIP-1559 chain both maxFeePerGas and
+  maxPriorityFeePerGas, as nodes require (pricing and the bump rule: `relayer/fees.py`). Every hash ever signed
+  stays in the store, because any of them may be the one that is mined.
 
 Receipts are followed once per new block for every transaction in flight (`follow`): the block's transaction
 hashes are matched against our open attempts and the receipts of the matches fetched in one JSON-RPC batch.
@@ -22,10 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from contextlib import nullcontext
-from typing import Any
+from typing import Any, Literal
 
 from eth_account._utils.legacy_transactions import encode_transaction, serializable_unsigned_transaction_from_dict
 from eth_utils import keccak, to_checksum_address
@@ -33,6 +33,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ConfigDict, Field
 
 from relayer.errors import RelayerError, RpcError, RpcUnavailable
+from relayer.fees import FeeCapReached, FeePricer, Fees, bump, capped, eip1559, legacy
 from relayer.rpc import Rpc, to_int
 from relayer.signers import Signer
 from relayer.store import IntentRecord, Store
@@ -52,8 +53,15 @@ class NonceConflict(RelayerError):
 class SenderPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a typo in the YAML is an error, not a default
 
-    gas_bump_percent: int = Field(default=15, ge=10, description="replacement price increase (nodes need ≥ 10)")
-    max_gas_price: int = Field(default=500 * 10**9, gt=0)
+    gas_bump_percent: int = Field(default=15, ge=10, description="replacement price increase, applied to the gas "
+                                  "price or to both EIP-1559 fees (nodes need ≥ 10)")
+    max_gas_price: int = Field(default=500 * 10**9, gt=0, description="cap in wei per gas: the gas price of a legacy "
+                               "transaction, the maxFeePerGas of a type-2 one")
+    transaction_type: Literal["auto", "legacy", "eip1559"] = Field(
+        default="auto", description="auto: type 2 (EIP-1559) when the chain's blocks carry a base fee, else legacy")
+    fee_history_blocks: int = Field(default=10, ge=1, le=1024, description="blocks of eth_feeHistory for the tip")
+    priority_fee_percentile: float = Field(default=50.0, ge=0, le=100, description="reward percentile of the tip")
+    base_fee_multiplier: int = Field(default=2, ge=1, description="maxFeePerGas = this × next base fee + tip")
     rebroadcast_after: float = Field(default=6.0, gt=0, description="seconds without receipt before rebroadcast")
     replace_after: float = Field(default=18.0, gt=0, description="seconds without receipt before a gas bump")
     gas_limit_margin_percent: int = Field(default=25, ge=0)
@@ -101,7 +109,9 @@ class TxSender:
         self._crash_point = crash_point or (lambda point: None)
         self._mined: dict[int, Receipt] = {}  # nonce -> receipt, found by the block follower
         self._followed: int | None = None  # newest block number the follower has scanned
-        self._per_block: dict[str, int] = {}  # gas price and chain nonce, valid for the block in `_followed`
+        self._per_block: dict[str, Any] = {}  # fees and chain nonce, valid for the block in `_followed`
+        self.pricer = FeePricer(rpc, self.policy.transaction_type, self.policy.fee_history_blocks,
+                                self.policy.priority_fee_percentile, self.policy.base_fee_multiplier)
 
     # -- signing -----------------------------------------------------------------------------------------
 
@@ -110,20 +120,26 @@ class TxSender:
         signature = self.signer.sign_digest(unsigned.hash())
         r = int.from_bytes(signature[:32], "big")
         s = int.from_bytes(signature[32:64], "big")
-        v = signature[64] - 27 + 35 + 2 * self.chain_id  # EIP-155
+        parity = signature[64] - 27
+        v = parity if "type" in tx else parity + 35 + 2 * self.chain_id  # y parity (typed) or EIP-155
         raw = encode_transaction(unsigned, vrs=(v, r, s))
         return raw, "0x" + keccak(raw).hex()
 
-    def _tx_dict(self, nonce: int, to: str, data: bytes, gas: int, gas_price: int, value: int = 0) -> dict[str, Any]:
-        return {
+    def _tx_dict(self, nonce: int, to: str, data: bytes, gas: int, fees: Fees, value: int = 0) -> dict[str, Any]:
+        tx: dict[str, Any] = {
             "nonce": nonce,
-            "gasPrice": gas_price,
             "gas": gas,
             "to": to_checksum_address(to),
             "value": value,
             "data": data,
             "chainId": self.chain_id,
         }
+        if fees.type2:
+            tx.update(type=2, maxFeePerGas=fees.max_fee_per_gas, maxPriorityFeePerGas=fees.max_priority_fee_per_gas,
+                      accessList=[])
+        else:
+            tx["gasPrice"] = fees.gas_price
+        return tx
 
     # -- submitting --------------------------------------------------------------------------------------
 
@@ -134,8 +150,9 @@ class TxSender:
             self._per_block[key] = await read()
         return self._per_block[key]
 
-    async def gas_price(self) -> int:
-        return await self._per_block_value("gas_price", self.rpc.gas_price)
+    async def fees(self) -> Fees:
+        """What a new transaction pays (type 2 or legacy, see relayer/fees.py), read once per block."""
+        return await self._per_block_value("fees", self.pricer.quote)
 
     async def next_nonce(self) -> int:
         """Never below the chain's count (someone may have used the key) and never reusing one of our intents.
@@ -160,14 +177,15 @@ class TxSender:
                 {"from": self.address, "to": to_checksum_address(to), "data": "0x" + data.hex()}
             )
             gas = estimate * (100 + self.policy.gas_limit_margin_percent) // 100
-        gas_price = min(await self.gas_price(), self.policy.max_gas_price)
+        fees = capped(await self.fees(), self.policy.max_gas_price)
         with self.tracing.span("tx.submit", SpanKind.CLIENT, **{"rat.purpose": purpose, "rat.gas": gas}) \
                 if self.tracing else nullcontext() as span:
             async with self._lock:
                 nonce = await self.next_nonce()
-                raw, tx_hash = self._sign(self._tx_dict(nonce, to, data, gas, gas_price))
+                raw, tx_hash = self._sign(self._tx_dict(nonce, to, data, gas, fees))
                 intent = self.store.record_intent(
-                    self.address, nonce, tx_hash, raw, gas_price, purpose, request_id=request_id, trace_id=trace_id
+                    self.address, nonce, tx_hash, raw, fees.price_ceiling, purpose, request_id=request_id,
+                    trace_id=trace_id,
                 )
             if span is not None:
                 span.set_attributes({"rat.tx_hash": tx_hash, "rat.nonce": nonce, "rat.sender": self.address})
@@ -246,6 +264,7 @@ class TxSender:
         if self._followed is not None and number == self._followed:
             return []
         self._per_block.clear()
+        self.pricer.observe(head)
         oldest = number - self.policy.follow_max_blocks + 1
         start = number if self._followed is None else max(self._followed + 1, oldest)
         blocks = [head] if start == number else []
@@ -308,26 +327,26 @@ class TxSender:
         return None
 
     async def replace(self, nonce: int, noop: bool = False) -> IntentRecord:
-        """Re-signs the newest attempt at `nonce` with a higher gas price (or, with `noop`, a zero-value transfer
-        to ourselves that only consumes the nonce) and broadcasts it. Earlier attempts stay recorded."""
+        """Re-signs the newest attempt at `nonce` with higher fees (or, with `noop`, a zero-value transfer to
+        ourselves that only consumes the nonce) and broadcasts it. Earlier attempts stay recorded. The replacement
+        keeps the attempt's type; a type-2 one has both fees raised (`relayer.fees.bump`). Raises FeeCapReached when
+        `max_gas_price` leaves no room for the node's +10 % replacement minimum."""
         async with self._lock:
             attempts = self.store.intents(self.address, nonce)
             latest = attempts[-1]
             tx = _decode(latest.raw_tx)
-            bumped = math.ceil(latest.gas_price * (100 + self.policy.gas_bump_percent) / 100)
-            gas_price = min(max(bumped, await self.rpc.gas_price()), self.policy.max_gas_price)
-            if gas_price <= latest.gas_price:
-                raise RelayerError(
-                    f"cannot replace nonce {nonce}: gas price cap {self.policy.max_gas_price} reached",
-                    hint="raise sender.max_gas_price or wait for the network's gas price to fall",
-                )
+            try:
+                fees = bump(tx["fees"], await self.pricer.quote(), self.policy.gas_bump_percent,
+                            self.policy.max_gas_price)
+            except FeeCapReached as exc:
+                raise FeeCapReached(f"cannot replace nonce {nonce}: {exc}") from None
             if noop:
-                fields = self._tx_dict(nonce, self.address, b"", 21000, gas_price)
+                fields = self._tx_dict(nonce, self.address, b"", 21000, fees)
             else:
-                fields = self._tx_dict(nonce, tx["to"], tx["data"], tx["gas"], gas_price, tx["value"])
+                fields = self._tx_dict(nonce, tx["to"], tx["data"], tx["gas"], fees, tx["value"])
             raw, tx_hash = self._sign(fields)
             intent = self.store.record_intent(
-                self.address, nonce, tx_hash, raw, gas_price, "noop" if noop else latest.purpose,
+                self.address, nonce, tx_hash, raw, fees.price_ceiling, "noop" if noop else latest.purpose,
                 request_id=latest.request_id, trace_id=latest.trace_id,
             )
         self._on_event("replaced", tx_hash)
@@ -350,15 +369,23 @@ class TxSender:
 
 
 def _decode(raw: bytes) -> dict[str, Any]:
-    """Fields of one of our own legacy transactions."""
+    """Fields of one of our own transactions: legacy (EIP-155) or type 2 (EIP-1559, `0x02 ‖ rlp(...)`)."""
     import rlp
 
-    nonce, gas_price, gas, to, value, data, *_ = rlp.decode(raw)
+    def num(field: bytes) -> int:
+        return int.from_bytes(field, "big")
+
+    if raw[:1] == b"\x02":
+        _chain, nonce, tip, max_fee, gas, to, value, data, *_ = rlp.decode(raw[1:])
+        fees = eip1559(num(max_fee), num(tip))
+    else:
+        nonce, gas_price, gas, to, value, data, *_ = rlp.decode(raw)
+        fees = legacy(num(gas_price))
     return {
-        "nonce": int.from_bytes(nonce, "big"),
-        "gasPrice": int.from_bytes(gas_price, "big"),
-        "gas": int.from_bytes(gas, "big"),
+        "nonce": num(nonce),
+        "fees": fees,
+        "gas": num(gas),
         "to": to_checksum_address(to),
-        "value": int.from_bytes(value, "big"),
+        "value": num(value),
         "data": bytes(data),
     }

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from eth_account.typed_transactions import TypedTransaction
+from hexbytes import HexBytes
 
 from relayer.errors import RpcUnavailable
+from relayer.fees import FeeCapReached
 from relayer.rpc import Rpc
 from relayer.sender import SenderPolicy, TxSender
 from relayer.signers import _KeySigner
@@ -14,6 +17,14 @@ from relayer.signers import _KeySigner
 pytestmark = pytest.mark.anyio
 
 SINK = "0x000000000000000000000000000000000000dEaD"
+
+
+class LegacyChain(Rpc):
+    """anvil seen as a chain before London: its blocks carry no base fee, so the sender signs legacy transactions."""
+
+    async def block(self, tag):
+        block = await super().block(tag)
+        return {k: v for k, v in block.items() if k != "baseFeePerGas"} if block else block
 
 
 class BroadcastOutage(Rpc):
@@ -95,19 +106,69 @@ async def test_a_transaction_dropped_from_the_pool_is_rebroadcast_under_the_same
     assert await rpc.nonce(funded_key.address, "latest") == 1
 
 
-async def test_a_stuck_transaction_is_replaced_at_a_higher_price_keeping_every_hash(rpc, sqlite_store, funded_key):
+async def test_on_a_legacy_chain_a_stuck_transaction_is_replaced_at_a_higher_gas_price_keeping_every_hash(
+        rpc, rpc_url, sqlite_store, funded_key):
     await rpc.call("evm_setAutomine", False)
-    sender = sender_for(rpc, sqlite_store, funded_key, rebroadcast_after=1, replace_after=2, gas_bump_percent=10)
+    legacy_rpc = LegacyChain(rpc_url)
+    sender = sender_for(legacy_rpc, sqlite_store, funded_key, rebroadcast_after=1, replace_after=2, gas_bump_percent=10)
     first = await sender.submit(SINK, b"", "test", gas=21000)
     await sender.tend(0, now=first.created_at + 60)
     first_attempt, second_attempt = sqlite_store.intents(funded_key.address, 0)
     assert second_attempt.gas_price >= first_attempt.gas_price * 110 // 100
+    assert (await rpc.transaction(second_attempt.tx_hash))["type"] == "0x0"
     await rpc.call("evm_mine")
     receipt = await sender.tend(0)
     assert receipt.tx_hash == second_attempt.tx_hash
     statuses = {i.tx_hash: i.status for i in sqlite_store.intents(funded_key.address, 0)}
     assert statuses == {first.tx_hash: "replaced", second_attempt.tx_hash: "mined"}
     assert await rpc.nonce(funded_key.address, "latest") == 1
+    await legacy_rpc.aclose()
+
+
+async def test_on_an_eip1559_chain_a_transaction_is_type_2_priced_from_the_fee_history(rpc, sqlite_store, funded_key):
+    await rpc.call("evm_setAutomine", False)
+    sender = sender_for(rpc, sqlite_store, funded_key)
+    intent = await sender.submit(SINK, b"", "test", gas=21000)
+    pooled = await rpc.transaction(intent.tx_hash)
+    history = await rpc.call("eth_feeHistory", "0x1", "latest", [50])
+    next_base_fee = int(history["baseFeePerGas"][-1], 16)
+    assert pooled["type"] == "0x2"
+    assert int(pooled["maxFeePerGas"], 16) == 2 * next_base_fee + int(pooled["maxPriorityFeePerGas"], 16)
+    assert intent.gas_price == int(pooled["maxFeePerGas"], 16)
+
+
+async def test_a_stuck_type_2_transaction_is_replaced_with_both_fees_bumped_and_mined_once(
+        rpc, sqlite_store, funded_key):
+    await rpc.call("evm_setAutomine", False)
+    sender = sender_for(rpc, sqlite_store, funded_key, rebroadcast_after=1, replace_after=2, gas_bump_percent=10)
+    first = await sender.submit(SINK, b"", "test", gas=21000)
+    await sender.tend(0, now=first.created_at + 60)
+    first_attempt, second_attempt = sqlite_store.intents(funded_key.address, 0)
+    old = TypedTransaction.from_bytes(HexBytes(first_attempt.raw_tx)).as_dict()  # the pool no longer holds it
+    new = await rpc.transaction(second_attempt.tx_hash)
+    assert new["type"] == "0x2" and new["nonce"] == "0x0" and old["nonce"] == 0
+    for fee in ("maxFeePerGas", "maxPriorityFeePerGas"):
+        assert int(new[fee], 16) * 100 >= old[fee] * 110
+    await rpc.call("evm_mine")
+    receipt = await sender.tend(0)
+    assert receipt.tx_hash == second_attempt.tx_hash and receipt.status == 1
+    assert await rpc.receipt(first.tx_hash) is None
+    statuses = {i.tx_hash: i.status for i in sqlite_store.intents(funded_key.address, 0)}
+    assert statuses == {first.tx_hash: "replaced", second_attempt.tx_hash: "mined"}
+    assert await rpc.nonce(funded_key.address, "latest") == 1
+
+
+async def test_a_type_2_replacement_the_fee_cap_cannot_afford_is_refused_and_signs_nothing(
+        rpc, sqlite_store, funded_key):
+    await rpc.call("evm_setAutomine", False)
+    sender = sender_for(rpc, sqlite_store, funded_key, replace_after=2)
+    first = await sender.submit(SINK, b"", "test", gas=21000)
+    sender.policy.max_gas_price = first.gas_price
+    with pytest.raises(FeeCapReached, match="cannot replace nonce 0"):
+        await sender.tend(0, now=first.created_at + 60)
+    assert [i.tx_hash for i in sqlite_store.intents(funded_key.address, 0)] == [first.tx_hash]
+    await rpc.call("evm_mine")
+    assert (await sender.tend(0)).tx_hash == first.tx_hash
 
 
 async def test_consecutive_submissions_take_consecutive_nonces_without_gaps(rpc, sqlite_store, funded_key):
