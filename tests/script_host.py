@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import traceback
@@ -40,11 +41,15 @@ class ScriptHost:
         os.close(write_fd)
         return cls(process, os.fdopen(read_fd, "r"))
 
-    def run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
-        """`ape *args` in the host: its exit code, standard output and standard error."""
+    def run(self, args: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """`ape *args` in the host: its exit code, standard output and standard error. A command still running
+        after `timeout` seconds stops the host (as subprocess.run's timeout would stop an `ape` process)."""
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(args) + "\n")
         self._process.stdin.flush()
+        if not select.select([self._replies], [], [], timeout)[0]:
+            self._process.kill()
+            raise subprocess.TimeoutExpired(["ape", *args], timeout)
         line = self._replies.readline()
         if not line:
             raise RuntimeError(f"the ape script host exited ({self._process.wait(timeout=10)}) during ape {args}")
