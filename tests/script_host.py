@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
+APE_ENV = {"APE_LOGGING_LEVEL": "WARNING"}  # the scripts' output without Ape's INFO lines
 
 
 class ScriptHost:
@@ -32,7 +33,7 @@ class ScriptHost:
         self._replies = replies
 
     @classmethod
-    def start(cls, env: dict[str, str] | None = None) -> ScriptHost:
+    def start(cls, env: dict[str, str] | None = APE_ENV) -> ScriptHost:
         read_fd, write_fd = os.pipe()
         # -P: tests/ is not put first on sys.path (its folders would shadow packages of the same name).
         process = subprocess.Popen([sys.executable, "-P", __file__, str(write_fd)], cwd=ROOT, text=True,
@@ -63,6 +64,14 @@ class ScriptHost:
         self._replies.close()
         self._process.terminate()
         self._process.wait(timeout=30)
+
+
+def ape(arguments: list[str], host: ScriptHost | None) -> subprocess.CompletedProcess[str]:
+    """`ape ARGUMENTS` in `host`, or, with None, as its own `ape` process (the executable an operator runs)."""
+    if host is not None:
+        return host.run(arguments)
+    return subprocess.run([str(Path(sys.executable).with_name("ape")), *arguments], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, **APE_ENV})
 
 
 def serve(reply_fd: int) -> None:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,8 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0
 ALICE, BOB = "0x976EA74026E726554dB657fA54763abd0C3a0aa9", "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"  # TEST::6, 7
 
-
-APE_ENV = {"APE_LOGGING_LEVEL": "WARNING"}
 
 _spec = importlib.util.spec_from_file_location("script_host", ROOT / "tests" / "script_host.py")
 _script_host = importlib.util.module_from_spec(_spec)
@@ -39,11 +35,7 @@ def ape_run(host: str, records: Path, *args: str, expect_ok: bool = True,
     `ape` process."""
     arguments = ["run", "bridge", *args, "--network", "ethereum:local:foundry", "--provider-settings",
                  json.dumps({"host": host}), "--deployments", str(records)]
-    if spawn:
-        result = subprocess.run([str(Path(sys.executable).with_name("ape")), *arguments], cwd=ROOT,
-                                capture_output=True, text=True, timeout=600, env={**os.environ, **APE_ENV})
-    else:
-        result = _hosts[host].run(arguments)
+    result = _script_host.ape(arguments, None if spawn else _hosts[host])
     if expect_ok:
         assert result.returncode == 0, f"ape run bridge failed:\n{result.stdout}\n{result.stderr}"
     return result
@@ -59,8 +51,8 @@ def chains(tmp_path_factory):
     a = start_anvil("A", CHAIN_A_SELECTOR, chain_id=31337)
     b = start_anvil("B", CHAIN_B_SELECTOR, chain_id=31338)
     dirs = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
-    _hosts.update({a.chain.host: _script_host.ScriptHost.start(APE_ENV),
-                   b.chain.host: _script_host.ScriptHost.start(APE_ENV)})
+    _hosts.update({a.chain.host: _script_host.ScriptHost.start(),
+                   b.chain.host: _script_host.ScriptHost.start()})
     yield (a.chain.host, dirs[0], CHAIN_A_SELECTOR), (b.chain.host, dirs[1], CHAIN_B_SELECTOR)
     _hosts.pop(a.chain.host).close()
     _hosts.pop(b.chain.host).close()
@@ -133,8 +125,8 @@ def full_chains(tmp_path_factory):
     a = start_anvil("A", CHAIN_A_SELECTOR, chain_id=31337)
     b = start_anvil("B", CHAIN_B_SELECTOR, chain_id=31338)
     dirs = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
-    _hosts.update({a.chain.host: _script_host.ScriptHost.start(APE_ENV),
-                   b.chain.host: _script_host.ScriptHost.start(APE_ENV)})
+    _hosts.update({a.chain.host: _script_host.ScriptHost.start(),
+                   b.chain.host: _script_host.ScriptHost.start()})
     yield (a.chain.host, dirs[0], CHAIN_A_SELECTOR), (b.chain.host, dirs[1], CHAIN_B_SELECTOR)
     _hosts.pop(a.chain.host).close()
     _hosts.pop(b.chain.host).close()

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +24,6 @@ GUARDIAN = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 SETTLEMENT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 CUSTODIAN_SIGNER = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
 SETTINGS = json.loads((ROOT / "deployments" / "settings.json").read_text())["local"]
-APE_ENV = {"APE_LOGGING_LEVEL": "WARNING"}
-
 _spec = importlib.util.spec_from_file_location("script_host", ROOT / "tests" / "script_host.py")
 _script_host = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_script_host)
@@ -54,7 +50,7 @@ def node() -> Iterator[str]:
         if subprocess.run(["cast", "block-number", "--rpc-url", url], capture_output=True).returncode == 0:
             break
         time.sleep(0.2)
-    _hosts[url] = _script_host.ScriptHost.start(APE_ENV)
+    _hosts[url] = _script_host.ScriptHost.start()
     yield url
     _hosts.pop(url).close()
     process.terminate()
@@ -72,11 +68,7 @@ def ape_run(node: str, records: Path, script: str, *args: str, expect_ok: bool =
     or with `spawn` as its own `ape` process."""
     arguments = ["run", script, *args, "--network", "ethereum:local:foundry", "--provider-settings",
                  json.dumps({"host": node}), "--deployments", str(records)]
-    if spawn:
-        result = subprocess.run([str(Path(sys.executable).with_name("ape")), *arguments], cwd=ROOT,
-                                capture_output=True, text=True, timeout=600, env={**os.environ, **APE_ENV})
-    else:
-        result = _hosts[node].run(arguments)
+    result = _script_host.ape(arguments, None if spawn else _hosts[node])
     if expect_ok:
         assert result.returncode == 0, f"ape run {script} failed:\n{result.stdout}\n{result.stderr}"
     return result
