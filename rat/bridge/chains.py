@@ -15,14 +15,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import ContextManager
+from typing import TYPE_CHECKING, ContextManager
 
 import httpx
 from ape import networks
 
+if TYPE_CHECKING:
+    from ape.api.providers import ProviderAPI
+
 CHAIN_B_ID = 31338
 ANVIL_START_SECONDS = 20
 GAS_MONEY = 10**21  # wei given to every account that acts on a started chain
+
+
+_PROVIDERS: dict[str, "ProviderAPI"] = {}  # a chain's host -> the connected Ape provider Chain.active() uses
 
 
 class ChainError(RuntimeError):
@@ -41,7 +47,7 @@ class Chain:
         """Makes this chain Ape's provider inside the block."""
         if self.host is None:
             return nullcontext()
-        return networks.ethereum.local.use_provider("foundry", provider_settings={"host": self.host})
+        return _use_host(self.host)
 
     def chain_id(self) -> int:
         with self.active():
@@ -70,12 +76,24 @@ class LocalAnvil:
         _call(self.chain.host or "", "evm_mine", [])
 
     def stop(self) -> None:
+        _PROVIDERS.pop(self.chain.host or "", None)
         if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+@contextmanager
+def _use_host(host: str) -> Iterator["ProviderAPI"]:
+    """The provider Ape made active for `host` the first time, reused: a new provider object for every block would
+    connect, then be dropped for the connected one Ape already holds (about half a second each time)."""
+    local = networks.ethereum.local
+    provider = _PROVIDERS.get(host) or local.get_provider("foundry", provider_settings={"host": host})
+    with local.use_provider(provider) as active:
+        _PROVIDERS[host] = active
+        yield active
 
 
 def _free_port() -> int:

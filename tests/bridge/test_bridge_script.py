@@ -1,5 +1,6 @@
-"""`ape run bridge` as an operator runs it, each command a separate process, on two anvils (chain ids 31337 and
-31338) with a deployments directory each: list a local asset, deploy the pools, configure the lane on both chains,
+"""`ape run bridge` as an operator runs it, on two anvils (chain ids 31337 and 31338) with a deployments directory
+and an ape script host each (tests/script_host.py: `ape run` without Ape's start-up for each command; one refusal
+is its own `ape` process, as an operator's): list a local asset, deploy the pools, configure the lane on both chains,
 send from A, relay to B, read the status; limits that are not a matched pair are refused before any transaction. The
 same on Chainlink's full CCIP 1.6 lane (`deploy --full-lane`): the send goes through `Router.ccipSend` and the
 OnRamp, the relay (the OffRamps' OCR3 transmitter) commits a root signed by the local committee and executes through
@@ -7,10 +8,9 @@ the OffRamp."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,12 +25,19 @@ DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0
 ALICE, BOB = "0x976EA74026E726554dB657fA54763abd0C3a0aa9", "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"  # TEST::6, 7
 
 
-def ape_run(host: str, records: Path, *args: str, expect_ok: bool = True) -> subprocess.CompletedProcess:
-    command = [str(Path(sys.executable).with_name("ape")), "run", "bridge", *args, "--network",
-               "ethereum:local:foundry", "--provider-settings", json.dumps({"host": host}), "--deployments",
-               str(records)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "APE_LOGGING_LEVEL": "WARNING"})
+_spec = importlib.util.spec_from_file_location("script_host", ROOT / "tests" / "script_host.py")
+_script_host = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_script_host)
+_hosts: dict[str, "_script_host.ScriptHost"] = {}  # a chain's RPC URL -> the script host of that chain
+
+
+def ape_run(host: str, records: Path, *args: str, expect_ok: bool = True,
+            spawn: bool = False) -> subprocess.CompletedProcess:
+    """`ape run bridge ARGS` against the chain at `host`: in that chain's script host, or with `spawn` as its own
+    `ape` process."""
+    arguments = ["run", "bridge", *args, "--network", "ethereum:local:foundry", "--provider-settings",
+                 json.dumps({"host": host}), "--deployments", str(records)]
+    result = _script_host.ape(arguments, None if spawn else _hosts[host])
     if expect_ok:
         assert result.returncode == 0, f"ape run bridge failed:\n{result.stdout}\n{result.stderr}"
     return result
@@ -49,10 +56,13 @@ def two_anvils(tmp_path_factory) -> Iterator[tuple[Record, Record]]:
     """Chains A (31337) and B (31338), a deployments directory each; both anvils stop on leaving."""
     a = start_anvil("A", CHAIN_A_SELECTOR, chain_id=31337)
     b = start_anvil("B", CHAIN_B_SELECTOR, chain_id=31338)
+    _hosts.update({a.chain.host: _script_host.ScriptHost.start(), b.chain.host: _script_host.ScriptHost.start()})
     try:
         yield ((a.chain.host, tmp_path_factory.mktemp("a"), CHAIN_A_SELECTOR),
                (b.chain.host, tmp_path_factory.mktemp("b"), CHAIN_B_SELECTOR))
     finally:
+        _hosts.pop(a.chain.host).close()
+        _hosts.pop(b.chain.host).close()
         a.stop()
         b.stop()
 
@@ -94,7 +104,7 @@ def test_limits_that_are_not_a_matched_pair_are_refused_before_any_transaction(l
     result = ape_run(host_a, dir_a, "configure-lane", "rAAPL", "--remote-selector", str(sel_b), "--remote-record",
                      str(dir_b / "local-bridge.json"), "--outbound", "100:1", "--inbound", "100:1",
                      "--remote-outbound", "95:0.95", "--remote-inbound", "100:1", "--account", "TEST::0",
-                     expect_ok=False)
+                     expect_ok=False, spawn=True)  # a fresh process
     assert result.returncode != 0 and "not a matched pair" in result.stdout + result.stderr
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from ape import chain
+from ape import chain, networks
 
 from rat.bridge.chains import CHAIN_B_ID
 from rat.bridge.lane import balances, send, supplies
@@ -26,6 +26,17 @@ def outbound_capacity(lane_limits) -> int:
 def test_the_two_chains_have_different_chain_ids(sides):
     a, b = sides
     assert a.chain.chain_id() != b.chain.chain_id() == CHAIN_B_ID
+
+
+def test_entering_chain_b_again_reuses_its_connected_provider_without_connecting_another(sides, monkeypatch):
+    _, b = sides
+    with b.chain.active() as provider:
+        pass
+    connected = []
+    monkeypatch.setattr(type(provider), "connect", lambda self: connected.append(self))
+    with b.chain.active() as again:
+        assert again is provider and networks.provider.chain_id == CHAIN_B_ID
+    assert connected == []
 
 
 def test_a_send_from_chain_a_is_delivered_to_an_eligible_recipient_on_chain_b_by_the_relay(sides, alice, bob,

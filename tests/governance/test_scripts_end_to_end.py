@@ -1,14 +1,17 @@
-"""The Ape scripts as an operator runs them, each `ape run` a separate process against one persistent anvil:
-deploy → list_asset --pass-locally → propose --split → vote → queue → execute → corporate show."""
+"""The Ape scripts as an operator runs them against one persistent anvil: deploy → list_asset --pass-locally →
+propose --split → vote → queue → execute → corporate show; the delisting dry run `ape run` as its own process.
+
+The harness (shared by the venue and collateral script tests): `ape_run` runs `ape run SCRIPT ...` in the module's
+long-lived ape script host (tests/script_host.py: Ape's own root command, the same arguments, exit code and output,
+without Ape's start-up for each command); `ape_run(..., spawn=True)` spawns the `ape` executable, as an operator."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +24,10 @@ GUARDIAN = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 SETTLEMENT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 CUSTODIAN_SIGNER = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
 SETTINGS = json.loads((ROOT / "deployments" / "settings.json").read_text())["local"]
+_spec = importlib.util.spec_from_file_location("script_host", ROOT / "tests" / "script_host.py")
+_script_host = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_script_host)
+_hosts: dict[str, "_script_host.ScriptHost"] = {}  # the node's URL -> its ScriptHost, for the module's node
 
 pytestmark = pytest.mark.skipif(shutil.which("anvil") is None or shutil.which("cast") is None,
                                 reason="anvil and cast come from node_modules/.bin (make bootstrap)")
@@ -43,7 +50,9 @@ def node() -> Iterator[str]:
         if subprocess.run(["cast", "block-number", "--rpc-url", url], capture_output=True).returncode == 0:
             break
         time.sleep(0.2)
+    _hosts[url] = _script_host.ScriptHost.start()
     yield url
+    _hosts.pop(url).close()
     process.terminate()
     process.wait(timeout=10)
 
@@ -53,11 +62,13 @@ def records(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("deployments")
 
 
-def ape_run(node: str, records: Path, script: str, *args: str, expect_ok: bool = True) -> subprocess.CompletedProcess:
-    command = [str(Path(sys.executable).with_name("ape")), "run", script, *args, "--network", "ethereum:local:foundry",
-               "--provider-settings", json.dumps({"host": node}), "--deployments", str(records)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "APE_LOGGING_LEVEL": "WARNING"})
+def ape_run(node: str, records: Path, script: str, *args: str, expect_ok: bool = True,
+            spawn: bool = False) -> subprocess.CompletedProcess:
+    """`ape run SCRIPT ARGS` against `node` with `records` as the deployments directory: in the node's script host,
+    or with `spawn` as its own `ape` process."""
+    arguments = ["run", script, *args, "--network", "ethereum:local:foundry", "--provider-settings",
+                 json.dumps({"host": node}), "--deployments", str(records)]
+    result = _script_host.ape(arguments, None if spawn else _hosts[node])
     if expect_ok:
         assert result.returncode == 0, f"ape run {script} failed:\n{result.stdout}\n{result.stderr}"
     return result
@@ -109,7 +120,7 @@ def test_a_delisting_proposal_is_printed_with_every_action_on_a_dry_run(node, re
     usdc = "0x" + "a0" * 20
     output = ape_run(node, records, "corporate", "conversion-propose", "rAAPL", "--cash", f"{usdc}:205",
                      "--notice", "CA-2027-0042 delisting", "--description", "Delist rAAPL", "--account", "TEST::0",
-                     "--dry-run").stdout
+                     "--dry-run", spawn=True).stdout  # its own `ape` process, as an operator's
     assert [line.split("]")[1].split(":")[0].strip() for line in output.splitlines() if "[dry-run]" in line] == [
         "AssetLister.setAssetStatus(" + listed["assets"]["rAAPL"]["address"] + ", HALTED, 'CA-2027-0042 delisting')",
         "FeeVault.setManagementFee(" + listed["assets"]["rAAPL"]["address"] + ", 0 bps a year)",

@@ -1,5 +1,6 @@
-"""`ape run collateral` as an operator runs it, each command a separate process against one persistent anvil: deploy
-the Morpho Blue market of a listed asset with its RatEquityOracle, register Morpho and the gateway as venues through
+"""`ape run collateral` as an operator runs it, against one persistent anvil (each command in the module's ape
+script host, one refusal in its own `ape` process; see tests/governance/test_scripts_end_to_end.py): deploy the
+Morpho Blue market of a listed asset with its RatEquityOracle, register Morpho and the gateway as venues through
 governance, accept the first price, read the oracle, supply liquidity; refusals print the decoded reason (Morpho's
 own check, the oracle's state); every transaction command also has a --dry-run that sends nothing."""
 
@@ -143,7 +144,7 @@ def test_a_liquidator_without_kyc_is_refused_with_the_tokens_reason(node, record
     _fresh_round(node, market, 60)  # -68 %: beyond the bound, accepted after review
     ape_run(node, records, "collateral", "update-price", "rAAPL", "--reviewed", "--account", "TEST::0")
     result = ape_run(node, records, "collateral", "liquidate", "rAAPL", "--borrower", DEPLOYER, "--seize", "1",
-                     "--max-repay", "100", "--account", "TEST::6", expect_ok=False)
+                     "--max-repay", "100", "--account", "TEST::6", expect_ok=False, spawn=True)  # a fresh process
     assert result.returncode != 0
     assert "refused: TransferRestricted(RECIPIENT_NOT_ELIGIBLE)" in result.stdout + result.stderr
 

@@ -1,6 +1,7 @@
-"""`ape run venue` as an operator runs it, each command a separate process against one persistent anvil: deploy
-the venue of a listed asset, register it through a governance proposal, create the approved pool, quote, list;
-every transaction command also has a --dry-run that sends nothing."""
+"""`ape run venue` as an operator runs it, against one persistent anvil (each command in the module's ape script
+host; see tests/governance/test_scripts_end_to_end.py): deploy the venue of a listed asset, register it through a
+governance proposal, create the approved pool, quote, list; every transaction command also has a --dry-run that
+sends nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-# The scripts' end-to-end harness (one anvil per module, `ape run` subprocesses, a deployed system with rAAPL
+# The scripts' end-to-end harness (one anvil and one ape script host per module, a deployed system with rAAPL
 # listed through governance), shared rather than copied.
 _spec = importlib.util.spec_from_file_location(
     "scripts_end_to_end", Path(__file__).resolve().parents[1] / "governance" / "test_scripts_end_to_end.py")
