@@ -6,7 +6,12 @@ What is public: only request lifecycle events (`requests.*`), reduced to the fie
 chain or from `GET /v1/requests/{id}`: the request, its kind, step, status, account and asset, and the on-chain
 facts of its detail (block, transaction hashes, reject reason). Broker order ids, fills, settlement and lot ids,
 custody accounts, error texts, operator identities and KYC events never leave through the stream
-(docs/architecture/api.md, "What the stream shows")."""
+(docs/architecture/api.md, "What the stream shows").
+
+What is still there: `rat-relayer purge` trims old published `requests.*` rows and records the highest id it deleted
+(`outbox.trimmed_through`). A resume from a cursor below that mark would silently miss events, so it is refused with
+`CursorExpired` (410 `cursor-expired`, naming `oldest_cursor`), both before the backfill starts and on every backfill
+page, in case a purge runs meanwhile. Cursor 0 asks for whatever is retained and is never refused."""
 
 from __future__ import annotations
 
@@ -16,8 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
+from relayer.api.problems import ProblemError
 from relayer.events import outbox
 from relayer.events.catalog import PublicStepDetail
 from relayer.store import Store, schema
@@ -108,10 +114,41 @@ class ChangeFeed:
                 return
 
 
-def backfill(store: Store, after: int, until: int, wants: Callable[[outbox.OutboxEvent], bool]
-             ) -> tuple[list[outbox.OutboxEvent], int]:
-    """One page of public, wanted events in (after, until]; returns them and the cursor reached."""
+class CursorExpired(ProblemError):
+    """A resume from a cursor whose later events were partly trimmed by the retention purge: 410 Gone, naming the
+    oldest cursor the stream still resumes from without a gap."""
+
+    def __init__(self, cursor: int, oldest: int) -> None:
+        super().__init__(
+            410, f"cursor {cursor} is older than the retained events: the retention purge (rat-relayer purge) trimmed "
+                 f"events up to cursor {oldest}, so a resume from {cursor} would miss some. Re-read the state of the "
+                 "requests you follow (GET /v1/requests/{id}, the chain or the indexer), then subscribe again with "
+                 f"a cursor of {oldest} or more, or with none to start at the head.",
+            "cursor-expired", "Stream cursor no longer available",
+            extensions={"cursor": cursor, "oldest_cursor": oldest})
+        self.cursor, self.oldest = cursor, oldest
+
+
+def refuse_trimmed(conn: Connection, cursor: int) -> None:
+    """Raises `CursorExpired` when the purge deleted a `requests.*` event after `cursor`."""
+    oldest = outbox.trimmed_through(conn)
+    if cursor < oldest:
+        raise CursorExpired(cursor, oldest)
+
+
+def check_resume(store: Store, cursor: int) -> None:
+    with store.transaction() as conn:
+        refuse_trimmed(conn, cursor)
+
+
+def backfill(store: Store, after: int, until: int, wants: Callable[[outbox.OutboxEvent], bool],
+             complete: bool = True) -> tuple[list[outbox.OutboxEvent], int]:
+    """One page of public, wanted events in (after, until]; returns them and the cursor reached. With `complete`
+    (any resume but from cursor 0) a page that may lack trimmed events raises `CursorExpired`: the mark is read
+    after the page, so a purge committed before the page read is always seen."""
     with store.transaction() as conn:
         events, reached = outbox.read_after(conn, after, PAGE)
+        if complete:
+            refuse_trimmed(conn, after)
     shown = [e for e in (public_event(ev) for ev in events if ev.cursor <= until) if e is not None and wants(e)]
     return shown, min(reached, max(until, after))

@@ -20,6 +20,7 @@ _BY_STATUS = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     409: ("conflict", "Conflict"),
+    410: ("gone", "Gone"),
     413: ("body-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid-request", "Request failed validation"),
@@ -41,22 +42,28 @@ class Problem(BaseModel):
 
 
 class ProblemError(Exception):
-    """Raise to answer with a problem; `slug` names the type (urn:rat:problem:<slug>)."""
+    """Raise to answer with a problem; `slug` names the type (urn:rat:problem:<slug>). `extensions` are RFC 9457
+    extension members added to the document (e.g. `oldest_cursor` of `cursor-expired`)."""
 
     def __init__(self, status: int, detail: str, slug: str | None = None, title: str | None = None,
-                 headers: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None) -> None:
+                 headers: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None,
+                 extensions: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         default_slug, default_title = _BY_STATUS.get(status, ("error", "Error"))
         self.status, self.detail = status, detail
         self.slug, self.title = slug or default_slug, title or default_title
-        self.headers, self.errors = headers or {}, errors
+        self.headers, self.errors, self.extensions = headers or {}, errors, extensions or {}
+
+    def document(self, instance: str | None = None) -> dict[str, Any]:
+        """The problem document: the body of an HTTP answer, and of a WebSocket `error` message."""
+        body = Problem(type=TYPE_PREFIX + self.slug, title=self.title, status=self.status, detail=self.detail,
+                       instance=instance, errors=self.errors)
+        return {**body.model_dump(exclude_none=True), **self.extensions}
 
 
 def problem_response(error: ProblemError, instance: str | None = None) -> JSONResponse:
-    body = Problem(type=TYPE_PREFIX + error.slug, title=error.title, status=error.status, detail=error.detail,
-                   instance=instance, errors=error.errors)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=error.status,
-                        media_type=PROBLEM_MEDIA_TYPE, headers=error.headers)
+    return JSONResponse(error.document(instance), status_code=error.status, media_type=PROBLEM_MEDIA_TYPE,
+                        headers=error.headers)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -44,8 +44,15 @@ def _stream_schemas(schemas: dict[str, Any]) -> None:
         "type": "object", "additionalProperties": False, "required": ["type", "cursor", "event"],
         "properties": {"type": {"const": "event"}, "cursor": {"type": "integer", "description": "resume point"},
                        "event": _schema(PublicRequestStepEvent, schemas)}}
-    schemas["StreamError"] = {"type": "object", "additionalProperties": False, "required": ["type", "problem"],
-                              "properties": {"type": {"const": "error"}, "problem": {"type": "object"}}}
+    schemas["StreamError"] = {
+        "type": "object", "additionalProperties": False, "required": ["type", "problem"],
+        "description": "sent before the server closes the connection: 1003 binary frame, 1009 frame too big, 1008 "
+                       "any other bad message (problem status 400), 4410 `urn:rat:problem:cursor-expired` (status "
+                       "410): the subscribe cursor is below what `rat-relayer purge` trimmed; re-sync the requests' "
+                       "state, then resume from the problem's `oldest_cursor`",
+        "properties": {"type": {"const": "error"}, "problem": {
+            "type": "object", "description": "RFC 9457 problem details; `cursor-expired` adds `cursor` and "
+                                             "`oldest_cursor` (integers)"}}}
 
 
 def asyncapi_document() -> dict[str, Any]:
@@ -80,7 +87,8 @@ def asyncapi_document() -> dict[str, Any]:
     channels["requestStream"] = {
         "address": "/v1/stream", "servers": [{"$ref": "#/servers/api"}],
         "summary": "WebSocket: subscribe to request ids or accounts, receive their public request events (no "
-                   "broker, custody, KYC or operator data); resume from a cursor.",
+                   "broker, custody, KYC or operator data); resume from a cursor (one older than the retained "
+                   "events is refused: StreamError 410 cursor-expired, close 4410).",
         "messages": {n: {"$ref": f"#/components/messages/{n}"} for n in stream_messages}}
     operations["streamSubscribe"] = {"action": "receive", "channel": {"$ref": "#/channels/requestStream"},
                                      "summary": "the client (un)subscribes, optionally resuming after a cursor",

@@ -8,13 +8,18 @@ Server messages:
     {"type": "event", "cursor": N, "event": {...}}           one per matching public event, in cursor order
     {"type": "heartbeat", "cursor": N}                       every 30 s while subscribed
     {"type": "error", "problem": {...}}                      then close: 1003 binary frame, 1009 frame too big,
-                                                             1008 any other bad message or too many messages
+                                                             1008 any other bad message or too many messages,
+                                                             4410 cursor expired (below)
 A client more than 1,000 events behind is closed with 1013; it reconnects and resumes from its last cursor.
 
-Resume: reconnect with the last cursor seen; every event after it is delivered, so none is missed, as long as the
-cursor is inside the replay window (`outbox.STREAM_REPLAY_DAYS`, 30 days: `rat-relayer purge` trims published
-`requests.*` rows after `--request-event-days`, 365 by default, never sooner); consumers dedupe on `event.id`.
-Without a cursor the stream starts at the current head.
+Resume: reconnect with the last cursor seen; every event after it is delivered, so none is missed; consumers dedupe
+on `event.id`. `rat-relayer purge` trims published `requests.*` rows after `--request-event-days` (365 by default,
+never inside the 30-day replay window, `outbox.STREAM_REPLAY_DAYS`) and records the highest id it deleted. A
+resume from a cursor below that mark is refused, never served with a gap: an `error` message whose problem is
+410 `urn:rat:problem:cursor-expired` with `oldest_cursor`, then close 4410 (also mid-backfill, should a purge run
+meanwhile). The client re-reads the state of its requests (GET /v1/requests/{id}, the chain or the indexer) and
+subscribes again from `oldest_cursor` or later. A cursor at or above the mark is served in full.
+Without a cursor the stream starts at the current head; cursor 0 replays whatever is still retained.
 Events come from the process's one change feed (relayer/api/feed.py), which also decides what is public."""
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from relayer.api import jsonlimits
 from relayer.api.context import ApiContext
-from relayer.api.feed import Subscriber, backfill
+from relayer.api.feed import CursorExpired, Subscriber, backfill, check_resume
 from relayer.api.models import RequestId
 from relayer.api.problems import TYPE_PREFIX
 from relayer.events import outbox
@@ -43,6 +48,7 @@ MAX_MESSAGES, MESSAGE_WINDOW = 20, 10.0
 QUEUE_LIMIT = 1000
 HEARTBEAT_SECONDS = 30.0  # idle cost: one send per connection per interval (bench/api_stream.py)
 MAX_CURSOR = 2**63 - 1
+CURSOR_EXPIRED_CLOSE = 4410  # private-use close code (RFC 6455 §7.4.2): 4000 + HTTP 410 Gone
 
 
 class StreamCommand(BaseModel):
@@ -71,6 +77,11 @@ def _problem(detail: str) -> dict[str, Any]:
                                          "status": 400, "detail": detail[:500]}}
 
 
+def expired_message(exc: CursorExpired) -> dict[str, Any]:
+    """The `error` message of a refused resume: the same problem document an HTTP endpoint would answer with."""
+    return {"type": "error", "problem": exc.document(instance="/v1/stream")}
+
+
 class StreamSession:
     """One connection: this task reads and applies commands; a writer task sends, from one bounded queue."""
 
@@ -79,6 +90,7 @@ class StreamSession:
         self.subscriber = Subscriber(queue=asyncio.Queue(QUEUE_LIMIT))
         self.registered = False
         self.cursor = 0  # last cursor delivered (or skipped as not wanted)
+        self.complete = True  # refuse a backfill page the purge may have thinned (False: replay from cursor 0)
         self.sent: list[float] = []
 
     def _parse(self, message: dict[str, Any]) -> StreamCommand:
@@ -117,6 +129,7 @@ class StreamSession:
             live_from = self.ctx.feed.add(sub)
             wanted = command.cursor if command.type == "subscribe" else None
             self.cursor = live_from if wanted is None else wanted
+            self.complete = wanted != 0
             if wanted is not None and wanted < live_from:
                 backfill_until = live_from
         # Same synchronous step as the registration: nothing from the feed can be queued before these two.
@@ -142,7 +155,11 @@ class StreamSession:
             if isinstance(item, dict):
                 await self.websocket.send_json(item)
             elif isinstance(item, tuple):  # ("backfill", live_from): the history the live feed does not cover
-                await self._backfill(item[1])
+                try:
+                    await self._backfill(item[1])
+                except CursorExpired as exc:  # a purge trimmed past the cursor while the backfill ran
+                    await self._refuse(exc)
+                    return
             elif item.cursor > self.cursor:
                 await self.websocket.send_json(event_message(item))
                 self.cursor = item.cursor
@@ -150,7 +167,7 @@ class StreamSession:
     async def _backfill(self, until: int) -> None:
         while self.cursor < until:
             events, reached = await asyncio.to_thread(backfill, self.ctx.store, self.cursor, until,
-                                                      self.subscriber.wants)
+                                                      self.subscriber.wants, self.complete)
             for event in events:
                 await self.websocket.send_json(event_message(event))
             if reached == self.cursor:
@@ -173,10 +190,16 @@ class StreamSession:
                 if message["type"] == "websocket.disconnect":
                     return
                 try:
-                    self._apply(self._parse(message))
+                    command = self._parse(message)
+                    if command.type == "subscribe" and command.cursor and not self.registered:
+                        await asyncio.to_thread(check_resume, self.ctx.store, command.cursor)
+                    self._apply(command)
                 except BadMessage as exc:
                     await self.websocket.send_json(_problem(exc.detail))
                     await self._close(exc.code, exc.detail[:100])
+                    return
+                except CursorExpired as exc:  # before registering: nothing is queued, the writer is idle
+                    await self._refuse(exc)
                     return
         except WebSocketDisconnect:
             return
@@ -187,6 +210,10 @@ class StreamSession:
             if writer.done() and not writer.cancelled():
                 writer.exception()  # the client went away mid-send: nothing to report
 
+    async def _refuse(self, exc: CursorExpired) -> None:
+        await self.websocket.send_json(expired_message(exc))
+        await self._close(CURSOR_EXPIRED_CLOSE, f"cursor expired; resume from {exc.oldest} after a re-sync")
+
     async def _close(self, code: int, reason: str) -> None:
         if self.websocket.application_state == WebSocketState.CONNECTED:
             await self.websocket.close(code=code, reason=reason)
@@ -194,5 +221,8 @@ class StreamSession:
 
 @router.websocket("/v1/stream")
 async def stream(websocket: WebSocket) -> None:
+    """Subscribe to request ids or accounts and receive their public events in cursor order (messages above). A
+    `subscribe` cursor below what `rat-relayer purge` trimmed is refused: an `error` message with the 410
+    `cursor-expired` problem naming `oldest_cursor`, then close 4410; cursor 0 replays whatever is retained."""
     await websocket.accept()
     await StreamSession(websocket.app.state.ctx, websocket).run()

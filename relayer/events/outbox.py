@@ -4,7 +4,11 @@
 operator action), so an event exists exactly when its change committed. Reading is by cursor (the row id).
 PostgreSQL hands out ids before commit, so a later id can commit before an earlier one; `read_after` therefore
 stops at a gap in the ids until the gap is older than `settle` seconds (an id whose transaction rolled back never
-appears), which keeps a resuming reader from skipping an event that commits late."""
+appears), which keeps a resuming reader from skipping an event that commits late.
+
+`rat-relayer purge` trims old published rows (relayer/store/retention.py) and records, per subject class, the highest
+id it deleted (`note_trimmed`, table `outbox_trims`): `trimmed_through` tells a resuming reader whether its cursor
+still has every later event of that class."""
 
 from __future__ import annotations
 
@@ -21,6 +25,9 @@ REQUEST_TOPIC_PREFIX = "requests."
 # The WebSocket stream's replay window: a client resuming from a cursor this recent gets every event after it.
 # `rat-relayer purge` never trims published `requests.*` rows younger than this (RetentionPolicy.request_event_days).
 STREAM_REPLAY_DAYS = 30
+# Subject classes the purge trims, each with a row in `outbox_trims` (seeded by migration 8): `<subject>.*` topics.
+REQUESTS_SUBJECT = "requests"
+TRIMMED_SUBJECTS = (REQUESTS_SUBJECT, "kyc")
 
 
 class OutboxEvent(BaseModel):
@@ -138,3 +145,19 @@ def for_request(conn: Connection, request_id: str) -> list[OutboxEvent]:
         select(schema.outbox).where(schema.outbox.c.request_id == request_id).order_by(schema.outbox.c.id)
     ).all()
     return [_event(r) for r in rows]
+
+
+def trimmed_through(conn: Connection, subject: str = REQUESTS_SUBJECT) -> int:
+    """The highest id the purge deleted among `subject`'s rows (0: none yet). A cursor at or above it has every
+    later event of the class; one below it may have lost some."""
+    return conn.execute(select(schema.outbox_trims.c.trimmed_through).where(
+        schema.outbox_trims.c.subject == subject)).scalar() or 0
+
+
+def note_trimmed(conn: Connection, subject: str, through: int, at: float) -> None:
+    """Raises `subject`'s mark to `through`, in the transaction of the delete; never lowers it."""
+    if subject not in TRIMMED_SUBJECTS:
+        raise ValueError(f"no trim mark for {subject!r}; expected one of {', '.join(TRIMMED_SUBJECTS)}")
+    t = schema.outbox_trims
+    conn.execute(update(t).where(and_(t.c.subject == subject, t.c.trimmed_through < through))
+                 .values(trimmed_through=through, trimmed_at=at))

@@ -121,6 +121,14 @@ def _kyc_fanout(conn: Connection) -> None:
         conn.execute(CreateIndex(index))
 
 
+def _outbox_trims(conn: Connection) -> None:
+    # One row per subject class the purge trims (relayer/store/retention.py), at 0: nothing trimmed yet. The purge
+    # then only ever raises a row's mark, so no upsert is needed and two purges cannot race on an insert.
+    conn.execute(CreateTable(schema.outbox_trims))
+    conn.execute(schema.outbox_trims.insert(), [
+        {"subject": subject, "trimmed_through": 0, "trimmed_at": 0.0} for subject in ("requests", "kyc")])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial relayer state", _initial),
     Migration(2, "event outbox, operator audit log, asset controls, KYC sync", _service_api),
@@ -131,6 +139,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "collateral keeper: unhealthy Morpho Blue positions and the keeper's liquidations",
               _collateral_keeper),
     Migration(7, "KYC fan-out: per-chain registry write progress", _kyc_fanout),
+    Migration(8, "outbox trim marks: the highest id the retention purge deleted per subject class", _outbox_trims),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -15,7 +15,9 @@ time and repeatedly (`rat-relayer purge`, scheduled daily per stack by the Pulum
   events published more than `request_event_days` ago (default 365; at least the WebSocket stream's replay window,
   `outbox.STREAM_REPLAY_DAYS`, so a client resuming from a cursor inside it misses nothing). Unpublished rows are
   never touched, nor the row with the highest id: SQLite hands a deleted highest id out again, which would move
-  the stream's cursors backwards. `operator.*` events stay (the audit log keeps the same facts for life).
+  the stream's cursors backwards. `operator.*` events stay (the audit log keeps the same facts for life). In the
+  same transaction as each delete, the highest id deleted is recorded per class (`outbox_trims`, migration 8): the
+  stream refuses a resume from a cursor below the `requests` mark (410 `cursor-expired`) instead of skipping.
 * `sagas` and `saga_steps`: finished requests (done, rejected, orphaned, closed) last changed more than
   `aml_record_days` ago. The chain keeps the request and its fulfilment; `lot_ledger` (custody lots, no investor
   address) stays, because the proof of reserve needs it while the tokens exist.
@@ -28,9 +30,9 @@ from __future__ import annotations
 import time
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, select, update
 
-from relayer.events.outbox import STREAM_REPLAY_DAYS
+from relayer.events.outbox import REQUESTS_SUBJECT, STREAM_REPLAY_DAYS, note_trimmed
 from relayer.store import schema
 from relayer.store.store import TERMINAL_STATUSES, Store
 
@@ -73,12 +75,10 @@ def purge(store: Store, policy: RetentionPolicy, now: float | None = None) -> Pu
     with store.transaction() as conn:
         report.kyc_applicants = conn.execute(delete(k).where(and_(
             k.c.sync_state == "synced", k.c.updated_at < aml_cutoff, k.c.expiry < int(aml_cutoff)))).rowcount
-    o = schema.outbox
     with store.transaction() as conn:
-        report.kyc_events = conn.execute(delete(o).where(_published_before("kyc.%", aml_cutoff))).rowcount
+        report.kyc_events = _trim(conn, "kyc", aml_cutoff, now)
     with store.transaction() as conn:
-        report.request_events = conn.execute(delete(o).where(
-            _published_before("requests.%", now - policy.request_event_days * DAY))).rowcount
+        report.request_events = _trim(conn, REQUESTS_SUBJECT, now - policy.request_event_days * DAY, now)
     s, st = schema.sagas, schema.saga_steps
     with store.transaction() as conn:
         finished = select(s.c.request_id).where(and_(s.c.status.in_(TERMINAL_STATUSES), s.c.updated_at < aml_cutoff))
@@ -89,6 +89,19 @@ def purge(store: Store, policy: RetentionPolicy, now: float | None = None) -> Pu
         report.audit_ips = conn.execute(update(a).where(and_(
             a.c.at < now - policy.client_ip_days * DAY, a.c.client_ip != REDACTED)).values(client_ip=REDACTED)).rowcount
     return report
+
+
+def _trim(conn: Connection, subject: str, cutoff: float, now: float) -> int:
+    """Deletes `subject`'s published rows older than `cutoff` and raises its trim mark to the highest id deleted,
+    in one transaction (the stream refuses a resume from below the mark); returns how many rows went."""
+    o = schema.outbox
+    trimmable = _published_before(subject + ".%", cutoff)
+    through = conn.execute(select(func.max(o.c.id)).where(trimmable)).scalar()
+    if through is None:
+        return 0
+    deleted = conn.execute(delete(o).where(and_(trimmable, o.c.id <= through))).rowcount
+    note_trimmed(conn, subject, through, now)
+    return deleted
 
 
 def _published_before(topics: str, cutoff: float) -> ColumnElement[bool]:

@@ -144,6 +144,17 @@ outbox = Table(
     Column("published_at", Float, index=True),
 )
 
+# The retention purge's high-water mark per outbox subject class (migration 8): `trimmed_through` is the highest id
+# `rat-relayer purge` deleted among the class's rows (`requests`: `requests.*` topics); it only grows. A stream
+# cursor at or above the `requests` mark misses nothing; one below it is refused (relayer/api/feed.py).
+outbox_trims = Table(
+    "outbox_trims",
+    metadata,
+    Column("subject", String(32), primary_key=True),
+    Column("trimmed_through", BigInteger, nullable=False),
+    Column("trimmed_at", Float, nullable=False),
+)
+
 # Who did what, when, through the operator API. Append-only: triggers refuse UPDATE and DELETE.
 audit_log = Table(
     "audit_log",

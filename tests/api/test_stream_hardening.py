@@ -71,6 +71,15 @@ async def test_a_subscribe_cursor_beyond_64_bits_is_refused_with_a_problem_and_a
     assert message["type"] == "error" and code == 1008
 
 
+async def test_a_resume_from_a_trimmed_cursor_reaches_a_real_client_as_a_410_problem_and_close_4410(server):
+    with server[2].store.transaction() as conn:
+        outbox.note_trimmed(conn, "requests", 2, 0.0)  # as `rat-relayer purge` leaves it after trimming ids 1-2
+    async with websockets.connect(server[1]) as ws:
+        await ws.send(json.dumps({"type": "subscribe", "accounts": [ALICE], "cursor": 1}))
+        message, code = await answer_and_close(ws)
+    assert message["problem"]["status"] == 410 and message["problem"]["oldest_cursor"] == 2 and code == 4410
+
+
 async def test_a_client_sending_too_many_messages_is_closed(server):
     async with websockets.connect(server[1]) as ws:
         with pytest.raises(websockets.ConnectionClosed) as closed:

@@ -97,6 +97,37 @@ def test_the_newest_outbox_row_is_kept_so_its_id_is_never_handed_out_again(store
     assert ids[later] > ids[newest]
 
 
+def outbox_cursors(store, event_ids: list[str]) -> list[int]:
+    with store.transaction() as conn:
+        ids = dict(conn.execute(select(schema.outbox.c.event_id, schema.outbox.c.id)).all())
+    return [ids[e] for e in event_ids]
+
+
+def trim_marks(store) -> dict[str, int]:
+    with store.transaction() as conn:
+        return {s: outbox.trimmed_through(conn, s) for s in outbox.TRIMMED_SUBJECTS}
+
+
+def test_the_purge_records_the_highest_id_it_trimmed_per_subject_class(store):
+    now = time.time()
+    ids = outbox_events(store, ("requests.received", now - 2 * YEAR), ("kyc.decision_recorded", now - 6 * YEAR),
+                        ("requests.done", now - 2 * YEAR), ("requests.received", now - DAY), ("requests.done", None))
+    request_old, kyc_old, request_older_done, _, _ = outbox_cursors(store, ids)
+    assert trim_marks(store) == {"requests": 0, "kyc": 0}  # migration 8 starts every class at 0
+    purge(store, POLICY, now)
+    assert trim_marks(store) == {"requests": request_older_done, "kyc": kyc_old}
+    assert request_old < request_older_done
+
+
+def test_a_later_purge_that_trims_nothing_keeps_the_mark(store):
+    now = time.time()
+    [trimmed, _] = outbox_cursors(store, outbox_events(
+        store, ("requests.received", now - 2 * YEAR), ("requests.done", None)))
+    purge(store, POLICY, now)
+    purge(store, POLICY, now + DAY)
+    assert trim_marks(store)["requests"] == trimmed
+
+
 def test_the_request_event_age_is_configurable_but_never_inside_the_streams_replay_window():
     assert RetentionPolicy(request_event_days=STREAM_REPLAY_DAYS).request_event_days == 30
     with pytest.raises(ValidationError):
