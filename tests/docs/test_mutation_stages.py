@@ -77,11 +77,22 @@ def test_the_history_counts_the_suite_that_declares_each_failing_test():
     assert kill_history(results, owner) == {"Lib": Counter({"tests/foundry/Boundaries.t.sol": 1})}
 
 
+def test_a_kill_in_a_suites_set_up_counts_for_the_suite_forge_names():
+    results = [{"contract": "Lib", "status": "killed_forge",
+                "forge": {"invariants": {"failed": ["setUp"], "failed_suites": ["tests/foundry/RatInvariants.t.sol"]}}}]
+    assert kill_history(results, {}) == {"Lib": Counter({"tests/foundry/RatInvariants.t.sol": 1})}
+
+
 def test_in_the_sample_the_test_that_killed_the_mutant_runs_alone_first(project):
     first = _plan(project, killer="test_frozenCannotSend")[0]
     assert (first.name, first.files) == ("last-killer", ("tests/foundry/TransferRules.t.sol",))
     assert first.selector() == ["--match-path", "tests/foundry/TransferRules.t.sol", "--match-test",
                                 "^test_frozenCannotSend$"]
+
+
+def test_in_the_sample_a_mutant_killed_in_a_set_up_runs_that_suite_first(project):
+    first = _plan(project, killer="tests/foundry/RatInvariants.t.sol")[0]
+    assert (first.name, first.files, first.match_test) == ("last-killer", ("tests/foundry/RatInvariants.t.sol",), None)
 
 
 def test_several_suites_are_selected_with_one_brace_glob(project):

@@ -268,6 +268,8 @@ def _forge_stage(work: Path, stage: Stage, entry: dict) -> list[str] | str:
         return f"the test suite no longer compiles: {', '.join(where) or 'see the forge log'}"
     failed = forge_failures(text)
     record["failed"] = failed
+    # The suites the failures are in: a failing setUp names no test a suite declares.
+    record["failed_suites"] = sorted(set(re.findall(r"failing tests? in (\S+?\.t\.sol):", text)))
     if rc != 0 and not failed:
         record["tail"] = text[-400:]
     return failed
@@ -510,8 +512,9 @@ def main() -> int:
     runner = Runner(base, pristine, baseline, python=args.python or bool(pytest_only), keep=args.keep, pytest_only=pytest_only)
     if args.sample:
         for k, r in done.items():
-            stages = r.get("forge") or {}
-            killers = [t for st in stages.values() if isinstance(st, dict) for t in st.get("failed", [])]
+            stages = [st for st in (r.get("forge") or {}).values() if isinstance(st, dict)]
+            killers = [t for st in stages for t in st.get("failed", []) if t in runner.owner]
+            killers += [f for st in stages for f in st.get("failed_suites", [])]
             if r["status"] == "killed_forge" and killers:
                 runner.forge_killer[k] = killers[0]
     spec = (args.seed, args.random) if args.random and args.per_contract else None

@@ -102,9 +102,9 @@ def kill_history(results: list[dict], owner: dict[str, str]) -> dict[str, Counte
         if r.get("status") != "killed_forge":
             continue
         for stage in (r.get("forge") or {}).values():
-            for test in stage.get("failed", ()):
-                if test in owner:
-                    history.setdefault(r["contract"], Counter())[owner[test]] += 1
+            suites = set(stage.get("failed_suites") or ()) | {owner[t] for t in stage.get("failed", ()) if t in owner}
+            for suite in suites:
+                history.setdefault(r["contract"], Counter())[suite] += 1
     return history
 
 
@@ -118,6 +118,8 @@ def plan(work: Path, graph: SourceGraph, mutated: str, contract: str, history: d
     stages: list[Stage] = []
     if killer and owner.get(killer) in suites:  # the `make test` sample: the test that killed it last time
         stages.append(Stage("last-killer", (owner[killer],), match_test=f"^{killer}$"))
+    elif killer in suites:  # ... or the suite it failed in, when that was a setUp
+        stages.append(Stage("last-killer", (killer,)))
     ranked = [f for f, _ in (history.get(contract) or Counter()).most_common() if f in suites]
     default = f"{FORGE_TESTS}/Boundaries.t.sol"  # the boundary-second suite: most first kills of every contract
     first = ranked[0] if ranked else (default if default in examples else (examples or suites or [None])[0])
