@@ -4,8 +4,9 @@ pragma solidity 0.8.28;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {AssetLister, Listing} from "../../contracts/governance/AssetLister.sol";
 import {EmergencyGuardian} from "../../contracts/governance/EmergencyGuardian.sol";
-import {AssetStatus} from "../../contracts/interfaces/IMinter.sol";
-import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
+import {AssetPolicy} from "../../contracts/interfaces/IComplianceRegistry.sol";
+import {AssetConfigView, AssetStatus} from "../../contracts/interfaces/IMinter.sol";
+import {AssetTerms, RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {RatFixture} from "./helpers/RatFixture.sol";
 
 /// @title Every privileged function of the governance glue (AssetLister, EmergencyGuardian) refuses a caller without
@@ -188,5 +189,80 @@ contract GovernanceAccess is RatFixture {
         vm.prank(sys.timelock);
         lister.setAssetStatus(address(token), AssetStatus.REDEEM_ONLY, REF);
         assertEq(uint8(sys.minter.assetConfig(address(token)).status), uint8(AssetStatus.REDEEM_ONLY), "governance");
+    }
+
+    // ---------------------------------------------------------------- AssetLister: a listing, end to end
+
+    /// The roles deploy.py (rat/deployment.py) gives the lister for listing.
+    function _grantListingRoles() private {
+        vm.startPrank(sys.timelock);
+        sys.registry.grantRole(sys.registry.ASSET_POLICY_ROLE(), address(lister));
+        sys.reserves.grantRole(sys.reserves.CUSTODIAN_MANAGER_ROLE(), address(lister));
+        sys.vault.grantRole(sys.vault.FEE_GOVERNOR_ROLE(), address(lister));
+        vm.stopPrank();
+    }
+
+    function _nvda() private returns (Listing memory listing) {
+        listing.terms = AssetTerms({
+            name: "RAT rNVDA",
+            symbol: "rNVDA",
+            isin: "US67066G1040",
+            mic: "XNAS",
+            custodian: "Seychelles SPV custody account",
+            legalTermsURI: "ipfs://rat/legal/rNVDA",
+            legalTermsHash: keccak256("rNVDA")
+        });
+        listing.minTier = 2;
+        listing.maxHolders = 500;
+        listing.custodianSigner = makeAddr("nvda-custodian");
+        listing.reserveHeartbeat = 1 days;
+        listing.mintCap = 1_000_000e18;
+        listing.mintRatePerDay = 50_000e18;
+        listing.mintFeeBps = 25;
+        listing.burnFeeBps = 30;
+    }
+
+    function test_aListingWiresTheTokenRegistryReservesMinterAndFeesInOneTransaction() public {
+        _grantListingRoles();
+        Listing memory listing = _nvda();
+        vm.prank(sys.timelock);
+        address asset = lister.list(listing);
+
+        assertEq(asset, lister.predictAddress("rNVDA"), "at the address its ticker fixes");
+        RealAssetToken t = RealAssetToken(asset);
+        assertEq(keccak256(bytes(t.symbol())), keccak256("rNVDA"), "initialised");
+        assertEq(t.hasRole(t.MINTER_ROLE(), address(sys.minter)), true, "the Minter mints");
+        assertEq(t.hasRole(t.PAUSER_ROLE(), address(guardianContract)), true, "the guardian pauses");
+        assertEq(t.hasRole(t.DEFAULT_ADMIN_ROLE(), sys.timelock), true, "governance administers");
+        assertEq(t.hasRole(t.DEFAULT_ADMIN_ROLE(), address(lister)), false, "the lister keeps no power over it");
+
+        AssetPolicy memory policy = sys.registry.policy(asset);
+        assertEq(policy.registered, true, "registered for compliance");
+        assertEq(policy.minTier, 2, "minimum tier");
+        assertEq(policy.maxHolders, 500, "holder cap");
+        assertEq(sys.reserves.custodianOf(asset), listing.custodianSigner, "custodian signer");
+
+        AssetConfigView memory config = sys.minter.assetConfig(asset);
+        assertEq(uint8(config.status), uint8(AssetStatus.ACTIVE), "listed with the Minter");
+        assertEq(config.reserveFeed != address(0), true, "behind its own reserve feed");
+        assertEq(config.reserveHeartbeat, 1 days, "reserve heartbeat");
+        assertEq(config.mintCap, listing.mintCap, "mint cap");
+        assertEq(config.mintRatePerDay, listing.mintRatePerDay, "mint rate");
+
+        (uint16 mintBps, uint16 burnBps) = sys.vault.fees(asset);
+        assertEq(mintBps, 25, "mint fee");
+        assertEq(burnBps, 30, "burn fee");
+    }
+
+    function test_aTickerIsListedOnceAcrossChannels() public {
+        _grantListingRoles();
+        Listing memory listing = _nvda();
+        bytes32 channel = keccak256("canary");
+        vm.startPrank(sys.timelock);
+        lister.setChannel(channel, address(sys.beacon));
+        address asset = lister.list(listing);
+        vm.expectRevert(abi.encodeWithSelector(AssetLister.AlreadyListed.selector, "rNVDA", asset));
+        lister.listOn(channel, listing);
+        vm.stopPrank();
     }
 }
