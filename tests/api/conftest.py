@@ -20,12 +20,12 @@ from relayer.config import ApiConfig, JwtConfig, KycConfig, RateLimitConfig
 from relayer.market_hours import market_hours
 from relayer.store import SagaRecord, Store
 
+# The values tests import live in api_values.py, a module of its own name: `from conftest import ...` resolves to
+# whichever conftest was imported first, so a run of tests/api beside another folder failed to collect.
+from api_values import ALICE, ALL_SCOPES, ASSET, WEBHOOK_SECRET, bearer  # noqa: F401
+
 ISSUER = "https://auth.test.invalid/"
 AUDIENCE = "rat-relayer-api"
-ASSET = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
-ALICE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
-WEBHOOK_SECRET = "whsec-" + uuid.uuid4().hex  # generated per run, never a fixed dev secret
-ALL_SCOPES = "operator:assets operator:sagas operator:secrets audit:read"
 
 
 @pytest.fixture(scope="session")
@@ -112,10 +112,6 @@ def saga(store):
         return rid
 
     return make
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=2"

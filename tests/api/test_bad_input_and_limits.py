@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ASSET, bearer
+from api_values import ASSET, bearer
 from starlette.testclient import TestClient
 
 from relayer.api.app import create_app

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from conftest import bearer  # noqa: F401  (tests/api/conftest.py)
 
 _RELAYER_TESTS = Path(__file__).resolve().parents[1] / "relayer"
 sys.path.insert(0, str(_RELAYER_TESTS))

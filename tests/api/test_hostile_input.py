@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from conftest import ALICE, ASSET, bearer
+from api_values import ALICE, ASSET, bearer
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from test_bad_input_and_limits import assert_problem

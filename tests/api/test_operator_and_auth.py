@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import ASSET, bearer
+from api_values import ASSET, bearer
 from joserfc.jwk import ECKey
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError

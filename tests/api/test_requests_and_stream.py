@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ALICE
+from api_values import ALICE
 
 from relayer.events import outbox
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 import uvicorn
 import websockets
-from conftest import ALICE
+from api_values import ALICE
 
 from relayer.api.app import create_app
 from relayer.api.feed import public_event

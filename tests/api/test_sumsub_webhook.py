@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from conftest import ALICE, WEBHOOK_SECRET, bearer
+from api_values import ALICE, WEBHOOK_SECRET, bearer
 from sqlalchemy import func, select
 
 from relayer.kyc import sumsub

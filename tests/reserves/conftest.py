@@ -4,7 +4,6 @@ values, and a bridge to OpenZeppelin's JavaScript StandardMerkleTree."""
 from __future__ import annotations
 
 import json
-import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,12 +12,15 @@ import pytest
 
 from reserves.statement import LEAF_ENCODING
 
+# Shared with the tests through ledger_rows.py, a module of its own name (`from conftest import ...` resolves to
+# whichever conftest was imported first).
+from ledger_rows import AAPL, MSFT, hex32, ledger_row  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "reserves" / "samples"
 
 LEDGER_HEADER = "kind,lot_id,request_id,broker_order_ref,isin,quantity,settlement_date,custody_account"
 STATEMENT_HEADER = "as_of,isin,custody_account,quantity"
-AAPL, MSFT = "US0378331005", "US5949181045"
 
 
 @pytest.fixture
@@ -32,15 +34,6 @@ def round_inputs(tmp_path: Path) -> Path:
     for name in ("ledger.csv", "ledger.json", "custodian.csv", "custodian.json", "assets.json"):
         shutil.copy(SAMPLES / name, tmp_path / name)
     return tmp_path
-
-
-def hex32(rng: random.Random) -> str:
-    return "0x" + rng.randbytes(32).hex()
-
-
-def ledger_row(rng: random.Random, lot_id: str, quantity: str = "10", *, kind: str = "mint", isin: str = AAPL,
-               day: str = "2026-11-20", account: str = "CUST-ACC-001") -> str:
-    return f"{kind},{lot_id},{hex32(rng)},{hex32(rng)},{isin},{quantity},{day},{account}"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import random
 from datetime import date
 
 import pytest
-from conftest import AAPL, MSFT, ledger_row
+from ledger_rows import AAPL, MSFT, ledger_row
 
 from reserves.custody import read_assets, read_custodian_statement
 from reserves.errors import InputError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import AAPL, MSFT, ledger_row
+from ledger_rows import AAPL, MSFT, ledger_row
 
 from reserves import fields
 from reserves import ledger as ledger_module
