@@ -141,6 +141,24 @@ contract GovernanceAccess is RatFixture {
         assertEq(token.paused(), true, "hold stands");
     }
 
+    function test_everyEmergencyActionAndLegalHoldRefusesAZeroReference() public {
+        address[] memory accounts = _accounts();
+        vm.startPrank(guardian);
+        vm.expectRevert(EmergencyGuardian.MissingReference.selector);
+        guardianContract.pauseAsset(address(token), bytes32(0));
+        vm.expectRevert(EmergencyGuardian.MissingReference.selector);
+        guardianContract.haltAsset(address(token), bytes32(0));
+        vm.expectRevert(EmergencyGuardian.MissingReference.selector);
+        guardianContract.freeze(accounts, bytes32(0));
+        vm.expectRevert(EmergencyGuardian.MissingReference.selector);
+        guardianContract.suspendVenue(address(token), makeAddr("venue"), bytes32(0));
+        vm.stopPrank();
+        vm.prank(sys.timelock);
+        vm.expectRevert(EmergencyGuardian.MissingReference.selector);
+        guardianContract.imposeLegalHold(address(token), bytes32(0));
+        assertEq(token.paused(), false, "nothing paused");
+    }
+
     // ---------------------------------------------------------------- AssetLister: LISTING_ROLE
 
     function test_onlyGovernanceMayListAnAsset() public {
