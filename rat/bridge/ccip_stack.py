@@ -6,8 +6,9 @@ Every CCIP contract here is Chainlink's, deployed from the unmodified bytecode `
 `contracts/` sources are the 2.0 design; the 1.6 sources (in `@chainlink/local`'s nested 1.6.2 copy) do not build into
 a deployable OffRamp with our solc 0.8.28 (over EIP-170 with and without via-IR), so nothing is compiled here.
 
-Per chain: RMNRemote (uncursed, no RMN signers: RMN verification is disabled per source lane, so the OffRamp accepts
-unblessed roots), the Router (RMNRemote as its curse oracle), TokenAdminRegistry with the asset's RatCcipPool,
+Per chain: RMNRemote (uncursed until its owner curses a subject, no RMN signers: RMN verification is disabled per
+source lane, so the OffRamp accepts unblessed roots), the Router (RMNRemote as its curse oracle, as for the ramps and
+the pool), TokenAdminRegistry with the asset's RatCcipPool,
 NonceManager, FeeQuoter (one ERC-20 fee token, priced by the deployer as price updater) and the OnRamp. Per lane
 direction: the destination's OffRamp with the source OnRamp, a commit OCR3 config (F = 1, four local signer keys,
 F + 1 signatures per report) and an execute OCR3 config (transmitter only).
