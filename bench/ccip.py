@@ -1,6 +1,6 @@
 """CCIP benchmark: gas of a cross-chain transfer through RatCcipPool against the same pool shape for a plain burn/mint
-ERC-20 (contracts/mocks/PlainBurnMintCcipPool.sol: same ramp checks through Chainlink's Router, same remote-pool
-check, same token buckets, no compliance), side by side in one run.
+ERC-20 (contracts/mocks/PlainBurnMintCcipPool.sol: same RMN curse check and ramp checks through Chainlink's Router as
+Chainlink's BurnMintTokenPool, same remote-pool check, same token buckets, no compliance), side by side in one run.
 
 Main figures: Chainlink's full CCIP 1.6 lane (rat/bridge/ccip_stack.py) on two anvils, both pools registered in the
 same chains' TokenAdminRegistry, fee paid in the FeeQuoter's fee token: the source send is the whole
@@ -90,9 +90,9 @@ def measure_full_lane() -> tuple[dict[str, int], dict[str, int]]:
             rat_side = deploy_chain_stack(side_chain, admin, kyc_operator, fee_token)
             rat_sides.append(rat_side)
 
-            def plain_pool(router: ContractInstance, funded: bool = side_chain is chains[0]
+            def plain_pool(router: ContractInstance, rmn: ContractInstance, funded: bool = side_chain is chains[0]
                            ) -> tuple[ContractInstance, ContractInstance]:
-                pool = admin.deploy(project.PlainBurnMintCcipPool, router.address)
+                pool = admin.deploy(project.PlainBurnMintCcipPool, router.address, rmn.address)
                 token = admin.deploy(project.PlainBurnMintToken, pool.address, alice.address,
                                      10_000 * UNIT if funded else 0)
                 pool.setToken(token, sender=admin)
@@ -145,7 +145,7 @@ def measure_plain() -> dict[str, int]:
     sides = {}
     for selector in (CHAIN_A_SELECTOR, CHAIN_B_SELECTOR):
         router = deploy_router(deployer)
-        pool = deployer.deploy(project.PlainBurnMintCcipPool, router.address)
+        pool = deployer.deploy(project.PlainBurnMintCcipPool, router.address, router.getArmProxy())
         token = deployer.deploy(project.PlainBurnMintToken, pool.address, alice.address,
                                 10_000 * UNIT if selector == CHAIN_A_SELECTOR else 0)
         pool.setToken(token, sender=deployer)

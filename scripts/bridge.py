@@ -44,6 +44,7 @@ from rat.bridge.ccip import (
     deploy_pool,
     deploy_router,
     register_pool,
+    rmn_of,
     set_ramps,
 )
 from rat.bridge import ccip_stack
@@ -191,7 +192,8 @@ def deploy(symbol: str, selector: int, full_lane: bool, funded: tuple[str, ...],
             fee_token.transfer(address, FEE_TOKEN_GRANT, sender=account)
         side = ccip_stack.deploy_chain_stack(
             Chain("this", selector), account, account, fee_token,
-            pool_factory=lambda router: (token, deploy_pool(account, token, registry, router, account)))
+            pool_factory=lambda router, rmn: (token, deploy_pool(account, token, registry, router, rmn.address,
+                                                                 account)))
         contracts = CcipLaneContracts(
             rmn=side.rmn.address, token_admin_registry=side.token_admin_registry.address,
             registry_module=side.registry_module.address, nonce_manager=side.nonce_manager.address,
@@ -203,7 +205,7 @@ def deploy(symbol: str, selector: int, full_lane: bool, funded: tuple[str, ...],
                    f"{side.on_ramp.address}, fee token {fee_token.address}, selector {selector} (full CCIP lane)")
         return
     router = deploy_router(account)
-    pool = deploy_pool(account, token, registry, router, account)
+    pool = deploy_pool(account, token, registry, router, rmn_of(router).address, account)
     ramp = account.deploy(project.CcipRampHarness)
     register_pool(ramp, router, token, pool, account)  # the pool's own sends (returnQuarantined) via ccipSend
     bridge.assets[symbol] = entry.model_copy(update={"selector": selector, "router": router.address,

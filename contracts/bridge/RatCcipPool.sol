@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Pool} from "@chainlink/contracts-ccip/contracts/libraries/Pool.sol";
 import {IRouter} from "@chainlink/contracts-ccip/contracts/interfaces/IRouter.sol";
 import {IRouterClient} from "@chainlink/contracts-ccip/contracts/interfaces/IRouterClient.sol";
+import {IRMN} from "@chainlink/contracts-ccip/contracts/interfaces/IRMN.sol";
 import {Client} from "@chainlink/contracts-ccip/contracts/libraries/Client.sol";
 import {IComplianceRegistry, Investor, HolderClass} from "../interfaces/IComplianceRegistry.sol";
 import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
@@ -29,7 +30,9 @@ interface IMultiplierStateReader {
 /// minted into the pool's quarantine escrow (never reverted, never delivered to an ineligible holder) and leaves it
 /// only for an address that passes the same check.
 /// @dev Ramps are authorised by the CCIP Router exactly as `TokenPool` does: `getOnRamp(dest) == msg.sender` for
-/// `lockOrBurn`, `isOffRamp(source, msg.sender)` for `releaseOrMint`. The pool never writes the registry. Lanes
+/// `lockOrBurn`, `isOffRamp(source, msg.sender)` for `releaseOrMint`; and, as `TokenPool` does, the pool asks the
+/// Risk Management Network itself whether the remote lane is cursed before either, so a misbehaving or misconfigured
+/// ramp meets the curse here too. The pool never writes the registry. Lanes
 /// (remote pool and token) and their buckets are CcipLaneLimits' (ERC-7201 storage), the same code the plain
 /// baseline pool of bench/ccip.py runs; what this pool adds per lane is its `LanePolicy`.
 contract RatCcipPool is AccessControl {
@@ -98,6 +101,10 @@ contract RatCcipPool is AccessControl {
     IComplianceRegistry public immutable REGISTRY;
     /// @notice The CCIP Router whose ramps may call the pool.
     IRouter public immutable ROUTER;
+    /// @notice CCIP's Risk Management Network proxy (RMNRemote on CCIP 1.6, the one the Router asks): while it curses
+    /// a lane's subject (`bytes16(uint128(remoteChainSelector))`) or globally, nothing is burned or minted on it.
+    /// Immutable like `TokenPool`'s `i_rmnProxy` (the proxy's own owner repoints it): no storage slot is used.
+    IRMN public immutable RMN_PROXY;
 
     mapping(uint64 remoteChainSelector => LanePolicy) private _policies;
     mapping(uint256 quarantineId => QuarantinedTransfer) private _quarantine;
@@ -154,6 +161,9 @@ contract RatCcipPool is AccessControl {
     error LaneSuspendedForSends(uint64 remoteChainSelector);
     error InvalidToken(address token);
     error CallerIsNotARamp(address caller);
+    /// @notice CCIP's Risk Management Network curses the lane to or from `remoteChainSelector` (or every lane):
+    /// nothing is burned or minted on it until the curse is lifted.
+    error CursedByRMN(uint64 remoteChainSelector);
     error ZeroAmount();
     error SenderFrozen(address sender);
     error SenderNotInvestor(address sender);
@@ -180,15 +190,17 @@ contract RatCcipPool is AccessControl {
     /// @param token The RAT asset on this chain.
     /// @param registry This chain's ComplianceRegistry.
     /// @param router The CCIP Router of this chain.
+    /// @param rmnProxy The RMN proxy of this chain (the Router's `getArmProxy()`).
     /// @param admin Governance (timelock): DEFAULT_ADMIN_ROLE and LANE_ADMIN_ROLE.
-    constructor(IRealAssetToken token, IComplianceRegistry registry, IRouter router, address admin) {
+    constructor(IRealAssetToken token, IComplianceRegistry registry, IRouter router, IRMN rmnProxy, address admin) {
         if (
             address(token) == address(0) || address(registry) == address(0) || address(router) == address(0)
-                || admin == address(0)
+                || address(rmnProxy) == address(0) || admin == address(0)
         ) revert ZeroAddress();
         TOKEN = token;
         REGISTRY = registry;
         ROUTER = router;
+        RMN_PROXY = rmnProxy;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(LANE_ADMIN_ROLE, admin);
     }
@@ -205,6 +217,7 @@ contract RatCcipPool is AccessControl {
         LanePolicy memory policy = _policies[input.remoteChainSelector]; // one slot, read once
         if (policy.outboundSuspended) revert LaneSuspendedForSends(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
+        _checkNotCursed(input.remoteChainSelector);
         if (msg.sender != ROUTER.getOnRamp(input.remoteChainSelector)) revert CallerIsNotARamp(msg.sender);
         if (input.amount == 0) revert ZeroAmount();
         address recipient = CcipLaneLimits.decodeReceiver(input.receiver);
@@ -238,6 +251,7 @@ contract RatCcipPool is AccessControl {
     function releaseOrMint(Pool.ReleaseOrMintInV1 calldata input) external returns (Pool.ReleaseOrMintOutV1 memory) {
         CcipLaneLimits.Lane storage lane = CcipLaneLimits.layout().supported(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
+        _checkNotCursed(input.remoteChainSelector);
         if (!ROUTER.isOffRamp(input.remoteChainSelector, msg.sender)) revert CallerIsNotARamp(msg.sender);
         lane.checkSourcePool(input.sourcePoolAddress);
         uint256 amount = input.sourceDenominatedAmount;
@@ -476,6 +490,11 @@ contract RatCcipPool is AccessControl {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev `TokenPool`'s curse check: the lane's subject, or a global curse (RMNRemote answers both in one call).
+    function _checkNotCursed(uint64 remoteChainSelector) private view {
+        if (RMN_PROXY.isCursed(bytes16(uint128(remoteChainSelector)))) revert CursedByRMN(remoteChainSelector);
+    }
 
     /// @dev The pool's part of a configured lane (`LaneNotSupported` otherwise).
     function _supportedPolicy(uint64 remoteChainSelector) private view returns (LanePolicy storage) {

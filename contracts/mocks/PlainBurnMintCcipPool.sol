@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {Pool} from "@chainlink/contracts-ccip/contracts/libraries/Pool.sol";
 import {IRouter} from "@chainlink/contracts-ccip/contracts/interfaces/IRouter.sol";
+import {IRMN} from "@chainlink/contracts-ccip/contracts/interfaces/IRMN.sol";
 import {CcipLaneLimits} from "../bridge/libraries/CcipLaneLimits.sol";
 
 /// @title PlainBurnMintToken
@@ -40,8 +41,8 @@ contract PlainBurnMintToken is ERC20 {
 }
 
 /// @title PlainBurnMintCcipPool
-/// @notice Gas baseline for bench/ccip.py: RatCcipPool's shape (IPoolV1 calls, ramp checks through the CCIP Router,
-/// remote-pool check, one outbound and one inbound token bucket per lane, all through the same library,
+/// @notice Gas baseline for bench/ccip.py: RatCcipPool's shape (IPoolV1 calls, the RMN curse check and the ramp checks
+/// through the CCIP Router that Chainlink's BurnMintTokenPool makes too, remote-pool check, one outbound and one inbound token bucket per lane, all through the same library,
 /// CcipLaneLimits) for a plain burn/mint ERC-20, without any compliance check; IPoolV1's ERC-165 and support views so
 /// Chainlink's TokenAdminRegistry, OnRamp and OffRamp accept it on the full CCIP lane. Not for production: the lane
 /// is set once, by anyone, at deployment.
@@ -56,6 +57,8 @@ contract PlainBurnMintCcipPool {
     PlainBurnMintToken public TOKEN;
     /// @notice The CCIP Router whose ramps may call the pool.
     IRouter public immutable ROUTER;
+    /// @notice CCIP's RMN proxy, asked whether the lane is cursed on every call (as `TokenPool` does).
+    IRMN public immutable RMN_PROXY;
 
     /// @notice Tokens sent to `remoteChainSelector` were burned here.
     event Burned(uint64 indexed remoteChainSelector, address indexed sender, address indexed recipient, uint256 amount);
@@ -65,12 +68,16 @@ contract PlainBurnMintCcipPool {
     // The lane and bucket errors are CcipLaneLimits' (in this contract's ABI).
     error InvalidToken(address token);
     error CallerIsNotARamp(address caller);
+    /// @notice CCIP's Risk Management Network curses the lane to or from `remoteChainSelector` (or every lane).
+    error CursedByRMN(uint64 remoteChainSelector);
     error ZeroAmount();
     error TokenAlreadySet();
 
     /// @param router The CCIP Router of this chain.
-    constructor(IRouter router) {
+    /// @param rmnProxy The RMN proxy of this chain (the Router's).
+    constructor(IRouter router, IRMN rmnProxy) {
         ROUTER = router;
+        RMN_PROXY = rmnProxy;
     }
 
     /// @notice Sets the token once (the token names the pool as its minter at construction).
@@ -100,6 +107,9 @@ contract PlainBurnMintCcipPool {
     function lockOrBurn(Pool.LockOrBurnInV1 calldata input) external returns (Pool.LockOrBurnOutV1 memory out) {
         CcipLaneLimits.Lane storage lane = CcipLaneLimits.layout().supported(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
+        if (RMN_PROXY.isCursed(bytes16(uint128(input.remoteChainSelector)))) {
+            revert CursedByRMN(input.remoteChainSelector);
+        }
         if (msg.sender != ROUTER.getOnRamp(input.remoteChainSelector)) revert CallerIsNotARamp(msg.sender);
         if (input.amount == 0) revert ZeroAmount();
         address recipient = CcipLaneLimits.decodeReceiver(input.receiver);
@@ -115,6 +125,9 @@ contract PlainBurnMintCcipPool {
     function releaseOrMint(Pool.ReleaseOrMintInV1 calldata input) external returns (Pool.ReleaseOrMintOutV1 memory) {
         CcipLaneLimits.Lane storage lane = CcipLaneLimits.layout().supported(input.remoteChainSelector);
         if (input.localToken != address(TOKEN)) revert InvalidToken(input.localToken);
+        if (RMN_PROXY.isCursed(bytes16(uint128(input.remoteChainSelector)))) {
+            revert CursedByRMN(input.remoteChainSelector);
+        }
         if (!ROUTER.isOffRamp(input.remoteChainSelector, msg.sender)) revert CallerIsNotARamp(msg.sender);
         lane.checkSourcePool(input.sourcePoolAddress);
         uint256 amount = input.sourceDenominatedAmount;

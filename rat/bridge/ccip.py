@@ -150,13 +150,19 @@ def _router_container() -> ContractContainer:
 
 def deploy_router(deployer: AccountAPI) -> ContractInstance:
     """Chainlink's CCIP Router from the package's bytecode, owned by `deployer`, with local stand-ins for wrapped
-    native (`WrappedNativeMock`: `ccipSend` wraps a native fee there) and the RMN proxy (`CcipLocalRmn`, never
-    cursed). It is the pools' ramp registry for the harness, and `ccipSend` reaches the ramp harness as the OnRamp
-    (the pool's `returnQuarantined`); `rat.bridge.ccip_stack` deploys the full OnRamp/OffRamp lane instead."""
+    native (`WrappedNativeMock`: `ccipSend` wraps a native fee there) and the RMN proxy (`CcipLocalRmn`: uncursed
+    until `deployer` curses a subject; the pools ask it too, see `rmn_of`). It is the pools' ramp registry for the
+    harness, and `ccipSend` reaches the ramp harness as the OnRamp (the pool's `returnQuarantined`);
+    `rat.bridge.ccip_stack` deploys the full OnRamp/OffRamp lane instead."""
     _require_local_chain()
     wrapped = deployer.deploy(project.WrappedNativeMock)
     rmn = deployer.deploy(project.CcipLocalRmn)
     return deployer.deploy(_router_container(), wrapped.address, rmn.address)
+
+
+def rmn_of(router: ContractInstance) -> ContractInstance:
+    """The RMN proxy `router` asks before every send (`getArmProxy()`): the one its pools must ask too."""
+    return project.CcipLocalRmn.at(router.getArmProxy())
 
 
 def register_pool(ramp: ContractInstance, router: ContractInstance, token: ContractInstance,
@@ -173,11 +179,13 @@ def set_ramps(router: ContractInstance, owner: AccountAPI, remote_selector: int,
 
 
 def deploy_pool(deployer: AccountAPI, token: ContractInstance, registry: ContractInstance,
-                router: ContractInstance, admin: AccountAPI) -> ContractInstance:
-    """Deploys a RatCcipPool for `token`, gives it MINTER_ROLE on the token and classifies it as a PROTOCOL holder
-    (it holds a sender's tokens only within the send transaction, until it burns them). `admin` must hold the
+                router: ContractInstance, rmn: str, admin: AccountAPI) -> ContractInstance:
+    """Deploys a RatCcipPool for `token` that asks the RMN proxy `rmn` (the Router's: `rmn_of(router)` with the
+    harness, RMNRemote on the full lane) whether a lane is cursed, gives it MINTER_ROLE on the token and classifies
+    it as a PROTOCOL holder (it holds a sender's tokens only within the send transaction, until it burns them). `admin` must hold the
     token's DEFAULT_ADMIN_ROLE and the registry's ASSET_POLICY_ROLE (governance in production)."""
-    pool = deployer.deploy(project.RatCcipPool, token.address, registry.address, router.address, admin.address)
+    pool = deployer.deploy(project.RatCcipPool, token.address, registry.address, router.address, rmn,
+                           admin.address)
     token.grantRole(MINTER_ROLE, pool.address, sender=admin)
     registry.setHolderClass(pool.address, HolderClass.PROTOCOL, keccak(text=f"ccip-pool:{pool.address}"),
                             sender=admin)
@@ -220,7 +228,8 @@ def deploy_harness_lane(admin: AccountAPI, a: tuple[ContractInstance, ContractIn
     pool per side, a ramp harness registered as each Router's ramps, and the matched limits set on both pools. What
     the fast tests and the indexer and API fixtures stand on; `rat.bridge.lane` connects two chains instead."""
     routers = [deploy_router(admin), deploy_router(admin)]
-    sides = [ChainSide(selector, token, registry, router, deploy_pool(admin, token, registry, router, admin))
+    sides = [ChainSide(selector, token, registry, router,
+                       deploy_pool(admin, token, registry, router, rmn_of(router).address, admin))
              for selector, (token, registry), router in zip((CHAIN_A_SELECTOR, CHAIN_B_SELECTOR), (a, b), routers)]
     ramps = [admin.deploy(project.CcipRampHarness) for _ in sides]
     set_ramps(sides[0].router, admin, CHAIN_B_SELECTOR, ramps[0].address, ramps[0].address)

@@ -6,8 +6,9 @@ Every CCIP contract here is Chainlink's, deployed from the unmodified bytecode `
 `contracts/` sources are the 2.0 design; the 1.6 sources (in `@chainlink/local`'s nested 1.6.2 copy) do not build into
 a deployable OffRamp with our solc 0.8.28 (over EIP-170 with and without via-IR), so nothing is compiled here.
 
-Per chain: RMNRemote (uncursed, no RMN signers: RMN verification is disabled per source lane, so the OffRamp accepts
-unblessed roots), the Router (RMNRemote as its curse oracle), TokenAdminRegistry with the asset's RatCcipPool,
+Per chain: RMNRemote (uncursed until its owner curses a subject, no RMN signers: RMN verification is disabled per
+source lane, so the OffRamp accepts unblessed roots), the Router (RMNRemote as its curse oracle, as for the ramps and
+the pool), TokenAdminRegistry with the asset's RatCcipPool,
 NonceManager, FeeQuoter (one ERC-20 fee token, priced by the deployer as price updater) and the OnRamp. Per lane
 direction: the destination's OffRamp with the source OnRamp, a commit OCR3 config (F = 1, four local signer keys,
 F + 1 signatures per report) and an execute OCR3 config (transmitter only).
@@ -120,7 +121,8 @@ def ocr_keys(label: str) -> tuple[keys.PrivateKey, ...]:
     return tuple(keys.PrivateKey(keccak(text=f"rat-ccip-local-don:{label}:{i}")) for i in range(OCR_SIGNERS))
 
 
-PoolFactory = Callable[[ContractInstance], tuple[ContractInstance, ContractInstance]]
+# Given the chain's Router and RMNRemote (the curse oracle the pool must ask), deploys and returns (token, pool).
+PoolFactory = Callable[[ContractInstance, ContractInstance], tuple[ContractInstance, ContractInstance]]
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,8 @@ def deploy_chain_stack(chain: Chain, admin: AccountAPI, kyc_operator: AccountAPI
     """Deploys on `chain` the RAT stack and asset (unless given), Chainlink's CCIP 1.6 contracts and a RatCcipPool
     registered for the asset in the TokenAdminRegistry. `admin` owns every CCIP contract and stands for governance;
     `fee_token` is the ERC-20 the FeeQuoter accepts (its LINK as well, on a local chain). `pool_factory` (the gas
-    benchmark's plain baseline) replaces the asset and its RatCcipPool: given the Router, it deploys and returns
-    (token, pool), and that pair is registered instead; `stack` is then only carried along (None: none deployed)."""
+    benchmark's plain baseline) replaces the asset and its RatCcipPool: given the Router and RMNRemote, it deploys
+    and returns (token, pool), and that pair is registered instead; `stack` is then only carried along (None: none deployed)."""
     with chain.active():
         _require_local_chain()
         if stack is None and pool_factory is None:
@@ -177,10 +179,10 @@ def deploy_chain_stack(chain: Chain, admin: AccountAPI, kyc_operator: AccountAPI
                                (chain.selector, rmn.address, nonce_manager.address, registry.address),
                                (fee_quoter.address, False, ZERO_ADDRESS, admin.address, ZERO_ADDRESS), [])
         if pool_factory is not None:
-            token, pool = pool_factory(router)
+            token, pool = pool_factory(router, rmn)
         else:
             assert token is not None and stack is not None  # set above when no pool factory is given
-            pool = deploy_pool(admin, token, stack.registry, router, admin)
+            pool = deploy_pool(admin, token, stack.registry, router, rmn.address, admin)
         # The token has no owner() or getCCIPAdmin() for RegistryModuleOwnerCustom to read, so the registry's owner
         # proposes governance as the token's administrator, which accepts and sets the pool.
         registry.proposeAdministrator(token.address, admin.address, sender=admin)

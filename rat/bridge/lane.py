@@ -14,7 +14,15 @@ from ape import project
 from ape.api import AccountAPI, ReceiptAPI
 from ape.contracts import ContractInstance
 
-from rat.bridge.ccip import LanePairLimits, configure_lane, deploy_pool, deploy_router, register_pool, set_ramps
+from rat.bridge.ccip import (
+    LanePairLimits,
+    configure_lane,
+    deploy_pool,
+    deploy_router,
+    register_pool,
+    rmn_of,
+    set_ramps,
+)
 from rat.bridge.chains import Chain
 from rat.deploy import AssetTerms, ComplianceStack, approve_investor, deploy_compliance_stack, list_equity, role
 
@@ -50,7 +58,7 @@ def deploy_side(chain: Chain, admin: AccountAPI, kyc_operator: AccountAPI, stack
         if token is None:
             token = list_equity(admin, stack, terms or AssetTerms.example(), admin)
         router = deploy_router(admin)
-        pool = deploy_pool(admin, token, stack.registry, router, admin)
+        pool = deploy_pool(admin, token, stack.registry, router, rmn_of(router).address, admin)
         ramp = admin.deploy(project.CcipRampHarness)
     return Side(chain, stack, token, router, pool, ramp)
 

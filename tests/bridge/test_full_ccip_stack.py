@@ -11,6 +11,7 @@ import ape
 import pytest
 from ape import chain, networks, project
 from eth_utils import keccak
+from web3.exceptions import ContractCustomError
 
 from rat.bridge.ccip import CCIP_PACKAGE, CHAIN_A_SELECTOR, CHAIN_B_SELECTOR, CcipError, LanePairLimits, encode_address
 from rat.bridge.ccip_stack import (
@@ -27,12 +28,15 @@ from rat.bridge.ccip_stack import (
     leaf_hash,
     manually_execute,
     open_direction,
+    extra_args,
+    fee,
     ocr_keys,
     send,
     sent_messages,
 )
 from rat.bridge.chains import Chain
 from rat.bridge.lane import approve_everywhere
+from rat.bridge.relay import decode_pool_error
 from rat.deploy import role
 from rat.errors import TransferStatus as S
 
@@ -41,6 +45,7 @@ LIMITS = LanePairLimits.symmetric(1_000 * ONE, 10 * ONE)
 FEE_TOKENS = 1_000 * ONE
 SIGNERS = ocr_keys("test-lane")
 OUTSIDERS = ocr_keys("not-the-committee")
+OTHER_SELECTOR = 4_949_039_107_694_359_620  # a third chain's selector, on no lane here
 
 pytestmark = pytest.mark.usefixtures("isolated_chain_b")
 
@@ -303,8 +308,8 @@ def test_the_benchmark_s_plain_pool_carries_a_transfer_on_the_same_full_lane(lan
     contracts burns on A and is minted on B by the OffRamp after a signed commit."""
     sides = []
     for side in lane:
-        def plain_pool(router, funded=side is lane[0]):
-            pool = admin.deploy(project.PlainBurnMintCcipPool, router.address)
+        def plain_pool(router, rmn, funded=side is lane[0]):
+            pool = admin.deploy(project.PlainBurnMintCcipPool, router.address, rmn.address)
             token = admin.deploy(project.PlainBurnMintToken, pool.address, alice.address, 500 * ONE if funded else 0)
             pool.setToken(token, sender=admin)
             return token, pool
@@ -323,3 +328,79 @@ def test_the_benchmark_s_plain_pool_carries_a_transfer_on_the_same_full_lane(lan
     [delivery] = don.run(a, b)
     assert delivery.status == "executed"
     assert (balance(a, alice), supply(a), balance(b, bob), supply(b)) == (400 * ONE, 400 * ONE, 100 * ONE, 100 * ONE)
+
+
+# ---------------------------------------------------------------- RMN curses (T181)
+
+
+def subject(selector: int) -> bytes:
+    """RMNRemote's curse subject of a lane: `bytes16(uint128(chainSelector))`."""
+    return selector.to_bytes(16, "big")
+
+
+def refusal_of_a_call(side: ChainStack, caller: str, data: bytes) -> str | None:
+    """The pool's custom error when `caller` (a ramp's address) calls the pool with `data` (eth_call: nothing sent),
+    decoded from its ABI; None when the call succeeds."""
+    with side.chain.active():
+        try:
+            networks.provider.web3.eth.call({"from": caller, "to": side.pool.address, "data": data})
+        except ContractCustomError as error:
+            raw = error.data if isinstance(error.data, str) else str(error.args[0])
+            return decode_pool_error(raw, side.pool) or raw
+    return None
+
+
+def test_a_send_on_a_lane_rmn_remote_curses_is_refused_by_ccip_send_with_nothing_burned(lane, admin, alice, bob):
+    a, b = lane
+    message = (encode_address(bob.address), b"", [(a.token.address, 100 * ONE)], a.fee_token.address, extra_args())
+    quoted = fee(a, b, bob.address, 100 * ONE)
+    with a.chain.active():
+        a.token.approve(a.router, 100 * ONE, sender=alice)
+        a.fee_token.approve(a.router, quoted, sender=alice)
+        a.rmn.curse(subject(b.selector), sender=admin)
+        with ape.reverts(a.on_ramp.CursedByRMN, destChainSelector=b.selector):  # the Router asks its fee first
+            a.router.ccipSend(b.selector, message, sender=alice)
+    assert balance(a, alice) == 5_000 * ONE
+    assert sent_messages(a, b.selector) == []
+
+
+def test_the_pool_refuses_its_own_onramp_a_burn_on_a_lane_rmn_remote_curses(lane, admin, bob):
+    """The Router and OnRamp refuse first on Chainlink's lane; the pool refuses as well, should a ramp not."""
+    a, b = lane
+    request = (encode_address(bob.address), b.selector, bob.address, ONE, a.token.address)
+    with a.chain.active():
+        a.rmn.curse(subject(b.selector), sender=admin)
+        data = a.pool.lockOrBurn.encode_input(request)
+    assert refusal_of_a_call(a, a.on_ramp.address, data) == f"CursedByRMN(remoteChainSelector={b.selector})"
+
+
+def test_a_commit_from_a_source_rmn_remote_curses_is_refused_by_the_offramp(lane, don, admin, alice, bob):
+    a, b = lane
+    send(a, b, alice, bob.address, 100 * ONE)
+    [message] = sent_messages(a, b.selector)
+    with b.chain.active():
+        b.rmn.curse(subject(a.selector), sender=admin)
+        with ape.reverts(b.off_ramps[a.selector].CursedByRMN):
+            don.commit(a, b, [message])
+    assert balance(b, bob) == 0
+
+
+def test_the_pool_refuses_its_own_offramp_a_mint_from_a_source_rmn_remote_curses(lane, admin, bob):
+    a, b = lane
+    request = (encode_address(bob.address), a.selector, bob.address, ONE, b.token.address,
+               encode_address(a.pool.address), b"", b"")
+    with b.chain.active():
+        b.rmn.curse(subject(a.selector), sender=admin)
+        data = b.pool.releaseOrMint.encode_input(request)
+    assert refusal_of_a_call(b, b.off_ramps[a.selector].address, data) == \
+        f"CursedByRMN(remoteChainSelector={a.selector})"
+
+
+def test_a_curse_on_another_lane_leaves_the_full_lane_open(lane, don, admin, alice, bob):
+    a, b = lane
+    for side in (a, b):
+        with side.chain.active():
+            side.rmn.curse(subject(OTHER_SELECTOR), sender=admin)
+    send(a, b, alice, bob.address, 100 * ONE)
+    assert [d.status for d in don.run(a, b)] == ["executed"]
+    assert balance(b, bob) == 100 * ONE
