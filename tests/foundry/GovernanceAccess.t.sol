@@ -272,6 +272,17 @@ contract GovernanceAccess is RatFixture {
         assertEq(burnBps, 30, "burn fee");
     }
 
+    function test_theListerRefusesAZeroAddressForEachOfItsSevenWires() public {
+        address[7] memory wires = [sys.timelock, address(sys.beacon), address(guardianContract),
+            address(sys.registry), address(sys.minter), address(sys.reserves), address(sys.vault)];
+        for (uint256 i; i < wires.length; ++i) {
+            address[7] memory args = wires;
+            args[i] = address(0);
+            vm.expectRevert(AssetLister.ZeroAddress.selector);
+            new AssetLister(args[0], args[1], args[2], args[3], args[4], args[5], args[6]);
+        }
+    }
+
     function test_aTickerIsListedOnceAcrossChannels() public {
         _grantListingRoles();
         Listing memory listing = _nvda();
