@@ -63,12 +63,6 @@ def _env() -> dict:
     return env
 
 
-def _recorded() -> dict[str, dict]:
-    """The verdicts recorded so far, by mutant key."""
-    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    return {r["key"]: r for r in previous.get("results", []) if "key" in r}
-
-
 def build_failed(rc: int, log: str) -> bool:
     """forge (through its npm wrapper) has been seen to exit 0 after a solc error: the log is the evidence."""
     return rc != 0 or "Compiler run failed" in log or re.search(r"^Error( \(\d+\))?:", log, re.M) is not None
@@ -154,13 +148,14 @@ def pytest_verdict(text: str, rc: int) -> tuple[bool | None, list[str], str]:
 
 class Runner:
     def __init__(self, base: Path, pristine: Path, baseline: dict[str, str], python: bool, keep: bool,
-                 pytest_only: dict[str, list[str]] | None = None):
+                 pytest_only: dict[str, list[str]] | None = None, recorded: dict[str, dict] | None = None):
         self.base, self.pristine, self.baseline, self.python, self.keep = base, pristine, baseline, python, keep
         self.pytest_only = pytest_only or {}
         self.forge_killer: dict[str, str] = {}
         self.graph = SourceGraph(pristine)
         self.owner = declared_tests(pristine)
-        self.history = kill_history(list(_recorded().values()), self.owner)
+        # Which suite killed most of each contract's recorded mutants: that suite runs first (stages.plan).
+        self.history = kill_history(list((recorded or {}).values()), self.owner)
         self.contract_artifacts = self.graph.artifacts("contracts/")
         self.deadline: float | None = None  # monotonic time after which no further mutant starts
         self.equivalent = equivalences()
@@ -509,7 +504,8 @@ def main() -> int:
     # In the sample, a mutant Forge let live before is run on the pytest test that killed it, not the folders.
     pytest_only = {k: r["pytest"]["failed"] for k, r in done.items()
                    if args.sample and r["status"] == "killed_pytest" and r.get("pytest", {}).get("failed")}
-    runner = Runner(base, pristine, baseline, python=args.python or bool(pytest_only), keep=args.keep, pytest_only=pytest_only)
+    runner = Runner(base, pristine, baseline, python=args.python or bool(pytest_only), keep=args.keep, pytest_only=pytest_only,
+                    recorded=done)
     if args.sample:
         for k, r in done.items():
             stages = [st for st in (r.get("forge") or {}).values() if isinstance(st, dict)]
