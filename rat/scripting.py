@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import click
 from ape import chain
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from rat.deployment import DeploymentRecord, load_record, record_matches_chain, record_path
+from rat.deployment import DEPLOYMENTS, DeploymentRecord, load_record, record_matches_chain, record_path
 from rat.governance import Proposal, load_proposal, proposal_from_chain, save_proposal
 
 dry_run_option = click.option(
@@ -61,6 +62,44 @@ def asset_address(record: DeploymentRecord, asset: str, *, symbol_only: bool = F
 
 def network_name() -> str:
     return chain.provider.network.name
+
+
+class SideRecord(BaseModel):
+    """A script's own record beside the network's deployment record, `<deployments>/<network>-<KIND>.json` (the
+    venues, the collateral markets, the bridge). Unknown keys are refused; a file that does not parse is a usage
+    error naming the file and the first bad field, not a traceback."""
+
+    model_config = ConfigDict(extra="forbid")
+    KIND: ClassVar[str]
+
+    @classmethod
+    def path(cls, deployments_dir: Path | None) -> Path:
+        return (deployments_dir or DEPLOYMENTS) / f"{network_name()}-{cls.KIND}.json"
+
+    @classmethod
+    def read(cls, path: Path) -> Self:
+        try:
+            return cls.model_validate_json(path.read_text())
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the file"
+            raise click.ClickException(f"{path} is not a valid {cls.KIND} record: {where}: {first['msg']}") from None
+
+    @classmethod
+    def empty(cls) -> Self:
+        """The record of a network with nothing deployed yet."""
+        return cls()
+
+    @classmethod
+    def load(cls, deployments_dir: Path | None) -> Self:
+        path = cls.path(deployments_dir)
+        return cls.read(path) if path.is_file() else cls.empty()
+
+    def save(self, deployments_dir: Path | None) -> Path:
+        path = self.path(deployments_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.model_dump_json(indent=2) + "\n")
+        return path
 
 
 def open_record(deployments_dir: Path | None) -> tuple[DeploymentRecord, Path]:

@@ -71,25 +71,6 @@ class _Endpoint(NamedTuple):
         return self.chain.selector
 
 
-def _path(deployments_dir: Path | None) -> Path:
-    from rat.deployment import DEPLOYMENTS
-
-    return (deployments_dir or DEPLOYMENTS) / f"{network_name()}-bridge.json"
-
-
-def _load(deployments_dir: Path | None) -> BridgeFile:
-    path = _path(deployments_dir)
-    if path.is_file():
-        return BridgeFile.model_validate_json(path.read_text())
-    return BridgeFile(chain_id=networks.provider.chain_id)
-
-
-def _save(bridge: BridgeFile, deployments_dir: Path | None) -> None:
-    path = _path(deployments_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(bridge.model_dump_json(indent=2) + "\n")
-
-
 def _entry(bridge: BridgeFile, symbol: str, deployed: bool = True) -> BridgeEntry:
     entry = bridge.assets.get(symbol)
     if entry is None:
@@ -151,7 +132,7 @@ def local_asset(symbol: str, account, kyc: tuple[str, ...], mints: tuple[str, ..
     from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
 
     _require_local()
-    bridge = _load(deployments_dir)
+    bridge = BridgeFile.load(deployments_dir)
     stack = deploy_compliance_stack(account)
     for name in ("KYC_OPERATOR_ROLE", "ASSET_POLICY_ROLE"):
         stack.registry.grantRole(role(name), account, sender=account)
@@ -163,7 +144,7 @@ def local_asset(symbol: str, account, kyc: tuple[str, ...], mints: tuple[str, ..
         address, _, amount = item.partition(":")
         token.mint(address, _units(amount), sender=account)
     bridge.assets[symbol] = BridgeEntry(token=token.address, registry=stack.registry.address)
-    _save(bridge, deployments_dir)
+    bridge.save(deployments_dir)
     click.echo(f"{symbol} {token.address}, registry {stack.registry.address} on chain {networks.provider.chain_id}")
 
 
@@ -182,7 +163,7 @@ def deploy(symbol: str, selector: int, full_lane: bool, funded: tuple[str, ...],
     _require_local()
     if funded and not full_lane:
         raise click.UsageError("--fund needs --full-lane (the ramp harness takes no fee)")
-    bridge = _load(deployments_dir)
+    bridge = BridgeFile.load(deployments_dir)
     entry = _entry(bridge, symbol, deployed=False)
     token = project.RealAssetToken.at(entry.token)
     registry = project.ComplianceRegistry.at(entry.registry)
@@ -200,7 +181,7 @@ def deploy(symbol: str, selector: int, full_lane: bool, funded: tuple[str, ...],
             fee_quoter=side.fee_quoter.address, fee_token=fee_token.address, on_ramp=side.on_ramp.address)
         bridge.assets[symbol] = entry.model_copy(update={"selector": selector, "router": side.router.address,
                                                          "pool": side.pool.address, "ramp": None, "ccip": contracts})
-        _save(bridge, deployments_dir)
+        bridge.save(deployments_dir)
         click.echo(f"{symbol} pool {side.pool.address}, router {side.router.address}, on-ramp "
                    f"{side.on_ramp.address}, fee token {fee_token.address}, selector {selector} (full CCIP lane)")
         return
@@ -210,7 +191,7 @@ def deploy(symbol: str, selector: int, full_lane: bool, funded: tuple[str, ...],
     register_pool(ramp, router, token, pool, account)  # the pool's own sends (returnQuarantined) via ccipSend
     bridge.assets[symbol] = entry.model_copy(update={"selector": selector, "router": router.address,
                                                      "pool": pool.address, "ramp": ramp.address})
-    _save(bridge, deployments_dir)
+    bridge.save(deployments_dir)
     click.echo(f"{symbol} pool {pool.address}, router {router.address}, ramp {ramp.address}, selector {selector}")
 
 
@@ -235,9 +216,9 @@ def configure_lane_command(symbol: str, remote_selector: int, remote_record: Pat
     """Sets this chain's lane to the remote chain: ramps on the Router (full lane: the OnRamp's destination and an
     OffRamp from the remote OnRamp), the remote pool and token, the limits. Refused before any transaction unless
     the four limits are a matched pair (run it on both chains)."""
-    bridge = _load(deployments_dir)
+    bridge = BridgeFile.load(deployments_dir)
     entry = _entry(bridge, symbol)
-    remote = _entry(BridgeFile.model_validate_json(remote_record.read_text()), symbol)
+    remote = _entry(BridgeFile.read(remote_record), symbol)
     try:
         limits = LanePairLimits(a_outbound=_limit(outbound), a_inbound=_limit(inbound),
                                 b_outbound=_limit(remote_outbound), b_inbound=_limit(remote_inbound))
@@ -263,7 +244,7 @@ def configure_lane_command(symbol: str, remote_selector: int, remote_record: Pat
             "off_ramps": {**entry.ccip.off_ramps, remote_selector: off_ramp.address},
             "transmitter": transmitter or account.address})})
         bridge.assets[symbol] = entry
-        _save(bridge, deployments_dir)
+        bridge.save(deployments_dir)
         _refused(lambda: configure_lane(pool, remote_selector, remote.pool, remote.token, min_tier,
                                         limits.a_outbound, limits.a_inbound, account), pool)
         click.echo(f"{symbol} lane to {remote_selector}: remote pool {remote.pool}, min tier {min_tier}, "
@@ -305,7 +286,7 @@ def send(symbol: str, dest_selector: int, recipient: str, amount: str, account,
          deployments_dir: Path | None, dry_run: bool) -> None:
     """Sends SYMBOL to RECIPIENT on the destination: checked on this chain (both parties, outbound limit), then
     burned; the relay mints it there."""
-    entry = _entry(_load(deployments_dir), symbol)
+    entry = _entry(BridgeFile.load(deployments_dir), symbol)
     units = _units(amount)
     if entry.ccip is not None:
         _send_full_lane(entry, symbol, dest_selector, recipient, amount, units, account, dry_run)
@@ -379,8 +360,8 @@ def _relay_full_lane(entry: BridgeEntry, remote: BridgeEntry, symbol: str, sourc
 def relay_command(symbol: str, source_host: str, source_record: Path, account,
                   deployments_dir: Path | None, dry_run: bool) -> None:
     """Executes on this chain every SYMBOL message the source chain sent here and that has not run yet."""
-    entry = _entry(_load(deployments_dir), symbol)
-    remote = _entry(BridgeFile.model_validate_json(source_record.read_text()), symbol)
+    entry = _entry(BridgeFile.load(deployments_dir), symbol)
+    remote = _entry(BridgeFile.read(source_record), symbol)
     if entry.ccip is not None or remote.ccip is not None:
         _relay_full_lane(entry, remote, symbol, source_host, account, dry_run)
         return
@@ -407,7 +388,7 @@ def relay_command(symbol: str, source_host: str, source_record: Path, account,
 @deployments_option
 def status(symbol: str, deployments_dir: Path | None) -> None:
     """SYMBOL's supply on this chain, each lane's remote pool, minimum tier, buckets and messages sent."""
-    entry = _entry(_load(deployments_dir), symbol)
+    entry = _entry(BridgeFile.load(deployments_dir), symbol)
     pool, token = project.RatCcipPool.at(entry.pool), project.RealAssetToken.at(entry.token)
     if entry.ccip is not None:
         on_ramp = ccip_stack.container("OnRamp").at(entry.ccip.on_ramp)

@@ -39,10 +39,10 @@ from pydantic import BaseModel, ConfigDict
 
 from rat.governance import Action, pass_locally
 from rat.scripting import (
+    SideRecord,
     asset_address,
     deployments_option,
     dry_run_option,
-    network_name,
     open_record,
     print_proposal,
     propose_or_print,
@@ -65,11 +65,10 @@ class MarketEntry(BaseModel):
     lltv: int
 
 
-class CollateralFile(BaseModel):
+class CollateralFile(SideRecord):
     """deployments/<network>-collateral.json."""
 
-    model_config = ConfigDict(extra="forbid")
-
+    KIND = "collateral"
     morpho: str | None = None
     gateway: str | None = None
     irm: str | None = None
@@ -77,21 +76,6 @@ class CollateralFile(BaseModel):
 
 
 CollateralFile.model_rebuild(_types_namespace={"MarketEntry": MarketEntry})
-
-
-def _path(deployments_dir: Path | None) -> Path:
-    from rat.deployment import DEPLOYMENTS
-
-    return (deployments_dir or DEPLOYMENTS) / f"{network_name()}-collateral.json"
-
-
-def _load(deployments_dir: Path | None) -> CollateralFile:
-    path = _path(deployments_dir)
-    return CollateralFile.model_validate_json(path.read_text()) if path.is_file() else CollateralFile()
-
-
-def _save(record: CollateralFile, deployments_dir: Path | None) -> None:
-    _path(deployments_dir).write_text(record.model_dump_json(indent=2) + "\n")
 
 
 def _entry(record: CollateralFile, symbol: str) -> MarketEntry:
@@ -209,7 +193,7 @@ def deploy(symbol: str, loan: str, feed: str, price: str, calendar_code: str, da
 
     record, _ = open_record(deployments_dir)
     asset = asset_address(record, symbol, symbol_only=True)
-    collateral = _load(deployments_dir)
+    collateral = CollateralFile.load(deployments_dir)
     if symbol in collateral.markets:
         raise click.ClickException(f"{symbol} already has a market: oracle {collateral.markets[symbol].oracle}")
     if chain.chain_id not in LOCAL_CHAIN_IDS:
@@ -245,7 +229,7 @@ def deploy(symbol: str, loan: str, feed: str, price: str, calendar_code: str, da
     collateral.gateway, collateral.irm = stack.gateway.address, stack.irm.address
     collateral.markets[symbol] = MarketEntry(asset=asset, loan=loan_token.address, oracle=stack.oracle.address,
                                              feed=price_feed.address, calendar=calendar.address, lltv=lltv_wad)
-    _save(collateral, deployments_dir)
+    collateral.save(deployments_dir)
     click.echo(f"{symbol} market 0x{stack.params.market_id().hex()}: Morpho {morpho.address}, oracle "
                f"{stack.oracle.address}, gateway {stack.gateway.address}, loan {loan_token.address}")
 
@@ -265,7 +249,7 @@ def propose(symbol: str, description: str | None, run_locally: bool, account: An
     from rat.venues.collateral import collateral_listing_calls
 
     record, path = open_record(deployments_dir)
-    collateral = _load(deployments_dir)
+    collateral = CollateralFile.load(deployments_dir)
     entry = _entry(collateral, symbol)
     registry = project.ComplianceRegistry.at(record.address("ComplianceRegistry"))
     ref = keccak(text=f"morpho-blue:{symbol}")
@@ -296,7 +280,7 @@ def propose(symbol: str, description: str | None, run_locally: bool, account: An
 def update_price(symbol: str, reviewed: bool, account: Any, dry_run: bool, deployments_dir: Path | None) -> None:
     """Accepts the feed's latest round: newer than the accepted one, positive, within the heartbeat and not from
     before a split in effect; then prints the oracle's state."""
-    market = Market(_load(deployments_dir), symbol)
+    market = Market(CollateralFile.load(deployments_dir), symbol)
     _send(market, market.oracle, "acceptReviewedPrice" if reviewed else "update", sender=account, dry_run=dry_run)
     _print_status(market)
 
@@ -309,7 +293,7 @@ def oracle(symbol: str, deployments_dir: Path | None) -> None:
     price per token (null when the state gives none), the price new borrows get (less the closed-market haircut;
     null: borrows are refused), the multiplier, the price's age, the last accepted price per share and the price a
     liquidation in STALE / SPLIT_WINDOW would use."""
-    _print_status(Market(_load(deployments_dir), symbol))
+    _print_status(Market(CollateralFile.load(deployments_dir), symbol))
 
 
 def _print_status(market: Market) -> None:
@@ -341,7 +325,7 @@ def _print_status(market: Market) -> None:
 @deployments_option
 def supply(symbol: str, amount: str, account: Any, dry_run: bool, deployments_dir: Path | None) -> None:
     """Approves Morpho for the loan token and supplies it; borrowers pay the IRM's rate to suppliers."""
-    market = Market(_load(deployments_dir), symbol)
+    market = Market(CollateralFile.load(deployments_dir), symbol)
     units = token_units(amount, market.loan_decimals)
     _approve(market, market.loan, market.morpho, units, account, dry_run)
     _send(market, market.morpho, "supply", market.tuple(), units, 0, account.address, b"", sender=account,
@@ -358,7 +342,7 @@ def supply(symbol: str, amount: str, account: Any, dry_run: bool, deployments_di
 def supply_collateral(symbol: str, amount: str, account: Any, dry_run: bool, deployments_dir: Path | None) -> None:
     """Approves Morpho for the asset and pledges it (works in every oracle state: it never reads the price). The
     token refuses it if Morpho is not a registered venue of the asset (run `propose` first)."""
-    market = Market(_load(deployments_dir), symbol)
+    market = Market(CollateralFile.load(deployments_dir), symbol)
     units = token_units(amount, 18)
     _approve(market, market.token, market.morpho, units, account, dry_run)
     _send(market, market.morpho, "supplyCollateral", market.tuple(), units, account.address, b"", sender=account,
@@ -377,7 +361,7 @@ def borrow(symbol: str, amount: str, receiver: str | None, account: Any, dry_run
            deployments_dir: Path | None) -> None:
     """Authorises the gateway on Morpho (once) and borrows in the BORROW pricing context: OPEN prices at the
     price, CLOSED at the last close minus the haircut; STALE and SPLIT_WINDOW refuse (OracleUnavailable)."""
-    market = Market(_load(deployments_dir), symbol)
+    market = Market(CollateralFile.load(deployments_dir), symbol)
     units = token_units(amount, market.loan_decimals)
     if not dry_run and not market.morpho.isAuthorized(account.address, market.gateway.address):
         _send(market, market.morpho, "setAuthorization", market.gateway.address, True, sender=account, dry_run=False)
@@ -401,7 +385,7 @@ def repay(symbol: str, amount: str | None, repay_all: bool, on_behalf: str | Non
 
     if repay_all == (amount is not None):
         raise click.UsageError("give exactly one of --amount and --all")
-    market = Market(_load(deployments_dir), symbol)
+    market = Market(CollateralFile.load(deployments_dir), symbol)
     borrower = on_behalf or account.address
     debt = borrowed_assets(market.morpho, market.params, borrower)
     if debt == 0:
@@ -428,7 +412,7 @@ def liquidate(symbol: str, borrower: str, seize: str, max_repay: str, account: A
     """Liquidates through RatMorphoGateway in the LIQUIDATION context (CLOSED: last close, no haircut, so closure
     alone liquidates no one; STALE: the most favourable price the last data allows). The seized tokens are sent
     to you by the gateway, so the token checks you: without KYC you get TransferRestricted(RECIPIENT_NOT_ELIGIBLE)."""
-    market = Market(_load(deployments_dir), symbol)
+    market = Market(CollateralFile.load(deployments_dir), symbol)
     seized, most = token_units(seize, 18), token_units(max_repay, market.loan_decimals)
     _approve(market, market.loan, market.gateway, most, account, dry_run)
     receipt = _send(market, market.gateway, "liquidate", market.tuple(), borrower, seized, 0, most,

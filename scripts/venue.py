@@ -30,10 +30,10 @@ from pydantic import BaseModel, ConfigDict
 
 from rat.governance import Action, pass_locally
 from rat.scripting import (
+    SideRecord,
     asset_address,
     deployments_option,
     dry_run_option,
-    network_name,
     open_record,
     print_proposal,
     propose_or_print,
@@ -54,11 +54,10 @@ class VenueEntry(BaseModel):
     position_manager: str
 
 
-class VenueFile(BaseModel):
+class VenueFile(SideRecord):
     """deployments/<network>-venues.json: the engine and each asset's venue."""
 
-    model_config = ConfigDict(extra="forbid")
-
+    KIND = "venues"
     pool_manager: str | None = None
     position_manager_v4: str | None = None
     router: str | None = None
@@ -66,21 +65,6 @@ class VenueFile(BaseModel):
 
 
 VenueFile.model_rebuild(_types_namespace={"VenueEntry": VenueEntry})
-
-
-def _venue_path(deployments_dir: Path | None) -> Path:
-    from rat.deployment import DEPLOYMENTS
-
-    return (deployments_dir or DEPLOYMENTS) / f"{network_name()}-venues.json"
-
-
-def _load(deployments_dir: Path | None) -> VenueFile:
-    path = _venue_path(deployments_dir)
-    return VenueFile.model_validate_json(path.read_text()) if path.is_file() else VenueFile()
-
-
-def _save(venues: VenueFile, deployments_dir: Path | None) -> None:
-    _venue_path(deployments_dir).write_text(venues.model_dump_json(indent=2) + "\n")
 
 
 def _entry(venues: VenueFile, symbol: str) -> VenueEntry:
@@ -157,7 +141,7 @@ def deploy(symbol: str, quote: str, account: Any, dry_run: bool, deployments_dir
 
     record, _ = open_record(deployments_dir)
     asset = asset_address(record, symbol, symbol_only=True)
-    venues = _load(deployments_dir)
+    venues = VenueFile.load(deployments_dir)
     if symbol in venues.venues:
         raise click.ClickException(f"{symbol} already has a venue: {venues.venues[symbol].hook}")
     if chain.chain_id not in LOCAL_CHAIN_IDS:
@@ -191,7 +175,7 @@ def deploy(symbol: str, quote: str, account: Any, dry_run: bool, deployments_dir
         raise click.ClickException(str(error)) from None
     venues.venues[symbol] = VenueEntry(asset=asset, quote=quote_token.address, hook=venue.hook.address,
                                        position_manager=venue.position_manager.address)
-    _save(venues, deployments_dir)
+    venues.save(deployments_dir)
     click.echo(f"{symbol} venue: hook/adapter {venue.hook.address}, position manager {venue.position_manager.address}")
 
 
@@ -210,7 +194,7 @@ def propose(symbol: str, fee: int, tick_spacing: int, description: str | None, r
     """One governance proposal: registry.registerVenue(asset, hook), hook.approvePool(fee, tickSpacing) and
     hook.setRouter for RatSwapRouter and the venue's RatPositionManager."""
     record, path = open_record(deployments_dir)
-    venues = _load(deployments_dir)
+    venues = VenueFile.load(deployments_dir)
     entry = _entry(venues, symbol)
     registry = project.ComplianceRegistry.at(record.address("ComplianceRegistry"))
     hook = project.RatPoolHook.at(entry.hook)
@@ -247,7 +231,7 @@ def create_pool(symbol: str, price: str, account: Any, dry_run: bool, deployment
     from math import isqrt
 
     record, _ = open_record(deployments_dir)
-    venue = _venue(record, _load(deployments_dir), symbol)
+    venue = _venue(record, VenueFile.load(deployments_dir), symbol)
     quote_per_asset = Decimal(price)
     ratio = quote_per_asset if venue.asset_is_currency0 else 1 / quote_per_asset
     sqrt_price = isqrt(int(ratio * 2**192))
@@ -272,7 +256,7 @@ def add_liquidity(symbol: str, lower: int, upper: int, liquidity: str, max_asset
     from rat.venues.compliant_pool import add_liquidity as add
 
     record, _ = open_record(deployments_dir)
-    venue = _venue(record, _load(deployments_dir), symbol)
+    venue = _venue(record, VenueFile.load(deployments_dir), symbol)
     if dry_run:
         _send(venue.position_manager, "mint", lower, upper, _units(liquidity), _units(max_asset), _units(max_quote),
               2**40, sender=account, dry_run=True)
@@ -295,7 +279,7 @@ def remove_liquidity(symbol: str, token_id: int, liquidity: str, account: Any, d
     from rat.venues.compliant_pool import remove_liquidity as remove
 
     record, _ = open_record(deployments_dir)
-    venue = _venue(record, _load(deployments_dir), symbol)
+    venue = _venue(record, VenueFile.load(deployments_dir), symbol)
     if dry_run:
         _send(venue.position_manager, "decreaseLiquidity", token_id, _units(liquidity), 0, 0, 2**40, sender=account,
               dry_run=True)
@@ -318,7 +302,7 @@ def swap(symbol: str, buy: bool, amount: str, min_out: str, account: Any, dry_ru
     from rat.venues.compliant_pool import swap as do_swap
 
     record, _ = open_record(deployments_dir)
-    venue = _venue(record, _load(deployments_dir), symbol)
+    venue = _venue(record, VenueFile.load(deployments_dir), symbol)
     minimum = 0 if min_out == "0" else _units(min_out)
     if dry_run:
         zero_for_one = (not buy) == venue.asset_is_currency0
@@ -340,7 +324,7 @@ def quote(symbol: str, buy: bool, amount: str, deployments_dir: Path | None) -> 
     from rat.venues.uniswap_v4 import exact_input_amount_out, pool_state
 
     record, _ = open_record(deployments_dir)
-    venue = _venue(record, _load(deployments_dir), symbol)
+    venue = _venue(record, VenueFile.load(deployments_dir), symbol)
     sqrt_price, tick, liquidity = pool_state(venue.engine, venue.key)
     if liquidity == 0:
         raise click.ClickException(f"the {symbol} pool has no liquidity in range (tick {tick})")
@@ -357,7 +341,7 @@ def list_venues(deployments_dir: Path | None) -> None:
     record, _ = open_record(deployments_dir)
     registry = project.ComplianceRegistry.at(record.address("ComplianceRegistry"))
     standing = {0: "NONE", 1: "ACTIVE", 2: "SUSPENDED"}
-    for symbol, entry in _load(deployments_dir).venues.items():
+    for symbol, entry in VenueFile.load(deployments_dir).venues.items():
         hook = project.RatPoolHook.at(entry.hook)
         status = standing.get(int(registry.venueStatus(entry.asset, entry.hook)), "?")
         click.echo(f"{symbol}: hook {entry.hook} {status}, fee {hook.approvedFee()}, tick spacing "

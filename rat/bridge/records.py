@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from pydantic import BaseModel, ConfigDict
+
+from rat.scripting import SideRecord
 
 
 class CcipLaneContracts(BaseModel):
@@ -39,10 +43,16 @@ class BridgeEntry(BaseModel):
     ccip: CcipLaneContracts | None = None  # the full CCIP 1.6 lane (deploy --full-lane)
 
 
-class BridgeFile(BaseModel):
+class BridgeFile(SideRecord):
     """<deployments>/<network>-bridge.json."""
 
-    model_config = ConfigDict(extra="forbid")
+    KIND = "bridge"
 
     chain_id: int
     assets: dict[str, BridgeEntry] = {}
+
+    @classmethod
+    def empty(cls) -> Self:
+        from ape import networks
+
+        return cls(chain_id=networks.provider.chain_id)

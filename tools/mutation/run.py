@@ -146,6 +146,10 @@ def pytest_verdict(text: str, rc: int) -> tuple[bool | None, list[str], str]:
     return rc == 1 and bool(failed), failed, last
 
 
+# The optimiser made the mutant the same program: equivalent by construction, not counted.
+IDENTICAL = {"status": "identical", "reason": "every artifact's bytecode equals the original's"}
+
+
 class Runner:
     def __init__(self, base: Path, pristine: Path, baseline: dict[str, str], python: bool, keep: bool,
                  pytest_only: dict[str, list[str]] | None = None, recorded: dict[str, dict] | None = None):
@@ -213,7 +217,7 @@ class Runner:
             if build_failed(rc, build_log):
                 return {**entry, "status": "invalid", "detail": "does not compile"}
             if self._identical(m, work):
-                return {**entry, "status": "identical", "reason": "every artifact's bytecode equals the original's"}
+                return {**entry, **IDENTICAL}
             if m.key not in self.pytest_only:
                 failed = self._forge(m, work, entry)
                 if isinstance(failed, str):
@@ -228,7 +232,7 @@ class Runner:
                 rc, _ = run(["forge", "build"], work, work / "build-all.log", timeout=3600)
                 if not build_failed(rc, (work / "build-all.log").read_text(errors="replace")) and \
                         bytecodes(work / "out") == self.baseline:
-                    return {**entry, "status": "identical", "reason": "every artifact's bytecode equals the original's"}
+                    return {**entry, **IDENTICAL}
             if not self.python:
                 return {**entry, "status": "survived", "detail": "Forge suite passed; pytest stage not run"}
             # Ape compiles the copy from nothing (its incremental compile misses importers of a changed library).
