@@ -157,9 +157,6 @@ class ApiConfig(Strict):
     stream_poll_interval: float = Field(default=0.2, gt=0, le=2.0, description="WebSocket outbox poll, seconds")
     reserve_statements: dict[str, Path] = Field(
         default_factory=dict, description="asset address -> latest published statement (rat-reserves build output)")
-    collateral_oracles: dict[Address, Address] = Field(
-        default_factory=dict, description="asset address -> its RatEquityOracle (the Morpho Blue market's oracle, "
-                                          "ADR 0102) shown by GET /v1/assets/{asset}/oracle")
     dividend_distributor: Address | None = Field(
         default=None, description="DividendDistributor whose open distributions the corporate-actions view lists")
     conversion_vault: Address | None = Field(
@@ -174,6 +171,15 @@ class ApiConfig(Strict):
                                           "reads each chain's RPC")
     chain_max_age: int = Field(default=300, ge=1, le=86_400,
                                description="seconds: a chain whose latest block is older is shown `stale`")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_collateral_oracles(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "collateral_oracles" in data:
+            raise ValueError("api.collateral_oracles is no longer a setting: remove it. GET /v1/assets/{asset}/oracle "
+                             "now shows the oracle of the asset's Morpho Blue market, read from the chain for each id "
+                             "in collateral.markets (idToMarketParams), so the two can no longer disagree")
+        return data
 
     @model_validator(mode="after")
     def _chains_named_once(self) -> ApiConfig:
@@ -272,7 +278,10 @@ class CollateralKeeperConfig(Strict):
 
     morpho: Address = Field(description="the Morpho Blue instance")
     gateway: Address = Field(description="its RatMorphoGateway (liquidations go through it)")
-    markets: list[MarketId] = Field(min_length=1, description="market ids to watch")
+    markets: list[MarketId] = Field(min_length=1, description="market ids to watch; each market's oracle (Morpho's "
+                                    "idToMarketParams) is also the one GET /v1/assets/{asset}/oracle shows for its "
+                                    "collateral (two markets pricing one asset with different oracles make "
+                                    "that endpoint a 503 for it)")
     from_block: int = Field(default=0, ge=0, description="first block scanned for borrowers (Morpho's Borrow events)")
     grace_seconds: int = Field(default=900, ge=0, description="chain seconds an unhealthy position is left to other "
                                "liquidators before the alert (and the keeper's own liquidation, when enabled)")
@@ -397,6 +406,7 @@ events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps ev
 #   morpho: "0x0000000000000000000000000000000000000000"
 #   gateway: "0x0000000000000000000000000000000000000000"   # RatMorphoGateway
 #   markets: ["0x0000000000000000000000000000000000000000000000000000000000000000"]
+#                                   # each market's oracle is what GET /v1/assets/{asset}/oracle shows
 #   grace_seconds: 900              # alert when unhealthy this long with no liquidation
 #   liquidation: {enabled: false}   # or {enabled: true, max_repay: 50000000000, signer: {type: keystore, ...}}
 # residency:                        # regional stack (decision 0044): only requests of investors resident here

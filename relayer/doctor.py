@@ -153,9 +153,12 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
 
 
 async def _collateral_checks(config, rpc, ok, bad) -> None:
-    """The collateral keeper's markets, and its liquidator: unlockable, not the sender, eligible for the collateral
-    (the token's compliance decides), the gateway approved for max_repay (decision 0102 "Keeper")."""
+    """The collateral keeper's markets with the oracle each prices its collateral with (the one
+    GET /v1/assets/{asset}/oracle shows; two markets pricing one asset with different oracles fail), and its
+    liquidator: unlockable, not the sender, eligible for the collateral (the token's compliance decides), the gateway
+    approved for max_repay (decision 0102 "Keeper")."""
     from relayer.collateral_keeper import check_collateral
+    from relayer.collateral_oracles import AmbiguousOracle, map_oracles
     from relayer.daemon import build_signer
 
     c = config.collateral
@@ -174,7 +177,13 @@ async def _collateral_checks(config, rpc, ok, bad) -> None:
     for problem in problems:
         bad(problem, "fix the collateral section of the config "
                      "(docs/architecture/observability.md, 'Collateral keeper')")
-    if not problems:
+    oracles = map_oracles(found)  # what GET /v1/assets/{asset}/oracle shows (relayer/collateral_oracles.py)
+    for conflict in oracles.conflicts.values():
+        bad(conflict, AmbiguousOracle.hint)
+    for market_id, params in found.items():
+        if params.collateral_token in oracles.oracles:
+            ok(f"collateral market {market_id}: {params.collateral_token} priced by oracle {params.oracle}")
+    if not problems and not oracles.conflicts:
         ok(f"collateral keeper: {len(found)} market(s), liquidation "
            f"{'by ' + liquidator if liquidator else 'off (alerts only)'}")
 

@@ -10,7 +10,7 @@ from typing import Any
 from relayer.api.auth import TokenVerifier
 from relayer.api.feed import ChangeFeed
 from relayer.api.ratelimit import RateLimiter
-from relayer.config import ApiConfig, KycConfig
+from relayer.config import ApiConfig, CollateralKeeperConfig, KycConfig
 from relayer.market_hours import MarketHours
 from relayer.minter import MinterReader
 from relayer.store import Store
@@ -26,6 +26,7 @@ class ApiContext:
     reader: MinterReader | None = None
     verifier: TokenVerifier | None = None
     kyc: KycConfig | None = None
+    collateral: CollateralKeeperConfig | None = None  # its markets name each collateral asset's oracle
     environ: dict[str, str] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
     ip_limiter: RateLimiter = field(init=False)

@@ -109,7 +109,9 @@ class VenueList(Strict):
 
 class OracleView(Strict):
     asset: Address
-    oracle: Address = Field(description="the asset's RatEquityOracle (api.collateral_oracles), checksummed")
+    oracle: Address = Field(description="the asset's RatEquityOracle, checksummed: the oracle of the Morpho Blue "
+                                        "market (among the relayer's collateral.markets) that takes the asset as "
+                                        "collateral, as Morpho's idToMarketParams names it")
     state: Literal["OPEN", "CLOSED", "STALE", "SPLIT_WINDOW"] = Field(
         description="OPEN: fresh price in a session; CLOSED: outside a session, last close with a haircut for "
                     "borrows; STALE: no fresh or no acceptable price, new borrows refused, repay works; "

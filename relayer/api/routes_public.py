@@ -42,7 +42,8 @@ from relayer.api.models import (
     VenueView,
 )
 from relayer.api.problems import ProblemError
-from relayer.errors import RelayerError
+from relayer.collateral_oracles import AmbiguousOracle, CollateralOracles, derive_oracles
+from relayer.errors import ConfigError, RelayerError
 from relayer.events import outbox
 from relayer.minter import AssetStatus, RequestKind
 from relayer.store import SagaRecord, schema
@@ -250,17 +251,40 @@ def _decimal(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+async def _collateral_oracle(ctx: ApiContext, asset: str) -> str:
+    """The oracle of `asset`'s Morpho Blue market (relayer/collateral_oracles.py). The markets' parameters are read
+    once and kept for the process (a market's parameters never change); a failed read is not kept, so the next
+    request tries again. Concurrent first requests may each read them: the answers are the same."""
+    if ctx.collateral is None:
+        raise ProblemError(404, f"no collateral market is configured for {asset} (collateral.markets)", "no-oracle")
+    oracles: CollateralOracles | None = ctx.extras.get("collateral_oracles")
+    if oracles is None:
+        try:
+            oracles = await derive_oracles(_reader(ctx).rpc, ctx.collateral)
+        except ConfigError as exc:
+            raise ProblemError(503, f"cannot tell the collateral oracles: {exc}", "collateral-misconfigured") from None
+        except RelayerError as exc:
+            raise ProblemError(503, f"cannot read the collateral markets: {exc}", "chain-unavailable") from None
+        ctx.extras["collateral_oracles"] = oracles
+    try:
+        oracle = oracles.oracle_of(asset)
+    except AmbiguousOracle as exc:
+        raise ProblemError(503, f"{exc}; {exc.hint}", "oracle-ambiguous") from None
+    if oracle is None:
+        raise ProblemError(404, f"no collateral market is configured for {asset} (collateral.markets)", "no-oracle")
+    return oracle
+
+
 @router.get("/assets/{asset}/oracle", response_model=OracleView,
             summary="The state of an asset's collateral price oracle (RatEquityOracle): OPEN, CLOSED, STALE or "
                     "SPLIT_WINDOW, with its price, multiplier, age, reason and haircut")
 async def oracle_state(request: Request, asset: Annotated[Address, ADDRESS]) -> OracleView:
-    """Read from the chain on every call. The oracle of each asset is configured in `api.collateral_oracles`
-    (a Morpho Blue market's identity is not discoverable from the asset); an asset without one is a 404."""
+    """Read from the chain on every call. The asset's oracle is the one of the Morpho Blue market that takes it as
+    collateral among the relayer's `collateral.markets` (Morpho's `idToMarketParams`, read once per process); an
+    asset no configured market takes is a 404, an asset two markets price with different oracles a 503."""
     ctx = ctx_of(request)
     address = _known_asset(ctx, asset)
-    oracle = ctx.config.collateral_oracles.get(address)
-    if oracle is None:
-        raise ProblemError(404, f"no collateral oracle is configured for {address}", "no-oracle")
+    oracle = await _collateral_oracle(ctx, address)
     uint = ["uint256"]
     try:
         state, reason, price, haircut, price_time = await _call(
@@ -276,8 +300,8 @@ async def oracle_state(request: Request, asset: Annotated[Address, ADDRESS]) -> 
     except RelayerError as exc:
         raise ProblemError(503, f"cannot read the collateral oracle: {exc}", "chain-unavailable") from None
     except (DecodingError, IndexError, TypeError, ValueError, KeyError):
-        raise ProblemError(503, f"{oracle} does not answer as a RatEquityOracle (check api.collateral_oracles)",
-                           "oracle-unreadable") from None
+        raise ProblemError(503, f"{oracle} does not answer as a RatEquityOracle (the oracle of {address}'s market "
+                           "in collateral.markets)", "oracle-unreadable") from None
     try:
         state_name, reason_name = OracleState(state).name, OracleReason(reason).name
     except ValueError:

@@ -40,7 +40,7 @@ def build_context(config: RelayerConfig, store: Store, rpc: Rpc | None) -> ApiCo
         hours=market_hours(config.market_calendar),
         reader=MinterReader(rpc, config.minter) if rpc is not None else None,
         verifier=TokenVerifier(config.api.auth) if config.api.auth is not None else None,
-        kyc=config.kyc, environ=dict(os.environ),
+        kyc=config.kyc, collateral=config.collateral, environ=dict(os.environ),
     )
 
 

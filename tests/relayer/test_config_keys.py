@@ -40,3 +40,11 @@ def test_doctor_fails_on_a_typo_key(tmp_path):
     result = CliRunner().invoke(main, ["doctor", "--config", str(write(tmp_path, lambda d: d["watcher"].update(
         confirmation=12)))])
     assert result.exit_code == 1 and "watcher.confirmation" in result.output and "FAIL" in result.output
+
+
+def test_the_removed_api_collateral_oracles_key_is_refused_naming_it_and_where_the_oracle_comes_from(tmp_path):
+    old = {"0x" + "11" * 20: "0x" + "22" * 20}
+    with pytest.raises(ConfigError) as refused:
+        RelayerConfig.load(write(tmp_path, lambda d: d["api"].update(collateral_oracles=old)))
+    assert "api.collateral_oracles" in str(refused.value) and "remove it" in str(refused.value)
+    assert "collateral.markets" in str(refused.value)

@@ -347,6 +347,22 @@ async def test_doctor_names_an_ineligible_liquidator_and_passes_an_eligible_one(
     assert report.problems == 0 and f"liquidation by {keeper_key.address}" in lines[-1]
 
 
+async def test_doctor_prints_the_oracle_each_market_prices_its_collateral_with(
+        rat_market, rpc, keeper_key, tmp_path, monkeypatch):
+    from relayer.checkup import Checkup
+    from relayer.doctor import _collateral_checks
+
+    stack, token = rat_market[0], rat_market[1]
+    config = _relayer_config(rat_market, tmp_path, keeper_key, monkeypatch)
+    config.collateral.liquidation = CollateralLiquidationConfig()  # alerts only: the oracle line is the subject
+    lines: list[str] = []
+    report = Checkup(lines.append)
+    await _collateral_checks(config, rpc, report.ok, report.bad)
+    market_id = "0x" + stack.params.market_id().hex()
+    assert report.problems == 0
+    assert f"collateral market {market_id}: {token.address} priced by oracle {stack.oracle.address}" in lines[-2]
+
+
 async def test_a_crash_before_the_keeper_recorded_its_liquidation_sends_no_second_one(
         rat_market, rpc, store, chain, alice, admin, kyc, keeper_key):
     """The sender has the signed intent, but the keeper's row never got its nonce: the intent's request id finds it."""
