@@ -5,7 +5,8 @@ One anvil run measures the plain pool (two plain OpenZeppelin ERC-20s, no hook) 
 pool (RatPoolHook as hook and adapter, the asset's registered venue) through the same RatSwapRouter, same fee, tick
 spacing, price, range and amounts (issue 18); LP figures use periphery's PositionManager for the plain pool and
 RatPositionManager for the compliant one. `compliant_pool.breakdown` is the gas used inside the hook's beforeSwap
-and wrap/unwrap calls (callTracer). Figures are whole-transaction
+and wrap/unwrap calls (callTracer); `compliant_pool.sell_beforeSwap_reads` splits the sell's beforeSwap by the
+contract reads it makes (the router's investor, the Minter's status, the token's multiplier state, the records). Figures are whole-transaction
 gas_used (21,000 intrinsic included). Uniswap's published reference: plain V4Router exact-input single 134,382;
 permissioned pool 256,406 (Uniswap/v4-periphery snapshots, see docs/decisions). Run: `make bench-venue`."""
 
@@ -24,7 +25,7 @@ from ape import accounts, chain, networks, project
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eth_account import Account  # noqa: E402
-from eth_utils import keccak  # noqa: E402
+from eth_utils import function_signature_to_4byte_selector, keccak  # noqa: E402
 
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role  # noqa: E402
 from rat.minting import (  # noqa: E402
@@ -108,7 +109,39 @@ def _hook_gas(txn_hash: str, hook: Any) -> dict[str, int]:
     return found
 
 
-def measure_compliant_pool(engine: Any) -> dict[str, int]:
+# What the hook's beforeSwap reads from other contracts, by the function it calls (ADR 0100, "Gas").
+BEFORE_SWAP_READS = {
+    "msgSender()": "router_msgSender",
+    "assetStatus(address)": "minter_assetStatus",
+    "multiplierState()": "token_multiplierState",
+    "transferFacts(address,address,address,address)": "records_transferFacts",
+    "latestRoundData(address)": "reserves_latestRoundData",
+}
+
+
+def _before_swap_reads(txn_hash: str, hook: Any) -> dict[str, int]:
+    """Gas used inside each call the hook's beforeSwap makes (callTracer), by the function called. A cold
+    contract's 2,600 access gas is charged to the hook's own frame, not to these calls."""
+    trace = chain.provider.make_request("debug_traceTransaction", [txn_hash, {"tracer": "callTracer"}])
+    before_swap = "0x" + hook.contract_type.method_identifiers[
+        next(sig for sig in hook.contract_type.method_identifiers if sig.startswith("beforeSwap("))][2:]
+    names = {"0x" + function_signature_to_4byte_selector(sig).hex(): name for sig, name in BEFORE_SWAP_READS.items()}
+    found: dict[str, int] = {}
+
+    def walk(node: dict[str, Any]) -> None:
+        if node.get("input", "")[:10] == before_swap and node.get("to", "").lower() == hook.address.lower():
+            for child in node.get("calls") or []:
+                name = names.get(child.get("input", "")[:10], child.get("input", "")[:10])
+                found[name] = found.get(name, 0) + int(child.get("gasUsed", "0x0"), 16)
+            return
+        for child in node.get("calls") or []:
+            walk(child)
+
+    walk(trace)
+    return found
+
+
+def measure_compliant_pool(engine: Any) -> dict[str, Any]:
     """The compliant rAAPL/stablecoin pool (RatPoolHook as hook and adapter, RatPositionManager) on the same
     engine and router, same fee, tick spacing, price, range and amounts as the plain pool."""
     deployer, alice, bob = (accounts.test_accounts[i] for i in (0, 6, 7))
@@ -146,6 +179,7 @@ def measure_compliant_pool(engine: Any) -> dict[str, int]:
     } | {"buy_" + name: gas for name, gas in _hook_gas(buy.txn_hash, venue.hook).items()}
     return {
         "breakdown": breakdown,
+        "sell_beforeSwap_reads": _before_swap_reads(sell.txn_hash, venue.hook),
         "initialize_pool": initialize.gas_used,
         "mint_position": mint.gas_used,
         "swap_exact_input_single": sell.gas_used,
@@ -187,6 +221,7 @@ def main() -> None:
         if isinstance(gas, int):
             print(f"compliant pool {operation}: {gas:,} gas")
     print(f"inside the hook: {compliant['breakdown']}")
+    print(f"beforeSwap's reads (sell): {compliant['sell_beforeSwap_reads']}")
     print(f"compliant / plain: {ratio}")
     print(f"wrote {RESULTS}")
 

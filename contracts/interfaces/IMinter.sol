@@ -290,4 +290,8 @@ interface IMinter {
 
     /// @notice An asset's configuration (status UNLISTED for an unknown asset).
     function assetConfig(address asset) external view returns (AssetConfigView memory);
+
+    /// @notice An asset's lifecycle status alone (UNLISTED for an unknown asset): one storage slot, for contracts
+    /// that gate on it on a hot path (the Uniswap v4 venue's hook stops trading while the asset is HALTED).
+    function assetStatus(address asset) external view returns (AssetStatus);
 }

@@ -482,6 +482,11 @@ contract Minter is IMinter, MinterState, Initializable, AccessControlUpgradeable
         });
     }
 
+    /// @notice An asset's status alone: reads only the slot holding it (ADR 0100, the venue hook's halt check).
+    function assetStatus(address asset) external view returns (AssetStatus) {
+        return _s().assets[asset].status;
+    }
+
     /// @notice Token units of `asset` that can still be minted in the current rolling window.
     function mintRateAvailable(address asset) external view returns (uint256) {
         AssetConfig storage a = _s().assets[asset];

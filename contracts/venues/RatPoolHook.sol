@@ -344,7 +344,7 @@ contract RatPoolHook is IHooks, IERC20Metadata {
         if (!allowedRouter[router]) revert RouterNotAllowed(router);
         address investor = IMsgSender(router).msgSender();
         address asset = address(ASSET);
-        if (MINTER.assetConfig(asset).status == AssetStatus.HALTED) revert AssetHalted(asset);
+        if (MINTER.assetStatus(asset) == AssetStatus.HALTED) revert AssetHalted(asset);
         (MultiplierState memory m,) = IMultiplierStateReader(asset).multiplierState();
         uint256 splitAt = ShareMultiplier.lastSplitAt(m, block.timestamp);
         if (splitAt != 0) {

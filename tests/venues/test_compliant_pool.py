@@ -255,6 +255,26 @@ def test_no_trading_while_the_guardian_has_halted_the_asset(market, token, admin
     assert reason.name == "AssetHalted" and reason.args == {"asset": token.address}
 
 
+def test_no_liquidity_is_added_while_the_guardian_has_halted_the_asset(market, token, admin, alice):
+    market.mstack.minter.setAssetStatus(token.address, AssetStatus.HALTED, sender=admin)
+    reason = refused(market, lambda: add_liquidity(market.venue, alice, -600, 600, UNIT, 10 * UNIT, 10 * UNIT))
+    assert reason.name == "AssetHalted" and reason.args == {"asset": token.address}
+
+
+def test_no_liquidity_is_removed_while_the_guardian_has_halted_the_asset(market, token, admin, alice):
+    market.mstack.minter.setAssetStatus(token.address, AssetStatus.HALTED, sender=admin)
+    reason = refused(market, lambda: remove_liquidity(market.venue, alice, market.lp_token_id, UNIT))
+    assert reason.name == "AssetHalted" and reason.args == {"asset": token.address}
+
+
+def test_trading_continues_while_the_asset_is_redeem_only_in_the_minter(market, token, admin, bob):
+    """REDEEM_ONLY stops new mints in the Minter, not the secondary market: only HALTED stops the pool."""
+    market.mstack.minter.setAssetStatus(token.address, AssetStatus.REDEEM_ONLY, sender=admin)
+    before = token.balanceOf(bob)
+    swap(market.venue, bob, sell_asset=False, amount_in=UNIT)
+    assert token.balanceOf(bob) > before
+
+
 def _activate_split(token, admin, chain) -> int:
     from rat.deploy import role
 
