@@ -241,6 +241,41 @@ contract Boundaries is RatFixture {
         assertEq(token.totalSupply(), 5 * SHARE, "minted before the split took effect");
     }
 
+    /// The token keeps one split time in its multiplier state; scheduling the next split must not make it forget
+    /// the last activation the custodian has not yet reported after.
+    function test_aFillWhileAnotherSplitIsPendingIsStillRefusedOnARoundAsOfBeforeTheLastActivation() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 7 days);
+        uint40 at = _reverseSplitIn(2 days);
+        vm.warp(at - 1);
+        _keepReservesFresh();
+        vm.warp(at + 1);
+        vm.prank(sys.timelock);
+        token.scheduleSplit(2, 1, uint40(block.timestamp + 2 days), 1, keccak256("next split"));
+        Fill memory fill = _fill(id, 5 * SHARE, block.timestamp);
+        bytes[] memory sigs = _attest(fill);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.ReservesPredateSplit.selector, uint256(at) - 1, uint256(at)));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+
+    function test_aFillAfterTheNextSplitIsCancelledIsStillRefusedOnARoundAsOfBeforeTheLastActivation() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 7 days);
+        uint40 at = _reverseSplitIn(2 days);
+        vm.warp(at - 1);
+        _keepReservesFresh();
+        vm.warp(at + 1);
+        vm.startPrank(sys.timelock);
+        token.scheduleSplit(2, 1, uint40(block.timestamp + 2 days), 1, keccak256("next split"));
+        token.cancelSplit(2, keccak256("next split withdrawn"));
+        vm.stopPrank();
+        assertEq(token.lastSplitActivatedAt(), at, "the last activation is back in the state");
+        Fill memory fill = _fill(id, 5 * SHARE, block.timestamp);
+        bytes[] memory sigs = _attest(fill);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.ReservesPredateSplit.selector, uint256(at) - 1, uint256(at)));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+
     // ------------------------------------------------------------------ splits: notice bounds and activation
 
     function test_aSplitWithExactlyTheMinimumNoticeIsScheduledAndOneSecondLessIsNot() public {

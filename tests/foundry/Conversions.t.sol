@@ -518,6 +518,19 @@ contract Conversions is RatFixture {
         assertEq(target.balanceOf(bob), 2 * SHARE, "one target share, two target tokens after the reverse split");
     }
 
+    function test_aTokenConversionWhileTheTargetsNextSplitIsPendingIsStillRefusedOnARoundAsOfBeforeTheLast() public {
+        uint40 at = _openStockAndReverseSplitTargetAt();
+        vm.warp(at - 1);
+        _publishRound(address(target), 1_000 * SHARE, uint64(block.timestamp));
+        vm.warp(at + 1);
+        vm.prank(sys.timelock);
+        target.scheduleSplit(2, 1, uint40(block.timestamp + 2 days), 1, keccak256("target split"));
+        vm.expectRevert(abi.encodeWithSelector(ConversionVault.ReservesPredateSplit.selector, uint256(at) - 1,
+            uint256(at)));
+        vm.prank(bob);
+        vault.convert(address(source), SHARE);
+    }
+
     /// Opens a one-for-one stock conversion and schedules a 1-for-2 reverse split of the target a day after it takes
     /// effect; returns the split's activation time.
     function _openStockAndReverseSplitTargetAt() private returns (uint40 at) {
