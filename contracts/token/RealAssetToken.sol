@@ -485,8 +485,6 @@ contract RealAssetToken is
         if (version != expected) revert MultiplierVersionMismatch(expected, version);
     }
 
-    /// @dev Every fold reports the fee it realises, so the MultiplierCheckpointed events alone account for every
-    /// fee share the custodian must sell, whichever function folded.
     /// @dev The multiplier state keeps one split time: a scheduled split's, else the last activation. While a split is
     /// pending the last activation is in `priorSplitAt` (read only then, so the usual mint pays no extra SLOAD).
     function _lastSplitAt(TokenStorage storage $, MultiplierState memory m) private view returns (uint256 at) {
@@ -494,6 +492,8 @@ contract RealAssetToken is
         if (at == 0 && m.numerator != 0) at = $.priorSplitAt;
     }
 
+    /// @dev Every fold reports the fee it realises, so the MultiplierCheckpointed events alone account for every
+    /// fee share the custodian must sell, whichever function folded.
     function _checkpoint(TokenStorage storage $) private returns (MultiplierState memory m, uint256 feeShares) {
         m = $.multiplier;
         uint40 since = m.anchorTime;
