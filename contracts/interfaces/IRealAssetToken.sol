@@ -53,6 +53,7 @@ interface IRealAssetToken is IERC20 {
         external
         view
         returns (uint256 supplyAfter, uint256 sharesAfter, uint256 splitActivatedAt);
+    function lastSplitActivatedAt() external view returns (uint256);
     function checkpoint()
         external
         returns (uint256 multiplierBefore, uint256 multiplierAfter, uint256 feeShares, uint40 since);

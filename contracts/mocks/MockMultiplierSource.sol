@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MultiplierState} from "../token/ShareMultiplier.sol";
+import {MultiplierState, ShareMultiplier} from "../token/ShareMultiplier.sol";
 
 /// @notice Test double of a RAT equity's multiplier state, for plain-ERC-20 collateral markets in tests and the
 /// collateral benchmark: the oracle reads `multiplierState()` exactly as it reads a RealAssetToken's.
 contract MockMultiplierSource {
     MultiplierState private _state;
     uint32 private _version;
+    uint256 private _priorSplitAt;
     uint8 private immutable DECIMALS;
 
     constructor(uint8 decimals_) {
@@ -21,6 +22,7 @@ contract MockMultiplierSource {
 
     /// @notice Schedules a split `numerator`-for-`denominator` at `splitAt` (anchor kept).
     function scheduleSplit(uint40 splitAt, uint32 numerator, uint32 denominator) external {
+        _priorSplitAt = lastSplitActivatedAt();
         _state.splitAt = splitAt;
         _state.numerator = numerator;
         _state.denominator = denominator;
@@ -35,6 +37,12 @@ contract MockMultiplierSource {
 
     function multiplierState() external view returns (MultiplierState memory state, uint32 version) {
         return (_state, _version);
+    }
+
+    /// @notice When the last split took effect, as the token answers: kept while another one is scheduled.
+    function lastSplitActivatedAt() public view returns (uint256 at) {
+        at = ShareMultiplier.lastSplitAt(_state, block.timestamp);
+        if (at == 0 && _state.numerator != 0) at = _priorSplitAt;
     }
 }
 

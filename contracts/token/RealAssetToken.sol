@@ -94,6 +94,9 @@ contract RealAssetToken is
         bytes32 legalTermsHash;
         MultiplierState multiplier;
         uint32 multiplierVersion; // compare-and-swap guard: bumped by every scheduled or cancelled split
+        // When the last split took effect, kept while another is scheduled (`multiplier.splitAt` then holds the
+        // scheduled time): the reserve guard must not forget a split the custodian has not yet reported on.
+        uint40 priorSplitAt;
     }
 
     // keccak256(abi.encode(uint256(keccak256("rat.storage.RealAssetToken")) - 1)) & ~bytes32(uint256(0xff))
@@ -238,6 +241,7 @@ contract RealAssetToken is
         uint32 version = _checkVersion($, expectedVersion);
         (MultiplierState memory m,) = _checkpoint($);
         if (m.numerator != 0) revert SplitAlreadyScheduled(m.splitAt);
+        $.priorSplitAt = m.splitAt; // when the last split took effect (0: never), which m.splitAt now replaces
         // The fee only shrinks the multiplier afterwards, so bounding today's result bounds the applied one
         // from above; the floor is checked on today's value too. Rounded up exactly as the split applies it, so a
         // result a hair above MAX_MULTIPLIER can never be folded into the uint96 anchor.
@@ -260,7 +264,7 @@ contract RealAssetToken is
         uint32 version = _checkVersion($, expectedVersion);
         (MultiplierState memory m,) = _checkpoint($);
         if (m.numerator == 0) revert NoSplitScheduled();
-        m.splitAt = 0;
+        m.splitAt = $.priorSplitAt; // back to when the last split took effect (0: never)
         m.numerator = 0;
         m.denominator = 0;
         $.multiplier = m;
@@ -353,6 +357,12 @@ contract RealAssetToken is
         return ShareMultiplier.at(m, timestamp);
     }
 
+    /// @notice When the last split or reverse split took effect (0 if none), also while another one is scheduled:
+    /// the time before which a reserve round counts shares in another unit (ADR 0084).
+    function lastSplitActivatedAt() external view returns (uint256) {
+        return _lastSplitAt(_s(), _s().multiplier);
+    }
+
     /// @notice The packed multiplier state and the compare-and-swap version scheduling proposals must name.
     function multiplierState() external view returns (MultiplierState memory state, uint32 version) {
         TokenStorage storage $ = _s();
@@ -384,8 +394,8 @@ contract RealAssetToken is
     /// represented and refuses a reserve round as of before that split (ADR 0084).
     /// @return supplyAfter Token units after the mint.
     /// @return sharesAfter Shares they represent now, rounded up.
-    /// @return splitActivatedAt When the last split or reverse split took effect (0 if none; 0 while another one
-    /// is scheduled).
+    /// @return splitActivatedAt When the last split or reverse split took effect (0 if none), as
+    /// `lastSplitActivatedAt`.
     function supplyAfterMint(uint256 tokens)
         external
         view
@@ -395,7 +405,7 @@ contract RealAssetToken is
         MultiplierState memory state = _s().multiplier;
         uint256 m = ShareMultiplier.at(state, block.timestamp);
         sharesAfter = (supplyAfter * m + ShareMultiplier.SCALE - 1) / ShareMultiplier.SCALE;
-        splitActivatedAt = ShareMultiplier.lastSplitAt(state, block.timestamp);
+        splitActivatedAt = _lastSplitAt(_s(), state);
     }
 
     /// @notice Number of investors holding a non-zero balance (protocol holders and venues are not counted).
@@ -473,6 +483,13 @@ contract RealAssetToken is
     function _checkVersion(TokenStorage storage $, uint32 expected) private view returns (uint32 version) {
         version = $.multiplierVersion;
         if (version != expected) revert MultiplierVersionMismatch(expected, version);
+    }
+
+    /// @dev The multiplier state keeps one split time: a scheduled split's, else the last activation. While a split is
+    /// pending the last activation is in `priorSplitAt` (read only then, so the usual mint pays no extra SLOAD).
+    function _lastSplitAt(TokenStorage storage $, MultiplierState memory m) private view returns (uint256 at) {
+        at = ShareMultiplier.lastSplitAt(m, block.timestamp);
+        if (at == 0 && m.numerator != 0) at = $.priorSplitAt;
     }
 
     /// @dev Every fold reports the fee it realises, so the MultiplierCheckpointed events alone account for every

@@ -50,7 +50,7 @@ library ShareMultiplier {
     /// @notice When the last split took effect by `timestamp` (0 if none): a scheduled one once its time has come,
     /// else the folded one's time kept in `splitAt`.
     function lastSplitAt(MultiplierState memory s, uint256 timestamp) internal pure returns (uint256) {
-        if (s.numerator != 0 && timestamp < s.splitAt) return 0; // pending; an earlier one's time was replaced
+        if (s.numerator != 0 && timestamp < s.splitAt) return 0; // pending: the token keeps the earlier one's time
         return s.splitAt;
     }
 

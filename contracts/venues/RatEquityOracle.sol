@@ -11,6 +11,8 @@ import {RatMarketCalendar} from "./RatMarketCalendar.sol";
 /// @notice The share multiplier of a RAT equity (the token itself; a mock for plain-ERC-20 test markets).
 interface IMultiplierSource {
     function multiplierState() external view returns (MultiplierState memory state, uint32 version);
+    /// @notice When the last split took effect (0 if none), also while another one is scheduled.
+    function lastSplitActivatedAt() external view returns (uint256);
 }
 
 /// @notice The custodian's proof-of-reserve rounds (ReserveRecords / ReserveRegistry), Chainlink-shaped per asset:
@@ -229,7 +231,7 @@ contract RatEquityOracle is IMorphoOracle, AccessControl {
         if (ms.numerator != 0 && block.timestamp < ms.splitAt && block.timestamp + p.splitGuard >= ms.splitAt) {
             return _unavailable(State.SPLIT_WINDOW, Reason.SPLIT_PENDING);
         }
-        uint256 lastSplit = ShareMultiplier.lastSplitAt(ms, block.timestamp);
+        uint256 lastSplit = _lastSplitAt(ms);
         if (lastSplit != 0 && (answerAt < lastSplit || _reserveAsOf() < lastSplit)) {
             return _unavailable(State.SPLIT_WINDOW, Reason.SPLIT_UNCONFIRMED);
         }
@@ -332,6 +334,13 @@ contract RatEquityOracle is IMorphoOracle, AccessControl {
 
     // ---------------------------------------------------------------- internals
 
+    /// @dev When the token's last split took effect: the state holds a pending split's time instead, so while one is
+    /// pending the token's kept activation time is read.
+    function _lastSplitAt(MultiplierState memory ms) private view returns (uint256 at) {
+        at = ShareMultiplier.lastSplitAt(ms, block.timestamp);
+        if (at == 0 && ms.numerator != 0) at = IMultiplierSource(TOKEN).lastSplitActivatedAt();
+    }
+
     function _checkedLatest() private view returns (uint80 roundId, uint256 answer, uint256 updatedAt, uint256 m) {
         int256 raw;
         (roundId, raw,, updatedAt,) = FEED.latestRoundData();
@@ -341,7 +350,7 @@ contract RatEquityOracle is IMorphoOracle, AccessControl {
         }
         if (block.timestamp - updatedAt > params.heartbeat) revert AnswerTooOld(updatedAt, params.heartbeat);
         (MultiplierState memory ms,) = IMultiplierSource(TOKEN).multiplierState();
-        uint256 lastSplit = ShareMultiplier.lastSplitAt(ms, block.timestamp);
+        uint256 lastSplit = _lastSplitAt(ms);
         if (lastSplit > updatedAt) revert AnswerPredatesSplit(updatedAt, lastSplit);
         answer = uint256(raw);
         m = ShareMultiplier.at(ms, block.timestamp);

@@ -25,6 +25,8 @@ import {IReserveRecords} from "../interfaces/IReserveRegistry.sol";
 interface IMultiplierStateReader {
     /// @notice The packed multiplier state and its compare-and-swap version.
     function multiplierState() external view returns (MultiplierState memory state, uint32 version);
+    /// @notice When the last split took effect (0 if none), also while another one is scheduled.
+    function lastSplitActivatedAt() external view returns (uint256);
 }
 
 /// @title RatPoolHook
@@ -347,6 +349,8 @@ contract RatPoolHook is IHooks, IERC20Metadata {
         if (MINTER.assetStatus(asset) == AssetStatus.HALTED) revert AssetHalted(asset);
         (MultiplierState memory m,) = IMultiplierStateReader(asset).multiplierState();
         uint256 splitAt = ShareMultiplier.lastSplitAt(m, block.timestamp);
+        // While another split is pending the state holds its time; the token keeps the last activation.
+        if (splitAt == 0 && m.numerator != 0) splitAt = IMultiplierStateReader(asset).lastSplitActivatedAt();
         if (splitAt != 0) {
             (,,, uint256 roundAt,) = RESERVES.latestRoundData(asset);
             if (roundAt < splitAt) revert SplitNotSettled(splitAt, roundAt);

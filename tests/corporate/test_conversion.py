@@ -437,6 +437,54 @@ def test_a_merger_that_would_exceed_the_target_reserves_reverts_with_the_guard_e
     assert env.target.balanceOf(bob) == 0
 
 
+def _reverse_split_target_and_round(env, chain, admin, custodian, as_of_after_split: int) -> int:
+    """Schedules a 1-for-2 reverse split of the target, then publishes a target round of TARGET_RESERVES shares as
+    of `as_of_after_split` seconds after its activation (negative: before it), and moves past both. Returns the
+    activation time."""
+    env.target.grantRole(role("CORPORATE_ACTIONS_ROLE"), admin, sender=admin)
+    activates = chain.pending_timestamp + DAY + 60
+    env.target.scheduleSplit(1, 2, activates, env.target.multiplierState()[1], SPLIT_NOTICE, sender=admin)
+    as_of = activates + as_of_after_split
+    _move_to(chain, max(activates, as_of) + 5)
+    publish_reserves(env.minting, env.roles["publisher"], custodian.key, env.target, TARGET_RESERVES, as_of)
+    return activates
+
+
+def _open_one_for_one_merger_keeping_the_target_round(env):
+    """The first holder gets two source tokens; a mandatory one-for-one stock conversion opens and takes effect."""
+    env.give([2 * SHARE])
+    env.halt()
+    env.open("token", SHARE)
+
+
+def test_a_merger_refuses_a_target_round_as_of_the_second_before_its_reverse_split_naming_both_times(
+    env, chain, admin, conversion_custodian
+):
+    alice = env.holders[0]
+    activates = _reverse_split_target_and_round(env, chain, admin, conversion_custodian, -1)
+    _open_one_for_one_merger_keeping_the_target_round(env)
+    with ape.reverts(env.vault.ReservesPredateSplit, roundAsOf=activates - 1, splitActivatedAt=activates):
+        env.vault.convert(env.source, SHARE, sender=alice)
+    assert env.target.balanceOf(alice) == 0
+
+
+def test_a_merger_accepts_a_target_round_as_of_its_reverse_splits_activation_second(env, chain, admin,
+                                                                                  conversion_custodian):
+    alice = env.holders[0]
+    _reverse_split_target_and_round(env, chain, admin, conversion_custodian, 0)
+    _open_one_for_one_merger_keeping_the_target_round(env)
+    env.vault.convert(env.source, SHARE, sender=alice)
+    assert env.target.balanceOf(alice) == 2 * SHARE  # one share, and a target token is half a share now
+
+
+def test_a_merger_accepts_a_target_round_as_of_after_its_reverse_split(env, chain, admin, conversion_custodian):
+    alice = env.holders[0]
+    _reverse_split_target_and_round(env, chain, admin, conversion_custodian, 1)
+    _open_one_for_one_merger_keeping_the_target_round(env)
+    env.vault.convert(env.source, SHARE, sender=alice)
+    assert env.target.balanceOf(alice) == 2 * SHARE  # one share, and a target token is half a share now
+
+
 def test_a_merger_defers_a_holder_the_target_refuses(env, registry, admin):
     """The target's holders must pass its compliance rules, as a mint by the Minter would."""
     alice, bob = env.holders[:2]

@@ -15,7 +15,8 @@ import {RatEip712} from "./helpers/RatEip712.sol";
 /// @notice Issue 24: rules hinging on `<` vs `<=` at one timestamp were only tested hours away from it, so an
 /// off-by-one-second mutant lived. Each rule here is pinned on both sides of its boundary: the last second it allows
 /// and the first it refuses (KYC expiry, request deadline for cancel and for fill, attestation deadline, reserve
-/// round as-of vs now, reserve heartbeat, request deadline bounds, split notice bounds, split activation second).
+/// round as-of vs now, reserve heartbeat, reserve round as-of vs a reverse split's activation, request deadline
+/// bounds, split notice bounds, split activation second).
 contract Boundaries is RatFixture {
     RealAssetToken private token; // minimum tier 1, no holder cap, guard through a Chainlink-shaped ReserveFeed
     RealAssetToken private capped; // holder cap 3
@@ -203,6 +204,78 @@ contract Boundaries is RatFixture {
         assertEq(token.totalSupply(), 5 * SHARE, "supply == reserves is allowed");
     }
 
+    // ------------------------------------------------------------------ reserve rounds across a reverse split
+
+    /// A 1-for-2 reverse split halves the shares the supply represents, so a round counting pre-split shares
+    /// overstates reserves two-fold: from the activation second a round as of the second before is refused, one
+    /// as of the activation second is trusted (ADR 0084, `ReservesPredateSplit`).
+    function test_aFillInTheReverseSplitsActivationSecondIsRefusedOnARoundAsOfTheSecondBefore() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 7 days);
+        uint40 at = _reverseSplitIn(2 days);
+        vm.warp(at - 1);
+        _keepReservesFresh();
+        vm.warp(at);
+        Fill memory fill = _fill(id, 5 * SHARE, block.timestamp);
+        bytes[] memory sigs = _attest(fill);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.ReservesPredateSplit.selector, uint256(at) - 1, uint256(at)));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+
+    function test_aFillInTheReverseSplitsActivationSecondIsAcceptedOnARoundAsOfThatSecond() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 7 days);
+        uint40 at = _reverseSplitIn(2 days);
+        vm.warp(at);
+        _keepReservesFresh();
+        _fulfil(_fill(id, 5 * SHARE, block.timestamp));
+        assertEq(token.totalSupply(), 5 * SHARE, "minted on a round as of the activation second");
+    }
+
+    /// The second before the activation the split is still pending, so the same pre-split round is trusted.
+    function test_aFillTheSecondBeforeTheReverseSplitIsAcceptedOnARoundAsOfThatSecond() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 7 days);
+        uint40 at = _reverseSplitIn(2 days);
+        vm.warp(at - 1);
+        _keepReservesFresh();
+        _fulfil(_fill(id, 5 * SHARE, block.timestamp));
+        assertEq(token.totalSupply(), 5 * SHARE, "minted before the split took effect");
+    }
+
+    /// The token keeps one split time in its multiplier state; scheduling the next split must not make it forget
+    /// the last activation the custodian has not yet reported after.
+    function test_aFillWhileAnotherSplitIsPendingIsStillRefusedOnARoundAsOfBeforeTheLastActivation() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 7 days);
+        uint40 at = _reverseSplitIn(2 days);
+        vm.warp(at - 1);
+        _keepReservesFresh();
+        vm.warp(at + 1);
+        vm.prank(sys.timelock);
+        token.scheduleSplit(2, 1, uint40(block.timestamp + 2 days), 1, keccak256("next split"));
+        Fill memory fill = _fill(id, 5 * SHARE, block.timestamp);
+        bytes[] memory sigs = _attest(fill);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.ReservesPredateSplit.selector, uint256(at) - 1, uint256(at)));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+
+    function test_aFillAfterTheNextSplitIsCancelledIsStillRefusedOnARoundAsOfBeforeTheLastActivation() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 7 days);
+        uint40 at = _reverseSplitIn(2 days);
+        vm.warp(at - 1);
+        _keepReservesFresh();
+        vm.warp(at + 1);
+        vm.startPrank(sys.timelock);
+        token.scheduleSplit(2, 1, uint40(block.timestamp + 2 days), 1, keccak256("next split"));
+        token.cancelSplit(2, keccak256("next split withdrawn"));
+        vm.stopPrank();
+        assertEq(token.lastSplitActivatedAt(), at, "the last activation is back in the state");
+        Fill memory fill = _fill(id, 5 * SHARE, block.timestamp);
+        bytes[] memory sigs = _attest(fill);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.ReservesPredateSplit.selector, uint256(at) - 1, uint256(at)));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+
     // ------------------------------------------------------------------ splits: notice bounds and activation
 
     function test_aSplitWithExactlyTheMinimumNoticeIsScheduledAndOneSecondLessIsNot() public {
@@ -308,6 +381,13 @@ contract Boundaries is RatFixture {
         uint8 tier = who == alice ? 1 : 3;
         vm.prank(sys.operator);
         sys.registry.setInvestor(who, tier, "BR", expiry, keccak256(abi.encode(who)));
+    }
+
+    /// Governance schedules a 1-for-2 reverse split of `token` taking effect `notice` from now; returns its time.
+    function _reverseSplitIn(uint256 notice) private returns (uint40 at) {
+        at = uint40(block.timestamp + notice);
+        vm.prank(sys.timelock);
+        token.scheduleSplit(1, 2, at, 0, keccak256("reverse split"));
     }
 
     function _fund(address who, uint256 amount) private {

@@ -495,6 +495,52 @@ contract Conversions is RatFixture {
         assertEq(target.balanceOf(bob), SHARE, "paid at the heartbeat's last second");
     }
 
+    /// After the target's 1-for-2 reverse split a target round counting pre-split shares overstates its reserves
+    /// two-fold: in the activation second a round as of the second before is refused, one as of that second is
+    /// trusted (the Minter's rule, ADR 0084).
+    function test_aTokenConversionInTheTargetsReverseSplitSecondIsRefusedOnARoundAsOfTheSecondBefore() public {
+        uint40 at = _openStockAndReverseSplitTargetAt();
+        vm.warp(at - 1);
+        _publishRound(address(target), 1_000 * SHARE, uint64(block.timestamp));
+        vm.warp(at);
+        vm.expectRevert(abi.encodeWithSelector(ConversionVault.ReservesPredateSplit.selector, uint256(at) - 1,
+            uint256(at)));
+        vm.prank(bob);
+        vault.convert(address(source), SHARE);
+    }
+
+    function test_aTokenConversionInTheTargetsReverseSplitSecondIsPaidOnARoundAsOfThatSecond() public {
+        uint40 at = _openStockAndReverseSplitTargetAt();
+        vm.warp(at);
+        _publishRound(address(target), 1_000 * SHARE, uint64(block.timestamp));
+        vm.prank(bob);
+        vault.convert(address(source), SHARE);
+        assertEq(target.balanceOf(bob), 2 * SHARE, "one target share, two target tokens after the reverse split");
+    }
+
+    function test_aTokenConversionWhileTheTargetsNextSplitIsPendingIsStillRefusedOnARoundAsOfBeforeTheLast() public {
+        uint40 at = _openStockAndReverseSplitTargetAt();
+        vm.warp(at - 1);
+        _publishRound(address(target), 1_000 * SHARE, uint64(block.timestamp));
+        vm.warp(at + 1);
+        vm.prank(sys.timelock);
+        target.scheduleSplit(2, 1, uint40(block.timestamp + 2 days), 1, keccak256("target split"));
+        vm.expectRevert(abi.encodeWithSelector(ConversionVault.ReservesPredateSplit.selector, uint256(at) - 1,
+            uint256(at)));
+        vm.prank(bob);
+        vault.convert(address(source), SHARE);
+    }
+
+    /// Opens a one-for-one stock conversion and schedules a 1-for-2 reverse split of the target a day after it takes
+    /// effect; returns the split's activation time.
+    function _openStockAndReverseSplitTargetAt() private returns (uint40 at) {
+        ConversionTerms memory t = _stock(SHARE);
+        _open(t);
+        at = t.effectiveAt + 1 days;
+        vm.prank(sys.timelock);
+        target.scheduleSplit(1, 2, at, 0, keccak256("target reverse split"));
+    }
+
     function test_aHolderTheTargetRefusesCannotConvertAndIsDeferredByConvertAll() public {
         ConversionTerms memory t = _stock(SHARE);
         _open(t);

@@ -306,6 +306,55 @@ def test_the_reserve_guard_stays_closed_after_a_reverse_split_until_a_post_split
     assert token.balanceOf(alice) == 101 * SHARE
 
 
+def _reverse_split_and_round(mstack, token, admin, chain, publisher, custodian_key, as_of_after_split: int):
+    """Schedules a 1-for-2 reverse split, then publishes a round of 5,000 shares (ample for one token) as of
+    `as_of_after_split` seconds after its activation (negative: before it), and moves past both. Returns the
+    activation time."""
+    token.grantRole(role("CORPORATE_ACTIONS_ROLE"), admin, sender=admin)
+    activates = chain.pending_timestamp + DAY + 60
+    token.scheduleSplit(1, 2, activates, token.multiplierState()[1], NOTICE, sender=admin)
+    as_of = activates + as_of_after_split
+    chain.mine(timestamp=max(activates, as_of) + 5)
+    publish_reserves(mstack, publisher, custodian_key.key, token, 5_000 * SHARE, as_of)
+    return activates
+
+
+def _mint_one_share_request(mstack, alice, token, usdc, chain):
+    deadline = chain.pending_timestamp + 3600
+    return request_mint(mstack, alice, token, usdc, 1_000 * USDC, 2 * PRICE, deadline), deadline
+
+
+def test_a_round_as_of_the_second_before_a_reverse_split_refuses_the_mint_naming_both_times(
+    mstack, token, usdc, investors, relayer, attestor_keys, admin, chain, publisher, custodian_key
+):
+    alice, _ = investors
+    activates = _reverse_split_and_round(mstack, token, admin, chain, publisher, custodian_key, -1)
+    rid, deadline = _mint_one_share_request(mstack, alice, token, usdc, chain)
+    with ape.reverts(mstack.minter.ReservesPredateSplit, roundAsOf=activates - 1, splitActivatedAt=activates):
+        fulfill(mstack, relayer, rid, SHARE, 2 * PRICE, attestor_keys, deadline)
+    assert token.balanceOf(alice) == 100 * SHARE
+
+
+def test_a_round_as_of_the_reverse_splits_activation_second_lets_the_mint_through(
+    mstack, token, usdc, investors, relayer, attestor_keys, admin, chain, publisher, custodian_key
+):
+    alice, _ = investors
+    _reverse_split_and_round(mstack, token, admin, chain, publisher, custodian_key, 0)
+    rid, deadline = _mint_one_share_request(mstack, alice, token, usdc, chain)
+    fulfill(mstack, relayer, rid, SHARE, 2 * PRICE, attestor_keys, deadline)
+    assert token.balanceOf(alice) == 101 * SHARE
+
+
+def test_a_round_as_of_after_the_reverse_split_lets_the_mint_through(
+    mstack, token, usdc, investors, relayer, attestor_keys, admin, chain, publisher, custodian_key
+):
+    alice, _ = investors
+    _reverse_split_and_round(mstack, token, admin, chain, publisher, custodian_key, 1)
+    rid, deadline = _mint_one_share_request(mstack, alice, token, usdc, chain)
+    fulfill(mstack, relayer, rid, SHARE, 2 * PRICE, attestor_keys, deadline)
+    assert token.balanceOf(alice) == 101 * SHARE
+
+
 # ------------------------------------------------------------------------------------------- weak points, module
 
 

@@ -234,6 +234,30 @@ def test_the_reserve_guard_view_reports_when_the_last_split_took_effect_even_aft
     assert equity.multiplierState()[0][4] == 0  # numerator cleared
 
 
+def test_the_reserve_guard_view_keeps_the_last_activation_while_the_next_split_is_pending(equity, actions, chain):
+    activates = _schedule(equity, actions, chain, 1, 2)
+    _move_to(chain, activates + 1)
+    _schedule(equity, actions, chain, 2, 1)
+    assert equity.supplyAfterMint(1)[2] == activates
+    assert equity.lastSplitActivatedAt() == activates
+
+
+def test_cancelling_the_next_split_restores_the_last_activation_in_the_state(equity, actions, chain):
+    activates = _schedule(equity, actions, chain, 1, 2)
+    _move_to(chain, activates + 1)
+    _schedule(equity, actions, chain, 2, 1)
+    equity.cancelSplit(_version(equity), NOTICE, sender=actions)
+    assert equity.multiplierState()[0][3] == activates  # splitAt: when the last split took effect
+    assert equity.supplyAfterMint(1)[2] == activates
+
+
+def test_cancelling_a_first_split_leaves_no_activation_time(equity, actions, chain):
+    _schedule(equity, actions, chain, 2, 1)
+    equity.cancelSplit(_version(equity), NOTICE, sender=actions)
+    assert equity.lastSplitActivatedAt() == 0
+    assert equity.multiplierState()[0][3] == 0
+
+
 def test_token_share_conversions_never_create_shares(equity, actions, chain):
     activates = _schedule(equity, actions, chain, 7, 3)
     _move_to(chain, activates)

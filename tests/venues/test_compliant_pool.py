@@ -293,6 +293,15 @@ def test_no_trading_between_a_splits_activation_and_the_custodians_post_split_ro
     assert reason.name == "SplitNotSettled" and reason.args["splitActivatedAt"] == activates
 
 
+def test_scheduling_the_next_split_keeps_trading_closed_until_the_last_ones_post_split_round(market, token, admin,
+                                                                                              chain, bob):
+    activates = _activate_split(token, admin, chain)
+    token.scheduleSplit(2, 1, chain.pending_timestamp + 2 * 24 * 3600, token.multiplierState()[1], b"\x08" * 32,
+                        sender=admin)
+    reason = refused(market, lambda: swap(market.venue, bob, sell_asset=False, amount_in=UNIT))
+    assert reason.name == "SplitNotSettled" and reason.args["splitActivatedAt"] == activates
+
+
 def test_trading_resumes_after_the_custodians_post_split_round(market, token, admin, chain, bob):
     from rat.minting import publish_reserves
 

@@ -163,6 +163,15 @@ def test_the_split_window_lasts_until_a_post_split_price_and_a_post_split_reserv
     assert market.oracle.borrowPrice() == PRICE_1E36
 
 
+def test_scheduling_the_next_split_does_not_end_the_window_of_an_unconfirmed_one(market, chain):
+    split_at = TUE_MIDDAY - 3_600
+    market.multiplier.scheduleSplit(split_at, 2, 1, sender=market.admin)
+    set_price(market, SHARE_PRICE, split_at - 600)
+    warp(chain, split_at + 60)
+    market.multiplier.scheduleSplit(split_at + 30 * 24 * 3_600, 2, 1, sender=market.admin)
+    assert state(market) == (SPLIT_WINDOW, SPLIT_UNCONFIRMED)
+
+
 def test_in_the_split_window_the_favourable_price_takes_the_larger_multiplier(market, chain):
     market.multiplier.scheduleSplit(TUE_MIDDAY - 3_600, 2, 1, sender=market.admin)
     warp(chain, TUE_MIDDAY)
