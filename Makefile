@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 ENV := source tools/env.sh &&
 NETWORK ?= ethereum:local:foundry
+PYTEST_WORKERS ?= auto
 
 .PHONY: help bootstrap compile demo deploy api specs test static fuzz-deep mutation mutants mutation-sample docs bench bench-gas bench-merkle bench-relayer bench-indexer bench-api-stream bench-venue bench-collateral bench-ccip bench-cogs bench-report clean mutation-estimate
 
@@ -38,7 +39,9 @@ test: compile ## the whole suite: pytest (contracts, relayer, API, reserves, doc
 	@$(ENV) RAT_SOLC_PROJECT_OUTPUTS_ONLY=1 FOUNDRY_PROFILE=ci forge test
 	@$(MAKE) --no-print-directory mutation-sample
 	@$(MAKE) --no-print-directory static
-	@$(ENV) pytest
+	@# One pytest worker per core (pytest-xdist), each with its own anvil (ape-foundry's `host: auto` picks a free
+	@# port); a module's tests stay on one worker because module fixtures deploy the stacks they share.
+	@$(ENV) pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 static: compile ## Slither (every High/Medium triaged in docs/security/static-analysis-triage.md) + solhint (no errors)
 	@$(ENV) python tools/static/slither_gate.py

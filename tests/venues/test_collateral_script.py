@@ -40,6 +40,9 @@ def _fresh_round(node, market, per_share: int) -> None:  # noqa: F811
     """The feed answers `per_share` now (TEST::0 is anvil's unlocked deployer)."""
     feed = market["markets"]["rAAPL"]["feed"]
     now = int(cast(node, "block", "latest", "--field", "timestamp")) + 1
+    # The round is mined at `now` exactly: anvil may give two blocks in one wall-clock second the same timestamp,
+    # and an update-price mined before `now` would be refused (InvalidAnswer: a round from the future).
+    cast(node, "rpc", "evm_setNextBlockTimestamp", str(now))
     cast(node, "send", "--unlocked", "--from", DEPLOYER, feed, "setRound(uint80,int256,uint256,uint256,uint80)",
          str(now), str(per_share * 10**8), str(now), str(now), str(now))
 
