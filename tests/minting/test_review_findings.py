@@ -335,21 +335,12 @@ def test_a_round_as_of_the_second_before_a_reverse_split_refuses_the_mint_naming
     assert token.balanceOf(alice) == 100 * SHARE
 
 
-def test_a_round_as_of_the_reverse_splits_activation_second_lets_the_mint_through(
-    mstack, token, usdc, investors, relayer, attestor_keys, admin, chain, publisher, custodian_key
+@pytest.mark.parametrize("offset", [0, 1], ids=["as-of-the-activation-second", "as-of-after-it"])
+def test_a_round_as_of_the_reverse_splits_activation_second_or_later_lets_the_mint_through(
+    mstack, token, usdc, investors, relayer, attestor_keys, admin, chain, publisher, custodian_key, offset
 ):
     alice, _ = investors
-    _reverse_split_and_round(mstack, token, admin, chain, publisher, custodian_key, 0)
-    rid, deadline = _mint_one_share_request(mstack, alice, token, usdc, chain)
-    fulfill(mstack, relayer, rid, SHARE, 2 * PRICE, attestor_keys, deadline)
-    assert token.balanceOf(alice) == 101 * SHARE
-
-
-def test_a_round_as_of_after_the_reverse_split_lets_the_mint_through(
-    mstack, token, usdc, investors, relayer, attestor_keys, admin, chain, publisher, custodian_key
-):
-    alice, _ = investors
-    _reverse_split_and_round(mstack, token, admin, chain, publisher, custodian_key, 1)
+    _reverse_split_and_round(mstack, token, admin, chain, publisher, custodian_key, offset)
     rid, deadline = _mint_one_share_request(mstack, alice, token, usdc, chain)
     fulfill(mstack, relayer, rid, SHARE, 2 * PRICE, attestor_keys, deadline)
     assert token.balanceOf(alice) == 101 * SHARE
