@@ -35,8 +35,9 @@ specs: ## regenerate docs/api/openapi.yaml and asyncapi.yaml from the code
 	@$(ENV) rat-relayer api-spec openapi > docs/api/openapi.yaml && rat-relayer api-spec asyncapi > docs/api/asyncapi.yaml
 
 test: compile ## the whole suite: pytest (contracts, relayer, API, reserves, docs, infra), Forge invariants, static gates
-	@# The quick gates first; pytest last, so its summary closes the output.
-	@$(ENV) RAT_SOLC_PROJECT_OUTPUTS_ONLY=1 FOUNDRY_PROFILE=ci forge test
+	@# The quick gates first; pytest last, so its summary closes the output. The mutation sample runs the whole
+	@# Forge suite first, in the unmutated copy its mutants start from (one forge build, not two: a copy at another
+	@# path rebuilds everything), and stops if a test fails.
 	@$(MAKE) --no-print-directory mutation-sample
 	@$(MAKE) --no-print-directory static
 	@# One pytest worker per core (pytest-xdist), each with its own anvil (ape-foundry's `host: auto` picks a free
@@ -59,7 +60,7 @@ mutation-estimate: compile ## score estimate: N (default 12) mutants per contrac
 mutants: ## regenerate the mutant catalogue tools/mutation/mutants.json with slither-mutate's operators (≈ 1-3 min)
 	@$(ENV) python tools/mutation/generate.py
 
-mutation-sample: ## `make test`'s check: SAMPLE (default 4) mutants drawn by the commit hash must still be killed
+mutation-sample: ## `make test`'s Forge step: the whole Forge suite (ci profile), then SAMPLE (default 4) mutants drawn by the commit hash must still be killed
 	@$(ENV) python tools/mutation/run.py --sample $${SAMPLE:-4} --budget $${BUDGET:-180} --seed "$$(git rev-parse HEAD 2>/dev/null || echo local)"
 
 docs: compile ## check the docs against ABIs, migrations and tests, then build the reviewer site (build/docs-site/)

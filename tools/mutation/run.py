@@ -49,6 +49,9 @@ from stages import SourceGraph, Stage, kill_history, plan, declared_tests  # noq
 RESULTS = ROOT / "bench" / "results" / "mutation.json"
 COPIED = ["contracts", "tests", "rat", "foundry.toml", "ape-config.yaml", "pyproject.toml"]
 LINKED = ["node_modules", ".cache"]
+# Build outputs a suite reads at run time (CollateralMorphoInvariants deploys Morpho Blue from this artifact). Without
+# them the suite's setUp fails in every copy, and that failure would count as a kill of any mutant it runs on.
+RUNTIME_INPUTS = [".build/morpho-blue"]
 KILLED = ("killed_forge", "killed_pytest")
 RUNNER = "staged"  # tools/mutation/stages.py: contracts alone, then only the suites that import the mutated file
 COUNTED = (*KILLED, "survived")
@@ -108,6 +111,10 @@ def pristine_copy(base: Path) -> Path:
     for name in ("out", "cache"):  # a head start only: forge checks every source's content hash against it
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, work / name)
+    for name in RUNTIME_INPUTS:
+        if not (ROOT / name).is_dir():
+            raise SystemExit(f"{name} is missing: run `make compile` first (the Forge suite reads it)")
+        shutil.copytree(ROOT / name, work / name)
     for name in LINKED:
         os.symlink(ROOT / name, work / name)
     return work
@@ -418,6 +425,21 @@ def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | Non
     return data
 
 
+def suite_baseline(pristine: Path) -> float:
+    """Builds the unmutated copy by running its whole Forge suite, and prints the suites' results. A mutant's verdict
+    means nothing if the unmutated suite fails, so a failing or crashing suite stops the run (with its failures)."""
+    log = pristine / "build.log"
+    rc, secs = run(["forge", "test"], pristine, log, timeout=3600)
+    text = log.read_text(errors="replace")
+    summary = re.findall(r"^(?:Ran \d+ tests? for .*|Suite result:.*|Ran \d+ test suites?.*)$", text, flags=re.M)
+    print(*summary, sep="\n", flush=True)
+    if rc != 0 or build_failed(rc, text):
+        failing = text[text.find("Failing tests:"):] if "Failing tests:" in text else text[-3000:]
+        print(failing, file=sys.stderr)
+        raise SystemExit(f"the unmutated Forge suite fails (exit {rc}): see {log}")
+    return secs
+
+
 def sample_population(catalogue: list[Mutant]) -> list[Mutant]:
     """What `make test` samples from: the mutants a suite killed in a recorded run, whose kill must still hold.
     (Unrun mutants are `make mutation`'s job: drawing them here would fail CI on every open survivor, at random.)"""
@@ -497,13 +519,12 @@ def main() -> int:
         if args.limit:
             selected = selected[:args.limit]
 
-    # The unmutated build every copy is seeded with and compared against, in a snapshot of the sources.
+    # The unmutated build every copy is seeded with and compared against, in a snapshot of the sources, made by
+    # running the whole Forge suite there (`make test`'s Forge step): kills count only against a passing suite.
     base = Path(tempfile.mkdtemp(prefix="rat-mutation-"))
     pristine = pristine_copy(base)
-    rc, secs = run(["forge", "build"], pristine, pristine / "build.log", timeout=3600)
-    if build_failed(rc, (pristine / "build.log").read_text(errors="replace")):
-        raise SystemExit(f"the unmutated sources do not build with forge: see {pristine / 'build.log'}")
-    print(f"unmutated build: {round(secs)} s", flush=True)
+    secs = suite_baseline(pristine)
+    print(f"unmutated build and Forge suite: {round(secs)} s", flush=True)
     baseline = bytecodes(pristine / "out")
     # In the sample, a mutant Forge let live before is run on the pytest test that killed it, not the folders.
     pytest_only = {k: r["pytest"]["failed"] for k, r in done.items()
