@@ -22,6 +22,11 @@ CLIENT_PORT = 4222
 CLUSTER_PORT = 6222
 NATS_UID = 1000
 DATA_DIR = "/data"
+# Task-local scratch (Fargate ephemeral storage, encrypted by the platform), the only writable path besides the
+# JetStream store: the route certificate and key are written here at start, never to the EFS store.
+SCRATCH_DIR = "/run/nats"
+# ECS hands each part of the `nats-route-tls` secret (rat_infra/route_tls.py) to the server as one variable.
+ROUTE_TLS_VARIABLES = {"NATS_ROUTE_CA": "ca", "NATS_ROUTE_CERT": "cert", "NATS_ROUTE_KEY": "key"}
 
 
 @dataclass(frozen=True)
@@ -31,23 +36,77 @@ class Bus:
     url: str
 
 
-def server_command(node: int, nodes: int, namespace: str) -> list[str]:
+@dataclass(frozen=True)
+class ServerLayout:
+    """Where a server listens and keeps its files, and how it names its peers. The defaults are the Fargate
+    task's; tests run the same command on one machine with other ports and directories."""
+
+    namespace: str
+    client_port: int = CLIENT_PORT
+    cluster_port: int = CLUSTER_PORT
+    data_dir: str = DATA_DIR
+    scratch_dir: str = SCRATCH_DIR
+    peer_host: str = "nats-{node}.{namespace}"  # each server's Cloud Map name, which the route certificate covers
+    peer_ports: tuple[int, ...] = ()  # one cluster port per node when peers share a host; else all cluster_port
+
+    def peer(self, node: int) -> str:
+        port = self.peer_ports[node] if self.peer_ports else self.cluster_port
+        return f"{self.peer_host.format(node=node, namespace=self.namespace)}:{port}"
+
+
+def route_config(node: int, nodes: int, layout: ServerLayout) -> str:
+    """The `cluster` block: routes to every other server over TLS, verified both ways against the stack's route
+    CA (a peer without a certificate that CA signed, or with a name the certificate does not cover, is refused)."""
+    routes = ", ".join(f'"nats-route://{layout.peer(i)}"' for i in range(nodes) if i != node)
+    scratch = layout.scratch_dir
+    return (
+        "cluster {\n"
+        "  name: rat\n"
+        f'  listen: "0.0.0.0:{layout.cluster_port}"\n'
+        f"  routes: [{routes}]\n"
+        "  tls {\n"
+        f'    ca_file: "{scratch}/route-ca.pem"\n'
+        f'    cert_file: "{scratch}/route-cert.pem"\n'
+        f'    key_file: "{scratch}/route-key.pem"\n'
+        "    verify: true\n"
+        "    timeout: 2\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+def server_command(node: int, nodes: int, layout: ServerLayout) -> list[str]:
     args = [
         "nats-server",
         "--jetstream",
         "--store_dir",
-        DATA_DIR,
+        layout.data_dir,
         "--server_name",
         f"nats-{node}",
         "--port",
-        str(CLIENT_PORT),
+        str(layout.client_port),
     ]
+    # The token and the route TLS bundle come from Secrets Manager as environment variables; ECS does not expand
+    # variables in commands, so a shell does, and exec keeps nats-server as PID 1 for signals.
+    script = ["set -eu"]
     if nodes > 1:
-        routes = ",".join(f"nats://nats-{i}.{namespace}:{CLUSTER_PORT}" for i in range(nodes) if i != node)
-        args += ["--cluster_name", "rat", "--cluster", f"nats://0.0.0.0:{CLUSTER_PORT}", "--routes", routes]
-    # The token comes from Secrets Manager as an environment variable; ECS does not expand variables in
-    # commands, so a shell does, and exec keeps nats-server as PID 1 for signals.
-    return ["sh", "-c", f'exec {shlex.join(args)} --auth "$NATS_TOKEN"']
+        scratch = layout.scratch_dir
+        script += [
+            "umask 077",
+            *(f'printf "%s\\n" "${variable}" > {scratch}/route-{part}.pem'
+              for variable, part in ROUTE_TLS_VARIABLES.items()),
+            f"printf %s {shlex.quote(route_config(node, nodes, layout))} > {scratch}/nats.conf",
+        ]
+        args += ["--config", f"{scratch}/nats.conf"]
+    script.append(f'exec {shlex.join(args)} --auth "$NATS_TOKEN"')
+    return ["sh", "-c", "\n".join(script)]
+
+
+def route_tls_secrets(secret_arn: str, clustered: bool) -> list[dict[str, str]]:
+    """ECS secrets handing each part of the route TLS bundle (a JSON secret) to the server; none for one server."""
+    if not clustered:
+        return []
+    return [{"name": variable, "valueFrom": f"{secret_arn}:{part}::"} for variable, part in ROUTE_TLS_VARIABLES.items()]
 
 
 def build_bus(
@@ -58,6 +117,7 @@ def build_bus(
     execution_role: aws.iam.Role,
     task_role: aws.iam.Role,
     token_secret: aws.secretsmanager.Secret,
+    route_tls_secret: aws.secretsmanager.Secret,
     log_group: aws.cloudwatch.LogGroup,
     data_key: aws.kms.Key,
     parent: pulumi.Resource,
@@ -131,6 +191,7 @@ def build_bus(
         opts=opts,
     )
 
+    clustered = settings.bus.nodes > 1
     for node in range(settings.bus.nodes):
         name = f"{p}-nats-{node}"
         access_point = aws.efs.AccessPoint(
@@ -156,7 +217,7 @@ def build_bus(
             health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(),
             opts=opts,
         )
-        container = pulumi.Output.all(token_secret.arn, log_group.name).apply(
+        container = pulumi.Output.all(token_secret.arn, log_group.name, route_tls_secret.arn).apply(
             lambda a, node=node: json.dumps(
                 [
                     {
@@ -164,10 +225,13 @@ def build_bus(
                         "image": settings.bus.image,
                         "essential": True,
                         "user": f"{NATS_UID}:{NATS_UID}",
-                        "command": server_command(node, settings.bus.nodes, namespace_name),
+                        "command": server_command(node, settings.bus.nodes, ServerLayout(namespace_name)),
                         "portMappings": [{"containerPort": CLIENT_PORT}, {"containerPort": CLUSTER_PORT}],
-                        "secrets": [{"name": "NATS_TOKEN", "valueFrom": a[0]}],
-                        "mountPoints": [{"sourceVolume": "jetstream", "containerPath": DATA_DIR}],
+                        "secrets": [{"name": "NATS_TOKEN", "valueFrom": a[0]}] + route_tls_secrets(a[2], clustered),
+                        "mountPoints": [
+                            {"sourceVolume": "jetstream", "containerPath": DATA_DIR},
+                            {"sourceVolume": "scratch", "containerPath": SCRATCH_DIR},
+                        ],
                         "readonlyRootFilesystem": True,
                         "logConfiguration": {
                             "logDriver": "awslogs",
@@ -204,7 +268,9 @@ def build_bus(
                             access_point_id=access_point.id, iam="ENABLED"
                         ),
                     ),
-                )
+                ),
+                # No host path and no EFS: a bind mount on the task's own ephemeral storage.
+                aws.ecs.TaskDefinitionVolumeArgs(name="scratch"),
             ],
             opts=opts,
         )

@@ -16,6 +16,8 @@ from rat_infra.settings import StackSettings
 # its own Secrets Manager secret (manage_master_user_password).
 RUNTIME_SECRETS: Mapping[str, str] = {
     "nats-token": "token every bus client and server presents to NATS",
+    "nats-route-tls": "route TLS bundle (JSON: ca, cert, key) the NATS servers present to each other "
+    "(python -m rat_infra.route_tls issue)",
     "chain-rpc-url": "Ethereum JSON-RPC endpoint URL, which embeds the provider's API key",
 }
 

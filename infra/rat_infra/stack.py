@@ -101,6 +101,7 @@ class RatStack(pulumi.ComponentResource):
                 platform.execution_role,
                 task_role(f"{settings.prefix}-nats-task", account_id, self),
                 secrets["nats-token"],
+                secrets["nats-route-tls"],
                 observability.log_groups["bus"],
                 data_key,
                 self,
