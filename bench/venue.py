@@ -113,7 +113,7 @@ def _hook_gas(txn_hash: str, hook: Any) -> dict[str, int]:
 BEFORE_SWAP_READS = {
     "msgSender()": "router_msgSender",
     "assetStatus(address)": "minter_assetStatus",
-    "multiplierState()": "token_multiplierState",
+    "lastSplitActivatedAt()": "token_lastSplitActivatedAt",
     "transferFacts(address,address,address,address)": "records_transferFacts",
     "latestRoundData(address)": "reserves_latestRoundData",
 }

@@ -16,18 +16,9 @@ import {
     IComplianceRegistry, IComplianceRecords, TransferFacts, TransferStatus
 } from "../interfaces/IComplianceRegistry.sol";
 import {ComplianceRules} from "../compliance/ComplianceRules.sol";
-import {MultiplierState, ShareMultiplier} from "../token/ShareMultiplier.sol";
 import {IRealAssetToken} from "../interfaces/IRealAssetToken.sol";
 import {IMinter, AssetStatus} from "../interfaces/IMinter.sol";
 import {IReserveRecords} from "../interfaces/IReserveRegistry.sol";
-
-/// @notice The token's packed multiplier state (RealAssetToken), read to find when the last split took effect.
-interface IMultiplierStateReader {
-    /// @notice The packed multiplier state and its compare-and-swap version.
-    function multiplierState() external view returns (MultiplierState memory state, uint32 version);
-    /// @notice When the last split took effect (0 if none), also while another one is scheduled.
-    function lastSplitActivatedAt() external view returns (uint256);
-}
 
 /// @title RatPoolHook
 /// @notice The compliant Uniswap v4 venue of one RAT asset: at once the pool's hook and the *adapter*, an ERC-20
@@ -347,10 +338,8 @@ contract RatPoolHook is IHooks, IERC20Metadata {
         address investor = IMsgSender(router).msgSender();
         address asset = address(ASSET);
         if (MINTER.assetStatus(asset) == AssetStatus.HALTED) revert AssetHalted(asset);
-        (MultiplierState memory m,) = IMultiplierStateReader(asset).multiplierState();
-        uint256 splitAt = ShareMultiplier.lastSplitAt(m, block.timestamp);
-        // While another split is pending the state holds its time; the token keeps the last activation.
-        if (splitAt == 0 && m.numerator != 0) splitAt = IMultiplierStateReader(asset).lastSplitActivatedAt();
+        // The token's answer covers a split pending behind the last one (ADR 0084): one call, no state decoding.
+        uint256 splitAt = ASSET.lastSplitActivatedAt();
         if (splitAt != 0) {
             (,,, uint256 roundAt,) = RESERVES.latestRoundData(asset);
             if (roundAt < splitAt) revert SplitNotSettled(splitAt, roundAt);
