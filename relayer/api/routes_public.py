@@ -255,8 +255,9 @@ async def _collateral_oracle(ctx: ApiContext, asset: str) -> str:
     """The oracle of `asset`'s Morpho Blue market (relayer/collateral_oracles.py). The markets' parameters are read
     once and kept for the process (a market's parameters never change); a failed read is not kept, so the next
     request tries again. Concurrent first requests may each read them: the answers are the same."""
+    unpriced = ProblemError(404, f"no collateral market is configured for {asset} (collateral.markets)", "no-oracle")
     if ctx.collateral is None:
-        raise ProblemError(404, f"no collateral market is configured for {asset} (collateral.markets)", "no-oracle")
+        raise unpriced
     oracles: CollateralOracles | None = ctx.extras.get("collateral_oracles")
     if oracles is None:
         try:
@@ -271,7 +272,7 @@ async def _collateral_oracle(ctx: ApiContext, asset: str) -> str:
     except AmbiguousOracle as exc:
         raise ProblemError(503, f"{exc}; {exc.hint}", "oracle-ambiguous") from None
     if oracle is None:
-        raise ProblemError(404, f"no collateral market is configured for {asset} (collateral.markets)", "no-oracle")
+        raise unpriced
     return oracle
 
 
