@@ -5,6 +5,7 @@ import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {Fill, Request, RequestKind} from "../../contracts/interfaces/IMinter.sol";
 import {SecureMint} from "../../contracts/reserves/SecureMint.sol";
 import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
+import {MockV3Aggregator} from "../../contracts/mocks/MockV3Aggregator.sol";
 import {RatFixture} from "./helpers/RatFixture.sol";
 import {RatEip712} from "./helpers/RatEip712.sol";
 
@@ -83,6 +84,45 @@ contract ReserveSources is RatFixture {
         sys.minter.fulfillMint(over, sigs);
         _fulfil(_fill(id, 5 * SHARE));
         assertEq(token.totalSupply(), 5 * SHARE, "supply == reserves is allowed");
+    }
+
+    // ------------------------------------------------------------------ an external proof-of-reserve feed
+
+    /// Issue 24 (survivor `SecureMint-MIA-4183f781e7`): the registry refuses a round dated ahead of the chain, so
+    /// only an external AggregatorV3 feed can serve one, and no Forge test listed an asset behind such a feed. A round
+    /// dated ahead would never go stale (ADR 0084, F5): refused from one second ahead, accepted when dated now.
+    function test_aFillAgainstAnExternalFeedRoundDatedOneSecondAheadIsRefusedAndOneDatedNowIsNot() public {
+        MockV3Aggregator feed = new MockV3Aggregator(18, int256(5 * SHARE));
+        vm.prank(sys.timelock);
+        sys.minter.setReserveFeed(address(token), address(feed), uint32(RESERVE_HEARTBEAT));
+        bytes32 id = _request(1_000e6);
+        feed.setRound(2, int256(5 * SHARE), block.timestamp + 1, block.timestamp + 1, 2);
+        Fill memory fill = _fill(id, 5 * SHARE);
+        bytes[] memory sigs = _attest(fill);
+        vm.expectRevert(
+            abi.encodeWithSelector(SecureMint.ReserveFromFuture.selector, block.timestamp + 1, block.timestamp)
+        );
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+        feed.setRound(3, int256(5 * SHARE), block.timestamp, block.timestamp, 3);
+        _fulfil(_fill(id, 5 * SHARE));
+        assertEq(token.totalSupply(), 5 * SHARE, "minted against the feed's round dated now");
+    }
+
+    /// Issue 24 (`SecureMint-ROR-25b509e239`, killed only by pytest): a feed with fewer decimals than the token (a
+    /// Chainlink proof-of-reserve feed with 8) is scaled up, so its reserves cover exactly as many shares.
+    function test_aFillAgainstAnEightDecimalFeedIsCoveredByTheSameReservesScaledUp() public {
+        MockV3Aggregator feed = new MockV3Aggregator(8, 5e8); // 5 shares
+        vm.prank(sys.timelock);
+        sys.minter.setReserveFeed(address(token), address(feed), uint32(RESERVE_HEARTBEAT));
+        bytes32 id = _request(1_000e6);
+        Fill memory over = _fill(id, 5 * SHARE + 1);
+        bytes[] memory sigs = _attest(over);
+        vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, 5 * SHARE + 1, 5 * SHARE));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(over, sigs);
+        _fulfil(_fill(id, 5 * SHARE));
+        assertEq(token.totalSupply(), 5 * SHARE, "5e8 at 8 decimals covers 5 shares at 18");
     }
 
     // ------------------------------------------------------------------ helpers

@@ -41,7 +41,8 @@ CORE = (
 # Python suites that specify each contract's rules through Ape: run on a mutant the Forge suite let live.
 PYTEST_FOLDERS: dict[str, tuple[str, ...]] = {
     "ShareMultiplier": ("tests/token/test_multiplier.py", "tests/minting/test_corporate_actions.py"),
-    "SecureMint": ("tests/minting/test_reserves_and_fees.py", "tests/minting/test_fulfil_reverts.py"),
+    "SecureMint": ("tests/minting/test_reserves_and_fees.py", "tests/minting/test_fulfil_reverts.py",
+                   "tests/minting/test_review_findings.py", "tests/minting/test_cross_chain_reserve_guard.py"),
     "ReserveRecords": ("tests/reserves/test_reserve_onchain.py", "tests/minting/test_reserves_and_fees.py"),
     "LeakyBucket": ("tests/minting/test_mint_burn.py", "tests/minting/test_fulfil_reverts.py"),
     "ComplianceRules": ("tests/token",),
