@@ -125,6 +125,22 @@ contract ReserveSources is RatFixture {
         assertEq(token.totalSupply(), 5 * SHARE, "5e8 at 8 decimals covers 5 shares at 18");
     }
 
+    /// Issue 24 (`SecureMint-CR-7da57ad3df`, killed only by pytest): a feed with more decimals than the token is
+    /// scaled down (the reference guard underflowed here), rounding down: a dust remainder covers no share unit.
+    function test_aFillAgainstATwentyDecimalFeedIsCoveredByTheSameReservesScaledDown() public {
+        MockV3Aggregator feed = new MockV3Aggregator(20, int256(5e20 + 99)); // 5 shares and dust below a unit
+        vm.prank(sys.timelock);
+        sys.minter.setReserveFeed(address(token), address(feed), uint32(RESERVE_HEARTBEAT));
+        bytes32 id = _request(1_000e6);
+        Fill memory over = _fill(id, 5 * SHARE + 1);
+        bytes[] memory sigs = _attest(over);
+        vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, 5 * SHARE + 1, 5 * SHARE));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(over, sigs);
+        _fulfil(_fill(id, 5 * SHARE));
+        assertEq(token.totalSupply(), 5 * SHARE, "5e20 at 20 decimals covers 5 shares at 18");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     function _request(uint256 amount) private returns (bytes32 id) {
