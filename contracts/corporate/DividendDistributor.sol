@@ -143,6 +143,7 @@ contract DividendDistributor is Initializable, AccessControlUpgradeable, UUPSUpg
 
     error ZeroAddress();
     error AssetNotRegistered(address asset);
+    error PayoutIsRatAsset(address payoutToken);
     error EmptyMerkleRoot();
     error RecordBlockNotPast(uint64 recordBlock, uint256 currentBlock);
     error ZeroAmount();
@@ -204,6 +205,9 @@ contract DividendDistributor is Initializable, AccessControlUpgradeable, UUPSUpg
     {
         if (terms.asset == address(0) || terms.payoutToken == address(0)) revert ZeroAddress();
         if (!RECORDS.policy(terms.asset).registered) revert AssetNotRegistered(terms.asset);
+        // This contract is a PROTOCOL holder, whose outgoing RAT transfers bind only freezes: paying claims in a RAT
+        // asset would deliver it to holders the token refuses. A stock dividend is a split (the multiplier).
+        if (RECORDS.policy(terms.payoutToken).registered) revert PayoutIsRatAsset(terms.payoutToken);
         if (terms.merkleRoot == bytes32(0)) revert EmptyMerkleRoot();
         if (terms.recordBlock >= block.number) revert RecordBlockNotPast(terms.recordBlock, block.number);
         if (terms.amountPerShare == 0 || terms.totalGross == 0) revert ZeroAmount();

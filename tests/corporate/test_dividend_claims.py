@@ -356,6 +356,7 @@ BAD_TERMS = [
     ("asset", lambda ctx: {"asset": ZERO}, "ZeroAddress", {}),
     ("payout token", lambda ctx: {"payoutToken": ZERO}, "ZeroAddress", {}),
     ("unregistered asset", lambda ctx: {"asset": ctx["usdc"]}, "AssetNotRegistered", {}),
+    ("payout in a rat asset", lambda ctx: {"payoutToken": ctx["asset"]}, "PayoutIsRatAsset", {}),
     ("empty root", lambda ctx: {"merkleRoot": b"\0" * 32}, "EmptyMerkleRoot", {}),
     ("record block now", lambda ctx: {"recordBlock": ctx["pending_block"]}, "RecordBlockNotPast", {}),
     ("zero per share", lambda ctx: {"amountPerShare": 0}, "ZeroAmount", {}),
@@ -375,7 +376,7 @@ def test_bad_distribution_terms_are_refused_with_their_error(case, override, err
                                                              admin, chain):
     dist = snapshot_distribution(dividend_rpc_url, dividend_holders.address, chain.blocks.head.number, PER_SHARE)
     dividend_usdc.approve(dividend_distributor, 2**256 - 1, sender=admin)
-    ctx = {"usdc": dividend_usdc.address, "pending_block": chain.blocks.head.number + 1,
+    ctx = {"usdc": dividend_usdc.address, "asset": dist.asset, "pending_block": chain.blocks.head.number + 1,
            "now": chain.pending_timestamp}
     with ape.reverts(getattr(dividend_distributor, error)):
         dividend_distributor.createDistribution(_terms(dist, dividend_usdc, **override(ctx)), sender=admin)

@@ -138,6 +138,12 @@ contract Dividends is RatFixture {
         assertEq(id2, 2, "second id");
     }
 
+    function test_aDistributionPaidInARatAssetIsRefused() public {
+        DistributionTerms memory t = _terms(keccak256("root"), TOTAL);
+        t.payoutToken = asset; // a registered RAT asset: claims would bypass its transfer rules (protocol holder)
+        _expectCreateRevert(t, abi.encodeWithSelector(DividendDistributor.PayoutIsRatAsset.selector, asset));
+    }
+
     function test_aRecordBlockThatIsTheCurrentBlockIsRefused() public {
         DistributionTerms memory t = _terms(keccak256("root"), TOTAL);
         t.recordBlock = uint64(block.number);
