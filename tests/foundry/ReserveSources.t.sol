@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {Fill, Request, RequestKind} from "../../contracts/interfaces/IMinter.sol";
 import {SecureMint} from "../../contracts/reserves/SecureMint.sol";
+import {IReserveRecords} from "../../contracts/interfaces/IReserveRegistry.sol";
 import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
 import {MockV3Aggregator} from "../../contracts/mocks/MockV3Aggregator.sol";
 import {RatFixture} from "./helpers/RatFixture.sol";
@@ -84,6 +85,20 @@ contract ReserveSources is RatFixture {
         sys.minter.fulfillMint(over, sigs);
         _fulfil(_fill(id, 5 * SHARE));
         assertEq(token.totalSupply(), 5 * SHARE, "supply == reserves is allowed");
+    }
+
+    /// Issue 24 (`ReserveRecords-MIA-878e36fdc9`, survived every Forge suite): the store the Minter's guard reads is
+    /// written by the registry only, which checks the custodian's signature and the round order first; anyone else
+    /// writing it could raise reserves at will.
+    function test_onlyTheRegistryWritesTheRecordsStore() public {
+        IReserveRecords store = sys.reserves.records();
+        address outsider = makeAddr("outsider");
+        vm.expectRevert(abi.encodeWithSelector(IReserveRecords.OnlyRegistry.selector, outsider));
+        vm.prank(outsider);
+        store.writeLatest(address(token), 99, uint128(1_000_000 * SHARE), uint64(block.timestamp));
+        vm.expectRevert(abi.encodeWithSelector(IReserveRecords.OnlyRegistry.selector, sys.timelock));
+        vm.prank(sys.timelock);
+        store.writeLatest(address(token), 99, uint128(1_000_000 * SHARE), uint64(block.timestamp));
     }
 
     // ------------------------------------------------------------------ an external proof-of-reserve feed
