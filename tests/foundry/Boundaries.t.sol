@@ -413,6 +413,19 @@ contract Boundaries is RatFixture {
         assertEq(sys.minter.dailyAvailable(alice), perDay - (2 * notional - perDay / 4), "six hours drain a quarter");
     }
 
+    /// Issue 24 (`LeakyBucket-ROR-12d5b36b7b` survived Forge and pytest): usage drains to nothing and stops there.
+    /// A day after a request more than its notional has leaked; the whole limit is back and the next request is
+    /// counted from zero, not refused by an underflow.
+    function test_theDailyLimitDrainsToNothingAndNoFurther() public {
+        uint256 perDay = sys.minter.tierLimits(1).perDay;
+        _request(alice, 40_000e6, block.timestamp + 1 days);
+        uint256 notional = perDay - sys.minter.dailyAvailable(alice);
+        vm.warp(block.timestamp + 1 days);
+        assertEq(sys.minter.dailyAvailable(alice), perDay, "a day later the whole limit is back");
+        _request(alice, 40_000e6, block.timestamp + 1 days);
+        assertEq(sys.minter.dailyAvailable(alice), perDay - notional, "the next request counts from zero");
+    }
+
     function _request(address who, uint256 amount, uint256 deadline) private returns (bytes32 id, uint256) {
         _fund(who, amount);
         vm.prank(who);
