@@ -83,3 +83,16 @@ def test_a_build_error_behind_a_zero_exit_still_stops_the_run(tmp_path, monkeypa
     _fake_forge(monkeypatch, "Compiler run failed:\nError (7576): Undeclared identifier.\n", 0)
     with pytest.raises(SystemExit, match="the unmutated Forge suite fails"):
         run.suite_baseline(tmp_path)
+
+
+def test_the_copy_holds_every_top_level_folder_the_pytest_stage_reads():
+    """A pytest folder of the catalogue that reads `<root>/<folder>/...` (sample files, scripts, records) errs in a
+    copy without that folder; an error is not a verdict, so the mutant would go unscored."""
+    from catalogue import PYTEST_FOLDERS
+
+    read = set()
+    for folder in {f for folders in PYTEST_FOLDERS.values() for f in folders}:
+        for path in [ROOT / folder] if folder.endswith(".py") else (ROOT / folder).rglob("*.py"):
+            read |= set(re.findall(r'(?:ROOT|parents\[\d\]) / "([a-z_-]+)"', path.read_text()))
+    local = {"tests"} | {p.name for p in ROOT.iterdir() if p.is_dir() and p.name in read}
+    assert local <= set(run.COPIED) | set(run.LINKED), sorted(local - set(run.COPIED) - set(run.LINKED))

@@ -47,7 +47,10 @@ from catalogue import (CORE, PYTEST_FOLDERS, ROOT, Mutant, Stale, apply, equival
 from stages import SourceGraph, Stage, kill_history, plan, declared_tests  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "mutation.json"
-COPIED = ["contracts", "tests", "rat", "foundry.toml", "ape-config.yaml", "pyproject.toml"]
+# The sources and what the pytest stage reads besides them (sample statements under reserves/, the ape scripts,
+# deployment records, the documents some tests check): a copy without them errs, and an error is no verdict.
+COPIED = ["contracts", "tests", "rat", "reserves", "relayer", "attestor", "indexer", "scripts", "deployments", "docs",
+          "foundry.toml", "ape-config.yaml", "pyproject.toml"]
 LINKED = ["node_modules", ".cache"]
 # Build outputs a suite reads at run time (CollateralMorphoInvariants deploys Morpho Blue from this artifact). Without
 # them the suite's setUp fails in every copy, and that failure would count as a kill of any mutant it runs on.
