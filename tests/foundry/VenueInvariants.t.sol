@@ -2,6 +2,8 @@
 pragma solidity 0.8.28;
 
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
+import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
+import {TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {RatFixture, N_ASSETS, N_INVESTORS, N_HOLDERS} from "./helpers/RatFixture.sol";
 import {VenueHandler} from "./handlers/VenueHandler.sol";
 
@@ -38,6 +40,24 @@ contract VenueInvariants is RatFixture {
         vm.stopPrank();
         handler = new VenueHandler(sys, venues, sys.timelock);
         targetContract(address(handler));
+    }
+
+    /// Issue 24 (`ComplianceRules-MIA-4eabeb024e` survived Forge and pytest): the handlers may fail, so no invariant
+    /// noticed a rule that refused every payment into a venue. An eligible investor pays into an ACTIVE venue, and
+    /// the same payment into it once suspended is refused as RECIPIENT_VENUE_NOT_ACTIVE; the venue record is not
+    /// judged as an investor's (it has no KYC).
+    function test_anInvestorPaysIntoAnActiveVenueAndNotIntoASuspendedOne() public {
+        RealAssetToken t = sys.assets[0];
+        address investor = sys.holders[0];
+        vm.prank(investor);
+        t.transfer(venues[0], SHARE);
+        assertEq(t.balanceOf(venues[0]), SHARE, "paid into the active venue");
+        vm.prank(sys.timelock);
+        sys.registry.suspendVenue(address(t), venues[0], keccak256("incident"));
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
+            TransferStatus.RECIPIENT_VENUE_NOT_ACTIVE));
+        vm.prank(investor);
+        t.transfer(venues[0], SHARE);
     }
 
     /// holderCount == the number of investors with a non-zero balance: venues (and the Minter) never take a slot.
