@@ -357,6 +357,27 @@ contract Boundaries is RatFixture {
         assertEq(capped.holderCount(), 3, "one holder left, one arrived");
     }
 
+    /// Issue 24 (`ComplianceRules-BOR-e68df6037f` survived Forge and pytest): an escrow is always returnable (ADR
+    /// 0084). A burn request that took a holder's whole balance frees its slot; once another investor has taken
+    /// it, cancelling the request still returns the escrow: the Minter, a PROTOCOL holder, is not bound by the cap.
+    function test_aBurnEscrowIsReturnedEvenWhenItsHolderSlotWasTakenMeanwhile() public {
+        _fillCap();
+        address holder = sys.holders[0];
+        uint256 all = capped.balanceOf(holder);
+        vm.startPrank(holder);
+        capped.approve(address(sys.minter), all);
+        bytes32 id = sys.minter.requestBurn(address(capped), address(usdc), all, PRICE, block.timestamp + 1 days);
+        vm.stopPrank();
+        assertEq(capped.holderCount(), 2, "the escrow freed the holder's slot");
+        vm.prank(sys.holders[1]);
+        capped.transfer(sys.holders[3], SHARE);
+        assertEq(capped.holderCount(), 3, "another investor took it");
+        vm.warp(block.timestamp + 1 days + 1);
+        sys.minter.cancel(id);
+        assertEq(capped.balanceOf(holder), all, "the whole escrow came back");
+        assertEq(capped.holderCount(), 4, "returned above the cap");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /// Three holders of the capped asset (its cap).

@@ -60,6 +60,25 @@ contract VenueInvariants is RatFixture {
         t.transfer(venues[0], SHARE);
     }
 
+    /// Issue 24 (`ComplianceRecords-MIA-1750ff8e5c` survived Forge and pytest): the other direction. An ACTIVE venue
+    /// pays an investor; suspended, it cannot (SENDER_VENUE_NOT_ACTIVE).
+    function test_anActiveVenuePaysAnInvestorAndASuspendedOneCannot() public {
+        RealAssetToken t = sys.assets[0];
+        address investor = sys.holders[0];
+        vm.prank(investor);
+        t.transfer(venues[1], 2 * SHARE);
+        uint256 before = t.balanceOf(investor);
+        vm.prank(venues[1]);
+        t.transfer(investor, SHARE);
+        assertEq(t.balanceOf(investor), before + SHARE, "paid out by the active venue");
+        vm.prank(sys.timelock);
+        sys.registry.suspendVenue(address(t), venues[1], keccak256("incident"));
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
+            TransferStatus.SENDER_VENUE_NOT_ACTIVE));
+        vm.prank(venues[1]);
+        t.transfer(investor, SHARE);
+    }
+
     /// holderCount == the number of investors with a non-zero balance: venues (and the Minter) never take a slot.
     function invariant_holderCountExcludesVenues() public view {
         for (uint256 a; a < N_ASSETS; ++a) {
