@@ -2,6 +2,7 @@
 Forge suite passes. A suite that cannot pass in the copy (a missing build output it reads, say) would fail on every
 mutant it runs on, and each failure would be counted as a kill."""
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -96,3 +97,26 @@ def test_the_copy_holds_every_top_level_folder_the_pytest_stage_reads():
             read |= set(re.findall(r'(?:ROOT|parents\[\d\]) / "([a-z_-]+)"', path.read_text()))
     local = {"tests"} | {p.name for p in ROOT.iterdir() if p.is_dir() and p.name in read}
     assert local <= set(run.COPIED) | set(run.LINKED), sorted(local - set(run.COPIED) - set(run.LINKED))
+
+
+def test_a_forgotten_verdict_is_gone_from_the_results_and_their_summaries(tmp_path, monkeypatch):
+    catalogue = [run.Mutant(file="contracts/A.sol", contract="A", operator="ROR", original=f"a{i}\n",
+                            mutated=f"b{i}\n", occurrence=0, line=i) for i in range(3)]
+    results = tmp_path / "mutation.json"
+    monkeypatch.setattr(run, "RESULTS", results)
+    monkeypatch.setattr(run, "ROOT", ROOT)
+    verdicts = [{"key": m.key, "contract": "A", "file": m.file, "operator": "ROR", "line": m.line, "change": "",
+                 "status": "killed_forge"} for m in catalogue]
+    run.write_results(verdicts, catalogue, None)
+    run.forget({catalogue[0].key}, catalogue)
+    data = json.loads(results.read_text())
+    assert [r["key"] for r in data["results"]] == [m.key for m in catalogue[1:]]
+    assert data["contracts"]["A"]["killed_forge"] == 2
+
+
+def test_forgetting_a_mutant_without_a_verdict_is_refused(tmp_path, monkeypatch):
+    results = tmp_path / "mutation.json"
+    results.write_text(json.dumps({"results": []}))
+    monkeypatch.setattr(run, "RESULTS", results)
+    with pytest.raises(SystemExit, match="no recorded verdict"):
+        run.forget({"A-ROR-0"}, [])

@@ -428,6 +428,18 @@ def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | Non
     return data
 
 
+def forget(keys: set[str], catalogue: list[Mutant]) -> None:
+    """Drops the recorded verdicts of `keys` and rewrites the summaries, sample and timing without them."""
+    data = json.loads(RESULTS.read_text())
+    unknown = keys - {r["key"] for r in data["results"]}
+    if unknown:
+        raise SystemExit(f"no recorded verdict for {sorted(unknown)} in {RESULTS}")
+    data["results"] = [r for r in data["results"] if r["key"] not in keys]
+    RESULTS.write_text(json.dumps(data, indent=1) + "\n")
+    write_results([], catalogue, None)
+    print(f"forgot {len(keys)} verdicts in {RESULTS}")
+
+
 def suite_baseline(pristine: Path) -> float:
     """Builds the unmutated copy by running its whole Forge suite, and prints the suites' results. A mutant's verdict
     means nothing if the unmutated suite fails, so a failing or crashing suite stops the run (with its failures)."""
@@ -481,6 +493,9 @@ def main() -> int:
     parser.add_argument("--results", type=Path, help="write verdicts here instead of bench/results/mutation.json "
                         "(a second run in parallel); merge them later with --merge-from")
     parser.add_argument("--merge-from", type=Path, help="merge the verdicts of another results file and exit")
+    parser.add_argument("--forget", action="append", metavar="KEY", help="drop this mutant's recorded verdict (one "
+                        "found not to hold, e.g. measured in a broken copy) and exit; repeatable. It is then not run "
+                        "and not drawn by the `make test` sample until a run records it again")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copies")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/results/mutation.json")
     args = parser.parse_args()
@@ -496,6 +511,9 @@ def main() -> int:
         write_results(other, catalogue, None,
                       (args.seed, args.random) if args.random and args.per_contract else None)
         print(f"merged {len(other)} verdicts from {args.merge_from} into {RESULTS}")
+        return 0
+    if args.forget:
+        forget(set(args.forget), catalogue)
         return 0
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     done = {r["key"]: r for r in previous.get("results", [])}
