@@ -7,6 +7,7 @@ import {EmergencyGuardian} from "../../contracts/governance/EmergencyGuardian.so
 import {AssetPolicy} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {AssetConfigView, AssetStatus} from "../../contracts/interfaces/IMinter.sol";
 import {AssetTerms, RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
+import {IFeeVault} from "../../contracts/interfaces/IFeeVault.sol";
 import {RatFixture} from "./helpers/RatFixture.sol";
 
 /// @title Every privileged function of the governance glue (AssetLister, EmergencyGuardian) refuses a caller without
@@ -65,6 +66,23 @@ contract GovernanceAccess is RatFixture {
         vm.prank(sys.timelock);
         guardianContract.liftLegalHold(address(token));
         assertEq(token.paused(), false, "hold lifted");
+    }
+
+    /// Issue 24 (`FeeVault-MIA-fb54b83bbd`, killed only by pytest): the vault tracks a payment token for the Minter
+    /// only (a tracked token's balance is booked as fees); neither an outsider nor the vault's admin may add one.
+    function test_onlyTheMinterMayTrackAFeeToken() public {
+        address token = makeAddr("some-token");
+        address outsider = makeAddr("outsider");
+        vm.expectRevert(abi.encodeWithSelector(IFeeVault.OnlyMinter.selector, outsider));
+        vm.prank(outsider);
+        sys.vault.trackToken(token);
+        vm.expectRevert(abi.encodeWithSelector(IFeeVault.OnlyMinter.selector, sys.timelock));
+        vm.prank(sys.timelock);
+        sys.vault.trackToken(token);
+        uint256 before = sys.vault.trackedTokens().length;
+        vm.prank(address(sys.minter));
+        sys.vault.trackToken(token);
+        assertEq(sys.vault.trackedTokens().length, before + 1, "the Minter tracks it");
     }
 
     function test_onlyTheGuardianMayPauseAnAsset() public {
