@@ -7,7 +7,7 @@ import {EmergencyGuardian} from "../../contracts/governance/EmergencyGuardian.so
 import {AssetPolicy} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {AssetConfigView, AssetStatus} from "../../contracts/interfaces/IMinter.sol";
 import {AssetTerms, RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
-import {IFeeVault} from "../../contracts/interfaces/IFeeVault.sol";
+import {FeeBucket, IFeeVault} from "../../contracts/interfaces/IFeeVault.sol";
 import {RatFixture} from "./helpers/RatFixture.sol";
 
 /// @title Every privileged function of the governance glue (AssetLister, EmergencyGuardian) refuses a caller without
@@ -83,6 +83,29 @@ contract GovernanceAccess is RatFixture {
         vm.prank(address(sys.minter));
         sys.vault.trackToken(token);
         assertEq(sys.vault.trackedTokens().length, before + 1, "the Minter tracks it");
+    }
+
+    /// Issue 24 (`FeeVault-AOR-e02cbfcaba`, killed only by pytest; `FeeVault-SBR-cf05fd0bdb`, survived both): a
+    /// withdrawal books what arrived, then takes exactly the amount from the named bucket, at any size (an amount
+    /// above 2^64 units from insurance, where a narrower cast would take less).
+    function test_aWithdrawalTakesExactlyItsAmountFromTheNamedBucketAfterBookingArrivals() public {
+        address coin = address(sys.coins[0]);
+        uint256 arrived = 2 ** 70;
+        vm.prank(sys.timelock);
+        sys.coins[0].mint(address(sys.vault), arrived);
+        uint256 insurance = arrived * INSURANCE_SHARE_BPS / 10_000;
+        uint256 treasury = arrived - insurance;
+        address payee = makeAddr("payee");
+        vm.startPrank(sys.operator);
+        sys.vault.withdraw(coin, FeeBucket.TREASURY, payee, treasury / 3);
+        (uint256 t, uint256 i) = sys.vault.buckets(coin);
+        assertEq(t, treasury - treasury / 3, "treasury less the withdrawal, arrivals booked first");
+        assertEq(i, insurance, "insurance untouched");
+        sys.vault.withdraw(coin, FeeBucket.INSURANCE, payee, 2 ** 64 + 7);
+        vm.stopPrank();
+        (t, i) = sys.vault.buckets(coin);
+        assertEq(i, insurance - (2 ** 64 + 7), "insurance less the whole amount");
+        assertEq(sys.coins[0].balanceOf(payee), treasury / 3 + 2 ** 64 + 7, "paid both");
     }
 
     function test_onlyTheGuardianMayPauseAnAsset() public {
