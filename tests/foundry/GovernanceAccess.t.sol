@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {AssetLister, Listing} from "../../contracts/governance/AssetLister.sol";
 import {EmergencyGuardian} from "../../contracts/governance/EmergencyGuardian.sol";
-import {AssetPolicy} from "../../contracts/interfaces/IComplianceRegistry.sol";
+import {AssetPolicy, IComplianceRegistry} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {AssetConfigView, AssetStatus} from "../../contracts/interfaces/IMinter.sol";
 import {AssetTerms, RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {FeeBucket, IFeeVault} from "../../contracts/interfaces/IFeeVault.sol";
@@ -106,6 +106,15 @@ contract GovernanceAccess is RatFixture {
         (t, i) = sys.vault.buckets(coin);
         assertEq(i, insurance - (2 ** 64 + 7), "insurance less the whole amount");
         assertEq(sys.coins[0].balanceOf(payee), treasury / 3 + 2 ** 64 + 7, "paid both");
+    }
+
+    /// Issue 24 (`ComplianceRegistry-SBR-1eccb76d1e`, killed only by pytest): the registry events a pause under the
+    /// asset's own address (the token calls it), which indexers key the asset's state by, not the transaction's origin.
+    function test_theRegistryEventsAPauseUnderTheAssetsAddress() public {
+        vm.expectEmit(address(sys.registry));
+        emit IComplianceRegistry.AssetPauseUpdated(address(token), true);
+        vm.prank(guardian);
+        guardianContract.pauseAsset(address(token), REF);
     }
 
     function test_onlyTheGuardianMayPauseAnAsset() public {
