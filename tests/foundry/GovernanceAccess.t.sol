@@ -117,6 +117,13 @@ contract GovernanceAccess is RatFixture {
         guardianContract.pauseAsset(address(token), REF);
     }
 
+    /// Issue 24 (`RealAssetToken-FHR-fd0e356465` survived Forge and pytest): the token states the security it stands
+    /// for, ISIN and market (MIC), to anyone reading it, as listed.
+    function test_theTokenStatesTheIsinAndMarketItWasListedWith() public view {
+        assertEq(keccak256(bytes(sys.assets[0].isin())), keccak256("US0378331005"), "ISIN");
+        assertEq(keccak256(bytes(sys.assets[0].mic())), keccak256("XNAS"), "MIC");
+    }
+
     function test_onlyTheGuardianMayPauseAnAsset() public {
         bytes32 role = guardianContract.GUARDIAN_ROLE();
         _expectUnauthorised(stranger, role);
