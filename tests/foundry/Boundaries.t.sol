@@ -378,6 +378,18 @@ contract Boundaries is RatFixture {
         assertEq(capped.holderCount(), 4, "returned above the cap");
     }
 
+    /// Issue 24 (`ComplianceRegistry-ROR-35eb9bbd56`, killed only by pytest): `canTransfer` answers OK for exactly
+    /// the sender's balance and INSUFFICIENT_BALANCE for one unit more, as the token would.
+    function test_canTransferAcceptsTheWholeBalanceAndRefusesOneUnitMore() public {
+        _give(capped, sys.holders[0], 10 * SHARE);
+        _give(capped, sys.holders[1], SHARE);
+        address asset = address(capped);
+        assertEq(uint8(sys.registry.canTransfer(asset, sys.holders[0], sys.holders[1], 10 * SHARE)),
+            uint8(TransferStatus.OK), "the whole balance");
+        assertEq(uint8(sys.registry.canTransfer(asset, sys.holders[0], sys.holders[1], 10 * SHARE + 1)),
+            uint8(TransferStatus.INSUFFICIENT_BALANCE), "one unit more");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /// Three holders of the capped asset (its cap).
