@@ -78,12 +78,7 @@ contract ReserveSources is RatFixture {
         vm.warp(block.timestamp + 1);
         _publishRound(address(token), 5 * SHARE, uint64(block.timestamp));
         bytes32 id = _request(1_000e6);
-        Fill memory over = _fill(id, 5 * SHARE + 1);
-        bytes[] memory sigs = _attest(over);
-        vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, 5 * SHARE + 1, 5 * SHARE));
-        vm.prank(sys.operator);
-        sys.minter.fulfillMint(over, sigs);
-        _fulfil(_fill(id, 5 * SHARE));
+        _expectCoveredExactly(id, 5 * SHARE);
         assertEq(token.totalSupply(), 5 * SHARE, "supply == reserves is allowed");
     }
 
@@ -108,8 +103,7 @@ contract ReserveSources is RatFixture {
     /// dated ahead would never go stale (ADR 0084, F5): refused from one second ahead, accepted when dated now.
     function test_aFillAgainstAnExternalFeedRoundDatedOneSecondAheadIsRefusedAndOneDatedNowIsNot() public {
         MockV3Aggregator feed = new MockV3Aggregator(18, int256(5 * SHARE));
-        vm.prank(sys.timelock);
-        sys.minter.setReserveFeed(address(token), address(feed), uint32(RESERVE_HEARTBEAT));
+        _useFeed(feed);
         bytes32 id = _request(1_000e6);
         feed.setRound(2, int256(5 * SHARE), block.timestamp + 1, block.timestamp + 1, 2);
         Fill memory fill = _fill(id, 5 * SHARE);
@@ -128,15 +122,9 @@ contract ReserveSources is RatFixture {
     /// Chainlink proof-of-reserve feed with 8) is scaled up, so its reserves cover exactly as many shares.
     function test_aFillAgainstAnEightDecimalFeedIsCoveredByTheSameReservesScaledUp() public {
         MockV3Aggregator feed = new MockV3Aggregator(8, 5e8); // 5 shares
-        vm.prank(sys.timelock);
-        sys.minter.setReserveFeed(address(token), address(feed), uint32(RESERVE_HEARTBEAT));
+        _useFeed(feed);
         bytes32 id = _request(1_000e6);
-        Fill memory over = _fill(id, 5 * SHARE + 1);
-        bytes[] memory sigs = _attest(over);
-        vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, 5 * SHARE + 1, 5 * SHARE));
-        vm.prank(sys.operator);
-        sys.minter.fulfillMint(over, sigs);
-        _fulfil(_fill(id, 5 * SHARE));
+        _expectCoveredExactly(id, 5 * SHARE);
         assertEq(token.totalSupply(), 5 * SHARE, "5e8 at 8 decimals covers 5 shares at 18");
     }
 
@@ -144,19 +132,29 @@ contract ReserveSources is RatFixture {
     /// scaled down (the reference guard underflowed here), rounding down: a dust remainder covers no share unit.
     function test_aFillAgainstATwentyDecimalFeedIsCoveredByTheSameReservesScaledDown() public {
         MockV3Aggregator feed = new MockV3Aggregator(20, int256(5e20 + 99)); // 5 shares and dust below a unit
-        vm.prank(sys.timelock);
-        sys.minter.setReserveFeed(address(token), address(feed), uint32(RESERVE_HEARTBEAT));
+        _useFeed(feed);
         bytes32 id = _request(1_000e6);
-        Fill memory over = _fill(id, 5 * SHARE + 1);
-        bytes[] memory sigs = _attest(over);
-        vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, 5 * SHARE + 1, 5 * SHARE));
-        vm.prank(sys.operator);
-        sys.minter.fulfillMint(over, sigs);
-        _fulfil(_fill(id, 5 * SHARE));
+        _expectCoveredExactly(id, 5 * SHARE);
         assertEq(token.totalSupply(), 5 * SHARE, "5e20 at 20 decimals covers 5 shares at 18");
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /// The asset's reserve guard reads `feed` from now on (governance's `setReserveFeed`).
+    function _useFeed(MockV3Aggregator feed) private {
+        vm.prank(sys.timelock);
+        sys.minter.setReserveFeed(address(token), address(feed), uint32(RESERVE_HEARTBEAT));
+    }
+
+    /// Reserves of `shares` refuse a fill of one unit more (OverReserves) and then accept a fill of exactly them.
+    function _expectCoveredExactly(bytes32 id, uint256 shares) private {
+        Fill memory over = _fill(id, shares + 1);
+        bytes[] memory sigs = _attest(over);
+        vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, shares + 1, shares));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(over, sigs);
+        _fulfil(_fill(id, shares));
+    }
 
     function _request(uint256 amount) private returns (bytes32 id) {
         vm.prank(sys.timelock);
