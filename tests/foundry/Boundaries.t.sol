@@ -390,7 +390,29 @@ contract Boundaries is RatFixture {
             uint8(TransferStatus.INSUFFICIENT_BALANCE), "one unit more");
     }
 
+    /// `Minter-MIA-993a72ffa3` (survived Forge and pytest): a burn fill for more shares than its request escrowed is
+    /// refused, so it can never burn another investor's escrow held by the same Minter.
+    function test_aBurnFillForOneShareUnitMoreThanItsEscrowIsRefused() public {
+        _give(token, alice, 10 * SHARE);
+        _give(token, bob, 10 * SHARE);
+        _requestBurn(bob, 10 * SHARE);
+        bytes32 id = _requestBurn(alice, 10 * SHARE);
+        Fill memory over = _fill(id, 10 * SHARE + 1, block.timestamp);
+        bytes[] memory sigs = _attest(over);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.FillExceedsEscrow.selector, 10 * SHARE + 1, 10 * SHARE));
+        vm.prank(sys.operator);
+        sys.minter.fulfillBurn(over, sigs);
+        assertEq(token.balanceOf(address(sys.minter)), 20 * SHARE, "both escrows untouched");
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    function _requestBurn(address who, uint256 shares) private returns (bytes32 id) {
+        vm.startPrank(who);
+        token.approve(address(sys.minter), shares);
+        id = sys.minter.requestBurn(address(token), address(usdc), shares, PRICE, block.timestamp + 1 days);
+        vm.stopPrank();
+    }
 
     /// Three holders of the capped asset (its cap).
     function _fillCap() private {
