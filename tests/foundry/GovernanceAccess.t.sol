@@ -117,11 +117,12 @@ contract GovernanceAccess is RatFixture {
         guardianContract.pauseAsset(address(token), REF);
     }
 
-    /// Issue 24 (`RealAssetToken-FHR-fd0e356465` survived Forge and pytest): the token states the security it stands
-    /// for, ISIN and market (MIC), to anyone reading it, as listed.
+    /// Issue 24 (`RealAssetToken-FHR-fd0e356465`, `-CR-46f960fceb` survived Forge and pytest): the token states the
+    /// security it stands for (ISIN, market) and who holds it in custody, to anyone reading it, as listed.
     function test_theTokenStatesTheIsinAndMarketItWasListedWith() public view {
         assertEq(keccak256(bytes(sys.assets[0].isin())), keccak256("US0378331005"), "ISIN");
         assertEq(keccak256(bytes(sys.assets[0].mic())), keccak256("XNAS"), "MIC");
+        assertEq(keccak256(bytes(sys.assets[0].custodian())), keccak256("Seychelles SPV custody account"), "custodian");
     }
 
     function test_onlyTheGuardianMayPauseAnAsset() public {
