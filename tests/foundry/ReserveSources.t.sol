@@ -82,6 +82,23 @@ contract ReserveSources is RatFixture {
         assertEq(token.totalSupply(), 5 * SHARE, "supply == reserves is allowed");
     }
 
+    /// Issue 24 (`ReserveRecords-SBR-626460545a`, survived Forge and pytest): the store packs shares in 128 bits and
+    /// widens them to the Chainlink-shaped signed answer. Every round so far was far below 2^127 units, so a signed
+    /// 128-bit cast, which turns the upper half of the accepted range negative, read the same. The registry accepts
+    /// up to 2^128 - 1 units; the store must serve that round as the same positive number.
+    function test_theLargestRoundTheRegistryAcceptsIsServedAsThePositiveAnswerItWas() public {
+        vm.warp(block.timestamp + 1);
+        uint256 largest = type(uint128).max;
+        IReserveRecordsRead store = IReserveRecordsRead(address(sys.reserves.records()));
+        _publishRound(address(token), largest, uint64(block.timestamp));
+        (, int256 fromStore,,,) = store.latestRoundData(address(token));
+        assertEq(uint256(fromStore), largest, "store's answer (a negative one would read as ~2^256 here)");
+        vm.warp(block.timestamp + 1);
+        _publishRound(address(token), uint256(1) << 127, uint64(block.timestamp));
+        (, fromStore,,,) = store.latestRoundData(address(token));
+        assertEq(uint256(fromStore), uint256(1) << 127, "2^127 units, the first a signed 128-bit cast turns negative");
+    }
+
     /// Issue 24 (`ReserveRecords-MIA-878e36fdc9`, survived every Forge suite): the store the Minter's guard reads is
     /// written by the registry only, which checks the custodian's signature and the round order first; anyone else
     /// writing it could raise reserves at will.
