@@ -113,14 +113,19 @@ class LotRecord(BaseModel):
 # per call cost more CPU than executing it (profile in docs/decisions/0045-relayer-throughput.md).
 _S = schema.sagas.c
 _AT_STEP = and_(_S.request_id == bindparam("rid"), _S.step == bindparam("expected"))
+# A worker's write (move, wait, failure) applies only while the saga is still being worked on: a reorg may have
+# parked it, or an operator finished it, after the worker read it, and the worker must not overwrite that. A saga
+# parked mid-step and then set back to `active` by its own worker escaped the orphan sweep and could go on to trade
+# for a request that is no longer on chain.
+_AT_WORKING_STEP = and_(_AT_STEP, _S.status.in_(WORKING_STATUSES))
 _GET_SAGA = select(schema.sagas).where(_S.request_id == bindparam("rid"))
-_ADVANCE_WRITE = update(schema.sagas).where(_AT_STEP).values(
+_ADVANCE_WRITE = update(schema.sagas).where(_AT_WORKING_STEP).values(
     step=bindparam("new_step"), status=bindparam("new_status"), payload=bindparam("new_payload", type_=_S.payload.type),
     updated_at=bindparam("now"), not_before=bindparam("new_not_before"), attempts=0, last_error=None)
 _STEP_INSERT = schema.saga_steps.insert()
 _SAGA_INSERT = schema.sagas.insert()
-_DEFER_READ = select(_S.status).where(_AT_STEP)
-_DEFER_WRITE = update(schema.sagas).where(_AT_STEP).values(
+_DEFER_READ = select(_S.status).where(_AT_WORKING_STEP)
+_DEFER_WRITE = update(schema.sagas).where(_AT_WORKING_STEP).values(
     not_before=bindparam("until"), status=bindparam("new_status"), last_error=bindparam("why"),
     updated_at=bindparam("now"))
 _I = schema.tx_intents.c
@@ -243,7 +248,8 @@ class Store:
 
     def advance(self, request_id: str, expected_step: str, step: str, **changes: Any) -> bool:
         """Moves a saga from `expected_step` to `step` (`changes`: `advance_to`'s status, payload merged into the
-        saga's, detail, not_before); False if it was not at `expected_step`."""
+        saga's, detail, not_before); False if it was not at `expected_step` or is no longer being worked on (parked by a
+        reorg, stuck, finished)."""
         return self.advance_to(request_id, expected_step, step, **changes) is not None
 
     def advance_to(
@@ -263,7 +269,7 @@ class Store:
         now = time.time()
         with self._tx() as conn:
             current = conn.execute(_GET_SAGA, {"rid": request_id}).mappings().first()
-            if current is None or current["step"] != expected_step:
+            if current is None or current["step"] != expected_step or current["status"] not in WORKING_STATUSES:
                 return None
             merged = dict(current["payload"])
             merged.update(payload or {})
@@ -282,11 +288,12 @@ class Store:
         return saga, _hold_reason(hold)
 
     def note_failure(self, request_id: str, step: str, error: str, retry_at: float) -> None:
-        """Records a retryable failure without moving the saga."""
+        """Records a retryable failure without moving the saga (nor touching one parked or finished meanwhile)."""
         with self._tx() as conn:
             conn.execute(
                 update(schema.sagas)
-                .where(and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == step))
+                .where(and_(schema.sagas.c.request_id == request_id, schema.sagas.c.step == step,
+                            schema.sagas.c.status.in_(WORKING_STATUSES)))
                 .values(
                     attempts=schema.sagas.c.attempts + 1,
                     last_error=error[:2000],
@@ -296,7 +303,8 @@ class Store:
             )
 
     def defer(self, request_id: str, step: str, until: float, status: str, why: str = "") -> None:
-        """Parks a saga at its step until `until`; `why` is what `rat-relayer status` shows."""
+        """Parks a saga at its step until `until`; `why` is what `rat-relayer status` shows. A no-op for a saga no
+        longer being worked on (a reorg parked it, an operator finished it) since its worker read it."""
         _known_status(status)
         with self._tx() as conn:
             before = conn.execute(_DEFER_READ, {"rid": request_id, "expected": step}).scalar()

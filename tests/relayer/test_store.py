@@ -184,3 +184,35 @@ def test_a_breaker_stays_open_until_reset(store):
     assert store.breaker("custody") == (True, "custody short by 3")
     store.set_breaker("custody", False, "reconciled")
     assert store.breaker("custody")[0] is False
+
+
+def test_a_saga_parked_by_a_reorg_is_not_set_back_to_work_by_the_wait_its_worker_read_before(store):
+    store.insert_saga(saga(block=10))
+    assert store.park_from_block(9) == [saga().request_id]  # the worker is mid-step when the reorg is seen
+    store.defer(saga().request_id, "received", 0.0, "active", "request not on the canonical chain")
+    record = store.get_saga(saga().request_id)
+    assert record.status == "reorged"
+    assert record.last_error is None
+
+
+def test_a_saga_parked_by_a_reorg_is_not_moved_by_the_step_its_worker_finished_after(store):
+    store.insert_saga(saga(block=10))
+    store.park_from_block(9)
+    assert store.advance_to(saga().request_id, "received", "validated") is None
+    record = store.get_saga(saga().request_id)
+    assert (record.step, record.status) == ("received", "reorged")
+
+
+def test_a_saga_parked_by_a_reorg_keeps_its_status_when_its_worker_records_a_failure(store):
+    store.insert_saga(saga(block=10))
+    store.park_from_block(9)
+    store.note_failure(saga().request_id, "received", "RpcUnavailable: down", retry_at=0.0)
+    record = store.get_saga(saga().request_id)
+    assert (record.status, record.attempts, record.last_error) == ("reorged", 0, None)
+
+
+def test_a_finished_saga_is_not_reopened_by_a_late_wait(store):
+    store.insert_saga(saga())
+    store.set_status(saga().request_id, "orphaned", {"reason": "request no longer on chain"})
+    store.defer(saga().request_id, "received", 0.0, "active", "late")
+    assert store.get_saga(saga().request_id).status == "orphaned"
