@@ -9,7 +9,6 @@ an ABI: call them inside the `with` block of the chain they live on.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ from typing import TYPE_CHECKING, ContextManager
 
 import httpx
 from ape import networks
+
+from rat.ports import free_port
 
 if TYPE_CHECKING:
     from ape.api.providers import ProviderAPI
@@ -96,12 +97,6 @@ def _use_host(host: str) -> Iterator["ProviderAPI"]:
         yield active
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _rpc(host: str, method: str) -> object:
     return _call(host, method, [])
 
@@ -116,7 +111,7 @@ def start_anvil(name: str, selector: int, chain_id: int = CHAIN_B_ID, funded: tu
     binary = shutil.which("anvil")
     if binary is None:
         raise ChainError("anvil is not on PATH: source tools/env.sh")
-    port = _free_port()
+    port = free_port()
     host = f"http://127.0.0.1:{port}"
     process = subprocess.Popen([binary, "--port", str(port), "--chain-id", str(chain_id), "--silent"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from rat.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # TEST::0, anvil's first unlocked account
@@ -33,15 +34,9 @@ pytestmark = pytest.mark.skipif(shutil.which("anvil") is None or shutil.which("c
                                 reason="anvil and cast come from node_modules/.bin (make bootstrap)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def node() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(["anvil", "--port", str(port), "--silent"], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

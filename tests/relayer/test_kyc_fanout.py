@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from sqlalchemy import func, select
 from web3 import Web3
 
 from rat.deploy import role
+from rat.ports import free_port
 from relayer.kyc.fanout import ChainRegistryWriter, ChainTarget, FanOut, read_record, registry_drift
 from relayer.kyc.writer import RegistryWriter
 from relayer.observability import ApiMetrics
@@ -35,15 +35,9 @@ CHAIN_B_SELECTOR = 16015286601757825753  # CCIP's selector for Sepolia, as any s
 YEAR = 365 * 86400
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chain_b() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(["anvil", "--port", str(port), "--chain-id", str(CHAIN_B_ID), "--silent"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -276,7 +270,7 @@ async def test_a_freeze_applied_on_one_chain_only_is_drift(harness, stack, sanct
 
 
 async def test_one_chain_unreachable_does_not_stop_the_home_write(stores, rpc_url, kyc_key, stack, registry_b, carol):
-    rpc_home, dead = Rpc(rpc_url), Rpc(f"http://127.0.0.1:{_free_port()}")
+    rpc_home, dead = Rpc(rpc_url), Rpc(f"http://127.0.0.1:{free_port()}")
     h = Harness(*stores, rpc_home, dead, kyc_key, stack.registry.address, registry_b.address)
     decide(h.home, carol.address, 1, tier=2)
     for _ in range(20):
@@ -338,7 +332,7 @@ async def test_the_api_process_fans_a_decision_out_and_exports_the_drift_gauge(s
     KeystoreSigner.create(tmp_path / "kyc.json", "kyc-pass", private_key=bytes(kyc_key.key), scrypt_n=2**10)
     monkeypatch.setenv("RAT_TEST_KYC_PASS", "kyc-pass")
     decide(home, carol.address, 1, tier=2)
-    ops_port = _free_port()
+    ops_port = free_port()
     role_ = {"type": "keystore", "path": "unused.json", "passphrase_env": "UNUSED"}
     config = RelayerConfig.model_validate({
         "rpc_url": rpc_url, "minter": "0x" + "11" * 20, "database_url": f"sqlite:///{tmp_path / 'relayer.db'}",
@@ -398,7 +392,7 @@ async def test_a_chain_down_when_the_api_starts_does_not_stop_the_home_write_and
                 "signer": {"type": "keystore", "path": str(tmp_path / "kyc.json"),
                            "passphrase_env": "RAT_TEST_KYC_PASS"},
                 "levels": {"rat-professional-ar": {"tier": 2, "jurisdiction": "AR"}},
-                "chains": [{"name": "chain-b", "rpc_url": f"http://127.0.0.1:{_free_port()}",
+                "chains": [{"name": "chain-b", "rpc_url": f"http://127.0.0.1:{free_port()}",
                             "registry": "0x" + "22" * 20, "chain_selector": CHAIN_B_SELECTOR,
                             "database_url": f"sqlite:///{tmp_path / 'kyc-b.db'}"}]}})
     metrics, rpc = ApiMetrics(), Rpc(rpc_url)

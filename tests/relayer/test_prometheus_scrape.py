@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import math
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import yaml
 from aiohttp import ClientSession, web
 
 from rat.minting import request_mint
+from rat.ports import free_port
 from relayer.config import RelayerConfig
 from relayer.daemon import Daemon
 
@@ -40,12 +40,6 @@ class SwitchableNode:
             async with session.post(self.upstream, data=await request.read(),
                                     headers={"Content-Type": "application/json"}) as response:
                 return web.Response(body=await response.read(), content_type="application/json")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ lagging chain is a second anvil started with a genesis an hour in the past."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from test_reserve_onchain import (  # noqa: F401  (fixtures)
 )
 
 from rat.deploy import AssetTerms, approve_investor, deploy_compliance_stack, list_equity, role
+from rat.ports import free_port
 from reserves.audit import Failure
 
 AAPL = "US0378331005"
@@ -97,15 +97,9 @@ def test_without_the_other_chain_the_verifier_sees_only_the_home_supply(
     assert code == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def lagging_chain() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(["anvil", "--port", str(port), "--timestamp", str(int(time.time()) - 3600),
                                 "--silent"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     from web3 import Web3
