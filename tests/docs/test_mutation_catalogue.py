@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "mutation"))
 
-from catalogue import CORE, Mutant, Stale, apply, equivalences, load  # noqa: E402
+from catalogue import CORE, CONSTANT_MADE_IMMUTABLE, Mutant, Stale, apply, equivalences, equivalent_reason, load  # noqa: E402,E501
 
 # Above this share of a file's mutants no longer applying, the catalogue must be regenerated (`make mutants`).
 MAX_STALE_SHARE = 0.10
@@ -71,3 +71,24 @@ def test_a_mutant_whose_lines_changed_is_stale_not_applied_elsewhere():
 def test_a_mutant_survives_edits_elsewhere_in_the_file():
     mutant = _mutant("if (x < y) return;\n", "if (x <= y) return;\n")
     assert apply(mutant, "// a new comment\nfunction f() {}\nif (x < y) return;\n").endswith("if (x <= y) return;\n")
+
+
+def _sbr(original: str, mutated: str) -> Mutant:
+    return Mutant("contracts/X.sol", "X", "SBR", original, mutated, 0, 1)
+
+
+def test_a_constant_declared_immutable_with_the_same_initialiser_is_equivalent_without_a_row():
+    mutant = _sbr('    bytes32 public constant ROLE = keccak256("ROLE");\n',
+                  '    bytes32 public immutable ROLE = keccak256("ROLE");\n')
+    assert equivalent_reason(mutant, []) == CONSTANT_MADE_IMMUTABLE
+
+
+def test_a_constant_edit_that_changes_more_than_the_keyword_is_not_in_the_class():
+    mutant = _sbr("    uint256 private constant MAX = 10;\n", "    uint256 private immutable MAX = 11;\n")
+    assert equivalent_reason(mutant, []) is None
+
+
+def test_an_immutable_made_constant_is_not_in_the_class():
+    # The other direction does not even compile for an immutable set in the constructor; it is not reviewed as one.
+    mutant = _sbr("    uint256 private immutable MAX = 10;\n", "    uint256 private constant MAX = 10;\n")
+    assert equivalent_reason(mutant, []) is None

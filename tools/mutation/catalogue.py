@@ -130,8 +130,7 @@ class Equivalence:
     def matches(self, m: Mutant) -> bool:
         # Keyed by text (whitespace-normalised), not by line number or occurrence: the same edit of the same
         # statement is equivalent wherever it sits.
-        def norm(s: str) -> str:
-            return " ".join(s.split())
+        norm = _normalised
         return (m.contract == self.contract and m.operator == self.operator and norm(m.original) == norm(self.original)
                 and norm(m.mutated) == norm(self.mutated))
 
@@ -151,7 +150,29 @@ def equivalences(path: Path = EQUIVALENT) -> list[Equivalence]:
     return out
 
 
+# Whole classes of slither-mutate edits reviewed once, instead of one `[[equivalent]]` row per occurrence.
+CONSTANT_MADE_IMMUTABLE = ("a constant declared immutable with the same initialiser (SBR): a constant's initialiser "
+                           "is fixed at compile time, so the immutable holds the same value, also in code (no storage "
+                           "slot, the same public getter, the same value behind a proxy, which runs the "
+                           "implementation's code); only gas differs")
+
+
+def _normalised(s: str) -> str:
+    return " ".join(s.split())
+
+
+def class_reason(m: Mutant) -> str | None:
+    """The reason a mutant belongs to a reviewed class of equivalent edits, or None."""
+    if m.operator == "SBR" and " constant " in f" {_normalised(m.original)} " \
+            and _normalised(m.mutated) == _normalised(m.original).replace(" constant ", " immutable ", 1):
+        return CONSTANT_MADE_IMMUTABLE
+    return None
+
+
 def equivalent_reason(m: Mutant, rows: list[Equivalence]) -> str | None:
+    reason = class_reason(m)
+    if reason is not None:
+        return reason
     for row in rows:
         if row.matches(m):
             return row.reason
