@@ -34,7 +34,6 @@ from relayer.saga import CUSTODY_BREAKER as CUSTODY
 from relayer.saga import SagaEngine
 from relayer.sender import TxSender
 from relayer.signers import KeystoreSigner, KmsSigner, Signer
-from relayer.store import Store
 from relayer.tracing import Tracing
 from relayer.watcher import Watcher
 
@@ -112,7 +111,7 @@ class Daemon:
 
     async def start(self) -> None:
         c = self.config
-        self.store = Store.open(c.database_url)
+        self.store = c.open_store()
         self.rpc = Rpc(c.rpc_url)
         self._bind_gauges()
         chain_id = await self.rpc.chain_id()

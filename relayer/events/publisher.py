@@ -42,10 +42,12 @@ async def _quiet(_: Exception) -> None:
 
 class JetStreamPublisher:
     def __init__(self, url: str, network: str, stream: str | None = None, duplicate_window: int = 120,
-                 connect_timeout: float = 2.0, max_age_days: float = DEFAULT_MAX_AGE_DAYS) -> None:
+                 connect_timeout: float = 2.0, max_age_days: float = DEFAULT_MAX_AGE_DAYS,
+                 token: str | None = None) -> None:
         if max_age_days <= 0:
             raise ValueError(f"max_age_days must be positive (got {max_age_days})")
         self.url, self.network = url, network
+        self._token = token  # the server's `--auth` token (events.nats_token_env); never logged
         self.stream = stream or f"RAT_{SUBJECT_TOKEN.sub('_', network).upper()}"
         self.duplicate_window, self.connect_timeout = duplicate_window, connect_timeout
         self.max_age = max_age_days * DAY  # seconds, as nats-py's StreamConfig takes it
@@ -61,7 +63,7 @@ class JetStreamPublisher:
         # stalled the drain with no failure counted and no further log line while the bus was down.
         self._nc = await asyncio.wait_for(
             nats.connect(self.url, connect_timeout=self.connect_timeout, max_reconnect_attempts=0,
-                         allow_reconnect=False, error_cb=_quiet),
+                         allow_reconnect=False, error_cb=_quiet, token=self._token),
             self.connect_timeout * 2)
         self._js = self._nc.jetstream()
         subjects = [subject_for(self.network, ">")]
