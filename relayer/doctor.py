@@ -269,8 +269,15 @@ async def _bus_checks(config, ok, bad) -> None:
         nc = await asyncio.wait_for(nats.connect(url, connect_timeout=2, max_reconnect_attempts=0,
                                                  allow_reconnect=False, token=config.events.nats_token), 5)
     except Exception as exc:  # noqa: BLE001  (any connection failure: the bus is down or unreachable)
-        bad(f"NATS at {url} does not answer ({type(exc).__name__}): events stay in the outbox unpublished",
-            "start NATS with JetStream, or unset events.nats_url")
+        if "Authorization Violation" in str(exc):
+            given = (f"the token in ${config.events.nats_token_env}" if config.events.nats_token_env
+                     else "no token (events.nats_token_env is unset)")
+            bad(f"NATS at {url} refuses {given}: events stay in the outbox unpublished",
+                "set events.nats_token_env to the variable holding the servers' --auth token (RAT_NATS_TOKEN in "
+                "the cloud tasks)")
+        else:
+            bad(f"NATS at {url} does not answer ({type(exc).__name__}): events stay in the outbox unpublished",
+                "start NATS with JetStream, or unset events.nats_url")
         return
     try:
         js = nc.jetstream()

@@ -118,9 +118,7 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
     operations = await serve_operations(metrics, config.http.host, config.http.port)
     tasks = [asyncio.create_task(server.serve())]
     if config.events.nats_url:
-        publisher = JetStreamPublisher(config.events.nats_url, config.network, config.events.stream,
-                                       config.events.duplicate_window, max_age_days=config.events.max_age_days,
-                                       token=config.events.nats_token)
+        publisher = JetStreamPublisher.from_config(config.events, config.network)
         drain = OutboxDrain(store, publisher, tracing=tracing, metrics=metrics.with_outbox())
         ctx.extras["drain"] = drain
         tasks.append(asyncio.create_task(drain.run(stop, owner, config.events.drain_interval, config.lease_ttl)))

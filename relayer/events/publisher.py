@@ -16,8 +16,12 @@ import asyncio
 import dataclasses
 import json
 import re
+from typing import TYPE_CHECKING
 
 from relayer.events.outbox import OutboxEvent
+
+if TYPE_CHECKING:
+    from relayer.config import EventsConfig
 
 SUBJECT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
 DAY = 86_400.0
@@ -53,6 +57,14 @@ class JetStreamPublisher:
         self.max_age = max_age_days * DAY  # seconds, as nats-py's StreamConfig takes it
         self._nc = None
         self._js = None
+
+    @classmethod
+    def from_config(cls, events: EventsConfig, network: str) -> JetStreamPublisher:
+        """The publisher `rat-relayer api` drains the outbox to: the configured bus, stream and token."""
+        if events.nats_url is None:
+            raise ValueError("no bus configured (events.nats_url)")
+        return cls(events.nats_url, network, events.stream, events.duplicate_window,
+                   max_age_days=events.max_age_days, token=events.nats_token)
 
     async def connect(self) -> None:
         import nats
