@@ -90,13 +90,15 @@ def config_check(source: ConfigSource) -> None:
     """Loads the config exactly as `run` does (the file or --config-env text, and every environment variable it
     names) and prints where each setting the service connects with comes from, without connecting to anything and
     without printing a secret. Exit 1, naming the problem, when the config does not load."""
+    import os
+
     from attestor.config import AttestorConfig
     from relayer.config_report import public_url, signer_line
 
     config = AttestorConfig.load(source)
     rpc_from = f" (from ${config.rpc_url_env})" if config.rpc_url_env else ""
     for line in (f"config: {source}", f"role: {config.role}", f"rpc_url: {public_url(config.rpc_url)}{rpc_from}",
-                 signer_line("key", config.key), f"database: {config.database}",
+                 signer_line("key", config.key, os.environ), f"database: {config.database}",
                  f"tls: certificate {config.tls.cert}, key {config.tls.key}, client CA {config.tls.client_ca}",
                  f"listen: {config.listen.host}:{config.listen.port}"):
         click.echo(line)

@@ -134,9 +134,11 @@ def config_check(source: ConfigSource) -> None:
     """Load the config exactly as `run` and `api` do (the file or --config-env text, and every environment variable
     it names) and print where each connection setting comes from, without connecting to anything and without
     printing a secret. Exit 1, naming the problem, when the config does not load."""
+    import os
+
     from relayer.config_report import relayer_report
 
-    for line in relayer_report(_load(source), source):
+    for line in relayer_report(_load(source), source, os.environ):
         click.echo(line)
 
 

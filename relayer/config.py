@@ -65,8 +65,12 @@ class KeystoreSignerConfig(Strict):
 
 
 class KmsSignerConfig(Strict):
+    """A KMS key (secp256k1). Its id and region may be named by environment variables; those are read when the
+    signer is made, like a keystore's passphrase, so a command that signs nothing (`purge`, `status`) loads the
+    same config without them."""
+
     type: Literal["kms"]
-    key_id: str = Field(description="KMS key id, ARN or alias")
+    key_id: str | None = Field(default=None, description="KMS key id, ARN or alias")
     key_id_env: str | None = Field(default=None, description="instead of key_id: the environment variable holding "
                                    "it (the cloud stack sets RAT_KMS_KEY_<ROLE> to the role's key ARN)")
     region: str = "us-east-1"
@@ -76,8 +80,28 @@ class KmsSignerConfig(Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _from_environment(cls, data: Any, info: ValidationInfo) -> Any:
-        return from_env_twin(data, info, "key_id", "region")
+    def _one_source_each(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if (data.get("key_id") is None) == (data.get("key_id_env") is None):
+                raise ValueError("give key_id or key_id_env, exactly one")
+            if data.get("region_env") is not None and "region" in data:
+                raise ValueError("give region or region_env, not both")
+        return data
+
+    def key(self, environ: Mapping[str, str], label: str) -> tuple[str, str]:
+        """(key id, region), read from the environment where the config names variables."""
+        def read(name: str, field: str) -> str:
+            value = environ.get(name)
+            if not value:
+                raise ConfigError(f"{label} signer: {field}: environment variable {name} is not set (or empty)",
+                                  hint=f"set {name} (the cloud task definition sets it), or write the value itself "
+                                       f"instead of {field}")
+            return value
+
+        key_id = read(self.key_id_env, "key_id_env") if self.key_id_env is not None else self.key_id
+        region = read(self.region_env, "region_env") if self.region_env is not None else self.region
+        assert key_id is not None  # one of the two, by validation
+        return key_id, region
 
 
 SignerConfig = Annotated[KeystoreSignerConfig | KmsSignerConfig, Field(discriminator="type")]

@@ -5,6 +5,7 @@ token or passphrase is shown only as the variable that holds it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from relayer.config import KmsSignerConfig, RelayerConfig, SignerConfig
@@ -25,13 +26,23 @@ def _from(env: str | None) -> str:
     return f" (from ${env})" if env else ""
 
 
-def signer_line(label: str, signer: SignerConfig) -> str:
+def _named(value: str | None, env: str | None, environ: Mapping[str, str]) -> str:
+    """A value the config writes, or the variable it names with the value found there (or that it is unset: only
+    a command that signs needs it)."""
+    if env is None:
+        return str(value)
+    found = environ.get(env)
+    return f"{found} (from ${env})" if found else f"${env}, NOT SET here (needed by commands that sign)"
+
+
+def signer_line(label: str, signer: SignerConfig, environ: Mapping[str, str]) -> str:
     if isinstance(signer, KmsSignerConfig):
-        return f"{label}: KMS key {signer.key_id}{_from(signer.key_id_env)}, region {signer.region}{_from(signer.region_env)}"
+        return (f"{label}: KMS key {_named(signer.key_id, signer.key_id_env, environ)}, "
+                f"region {_named(signer.region, signer.region_env, environ)}")
     return f"{label}: keystore {signer.path}, passphrase in ${signer.passphrase_env}"
 
 
-def relayer_report(config: RelayerConfig, source: ConfigSource) -> list[str]:
+def relayer_report(config: RelayerConfig, source: ConfigSource, environ: Mapping[str, str]) -> list[str]:
     lines = [f"config: {source}", f"rpc_url: {public_url(config.rpc_url)}{_from(config.rpc_url_env)}"]
     iam = config.database_iam
     if iam is not None:
@@ -47,9 +58,9 @@ def relayer_report(config: RelayerConfig, source: ConfigSource) -> list[str]:
         token = f", token from ${events.nats_token_env}" if events.nats_token_env else ", no token"
         lines.append(f"events: {', '.join(public_url(u) for u in events.nats_url.split(','))}"
                      f"{_from(events.nats_url_env)}{token}")
-    lines.append(signer_line("signers.sender", config.signers.sender))
+    lines.append(signer_line("signers.sender", config.signers.sender, environ))
     if config.kyc is not None:
-        lines.append(signer_line("kyc.signer", config.kyc.signer))
+        lines.append(signer_line("kyc.signer", config.kyc.signer, environ))
     if config.attestors is not None:
         a = config.attestors
         lines.append(f"attestors: client certificate {a.client_cert}, key {a.client_key}, server CA {a.server_ca}")

@@ -55,7 +55,8 @@ SENDER_GAUGE_SECONDS = 15.0
 def build_signer(config: SignerConfig, label: str) -> Signer:
     if isinstance(config, KeystoreSignerConfig):
         return KeystoreSigner.from_file(config.path, config.passphrase_env, label)
-    return KmsSigner.from_config(config.key_id, config.region, config.endpoint_url, label)
+    key_id, region = config.key(os.environ, label)
+    return KmsSigner.from_config(key_id, region, config.endpoint_url, label)
 
 
 def build_attestor_clients(config: RelayerConfig) -> dict[str, AttestorClient]:

@@ -38,7 +38,7 @@ def load(data: dict, **env: str | None) -> AttestorConfig:
 
 def test_an_attestor_config_from_the_environment_reads_its_rpc_url_and_kms_key_from_the_variables_it_names():
     config = load(cloud_config())
-    assert config.rpc_url == RPC and config.key.key_id == KEY and config.key.region == "sa-east-1"
+    assert config.rpc_url == RPC and config.key.key(PLATFORM, "custody-attestor") == (KEY, "sa-east-1")
     assert config.tls.key == Path("/tmp/tls/key.pem")
 
 

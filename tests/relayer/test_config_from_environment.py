@@ -56,8 +56,7 @@ def test_a_config_read_from_an_environment_variable_takes_the_platform_settings_
     assert config.events.nats_url == "nats://nats-0.staging.rat.internal:4222" and config.events.nats_token == TOKEN
     assert config.database_url == ("postgresql+psycopg://relayer@rat-staging-db.abc.sa-east-1.rds.amazonaws.com:5432/"
                                    "rat?sslmode=require")
-    assert config.signers.sender.key_id == PLATFORM["RAT_KMS_KEY_SUBMITTER"]
-    assert config.signers.sender.region == "sa-east-1"
+    assert config.signers.sender.key(PLATFORM, "sender") == (PLATFORM["RAT_KMS_KEY_SUBMITTER"], "sa-east-1")
 
 
 def test_an_unset_config_variable_is_an_error_naming_it():
@@ -143,9 +142,25 @@ def test_a_database_url_config_has_no_password_maker(tmp_path: Path):
     assert RelayerConfig.load(tmp_path / "relayer.yaml", {}).database_password() is None
 
 
-def test_an_unset_kms_key_variable_is_an_error_naming_it():
-    message = refusal(cloud_config(), RAT_KMS_KEY_SUBMITTER=None)
-    assert "key_id_env: environment variable RAT_KMS_KEY_SUBMITTER is not set" in message
+def test_a_config_whose_kms_key_variable_is_unset_still_loads_for_commands_that_sign_nothing():
+    assert load(cloud_config(), RAT_KMS_KEY_SUBMITTER=None).signers.sender.key_id_env == "RAT_KMS_KEY_SUBMITTER"
+
+
+def test_making_the_signer_without_its_kms_key_variable_is_an_error_naming_it(monkeypatch):
+    from relayer.daemon import build_signer
+
+    config = load(cloud_config())
+    monkeypatch.delenv("RAT_KMS_KEY_SUBMITTER", raising=False)
+    with pytest.raises(ConfigError, match="sender signer: key_id_env: environment variable RAT_KMS_KEY_SUBMITTER"):
+        build_signer(config.signers.sender, "sender")
+
+
+def test_a_kms_signer_needs_exactly_one_of_key_id_and_key_id_env():
+    data = cloud_config()
+    data["signers"]["sender"]["key_id"] = "alias/rat-submitter"
+    assert "give key_id or key_id_env, exactly one" in refusal(data)
+    data["signers"]["sender"] = {"type": "kms"}
+    assert "give key_id or key_id_env, exactly one" in refusal(data)
 
 
 def test_the_example_still_loads_from_a_file_with_literal_settings(tmp_path: Path):
@@ -164,6 +179,7 @@ def test_config_check_reads_the_config_variable_and_prints_where_each_setting_co
     assert f"config: environment variable {CONFIG}" in result.output
     assert "rpc_url: https://eth-mainnet.example.com/… (from $RAT_RPC_URL)" in result.output
     assert "token from $RAT_NATS_TOKEN" in result.output and "RDS IAM token per connection" in result.output
+    assert f"signers.sender: KMS key {PLATFORM['RAT_KMS_KEY_SUBMITTER']} (from $RAT_KMS_KEY_SUBMITTER)" in result.output
 
 
 def test_config_check_prints_no_secret():
