@@ -244,6 +244,10 @@ class WorkloadInputs:  # noqa: D101 (fields say it)
     # secret name (`config/<workload>`, `tls/<workload>`) -> its ARN: rat_infra.secrets.workload_secrets
     workload_secret_arns: Mapping[str, pulumi.Output[str]]
     data_key_arn: pulumi.Output[str] | None = None  # encrypts the attestors' record volumes
+    # The platform's private DNS namespace (`<stack>.rat.internal`, rat_infra/bus.py): each attestor registers
+    # there as `<workload>.<stack>.rat.internal`, the name the relayer's `attestors.*.url` and the attestor's server
+    # certificate use. None in the custodian's stack, which has no namespace.
+    namespace_id: pulumi.Output[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -392,6 +396,7 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
     task = _task_definition(settings, w, name, size.cpu, size.memory, platform, inputs, role, log_groups,
                             metrics_log_group, volumes, opts)
     public = w.port is not None
+    registry = _attestor_name(w, name, inputs, opts) if w.service_port is not None else None
     aws.ecs.Service(
         name,
         cluster=platform.cluster.arn,
@@ -414,6 +419,26 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
         ]
         if public and public_api is not None
         else None,
+        service_registries=aws.ecs.ServiceServiceRegistriesArgs(registry_arn=registry.arn) if registry else None,
+        opts=opts,
+    )
+
+
+def _attestor_name(w: Workload, name: str, inputs: WorkloadInputs,
+                   opts: pulumi.ResourceOptions) -> aws.servicediscovery.Service | None:
+    """`<workload>.<stack>.rat.internal` in the platform's namespace: an A record for the attestor's task address,
+    replaced with the task (ECS registers and deregisters it)."""
+    if inputs.namespace_id is None:
+        return None
+    return aws.servicediscovery.Service(
+        name,
+        name=w.name,
+        dns_config=aws.servicediscovery.ServiceDnsConfigArgs(
+            namespace_id=inputs.namespace_id,
+            routing_policy="MULTIVALUE",
+            dns_records=[aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(ttl=10, type="A")],
+        ),
+        health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(),
         opts=opts,
     )
 

@@ -7,7 +7,11 @@ every secret a container names."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from infra_queries import DeclaredStack, as_list, statements
 from rat_infra.offline import mock_arn
@@ -165,3 +169,28 @@ def test_workload_secrets_are_named_for_their_workload():
     names = workload_secrets(load_stack_settings("prod"))
     assert {"config/relayer", "tls/relayer", "credentials/relayer", "config/api", "tls/brokerage-attestor"} <= set(names)
     assert "tls/api" not in names and "credentials/api" not in names
+
+
+def test_every_attestor_of_a_platform_stack_is_found_by_its_name_in_the_stacks_namespace(stack: DeclaredStack):
+    if stack.settings.deploys != "platform":
+        pytest.skip("the custodian's stack has no namespace")
+    (namespace,) = stack.of("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")
+    assert namespace.inputs["name"] == f"{stack.settings.stack}.rat.internal"
+    registries = {s.name: s for s in stack.of("aws:servicediscovery/service:Service")}
+    for w in (w for w in workloads(stack) if w.service_port is not None):
+        registry = registries[f"{stack.settings.prefix}-{w.name}"]
+        assert registry.inputs["name"] == w.name
+        assert registry.inputs["dnsConfig"]["namespaceId"] == namespace.id
+        service = next(s for s in stack.of("aws:ecs/service:Service") if s.name == f"{stack.settings.prefix}-{w.name}")
+        assert service.inputs["serviceRegistries"]["registryArn"] == mock_arn(
+            "aws:servicediscovery/service:Service", f"{stack.settings.prefix}-{w.name}")
+
+
+def test_the_relayer_template_reaches_the_attestors_by_their_registered_names():
+    import yaml
+    from rat_infra.workloads import ATTESTOR_PORT
+
+    template = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "relayer.yaml").read_text())
+    for role in ("brokerage", "custody"):
+        assert re.fullmatch(rf"https://{role}-attestor\.[a-z-]+\.rat\.internal:{ATTESTOR_PORT}",
+                            template["attestors"][role]["url"])
