@@ -174,3 +174,12 @@ def test_the_start_script_writes_a_bundle_the_service_loads_then_starts_the_serv
         written = folder / f"{part}.pem"
         assert stat.S_IMODE(written.stat().st_mode) == 0o600 and written.read_text().strip() == pems[part].strip()
     client_context(folder / "cert.pem", folder / "key.pem", folder / "ca.pem")
+
+
+def test_relayer_workloads_send_traces_to_their_tasks_collector(stack: DeclaredStack, pems):
+    from rat_infra.observability import OTLP_HTTP_PORT
+
+    for w in (w for w in stack.settings.workloads if w.database):
+        c = container(stack, w.name)
+        config = RelayerConfig.load(ConfigSource(env=CONFIG), task_environment(stack, w, c, pems))
+        assert config.tracing.otlp_endpoint == f"http://127.0.0.1:{OTLP_HTTP_PORT}/v1/traces", w.name
