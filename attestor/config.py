@@ -99,14 +99,18 @@ class AttestorConfig(Strict):
 EXAMPLE = """\
 # rat-attestor configuration: one file and one process per attestor role, run in that role's trust domain
 # (the custody attestor can be operated by the custodian itself). Secrets are never written here.
+# Read from this file (--config; relative paths are read from its folder) or, in the cloud, from the YAML text in
+# an environment variable (--config-env RAT_CONFIG_YAML; paths must be absolute; see infra/config/).
 role: custody                       # brokerage | custody
 network: local
 rpc_url: http://127.0.0.1:8545      # this attestor's own node, not the relayer's
+# rpc_url_env: RAT_RPC_URL          # instead of rpc_url: read from this variable
 chain_id: 31337
 minter: "0x0000000000000000000000000000000000000000"
 confirmations: 2                    # a request must be this many blocks deep before a fill is signed
 key: {type: keystore, path: keys/custody.json, passphrase_env: RAT_ATTESTOR_PASSPHRASE}
 # key: {type: kms, key_id: alias/rat-custody-attestor, region: us-east-1}   # production
+# key: {type: kms, key_id_env: RAT_KMS_KEY_CUSTODY_ATTESTOR, region_env: AWS_REGION}   # the cloud task's variables
 vendor: {adapter: sim-custodian, options: {base_url: "http://127.0.0.1:8711"}}
 # vendor: {adapter: alpaca, options: {base_url: "https://api.alpaca.markets"}}  # role: brokerage
 assets:

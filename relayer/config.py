@@ -523,16 +523,23 @@ def validation_problems(exc: ValidationError, example_command: str) -> str:
 EXAMPLE = """\
 # rat-relayer configuration. Secrets are never written here: each signer names the environment variable that
 # holds its passphrase, and vendor adapters read their credentials from the environment.
+# Read from this file (--config; relative paths are read from its folder) or, in the cloud, from the YAML text in
+# an environment variable (--config-env RAT_CONFIG_YAML; paths must be absolute). A `<key>_env` names the variable
+# holding that setting instead of writing it (infra/config/ has the cloud tasks' configs).
 network: local                      # keys the block cursor; one database can serve several networks
 rpc_url: http://127.0.0.1:8545
+# rpc_url_env: RAT_RPC_URL          # instead of rpc_url: read from this variable (the URL embeds an API key)
 chain_id: 31337                     # checked against the node at start
 minter: "0x0000000000000000000000000000000000000000"
 database_url: sqlite:///relayer.db  # or postgresql+psycopg://relayer@db/relayer
+# database_iam:                     # instead of database_url: RDS PostgreSQL, an IAM token per connection, TLS
+#   {host_env: RAT_DB_HOST, user_env: RAT_DB_USER, region_env: AWS_REGION, port: 5432, dbname: rat, sslmode: require}
 market_calendar: XNYS               # exchange_calendars code, or always-open
 assets:
   "0x0000000000000000000000000000000000000000": {symbol: AAPL}
 signers:                            # the relayer's only key: the submitter's
   sender: {type: keystore, path: keys/sender.json, passphrase_env: RAT_SENDER_PASSPHRASE}
+  # sender: {type: kms, key_id_env: RAT_KMS_KEY_SUBMITTER, region_env: AWS_REGION}   # production (or key_id, region)
 attestors:                          # `rat-attestor` services, each holding its own role's key (mutual TLS)
   brokerage: {url: "https://brokerage-attestor.internal:8490", address: "0x0000000000000000000000000000000000000000"}
   custody:   {url: "https://custody-attestor.custodian.example:8490", address: "0x0000000000000000000000000000000000000000"}
@@ -557,6 +564,7 @@ api:                                # `rat-relayer api`: REST, WebSocket stream,
   #   "0xHOME_rAAPL": [{name: chain-a, rpc_url: http://127.0.0.1:8545, token: "0xHOME_rAAPL", pool: "0x..."},
   #                    {name: chain-b, rpc_url: http://127.0.0.1:8546, token: "0xB_rAAPL", pool: "0x..."}]
 events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps events in the outbox only
+# events: {nats_url_env: RAT_NATS_URL, nats_token_env: RAT_NATS_TOKEN}   # the bus and the token it requires
 # kyc:                              # Sumsub webhook -> ComplianceRegistry (KYC_OPERATOR_ROLE key)
 #   registry: "0x0000000000000000000000000000000000000000"
 #   signer: {type: keystore, path: keys/kyc.json, passphrase_env: RAT_KYC_PASSPHRASE}
