@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from relayer.config_source import ConfigSource, config_options
 from relayer.errors import RelayerError
 
 
@@ -26,10 +27,8 @@ def _friendly(fn):
     return wrapper
 
 
-config_option = click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="RAT_ATTESTOR_CONFIG",
-    default="attestor.yaml", show_default=True, help="attestor config file (YAML); see `rat-attestor config-example`",
-)
+# --config FILE (default ./attestor.yaml, or $RAT_ATTESTOR_CONFIG) or --config-env NAME (the cloud tasks)
+config_option = config_options("attestor.yaml", "RAT_ATTESTOR_CONFIG", "rat-attestor config-example")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,6 +39,7 @@ def main() -> None:
     \b
     Typical use (one process per role, each in its own trust domain):
       rat-attestor config-example > attestor.yaml   # then edit role, RPC, Minter, key, vendor, TLS
+      rat-attestor config-check                      # loads the config as `run` would, prints its sources
       rat-attestor doctor                            # checks config, key, RPC, vendor, TLS files, database
       rat-attestor run                               # serves POST /v1/fills over mutual TLS
     """
@@ -56,12 +56,12 @@ def config_example() -> None:
 @main.command()
 @config_option
 @_friendly
-def run(config_path: Path) -> None:
+def run(source: ConfigSource) -> None:
     """Serves the attestor until SIGTERM; prints `listening on https://HOST:PORT` first."""
     from attestor.config import AttestorConfig
     from attestor.service import serve
 
-    config = AttestorConfig.load(config_path)
+    config = AttestorConfig.load(source)
     try:
         asyncio.run(serve(config))
     except OSError as exc:
@@ -71,16 +71,37 @@ def run(config_path: Path) -> None:
 
 @main.command()
 @config_option
-def doctor(config_path: Path) -> None:
+def doctor(source: ConfigSource) -> None:
     """Checks everything the attestor needs and says how to fix what is wrong (exit 1 if anything is)."""
     from attestor.doctor import diagnose
 
-    click.echo(f"rat-attestor doctor: {config_path}")
-    problems = asyncio.run(diagnose(config_path, click.echo))
+    click.echo(f"rat-attestor doctor: {source}")
+    problems = asyncio.run(diagnose(source, click.echo))
     if problems:
         click.secho(f"{problems} problem(s) found", fg="red")
         sys.exit(1)
     click.secho("all checks passed", fg="green")
+
+
+@main.command("config-check")
+@config_option
+@_friendly
+def config_check(source: ConfigSource) -> None:
+    """Loads the config exactly as `run` does (the file or --config-env text, and every environment variable it
+    names) and prints where each setting the service connects with comes from, without connecting to anything and
+    without printing a secret. Exit 1, naming the problem, when the config does not load."""
+    import os
+
+    from attestor.config import AttestorConfig
+    from relayer.config_report import public_url, signer_line
+
+    config = AttestorConfig.load(source)
+    rpc_from = f" (from ${config.rpc_url_env})" if config.rpc_url_env else ""
+    for line in (f"config: {source}", f"role: {config.role}", f"rpc_url: {public_url(config.rpc_url)}{rpc_from}",
+                 signer_line("key", config.key, os.environ), f"database: {config.database}",
+                 f"tls: certificate {config.tls.cert}, key {config.tls.key}, client CA {config.tls.client_ca}",
+                 f"listen: {config.listen.host}:{config.listen.port}"):
+        click.echo(line)
 
 
 @main.command("keys-new")

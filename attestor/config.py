@@ -3,16 +3,18 @@ never live here: the keystore passphrase and vendor credentials come from enviro
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
 from relayer.config import KeystoreSignerConfig as KeystoreKey
 from relayer.config import SignerConfig as KeyConfig
-from relayer.config import Address, Strict, TokenKey
+from relayer.config import Address, Strict, TokenKey, validation_problems
+from relayer.config_source import ENVIRON, ConfigSource, from_env_twin
 from relayer.errors import ConfigError
 
 Role = Literal["brokerage", "custody"]
@@ -45,6 +47,8 @@ class AttestorConfig(Strict):
     role: Role
     network: str = "local"
     rpc_url: str = Field(description="this attestor's own node; never the relayer's")
+    rpc_url_env: str | None = Field(default=None, description="instead of rpc_url: the environment variable holding "
+                                    "it (RAT_RPC_URL in the cloud task: its own stack's chain-rpc-url secret)")
     chain_id: int
     minter: Address
     confirmations: int = Field(default=2, ge=0, description="blocks a request must be buried under before signing")
@@ -64,44 +68,49 @@ class AttestorConfig(Strict):
                                   "Prometheus); the signing API is never served on it")
     log_level: str = "INFO"
 
+    @model_validator(mode="before")
     @classmethod
-    def load(cls, path: Path) -> AttestorConfig:
-        if not path.is_file():
-            raise ConfigError(f"config file {path} not found",
-                              hint="write one with `rat-attestor config-example > attestor.yaml` and edit it")
+    def _from_environment(cls, data: Any, info: ValidationInfo) -> Any:
+        return from_env_twin(data, info, "rpc_url")
+
+    @classmethod
+    def load(cls, source: Path | ConfigSource, environ: Mapping[str, str] | None = None) -> AttestorConfig:
+        """Reads and validates a config file, or the config text in an environment variable (`ConfigSource`);
+        `_env` fields are read from `environ` (default: this process's environment)."""
+        source = ConfigSource.of(source)
+        environ = os.environ if environ is None else environ
+        data = source.read(environ, "write one with `rat-attestor config-example > attestor.yaml` and edit it, "
+                                    "or pass --config FILE or --config-env NAME")
         try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path} is not valid YAML: {exc}") from None
-        try:
-            config = cls.model_validate(data or {})
+            config = cls.model_validate(data or {}, context={ENVIRON: environ})
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise ConfigError(f"{path}: {problems}", hint="compare with `rat-attestor config-example`") from None
-        base = path.parent
-
-        def rooted(p: Path) -> Path:
-            return p if p.is_absolute() else base / p
-
-        config.database = rooted(config.database)
-        config.tls.cert, config.tls.key, config.tls.client_ca = (
-            rooted(config.tls.cert), rooted(config.tls.key), rooted(config.tls.client_ca))
+            raise ConfigError(f"{source}: {validation_problems(exc, 'rat-attestor config-example')}",
+                              hint="compare with `rat-attestor config-example`") from None
+        rooted = source.rooted
+        config.database = rooted(config.database, "database")
+        config.tls.cert = rooted(config.tls.cert, "tls.cert")
+        config.tls.key = rooted(config.tls.key, "tls.key")
+        config.tls.client_ca = rooted(config.tls.client_ca, "tls.client_ca")
         if isinstance(config.key, KeystoreKey):
-            config.key.path = rooted(config.key.path)
+            config.key.path = rooted(config.key.path, "key.path")
         return config
 
 
 EXAMPLE = """\
 # rat-attestor configuration: one file and one process per attestor role, run in that role's trust domain
 # (the custody attestor can be operated by the custodian itself). Secrets are never written here.
+# Read from this file (--config; relative paths are read from its folder) or, in the cloud, from the YAML text in
+# an environment variable (--config-env RAT_CONFIG_YAML; paths must be absolute; see infra/config/).
 role: custody                       # brokerage | custody
 network: local
 rpc_url: http://127.0.0.1:8545      # this attestor's own node, not the relayer's
+# rpc_url_env: RAT_RPC_URL          # instead of rpc_url: read from this variable
 chain_id: 31337
 minter: "0x0000000000000000000000000000000000000000"
 confirmations: 2                    # a request must be this many blocks deep before a fill is signed
 key: {type: keystore, path: keys/custody.json, passphrase_env: RAT_ATTESTOR_PASSPHRASE}
 # key: {type: kms, key_id: alias/rat-custody-attestor, region: us-east-1}   # production
+# key: {type: kms, key_id_env: RAT_KMS_KEY_CUSTODY_ATTESTOR, region_env: AWS_REGION}   # the cloud task's variables
 vendor: {adapter: sim-custodian, options: {base_url: "http://127.0.0.1:8711"}}
 # vendor: {adapter: alpaca, options: {base_url: "https://api.alpaca.markets"}}  # role: brokerage
 assets:

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from relayer.checkup import ATTESTOR_ROLE_ON_MINTER, Checkup
+from relayer.config_source import ConfigSource
 from relayer.errors import RelayerError
 
 
-async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
+async def diagnose(source: Path | ConfigSource, say: Callable[[str], None]) -> int:
     from attestor.chain import ChainView
     from attestor.config import AttestorConfig
     from attestor.evidence import vendor_for
@@ -23,8 +24,8 @@ async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
     ok, bad = report.ok, report.bad
 
     try:
-        config = AttestorConfig.load(config_path)
-        ok(f"config {config_path} ({config.role} attestor)")
+        config = AttestorConfig.load(source)
+        ok(f"config {source} ({config.role} attestor)")
     except RelayerError as exc:
         bad(str(exc), exc.hint)
         return report.problems

@@ -10,6 +10,8 @@ signed; the record of a fill is committed before its signature is sent."""
 
 from __future__ import annotations
 
+import os
+
 import asyncio
 import json
 import logging
@@ -84,7 +86,8 @@ def build_signer(config: AttestorConfig) -> Signer:
     label = f"{config.role}-attestor"
     if isinstance(key, KeystoreKey):
         return KeystoreSigner.from_file(key.path, key.passphrase_env, label)
-    return KmsSigner.from_config(key.key_id, key.region, key.endpoint_url, label)
+    key_id, region = key.key(os.environ, label)
+    return KmsSigner.from_config(key_id, region, key.endpoint_url, label)
 
 
 class Attestor:

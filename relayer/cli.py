@@ -1,7 +1,8 @@
 """`rat-relayer`: the relayer daemon and its operator tools.
 
-Every command reads the same config file (--config, default ./relayer.yaml, or $RAT_RELAYER_CONFIG). Errors
-print what is wrong and how to fix it, and exit non-zero; they never print key material."""
+Every command reads the same config: a file (--config, default ./relayer.yaml, or $RAT_RELAYER_CONFIG) or the YAML
+text in an environment variable (--config-env NAME, how the cloud tasks get theirs). Errors print what is wrong and
+how to fix it, and exit non-zero; they never print key material."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from relayer.config_source import ConfigSource, config_options
 from relayer.errors import RelayerError
 
 # = relayer.events.outbox.STREAM_REPLAY_DAYS, repeated so the CLI starts without importing the outbox
@@ -45,15 +47,8 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, Decimal]:
     return out
 
 
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="RAT_RELAYER_CONFIG",
-    default="relayer.yaml",
-    show_default=True,
-    help="relayer config file (YAML); see `rat-relayer config-example`",
-)
+# --config FILE (default ./relayer.yaml, or $RAT_RELAYER_CONFIG) or --config-env NAME (the cloud tasks)
+config_option = config_options("relayer.yaml", "RAT_RELAYER_CONFIG", "rat-relayer config-example")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,6 +59,7 @@ def main() -> None:
     \b
     Typical use:
       rat-relayer config-example > relayer.yaml   # then edit RPC, Minter address, keys
+      rat-relayer config-check                     # loads the config as `run` would, prints its sources
       rat-relayer doctor                           # checks config, RPC, keys, adapters, database
       rat-relayer run                              # the daemon
       rat-relayer status                           # pending sagas, last block, lag
@@ -117,10 +113,10 @@ def sim_custodian(host, port, positions, account, latency, settle_delay) -> None
     serve(SimCustodian(config).app(), host, port)
 
 
-def _load(config_path: Path):
+def _load(source: ConfigSource):
     from relayer.config import RelayerConfig
 
-    return RelayerConfig.load(config_path)
+    return RelayerConfig.load(source)
 
 
 @main.command("config-example")
@@ -131,12 +127,27 @@ def config_example() -> None:
     click.echo(EXAMPLE, nl=False)
 
 
+@main.command("config-check")
+@config_option
+@_friendly
+def config_check(source: ConfigSource) -> None:
+    """Load the config exactly as `run` and `api` do (the file or --config-env text, and every environment variable
+    it names) and print where each connection setting comes from, without connecting to anything and without
+    printing a secret. Exit 1, naming the problem, when the config does not load."""
+    import os
+
+    from relayer.config_report import relayer_report
+
+    for line in relayer_report(_load(source), source, os.environ):
+        click.echo(line)
+
+
 @main.command()
 @config_option
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @_friendly
-def run(config_path: Path, log_level: str) -> None:
+def run(source: ConfigSource, log_level: str) -> None:
     """Run the daemon: backfill from the stored cursor, follow the Minter, drive every saga to the end.
 
     Stops cleanly on SIGTERM/SIGINT; after a crash, simply start it again: it resumes every saga from its last
@@ -145,7 +156,7 @@ def run(config_path: Path, log_level: str) -> None:
     from relayer.observability import configure_logging
 
     configure_logging(log_level.upper())
-    run_forever(_load(config_path))
+    run_forever(_load(source))
 
 
 @main.command()
@@ -153,7 +164,7 @@ def run(config_path: Path, log_level: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--all", "show_all", is_flag=True, help="list finished sagas too")
 @_friendly
-def status(config_path: Path, as_json: bool, show_all: bool) -> None:
+def status(source: ConfigSource, as_json: bool, show_all: bool) -> None:
     """Pending sagas (and why they wait), last processed block, lag behind the chain, breaker state."""
     import asyncio
     import json
@@ -161,11 +172,10 @@ def status(config_path: Path, as_json: bool, show_all: bool) -> None:
 
     from relayer.rpc import Rpc
     from relayer.saga import CUSTODY_BREAKER
-    from relayer.store import Store
     from relayer.store.store import TERMINAL_STATUSES
 
-    config = _load(config_path)
-    store = Store.open(config.database_url)
+    config = _load(source)
+    store = config.open_store()
     from relayer.watcher import cursor_key
 
     cursor = store.cursor(cursor_key(config.network, config.minter))
@@ -226,13 +236,13 @@ def status(config_path: Path, as_json: bool, show_all: bool) -> None:
 @main.command()
 @config_option
 @_friendly
-def doctor(config_path: Path) -> None:
+def doctor(source: ConfigSource) -> None:
     """Check config, RPC, keys, adapters and database; print what is wrong and how to fix it."""
     import asyncio
 
     from relayer.doctor import diagnose
 
-    problems = asyncio.run(diagnose(config_path, click.echo))
+    problems = asyncio.run(diagnose(source, click.echo))
     if problems:
         click.secho(f"{problems} problem(s) found", fg="red")
         sys.exit(1)
@@ -244,13 +254,12 @@ def doctor(config_path: Path) -> None:
 @click.option("--from-block", "from_block", type=click.IntRange(min=0), required=True,
               help="first block to read Minter events from again")
 @_friendly
-def replay(config_path: Path, from_block: int) -> None:
+def replay(source: ConfigSource, from_block: int) -> None:
     """Re-read Minter events from a block on the daemon's next loop. Safe: requests already known are not
     processed again (a request id makes one saga, ever)."""
-    from relayer.store import Store
 
-    config = _load(config_path)
-    store = Store.open(config.database_url)
+    config = _load(source)
+    store = config.open_store()
     from relayer.watcher import cursor_key
 
     key = cursor_key(config.network, config.minter)
@@ -265,7 +274,7 @@ def replay(config_path: Path, from_block: int) -> None:
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @_friendly
-def api(config_path: Path, log_level: str) -> None:
+def api(source: ConfigSource, log_level: str) -> None:
     """Serve the service API (REST, the /v1/stream WebSocket, operator calls, the Sumsub webhook) on api.port,
     next to the daemon and on the same database. Also publishes the event outbox to NATS JetStream when
     events.nats_url is set, and writes KYC decisions to the registry when a kyc section is configured.
@@ -277,7 +286,7 @@ def api(config_path: Path, log_level: str) -> None:
     from relayer.observability import configure_logging
 
     configure_logging(log_level.upper())
-    run_api(_load(config_path))
+    run_api(_load(source))
 
 
 @main.command("api-spec")
@@ -299,14 +308,13 @@ def api_spec(kind: str) -> None:
 @click.option("--request-event-days", type=click.IntRange(min=STREAM_REPLAY_DAYS), default=365, show_default=True,
               help="how long published requests.* outbox rows stay (at least the WebSocket stream's replay window)")
 @_friendly
-def purge(config_path: Path, aml_record_days: int, client_ip_days: int, request_event_days: int) -> None:
+def purge(source: ConfigSource, aml_record_days: int, client_ip_days: int, request_event_days: int) -> None:
     """Erase personal data whose retention period is over (KYC applicant rows, kyc.* events, finished sagas),
     trim old published requests.* events and redact old operator IP addresses. Safe to run daily and repeatedly
     (docs/data/lifecycle.md)."""
-    from relayer.store import Store
     from relayer.store.retention import RetentionPolicy, purge as run_purge
 
-    store = Store.open(_load(config_path).database_url)
+    store = _load(source).open_store()
     report = run_purge(store, RetentionPolicy(aml_record_days=aml_record_days, client_ip_days=client_ip_days,
                                               request_event_days=request_event_days))
     store.close()
@@ -322,12 +330,11 @@ def breaker() -> None:
 @config_option
 @click.option("--reason", required=True, help="what was reconciled (kept in the audit trail)")
 @_friendly
-def breaker_reset(config_path: Path, reason: str) -> None:
+def breaker_reset(source: ConfigSource, reason: str) -> None:
     """Close the breaker after custody and on-chain supply have been reconciled."""
     from relayer.saga import CUSTODY_BREAKER
-    from relayer.store import Store
 
-    store = Store.open(_load(config_path).database_url)
+    store = _load(source).open_store()
     store.set_breaker(CUSTODY_BREAKER, False, f"reset: {reason}")
     store.close()
     click.echo("circuit breaker closed; blocked sagas resume on the daemon's next loop")
@@ -338,17 +345,16 @@ def saga() -> None:
     """Act on one request's saga as an operator (audited like the API's operator calls)."""
 
 
-def _saga_action(config_path: Path, request_id: str, act) -> None:
+def _saga_action(source: ConfigSource, request_id: str, act) -> None:
     import getpass
     import re
 
     from relayer import operator_actions as actions
-    from relayer.store import Store
 
     if not re.fullmatch(r"0x[0-9a-fA-F]{64}", request_id):
         raise click.BadParameter("a request id is 0x followed by 64 hex digits", param_hint="REQUEST_ID")
-    config = _load(config_path)
-    store = Store.open(config.database_url)
+    config = _load(source)
+    store = config.open_store()
     try:
         with store.transaction() as conn:
             act(actions, conn, request_id.lower(), f"cli:{getpass.getuser()}")
@@ -363,10 +369,10 @@ def _saga_action(config_path: Path, request_id: str, act) -> None:
 @click.argument("request_id")
 @click.option("--note", required=True, help="why (kept in the audit log)")
 @_friendly
-def saga_retry(config_path: Path, request_id: str, note: str) -> None:
+def saga_retry(source: ConfigSource, request_id: str, note: str) -> None:
     """Make a waiting or stuck saga due now, with its failure count reset; it resumes from its last durable
     step on the daemon's next loop."""
-    _saga_action(config_path, request_id, lambda a, conn, rid, who: a.retry(conn, rid, who, note, "cli"))
+    _saga_action(source, request_id, lambda a, conn, rid, who: a.retry(conn, rid, who, note, "cli"))
     click.echo(f"{request_id}: due now; the daemon resumes it from its last durable step")
 
 
@@ -378,9 +384,9 @@ def saga_retry(config_path: Path, request_id: str, note: str) -> None:
               help="the Minter's reject reason")
 @click.option("--note", required=True, help="why (kept in the audit log and the saga)")
 @_friendly
-def saga_reject(config_path: Path, request_id: str, reason: str, note: str) -> None:
+def saga_reject(source: ConfigSource, request_id: str, reason: str, note: str) -> None:
     """Reject a request on-chain (its escrow is refunded); refused once a fulfilment was signed."""
-    _saga_action(config_path, request_id, lambda a, conn, rid, who: a.reject(conn, rid, who, reason, note, "cli"))
+    _saga_action(source, request_id, lambda a, conn, rid, who: a.reject(conn, rid, who, reason, note, "cli"))
     click.echo(f"{request_id}: rejecting; the daemon sends the Minter's reject on its next loop")
 
 

@@ -3,18 +3,33 @@ passphrases, vendor credentials and KMS access come from environment variables n
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import quote
 
-import yaml
 from eth_utils import is_address, to_checksum_address
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from rat.bridge.supply import ChainToken
+from relayer.config_source import ENVIRON, ConfigSource, environment_of, from_env_twin, required_env
 from relayer.errors import ConfigError
 from relayer.residency import ResidencyConfig
 from relayer.sender import SenderPolicy
 from relayer.watcher import WatcherPolicy
+
+if TYPE_CHECKING:
+    from relayer.store import Store
 
 
 def checksum_address(v: str) -> str:
@@ -50,10 +65,43 @@ class KeystoreSignerConfig(Strict):
 
 
 class KmsSignerConfig(Strict):
+    """A KMS key (secp256k1). Its id and region may be named by environment variables; those are read when the
+    signer is made, like a keystore's passphrase, so a command that signs nothing (`purge`, `status`) loads the
+    same config without them."""
+
     type: Literal["kms"]
-    key_id: str
+    key_id: str | None = Field(default=None, description="KMS key id, ARN or alias")
+    key_id_env: str | None = Field(default=None, description="instead of key_id: the environment variable holding "
+                                   "it (the cloud stack sets RAT_KMS_KEY_<ROLE> to the role's key ARN)")
     region: str = "us-east-1"
+    region_env: str | None = Field(default=None, description="instead of region: the environment variable holding "
+                                   "it (AWS_REGION in the cloud tasks)")
     endpoint_url: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source_each(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if (data.get("key_id") is None) == (data.get("key_id_env") is None):
+                raise ValueError("give key_id or key_id_env, exactly one")
+            if data.get("region_env") is not None and "region" in data:
+                raise ValueError("give region or region_env, not both")
+        return data
+
+    def key(self, environ: Mapping[str, str], label: str) -> tuple[str, str]:
+        """(key id, region), read from the environment where the config names variables."""
+        def read(name: str, field: str) -> str:
+            value = environ.get(name)
+            if not value:
+                raise ConfigError(f"{label} signer: {field}: environment variable {name} is not set (or empty)",
+                                  hint=f"set {name} (the cloud task definition sets it), or write the value itself "
+                                       f"instead of {field}")
+            return value
+
+        key_id = read(self.key_id_env, "key_id_env") if self.key_id_env is not None else self.key_id
+        region = read(self.region_env, "region_env") if self.region_env is not None else self.region
+        assert key_id is not None  # one of the two, by validation
+        return key_id, region
 
 
 SignerConfig = Annotated[KeystoreSignerConfig | KmsSignerConfig, Field(discriminator="type")]
@@ -192,12 +240,36 @@ class ApiConfig(Strict):
 
 class EventsConfig(Strict):
     nats_url: str | None = Field(default=None, description="NATS with JetStream; unset: events stay in the outbox")
+    nats_url_env: str | None = Field(default=None, description="instead of nats_url: the environment variable "
+                                     "holding it (RAT_NATS_URL in the cloud tasks)")
+    nats_token_env: str | None = Field(default=None, description="environment variable holding the token NATS "
+                                       "requires (RAT_NATS_TOKEN in the cloud tasks); unset: no token is sent")
     stream: str | None = Field(default=None, description="JetStream stream name (default RAT_<NETWORK>)")
     drain_interval: float = Field(default=0.2, gt=0)
     duplicate_window: int = Field(default=120, ge=1, description="JetStream Nats-Msg-Id dedupe window, seconds")
     max_age_days: int = Field(default=5 * 365, ge=1, le=3650,
                               description="JetStream stream max_age: days a message stays on the bus; at most the "
                                           "AML period `rat-relayer purge` keeps published kyc.* outbox rows")
+    # Read from nats_token_env at load, never from the file: a secret is not a config value.
+    _nats_token: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_from_environment(cls, data: Any, info: ValidationInfo) -> Any:
+        return from_env_twin(data, info, "nats_url")
+
+    @model_validator(mode="after")
+    def _token_from_environment(self, info: ValidationInfo) -> EventsConfig:
+        if self.nats_token_env is not None:
+            if self.nats_url is None:
+                raise ValueError("nats_token_env is set but no bus is (nats_url or nats_url_env)")
+            self._nats_token = required_env(environment_of(info), self.nats_token_env, "nats_token_env")
+        return self
+
+    @property
+    def nats_token(self) -> str | None:
+        """The token the bus connection presents (from `nats_token_env`), or None."""
+        return self._nats_token
 
 
 class KycLevel(Strict):
@@ -239,6 +311,55 @@ class KycConfig(Strict):
                                             "verifies, seconds; a rotation may name its own")
     batch_size: int = Field(default=50, ge=1, le=200)
     interval: float = Field(default=1.0, gt=0, description="seconds between registry sync passes")
+
+
+class RdsIamConfig(Strict):
+    """PostgreSQL on Amazon RDS with IAM database authentication: no password is stored anywhere. Each new
+    connection logs in with a fresh token (valid 15 minutes for logging in) signed with the task role's
+    credentials, which must allow `rds-db:connect` for the user; TLS is always required (RDS refuses an IAM login
+    without it, and `rds.force_ssl` refuses any plaintext connection)."""
+
+    host_env: str = Field(description="environment variable holding the database host (RAT_DB_HOST in the cloud)")
+    user_env: str = Field(description="environment variable holding the database user (RAT_DB_USER in the cloud)")
+    region_env: str = Field(default="AWS_REGION", description="environment variable holding the database's region")
+    port: int = Field(default=5432, ge=1, le=65535)
+    dbname: str = Field(default="rat", min_length=1, description="the database (the stack's RDS db_name)")
+    sslmode: Literal["require", "verify-ca", "verify-full"] = Field(
+        default="require", description="libpq sslmode; verify-ca and verify-full also need sslrootcert")
+    sslrootcert: Path | None = Field(default=None, description="the RDS CA bundle (PEM) the server is verified with")
+    _host: str = PrivateAttr(default="")
+    _user: str = PrivateAttr(default="")
+    _region: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _from_environment(self, info: ValidationInfo) -> RdsIamConfig:
+        if self.sslmode != "require" and self.sslrootcert is None:
+            raise ValueError(f"sslmode {self.sslmode} verifies the server: give sslrootcert (the RDS CA bundle)")
+        environ = environment_of(info)
+        self._host = required_env(environ, self.host_env, "host_env")
+        self._user = required_env(environ, self.user_env, "user_env")
+        self._region = required_env(environ, self.region_env, "region_env")
+        return self
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def user(self) -> str:
+        return self._user
+
+    @property
+    def region(self) -> str:
+        return self._region
+
+    def url(self) -> str:
+        """The SQLAlchemy URL of this database, without a password (each connection gets a token instead)."""
+        query = f"sslmode={self.sslmode}"
+        if self.sslrootcert is not None:
+            query += f"&sslrootcert={quote(str(self.sslrootcert), safe='/')}"
+        return (f"postgresql+psycopg://{quote(self.user, safe='')}@{self.host}:{self.port}/"
+                f"{quote(self.dbname, safe='')}?{query}")
 
 
 class TracingConfig(Strict):
@@ -292,9 +413,14 @@ class CollateralKeeperConfig(Strict):
 class RelayerConfig(Strict):
     network: str = Field(default="local", description="name used to key the block cursor")
     rpc_url: str
+    rpc_url_env: str | None = Field(default=None, description="instead of rpc_url: the environment variable "
+                                    "holding it (RAT_RPC_URL in the cloud tasks; the URL embeds an API key)")
     chain_id: int | None = None
     minter: Address
     database_url: str = "sqlite:///relayer.db"
+    database_iam: RdsIamConfig | None = Field(
+        default=None, description="instead of database_url: PostgreSQL on RDS, host and user from the environment, "
+                                  "an IAM token per connection (the cloud tasks)")
     market_calendar: str = "XNYS"
     assets: dict[TokenKey, AssetConfig]
     signers: SignersConfig
@@ -316,60 +442,104 @@ class RelayerConfig(Strict):
     lease_ttl: float = Field(default=5.0, gt=0, description="seconds a leader lease lasts without renewal: the "
                              "longest a standby waits before it takes over from a leader that died")
 
+    @model_validator(mode="before")
     @classmethod
-    def load(cls, path: Path) -> RelayerConfig:
-        if not path.is_file():
-            raise ConfigError(
-                f"config file {path} not found",
-                hint="write one with `rat-relayer config-example > relayer.yaml` and edit it, or pass --config",
-            )
+    def _from_environment(cls, data: Any, info: ValidationInfo) -> Any:
+        data = from_env_twin(data, info, "rpc_url")
+        if isinstance(data, dict) and data.get("database_iam") is not None and "database_url" in data:
+            raise ValueError("give database_url or database_iam, not both")
+        return data
+
+    @model_validator(mode="after")
+    def _iam_database_url(self) -> RelayerConfig:
+        if self.database_iam is not None:
+            self.database_url = self.database_iam.url()
+        return self
+
+    def database_password(self) -> Callable[[], str] | None:
+        """What gives each new database connection its password: an RDS IAM token maker, or None (the URL says)."""
+        if self.database_iam is None:
+            return None
+        from relayer.rds_iam import RdsIamToken
+
+        iam = self.database_iam
+        return RdsIamToken(host=iam.host, port=iam.port, user=iam.user, region=iam.region)
+
+    def open_store(self, migrate_schema: bool = True) -> Store:
+        """The relayer's store at `database_url`, logging in with an IAM token per connection when so configured."""
+        from relayer.store import Store
+
+        return Store.open(self.database_url, migrate_schema=migrate_schema, password=self.database_password())
+
+    @classmethod
+    def load(cls, source: Path | ConfigSource, environ: Mapping[str, str] | None = None) -> RelayerConfig:
+        """Reads and validates a config file, or the config text in an environment variable (`ConfigSource`);
+        `_env` fields are read from `environ` (default: this process's environment)."""
+        source = ConfigSource.of(source)
+        environ = os.environ if environ is None else environ
+        data = source.read(environ, "write one with `rat-relayer config-example > relayer.yaml` and edit it, "
+                                    "or pass --config FILE or --config-env NAME")
         try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path} is not valid YAML: {exc}") from None
-        try:
-            config = cls.model_validate(data or {})
+            config = cls.model_validate(data or {}, context={ENVIRON: environ})
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: "
-                + ("unknown key (a typo? `rat-relayer config-example` lists every key)"
-                   if e["type"] == "extra_forbidden" else e["msg"]) for e in exc.errors())
-            raise ConfigError(f"{path}: {problems}") from None
-        base = path.parent
-        if config.api.auth is not None and config.api.auth.jwks_file is not None \
-                and not config.api.auth.jwks_file.is_absolute():
-            config.api.auth.jwks_file = base / config.api.auth.jwks_file
+            raise ConfigError(f"{source}: {validation_problems(exc, 'rat-relayer config-example')}") from None
+        rooted = source.rooted
+        if config.api.auth is not None and config.api.auth.jwks_file is not None:
+            config.api.auth.jwks_file = rooted(config.api.auth.jwks_file, "api.auth.jwks_file")
         config.api.reserve_statements = {
-            to_checksum_address(a): (p if p.is_absolute() else base / p) for a, p in config.api.reserve_statements.items()
+            to_checksum_address(a): rooted(p, f"api.reserve_statements[{a}]")
+            for a, p in config.api.reserve_statements.items()
         }
-        signers = [config.signers.sender]
+        signers: list[tuple[str, SignerConfig]] = [("signers.sender", config.signers.sender)]
         tls = config.attestors
         if tls is not None:
-            tls.client_cert, tls.client_key, tls.server_ca = (
-                p if p.is_absolute() else base / p for p in (tls.client_cert, tls.client_key, tls.server_ca))
+            tls.client_cert = rooted(tls.client_cert, "attestors.client_cert")
+            tls.client_key = rooted(tls.client_key, "attestors.client_key")
+            tls.server_ca = rooted(tls.server_ca, "attestors.server_ca")
+        if config.database_iam is not None and config.database_iam.sslrootcert is not None:
+            config.database_iam.sslrootcert = rooted(config.database_iam.sslrootcert, "database_iam.sslrootcert")
+            config.database_url = config.database_iam.url()
         if config.kyc is not None:
-            signers.append(config.kyc.signer)
+            signers.append(("kyc.signer", config.kyc.signer))
         if config.collateral is not None and config.collateral.liquidation.signer is not None:
-            signers.append(config.collateral.liquidation.signer)
-        for signer in signers:
-            if isinstance(signer, KeystoreSignerConfig) and not signer.path.is_absolute():
-                signer.path = base / signer.path
+            signers.append(("collateral.liquidation.signer", config.collateral.liquidation.signer))
+        for field, signer in signers:
+            if isinstance(signer, KeystoreSignerConfig):
+                signer.path = rooted(signer.path, f"{field}.path")
         return config
+
+
+def validation_problems(exc: ValidationError, example_command: str) -> str:
+    """Every problem pydantic found, each as `where: what` (a problem of a whole section names the section)."""
+    problems = []
+    for e in exc.errors():
+        where = ".".join(str(p) for p in e["loc"])
+        what = (f"unknown key (a typo? `{example_command}` lists every key)" if e["type"] == "extra_forbidden"
+                else str(e["msg"]).removeprefix("Value error, "))
+        problems.append(f"{where}: {what}" if where else what)
+    return "; ".join(problems)
 
 
 EXAMPLE = """\
 # rat-relayer configuration. Secrets are never written here: each signer names the environment variable that
 # holds its passphrase, and vendor adapters read their credentials from the environment.
+# Read from this file (--config; relative paths are read from its folder) or, in the cloud, from the YAML text in
+# an environment variable (--config-env RAT_CONFIG_YAML; paths must be absolute). A `<key>_env` names the variable
+# holding that setting instead of writing it (infra/config/ has the cloud tasks' configs).
 network: local                      # keys the block cursor; one database can serve several networks
 rpc_url: http://127.0.0.1:8545
+# rpc_url_env: RAT_RPC_URL          # instead of rpc_url: read from this variable (the URL embeds an API key)
 chain_id: 31337                     # checked against the node at start
 minter: "0x0000000000000000000000000000000000000000"
 database_url: sqlite:///relayer.db  # or postgresql+psycopg://relayer@db/relayer
+# database_iam:                     # instead of database_url: RDS PostgreSQL, an IAM token per connection, TLS
+#   {host_env: RAT_DB_HOST, user_env: RAT_DB_USER, region_env: AWS_REGION, port: 5432, dbname: rat, sslmode: require}
 market_calendar: XNYS               # exchange_calendars code, or always-open
 assets:
   "0x0000000000000000000000000000000000000000": {symbol: AAPL}
 signers:                            # the relayer's only key: the submitter's
   sender: {type: keystore, path: keys/sender.json, passphrase_env: RAT_SENDER_PASSPHRASE}
+  # sender: {type: kms, key_id_env: RAT_KMS_KEY_SUBMITTER, region_env: AWS_REGION}   # production (or key_id, region)
 attestors:                          # `rat-attestor` services, each holding its own role's key (mutual TLS)
   brokerage: {url: "https://brokerage-attestor.internal:8490", address: "0x0000000000000000000000000000000000000000"}
   custody:   {url: "https://custody-attestor.custodian.example:8490", address: "0x0000000000000000000000000000000000000000"}
@@ -394,6 +564,7 @@ api:                                # `rat-relayer api`: REST, WebSocket stream,
   #   "0xHOME_rAAPL": [{name: chain-a, rpc_url: http://127.0.0.1:8545, token: "0xHOME_rAAPL", pool: "0x..."},
   #                    {name: chain-b, rpc_url: http://127.0.0.1:8546, token: "0xB_rAAPL", pool: "0x..."}]
 events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps events in the outbox only
+# events: {nats_url_env: RAT_NATS_URL, nats_token_env: RAT_NATS_TOKEN}   # the bus and the token it requires
 # kyc:                              # Sumsub webhook -> ComplianceRegistry (KYC_OPERATOR_ROLE key)
 #   registry: "0x0000000000000000000000000000000000000000"
 #   signer: {type: keystore, path: keys/kyc.json, passphrase_env: RAT_KYC_PASSPHRASE}

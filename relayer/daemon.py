@@ -34,7 +34,6 @@ from relayer.saga import CUSTODY_BREAKER as CUSTODY
 from relayer.saga import SagaEngine
 from relayer.sender import TxSender
 from relayer.signers import KeystoreSigner, KmsSigner, Signer
-from relayer.store import Store
 from relayer.tracing import Tracing
 from relayer.watcher import Watcher
 
@@ -56,7 +55,8 @@ SENDER_GAUGE_SECONDS = 15.0
 def build_signer(config: SignerConfig, label: str) -> Signer:
     if isinstance(config, KeystoreSignerConfig):
         return KeystoreSigner.from_file(config.path, config.passphrase_env, label)
-    return KmsSigner.from_config(config.key_id, config.region, config.endpoint_url, label)
+    key_id, region = config.key(os.environ, label)
+    return KmsSigner.from_config(key_id, region, config.endpoint_url, label)
 
 
 def build_attestor_clients(config: RelayerConfig) -> dict[str, AttestorClient]:
@@ -112,7 +112,7 @@ class Daemon:
 
     async def start(self) -> None:
         c = self.config
-        self.store = Store.open(c.database_url)
+        self.store = c.open_store()
         self.rpc = Rpc(c.rpc_url)
         self._bind_gauges()
         chain_id = await self.rpc.chain_id()

@@ -9,29 +9,29 @@ from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, keccak
 
 from relayer.checkup import ATTESTOR_ROLE_ON_MINTER, Checkup
+from relayer.config_source import ConfigSource
 from relayer.errors import ConfigError, RelayerError
 
 
-async def diagnose(config_path: Path, say: Callable[[str], None]) -> int:
+async def diagnose(source: Path | ConfigSource, say: Callable[[str], None]) -> int:
     from relayer.adapters.base import load_adapter
     from relayer.config import RelayerConfig
     from relayer.daemon import build_attestor_clients, build_signer
     from relayer.minter import AssetStatus, MinterReader
     from relayer.rpc import Rpc
-    from relayer.store import Store
 
     report = Checkup(say)
     ok, bad = report.ok, report.bad
 
     try:
-        config = RelayerConfig.load(config_path)
-        ok(f"config {config_path}")
+        config = RelayerConfig.load(source)
+        ok(f"config {source}")
     except RelayerError as exc:
         bad(str(exc), exc.hint)
         return report.problems
 
     try:
-        store = Store.open(config.database_url, migrate_schema=False)
+        store = config.open_store(migrate_schema=False)
         current, latest = store.schema_version()
         store.close()
         if current > latest:
@@ -213,12 +213,11 @@ async def _kyc_drift_check(config, ok, bad) -> None:
     """Compares every KYC'd wallet's record on the home registry and on each fan-out chain's (ADR 0106)."""
     from relayer.kyc.fanout import ledger_wallets, registry_drift
     from relayer.rpc import Rpc
-    from relayer.store import Store
 
     assert config.kyc is not None
     registries = {"home": (Rpc(config.rpc_url), config.kyc.registry)}
     registries.update({c.name: (Rpc(c.rpc_url), c.registry) for c in config.kyc.chains})
-    store = Store.open(config.database_url, migrate_schema=False)
+    store = config.open_store(migrate_schema=False)
     try:
         wallets = ledger_wallets(store)
         drift = await registry_drift(registries, wallets)
@@ -268,10 +267,17 @@ async def _bus_checks(config, ok, bad) -> None:
         from nats.js.errors import NotFoundError
 
         nc = await asyncio.wait_for(nats.connect(url, connect_timeout=2, max_reconnect_attempts=0,
-                                                 allow_reconnect=False), 5)
+                                                 allow_reconnect=False, token=config.events.nats_token), 5)
     except Exception as exc:  # noqa: BLE001  (any connection failure: the bus is down or unreachable)
-        bad(f"NATS at {url} does not answer ({type(exc).__name__}): events stay in the outbox unpublished",
-            "start NATS with JetStream, or unset events.nats_url")
+        if "Authorization Violation" in str(exc):
+            given = (f"the token in ${config.events.nats_token_env}" if config.events.nats_token_env
+                     else "no token (events.nats_token_env is unset)")
+            bad(f"NATS at {url} refuses {given}: events stay in the outbox unpublished",
+                "set events.nats_token_env to the variable holding the servers' --auth token (RAT_NATS_TOKEN in "
+                "the cloud tasks)")
+        else:
+            bad(f"NATS at {url} does not answer ({type(exc).__name__}): events stay in the outbox unpublished",
+                "start NATS with JetStream, or unset events.nats_url")
         return
     try:
         js = nc.jetstream()

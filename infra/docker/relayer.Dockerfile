@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# RAT relayer image (also runs the API and attestor workers with a different command).
+# RAT relayer image (also runs the API and the attestors, `rat-attestor`, with a different command).
 # Build from the repository root:  docker build -f infra/docker/relayer.Dockerfile -t rat-relayer .
 # ECS runs it on Graviton (linux/arm64); the base image is multi-arch.
 #
@@ -23,6 +23,7 @@ ENV PATH=/opt/rat/bin:$PATH \
 COPY pyproject.toml constraints.txt README.m[d] ./
 COPY rat/ rat/
 COPY relayer/ relayer/
+COPY attestor/ attestor/
 COPY reserves/ reserves/
 RUN pip install --constraint constraints.txt . \
  && pip check

@@ -34,6 +34,7 @@ class Bus:
     security_group: aws.ec2.SecurityGroup
     file_system: aws.efs.FileSystem
     url: str
+    namespace: aws.servicediscovery.PrivateDnsNamespace  # `<stack>.rat.internal`, also where the attestors are found
 
 
 @dataclass(frozen=True)
@@ -292,4 +293,4 @@ def build_bus(
         )
 
     url = ",".join(f"nats://nats-{i}.{namespace_name}:{CLIENT_PORT}" for i in range(settings.bus.nodes))
-    return Bus(security_group=bus_sg, file_system=fs, url=url)
+    return Bus(security_group=bus_sg, file_system=fs, url=url, namespace=namespace)

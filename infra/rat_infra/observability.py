@@ -17,6 +17,9 @@ from rat_infra.tagging import personal_data
 
 ADOT_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
 OTLP_GRPC_PORT = 4317
+# The services export traces over OTLP/HTTP (relayer/tracing.py; config `tracing.otlp_endpoint:
+# http://127.0.0.1:4318/v1/traces`), which the collector takes on the task's loopback only.
+OTLP_HTTP_PORT = 4318
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,8 @@ class Observability:
 
 def collector_config(metrics_log_group: str, namespace: str, prometheus_port: int | None = None) -> str:
     """OTLP in for traces and metrics; when the app serves Prometheus /metrics, scrape that too."""
-    receivers: dict[str, Any] = {"otlp": {"protocols": {"grpc": {"endpoint": f"0.0.0.0:{OTLP_GRPC_PORT}"}}}}
+    receivers: dict[str, Any] = {"otlp": {"protocols": {"grpc": {"endpoint": f"0.0.0.0:{OTLP_GRPC_PORT}"},
+                                                        "http": {"endpoint": f"127.0.0.1:{OTLP_HTTP_PORT}"}}}}
     metric_receivers = ["otlp"]
     if prometheus_port is not None:
         receivers["prometheus"] = {

@@ -22,6 +22,20 @@ RUNTIME_SECRETS: Mapping[str, str] = {
 }
 
 
+def workload_secrets(settings: StackSettings) -> dict[str, str]:
+    """Secret name -> what it holds, for each workload of the stack: its YAML config (no secret in it: secrets are
+    named in it by the variable that holds them), for the mutual-TLS workloads its TLS bundle, and for those that
+    call a vendor their credentials."""
+    secrets = {}
+    for w in settings.workloads:
+        secrets[w.config_secret] = f"{w.name}'s YAML config (from infra/config/{w.name}.yaml), read with --config-env"
+        if w.tls_secret is not None:
+            secrets[w.tls_secret] = f"{w.name}'s mutual-TLS bundle (JSON: ca, cert, key)"
+        if w.credentials_secret is not None:
+            secrets[w.credentials_secret] = f"{w.name}'s vendor credentials (JSON keys: {', '.join(w.credentials)})"
+    return secrets
+
+
 def build_secrets(
     settings: StackSettings,
     data_key: aws.kms.Key,
@@ -33,9 +47,9 @@ def build_secrets(
         raise ValueError(f"no runtime secret named {sorted(unknown)}")
     opts = pulumi.ResourceOptions(parent=parent)
     secrets: dict[str, aws.secretsmanager.Secret] = {}
-    for name, description in RUNTIME_SECRETS.items():
+    for name, description in {**RUNTIME_SECRETS, **workload_secrets(settings)}.items():
         secret = aws.secretsmanager.Secret(
-            f"{settings.prefix}-{name}",
+            f"{settings.prefix}-{name.replace('/', '-')}",
             name=f"{settings.prefix}/{name}",
             description=description,
             kms_key_id=data_key.arn,

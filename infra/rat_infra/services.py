@@ -16,7 +16,8 @@ from rat_infra.network import Network, allow_from, security_group
 from rat_infra.observability import OTLP_GRPC_PORT, sidecar
 from rat_infra.settings import StackSettings
 from rat_infra.tagging import personal_data
-from rat_infra.workloads import API_PORT, SigningRole, Workload
+from rat_infra.task_env import CONFIG, DB_HOST, DB_USER, NATS_TOKEN, NATS_URL, RPC_URL, TLS_VARIABLES, with_tls_files
+from rat_infra.workloads import API_PORT, CONFIG_FROM_ENV, SigningRole, Workload
 
 TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -190,7 +191,7 @@ def _container_definitions(
         "name": w.name,
         "image": image,
         "essential": True,
-        "command": list(w.command),
+        "command": with_tls_files(w.command) if w.tls else list(w.command),
         "readonlyRootFilesystem": True,
         # The one writable path: task-local scratch space for libraries that need a temp directory.
         "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp"}]
@@ -240,7 +241,13 @@ class WorkloadInputs:  # noqa: D101 (fields say it)
     rpc_url_arn: pulumi.Output[str]
     telemetry_policy: pulumi.Output[str]
     signing_key_arns: Mapping[SigningRole, pulumi.Output[str]]
+    # secret name (`config/<workload>`, `tls/<workload>`) -> its ARN: rat_infra.secrets.workload_secrets
+    workload_secret_arns: Mapping[str, pulumi.Output[str]]
     data_key_arn: pulumi.Output[str] | None = None  # encrypts the attestors' record volumes
+    # The platform's private DNS namespace (`<stack>.rat.internal`, rat_infra/bus.py): each attestor registers
+    # there as `<workload>.<stack>.rat.internal`, the name the relayer's `attestors.*.url` and the attestor's server
+    # certificate use. None in the custodian's stack, which has no namespace.
+    namespace_id: pulumi.Output[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -373,7 +380,7 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
     size = settings.services[w.name]
     role = task_roles[w.name]
     aws.iam.RolePolicy(f"{name}-telemetry", role=role.id, policy=inputs.telemetry_policy, opts=opts)
-    if w.service_port is None:
+    if w.database:
         # IAM database authentication: each workload logs in as its own database user, no shared password. The
         # attestors keep their record to themselves (SQLite) and get no database user.
         aws.iam.RolePolicy(
@@ -389,6 +396,7 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
     task = _task_definition(settings, w, name, size.cpu, size.memory, platform, inputs, role, log_groups,
                             metrics_log_group, volumes, opts)
     public = w.port is not None
+    registry = _attestor_name(w, name, inputs, opts) if w.service_port is not None else None
     aws.ecs.Service(
         name,
         cluster=platform.cluster.arn,
@@ -411,8 +419,41 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
         ]
         if public and public_api is not None
         else None,
+        service_registries=aws.ecs.ServiceServiceRegistriesArgs(registry_arn=registry.arn) if registry else None,
         opts=opts,
     )
+
+
+def _attestor_name(w: Workload, name: str, inputs: WorkloadInputs,
+                   opts: pulumi.ResourceOptions) -> aws.servicediscovery.Service | None:
+    """`<workload>.<stack>.rat.internal` in the platform's namespace: an A record for the attestor's task address,
+    replaced with the task (ECS registers and deregisters it)."""
+    if inputs.namespace_id is None:
+        return None
+    return aws.servicediscovery.Service(
+        name,
+        name=w.name,
+        dns_config=aws.servicediscovery.ServiceDnsConfigArgs(
+            namespace_id=inputs.namespace_id,
+            routing_policy="MULTIVALUE",
+            dns_records=[aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(ttl=10, type="A")],
+        ),
+        health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(),
+        opts=opts,
+    )
+
+
+def _task_secrets(w: Workload, config_arn: str, rpc_url_arn: str, nats_token_arn: str, tls_arn: str,
+                  credentials_arn: str) -> dict[str, str]:
+    """The variables ECS fills from Secrets Manager for `w` (the execution role reads them, the task never can)."""
+    secrets = {CONFIG: config_arn, RPC_URL: rpc_url_arn}
+    if w.bus:
+        secrets[NATS_TOKEN] = nats_token_arn
+    if w.tls:
+        # One variable per part of the JSON bundle: `<arn>:<json-key>::` (latest version).
+        secrets.update({variable: f"{tls_arn}:{part}::" for variable, part in TLS_VARIABLES.items()})
+    secrets.update({variable: f"{credentials_arn}:{variable}::" for variable in w.credentials})
+    return secrets
 
 
 def _task_definition(settings: StackSettings, w: Workload, name: str, cpu: int, memory: int, platform: Platform,
@@ -420,14 +461,17 @@ def _task_definition(settings: StackSettings, w: Workload, name: str, cpu: int, 
                      metrics_log_group: aws.cloudwatch.LogGroup,
                      volumes: list[aws.ecs.TaskDefinitionVolumeArgs],
                      opts: pulumi.ResourceOptions) -> aws.ecs.TaskDefinition:
-    """`w`'s container (and its telemetry sidecar) with the stack's environment, secrets and database user."""
+    """`w`'s container (and its telemetry sidecar) with what its config names (rat_infra/task_env.py): its config
+    text, the RPC URL, its KMS key ARNs and, as the workload needs them, the bus URL and token, its database host
+    and user, its TLS bundle and vendor credentials."""
     env = {
         "RAT_STACK": settings.stack,
-        "RAT_NATS_URL": inputs.bus_url,
         "AWS_REGION": settings.region,
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://localhost:{OTLP_GRPC_PORT}",
         "OTEL_SERVICE_NAME": w.name,
     }
+    if w.bus:
+        env[NATS_URL] = inputs.bus_url
     key_env = {r.env_var: inputs.signing_key_arns[r] for r in w.signing_roles}
     key_arns = pulumi.Output.all(**key_env) if key_env else pulumi.Output.from_input({})
     definitions = pulumi.Output.all(
@@ -438,6 +482,9 @@ def _task_definition(settings: StackSettings, w: Workload, name: str, cpu: int, 
         inputs.rpc_url_arn,
         inputs.db_endpoint,
         key_arns,
+        inputs.workload_secret_arns[w.config_secret],
+        inputs.workload_secret_arns[w.tls_secret] if w.tls_secret is not None else "",
+        inputs.workload_secret_arns[w.credentials_secret] if w.credentials_secret is not None else "",
     ).apply(
         lambda a, w=w, env=env: _container_definitions(
             settings,
@@ -445,8 +492,9 @@ def _task_definition(settings: StackSettings, w: Workload, name: str, cpu: int, 
             a[0],
             a[1],
             a[2],
-            {"RAT_NATS_TOKEN": a[3], "RAT_RPC_URL": a[4]},
-            {**env, "RAT_DB_HOST": a[5], "RAT_DB_USER": db_user(w), **a[6]},
+            _task_secrets(w, config_arn=a[7], rpc_url_arn=a[4], nats_token_arn=a[3], tls_arn=a[8],
+                          credentials_arn=a[9]),
+            {**env, **({DB_HOST: a[5], DB_USER: db_user(w)} if w.database else {}), **a[6]},
         )
     )
     return aws.ecs.TaskDefinition(
@@ -469,7 +517,7 @@ def _task_definition(settings: StackSettings, w: Workload, name: str, cpu: int, 
 
 def purge_command(settings: StackSettings) -> tuple[str, ...]:
     """`rat-relayer purge` with the stack's AML record period (docs/data/lifecycle.md, "Retention and purge")."""
-    return ("rat-relayer", "purge", "--aml-record-days", str(settings.aml_record_days))
+    return ("rat-relayer", "purge", *CONFIG_FROM_ENV, "--aml-record-days", str(settings.aml_record_days))
 
 
 def _scheduler_trust(account_id: str) -> str:
@@ -499,7 +547,9 @@ def _relayer_purge_schedule(settings: StackSettings, network: Network, platform:
     relayer = next((w for w in settings.workloads if w.name == "relayer"), None)
     if relayer is None:
         return None
-    job = replace(relayer, command=purge_command(settings), signing_roles=(), metrics_port=None)
+    # The relayer's config secret; no TLS bundle nor vendor credentials (the purge asks no attestor, no vendor).
+    job = replace(relayer, command=purge_command(settings), signing_roles=(), metrics_port=None, tls=False,
+                  credentials=())
     name = f"{settings.prefix}-relayer-purge"
     role = task_roles[relayer.name]
     task = _task_definition(settings, job, name, PURGE_CPU, PURGE_MEMORY, platform, inputs, role, log_groups,

@@ -19,7 +19,7 @@ from rat_infra.observability import (
     telemetry_policy,
     vpc_flow_logs,
 )
-from rat_infra.secrets import build_secrets
+from rat_infra.secrets import build_secrets, workload_secrets
 from rat_infra.services import (
     WorkloadInputs,
     build_app_security_groups,
@@ -92,6 +92,7 @@ class RatStack(pulumi.ComponentResource):
             self,
         )
         bus_url = ""
+        namespace = None
         if platform_stack:
             bus = build_bus(
                 settings,
@@ -107,6 +108,7 @@ class RatStack(pulumi.ComponentResource):
                 self,
             )
             bus_url = bus.url
+            namespace = bus.namespace
 
         nothing = pulumi.Output.from_input("")
         inputs = WorkloadInputs(
@@ -118,6 +120,8 @@ class RatStack(pulumi.ComponentResource):
             rpc_url_arn=secrets["chain-rpc-url"].arn,
             telemetry_policy=observability.metrics_log_group.arn.apply(telemetry_policy),
             signing_key_arns={role: key.arn for role, key in signing.items()},
+            workload_secret_arns={name: secrets[name].arn for name in workload_secrets(settings)},
+            namespace_id=namespace.id if namespace is not None else None,
             data_key_arn=data_key.arn,
         )
         api = build_workloads(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from rat_infra.task_env import ALPACA_KEY_ID, ALPACA_SECRET, CONFIG, CUSTODIAN_TOKEN, SUMSUB_WEBHOOK_SECRET
+
 
 class SigningRole(StrEnum):
     BROKERAGE_ATTESTOR = "brokerage-attestor"
@@ -35,6 +37,25 @@ class Workload:
     metrics_port: int | None = None  # Prometheus /metrics scraped by the OTEL sidecar
     service_port: int | None = None  # a private port other workloads reach (the attestors' mutual-TLS API)
     reachable_from: tuple[str, ...] = ()  # the only workloads whose security group may reach `service_port`
+    tls: bool = False  # gets its mutual-TLS bundle (`tls/<name>` secret) as files in task_env.TLS_DIR
+    database: bool = True  # logs in to PostgreSQL as its own user; the attestors keep to their own record (SQLite)
+    bus: bool = True  # publishes the event outbox to NATS (`rat-relayer api`); the daemon and the attestors do not
+    credentials: tuple[str, ...] = ()  # vendor credential variables, from its `credentials/<name>` secret
+
+    @property
+    def credentials_secret(self) -> str | None:
+        """The secret holding its vendor credentials (JSON: one key per variable in `credentials`), if it has any."""
+        return f"credentials/{self.name}" if self.credentials else None
+
+    @property
+    def config_secret(self) -> str:
+        """The Secrets Manager secret (under the stack's prefix) holding this workload's YAML config."""
+        return f"config/{self.name}"
+
+    @property
+    def tls_secret(self) -> str | None:
+        """The secret holding its TLS bundle (JSON: ca, cert, key), for a workload that speaks mutual TLS."""
+        return f"tls/{self.name}" if self.tls else None
 
 
 API_PORT = 8000
@@ -44,27 +65,42 @@ ATTESTOR_METRICS_PORT = 9465  # attestor/config.py `metrics_listen.port`: /healt
 CUSTODY_ATTESTOR = "custody-attestor"
 
 
-def _attestor(role: SigningRole) -> Workload:
+# Every workload reads its YAML config from the variable ECS fills with its `config/<name>` secret
+# (infra/config/<name>.yaml is the template an operator fills in).
+CONFIG_FROM_ENV = ("--config-env", CONFIG)
+
+
+ALPACA = (ALPACA_KEY_ID, ALPACA_SECRET)
+
+
+def _attestor(role: SigningRole, credentials: tuple[str, ...]) -> Workload:
     return Workload(
         role.value,
-        ("rat-attestor", "run", "--config", f"/etc/rat/{role.value}.yaml"),
+        ("rat-attestor", "run", *CONFIG_FROM_ENV),
         (role,),
         metrics_port=ATTESTOR_METRICS_PORT,
         service_port=ATTESTOR_PORT,
         reachable_from=("relayer",),
+        tls=True,
+        database=False,
+        bus=False,
+        credentials=credentials,
     )
 
 
 WORKLOADS: tuple[Workload, ...] = (
-    # `rat-relayer api` reads its port (api.port = API_PORT) from the config file the task mounts.
-    Workload("api", ("rat-relayer", "api", "--config", "/etc/rat/api.yaml"), port=API_PORT),
-    # The relayer signs transactions only; it asks the attestor workloads for their signatures.
-    Workload("relayer", ("rat-relayer", "run"), (SigningRole.SUBMITTER,), metrics_port=RELAYER_METRICS_PORT),
-    # A second `rat-relayer api` instance whose config has only the `kyc` section: the one task that holds the KYC
+    # `rat-relayer api` reads its port (api.port = API_PORT) from its config.
+    Workload("api", ("rat-relayer", "api", *CONFIG_FROM_ENV), port=API_PORT),
+    # The relayer signs transactions only; it asks the attestor workloads for their signatures (mutual TLS).
+    Workload("relayer", ("rat-relayer", "run", *CONFIG_FROM_ENV), (SigningRole.SUBMITTER,),
+             metrics_port=RELAYER_METRICS_PORT, tls=True, bus=False, credentials=(*ALPACA, CUSTODIAN_TOKEN)),
+    # A second `rat-relayer api` instance whose config has the `kyc` section: the one task that holds the KYC
     # operator key and writes Sumsub decisions to the registry, so the public API never holds it.
-    Workload("kyc-operator", ("rat-relayer", "api", "--config", "/etc/rat/kyc.yaml"), (SigningRole.KYC_OPERATOR,)),
-    _attestor(SigningRole.BROKERAGE_ATTESTOR),
-    _attestor(SigningRole.CUSTODY_ATTESTOR),
+    Workload("kyc-operator", ("rat-relayer", "api", *CONFIG_FROM_ENV), (SigningRole.KYC_OPERATOR,),
+             credentials=(SUMSUB_WEBHOOK_SECRET,)),
+    # Each attestor asks its own vendor: the broker (Alpaca) or the custodian.
+    _attestor(SigningRole.BROKERAGE_ATTESTOR, ALPACA),
+    _attestor(SigningRole.CUSTODY_ATTESTOR, (CUSTODIAN_TOKEN,)),
 )
 
 Deploys = Literal["platform", "custody-attestor"]

@@ -54,3 +54,18 @@ def test_dockerfile_passes_hadolint() -> None:
         [hadolint(), "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_image_holds_the_package_of_every_workloads_command() -> None:
+    """`rat-attestor` runs from the same image as `rat-relayer`: its package must be copied in and not ignored."""
+    import tomllib
+
+    from rat_infra.workloads import WORKLOADS
+
+    scripts = tomllib.loads((DOCKERFILE.parents[2] / "pyproject.toml").read_text())["project"]["scripts"]
+    copied = {arg.split()[0].rstrip("/") for op, arg in instructions() if op == "COPY" and "--from" not in arg}
+    unignored = {line[1:].rstrip("/") for line in DOCKERFILE.with_name(DOCKERFILE.name + ".dockerignore")
+                 .read_text().splitlines() if line.startswith("!")}
+    for w in WORKLOADS:
+        package = scripts[w.command[0]].split(".")[0]
+        assert package in copied and package in unignored, (w.name, package)

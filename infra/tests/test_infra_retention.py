@@ -40,7 +40,7 @@ def test_every_stack_runs_the_relayer_purge_daily_as_a_fargate_task_in_its_priva
 @pytest.mark.parametrize(("stack_name", "days"), [("staging", "1825"), ("prod", "1825"), ("prod-eea", "3650")])
 def test_the_purge_uses_the_stacks_aml_record_period(declared_stacks, stack_name: str, days: str):
     assert purge_container(declared_stacks[stack_name])["command"] == [
-        "rat-relayer", "purge", "--aml-record-days", days]
+        "rat-relayer", "purge", "--config-env", "RAT_CONFIG_YAML", "--aml-record-days", days]
 
 
 def test_the_purge_runs_as_the_relayer_database_user_without_a_signing_key(stack: DeclaredStack):

@@ -42,3 +42,12 @@ def test_every_task_runs_on_graviton(stack: DeclaredStack) -> None:
         for t in stack.of("aws:ecs/taskDefinition:TaskDefinition")
     }
     assert platforms == {("LINUX", "ARM64")}
+
+
+def test_the_collector_takes_the_services_otlp_http_traces_on_the_tasks_loopback(stack: DeclaredStack) -> None:
+    from rat_infra.observability import OTLP_HTTP_PORT
+
+    sidecar = containers(stack, "relayer")["otel-collector"]
+    config = json.loads(next(e["value"] for e in sidecar["environment"] if e["name"] == "AOT_CONFIG_CONTENT"))
+    assert config["receivers"]["otlp"]["protocols"]["http"] == {"endpoint": f"127.0.0.1:{OTLP_HTTP_PORT}"}
+    assert "otlp" in config["service"]["pipelines"]["traces"]["receivers"]

@@ -107,7 +107,7 @@ async def kyc_loop(config: RelayerConfig, store: Store, rpc: Rpc, stop: asyncio.
 
 async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
     owner = f"api-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    store = Store.open(config.database_url)
+    store = config.open_store()
     rpc = Rpc(config.rpc_url)
     ctx = build_context(config, store, rpc)
     metrics = ApiMetrics()
@@ -118,8 +118,7 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
     operations = await serve_operations(metrics, config.http.host, config.http.port)
     tasks = [asyncio.create_task(server.serve())]
     if config.events.nats_url:
-        publisher = JetStreamPublisher(config.events.nats_url, config.network, config.events.stream,
-                                       config.events.duplicate_window, max_age_days=config.events.max_age_days)
+        publisher = JetStreamPublisher.from_config(config.events, config.network)
         drain = OutboxDrain(store, publisher, tracing=tracing, metrics=metrics.with_outbox())
         ctx.extras["drain"] = drain
         tasks.append(asyncio.create_task(drain.run(stop, owner, config.events.drain_interval, config.lease_ttl)))

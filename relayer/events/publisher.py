@@ -16,8 +16,12 @@ import asyncio
 import dataclasses
 import json
 import re
+from typing import TYPE_CHECKING
 
 from relayer.events.outbox import OutboxEvent
+
+if TYPE_CHECKING:
+    from relayer.config import EventsConfig
 
 SUBJECT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
 DAY = 86_400.0
@@ -42,15 +46,25 @@ async def _quiet(_: Exception) -> None:
 
 class JetStreamPublisher:
     def __init__(self, url: str, network: str, stream: str | None = None, duplicate_window: int = 120,
-                 connect_timeout: float = 2.0, max_age_days: float = DEFAULT_MAX_AGE_DAYS) -> None:
+                 connect_timeout: float = 2.0, max_age_days: float = DEFAULT_MAX_AGE_DAYS,
+                 token: str | None = None) -> None:
         if max_age_days <= 0:
             raise ValueError(f"max_age_days must be positive (got {max_age_days})")
         self.url, self.network = url, network
+        self._token = token  # the server's `--auth` token (events.nats_token_env); never logged
         self.stream = stream or f"RAT_{SUBJECT_TOKEN.sub('_', network).upper()}"
         self.duplicate_window, self.connect_timeout = duplicate_window, connect_timeout
         self.max_age = max_age_days * DAY  # seconds, as nats-py's StreamConfig takes it
         self._nc = None
         self._js = None
+
+    @classmethod
+    def from_config(cls, events: EventsConfig, network: str) -> JetStreamPublisher:
+        """The publisher `rat-relayer api` drains the outbox to: the configured bus, stream and token."""
+        if events.nats_url is None:
+            raise ValueError("no bus configured (events.nats_url)")
+        return cls(events.nats_url, network, events.stream, events.duplicate_window,
+                   max_age_days=events.max_age_days, token=events.nats_token)
 
     async def connect(self) -> None:
         import nats
@@ -61,7 +75,7 @@ class JetStreamPublisher:
         # stalled the drain with no failure counted and no further log line while the bus was down.
         self._nc = await asyncio.wait_for(
             nats.connect(self.url, connect_timeout=self.connect_timeout, max_reconnect_attempts=0,
-                         allow_reconnect=False, error_cb=_quiet),
+                         allow_reconnect=False, error_cb=_quiet, token=self._token),
             self.connect_timeout * 2)
         self._js = self._nc.jetstream()
         subjects = [subject_for(self.network, ">")]

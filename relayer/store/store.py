@@ -6,8 +6,9 @@ saga's current step, so two workers (or a worker and a reorg rollback) can never
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -170,6 +171,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _login_password(password: Callable[[], str], _dialect: Any, _record: Any, _cargs: Any,
+                    cparams: dict[str, Any]) -> None:
+    cparams["password"] = password()
+
+
 class Store:
     """Open with `Store.open(url)`; URLs are SQLAlchemy's (`sqlite:///relayer.db`,
     `postgresql+psycopg://user@host/db`)."""
@@ -178,7 +184,9 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str, migrate_schema: bool = True) -> Store:
+    def open(cls, url: str, migrate_schema: bool = True, password: Callable[[], str] | None = None) -> Store:
+        """`password`, when given, is called for every new connection and its answer is the login password (an
+        RDS IAM token, `relayer.rds_iam`): a token expires, so one fixed in the URL would stop working."""
         try:
             # A pre-ping is one more statement per transaction; an embedded SQLite file never drops a connection.
             engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
@@ -186,6 +194,10 @@ class Store:
             raise StoreError(f"cannot use database URL scheme {url.split(':', 1)[0]!r}: {exc}") from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+        if password is not None:
+            if engine.dialect.name == "sqlite":
+                raise StoreError("a SQLite database takes no login password", hint="use a postgresql URL")
+            event.listen(engine, "do_connect", partial(_login_password, password))
         store = cls(engine)
         if migrate_schema:
             store.migrate()
