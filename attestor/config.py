@@ -9,13 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
 from relayer.config import KeystoreSignerConfig as KeystoreKey
 from relayer.config import SignerConfig as KeyConfig
-from relayer.config import Address, Strict, TokenKey, validation_problems
-from relayer.config_source import ENVIRON, ConfigSource, from_env_twin
-from relayer.errors import ConfigError
+from relayer.config import Address, Strict, TokenKey
+from relayer.config_source import ConfigSource, from_env_twin
 
 Role = Literal["brokerage", "custody"]
 
@@ -78,14 +77,7 @@ class AttestorConfig(Strict):
         """Reads and validates a config file, or the config text in an environment variable (`ConfigSource`);
         `_env` fields are read from `environ` (default: this process's environment)."""
         source = ConfigSource.of(source)
-        environ = os.environ if environ is None else environ
-        data = source.read(environ, "write one with `rat-attestor config-example > attestor.yaml` and edit it, "
-                                    "or pass --config FILE or --config-env NAME")
-        try:
-            config = cls.model_validate(data or {}, context={ENVIRON: environ})
-        except ValidationError as exc:
-            raise ConfigError(f"{source}: {validation_problems(exc, 'rat-attestor config-example')}",
-                              hint="compare with `rat-attestor config-example`") from None
+        config = source.validated(cls, os.environ if environ is None else environ, "rat-attestor")
         rooted = source.rooted
         config.database = rooted(config.database, "database")
         config.tls.cert = rooted(config.tls.cert, "tls.cert")

@@ -16,13 +16,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
     ValidationInfo,
     model_validator,
 )
 
 from rat.bridge.supply import ChainToken
-from relayer.config_source import ENVIRON, ConfigSource, environment_of, from_env_twin, required_env
+from relayer.config_source import ConfigSource, environment_of, from_env_twin, required_env
 from relayer.errors import ConfigError
 from relayer.residency import ResidencyConfig
 from relayer.sender import SenderPolicy
@@ -476,13 +475,7 @@ class RelayerConfig(Strict):
         """Reads and validates a config file, or the config text in an environment variable (`ConfigSource`);
         `_env` fields are read from `environ` (default: this process's environment)."""
         source = ConfigSource.of(source)
-        environ = os.environ if environ is None else environ
-        data = source.read(environ, "write one with `rat-relayer config-example > relayer.yaml` and edit it, "
-                                    "or pass --config FILE or --config-env NAME")
-        try:
-            config = cls.model_validate(data or {}, context={ENVIRON: environ})
-        except ValidationError as exc:
-            raise ConfigError(f"{source}: {validation_problems(exc, 'rat-relayer config-example')}") from None
+        config = source.validated(cls, os.environ if environ is None else environ, "rat-relayer")
         rooted = source.rooted
         if config.api.auth is not None and config.api.auth.jwks_file is not None:
             config.api.auth.jwks_file = rooted(config.api.auth.jwks_file, "api.auth.jwks_file")
@@ -507,17 +500,6 @@ class RelayerConfig(Strict):
             if isinstance(signer, KeystoreSignerConfig):
                 signer.path = rooted(signer.path, f"{field}.path")
         return config
-
-
-def validation_problems(exc: ValidationError, example_command: str) -> str:
-    """Every problem pydantic found, each as `where: what` (a problem of a whole section names the section)."""
-    problems = []
-    for e in exc.errors():
-        where = ".".join(str(p) for p in e["loc"])
-        what = (f"unknown key (a typo? `{example_command}` lists every key)" if e["type"] == "extra_forbidden"
-                else str(e["msg"]).removeprefix("Value error, "))
-        problems.append(f"{where}: {what}" if where else what)
-    return "; ".join(problems)
 
 
 EXAMPLE = """\

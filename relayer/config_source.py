@@ -20,15 +20,17 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import yaml
-from pydantic import ValidationInfo
+from pydantic import BaseModel, ValidationError, ValidationInfo
 
 from relayer.errors import ConfigError
 
 ENVIRON = "environ"  # validation-context key: the environment a config's `_env` fields are read from
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,17 @@ class ConfigSource:
         except yaml.YAMLError as exc:
             raise ConfigError(f"{self} is not valid YAML: {exc}") from None
 
+    def validated(self, model: type[Model], environ: Mapping[str, str], cli: str) -> Model:
+        """The config read from this source and validated as `model`, its `_env` fields read from `environ`; every
+        problem is a ConfigError naming the source. `cli` is the service's command (`rat-relayer`), for hints."""
+        data = self.read(environ, f"write one with `{cli} config-example > config.yaml` and edit it, "
+                                  "or pass --config FILE or --config-env NAME")
+        try:
+            return model.model_validate(data or {}, context={ENVIRON: environ})
+        except ValidationError as exc:
+            raise ConfigError(f"{self}: {validation_problems(exc, f'{cli} config-example')}",
+                              hint=f"compare with `{cli} config-example`") from None
+
     def rooted(self, path: Path, field: str) -> Path:
         """`path` made absolute against the file's folder; refused when relative in a config from the environment."""
         if path.is_absolute():
@@ -83,6 +96,17 @@ class ConfigSource:
                               "environment has no folder to resolve it against",
                               hint=f"write the absolute path the container has for {field}")
         return self.base / path
+
+
+def validation_problems(exc: ValidationError, example_command: str) -> str:
+    """Every problem pydantic found, each as `where: what` (a problem of a whole section names the section)."""
+    problems = []
+    for e in exc.errors():
+        where = ".".join(str(p) for p in e["loc"])
+        what = (f"unknown key (a typo? `{example_command}` lists every key)" if e["type"] == "extra_forbidden"
+                else str(e["msg"]).removeprefix("Value error, "))
+        problems.append(f"{where}: {what}" if where else what)
+    return "; ".join(problems)
 
 
 def environment_of(info: ValidationInfo) -> Mapping[str, str]:

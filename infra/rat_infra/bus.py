@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from rat_infra.network import Network, allow_from, security_group
+from rat_infra.network import Network, allow_from, private_dns_name, security_group
 from rat_infra.settings import StackSettings
 from rat_infra.tagging import personal_data
 
@@ -207,17 +207,7 @@ def build_bus(
             ),
             opts=opts,
         )
-        discovery = aws.servicediscovery.Service(
-            name,
-            name=f"nats-{node}",
-            dns_config=aws.servicediscovery.ServiceDnsConfigArgs(
-                namespace_id=namespace.id,
-                routing_policy="MULTIVALUE",
-                dns_records=[aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(ttl=10, type="A")],
-            ),
-            health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(),
-            opts=opts,
-        )
+        discovery = private_dns_name(name, f"nats-{node}", namespace.id, opts)
         container = pulumi.Output.all(token_secret.arn, log_group.name, route_tls_secret.arn).apply(
             lambda a, node=node: json.dumps(
                 [

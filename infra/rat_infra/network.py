@@ -126,3 +126,20 @@ def allow_from(
         security_groups=[s.id for s in sources],
         description=description,
     )
+
+
+def private_dns_name(resource_name: str, name: str, namespace_id: pulumi.Input[str],
+                     opts: pulumi.ResourceOptions) -> aws.servicediscovery.Service:
+    """`name.<namespace>` in a private Cloud Map namespace: one A record per running task of the ECS service that
+    registers it (ECS adds and removes them with the tasks; a 10 s TTL so a replaced task is found quickly)."""
+    return aws.servicediscovery.Service(
+        resource_name,
+        name=name,
+        dns_config=aws.servicediscovery.ServiceDnsConfigArgs(
+            namespace_id=namespace_id,
+            routing_policy="MULTIVALUE",
+            dns_records=[aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(ttl=10, type="A")],
+        ),
+        health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(),
+        opts=opts,
+    )

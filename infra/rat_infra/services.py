@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from rat_infra.keys import task_role
-from rat_infra.network import Network, allow_from, security_group
+from rat_infra.network import Network, allow_from, private_dns_name, security_group
 from rat_infra.observability import OTLP_GRPC_PORT, sidecar
 from rat_infra.settings import StackSettings
 from rat_infra.tagging import personal_data
@@ -430,17 +430,7 @@ def _attestor_name(w: Workload, name: str, inputs: WorkloadInputs,
     replaced with the task (ECS registers and deregisters it)."""
     if inputs.namespace_id is None:
         return None
-    return aws.servicediscovery.Service(
-        name,
-        name=w.name,
-        dns_config=aws.servicediscovery.ServiceDnsConfigArgs(
-            namespace_id=inputs.namespace_id,
-            routing_policy="MULTIVALUE",
-            dns_records=[aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(ttl=10, type="A")],
-        ),
-        health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(),
-        opts=opts,
-    )
+    return private_dns_name(name, w.name, inputs.namespace_id, opts)
 
 
 def _task_secrets(w: Workload, config_arn: str, rpc_url_arn: str, nats_token_arn: str, tls_arn: str,
