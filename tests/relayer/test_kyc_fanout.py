@@ -303,8 +303,10 @@ async def test_the_doctor_names_a_wallet_whose_record_differs_between_chains(har
         if (await read_record(harness.rpc_home, harness.home_registry, carol.address)).tier == 2:
             break
         await asyncio.sleep(0.1)
+    database_url = f"sqlite:///{tmp_path / 'relayer.db'}"
     config = SimpleNamespace(
-        rpc_url=harness.rpc_home.url, database_url=f"sqlite:///{tmp_path / 'relayer.db'}",
+        rpc_url=harness.rpc_home.url, database_url=database_url,
+        open_store=lambda migrate_schema=True: Store.open(database_url, migrate_schema=migrate_schema),
         kyc=SimpleNamespace(registry=harness.home_registry, chains=[KycChain(
             name="chain-b", rpc_url=harness.rpc_b.url, registry=harness.registry_b, chain_selector=CHAIN_B_SELECTOR,
             database_url=f"sqlite:///{tmp_path / 'kyc-b.db'}")]))
