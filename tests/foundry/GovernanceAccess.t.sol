@@ -68,6 +68,28 @@ contract GovernanceAccess is RatFixture {
         assertEq(token.paused(), false, "hold lifted");
     }
 
+    /// Issue 24 (`EmergencyGuardian-CR-627f5ca731`, survived Forge and pytest): the guardian lifts only a pause it
+    /// imposed itself. A pause by the token's own pauser (a corporate action, an operator's incident response) is
+    /// not the guardian's to lift, and a pause it already lifted cannot be "lifted" again.
+    function test_theGuardianCannotLiftAPauseItDidNotImpose() public {
+        vm.prank(sys.operator); // the token's PAUSER_ROLE, not the guardian
+        token.pause();
+        vm.expectRevert(abi.encodeWithSelector(EmergencyGuardian.NotPausedByGuardian.selector, address(token)));
+        vm.prank(guardian);
+        guardianContract.unpauseAsset(address(token));
+        assertEq(token.paused(), true, "still paused by its pauser");
+
+        vm.prank(sys.operator);
+        token.unpause();
+        vm.prank(guardian);
+        guardianContract.pauseAsset(address(token), REF);
+        vm.prank(guardian);
+        guardianContract.unpauseAsset(address(token));
+        vm.expectRevert(abi.encodeWithSelector(EmergencyGuardian.NotPausedByGuardian.selector, address(token)));
+        vm.prank(guardian);
+        guardianContract.unpauseAsset(address(token));
+    }
+
     /// Issue 24 (`FeeVault-MIA-fb54b83bbd`, killed only by pytest): the vault tracks a payment token for the Minter
     /// only (a tracked token's balance is booked as fees); neither an outsider nor the vault's admin may add one.
     function test_onlyTheMinterMayTrackAFeeToken() public {
