@@ -1,7 +1,8 @@
 """The NATS server's start command (rat_infra/bus.py) run as it is, with a real nats-server process and a bundle from
 rat_infra/bus_tls.py, and the relayer's own publisher as the client: the publisher reaches it over TLS with the
 token and the stack's bus CA and publishes; a plaintext client is refused; a publisher trusting another CA refuses
-the server, and so does one that reaches the server under a name its certificate does not cover. Skipped where no
+the server, and so does one that reaches the server under a name its certificate does not cover; `rat-relayer
+doctor` says which of the two it found. Skipped where no
 nats-server binary is installed (Debian: `apt-get install nats-server`)."""
 
 from __future__ import annotations
@@ -130,3 +131,32 @@ def test_the_publisher_refuses_a_server_reached_under_a_name_its_certificate_doe
     with pytest.raises(Exception) as refused:
         asyncio.run(_publish(publisher))
     assert "CERTIFICATE_VERIFY_FAILED" in repr(refused.value) or "mismatch" in str(refused.value)
+
+
+def _doctor(url: str, ca: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """`rat-relayer doctor`'s bus checks for an `events` section naming `url`, the token and `ca`."""
+    from types import SimpleNamespace
+
+    from relayer.doctor import _bus_checks
+
+    events = EventsConfig.model_validate({"nats_url": url, "nats_token_env": "BUS_TOKEN", "nats_tls_ca": str(ca)},
+                                         context={"environ": {"BUS_TOKEN": TOKEN}})
+    passed: list[str] = []
+    problems: list[tuple[str, str]] = []
+    asyncio.run(_bus_checks(SimpleNamespace(events=events, network="testnet"), passed.append,
+                            lambda m, h: problems.append((m, h))))
+    return passed, problems
+
+
+def test_doctor_says_the_bus_is_tls_verified_against_the_bus_ca(server: int, bundle, tmp_path):
+    ca = _ca_file(tmp_path, bundle["ca"])
+    passed, problems = _doctor(f"tls://localhost:{server}", ca)
+    assert problems == []
+    assert f"TLS, the server's certificate and name verified against the bus CA {ca}" in passed[0]
+
+
+def test_doctor_says_the_bus_certificate_does_not_verify_against_another_ca(server: int, tmp_path):
+    ca = _ca_file(tmp_path, issue_bus_bundle("localhost")["ca"])
+    _, problems = _doctor(f"tls://localhost:{server}", ca)
+    ((message, hint),) = problems
+    assert f"presents a certificate the bus CA {ca} does not verify" in message and "nats_tls_ca" in hint
