@@ -8,7 +8,10 @@ default is the five-year AML period `rat-relayer purge` keeps published `kyc.*` 
 at most the stack's AML period; the bus delivers, the store and the chain are the record). One stream for every
 subject class: request and operator events need no longer life on the bus than KYC events (the chain and the
 analytics mirror keep the request history), and JetStream refuses overlapping subjects, so a split would have to
-move every running stream (docs/data/lifecycle.md, "Retention and purge")."""
+move every running stream (docs/data/lifecycle.md, "Retention and purge").
+
+The connection is TLS when `events.nats_tls_ca` is set or a URL says `tls://` (relayer/events/bus_tls.py, ADR 0042
+1.3.0): the stack's servers refuse anything else."""
 
 from __future__ import annotations
 
@@ -17,12 +20,15 @@ import dataclasses
 import json
 import re
 import ssl
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from relayer.events.bus_tls import bus_tls_context, token_over_tls_only
 from relayer.events.outbox import OutboxEvent
 
 if TYPE_CHECKING:
+    from nats.aio.client import Client
+
     from relayer.config import EventsConfig
 
 SUBJECT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
@@ -47,9 +53,10 @@ async def _quiet(_: Exception) -> None:
 
 
 async def connect_bus(url: str, token: str | None, tls: ssl.SSLContext | None, timeout: float,
-                      error_cb=_quiet):  # type: ignore[no-untyped-def]  (nats-py's callback type)
+                      error_cb: Callable[[Exception], Awaitable[None]] = _quiet) -> Client:
     """One connection attempt, no reconnects; over TLS when `tls` is given, and then the token goes out only once
-    the connection is encrypted (bus_tls.token_over_tls_only)."""
+    the connection is encrypted (bus_tls.token_over_tls_only). Shared by the publisher and `rat-relayer doctor`,
+    so the doctor checks the connection the drain makes."""
     from nats.aio.client import Client
 
     nc = Client()
