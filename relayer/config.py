@@ -243,6 +243,9 @@ class EventsConfig(Strict):
                                      "holding it (RAT_NATS_URL in the cloud tasks)")
     nats_token_env: str | None = Field(default=None, description="environment variable holding the token NATS "
                                        "requires (RAT_NATS_TOKEN in the cloud tasks); unset: no token is sent")
+    nats_tls_ca: Path | None = Field(default=None, description="PEM file of the CA the bus servers' certificate "
+                                     "is verified against (the only CA trusted; host names checked); set: the bus "
+                                     "connection is TLS. A tls:// URL without it uses the system trust store")
     stream: str | None = Field(default=None, description="JetStream stream name (default RAT_<NETWORK>)")
     drain_interval: float = Field(default=0.2, gt=0)
     duplicate_window: int = Field(default=120, ge=1, description="JetStream Nats-Msg-Id dedupe window, seconds")
@@ -259,6 +262,8 @@ class EventsConfig(Strict):
 
     @model_validator(mode="after")
     def _token_from_environment(self, info: ValidationInfo) -> EventsConfig:
+        if self.nats_tls_ca is not None and self.nats_url is None:
+            raise ValueError("nats_tls_ca is set but no bus is (nats_url or nats_url_env)")
         if self.nats_token_env is not None:
             if self.nats_url is None:
                 raise ValueError("nats_token_env is set but no bus is (nats_url or nats_url_env)")
@@ -489,6 +494,8 @@ class RelayerConfig(Strict):
             tls.client_cert = rooted(tls.client_cert, "attestors.client_cert")
             tls.client_key = rooted(tls.client_key, "attestors.client_key")
             tls.server_ca = rooted(tls.server_ca, "attestors.server_ca")
+        if config.events.nats_tls_ca is not None:
+            config.events.nats_tls_ca = rooted(config.events.nats_tls_ca, "events.nats_tls_ca")
         if config.database_iam is not None and config.database_iam.sslrootcert is not None:
             config.database_iam.sslrootcert = rooted(config.database_iam.sslrootcert, "database_iam.sslrootcert")
             config.database_url = config.database_iam.url()
@@ -547,6 +554,7 @@ api:                                # `rat-relayer api`: REST, WebSocket stream,
   #                    {name: chain-b, rpc_url: http://127.0.0.1:8546, token: "0xB_rAAPL", pool: "0x..."}]
 events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps events in the outbox only
 # events: {nats_url_env: RAT_NATS_URL, nats_token_env: RAT_NATS_TOKEN}   # the bus and the token it requires
+# events: {nats_url: "tls://nats-0.prod.rat.internal:4222", nats_tls_ca: bus-ca.pem}   # TLS, verified against the bus CA
 # kyc:                              # Sumsub webhook -> ComplianceRegistry (KYC_OPERATOR_ROLE key)
 #   registry: "0x0000000000000000000000000000000000000000"
 #   signer: {type: keystore, path: keys/kyc.json, passphrase_env: RAT_KYC_PASSPHRASE}

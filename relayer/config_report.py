@@ -6,10 +6,12 @@ token or passphrase is shown only as the variable that holds it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from relayer.config import KmsSignerConfig, RelayerConfig, SignerConfig
 from relayer.config_source import ConfigSource
+from relayer.events.bus_tls import wants_tls
 
 
 def public_url(url: str) -> str:
@@ -42,6 +44,15 @@ def signer_line(label: str, signer: SignerConfig, environ: Mapping[str, str]) ->
     return f"{label}: keystore {signer.path}, passphrase in ${signer.passphrase_env}"
 
 
+def bus_transport(url: str, ca: Path | None) -> str:
+    """How the bus connection is protected, as config-check prints it."""
+    if ca is not None:
+        return f"TLS verified against the bus CA {ca}"
+    if wants_tls(url, ca):
+        return "TLS verified against the system trust store"
+    return "plaintext (no tls:// URL, no events.nats_tls_ca)"
+
+
 def relayer_report(config: RelayerConfig, source: ConfigSource, environ: Mapping[str, str]) -> list[str]:
     lines = [f"config: {source}", f"rpc_url: {public_url(config.rpc_url)}{_from(config.rpc_url_env)}"]
     iam = config.database_iam
@@ -57,7 +68,7 @@ def relayer_report(config: RelayerConfig, source: ConfigSource, environ: Mapping
     else:
         token = f", token from ${events.nats_token_env}" if events.nats_token_env else ", no token"
         lines.append(f"events: {', '.join(public_url(u) for u in events.nats_url.split(','))}"
-                     f"{_from(events.nats_url_env)}{token}")
+                     f"{_from(events.nats_url_env)}{token}, {bus_transport(events.nats_url, events.nats_tls_ca)}")
     lines.append(signer_line("signers.sender", config.signers.sender, environ))
     if config.kyc is not None:
         lines.append(signer_line("kyc.signer", config.kyc.signer, environ))

@@ -254,22 +254,42 @@ async def _auth_checks(config, ok, bad) -> None:
         bad(f"operator JWKS {where} cannot be fetched: {exc}", "check api.auth.jwks_url and the network path to it")
 
 
+def _trust(config) -> str:  # type: ignore[no-untyped-def]
+    ca = config.events.nats_tls_ca
+    return f"the bus CA {ca}" if ca is not None else "the system trust store"
+
+
 async def _bus_checks(config, ok, bad) -> None:
     import asyncio
+    import ssl
 
     from relayer.events.publisher import SUBJECT_TOKEN, subject_for
 
     url = config.events.nats_url
     stream = config.events.stream or f"RAT_{SUBJECT_TOKEN.sub('_', config.network).upper()}"
     wanted = subject_for(config.network, ">")
+    from relayer.errors import ConfigError
+    from relayer.events.bus_tls import bus_tls_context
+    from relayer.events.publisher import connect_bus
+
     try:
-        import nats
+        tls = bus_tls_context(url, config.events.nats_tls_ca)
+    except ConfigError as exc:
+        bad(str(exc), exc.hint)
+        return
+    try:
         from nats.js.errors import NotFoundError
 
-        nc = await asyncio.wait_for(nats.connect(url, connect_timeout=2, max_reconnect_attempts=0,
-                                                 allow_reconnect=False, token=config.events.nats_token), 5)
+        async def _silent(_: Exception) -> None:
+            pass
+
+        nc = await asyncio.wait_for(connect_bus(url, config.events.nats_token, tls, 2, _silent), 5)
     except Exception as exc:  # noqa: BLE001  (any connection failure: the bus is down or unreachable)
-        if "Authorization Violation" in str(exc):
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            bad(f"NATS at {url} presents a certificate {_trust(config)} does not verify ({exc.verify_message}): "
+                "events stay in the outbox unpublished",
+                "set events.nats_tls_ca to the bus CA (the `ca` of the stack's nats-client-tls secret)")
+        elif "Authorization Violation" in str(exc):
             given = (f"the token in ${config.events.nats_token_env}" if config.events.nats_token_env
                      else "no token (events.nats_token_env is unset)")
             bad(f"NATS at {url} refuses {given}: events stay in the outbox unpublished",
@@ -279,6 +299,8 @@ async def _bus_checks(config, ok, bad) -> None:
             bad(f"NATS at {url} does not answer ({type(exc).__name__}): events stay in the outbox unpublished",
                 "start NATS with JetStream, or unset events.nats_url")
         return
+    if tls is not None:
+        ok(f"NATS at {url}: TLS, the server's certificate and name verified against {_trust(config)}")
     try:
         js = nc.jetstream()
         try:

@@ -27,6 +27,10 @@ DATA_DIR = "/data"
 SCRATCH_DIR = "/run/nats"
 # ECS hands each part of the `nats-route-tls` secret (rat_infra/route_tls.py) to the server as one variable.
 ROUTE_TLS_VARIABLES = {"NATS_ROUTE_CA": "ca", "NATS_ROUTE_CERT": "cert", "NATS_ROUTE_KEY": "key"}
+# The server's half of the `nats-client-tls` secret (rat_infra/bus_tls.py): the client port's certificate and key.
+# The `ca` part goes to the bus clients instead (task_env.NATS_CA); the server verifies no client certificate, the
+# token authenticates clients.
+BUS_TLS_VARIABLES = {"NATS_BUS_CERT": "cert", "NATS_BUS_KEY": "key"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,13 @@ def route_config(node: int, nodes: int, layout: ServerLayout) -> str:
     )
 
 
+def client_tls_args(layout: ServerLayout) -> list[str]:
+    """Clients on the client port over TLS only: with a certificate configured, nats-server refuses a client that
+    does not upgrade (no `allow_non_tls`), so the token never crosses the VPC in clear."""
+    scratch = layout.scratch_dir
+    return ["--tls", "--tlscert", f"{scratch}/bus-cert.pem", "--tlskey", f"{scratch}/bus-key.pem"]
+
+
 def server_command(node: int, nodes: int, layout: ServerLayout) -> list[str]:
     args = [
         "nats-server",
@@ -86,14 +97,18 @@ def server_command(node: int, nodes: int, layout: ServerLayout) -> list[str]:
         f"nats-{node}",
         "--port",
         str(layout.client_port),
+        *client_tls_args(layout),
     ]
-    # The token and the route TLS bundle come from Secrets Manager as environment variables; ECS does not expand
+    # The token and the TLS bundles come from Secrets Manager as environment variables; ECS does not expand
     # variables in commands, so a shell does, and exec keeps nats-server as PID 1 for signals.
-    script = ["set -eu"]
+    scratch = layout.scratch_dir
+    script = [
+        "set -eu",
+        "umask 077",
+        *(f'printf "%s\\n" "${variable}" > {scratch}/bus-{part}.pem' for variable, part in BUS_TLS_VARIABLES.items()),
+    ]
     if nodes > 1:
-        scratch = layout.scratch_dir
         script += [
-            "umask 077",
             *(f'printf "%s\\n" "${variable}" > {scratch}/route-{part}.pem'
               for variable, part in ROUTE_TLS_VARIABLES.items()),
             f"printf %s {shlex.quote(route_config(node, nodes, layout))} > {scratch}/nats.conf",
@@ -101,6 +116,11 @@ def server_command(node: int, nodes: int, layout: ServerLayout) -> list[str]:
         args += ["--config", f"{scratch}/nats.conf"]
     script.append(f'exec {shlex.join(args)} --auth "$NATS_TOKEN"')
     return ["sh", "-c", "\n".join(script)]
+
+
+def bus_tls_secrets(secret_arn: str) -> list[dict[str, str]]:
+    """ECS secrets handing the client port's certificate and key (parts of a JSON secret) to every server."""
+    return [{"name": variable, "valueFrom": f"{secret_arn}:{part}::"} for variable, part in BUS_TLS_VARIABLES.items()]
 
 
 def route_tls_secrets(secret_arn: str, clustered: bool) -> list[dict[str, str]]:
@@ -119,6 +139,7 @@ def build_bus(
     task_role: aws.iam.Role,
     token_secret: aws.secretsmanager.Secret,
     route_tls_secret: aws.secretsmanager.Secret,
+    client_tls_secret: aws.secretsmanager.Secret,
     log_group: aws.cloudwatch.LogGroup,
     data_key: aws.kms.Key,
     parent: pulumi.Resource,
@@ -208,7 +229,9 @@ def build_bus(
             opts=opts,
         )
         discovery = private_dns_name(name, f"nats-{node}", namespace.id, opts)
-        container = pulumi.Output.all(token_secret.arn, log_group.name, route_tls_secret.arn).apply(
+        container = pulumi.Output.all(
+            token_secret.arn, log_group.name, route_tls_secret.arn, client_tls_secret.arn
+        ).apply(
             lambda a, node=node: json.dumps(
                 [
                     {
@@ -218,7 +241,9 @@ def build_bus(
                         "user": f"{NATS_UID}:{NATS_UID}",
                         "command": server_command(node, settings.bus.nodes, ServerLayout(namespace_name)),
                         "portMappings": [{"containerPort": CLIENT_PORT}, {"containerPort": CLUSTER_PORT}],
-                        "secrets": [{"name": "NATS_TOKEN", "valueFrom": a[0]}] + route_tls_secrets(a[2], clustered),
+                        "secrets": [{"name": "NATS_TOKEN", "valueFrom": a[0]}]
+                        + bus_tls_secrets(a[3])
+                        + route_tls_secrets(a[2], clustered),
                         "mountPoints": [
                             {"sourceVolume": "jetstream", "containerPath": DATA_DIR},
                             {"sourceVolume": "scratch", "containerPath": SCRATCH_DIR},
@@ -282,5 +307,6 @@ def build_bus(
             opts=pulumi.ResourceOptions(parent=parent, depends_on=mounts),
         )
 
-    url = ",".join(f"nats://nats-{i}.{namespace_name}:{CLIENT_PORT}" for i in range(settings.bus.nodes))
+    # tls://: the clients' configs name the bus CA (task_env.NATS_CA_FILE) and verify each server's name against it.
+    url = ",".join(f"tls://nats-{i}.{namespace_name}:{CLIENT_PORT}" for i in range(settings.bus.nodes))
     return Bus(security_group=bus_sg, file_system=fs, url=url, namespace=namespace)

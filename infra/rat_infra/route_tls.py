@@ -38,9 +38,12 @@ def _san(host: str) -> x509.GeneralName:
         return x509.DNSName(host)
 
 
-def issue_bundle(hosts: list[str], days: int = DEFAULT_DAYS, now: dt.datetime | None = None) -> dict[str, str]:
-    """A fresh CA and one route certificate for `hosts` (DNS names, `*.` wildcards or IP addresses), usable as
-    both TLS server and client, since each server dials some routes and accepts the others."""
+def issue_bundle(hosts: list[str], days: int = DEFAULT_DAYS, now: dt.datetime | None = None, *,
+                 purpose: str = "route", client_auth: bool = True) -> dict[str, str]:
+    """A fresh CA and one certificate for `hosts` (DNS names, `*.` wildcards or IP addresses). A route certificate
+    is usable as both TLS server and client, since each server dials some routes and accepts the others;
+    `client_auth=False` makes a server-only certificate (the bus's client port, rat_infra/bus_tls.py). `purpose`
+    names the CA, so an operator can tell the stack's CAs apart."""
     if not hosts:
         raise ValueError("a route certificate needs at least one host name")
     if days < 1:
@@ -48,7 +51,7 @@ def issue_bundle(hosts: list[str], days: int = DEFAULT_DAYS, now: dt.datetime | 
     start = (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(minutes=5)  # clock skew between servers
     end = start + dt.timedelta(days=days)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"RAT NATS route CA ({hosts[0]})")])
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"RAT NATS {purpose} CA ({hosts[0]})")])
     ca = (
         x509.CertificateBuilder()
         .subject_name(ca_name)
@@ -80,7 +83,10 @@ def issue_bundle(hosts: list[str], days: int = DEFAULT_DAYS, now: dt.datetime | 
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.SubjectAlternativeName([_san(h) for h in hosts]), critical=False)
         .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, *([ExtendedKeyUsageOID.CLIENT_AUTH] if client_auth else [])]
+            ),
+            critical=False,
         )
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
@@ -105,10 +111,15 @@ def cli() -> None:
                    "(two of three keep the JetStream quorum while routes to the old certificate fail).")
 def issue(namespace: str, days: int) -> None:
     """Print a new route TLS bundle as JSON, for `aws secretsmanager put-secret-value --secret-string file://-`."""
+    click.echo(json.dumps(issue_bundle([namespace_wildcard(namespace)], days), indent=2))
+
+
+def namespace_wildcard(namespace: str) -> str:
+    """`*.<namespace>`, the name every server `nats-<i>.<namespace>` matches; a click error for a non-namespace."""
     name = namespace.strip().strip(".")
     if not name or "*" in name or " " in name:
         raise click.BadParameter(f"{namespace!r} is not a DNS namespace", param_hint="--namespace")
-    click.echo(json.dumps(issue_bundle([f"*.{name}"], days), indent=2))
+    return f"*.{name}"
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ RUNTIME_SECRETS: Mapping[str, str] = {
     "nats-token": "token every bus client and server presents to NATS",
     "nats-route-tls": "route TLS bundle (JSON: ca, cert, key) the NATS servers present to each other "
     "(python -m rat_infra.route_tls issue)",
+    "nats-client-tls": "client-port TLS bundle (JSON: ca, cert, key): the NATS servers present cert and key, the bus "
+    "clients verify them against ca (python -m rat_infra.bus_tls issue)",
     "chain-rpc-url": "Ethereum JSON-RPC endpoint URL, which embeds the provider's API key",
 }
 

@@ -16,7 +16,17 @@ from rat_infra.network import Network, allow_from, private_dns_name, security_gr
 from rat_infra.observability import OTLP_GRPC_PORT, sidecar
 from rat_infra.settings import StackSettings
 from rat_infra.tagging import personal_data
-from rat_infra.task_env import CONFIG, DB_HOST, DB_USER, NATS_TOKEN, NATS_URL, RPC_URL, TLS_VARIABLES, with_tls_files
+from rat_infra.task_env import (
+    CONFIG,
+    DB_HOST,
+    DB_USER,
+    NATS_CA,
+    NATS_TOKEN,
+    NATS_URL,
+    RPC_URL,
+    TLS_VARIABLES,
+    with_tls_files,
+)
 from rat_infra.workloads import API_PORT, CONFIG_FROM_ENV, SigningRole, Workload
 
 TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -191,7 +201,8 @@ def _container_definitions(
         "name": w.name,
         "image": image,
         "essential": True,
-        "command": with_tls_files(w.command) if w.tls else list(w.command),
+        # The bus clients get the bus CA as a file too (events.nats_tls_ca in their configs).
+        "command": with_tls_files(w.command, bundle=w.tls, bus_ca=w.bus) if w.tls or w.bus else list(w.command),
         "readonlyRootFilesystem": True,
         # The one writable path: task-local scratch space for libraries that need a temp directory.
         "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp"}]
@@ -238,6 +249,7 @@ class WorkloadInputs:  # noqa: D101 (fields say it)
     db_endpoint: pulumi.Output[str]
     db_resource_id: pulumi.Output[str]
     nats_token_arn: pulumi.Output[str]
+    nats_tls_arn: pulumi.Output[str]  # `nats-client-tls`: its `ca` verifies the bus servers (rat_infra/bus_tls.py)
     rpc_url_arn: pulumi.Output[str]
     telemetry_policy: pulumi.Output[str]
     signing_key_arns: Mapping[SigningRole, pulumi.Output[str]]
@@ -434,11 +446,13 @@ def _attestor_name(w: Workload, name: str, inputs: WorkloadInputs,
 
 
 def _task_secrets(w: Workload, config_arn: str, rpc_url_arn: str, nats_token_arn: str, tls_arn: str,
-                  credentials_arn: str) -> dict[str, str]:
+                  credentials_arn: str, nats_tls_arn: str = "") -> dict[str, str]:
     """The variables ECS fills from Secrets Manager for `w` (the execution role reads them, the task never can)."""
     secrets = {CONFIG: config_arn, RPC_URL: rpc_url_arn}
     if w.bus:
         secrets[NATS_TOKEN] = nats_token_arn
+        # Only the CA: a bus client never sees the servers' key.
+        secrets[NATS_CA] = f"{nats_tls_arn}:ca::"
     if w.tls:
         # One variable per part of the JSON bundle: `<arn>:<json-key>::` (latest version).
         secrets.update({variable: f"{tls_arn}:{part}::" for variable, part in TLS_VARIABLES.items()})
@@ -475,6 +489,7 @@ def _task_definition(settings: StackSettings, w: Workload, name: str, cpu: int, 
         inputs.workload_secret_arns[w.config_secret],
         inputs.workload_secret_arns[w.tls_secret] if w.tls_secret is not None else "",
         inputs.workload_secret_arns[w.credentials_secret] if w.credentials_secret is not None else "",
+        inputs.nats_tls_arn,
     ).apply(
         lambda a, w=w, env=env: _container_definitions(
             settings,
@@ -483,7 +498,7 @@ def _task_definition(settings: StackSettings, w: Workload, name: str, cpu: int, 
             a[1],
             a[2],
             _task_secrets(w, config_arn=a[7], rpc_url_arn=a[4], nats_token_arn=a[3], tls_arn=a[8],
-                          credentials_arn=a[9]),
+                          credentials_arn=a[9], nats_tls_arn=a[10]),
             {**env, **({DB_HOST: a[5], DB_USER: db_user(w)} if w.database else {}), **a[6]},
         )
     )

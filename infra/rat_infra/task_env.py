@@ -17,6 +17,9 @@ CONFIG = "RAT_CONFIG_YAML"
 RPC_URL = "RAT_RPC_URL"  # secret `chain-rpc-url` (the URL embeds the provider's API key)
 NATS_URL = "RAT_NATS_URL"
 NATS_TOKEN = "RAT_NATS_TOKEN"  # secret `nats-token`, the bus servers' --auth token
+# The `ca` part of secret `nats-client-tls` (rat_infra/bus_tls.py), which the start script writes to NATS_CA_FILE:
+# the bus client's config names that file (`events.nats_tls_ca`) to verify the servers on RAT_NATS_URL (tls://).
+NATS_CA = "RAT_NATS_CA"
 DB_HOST = "RAT_DB_HOST"  # RDS endpoint address; the login is an IAM token (rds-db:connect), never a password
 DB_USER = "RAT_DB_USER"
 REGION = "AWS_REGION"
@@ -35,18 +38,25 @@ SUMSUB_WEBHOOK_SECRET = "RAT_SUMSUB_WEBHOOK_SECRET"
 TLS_DIR = "/tmp/tls"
 # ECS hands each part of the `tls/<workload>` secret (JSON: ca, cert, key) to the container as one variable.
 TLS_VARIABLES: Mapping[str, str] = {"RAT_TLS_CA": "ca", "RAT_TLS_CERT": "cert", "RAT_TLS_KEY": "key"}
+NATS_CA_PART = "bus-ca"  # NATS_CA's file in TLS_DIR, apart from the workload's own bundle's `ca.pem`
 
 
 def tls_file(part: str, tls_dir: str = TLS_DIR) -> str:
     return f"{tls_dir}/{part}.pem"
 
 
-def with_tls_files(command: tuple[str, ...], tls_dir: str = TLS_DIR) -> list[str]:
-    """`command` started by a shell that first writes the TLS bundle from its variables into `tls_dir`, readable by
-    the task's user only. ECS does not expand variables in a command and Python's `ssl` loads a certificate and
-    key from files only, hence the shell; `exec` keeps the service as PID 1 for ECS's stop signal."""
+NATS_CA_FILE = tls_file(NATS_CA_PART)
+
+
+def with_tls_files(command: tuple[str, ...], tls_dir: str = TLS_DIR, *, bundle: bool = True,
+                   bus_ca: bool = False) -> list[str]:
+    """`command` started by a shell that first writes, into `tls_dir` and readable by the task's user only, the
+    workload's TLS bundle from its variables (`bundle`) and the bus CA (`bus_ca`). ECS does not expand variables
+    in a command and Python's `ssl` loads certificates and keys from files only, hence the shell; `exec` keeps
+    the service as PID 1 for ECS's stop signal."""
+    files = {**(TLS_VARIABLES if bundle else {}), **({NATS_CA: NATS_CA_PART} if bus_ca else {})}
     script = ["set -eu", "umask 077", f"mkdir -p {shlex.quote(tls_dir)}"]
     script += [f'printf "%s\\n" "${variable}" > {shlex.quote(tls_file(part, tls_dir))}'
-               for variable, part in TLS_VARIABLES.items()]
+               for variable, part in files.items()]
     script.append(f"exec {shlex.join(command)}")
     return ["sh", "-c", "\n".join(script)]

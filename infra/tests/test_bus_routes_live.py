@@ -18,7 +18,8 @@ from pathlib import Path
 
 import nats
 import pytest
-from rat_infra.bus import ROUTE_TLS_VARIABLES, ServerLayout, server_command
+from rat_infra.bus import BUS_TLS_VARIABLES, ROUTE_TLS_VARIABLES, ServerLayout, server_command
+from rat_infra.bus_tls import issue_bus_bundle
 from rat_infra.route_tls import issue_bundle
 
 pytestmark = pytest.mark.skipif(shutil.which("nats-server") is None, reason="no nats-server binary installed")
@@ -46,6 +47,10 @@ class Cluster:
         ports = _free_ports(4)
         self.client_ports, self.cluster_ports = ports[:2], ports[2:]
         self.logs: list[Path] = []
+        # Clients reach the servers over TLS (test_bus_client_tls_live.py); here they only carry test messages.
+        self.bus_bundle = issue_bus_bundle("localhost")
+        (tmp / "bus-ca.pem").write_text(self.bus_bundle["ca"])
+        self.client_tls = ssl.create_default_context(cafile=str(tmp / "bus-ca.pem"))
 
     def layout(self, node: int) -> ServerLayout:
         for name in ("data", "scratch"):
@@ -59,7 +64,8 @@ class Cluster:
     @contextmanager
     def server(self, node: int, bundle: dict[str, str]) -> Iterator[Path]:
         """The production command for `node` of two, with the bundle and token as ECS would pass them."""
-        env = {**os.environ, "NATS_TOKEN": TOKEN, **{v: bundle[part] for v, part in ROUTE_TLS_VARIABLES.items()}}
+        env = {**os.environ, "NATS_TOKEN": TOKEN, **{v: bundle[part] for v, part in ROUTE_TLS_VARIABLES.items()},
+               **{v: self.bus_bundle[part] for v, part in BUS_TLS_VARIABLES.items()}}
         yield from self._run(node, server_command(node, 2, self.layout(node)), env)
 
     @contextmanager
@@ -70,6 +76,10 @@ class Cluster:
                    "--cluster", f"nats://127.0.0.1:{self.cluster_ports[node]}",
                    "--routes", f"nats-route://localhost:{other}", "--auth", TOKEN]
         yield from self._run(node, command, dict(os.environ))
+
+    def crosses(self, publish: int, subscribe: int) -> bool:
+        """Whether a message published on server `publish` reaches a subscriber on server `subscribe`."""
+        return asyncio.run(_crosses(self.client_ports[publish], self.client_ports[subscribe], self.client_tls))
 
     def _run(self, node: int, command: list[str], env: dict[str, str]) -> Iterator[Path]:
         log = self.tmp / f"server-{node}-{len(self.logs)}.log"
@@ -93,10 +103,10 @@ def _wait_for(condition, what: str, log: Path) -> None:  # type: ignore[no-untyp
     raise AssertionError(f"timed out waiting for {what}; log:\n{log.read_text()}")
 
 
-async def _crosses(publish_port: int, subscribe_port: int) -> bool:
+async def _crosses(publish_port: int, subscribe_port: int, tls: ssl.SSLContext | None) -> bool:
     """Whether a message published on one server reaches a subscriber on the other."""
-    sub_conn = await nats.connect(f"nats://127.0.0.1:{subscribe_port}", token=TOKEN)
-    pub_conn = await nats.connect(f"nats://127.0.0.1:{publish_port}", token=TOKEN)
+    sub_conn = await nats.connect(f"tls://localhost:{subscribe_port}", token=TOKEN, tls=tls)
+    pub_conn = await nats.connect(f"tls://localhost:{publish_port}", token=TOKEN, tls=tls)
     try:
         sub = await sub_conn.subscribe("route.check")
         await sub_conn.flush()
@@ -128,8 +138,8 @@ def test_servers_sharing_the_stacks_bundle_form_a_tls_route_and_carry_messages(c
     with cluster.server(0, bundle) as log0, cluster.server(1, bundle) as log1:
         # The log line comes at the TCP accept; messages crossing both ways are the proof.
         _wait_for(lambda: ROUTE_UP in log0.read_text() and ROUTE_UP in log1.read_text(), "the route", log0)
-        _wait_for(lambda: asyncio.run(_crosses(cluster.client_ports[0], cluster.client_ports[1])), "0 -> 1", log0)
-        _wait_for(lambda: asyncio.run(_crosses(cluster.client_ports[1], cluster.client_ports[0])), "1 -> 0", log1)
+        _wait_for(lambda: cluster.crosses(0, 1), "0 -> 1", log0)
+        _wait_for(lambda: cluster.crosses(1, 0), "1 -> 0", log1)
         assert not _refused([log0, log1])
 
 
@@ -137,20 +147,20 @@ def test_a_peer_with_another_cas_certificate_is_refused(cluster: Cluster):
     with cluster.server(0, issue_bundle(["localhost"])) as log0, \
             cluster.server(1, issue_bundle(["localhost"])) as log1:
         _wait_for(lambda: _refused([log0, log1]), "a refused TLS route", log0)
-        assert not asyncio.run(_crosses(cluster.client_ports[0], cluster.client_ports[1]))
+        assert not cluster.crosses(0, 1)
 
 
 def test_a_certificate_for_other_names_is_refused_even_from_the_same_ca(cluster: Cluster):
     bundle = issue_bundle(["*.other.rat.internal"])
     with cluster.server(0, bundle) as log0, cluster.server(1, bundle) as log1:
         _wait_for(lambda: _refused([log0, log1]), "a refused TLS route", log0)
-        assert not asyncio.run(_crosses(cluster.client_ports[0], cluster.client_ports[1]))
+        assert not cluster.crosses(0, 1)
 
 
 def test_a_plaintext_peer_cannot_join(cluster: Cluster):
     with cluster.server(0, issue_bundle(["localhost"])) as log0, cluster.plaintext_server(1) as log1:
         _wait_for(lambda: _refused([log0, log1]), "a refused plaintext route", log0)
-        assert not asyncio.run(_crosses(cluster.client_ports[1], cluster.client_ports[0]))
+        assert not cluster.crosses(1, 0)
 
 
 def _route_session_survives(port: int, bundle: dict[str, str], tmp: Path, with_certificate: bool) -> bool:

@@ -21,6 +21,8 @@ from rat_infra.task_env import (
     CONFIG,
     DB_HOST,
     DB_USER,
+    NATS_CA,
+    NATS_CA_FILE,
     NATS_TOKEN,
     NATS_URL,
     RPC_URL,
@@ -79,7 +81,7 @@ def test_every_workload_gets_the_rpc_url_from_the_chain_rpc_url_secret(stack: De
 
 
 def test_outbox_publishing_workloads_get_the_bus_url_and_token(stack: DeclaredStack):
-    bus = ",".join(f"nats://nats-{i}.{stack.settings.stack}.rat.internal:4222" for i in range(stack.settings.bus.nodes))
+    bus = ",".join(f"tls://nats-{i}.{stack.settings.stack}.rat.internal:4222" for i in range(stack.settings.bus.nodes))
     publishers = [w for w in workloads(stack) if w.bus]
     assert {w.command[:2] for w in publishers} <= {("rat-relayer", "api")}
     for w in publishers:
@@ -132,7 +134,26 @@ def test_the_tls_bundle_lands_on_task_scratch_storage(stack: DeclaredStack):
 def test_workloads_without_mutual_tls_get_no_bundle(stack: DeclaredStack):
     for w in (w for w in workloads(stack) if not w.tls):
         c = container(stack, w.name)
-        assert c["command"][0] != "sh" and not set(TLS_VARIABLES) & set(secrets_of(c)), w.name
+        assert not set(TLS_VARIABLES) & set(secrets_of(c)), w.name
+        assert not any(f"> {tls_file(part)}" in " ".join(c["command"]) for part in TLS_VARIABLES.values()), w.name
+
+
+def test_bus_clients_get_only_the_ca_of_the_bus_tls_secret_and_write_it_before_the_service_starts(
+        stack: DeclaredStack):
+    arn = secret_arn(stack, "nats-client-tls")
+    for w in (w for w in workloads(stack) if w.bus):
+        c = container(stack, w.name)
+        assert secrets_of(c)[NATS_CA] == f"{arn}:ca::", w.name
+        assert not any(v.startswith(f"{arn}:") for k, v in secrets_of(c).items() if k != NATS_CA), w.name
+        script = c["command"][-1]
+        assert script.index("umask 077") < script.index(f'"${NATS_CA}" > {NATS_CA_FILE}') < script.index("exec "), \
+            w.name
+
+
+def test_workloads_without_the_bus_get_no_bus_ca(stack: DeclaredStack):
+    for w in (w for w in workloads(stack) if not w.bus):
+        c = container(stack, w.name)
+        assert NATS_CA not in secrets_of(c) and NATS_CA_FILE not in " ".join(c["command"]), w.name
 
 
 def test_vendor_calling_workloads_get_each_credential_from_their_credentials_secret(stack: DeclaredStack):

@@ -22,7 +22,7 @@ import pytest
 from infra_queries import DeclaredStack
 from rat_infra.offline import mock_arn
 from rat_infra.services import db_user
-from rat_infra.task_env import CONFIG, DB_HOST, NATS_URL, TLS_DIR, TLS_VARIABLES, tls_file
+from rat_infra.task_env import CONFIG, DB_HOST, NATS_CA_FILE, NATS_URL, TLS_DIR, TLS_VARIABLES, tls_file
 from rat_infra.workloads import Workload
 
 relayer_cli = pytest.importorskip("relayer.cli", reason="the services are not installed (infra-only venv)")
@@ -51,7 +51,8 @@ def fake_secret_values(stack: DeclaredStack, w: Workload, pems: dict[str, str]) 
     arn = lambda name: mock_arn(SECRET, f"{stack.settings.prefix}-{name.replace('/', '-')}")  # noqa: E731
     values = {arn(f"config/{w.name}"): (TEMPLATES / f"{w.name}.yaml").read_text(),
               arn("chain-rpc-url"): f"https://rpc.example.com/{stack.settings.stack}/API-KEY",
-              arn("nats-token"): f"bus-token-{stack.settings.stack}"}
+              arn("nats-token"): f"bus-token-{stack.settings.stack}",
+              f"{arn('nats-client-tls')}:ca::": pems["ca"]}
     values.update({f"{arn(f'tls/{w.name}')}:{part}::": pem for part, pem in pems.items()})
     values.update({f"{arn(f'credentials/{w.name}')}:{v}::": f"fake-{v}" for v in w.credentials})
     return values
@@ -109,6 +110,7 @@ def test_relayer_workloads_end_up_with_the_stacks_rpc_bus_and_iam_database(stack
         if w.bus:
             assert config.events.nats_url == env[NATS_URL], w.name
             assert config.events.nats_token == f"bus-token-{stack.settings.stack}", w.name
+            assert str(config.events.nats_tls_ca) == NATS_CA_FILE, w.name
         else:
             assert config.events.nats_url is None, w.name
         iam = config.database_iam
@@ -174,6 +176,26 @@ def test_the_start_script_writes_a_bundle_the_service_loads_then_starts_the_serv
         written = folder / f"{part}.pem"
         assert stat.S_IMODE(written.stat().st_mode) == 0o600 and written.read_text().strip() == pems[part].strip()
     client_context(folder / "cert.pem", folder / "key.pem", folder / "ca.pem")
+
+
+def test_the_apis_start_script_writes_the_bus_ca_its_config_verifies_the_bus_with(staging: DeclaredStack, pems,
+                                                                                 tmp_path: Path):
+    """The api's rendered script, run by a shell with its TLS folder moved into tmp_path and the service command
+    turned into `config-check`: the bus CA file is written private, and the config verifies the bus against it."""
+    api = next(w for w in staging.settings.workloads if w.name == "api")
+    c = container(staging, "api")
+    env = task_environment(staging, api, c, pems)
+    folder = tmp_path / "tls"
+    env[CONFIG] = env[CONFIG].replace(TLS_DIR, str(folder))
+    lines = c["command"][-1].replace(TLS_DIR, str(folder)).splitlines()
+    argv = service_argv(c)
+    lines[-1] = f"exec {shlex.join([sys.executable, '-m', MODULES[argv[0]], 'config-check', *config_args(argv)])}"
+    run_env = {**env, "PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(["sh", "-c", "\n".join(lines)], env=run_env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    written = folder / "bus-ca.pem"
+    assert f"TLS verified against the bus CA {written}" in result.stdout
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600 and written.read_text().strip() == pems["ca"].strip()
 
 
 def test_relayer_workloads_send_traces_to_their_tasks_collector(stack: DeclaredStack, pems):

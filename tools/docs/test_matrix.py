@@ -64,10 +64,13 @@ LAYERS = {
     "tests/test_demo.py": ("end to end (`make demo`)", "anvil, simulated vendors, a second anvil"),
     "infra/tests/": ("unit (IaC under Pulumi mocks)", "none"),
     "infra/tests/test_bus_routes_live.py": ("integration (the bus servers' start command)", "nats-server when installed"),
+    "infra/tests/test_bus_client_tls_live.py": ("integration (the bus servers' start command)",
+                                                "nats-server when installed"),
     "infra/tests/test_task_config_loads.py": ("integration (rendered tasks through the services' config loaders)",
                                               "none (the project venv)"),
     "tests/relayer/test_config_from_environment.py": ("unit", "none"),
     "tests/relayer/test_bus_token.py": ("integration (bus token)", "nats-server when installed"),
+    "tests/relayer/test_bus_tls.py": ("integration (bus TLS)", "none"),
     "tests/relayer/test_rds_iam_login.py": ("unit + integration (RDS IAM login)", "PostgreSQL when reachable"),
 }
 
