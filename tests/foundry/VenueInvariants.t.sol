@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
-import {TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
+import {IComplianceRegistry, TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {RatFixture, N_ASSETS, N_INVESTORS, N_HOLDERS} from "./helpers/RatFixture.sol";
 import {VenueHandler} from "./handlers/VenueHandler.sol";
 
@@ -40,6 +40,26 @@ contract VenueInvariants is RatFixture {
         vm.stopPrank();
         handler = new VenueHandler(sys, venues, sys.timelock);
         targetContract(address(handler));
+    }
+
+    /// Issue 24 (`ComplianceRegistry-LOR-4d8c5deb2f`, killed only by pytest): a contract that ever had a KYC record
+    /// is an investor, not a venue, even after revocation (revocation clears the tier and keeps the jurisdiction), so
+    /// registering it is refused on either half of the record. A venue would let it hold without the investor rules.
+    function test_aContractWithAKycRecordCannotBecomeAVenueEvenOnceRevoked() public {
+        address wallet = makeAddr("investor-smart-wallet");
+        vm.etch(wallet, hex"00");
+        address asset = address(sys.assets[0]);
+        vm.prank(sys.operator);
+        sys.registry.setInvestor(wallet, 2, "BR", uint40(block.timestamp + 365 days), keccak256("applicant-w"));
+        vm.expectRevert(abi.encodeWithSelector(IComplianceRegistry.VenueHasKycRecord.selector, wallet));
+        vm.prank(sys.timelock);
+        sys.registry.registerVenue(asset, wallet, keccak256("list-venue"));
+
+        vm.prank(sys.operator);
+        sys.registry.revokeInvestor(wallet, keccak256("revoked"));
+        vm.expectRevert(abi.encodeWithSelector(IComplianceRegistry.VenueHasKycRecord.selector, wallet));
+        vm.prank(sys.timelock);
+        sys.registry.registerVenue(asset, wallet, keccak256("list-venue"));
     }
 
     /// Issue 24 (`ComplianceRules-MIA-4eabeb024e` survived Forge and pytest): the handlers may fail, so no invariant
