@@ -68,6 +68,37 @@ contract GovernanceAccess is RatFixture {
         assertEq(token.paused(), false, "hold lifted");
     }
 
+    /// Issue 24 (`EmergencyGuardian-CR-3384187b1d` survived Forge and pytest): every emergency action and legal hold
+    /// is evented under the asset, the acting guardian and the incident's reference: the incident log and the
+    /// regulator pack are built from these events, and a silent one would leave an action with no record.
+    function test_everyEmergencyActionAndLegalHoldIsEventedWithItsReference() public {
+        address[] memory accounts = _accounts();
+        vm.expectEmit(address(guardianContract));
+        emit EmergencyGuardian.EmergencyPause(address(token), guardian, REF);
+        vm.prank(guardian);
+        guardianContract.pauseAsset(address(token), REF);
+        vm.expectEmit(address(guardianContract));
+        emit EmergencyGuardian.EmergencyUnpause(address(token), guardian);
+        vm.prank(guardian);
+        guardianContract.unpauseAsset(address(token));
+        vm.expectEmit(address(guardianContract));
+        emit EmergencyGuardian.EmergencyFreeze(guardian, REF, accounts.length);
+        vm.prank(guardian);
+        guardianContract.freeze(accounts, REF);
+        vm.expectEmit(address(guardianContract));
+        emit EmergencyGuardian.LegalHoldImposed(address(token), REF);
+        vm.prank(sys.timelock);
+        guardianContract.imposeLegalHold(address(token), REF);
+        vm.expectEmit(address(guardianContract));
+        emit EmergencyGuardian.LegalHoldLifted(address(token), REF);
+        vm.prank(sys.timelock);
+        guardianContract.liftLegalHold(address(token));
+        vm.expectEmit(address(guardianContract));
+        emit EmergencyGuardian.EmergencyHalt(address(token), guardian, REF);
+        vm.prank(guardian);
+        guardianContract.haltAsset(address(token), REF);
+    }
+
     /// Issue 24 (`EmergencyGuardian-CR-627f5ca731`, survived Forge and pytest): the guardian lifts only a pause it
     /// imposed itself. A pause by the token's own pauser (a corporate action, an operator's incident response) is
     /// not the guardian's to lift, and a pause it already lifted cannot be "lifted" again.
