@@ -154,15 +154,12 @@ def test_attestors_end_up_with_their_rpc_key_record_and_tls_files(stack: Declare
         assert config.listen.port == w.service_port and config.metrics_listen.port == w.metrics_port
 
 
-def test_the_start_script_writes_a_bundle_the_service_loads_then_starts_the_service(staging: DeclaredStack, pems,
-                                                                                    tmp_path: Path):
-    """The relayer's rendered script, run by a shell, with its TLS folder moved into tmp_path (the only change) and
-    the service command turned into `config-check`: the files are private, and `ssl` accepts them."""
-    from attestor.tls import client_context
-
-    relayer = next(w for w in staging.settings.workloads if w.name == "relayer")
-    c = container(staging, "relayer")
-    env = task_environment(staging, relayer, c, pems)
+def _start_script_with_config_check(staging: DeclaredStack, name: str, pems, tmp_path: Path):
+    """Runs workload `name`'s rendered start script by a shell, its TLS folder moved into tmp_path (the only change)
+    and its service command turned into `config-check`; returns the finished process and the TLS folder."""
+    workload = next(w for w in staging.settings.workloads if w.name == name)
+    c = container(staging, name)
+    env = task_environment(staging, workload, c, pems)
     folder = tmp_path / "tls"
     env[CONFIG] = env[CONFIG].replace(TLS_DIR, str(folder))
     lines = c["command"][-1].replace(TLS_DIR, str(folder)).splitlines()
@@ -171,6 +168,16 @@ def test_the_start_script_writes_a_bundle_the_service_loads_then_starts_the_serv
     run_env = {**env, "PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)}
     result = subprocess.run(["sh", "-c", "\n".join(lines)], env=run_env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+    return result, folder
+
+
+def test_the_start_script_writes_a_bundle_the_service_loads_then_starts_the_service(staging: DeclaredStack, pems,
+                                                                                    tmp_path: Path):
+    """The relayer's rendered script, run by a shell, with its TLS folder moved into tmp_path (the only change) and
+    the service command turned into `config-check`: the files are private, and `ssl` accepts them."""
+    from attestor.tls import client_context
+
+    result, folder = _start_script_with_config_check(staging, "relayer", pems, tmp_path)
     assert f"client certificate {folder / 'cert.pem'}" in result.stdout
     for part in TLS_VARIABLES.values():
         written = folder / f"{part}.pem"
@@ -182,17 +189,7 @@ def test_the_apis_start_script_writes_the_bus_ca_its_config_verifies_the_bus_wit
                                                                                  tmp_path: Path):
     """The api's rendered script, run by a shell with its TLS folder moved into tmp_path and the service command
     turned into `config-check`: the bus CA file is written private, and the config verifies the bus against it."""
-    api = next(w for w in staging.settings.workloads if w.name == "api")
-    c = container(staging, "api")
-    env = task_environment(staging, api, c, pems)
-    folder = tmp_path / "tls"
-    env[CONFIG] = env[CONFIG].replace(TLS_DIR, str(folder))
-    lines = c["command"][-1].replace(TLS_DIR, str(folder)).splitlines()
-    argv = service_argv(c)
-    lines[-1] = f"exec {shlex.join([sys.executable, '-m', MODULES[argv[0]], 'config-check', *config_args(argv)])}"
-    run_env = {**env, "PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(["sh", "-c", "\n".join(lines)], env=run_env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stdout + result.stderr
+    result, folder = _start_script_with_config_check(staging, "api", pems, tmp_path)
     written = folder / "bus-ca.pem"
     assert f"TLS verified against the bus CA {written}" in result.stdout
     assert stat.S_IMODE(written.stat().st_mode) == 0o600 and written.read_text().strip() == pems["ca"].strip()
