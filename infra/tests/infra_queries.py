@@ -38,6 +38,16 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def readable_secrets(stack: DeclaredStack) -> set[str]:
+    """Every resource some role policy of the stack allows `secretsmanager:GetSecretValue` on."""
+    return {
+        resource
+        for policy in stack.of("aws:iam/rolePolicy:RolePolicy")
+        for st in statements(policy.inputs["policy"]) if st["Action"] == "secretsmanager:GetSecretValue"
+        for resource in as_list(st["Resource"])
+    }
+
+
 def internet_routed_subnet_ids(stack: DeclaredStack) -> set[str]:
     """Subnets whose route table sends traffic straight to an internet gateway."""
     gateways = {g.id for g in stack.of("aws:ec2/internetGateway:InternetGateway")}

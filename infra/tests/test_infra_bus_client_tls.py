@@ -8,7 +8,7 @@ import json
 import shlex
 from typing import Any
 
-from infra_queries import DeclaredStack
+from infra_queries import DeclaredStack, readable_secrets
 from rat_infra.bus import BUS_TLS_VARIABLES, SCRATCH_DIR
 from rat_infra.offline import mock_arn
 
@@ -54,10 +54,4 @@ def test_the_bus_tls_secret_is_declared_under_the_stack_prefix(stack: DeclaredSt
 
 def test_the_servers_and_clients_may_read_the_bus_tls_secret(prod: DeclaredStack):
     arn = _client_tls_arn(prod)
-    readable = [
-        statement["Resource"]
-        for policy in prod.of("aws:iam/rolePolicy:RolePolicy")
-        for statement in json.loads(policy.inputs["policy"])["Statement"]
-        if statement["Action"] == "secretsmanager:GetSecretValue"
-    ]
-    assert any(arn in resources for resources in readable)
+    assert arn in readable_secrets(prod)

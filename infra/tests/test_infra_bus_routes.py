@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra_queries import DeclaredStack
+from infra_queries import DeclaredStack, readable_secrets
 from rat_infra.bus import ROUTE_TLS_VARIABLES, SCRATCH_DIR
 from rat_infra.offline import mock_arn
 
@@ -63,10 +63,4 @@ def test_a_single_server_opens_no_route_and_needs_no_route_bundle(staging: Decla
 
 def test_the_servers_may_read_the_route_bundle_secret(prod: DeclaredStack):
     arn = _route_secret_arn(prod)
-    readable = [
-        statement["Resource"]
-        for policy in prod.of("aws:iam/rolePolicy:RolePolicy")
-        for statement in json.loads(policy.inputs["policy"])["Statement"]
-        if statement["Action"] == "secretsmanager:GetSecretValue"
-    ]
-    assert any(arn in resources for resources in readable)
+    assert arn in readable_secrets(prod)
