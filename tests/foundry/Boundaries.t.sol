@@ -8,7 +8,7 @@ import {IReserveRegistry, RoundReport} from "../../contracts/interfaces/IReserve
 import {TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {SecureMint} from "../../contracts/reserves/SecureMint.sol";
 import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
-import {RatFixture, N_ATTESTORS} from "./helpers/RatFixture.sol";
+import {RatFixture, N_ATTESTORS, N_INVESTORS} from "./helpers/RatFixture.sol";
 import {RatEip712} from "./helpers/RatEip712.sol";
 
 /// @title Every time rule at its exact second, and the holder cap on every path that adds a holder.
@@ -16,7 +16,7 @@ import {RatEip712} from "./helpers/RatEip712.sol";
 /// off-by-one-second mutant lived. Each rule here is pinned on both sides of its boundary: the last second it allows
 /// and the first it refuses (KYC expiry, request deadline for cancel and for fill, attestation deadline, reserve
 /// round as-of vs now, reserve heartbeat, reserve round as-of vs a reverse split's activation, request deadline
-/// bounds, split notice bounds, split activation second).
+/// bounds, split notice bounds, split activation second, permit deadline).
 contract Boundaries is RatFixture {
     RealAssetToken private token; // minimum tier 1, no holder cap, guard through a Chainlink-shaped ReserveFeed
     RealAssetToken private capped; // holder cap 3
@@ -321,6 +321,33 @@ contract Boundaries is RatFixture {
         assertEq(token.multiplier(), 3 * SHARE, "the second after");
     }
 
+    // ------------------------------------------------------------------ permit deadline (deadline == now is valid)
+
+    /// Issue 24 (`RealAssetToken-ROR-b509d99add`, killed only by pytest): no Forge test used a permit at all. A
+    /// permit signed an hour ahead of its deadline sets the allowance.
+    function test_aPermitBeforeItsDeadlineSetsTheAllowance() public {
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes memory signature = _signPermit(alice, bob, SHARE, deadline);
+        token.permit(alice, bob, SHARE, deadline, signature);
+        assertEq(token.allowance(alice, bob), SHARE, "allowance from the permit");
+    }
+
+    function test_aPermitIsAcceptedInItsDeadlineSecond() public {
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes memory signature = _signPermit(alice, bob, SHARE, deadline);
+        vm.warp(deadline);
+        token.permit(alice, bob, SHARE, deadline, signature);
+        assertEq(token.allowance(alice, bob), SHARE, "allowance in the deadline second");
+    }
+
+    function test_aPermitIsRefusedTheSecondAfterItsDeadline() public {
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes memory signature = _signPermit(alice, bob, SHARE, deadline);
+        vm.warp(deadline + 1);
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.PermitExpired.selector, deadline));
+        token.permit(alice, bob, SHARE, deadline, signature);
+    }
+
     // ------------------------------------------------------------------ the holder cap on every path
 
     function test_theHolderCapBindsATransferToANewHolder() public {
@@ -406,6 +433,28 @@ contract Boundaries is RatFixture {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /// `owner`'s ERC-2612 signature (65 bytes, r s v) over a permit of `value` to `spender` at the next nonce. The
+    /// fixture's investors are `makeAddr` accounts, whose key is keccak256 of their name.
+    function _signPermit(address owner, address spender, uint256 value, uint256 deadline)
+        private
+        view
+        returns (bytes memory)
+    {
+        bytes32 permitHash = keccak256(abi.encode(
+            keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"),
+            owner, spender, value, token.nonces(owner), deadline));
+        bytes32 digest = keccak256(abi.encodePacked(hex"1901", token.DOMAIN_SEPARATOR(), permitHash));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf(owner), digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _keyOf(address who) private view returns (uint256) {
+        for (uint256 i; i < N_INVESTORS; ++i) {
+            if (sys.holders[i] == who) return uint256(keccak256(bytes(string.concat("investor", vm.toString(i)))));
+        }
+        revert("not a fixture investor");
+    }
 
     function _requestBurn(address who, uint256 shares) private returns (bytes32 id) {
         vm.startPrank(who);

@@ -99,6 +99,29 @@ contract VenueInvariants is RatFixture {
         t.transfer(investor, SHARE);
     }
 
+    /// Issue 24 (`ComplianceRegistry-MIA-32fa253473`, killed only by pytest): the handler's resume may revert
+    /// silently, so no Forge test noticed a registry that could never resume a venue. Governance resumes a suspended
+    /// venue, which then takes payments again.
+    function test_aResumedVenueTakesPaymentsAgain() public {
+        RealAssetToken t = sys.assets[0];
+        vm.startPrank(sys.timelock);
+        sys.registry.suspendVenue(address(t), venues[0], keccak256("incident"));
+        sys.registry.resumeVenue(address(t), venues[0], keccak256("incident-closed"));
+        vm.stopPrank();
+        vm.prank(sys.holders[0]);
+        t.transfer(venues[0], SHARE);
+        assertEq(t.balanceOf(venues[0]), SHARE, "paid into the resumed venue");
+    }
+
+    /// Resuming is for suspended venues only: an ACTIVE venue is refused (VenueNotSuspended), so a resume cannot be
+    /// replayed to hide a suspension in the event log.
+    function test_resumingAVenueThatIsNotSuspendedIsRefused() public {
+        address asset = address(sys.assets[0]);
+        vm.expectRevert(abi.encodeWithSelector(IComplianceRegistry.VenueNotSuspended.selector, asset, venues[0]));
+        vm.prank(sys.timelock);
+        sys.registry.resumeVenue(asset, venues[0], keccak256("resume"));
+    }
+
     /// holderCount == the number of investors with a non-zero balance: venues (and the Minter) never take a slot.
     function invariant_holderCountExcludesVenues() public view {
         for (uint256 a; a < N_ASSETS; ++a) {
