@@ -8,6 +8,7 @@ import {IReserveRegistry, RoundReport} from "../../contracts/interfaces/IReserve
 import {TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {SecureMint} from "../../contracts/reserves/SecureMint.sol";
 import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
+import {MockV3Aggregator} from "../../contracts/mocks/MockV3Aggregator.sol";
 import {RatFixture, N_ATTESTORS, N_INVESTORS} from "./helpers/RatFixture.sol";
 import {RatEip712} from "./helpers/RatEip712.sol";
 
@@ -16,7 +17,7 @@ import {RatEip712} from "./helpers/RatEip712.sol";
 /// off-by-one-second mutant lived. Each rule here is pinned on both sides of its boundary: the last second it allows
 /// and the first it refuses (KYC expiry, request deadline for cancel and for fill, attestation deadline, reserve
 /// round as-of vs now, reserve heartbeat, reserve round as-of vs a reverse split's activation, request deadline
-/// bounds, split notice bounds, split activation second, permit deadline).
+/// bounds, split notice bounds, split activation second, price band edge, permit deadline).
 contract Boundaries is RatFixture {
     RealAssetToken private token; // minimum tier 1, no holder cap, guard through a Chainlink-shaped ReserveFeed
     RealAssetToken private capped; // holder cap 3
@@ -321,6 +322,41 @@ contract Boundaries is RatFixture {
         assertEq(token.multiplier(), 3 * SHARE, "the second after");
     }
 
+    // ------------------------------------------------------------------ price band (deviation == band is inside)
+
+    /// Issue 24 (`Minter-MVIE-119392dc90`, killed only by pytest): the Forge fills priced exactly at the reference,
+    /// so a band read as zero went unnoticed. With a 100 bps band around the feed's price, a fill exactly 100 bps
+    /// below the reference is accepted ...
+    function test_aFillAtTheEdgeOfThePriceBandIsAccepted() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        uint256 edge = _priceBandOf100BpsAroundTheFeed();
+        _fulfil(_fillAt(id, 5 * SHARE, edge));
+        assertEq(token.balanceOf(alice), 5 * SHARE, "filled at the band's edge");
+    }
+
+    /// ... and one payment-token unit further out is refused.
+    function test_aFillOneUnitOutsideThePriceBandIsRefused() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        uint256 edge = _priceBandOf100BpsAroundTheFeed();
+        uint256 reference_ = edge * 10_000 / 9_900;
+        Fill memory outside = _fillAt(id, 5 * SHARE, edge - 1);
+        bytes[] memory sigs = _attest(outside);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.PriceOutsideBand.selector, edge - 1, reference_, 100));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(outside, sigs);
+    }
+
+    /// Sets a feed at PRICE per share and a 100 bps band on `token`; returns the lowest price per token inside it.
+    /// The reference is PRICE times the multiplier, chosen here so that 100 bps of it is a whole number of units.
+    function _priceBandOf100BpsAroundTheFeed() private returns (uint256 edge) {
+        MockV3Aggregator feed = new MockV3Aggregator(8, int256(PRICE * 100)); // 6-decimal USDC -> 8-decimal feed
+        vm.prank(sys.timelock);
+        sys.minter.setPriceFeed(address(token), address(feed), RESERVE_HEARTBEAT, 100);
+        uint256 reference_ = PRICE * token.multiplier() / SHARE;
+        assertEq(reference_ % 100, 0, "the reference is a multiple of 100 units");
+        edge = reference_ - reference_ / 100;
+    }
+
     // ------------------------------------------------------------------ permit deadline (deadline == now is valid)
 
     /// Issue 24 (`RealAssetToken-ROR-b509d99add`, killed only by pytest): no Forge test used a permit at all. A
@@ -552,6 +588,12 @@ contract Boundaries is RatFixture {
             statementURI: "ipfs://rat/reserves/statement.json",
             statementHash: keccak256(abi.encodePacked("statement", asset, asOf))
         });
+    }
+
+    function _fillAt(bytes32 id, uint256 shares, uint256 price) private view returns (Fill memory fill) {
+        fill = _fill(id, shares, block.timestamp);
+        fill.price = price;
+        fill.fees = sys.vault.quote(address(token), RequestKind.MINT, (shares * price + SHARE - 1) / SHARE);
     }
 
     function _fill(bytes32 id, uint256 shares, uint256 deadline) private view returns (Fill memory) {

@@ -541,6 +541,47 @@ contract Conversions is RatFixture {
         target.scheduleSplit(1, 2, at, 0, keccak256("target reverse split"));
     }
 
+    /// Issue 24 (`ConversionVault-ROR-b29504dde1`, killed only by pytest): at the target's holder cap, a holder who
+    /// already holds the target takes no new slot, so it converts.
+    function test_atTheTargetsHolderCapAHolderWhoAlreadyHoldsTheTargetConverts() public {
+        _openStockAtTheTargetsHolderCapHeldByBob();
+        vm.prank(bob);
+        vault.convert(address(source), SHARE);
+        assertEq(target.balanceOf(bob), 2 * SHARE, "bob's target holding grew by one share");
+        assertEq(target.holderCount(), 1, "still one holder");
+    }
+
+    /// ... while a new holder would take a slot above the cap: convertAll defers it instead of letting the target's
+    /// own cap check revert the whole batch.
+    function test_atTheTargetsHolderCapANewHolderIsDeferredByConvertAll() public {
+        _openStockAtTheTargetsHolderCapHeldByBob();
+        vm.expectRevert(abi.encodeWithSelector(ConversionVault.HolderNotEligible.selector, carol,
+            TransferStatus.MAX_HOLDERS_REACHED));
+        vm.prank(carol);
+        vault.convert(address(source), SHARE);
+        address[] memory list = new address[](2);
+        list[0] = carol;
+        list[1] = bob;
+        assertEq(vault.convertAll(address(source), list), 1, "bob converted, carol deferred");
+        assertEq(source.balanceOf(carol), HOLDING, "carol kept her tokens");
+        assertEq(target.balanceOf(bob), SHARE + HOLDING, "bob paid");
+    }
+
+    /// A one-for-one stock conversion, in effect, into a target capped at one holder: bob, with one target share.
+    function _openStockAtTheTargetsHolderCapHeldByBob() private {
+        vm.prank(sys.operator);
+        sys.registry.setAssetPolicy(address(target), 2, 1);
+        vm.startPrank(sys.timelock);
+        target.grantRole(target.MINTER_ROLE(), sys.timelock);
+        target.mint(bob, SHARE);
+        target.revokeRole(target.MINTER_ROLE(), sys.timelock);
+        vm.stopPrank();
+        ConversionTerms memory t = _stock(SHARE);
+        _open(t);
+        vm.warp(t.effectiveAt);
+        _publishRound(address(target), 1_000 * SHARE, uint64(block.timestamp));
+    }
+
     function test_aHolderTheTargetRefusesCannotConvertAndIsDeferredByConvertAll() public {
         ConversionTerms memory t = _stock(SHARE);
         _open(t);
