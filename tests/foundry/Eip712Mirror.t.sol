@@ -7,7 +7,8 @@ import {RatFixture} from "./helpers/RatFixture.sol";
 import {RatEip712} from "./helpers/RatEip712.sol";
 
 /// @title The Solidity mirror of rat/attestations.py hashes Fill and Round exactly as the contracts do, for any
-/// field values, so the invariant suite signs what real attestors and custodians sign.
+/// field values, so the invariant suite signs what real attestors and custodians sign; and the domains the Minter
+/// and the ReserveRegistry publish are the ones they verify under, on any chain id.
 contract Eip712Mirror is RatFixture {
     bytes32 private requestId;
 
@@ -40,5 +41,30 @@ contract Eip712Mirror is RatFixture {
     {
         RoundReport memory r = RoundReport(address(sys.assets[1]), roundId, shares, asOf, root, uri, statementHash);
         assertEq(RatEip712.roundDigest(address(sys.reserves), r), sys.reserves.roundDigest(r), "round digest");
+    }
+
+    /// Issue 24 (`Minter-FHR-512a682a4e` survived Forge and pytest: nothing read the Minter's `DOMAIN_SEPARATOR()`):
+    /// wallets and attestors that build the domain themselves check it against this view, so it must be the domain
+    /// fills are verified under.
+    function test_theMinterPublishesTheDomainItsFillsAreSignedUnder() public view {
+        assertEq(sys.minter.DOMAIN_SEPARATOR(), RatEip712.domainSeparator(RatEip712.MINTER_DOMAIN, address(sys.minter)),
+            "Minter domain");
+    }
+
+    function test_theReserveRegistryPublishesTheDomainItsRoundsAreSignedUnder() public view {
+        assertEq(sys.reserves.DOMAIN_SEPARATOR(),
+            RatEip712.domainSeparator(RatEip712.RESERVE_DOMAIN, address(sys.reserves)), "ReserveRegistry domain");
+    }
+
+    /// After a fork the chain id changes, and so must both domains: a signature for one chain is not replayable on
+    /// the other.
+    function test_bothPublishedDomainsFollowTheChainIdAfterAFork() public {
+        bytes32 minterBefore = sys.minter.DOMAIN_SEPARATOR();
+        vm.chainId(block.chainid + 1);
+        assertEq(sys.minter.DOMAIN_SEPARATOR() != minterBefore, true, "the Minter's domain moved with the chain id");
+        assertEq(sys.minter.DOMAIN_SEPARATOR(), RatEip712.domainSeparator(RatEip712.MINTER_DOMAIN, address(sys.minter)),
+            "Minter domain on the fork");
+        assertEq(sys.reserves.DOMAIN_SEPARATOR(),
+            RatEip712.domainSeparator(RatEip712.RESERVE_DOMAIN, address(sys.reserves)), "ReserveRegistry domain on the fork");
     }
 }
