@@ -17,7 +17,8 @@ import {RatEip712} from "./helpers/RatEip712.sol";
 /// off-by-one-second mutant lived. Each rule here is pinned on both sides of its boundary: the last second it allows
 /// and the first it refuses (KYC expiry, request deadline for cancel and for fill, attestation deadline, reserve
 /// round as-of vs now, reserve heartbeat, reserve round as-of vs a reverse split's activation, request deadline
-/// bounds, split notice bounds, split activation second, price band edge, permit deadline).
+/// bounds, split notice bounds, split activation second, mint cap and rolling mint rate, price band edge, permit
+/// deadline).
 contract Boundaries is RatFixture {
     RealAssetToken private token; // minimum tier 1, no holder cap, guard through a Chainlink-shaped ReserveFeed
     RealAssetToken private capped; // holder cap 3
@@ -203,6 +204,55 @@ contract Boundaries is RatFixture {
         sys.minter.fulfillMint(over, sigs);
         _fulfil(_fill(id, 5 * SHARE, block.timestamp));
         assertEq(token.totalSupply(), 5 * SHARE, "supply == reserves is allowed");
+    }
+
+    // ------------------------------------------------------------------ mint cap and rolling mint rate
+
+    /// The Forge fixture lists every asset with an unbounded cap and rate, so neither limit was ever reached in Forge:
+    /// a supply exactly at the cap is allowed, one unit above it is not (the cap counts token units).
+    function test_aFillTakingSupplyExactlyToTheMintCapIsAcceptedAndOneUnitMoreIsNot() public {
+        _setMintLimits(5 * SHARE, type(uint96).max);
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        Fill memory over = _fill(id, 5 * SHARE + 1, block.timestamp);
+        bytes[] memory sigs = _attest(over);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.OverMintCap.selector, 5 * SHARE + 1, 5 * SHARE));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(over, sigs);
+        _fulfil(_fill(id, 5 * SHARE, block.timestamp));
+        assertEq(token.totalSupply(), 5 * SHARE, "supply == cap is allowed");
+    }
+
+    function test_aFillOfExactlyTheRollingMintRateIsAcceptedAndOneUnitMoreIsNot() public {
+        _setMintLimits(type(uint96).max, 5 * SHARE);
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        Fill memory over = _fill(id, 5 * SHARE + 1, block.timestamp);
+        bytes[] memory sigs = _attest(over);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.OverMintRate.selector, 5 * SHARE + 1, 5 * SHARE));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(over, sigs);
+        _fulfil(_fill(id, 5 * SHARE, block.timestamp));
+        assertEq(sys.minter.mintRateAvailable(address(token)), 0, "the day's rate is used up");
+    }
+
+    /// The rate is a leaky bucket: half a day after using all of it, half of it is available again, and a fill of
+    /// one unit more than that is refused.
+    function test_theRollingMintRateFreesHalfItselfInHalfADay() public {
+        _setMintLimits(type(uint96).max, 5 * SHARE);
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 2 days);
+        _fulfil(_fill(id, 5 * SHARE, block.timestamp));
+        vm.warp(block.timestamp + 12 hours);
+        assertEq(sys.minter.mintRateAvailable(address(token)), 5 * SHARE / 2, "half the rate after half a day");
+        (bytes32 next,) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        Fill memory over = _fill(next, 5 * SHARE / 2 + 1, block.timestamp);
+        bytes[] memory sigs = _attest(over);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.OverMintRate.selector, 5 * SHARE / 2 + 1, 5 * SHARE / 2));
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(over, sigs);
+    }
+
+    function _setMintLimits(uint256 cap, uint256 ratePerDay) private {
+        vm.prank(sys.timelock);
+        sys.minter.setMintLimits(address(token), uint128(cap), uint128(ratePerDay));
     }
 
     // ------------------------------------------------------------------ reserve rounds across a reverse split

@@ -394,6 +394,18 @@ contract GovernanceAccess is RatFixture {
         }
     }
 
+    /// The lister records which release channel each asset was listed on (the canary's holders upgrade first).
+    function test_theListerRecordsTheReleaseChannelOfEachAsset() public {
+        _grantListingRoles();
+        bytes32 canary = keccak256("canary");
+        vm.startPrank(sys.timelock);
+        lister.setChannel(canary, address(sys.beacon));
+        address onCanary = lister.listOn(canary, _nvda());
+        vm.stopPrank();
+        assertEq(lister.channelOf(onCanary), canary, "listed on the canary channel");
+        assertEq(lister.channelOf(address(sys.assets[0])), lister.STABLE_CHANNEL(), "an asset the lister never saw");
+    }
+
     function test_aTickerIsListedOnceAcrossChannels() public {
         _grantListingRoles();
         Listing memory listing = _nvda();

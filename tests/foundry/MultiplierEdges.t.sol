@@ -43,4 +43,22 @@ contract MultiplierEdges is RatFixture {
         token.scheduleSplit(2, 1, uint40(block.timestamp + 1 days), 0, keccak256("split"));
         vm.stopPrank();
     }
+
+    /// Wallets and the collateral oracle read holdings in shares: after a 3-for-2 split every share view converts at
+    /// 1.5 shares per token, rounding down (never more shares, or tokens, than the other side backs).
+    function test_afterAThreeForTwoSplitTheShareViewsConvertAtOneAndAHalfSharesPerTokenRoundingDown() public {
+        address alice = sys.holders[0];
+        vm.startPrank(sys.timelock);
+        token.grantRole(token.MINTER_ROLE(), sys.timelock);
+        token.mint(alice, 10 * SHARE + 1);
+        token.scheduleSplit(3, 2, uint40(block.timestamp + 1 days), 0, keccak256("split"));
+        vm.stopPrank();
+        vm.warp(block.timestamp + 1 days);
+        assertEq(token.multiplier(), 3 * SHARE / 2, "1.5 shares per token");
+        assertEq(token.sharesOf(alice), 15 * SHARE + 1, "(10e18 + 1) x 1.5, rounded down");
+        assertEq(token.totalShares(), 15 * SHARE + 1, "the only holder's shares");
+        assertEq(token.toShares(3), 4, "3 tokens are 4.5 shares");
+        assertEq(token.toTokens(4), 2, "4 shares are 2.67 tokens");
+        assertEq(token.toTokens(3 * SHARE), 2 * SHARE, "whole shares convert exactly");
+    }
 }

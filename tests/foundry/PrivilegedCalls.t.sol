@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IComplianceRegistry, IComplianceRecords, AssetPolicy, HolderClass, VenueStatus} from
     "../../contracts/interfaces/IComplianceRegistry.sol";
-import {IMinter, RequestStatus} from "../../contracts/interfaces/IMinter.sol";
+import {IMinter, AssetStatus, RequestStatus} from "../../contracts/interfaces/IMinter.sol";
 import {IFeeVault} from "../../contracts/interfaces/IFeeVault.sol";
 import {ComplianceRegistry} from "../../contracts/compliance/ComplianceRegistry.sol";
 import {FeeVault} from "../../contracts/fees/FeeVault.sol";
@@ -41,6 +41,29 @@ contract PrivilegedCalls is RatFixture {
     }
 
     // ---------------------------------------------------------------- Minter: ASSET_MANAGER_ROLE
+
+    /// The venue hook reads `assetStatus` (one slot) rather than the whole config: both must say the same.
+    function test_onlyAnAssetManagerMovesAnAssetsStatusAndBothStatusViewsReadIt() public {
+        bytes32 role = sys.minter.ASSET_MANAGER_ROLE();
+        _expectUnauthorised(stranger, role);
+        sys.minter.setAssetStatus(address(token), AssetStatus.HALTED);
+        _expectUnauthorised(sys.operator, role);
+        sys.minter.setAssetStatus(address(token), AssetStatus.HALTED);
+        vm.expectRevert(abi.encodeWithSelector(IMinter.AssetNotAccepting.selector, address(token),
+            AssetStatus.UNLISTED));
+        vm.prank(sys.timelock);
+        sys.minter.setAssetStatus(address(token), AssetStatus.UNLISTED);
+
+        vm.expectEmit(address(sys.minter));
+        emit IMinter.AssetStatusUpdated(address(token), AssetStatus.HALTED);
+        vm.prank(sys.timelock);
+        sys.minter.setAssetStatus(address(token), AssetStatus.HALTED);
+        assertEq(uint256(sys.minter.assetStatus(address(token))), uint256(AssetStatus.HALTED), "assetStatus");
+        assertEq(uint256(sys.minter.assetConfig(address(token)).status), uint256(AssetStatus.HALTED), "assetConfig");
+        vm.prank(sys.timelock);
+        sys.minter.setAssetStatus(address(token), AssetStatus.REDEEM_ONLY);
+        assertEq(uint256(sys.minter.assetStatus(address(token))), uint256(AssetStatus.REDEEM_ONLY), "moved again");
+    }
 
     function test_onlyAnAssetManagerSetsAnAssetsMintLimits() public {
         uint128 cap = uint128(7 * SHARE);

@@ -105,6 +105,20 @@ contract TransferRules is RatFixture {
         assertEq(token.balanceOf(bob), 11 * SHARE, "unblocked");
     }
 
+    /// Integrators check `isJurisdictionBlocked` before routing an order: it follows the block and its lifting.
+    function test_theRegistryReportsABlockedJurisdictionUntilItIsLifted() public {
+        bytes2[] memory codes = new bytes2[](1);
+        codes[0] = "BR";
+        assertEq(sys.registry.isJurisdictionBlocked(address(token), "BR"), false, "open at first");
+        vm.prank(sys.operator);
+        sys.registry.setJurisdictionsBlocked(address(token), codes, true);
+        assertEq(sys.registry.isJurisdictionBlocked(address(token), "BR"), true, "blocked");
+        assertEq(sys.registry.isJurisdictionBlocked(address(token), "AR"), false, "another jurisdiction stays open");
+        vm.prank(sys.operator);
+        sys.registry.setJurisdictionsBlocked(address(token), codes, false);
+        assertEq(sys.registry.isJurisdictionBlocked(address(token), "BR"), false, "lifted");
+    }
+
     function test_aPausedAssetRefusesTransfers() public {
         vm.prank(sys.operator);
         token.pause();
