@@ -119,6 +119,14 @@ contract TransferRules is RatFixture {
         assertEq(sys.registry.isJurisdictionBlocked(address(token), "BR"), false, "lifted");
     }
 
+    /// `canTransfer` on a token the registry never registered answers ASSET_NOT_REGISTERED before any other rule, so
+    /// an integrator cannot mistake an unknown token for a compliant one.
+    function test_canTransferOnAnUnregisteredAssetAnswersAssetNotRegistered() public {
+        address unknown = makeAddr("unregistered-asset");
+        assertEq(uint8(sys.registry.canTransfer(unknown, carol, bob, SHARE)),
+            uint8(TransferStatus.ASSET_NOT_REGISTERED), "unregistered");
+    }
+
     function test_aPausedAssetRefusesTransfers() public {
         vm.prank(sys.operator);
         token.pause();

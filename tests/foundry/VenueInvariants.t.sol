@@ -122,6 +122,69 @@ contract VenueInvariants is RatFixture {
         sys.registry.resumeVenue(asset, venues[0], keccak256("resume"));
     }
 
+    /// A venue holds for its users and is never judged as an investor, so supply never starts or ends in it: a mint
+    /// into an ACTIVE venue is refused (VENUE_MINT_OR_BURN_REFUSED) ...
+    function test_aVenueNeverReceivesAMint() public {
+        RealAssetToken t = sys.assets[0];
+        vm.startPrank(sys.timelock);
+        t.grantRole(t.MINTER_ROLE(), sys.timelock);
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
+            TransferStatus.VENUE_MINT_OR_BURN_REFUSED));
+        t.mint(venues[0], SHARE);
+        vm.stopPrank();
+    }
+
+    /// ... and `canTransfer` answers the same for a burn from a venue (supply leaves through the Minter's
+    /// redemption, never from a venue's own balance).
+    function test_aBurnFromAVenueIsRefusedAsVenueMintOrBurn() public {
+        RealAssetToken t = sys.assets[0];
+        vm.prank(sys.holders[0]);
+        t.transfer(venues[0], SHARE);
+        assertEq(uint8(sys.registry.canTransfer(address(t), venues[0], address(0), SHARE)),
+            uint8(TransferStatus.VENUE_MINT_OR_BURN_REFUSED), "burn from a venue");
+    }
+
+    /// A legal order may still burn what a venue holds (ADR 0101's table: a forced burn is judged on the pause and
+    /// the operator freeze only).
+    function test_aForcedBurnUnderALegalOrderMayTakeFromAVenue() public {
+        RealAssetToken t = sys.assets[0];
+        vm.prank(sys.holders[0]);
+        t.transfer(venues[0], 2 * SHARE);
+        vm.startPrank(sys.timelock);
+        t.grantRole(t.FORCED_TRANSFER_ROLE(), sys.timelock);
+        t.forcedBurn(venues[0], SHARE, keccak256("court order"));
+        vm.stopPrank();
+        assertEq(t.balanceOf(venues[0]), SHARE, "one share burned from the venue");
+    }
+
+    /// A forced transfer is judged like a mint into its recipient, but unlike a mint it may pay an ACTIVE venue (a
+    /// recovery that returns a user's position to the pool it was taken from).
+    function test_aForcedTransferMayPayAnActiveVenue() public {
+        RealAssetToken t = sys.assets[0];
+        vm.startPrank(sys.timelock);
+        t.grantRole(t.FORCED_TRANSFER_ROLE(), sys.timelock);
+        t.forcedTransfer(sys.holders[0], venues[0], SHARE, keccak256("recovery"));
+        vm.stopPrank();
+        assertEq(t.balanceOf(venues[0]), SHARE, "the venue was paid by force");
+    }
+
+    /// A venue with an exit (ADR 0102: Morpho, whose exit is its gateway) pays that exit only: paying an investor
+    /// directly is refused as VENUE_EXIT_REQUIRED, paying the exit is not.
+    function test_aVenueWithAnExitPaysThatExitOnly() public {
+        RealAssetToken t = sys.assets[0];
+        vm.prank(sys.holders[0]);
+        t.transfer(venues[0], 2 * SHARE);
+        vm.prank(sys.timelock);
+        sys.registry.setVenueExit(address(t), venues[0], venues[1], keccak256("gateway"));
+        vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
+            TransferStatus.VENUE_EXIT_REQUIRED));
+        vm.prank(venues[0]);
+        t.transfer(sys.holders[0], SHARE);
+        vm.prank(venues[0]);
+        t.transfer(venues[1], SHARE);
+        assertEq(t.balanceOf(venues[1]), SHARE, "paid to its exit");
+    }
+
     /// holderCount == the number of investors with a non-zero balance: venues (and the Minter) never take a slot.
     function invariant_holderCountExcludesVenues() public view {
         for (uint256 a; a < N_ASSETS; ++a) {
