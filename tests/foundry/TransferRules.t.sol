@@ -105,6 +105,19 @@ contract TransferRules is RatFixture {
         assertEq(token.balanceOf(bob), 11 * SHARE, "unblocked");
     }
 
+    /// With both sides in blocked jurisdictions the sender's block is reported: the recipient's flag is added to the
+    /// facts, never written over the sender's (`ComplianceRecords-ASOR-57a05564df`, killed only by pytest).
+    function test_whenBothJurisdictionsAreBlockedTheSendersIsReported() public {
+        bytes2[] memory codes = new bytes2[](2);
+        codes[0] = "BR";
+        codes[1] = "AR";
+        vm.prank(sys.operator);
+        sys.registry.setJurisdictionsBlocked(address(token), codes, true);
+        _expectRestricted(TransferStatus.SENDER_JURISDICTION_BLOCKED);
+        vm.prank(carol); // BR
+        token.transfer(bob, SHARE); // AR
+    }
+
     /// Integrators check `isJurisdictionBlocked` before routing an order: it follows the block and its lifting.
     function test_theRegistryReportsABlockedJurisdictionUntilItIsLifted() public {
         bytes2[] memory codes = new bytes2[](1);
