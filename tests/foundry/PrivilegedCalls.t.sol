@@ -199,6 +199,23 @@ contract PrivilegedCalls is RatFixture {
         assertEq(sys.vault.book(address(usdc)), 0, "nothing new arrived");
     }
 
+    /// Buckets add up across bookings: two equal arrivals booked one after the other leave twice the first booking
+    /// in each bucket (`FeeVault-ASOR-0eeb0a676e`, an insurance bucket OR-ed instead of added, survived Forge and
+    /// pytest: every test booked once).
+    function test_successiveBookingsAddUpInBothBuckets() public {
+        uint256 arrived = 1_000e6;
+        (uint256 treasuryBefore, uint256 insuranceBefore) = sys.vault.buckets(address(usdc));
+        uint256 toInsurance = arrived * INSURANCE_SHARE_BPS / 10_000;
+        for (uint256 i; i < 2; ++i) {
+            vm.prank(sys.timelock);
+            usdc.mint(address(sys.vault), arrived);
+            sys.vault.book(address(usdc));
+        }
+        (uint256 treasury, uint256 insurance) = sys.vault.buckets(address(usdc));
+        assertEq(insurance - insuranceBefore, 2 * toInsurance, "insurance: both bookings");
+        assertEq(treasury - treasuryBefore, 2 * (arrived - toInsurance), "treasury: both bookings");
+    }
+
     function test_onlyAFeeGovernorSetsTheInsuranceShareAndEarlierArrivalsKeepTheShareInForce() public {
         bytes32 role = sys.vault.FEE_GOVERNOR_ROLE();
         _expectUnauthorised(stranger, role);
