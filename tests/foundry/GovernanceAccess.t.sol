@@ -363,6 +363,10 @@ contract GovernanceAccess is RatFixture {
         assertEq(t.hasRole(t.MINTER_ROLE(), address(sys.minter)), true, "the Minter mints");
         assertEq(t.hasRole(t.PAUSER_ROLE(), address(guardianContract)), true, "the guardian pauses");
         assertEq(t.hasRole(t.DEFAULT_ADMIN_ROLE(), sys.timelock), true, "governance administers");
+        assertEq(t.hasRole(t.UNPAUSER_ROLE(), sys.timelock), true, "governance unpauses");
+        assertEq(t.hasRole(t.UNPAUSER_ROLE(), address(guardianContract)), true, "the guardian unpauses its pauses");
+        assertEq(t.hasRole(t.CORPORATE_ACTIONS_ROLE(), sys.timelock), true, "governance schedules splits");
+        assertEq(t.hasRole(t.MANAGEMENT_FEE_ROLE(), address(sys.vault)), true, "the fee vault sets the fee");
         assertEq(t.hasRole(t.DEFAULT_ADMIN_ROLE(), address(lister)), false, "the lister keeps no power over it");
 
         AssetPolicy memory policy = sys.registry.policy(asset);

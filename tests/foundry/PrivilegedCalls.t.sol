@@ -330,6 +330,19 @@ contract PrivilegedCalls is RatFixture {
 
     // ---------------------------------------------------------------- initializers
 
+    /// Each singleton's initializer hands its admin (the timelock) both the admin and the upgrade role: without the
+    /// latter no upgrade could ever pass governance (`ComplianceRegistry-CR-45886493d7`, killed only by pytest).
+    function test_eachSingletonsInitializerGivesItsAdminTheAdminAndTheUpgradeRoles() public view {
+        address[4] memory proxies = [address(sys.registry), address(sys.vault), address(sys.reserves),
+            address(sys.minter)];
+        for (uint256 i; i < proxies.length; ++i) {
+            IAccessControl c = IAccessControl(proxies[i]);
+            assertEq(c.hasRole(bytes32(0), sys.timelock), true, "admin role");
+            assertEq(c.hasRole(keccak256("UPGRADER_ROLE"), sys.timelock), true, "upgrade role");
+        }
+        assertEq(sys.registry.UPGRADER_ROLE(), keccak256("UPGRADER_ROLE"), "the role's name");
+    }
+
     /// A proxy runs its initializer once, at deployment; a second call would hand the caller the admin role.
     function test_noDeployedProxyCanBeInitialisedAgain() public {
         bytes memory refused = abi.encodeWithSignature("InvalidInitialization()");
