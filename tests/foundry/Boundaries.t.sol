@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
-import {IMinter, Fill, Request, RequestKind, RequestStatus} from "../../contracts/interfaces/IMinter.sol";
+import {IMinter, Fill, RequestKind, RequestStatus} from "../../contracts/interfaces/IMinter.sol";
 import {IReserveRegistry, RoundReport} from "../../contracts/interfaces/IReserveRegistry.sol";
 import {TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {SecureMint} from "../../contracts/reserves/SecureMint.sol";
@@ -39,7 +39,7 @@ contract Boundaries is RatFixture {
     // ------------------------------------------------------------------ KYC expiry (expiry == now is expired)
 
     function test_aRecipientWhoseKycExpiresThisSecondCannotReceive() public {
-        _give(token, alice, 10 * SHARE);
+        _mintTo(token, alice, 10 * SHARE);
         uint40 expiry = _kycExpiresIn(bob, 1 days);
         vm.warp(expiry);
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
@@ -49,7 +49,7 @@ contract Boundaries is RatFixture {
     }
 
     function test_aRecipientWhoseKycExpiresNextSecondStillReceives() public {
-        _give(token, alice, 10 * SHARE);
+        _mintTo(token, alice, 10 * SHARE);
         uint40 expiry = _kycExpiresIn(bob, 1 days);
         vm.warp(expiry - 1);
         vm.prank(alice);
@@ -58,7 +58,7 @@ contract Boundaries is RatFixture {
     }
 
     function test_aSenderWhoseKycExpiresThisSecondCannotSend() public {
-        _give(token, alice, 10 * SHARE);
+        _mintTo(token, alice, 10 * SHARE);
         uint40 expiry = _kycExpiresIn(alice, 1 days);
         vm.warp(expiry);
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.TransferRestricted.selector,
@@ -68,7 +68,7 @@ contract Boundaries is RatFixture {
     }
 
     function test_aSenderWhoseKycExpiresNextSecondStillSends() public {
-        _give(token, alice, 10 * SHARE);
+        _mintTo(token, alice, 10 * SHARE);
         uint40 expiry = _kycExpiresIn(alice, 1 days);
         vm.warp(expiry - 1);
         vm.prank(alice);
@@ -79,7 +79,7 @@ contract Boundaries is RatFixture {
     function test_anInvestorWhoseKycExpiresThisSecondCannotRequestAMint() public {
         uint40 expiry = _kycExpiresIn(alice, 1 days);
         vm.warp(expiry);
-        _fund(alice, 1_000e6);
+        _fundPayment(usdc, alice, 1_000e6);
         vm.expectRevert(abi.encodeWithSelector(IMinter.InvestorNotEligible.selector, alice));
         vm.prank(alice);
         sys.minter.requestMint(address(token), address(usdc), 1_000e6, PRICE, block.timestamp + 1 days);
@@ -122,7 +122,7 @@ contract Boundaries is RatFixture {
         vm.warp(deadline + 1);
         _keepReservesFresh();
         Fill memory fill = _fill(id, 5 * SHARE, block.timestamp + 1 hours);
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.expectRevert(abi.encodeWithSelector(IMinter.RequestExpired.selector, id, deadline));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(fill, sigs);
@@ -131,7 +131,7 @@ contract Boundaries is RatFixture {
     function test_anAttestationIsUsableInItsDeadlineSecondOnly() public {
         (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
         Fill memory late = _fill(id, 5 * SHARE, block.timestamp - 1);
-        bytes[] memory sigs = _attest(late);
+        bytes[] memory sigs = _attestFill(late);
         vm.expectRevert(abi.encodeWithSelector(IMinter.AttestationExpired.selector, late.deadline));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(late, sigs);
@@ -141,7 +141,7 @@ contract Boundaries is RatFixture {
     // ------------------------------------------------------------------ request deadline bounds at creation
 
     function test_aRequestDeadlineOfNowIsRefused() public {
-        _fund(alice, 1_000e6);
+        _fundPayment(usdc, alice, 1_000e6);
         vm.expectRevert(abi.encodeWithSelector(IMinter.DeadlineInPast.selector, block.timestamp));
         vm.prank(alice);
         sys.minter.requestMint(address(token), address(usdc), 1_000e6, PRICE, block.timestamp);
@@ -150,7 +150,7 @@ contract Boundaries is RatFixture {
     function test_aRequestDeadlineAtTheMaximumDurationIsAcceptedAndOneSecondMoreIsNot() public {
         uint256 latest = block.timestamp + sys.minter.MAX_REQUEST_DURATION();
         _request(alice, 1_000e6, latest);
-        _fund(alice, 1_000e6);
+        _fundPayment(usdc, alice, 1_000e6);
         vm.expectRevert(abi.encodeWithSelector(IMinter.DeadlineTooFar.selector, latest + 1, latest));
         vm.prank(alice);
         sys.minter.requestMint(address(token), address(usdc), 1_000e6, PRICE, latest + 1);
@@ -187,7 +187,7 @@ contract Boundaries is RatFixture {
         (,,, uint256 updatedAt,) = sys.reserves.latestRoundData(address(token));
         vm.warp(updatedAt + RESERVE_HEARTBEAT + 1);
         Fill memory fill = _fill(id, 5 * SHARE, block.timestamp);
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.expectRevert(abi.encodeWithSelector(SecureMint.ReserveStale.selector, updatedAt, RESERVE_HEARTBEAT));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(fill, sigs);
@@ -198,7 +198,7 @@ contract Boundaries is RatFixture {
         _publishRound(address(token), 5 * SHARE, uint64(block.timestamp));
         (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
         Fill memory over = _fill(id, 5 * SHARE + 1, block.timestamp);
-        bytes[] memory sigs = _attest(over);
+        bytes[] memory sigs = _attestFill(over);
         vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, 5 * SHARE + 1, 5 * SHARE));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(over, sigs);
@@ -214,7 +214,7 @@ contract Boundaries is RatFixture {
         _setMintLimits(5 * SHARE, type(uint96).max);
         (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
         Fill memory over = _fill(id, 5 * SHARE + 1, block.timestamp);
-        bytes[] memory sigs = _attest(over);
+        bytes[] memory sigs = _attestFill(over);
         vm.expectRevert(abi.encodeWithSelector(IMinter.OverMintCap.selector, 5 * SHARE + 1, 5 * SHARE));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(over, sigs);
@@ -226,7 +226,7 @@ contract Boundaries is RatFixture {
         _setMintLimits(type(uint96).max, 5 * SHARE);
         (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
         Fill memory over = _fill(id, 5 * SHARE + 1, block.timestamp);
-        bytes[] memory sigs = _attest(over);
+        bytes[] memory sigs = _attestFill(over);
         vm.expectRevert(abi.encodeWithSelector(IMinter.OverMintRate.selector, 5 * SHARE + 1, 5 * SHARE));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(over, sigs);
@@ -244,7 +244,7 @@ contract Boundaries is RatFixture {
         assertEq(sys.minter.mintRateAvailable(address(token)), 5 * SHARE / 2, "half the rate after half a day");
         (bytes32 next,) = _request(alice, 1_000e6, block.timestamp + 1 days);
         Fill memory over = _fill(next, 5 * SHARE / 2 + 1, block.timestamp);
-        bytes[] memory sigs = _attest(over);
+        bytes[] memory sigs = _attestFill(over);
         vm.expectRevert(abi.encodeWithSelector(IMinter.OverMintRate.selector, 5 * SHARE / 2 + 1, 5 * SHARE / 2));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(over, sigs);
@@ -262,7 +262,7 @@ contract Boundaries is RatFixture {
         (bytes32 id, uint256 sharesNeeded) = _requestAfterAThreeForTwoSplit();
         _publishRound(address(token), sharesNeeded - 1, uint64(block.timestamp));
         Fill memory fill = _fill(id, 10 * SHARE + 1, block.timestamp);
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, sharesNeeded, sharesNeeded - 1));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(fill, sigs);
@@ -298,7 +298,7 @@ contract Boundaries is RatFixture {
         _keepReservesFresh();
         vm.warp(at);
         Fill memory fill = _fill(id, 5 * SHARE, block.timestamp);
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.expectRevert(abi.encodeWithSelector(IMinter.ReservesPredateSplit.selector, uint256(at) - 1, uint256(at)));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(fill, sigs);
@@ -334,7 +334,7 @@ contract Boundaries is RatFixture {
         vm.prank(sys.timelock);
         token.scheduleSplit(2, 1, uint40(block.timestamp + 2 days), 1, keccak256("next split"));
         Fill memory fill = _fill(id, 5 * SHARE, block.timestamp);
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.expectRevert(abi.encodeWithSelector(IMinter.ReservesPredateSplit.selector, uint256(at) - 1, uint256(at)));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(fill, sigs);
@@ -352,7 +352,7 @@ contract Boundaries is RatFixture {
         vm.stopPrank();
         assertEq(token.lastSplitActivatedAt(), at, "the last activation is back in the state");
         Fill memory fill = _fill(id, 5 * SHARE, block.timestamp);
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.expectRevert(abi.encodeWithSelector(IMinter.ReservesPredateSplit.selector, uint256(at) - 1, uint256(at)));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(fill, sigs);
@@ -421,7 +421,7 @@ contract Boundaries is RatFixture {
         uint256 edge = _priceBandOf100BpsAroundTheFeed();
         uint256 reference_ = edge * 10_000 / 9_900;
         Fill memory outside = _fillAt(id, 5 * SHARE, edge - 1);
-        bytes[] memory sigs = _attest(outside);
+        bytes[] memory sigs = _attestFill(outside);
         vm.expectRevert(abi.encodeWithSelector(IMinter.PriceOutsideBand.selector, edge - 1, reference_, 100));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(outside, sigs);
@@ -444,14 +444,14 @@ contract Boundaries is RatFixture {
     /// permit signed an hour ahead of its deadline sets the allowance.
     function test_aPermitBeforeItsDeadlineSetsTheAllowance() public {
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory signature = _signPermit(alice, bob, SHARE, deadline);
+        bytes memory signature = _signPermit(token, _keyOf(alice), alice, bob, SHARE, deadline);
         token.permit(alice, bob, SHARE, deadline, signature);
         assertEq(token.allowance(alice, bob), SHARE, "allowance from the permit");
     }
 
     function test_aPermitIsAcceptedInItsDeadlineSecond() public {
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory signature = _signPermit(alice, bob, SHARE, deadline);
+        bytes memory signature = _signPermit(token, _keyOf(alice), alice, bob, SHARE, deadline);
         vm.warp(deadline);
         token.permit(alice, bob, SHARE, deadline, signature);
         assertEq(token.allowance(alice, bob), SHARE, "allowance in the deadline second");
@@ -459,7 +459,7 @@ contract Boundaries is RatFixture {
 
     function test_aPermitIsRefusedTheSecondAfterItsDeadline() public {
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory signature = _signPermit(alice, bob, SHARE, deadline);
+        bytes memory signature = _signPermit(token, _keyOf(alice), alice, bob, SHARE, deadline);
         vm.warp(deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.PermitExpired.selector, deadline));
         token.permit(alice, bob, SHARE, deadline, signature);
@@ -525,8 +525,8 @@ contract Boundaries is RatFixture {
     /// Issue 24 (`ComplianceRegistry-ROR-35eb9bbd56`, killed only by pytest): `canTransfer` answers OK for exactly
     /// the sender's balance and INSUFFICIENT_BALANCE for one unit more, as the token would.
     function test_canTransferAcceptsTheWholeBalanceAndRefusesOneUnitMore() public {
-        _give(capped, sys.holders[0], 10 * SHARE);
-        _give(capped, sys.holders[1], SHARE);
+        _mintTo(capped, sys.holders[0], 10 * SHARE);
+        _mintTo(capped, sys.holders[1], SHARE);
         address asset = address(capped);
         assertEq(uint8(sys.registry.canTransfer(asset, sys.holders[0], sys.holders[1], 10 * SHARE)),
             uint8(TransferStatus.OK), "the whole balance");
@@ -537,12 +537,12 @@ contract Boundaries is RatFixture {
     /// `Minter-MIA-993a72ffa3` (survived Forge and pytest): a burn fill for more shares than its request escrowed is
     /// refused, so it can never burn another investor's escrow held by the same Minter.
     function test_aBurnFillForOneShareUnitMoreThanItsEscrowIsRefused() public {
-        _give(token, alice, 10 * SHARE);
-        _give(token, bob, 10 * SHARE);
+        _mintTo(token, alice, 10 * SHARE);
+        _mintTo(token, bob, 10 * SHARE);
         _requestBurn(bob, 10 * SHARE);
         bytes32 id = _requestBurn(alice, 10 * SHARE);
         Fill memory over = _fill(id, 10 * SHARE + 1, block.timestamp);
-        bytes[] memory sigs = _attest(over);
+        bytes[] memory sigs = _attestFill(over);
         vm.expectRevert(abi.encodeWithSelector(IMinter.FillExceedsEscrow.selector, 10 * SHARE + 1, 10 * SHARE));
         vm.prank(sys.operator);
         sys.minter.fulfillBurn(over, sigs);
@@ -551,20 +551,6 @@ contract Boundaries is RatFixture {
 
     // ------------------------------------------------------------------ helpers
 
-    /// `owner`'s ERC-2612 signature (65 bytes, r s v) over a permit of `value` to `spender` at the next nonce. The
-    /// fixture's investors are `makeAddr` accounts, whose key is keccak256 of their name.
-    function _signPermit(address owner, address spender, uint256 value, uint256 deadline)
-        private
-        view
-        returns (bytes memory)
-    {
-        bytes32 permitHash = keccak256(abi.encode(
-            keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"),
-            owner, spender, value, token.nonces(owner), deadline));
-        bytes32 digest = keccak256(abi.encodePacked(hex"1901", token.DOMAIN_SEPARATOR(), permitHash));
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf(owner), digest);
-        return abi.encodePacked(r, s, v);
-    }
 
     function _keyOf(address who) private view returns (uint256) {
         for (uint256 i; i < N_INVESTORS; ++i) {
@@ -583,18 +569,11 @@ contract Boundaries is RatFixture {
     /// Three holders of the capped asset (its cap).
     function _fillCap() private {
         for (uint256 i; i < 3; ++i) {
-            _give(capped, sys.holders[i], 10 * SHARE);
+            _mintTo(capped, sys.holders[i], 10 * SHARE);
         }
         assertEq(capped.holderCount(), 3, "cap reached");
     }
 
-    function _give(RealAssetToken t, address to, uint256 amount) private {
-        vm.startPrank(sys.timelock);
-        t.grantRole(t.MINTER_ROLE(), sys.timelock);
-        t.mint(to, amount);
-        t.revokeRole(t.MINTER_ROLE(), sys.timelock);
-        vm.stopPrank();
-    }
 
     /// Re-KYCs `who` with an expiry `validFor` from now (same tier and jurisdiction); returns the expiry.
     function _kycExpiresIn(address who, uint256 validFor) private returns (uint40 expiry) {
@@ -611,12 +590,6 @@ contract Boundaries is RatFixture {
         token.scheduleSplit(1, 2, at, 0, keccak256("reverse split"));
     }
 
-    function _fund(address who, uint256 amount) private {
-        vm.prank(sys.timelock);
-        usdc.mint(who, amount);
-        vm.prank(who);
-        usdc.approve(address(sys.minter), amount);
-    }
 
     // ------------------------------------------------------------------ rolling daily limit (LeakyBucket)
 
@@ -648,7 +621,7 @@ contract Boundaries is RatFixture {
     }
 
     function _request(address who, uint256 amount, uint256 deadline) private returns (bytes32 id, uint256) {
-        _fund(who, amount);
+        _fundPayment(usdc, who, amount);
         vm.prank(who);
         id = sys.minter.requestMint(address(token), address(usdc), amount, PRICE, deadline);
         return (id, deadline);
@@ -690,21 +663,9 @@ contract Boundaries is RatFixture {
         });
     }
 
-    /// A brokerage and a custody attestor sign the fill, sorted by signer address.
-    function _attest(Fill memory fill) private view returns (bytes[] memory sigs) {
-        Request memory req = sys.minter.getRequest(fill.requestId);
-        bytes32 digest = RatEip712.fillDigest(address(sys.minter), fill, address(token), req.account);
-        uint256[2] memory keys = [sys.attestorKeys[0], sys.attestorKeys[2]];
-        if (vm.addr(keys[0]) > vm.addr(keys[1])) (keys[0], keys[1]) = (keys[1], keys[0]);
-        sigs = new bytes[](2);
-        for (uint256 i; i < 2; ++i) {
-            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
-            sigs[i] = abi.encodePacked(r, s, v);
-        }
-    }
 
     function _fulfil(Fill memory fill) private {
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.prank(sys.operator);
         sys.minter.fulfillMint(fill, sigs);
     }

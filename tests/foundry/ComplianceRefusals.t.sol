@@ -277,7 +277,7 @@ contract ComplianceRefusals is RatFixture {
     /// A contract holding the asset as a counted investor would leave the holder count one too high for good; once
     /// its balance is recovered by forced transfer it registers. (Only a protocol holder's payment reaches it.)
     function test_registeringAContractThatHoldsTheAssetAsAVenueIsRefused() public {
-        _give(alice, SHARE);
+        _mintTo(token, alice, SHARE);
         address escrow = _contract("escrow");
         address holder = _contract("holder-contract");
         vm.prank(sys.operator);
@@ -406,7 +406,7 @@ contract ComplianceRefusals is RatFixture {
 
     /// initialize: a token without a name is refused; a one-character name lists.
     function test_listingATokenWithoutANameIsRefused() public {
-        AssetTerms memory terms = _terms();
+        AssetTerms memory terms = _nvdaTerms();
         terms.name = "";
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.EmptyField.selector, "name"));
         _list(terms);
@@ -416,7 +416,7 @@ contract ComplianceRefusals is RatFixture {
 
     /// initialize: a token without a ticker is refused; a one-character ticker lists.
     function test_listingATokenWithoutATickerIsRefused() public {
-        AssetTerms memory terms = _terms();
+        AssetTerms memory terms = _nvdaTerms();
         terms.symbol = "";
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.EmptyField.selector, "symbol"));
         _list(terms);
@@ -426,7 +426,7 @@ contract ComplianceRefusals is RatFixture {
 
     /// initialize: a token must name the custodian holding its shares; a one-character name lists.
     function test_listingATokenWithoutACustodianIsRefused() public {
-        AssetTerms memory terms = _terms();
+        AssetTerms memory terms = _nvdaTerms();
         terms.custodian = "";
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.EmptyField.selector, "custodian"));
         _list(terms);
@@ -437,7 +437,7 @@ contract ComplianceRefusals is RatFixture {
     /// The ISIN's Luhn check digit is verified: NVIDIA's ISIN lists, the same with its check digit one off either
     /// way (or one character short) does not.
     function test_listingATokenWithAnIsinWhoseCheckDigitIsWrongIsRefused() public {
-        AssetTerms memory terms = _terms();
+        AssetTerms memory terms = _nvdaTerms();
         string[3] memory wrong = ["US67066G1041", "US67066G1049", "US67066G104"];
         for (uint256 i; i < wrong.length; ++i) {
             terms.isin = wrong[i];
@@ -451,7 +451,7 @@ contract ComplianceRefusals is RatFixture {
     /// A MIC is four characters A-Z or 0-9: "AZ09" (every edge of both ranges) lists; the character just outside
     /// each edge (the at sign, '[', '/', ':') and a MIC of three or five characters are refused.
     function test_listingATokenWithAMicOutsideFourUpperCaseAlphanumericsIsRefused() public {
-        AssetTerms memory terms = _terms();
+        AssetTerms memory terms = _nvdaTerms();
         string[6] memory wrong = ["@Z09", "A[09", "AZ/9", "AZ0:", "XNA", "XNASD"];
         for (uint256 i; i < wrong.length; ++i) {
             terms.mic = wrong[i];
@@ -464,7 +464,7 @@ contract ComplianceRefusals is RatFixture {
 
     /// initialize: legal terms need a URI; a one-character URI lists.
     function test_listingATokenWithoutALegalTermsUriIsRefused() public {
-        AssetTerms memory terms = _terms();
+        AssetTerms memory terms = _nvdaTerms();
         terms.legalTermsURI = "";
         vm.expectRevert(IRealAssetToken.InvalidLegalTerms.selector);
         _list(terms);
@@ -475,7 +475,7 @@ contract ComplianceRefusals is RatFixture {
 
     /// initialize: legal terms need the hash of the document's content, so the published copy can be checked.
     function test_listingATokenWithoutALegalTermsHashIsRefused() public {
-        AssetTerms memory terms = _terms();
+        AssetTerms memory terms = _nvdaTerms();
         terms.legalTermsHash = bytes32(0);
         vm.expectRevert(IRealAssetToken.InvalidLegalTerms.selector);
         _list(terms);
@@ -517,7 +517,7 @@ contract ComplianceRefusals is RatFixture {
 
     /// A forced transfer from a holder to itself would event a court-ordered move that moved nothing.
     function test_aForcedTransferToTheSameAccountIsRefused() public {
-        _give(alice, SHARE);
+        _mintTo(token, alice, SHARE);
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.ForcedTransferToSelf.selector, alice));
         vm.prank(sys.operator);
         token.forcedTransfer(alice, alice, SHARE, REF);
@@ -529,10 +529,10 @@ contract ComplianceRefusals is RatFixture {
     /// A permit signed by anyone but the owner, or for another value, is refused; the owner's own signature works.
     function test_aPermitNotSignedByTheOwnerIsRefused() public {
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory byBob = _signPermit(_keyOf(bob), alice, bob, SHARE, deadline);
+        bytes memory byBob = _signPermit(token, _keyOf(bob), alice, bob, SHARE, deadline);
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.PermitInvalidSignature.selector, alice));
         token.permit(alice, bob, SHARE, deadline, byBob);
-        bytes memory byAlice = _signPermit(_keyOf(alice), alice, bob, SHARE, deadline);
+        bytes memory byAlice = _signPermit(token, _keyOf(alice), alice, bob, SHARE, deadline);
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.PermitInvalidSignature.selector, alice));
         token.permit(alice, bob, SHARE + 1, deadline, byAlice);
         token.permit(alice, bob, SHARE, deadline, byAlice);
@@ -749,26 +749,7 @@ contract ComplianceRefusals is RatFixture {
         sys.registry.registerVenue(forAsset, venue, REF);
     }
 
-    function _give(address to, uint256 amount) private {
-        vm.startPrank(sys.timelock);
-        token.grantRole(token.MINTER_ROLE(), sys.timelock);
-        token.mint(to, amount);
-        token.revokeRole(token.MINTER_ROLE(), sys.timelock);
-        vm.stopPrank();
-    }
 
-    /// Valid listing terms (NVIDIA) every listing test changes one field of.
-    function _terms() private pure returns (AssetTerms memory) {
-        return AssetTerms({
-            name: "RAT rNVDA",
-            symbol: "rNVDA",
-            isin: "US67066G1040",
-            mic: "XNAS",
-            custodian: "Seychelles SPV custody account",
-            legalTermsURI: "ipfs://rat/legal/rNVDA",
-            legalTermsHash: keccak256("rNVDA")
-        });
-    }
 
     /// Deploys and initialises an equity proxy on the fixture's beacon, as the lister does in one transaction.
     function _list(AssetTerms memory terms) private returns (RealAssetToken) {
@@ -776,18 +757,6 @@ contract ComplianceRefusals is RatFixture {
             abi.encodeCall(RealAssetToken.initialize, (terms, sys.timelock)))));
     }
 
-    function _signPermit(uint256 key, address owner, address spender, uint256 value, uint256 deadline)
-        private
-        view
-        returns (bytes memory)
-    {
-        bytes32 permitHash = keccak256(abi.encode(
-            keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"),
-            owner, spender, value, token.nonces(owner), deadline));
-        bytes32 digest = keccak256(abi.encodePacked(hex"1901", token.DOMAIN_SEPARATOR(), permitHash));
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
-        return abi.encodePacked(r, s, v);
-    }
 
     function _keyOf(address who) private view returns (uint256) {
         for (uint256 i; i < N_INVESTORS; ++i) {

@@ -6,8 +6,8 @@ import {IFeeVault, FeeBucket} from "../../contracts/interfaces/IFeeVault.sol";
 import {FeeVault} from "../../contracts/fees/FeeVault.sol";
 import {IComplianceRegistry, HolderClass, TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
-import {RealAssetToken, AssetTerms} from "../../contracts/token/RealAssetToken.sol";
-import {IMinter, Fill, Request, RequestKind, AssetStatus} from "../../contracts/interfaces/IMinter.sol";
+import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
+import {IMinter, Fill, RequestKind, AssetStatus} from "../../contracts/interfaces/IMinter.sol";
 import {Minter} from "../../contracts/minting/Minter.sol";
 import {EquityBeacon, SingletonProxy} from "../../contracts/proxy/Proxies.sol";
 import {DividendDistributor, DistributionTerms} from "../../contracts/corporate/DividendDistributor.sol";
@@ -22,7 +22,6 @@ import {EmergencyGuardian} from "../../contracts/governance/EmergencyGuardian.so
 import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
 import {MockV3Aggregator} from "../../contracts/mocks/MockV3Aggregator.sol";
 import {RatFixture, N_INVESTORS} from "./helpers/RatFixture.sol";
-import {RatEip712} from "./helpers/RatEip712.sol";
 import {DividendTree} from "./helpers/DividendTree.sol";
 
 /// @title Every event an indexer mirrors, with its arguments, on every line that emits it (issue 24: emit-line
@@ -307,7 +306,7 @@ contract Events is RatFixture {
     // ---------------------------------------------------------------- RealAssetToken
 
     function test_aForcedTransferEmitsForcedTransferWithItsLegalReference() public {
-        _give(alice, 10 * SHARE);
+        _mintTo(token, alice, 10 * SHARE);
         bytes32 order = keccak256("court order 41");
         vm.expectEmit(address(token));
         emit IRealAssetToken.ForcedTransfer(alice, bob, 4 * SHARE, order);
@@ -316,7 +315,7 @@ contract Events is RatFixture {
     }
 
     function test_aForcedBurnEmitsForcedBurnWithItsLegalReference() public {
-        _give(alice, 10 * SHARE);
+        _mintTo(token, alice, 10 * SHARE);
         bytes32 order = keccak256("court order 42");
         vm.expectEmit(address(token));
         emit IRealAssetToken.ForcedBurn(alice, 4 * SHARE, order);
@@ -392,7 +391,7 @@ contract Events is RatFixture {
 
     /// The id is the broker's idempotency key, known before the request from the investor's nonce.
     function test_aMintRequestEmitsMintRequestedWithItsEscrowAndLimits() public {
-        _fund(alice, 1_000e6);
+        _fundPayment(usdc, alice, 1_000e6);
         bytes32 id = sys.minter.nextRequestId(alice);
         uint256 deadline = block.timestamp + 1 days;
         vm.expectEmit(address(sys.minter));
@@ -402,7 +401,7 @@ contract Events is RatFixture {
     }
 
     function test_aBurnRequestEmitsBurnRequestedWithItsEscrowAndLimits() public {
-        _give(alice, 10 * SHARE);
+        _mintTo(token, alice, 10 * SHARE);
         bytes32 id = sys.minter.nextRequestId(alice);
         uint256 deadline = block.timestamp + 1 days;
         vm.prank(alice);
@@ -446,7 +445,7 @@ contract Events is RatFixture {
         (bytes32 id,) = _requestMint(alice, 1_000e6);
         vm.warp(pricedAt + 1 hours + 1);
         Fill memory fill = _fill(id, 5 * SHARE);
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.expectEmit(address(sys.minter));
         emit IMinter.PriceBandNotChecked(id, address(token), pricedAt);
         vm.prank(sys.operator);
@@ -736,23 +735,10 @@ contract Events is RatFixture {
 
     // ---------------------------------------------------------------- helpers: tokens, requests, fills
 
-    function _give(address to, uint256 amount) private {
-        vm.startPrank(sys.timelock);
-        token.grantRole(token.MINTER_ROLE(), sys.timelock);
-        token.mint(to, amount);
-        token.revokeRole(token.MINTER_ROLE(), sys.timelock);
-        vm.stopPrank();
-    }
 
-    function _fund(address who, uint256 amount) private {
-        vm.prank(sys.timelock);
-        usdc.mint(who, amount);
-        vm.prank(who);
-        usdc.approve(address(sys.minter), amount);
-    }
 
     function _requestMint(address who, uint256 amount) private returns (bytes32 id, uint256 deadline) {
-        _fund(who, amount);
+        _fundPayment(usdc, who, amount);
         deadline = block.timestamp + 1 days;
         vm.prank(who);
         id = sys.minter.requestMint(address(token), address(usdc), amount, PRICE, deadline);
@@ -772,23 +758,11 @@ contract Events is RatFixture {
         });
     }
 
-    /// A brokerage and a custody attestor sign the fill, sorted by signer address.
-    function _attest(Fill memory fill) private view returns (bytes[] memory sigs) {
-        Request memory req = sys.minter.getRequest(fill.requestId);
-        bytes32 digest = RatEip712.fillDigest(address(sys.minter), fill, address(token), req.account);
-        uint256[2] memory keys = [sys.attestorKeys[0], sys.attestorKeys[2]];
-        if (vm.addr(keys[0]) > vm.addr(keys[1])) (keys[0], keys[1]) = (keys[1], keys[0]);
-        sigs = new bytes[](2);
-        for (uint256 i; i < 2; ++i) {
-            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
-            sigs[i] = abi.encodePacked(r, s, v);
-        }
-    }
 
     /// `HELD` tokens to alice, a 1 % management fee set now, then a year; returns when the fee was set (the last
     /// checkpoint).
     function _aYearOfManagementFee() private returns (uint40 since) {
-        _give(alice, HELD);
+        _mintTo(token, alice, HELD);
         since = uint40(block.timestamp);
         vm.prank(sys.operator);
         sys.vault.setManagementFee(address(token), FEE_BPS);
@@ -944,15 +918,7 @@ contract Events is RatFixture {
     }
 
     function _nvda() private returns (Listing memory listing) {
-        listing.terms = AssetTerms({
-            name: "RAT rNVDA",
-            symbol: "rNVDA",
-            isin: "US67066G1040",
-            mic: "XNAS",
-            custodian: "Seychelles SPV custody account",
-            legalTermsURI: "ipfs://rat/legal/rNVDA",
-            legalTermsHash: keccak256("rNVDA")
-        });
+        listing.terms = _nvdaTerms();
         listing.minTier = 2;
         listing.maxHolders = 500;
         listing.custodianSigner = makeAddr("nvda-custodian");

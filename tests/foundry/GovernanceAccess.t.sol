@@ -6,7 +6,7 @@ import {AssetLister, Listing} from "../../contracts/governance/AssetLister.sol";
 import {EmergencyGuardian} from "../../contracts/governance/EmergencyGuardian.sol";
 import {AssetPolicy, IComplianceRegistry} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {AssetConfigView, AssetStatus} from "../../contracts/interfaces/IMinter.sol";
-import {AssetTerms, RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
+import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {FeeBucket, IFeeVault} from "../../contracts/interfaces/IFeeVault.sol";
 import {RatFixture} from "./helpers/RatFixture.sol";
 
@@ -332,15 +332,7 @@ contract GovernanceAccess is RatFixture {
     }
 
     function _nvda() private returns (Listing memory listing) {
-        listing.terms = AssetTerms({
-            name: "RAT rNVDA",
-            symbol: "rNVDA",
-            isin: "US67066G1040",
-            mic: "XNAS",
-            custodian: "Seychelles SPV custody account",
-            legalTermsURI: "ipfs://rat/legal/rNVDA",
-            legalTermsHash: keccak256("rNVDA")
-        });
+        listing.terms = _nvdaTerms();
         listing.minTier = 2;
         listing.maxHolders = 500;
         listing.custodianSigner = makeAddr("nvda-custodian");

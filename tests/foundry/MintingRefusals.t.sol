@@ -85,7 +85,7 @@ contract MintingRefusals is RatFixture {
     /// 2^128 - 1 are escrowed.
     function test_anEscrowOneUnitAboveTheUint128RangeIsRefusedAndExactlyItsMaximumIsEscrowed() public {
         uint256 max = type(uint128).max;
-        _give(bob, max);
+        _mintTo(token, bob, max);
         vm.prank(bob);
         token.approve(address(sys.minter), type(uint256).max);
         vm.expectRevert(abi.encodeWithSelector(IMinter.AmountTooLarge.selector, max + 1));
@@ -100,7 +100,7 @@ contract MintingRefusals is RatFixture {
     /// The limit price is stored as uint128 too: 2^128 is refused, 2^128 - 1 ("any price") is accepted.
     function test_aLimitPriceOneUnitAboveTheUint128RangeIsRefusedAndExactlyItsMaximumIsAccepted() public {
         uint256 max = type(uint128).max;
-        _fund(bob, ESCROW);
+        _fundPayment(usdc, bob, ESCROW);
         vm.expectRevert(abi.encodeWithSelector(IMinter.AmountTooLarge.selector, max + 1));
         vm.prank(bob);
         sys.minter.requestMint(address(token), address(usdc), ESCROW, max + 1, block.timestamp + 1 days);
@@ -137,7 +137,7 @@ contract MintingRefusals is RatFixture {
     /// An address the Minter never listed is refused as not listed; a listed but halted asset as not accepting.
     function test_aMintRequestForAnUnlistedAssetIsRefusedAsNotListedAndForAHaltedOneAsNotAccepting() public {
         address unlisted = makeAddr("unlisted-equity");
-        _fund(bob, ESCROW);
+        _fundPayment(usdc, bob, ESCROW);
         vm.expectRevert(abi.encodeWithSelector(IMinter.AssetNotListed.selector, unlisted));
         vm.prank(bob);
         sys.minter.requestMint(unlisted, address(usdc), ESCROW, PRICE, block.timestamp + 1 days);
@@ -162,7 +162,7 @@ contract MintingRefusals is RatFixture {
 
     /// A frozen investor cannot open a request (`_consumeInvestorLimits`); once unfrozen the same request is accepted.
     function test_aFrozenInvestorCannotRequestAMintUntilUnfrozen() public {
-        _fund(bob, ESCROW);
+        _fundPayment(usdc, bob, ESCROW);
         _setFrozen(bob, true);
         vm.expectRevert(abi.encodeWithSelector(IMinter.InvestorFrozen.selector, bob));
         vm.prank(bob);
@@ -193,7 +193,7 @@ contract MintingRefusals is RatFixture {
         uint256 limit = sys.minter.tierLimits(3).perRequest;
         uint256 amount = limit / USDC_TO_NOTIONAL;
         assertEq(amount * USDC_TO_NOTIONAL, limit, "the limit is a whole number of USDC units");
-        _fund(bob, amount + 1);
+        _fundPayment(usdc, bob, amount + 1);
         vm.expectRevert(abi.encodeWithSelector(IMinter.OverRequestLimit.selector, limit + USDC_TO_NOTIONAL, limit));
         vm.prank(bob);
         sys.minter.requestMint(address(token), address(usdc), amount + 1, PRICE, block.timestamp + 1 days);
@@ -208,7 +208,7 @@ contract MintingRefusals is RatFixture {
         sys.minter.setTierLimits(3, 1_000e18, 1_500e18);
         _requestMint(bob, 1_000e6, PRICE);
         uint256 room = 1_500e18 - 1_000e6 * USDC_TO_NOTIONAL;
-        _fund(bob, 500e6 + 1);
+        _fundPayment(usdc, bob, 500e6 + 1);
         vm.expectRevert(abi.encodeWithSelector(IMinter.OverDailyLimit.selector, room + USDC_TO_NOTIONAL, room));
         vm.prank(bob);
         sys.minter.requestMint(address(token), address(usdc), 500e6 + 1, PRICE, block.timestamp + 1 days);
@@ -221,7 +221,7 @@ contract MintingRefusals is RatFixture {
     function test_aSuspendedPaymentTokenIsRefusedForNewRequestsUntilAllowedAgain() public {
         vm.prank(sys.timelock);
         sys.minter.setPaymentTokenAllowed(address(usdc), false);
-        _fund(bob, ESCROW);
+        _fundPayment(usdc, bob, ESCROW);
         vm.expectRevert(abi.encodeWithSelector(IMinter.PaymentTokenNotAllowed.selector, address(usdc)));
         vm.prank(bob);
         sys.minter.requestMint(address(token), address(usdc), ESCROW, PRICE, block.timestamp + 1 days);
@@ -627,7 +627,7 @@ contract MintingRefusals is RatFixture {
         sys.minter.requestMint(address(token), address(coin), ESCROW, PRICE, block.timestamp + 1 days);
         vm.stopPrank();
         uint256 escrowed = coin.balanceOf(address(sys.minter));
-        _give(bob, 10 * SHARE);
+        _mintTo(token, bob, 10 * SHARE);
         vm.startPrank(bob);
         token.approve(address(sys.minter), 10 * SHARE);
         bytes32 id = sys.minter.requestBurn(address(token), address(coin), 10 * SHARE, PRICE, block.timestamp + 1 days);
@@ -786,20 +786,7 @@ contract MintingRefusals is RatFixture {
 
     // ================================================================ helpers
 
-    function _give(address to, uint256 amount) private {
-        vm.startPrank(sys.timelock);
-        token.grantRole(token.MINTER_ROLE(), sys.timelock);
-        token.mint(to, amount);
-        token.revokeRole(token.MINTER_ROLE(), sys.timelock);
-        vm.stopPrank();
-    }
 
-    function _fund(address who, uint256 amount) private {
-        vm.prank(sys.timelock);
-        usdc.mint(who, amount);
-        vm.prank(who);
-        usdc.approve(address(sys.minter), type(uint256).max);
-    }
 
     function _setFrozen(address who, bool frozen) private {
         address[] memory accounts = new address[](1);
@@ -816,13 +803,13 @@ contract MintingRefusals is RatFixture {
     }
 
     function _requestMint(address who, uint256 amount, uint256 maxPrice) private returns (bytes32 id) {
-        _fund(who, amount);
+        _fundPayment(usdc, who, amount);
         vm.prank(who);
         id = sys.minter.requestMint(address(token), address(usdc), amount, maxPrice, block.timestamp + 1 days);
     }
 
     function _requestBurn(address who, uint256 shares, uint256 minPrice) private returns (bytes32 id) {
-        _give(who, shares);
+        _mintTo(token, who, shares);
         vm.startPrank(who);
         token.approve(address(sys.minter), shares);
         id = sys.minter.requestBurn(address(token), address(usdc), shares, minPrice, block.timestamp + 1 days);

@@ -2,13 +2,12 @@
 pragma solidity 0.8.28;
 
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
-import {Fill, Request, RequestKind} from "../../contracts/interfaces/IMinter.sol";
+import {Fill, RequestKind} from "../../contracts/interfaces/IMinter.sol";
 import {SecureMint} from "../../contracts/reserves/SecureMint.sol";
 import {IReserveRecords} from "../../contracts/interfaces/IReserveRegistry.sol";
 import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
 import {MockV3Aggregator} from "../../contracts/mocks/MockV3Aggregator.sol";
 import {RatFixture} from "./helpers/RatFixture.sol";
-import {RatEip712} from "./helpers/RatEip712.sol";
 
 interface IReserveRecordsRead {
     function latestRoundData(address asset) external view returns (uint80, int256, uint256, uint256, uint80);
@@ -68,7 +67,7 @@ contract ReserveSources is RatFixture {
         (,,, uint256 updatedAt,) = sys.reserves.latestRoundData(address(token));
         vm.warp(updatedAt + RESERVE_HEARTBEAT + 1);
         Fill memory fill = _fill(id, 5 * SHARE);
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.expectRevert(abi.encodeWithSelector(SecureMint.ReserveStale.selector, updatedAt, RESERVE_HEARTBEAT));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(fill, sigs);
@@ -124,7 +123,7 @@ contract ReserveSources is RatFixture {
         bytes32 id = _request(1_000e6);
         feed.setRound(2, int256(5 * SHARE), block.timestamp + 1, block.timestamp + 1, 2);
         Fill memory fill = _fill(id, 5 * SHARE);
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.expectRevert(
             abi.encodeWithSelector(SecureMint.ReserveFromFuture.selector, block.timestamp + 1, block.timestamp)
         );
@@ -166,7 +165,7 @@ contract ReserveSources is RatFixture {
     /// Reserves of `shares` refuse a fill of one unit more (OverReserves) and then accept a fill of exactly them.
     function _expectCoveredExactly(bytes32 id, uint256 shares) private {
         Fill memory over = _fill(id, shares + 1);
-        bytes[] memory sigs = _attest(over);
+        bytes[] memory sigs = _attestFill(over);
         vm.expectRevert(abi.encodeWithSelector(SecureMint.OverReserves.selector, shares + 1, shares));
         vm.prank(sys.operator);
         sys.minter.fulfillMint(over, sigs);
@@ -195,20 +194,9 @@ contract ReserveSources is RatFixture {
         });
     }
 
-    function _attest(Fill memory fill) private view returns (bytes[] memory sigs) {
-        Request memory req = sys.minter.getRequest(fill.requestId);
-        bytes32 digest = RatEip712.fillDigest(address(sys.minter), fill, address(token), req.account);
-        uint256[2] memory keys = [sys.attestorKeys[0], sys.attestorKeys[2]];
-        if (vm.addr(keys[0]) > vm.addr(keys[1])) (keys[0], keys[1]) = (keys[1], keys[0]);
-        sigs = new bytes[](2);
-        for (uint256 i; i < 2; ++i) {
-            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
-            sigs[i] = abi.encodePacked(r, s, v);
-        }
-    }
 
     function _fulfil(Fill memory fill) private {
-        bytes[] memory sigs = _attest(fill);
+        bytes[] memory sigs = _attestFill(fill);
         vm.prank(sys.operator);
         sys.minter.fulfillMint(fill, sigs);
     }

@@ -7,7 +7,7 @@ import {IComplianceRecords, HolderClass} from "../../../contracts/interfaces/ICo
 import {RealAssetToken, AssetTerms} from "../../../contracts/token/RealAssetToken.sol";
 import {EquityBeacon, EquityProxy, SingletonProxy} from "../../../contracts/proxy/Proxies.sol";
 import {Minter} from "../../../contracts/minting/Minter.sol";
-import {AttestorRole} from "../../../contracts/interfaces/IMinter.sol";
+import {AttestorRole, Fill, Request} from "../../../contracts/interfaces/IMinter.sol";
 import {FeeVault} from "../../../contracts/fees/FeeVault.sol";
 import {ReserveRegistry} from "../../../contracts/reserves/ReserveRegistry.sol";
 import {ReserveFeed} from "../../../contracts/reserves/ReserveFeed.sol";
@@ -212,5 +212,64 @@ abstract contract RatFixture is RatTest {
         (uint8 v, bytes32 rs, bytes32 ss) = vm.sign(sys.custodianKey, RatEip712.roundDigest(address(sys.reserves), r));
         vm.prank(sys.operator);
         sys.reserves.publishRound(r, abi.encodePacked(rs, ss, v));
+    }
+
+    // ------------------------------------------------------------------ helpers the suites share
+
+    /// Governance seeds a balance outside the Minter: it grants itself `t`'s minter role, mints, and revokes it.
+    function _mintTo(RealAssetToken t, address to, uint256 amount) internal {
+        vm.startPrank(sys.timelock);
+        t.grantRole(t.MINTER_ROLE(), sys.timelock);
+        t.mint(to, amount);
+        t.revokeRole(t.MINTER_ROLE(), sys.timelock);
+        vm.stopPrank();
+    }
+
+    /// `who` receives `amount` of `coin` and lets the Minter take any of it (a mint request's escrow).
+    function _fundPayment(TestStablecoin coin, address who, uint256 amount) internal {
+        vm.prank(sys.timelock);
+        coin.mint(who, amount);
+        vm.prank(who);
+        coin.approve(address(sys.minter), type(uint256).max);
+    }
+
+    /// The signatures of the fixture's first brokerage and first custody attestor over `fill`, sorted by signer
+    /// address as the Minter requires.
+    function _attestFill(Fill memory fill) internal view returns (bytes[] memory sigs) {
+        Request memory req = sys.minter.getRequest(fill.requestId);
+        bytes32 digest =
+            RatEip712.fillDigest(address(sys.minter), fill, sys.minter.assetById(req.assetId), req.account);
+        uint256[2] memory keys = [sys.attestorKeys[0], sys.attestorKeys[2]];
+        if (vm.addr(keys[0]) > vm.addr(keys[1])) (keys[0], keys[1]) = (keys[1], keys[0]);
+        sigs = new bytes[](2);
+        for (uint256 i; i < 2; ++i) {
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
+            sigs[i] = abi.encodePacked(r, s, v);
+        }
+    }
+
+    /// An ERC-2612 permit of `value` from `owner` to `spender` on `t` at the owner's next nonce, signed with `key`
+    /// (65 bytes, r s v).
+    function _signPermit(RealAssetToken t, uint256 key, address owner, address spender, uint256 value,
+        uint256 deadline) internal view returns (bytes memory) {
+        bytes32 permitHash = keccak256(abi.encode(
+            keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"),
+            owner, spender, value, t.nonces(owner), deadline));
+        bytes32 digest = keccak256(abi.encodePacked(hex"1901", t.DOMAIN_SEPARATOR(), permitHash));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// Valid listing terms (NVIDIA on Nasdaq) that listing tests use as they are or change one field of.
+    function _nvdaTerms() internal pure returns (AssetTerms memory) {
+        return AssetTerms({
+            name: "RAT rNVDA",
+            symbol: "rNVDA",
+            isin: "US67066G1040",
+            mic: "XNAS",
+            custodian: "Seychelles SPV custody account",
+            legalTermsURI: "ipfs://rat/legal/rNVDA",
+            legalTermsHash: keccak256("rNVDA")
+        });
     }
 }
