@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
-import {IMinter, Fill, RequestKind, RequestStatus} from "../../contracts/interfaces/IMinter.sol";
+import {IMinter, Fill, RequestStatus} from "../../contracts/interfaces/IMinter.sol";
 import {IReserveRegistry, RoundReport} from "../../contracts/interfaces/IReserveRegistry.sol";
 import {TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {SecureMint} from "../../contracts/reserves/SecureMint.sol";
@@ -574,7 +574,6 @@ contract Boundaries is RatFixture {
         assertEq(capped.holderCount(), 3, "cap reached");
     }
 
-
     /// Re-KYCs `who` with an expiry `validFor` from now (same tier and jurisdiction); returns the expiry.
     function _kycExpiresIn(address who, uint256 validFor) private returns (uint40 expiry) {
         expiry = uint40(block.timestamp + validFor);
@@ -644,23 +643,12 @@ contract Boundaries is RatFixture {
         });
     }
 
-    function _fillAt(bytes32 id, uint256 shares, uint256 price) private view returns (Fill memory fill) {
-        fill = _fill(id, shares, block.timestamp);
-        fill.price = price;
-        fill.fees = sys.vault.quote(address(token), RequestKind.MINT, (shares * price + SHARE - 1) / SHARE);
+    function _fillAt(bytes32 id, uint256 shares, uint256 price) private view returns (Fill memory) {
+        return _mintFill(id, shares, price, block.timestamp);
     }
 
     function _fill(bytes32 id, uint256 shares, uint256 deadline) private view returns (Fill memory) {
-        uint256 cost = (shares * PRICE + SHARE - 1) / SHARE;
-        return Fill({
-            requestId: id,
-            shares: shares,
-            price: PRICE,
-            fees: sys.vault.quote(address(token), RequestKind.MINT, cost),
-            brokerOrderRef: keccak256(abi.encodePacked("broker", id)),
-            custodyRef: keccak256(abi.encodePacked("custody", id)),
-            deadline: deadline
-        });
+        return _mintFill(id, shares, PRICE, deadline);
     }
 
 

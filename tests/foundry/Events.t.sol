@@ -7,7 +7,7 @@ import {FeeVault} from "../../contracts/fees/FeeVault.sol";
 import {IComplianceRegistry, HolderClass, TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
 import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
-import {IMinter, Fill, RequestKind, AssetStatus} from "../../contracts/interfaces/IMinter.sol";
+import {IMinter, Fill, AssetStatus} from "../../contracts/interfaces/IMinter.sol";
 import {Minter} from "../../contracts/minting/Minter.sol";
 import {EquityBeacon, SingletonProxy} from "../../contracts/proxy/Proxies.sol";
 import {DividendDistributor, DistributionTerms} from "../../contracts/corporate/DividendDistributor.sol";
@@ -669,7 +669,7 @@ contract Events is RatFixture {
         _governance();
         address asset = lister.predictAddress("rNVDA");
         address feed = vm.computeCreateAddress(address(lister), vm.getNonce(address(lister)) + 1);
-        Listing memory listing = _nvda();
+        Listing memory listing = _nvdaListing();
         vm.expectEmit(address(lister));
         emit AssetLister.EquityListed(asset, keccak256("rNVDA"), "rNVDA", "US67066G1040", feed);
         vm.prank(sys.timelock);
@@ -681,7 +681,7 @@ contract Events is RatFixture {
         _governance();
         address asset = lister.predictAddress("rNVDA");
         bytes32 stable = lister.STABLE_CHANNEL();
-        Listing memory listing = _nvda();
+        Listing memory listing = _nvdaListing();
         vm.expectEmit(address(lister));
         emit AssetLister.ListedOnChannel(asset, stable);
         vm.prank(sys.timelock);
@@ -695,7 +695,7 @@ contract Events is RatFixture {
         vm.prank(sys.timelock);
         lister.setChannel(canary, beacon);
         address asset = lister.predictAddressOn(canary, "rNVDA");
-        Listing memory listing = _nvda();
+        Listing memory listing = _nvdaListing();
         vm.expectEmit(address(lister));
         emit AssetLister.ListedOnChannel(asset, canary);
         vm.prank(sys.timelock);
@@ -746,16 +746,7 @@ contract Events is RatFixture {
 
     /// A fill at the request's limit price, attested until now (the asset charges no mint fee).
     function _fill(bytes32 id, uint256 shares) private view returns (Fill memory) {
-        uint256 cost = (shares * PRICE + SHARE - 1) / SHARE;
-        return Fill({
-            requestId: id,
-            shares: shares,
-            price: PRICE,
-            fees: sys.vault.quote(address(token), RequestKind.MINT, cost),
-            brokerOrderRef: keccak256(abi.encodePacked("broker", id)),
-            custodyRef: keccak256(abi.encodePacked("custody", id)),
-            deadline: block.timestamp
-        });
+        return _mintFill(id, shares, PRICE, block.timestamp);
     }
 
 
@@ -917,15 +908,5 @@ contract Events is RatFixture {
         vm.stopPrank();
     }
 
-    function _nvda() private returns (Listing memory listing) {
-        listing.terms = _nvdaTerms();
-        listing.minTier = 2;
-        listing.maxHolders = 500;
-        listing.custodianSigner = makeAddr("nvda-custodian");
-        listing.reserveHeartbeat = 1 days;
-        listing.mintCap = 1_000_000e18;
-        listing.mintRatePerDay = 50_000e18;
-        listing.mintFeeBps = 25;
-        listing.burnFeeBps = 30;
-    }
+
 }

@@ -331,21 +331,10 @@ contract GovernanceAccess is RatFixture {
         vm.stopPrank();
     }
 
-    function _nvda() private returns (Listing memory listing) {
-        listing.terms = _nvdaTerms();
-        listing.minTier = 2;
-        listing.maxHolders = 500;
-        listing.custodianSigner = makeAddr("nvda-custodian");
-        listing.reserveHeartbeat = 1 days;
-        listing.mintCap = 1_000_000e18;
-        listing.mintRatePerDay = 50_000e18;
-        listing.mintFeeBps = 25;
-        listing.burnFeeBps = 30;
-    }
 
     function test_aListingWiresTheTokenRegistryReservesMinterAndFeesInOneTransaction() public {
         _grantListingRoles();
-        Listing memory listing = _nvda();
+        Listing memory listing = _nvdaListing();
         vm.prank(sys.timelock);
         address asset = lister.list(listing);
 
@@ -396,7 +385,7 @@ contract GovernanceAccess is RatFixture {
         bytes32 canary = keccak256("canary");
         vm.startPrank(sys.timelock);
         lister.setChannel(canary, address(sys.beacon));
-        address onCanary = lister.listOn(canary, _nvda());
+        address onCanary = lister.listOn(canary, _nvdaListing());
         vm.stopPrank();
         assertEq(lister.channelOf(onCanary), canary, "listed on the canary channel");
         assertEq(lister.channelOf(address(sys.assets[0])), lister.STABLE_CHANNEL(), "an asset the lister never saw");
@@ -404,7 +393,7 @@ contract GovernanceAccess is RatFixture {
 
     function test_aTickerIsListedOnceAcrossChannels() public {
         _grantListingRoles();
-        Listing memory listing = _nvda();
+        Listing memory listing = _nvdaListing();
         bytes32 channel = keccak256("canary");
         vm.startPrank(sys.timelock);
         lister.setChannel(channel, address(sys.beacon));

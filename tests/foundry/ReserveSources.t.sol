@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
-import {Fill, RequestKind} from "../../contracts/interfaces/IMinter.sol";
+import {Fill} from "../../contracts/interfaces/IMinter.sol";
 import {SecureMint} from "../../contracts/reserves/SecureMint.sol";
 import {IReserveRecords} from "../../contracts/interfaces/IReserveRegistry.sol";
 import {TestStablecoin} from "../../contracts/mocks/TestStablecoin.sol";
@@ -182,16 +182,7 @@ contract ReserveSources is RatFixture {
     }
 
     function _fill(bytes32 id, uint256 shares) private view returns (Fill memory) {
-        uint256 cost = (shares * PRICE + SHARE - 1) / SHARE;
-        return Fill({
-            requestId: id,
-            shares: shares,
-            price: PRICE,
-            fees: sys.vault.quote(address(token), RequestKind.MINT, cost),
-            brokerOrderRef: keccak256(abi.encodePacked("broker", id)),
-            custodyRef: keccak256(abi.encodePacked("custody", id)),
-            deadline: block.timestamp
-        });
+        return _mintFill(id, shares, PRICE, block.timestamp);
     }
 
 

@@ -7,12 +7,13 @@ import {IComplianceRecords, HolderClass} from "../../../contracts/interfaces/ICo
 import {RealAssetToken, AssetTerms} from "../../../contracts/token/RealAssetToken.sol";
 import {EquityBeacon, EquityProxy, SingletonProxy} from "../../../contracts/proxy/Proxies.sol";
 import {Minter} from "../../../contracts/minting/Minter.sol";
-import {AttestorRole, Fill, Request} from "../../../contracts/interfaces/IMinter.sol";
+import {AttestorRole, Fill, Request, RequestKind} from "../../../contracts/interfaces/IMinter.sol";
 import {FeeVault} from "../../../contracts/fees/FeeVault.sol";
 import {ReserveRegistry} from "../../../contracts/reserves/ReserveRegistry.sol";
 import {ReserveFeed} from "../../../contracts/reserves/ReserveFeed.sol";
 import {RoundReport} from "../../../contracts/interfaces/IReserveRegistry.sol";
 import {TestStablecoin} from "../../../contracts/mocks/TestStablecoin.sol";
+import {Listing} from "../../../contracts/governance/AssetLister.sol";
 import {RatEip712} from "./RatEip712.sol";
 
 uint256 constant N_ASSETS = 3;
@@ -271,5 +272,38 @@ abstract contract RatFixture is RatTest {
             legalTermsURI: "ipfs://rat/legal/rNVDA",
             legalTermsHash: keccak256("rNVDA")
         });
+    }
+
+    /// A fill of mint request `id` for `shares` at `price` per token, carrying the vault's fee on its cost rounded
+    /// up, attestable until `deadline`.
+    function _mintFill(bytes32 id, uint256 shares, uint256 price, uint256 deadline)
+        internal
+        view
+        returns (Fill memory)
+    {
+        address asset = sys.minter.assetById(sys.minter.getRequest(id).assetId);
+        return Fill({
+            requestId: id,
+            shares: shares,
+            price: price,
+            fees: sys.vault.quote(asset, RequestKind.MINT, (shares * price + SHARE - 1) / SHARE),
+            brokerOrderRef: keccak256(abi.encodePacked("broker", id)),
+            custodyRef: keccak256(abi.encodePacked("custody", id)),
+            deadline: deadline
+        });
+    }
+
+    /// NVIDIA as governance lists it in the listing tests: tier 2, a 500-holder cap, a day's reserve heartbeat,
+    /// bounded mints, 25 / 30 bps fees.
+    function _nvdaListing() internal returns (Listing memory listing) {
+        listing.terms = _nvdaTerms();
+        listing.minTier = 2;
+        listing.maxHolders = 500;
+        listing.custodianSigner = makeAddr("nvda-custodian");
+        listing.reserveHeartbeat = 1 days;
+        listing.mintCap = 1_000_000e18;
+        listing.mintRatePerDay = 50_000e18;
+        listing.mintFeeBps = 25;
+        listing.burnFeeBps = 30;
     }
 }
