@@ -444,14 +444,14 @@ contract Boundaries is RatFixture {
     /// permit signed an hour ahead of its deadline sets the allowance.
     function test_aPermitBeforeItsDeadlineSetsTheAllowance() public {
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory signature = _signPermit(token, _keyOf(alice), alice, bob, SHARE, deadline);
+        bytes memory signature = _signPermit(token, _investorKey(alice), alice, bob, SHARE, deadline);
         token.permit(alice, bob, SHARE, deadline, signature);
         assertEq(token.allowance(alice, bob), SHARE, "allowance from the permit");
     }
 
     function test_aPermitIsAcceptedInItsDeadlineSecond() public {
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory signature = _signPermit(token, _keyOf(alice), alice, bob, SHARE, deadline);
+        bytes memory signature = _signPermit(token, _investorKey(alice), alice, bob, SHARE, deadline);
         vm.warp(deadline);
         token.permit(alice, bob, SHARE, deadline, signature);
         assertEq(token.allowance(alice, bob), SHARE, "allowance in the deadline second");
@@ -459,7 +459,7 @@ contract Boundaries is RatFixture {
 
     function test_aPermitIsRefusedTheSecondAfterItsDeadline() public {
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory signature = _signPermit(token, _keyOf(alice), alice, bob, SHARE, deadline);
+        bytes memory signature = _signPermit(token, _investorKey(alice), alice, bob, SHARE, deadline);
         vm.warp(deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.PermitExpired.selector, deadline));
         token.permit(alice, bob, SHARE, deadline, signature);
@@ -552,12 +552,6 @@ contract Boundaries is RatFixture {
     // ------------------------------------------------------------------ helpers
 
 
-    function _keyOf(address who) private view returns (uint256) {
-        for (uint256 i; i < N_INVESTORS; ++i) {
-            if (sys.holders[i] == who) return uint256(keccak256(bytes(string.concat("investor", vm.toString(i)))));
-        }
-        revert("not a fixture investor");
-    }
 
     function _requestBurn(address who, uint256 shares) private returns (bytes32 id) {
         vm.startPrank(who);
@@ -652,9 +646,5 @@ contract Boundaries is RatFixture {
     }
 
 
-    function _fulfil(Fill memory fill) private {
-        bytes[] memory sigs = _attestFill(fill);
-        vm.prank(sys.operator);
-        sys.minter.fulfillMint(fill, sigs);
-    }
+
 }

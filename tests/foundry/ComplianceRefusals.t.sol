@@ -529,10 +529,10 @@ contract ComplianceRefusals is RatFixture {
     /// A permit signed by anyone but the owner, or for another value, is refused; the owner's own signature works.
     function test_aPermitNotSignedByTheOwnerIsRefused() public {
         uint256 deadline = block.timestamp + 1 hours;
-        bytes memory byBob = _signPermit(token, _keyOf(bob), alice, bob, SHARE, deadline);
+        bytes memory byBob = _signPermit(token, _investorKey(bob), alice, bob, SHARE, deadline);
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.PermitInvalidSignature.selector, alice));
         token.permit(alice, bob, SHARE, deadline, byBob);
-        bytes memory byAlice = _signPermit(token, _keyOf(alice), alice, bob, SHARE, deadline);
+        bytes memory byAlice = _signPermit(token, _investorKey(alice), alice, bob, SHARE, deadline);
         vm.expectRevert(abi.encodeWithSelector(IRealAssetToken.PermitInvalidSignature.selector, alice));
         token.permit(alice, bob, SHARE + 1, deadline, byAlice);
         token.permit(alice, bob, SHARE, deadline, byAlice);
@@ -731,10 +731,6 @@ contract ComplianceRefusals is RatFixture {
 
     // ================================================================ helpers
 
-    function _one(address account) private pure returns (address[] memory accounts) {
-        accounts = new address[](1);
-        accounts[0] = account;
-    }
 
     /// A fresh contract account (one STOP byte of code) that never had a KYC record.
     function _contract(string memory name) private returns (address who) {
@@ -758,10 +754,5 @@ contract ComplianceRefusals is RatFixture {
     }
 
 
-    function _keyOf(address who) private view returns (uint256) {
-        for (uint256 i; i < N_INVESTORS; ++i) {
-            if (sys.holders[i] == who) return uint256(keccak256(bytes(string.concat("investor", vm.toString(i)))));
-        }
-        revert("not a fixture investor");
-    }
+
 }

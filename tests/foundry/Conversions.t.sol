@@ -101,10 +101,6 @@ contract Conversions is RatFixture {
         vault.openConversion(address(source), t);
     }
 
-    function _one(address who) private pure returns (address[] memory list) {
-        list = new address[](1);
-        list[0] = who;
-    }
 
     // ------------------------------------------------------------------ opening: every term and its bounds
 

@@ -767,10 +767,6 @@ contract Events is RatFixture {
 
     // ---------------------------------------------------------------- helpers: registry
 
-    function _one(address who) private pure returns (address[] memory list) {
-        list = new address[](1);
-        list[0] = who;
-    }
 
     function _two(address first, address second) private pure returns (address[] memory list) {
         list = new address[](2);

@@ -173,10 +173,7 @@ contract ReserveSources is RatFixture {
     }
 
     function _request(uint256 amount) private returns (bytes32 id) {
-        vm.prank(sys.timelock);
-        usdc.mint(bob, amount);
-        vm.prank(bob);
-        usdc.approve(address(sys.minter), amount);
+        _fundPayment(usdc, bob, amount);
         vm.prank(bob);
         id = sys.minter.requestMint(address(token), address(usdc), amount, PRICE, block.timestamp + 7 days);
     }
@@ -186,9 +183,5 @@ contract ReserveSources is RatFixture {
     }
 
 
-    function _fulfil(Fill memory fill) private {
-        bytes[] memory sigs = _attestFill(fill);
-        vm.prank(sys.operator);
-        sys.minter.fulfillMint(fill, sigs);
-    }
+
 }

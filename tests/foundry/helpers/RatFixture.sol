@@ -306,4 +306,26 @@ abstract contract RatFixture is RatTest {
         listing.mintFeeBps = 25;
         listing.burnFeeBps = 30;
     }
+
+    /// The private key of fixture investor `who` (a `makeAddr("investor<i>")` account: its key is keccak256 of its
+    /// name), for the signatures an investor makes itself (permits).
+    function _investorKey(address who) internal view returns (uint256) {
+        for (uint256 i; i < N_INVESTORS; ++i) {
+            if (sys.holders[i] == who) return uint256(keccak256(bytes(string.concat("investor", vm.toString(i)))));
+        }
+        revert("not a fixture investor");
+    }
+
+    /// The operator submits `fill` of a mint request with the fixture's brokerage and custody attestations.
+    function _fulfil(Fill memory fill) internal {
+        bytes[] memory sigs = _attestFill(fill);
+        vm.prank(sys.operator);
+        sys.minter.fulfillMint(fill, sigs);
+    }
+
+    /// A one-account list, for the registry's batch calls (freeze, unfreeze, setInvestors, ...).
+    function _one(address account) internal pure returns (address[] memory accounts) {
+        accounts = new address[](1);
+        accounts[0] = account;
+    }
 }
