@@ -390,6 +390,57 @@ def saga_reject(source: ConfigSource, request_id: str, reason: str, note: str) -
     click.echo(f"{request_id}: rejecting; the daemon sends the Minter's reject on its next loop")
 
 
+@main.group("travel-rule")
+def travel_rule() -> None:
+    """FATF Travel Rule over TRP 3 (docs/regulator/travel-rule.md). The operator calls (ask for a go, confirm,
+    cancel) are on the service API under /v1/operator/travel-rule; these commands run the counterparty-facing
+    side."""
+
+
+@travel_rule.command("serve")
+@config_option
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@_friendly
+def travel_rule_serve(source: ConfigSource, log_level: str) -> None:
+    """Serve the TRP listener on travel_rule.port with mutual TLS: other VASPs' inquiries for this operator's
+    investors and the callbacks of this operator's own inquiries. Needs RAT_SUMSUB_APP_TOKEN and
+    RAT_SUMSUB_SECRET_KEY (or the variables travel_rule names) to screen beneficiaries' names.
+
+    \b
+    Prints "listening on https://HOST:PORT" once it accepts connections (port 0 picks a free one)."""
+    import asyncio
+    import signal
+
+    from relayer.observability import configure_logging
+    from relayer.travel_rule.wiring import serve_listener
+
+    configure_logging(log_level.upper())
+    config = _load(source)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        await serve_listener(config, stop)
+
+    asyncio.run(run())
+
+
+@travel_rule.command("decode")
+@click.argument("travel_address")
+@_friendly
+def travel_rule_decode(travel_address: str) -> None:
+    """Print the inquiry URL inside a TRP Travel Address (checks its checksum and form)."""
+    from relayer.travel_rule.address import TravelAddressError, decode
+
+    try:
+        click.echo(decode(travel_address))
+    except TravelAddressError as exc:
+        raise RelayerError(f"not a Travel Address: {exc}", hint="a Travel Address starts with 'ta' and is "
+                           "base58check; ask the beneficiary's VASP for a fresh one") from None
+
+
 @main.group()
 def keys() -> None:
     """Development keys: encrypted JSON keystores (the format of `ape accounts`)."""

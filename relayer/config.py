@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -25,6 +26,7 @@ from relayer.config_source import ConfigSource, environment_of, from_env_twin, r
 from relayer.errors import ConfigError
 from relayer.residency import ResidencyConfig
 from relayer.sender import SenderPolicy
+from relayer.travel_rule.ivms101 import lei_is_valid
 from relayer.watcher import WatcherPolicy
 
 if TYPE_CHECKING:
@@ -317,6 +319,49 @@ class KycConfig(Strict):
     interval: float = Field(default=1.0, gt=0, description="seconds between registry sync passes")
 
 
+class TravelRuleAsset(Strict):
+    dti: str = Field(pattern=r"^[0-9B-DF-HJ-NP-TV-Z]{9}$",
+                     description="the token's ISO 24165 Digital Token Identifier, the `asset.dti` of its TRP messages")
+    decimals: int = Field(default=18, ge=0, le=36, description="the token's decimals: TRP amounts are whole tokens")
+
+
+class TravelRuleConfig(Strict):
+    """FATF Travel Rule over TRP 3 (relayer/travel_rule/, docs/regulator/travel-rule.md): this operator as a VASP,
+    the tokens it sends and receives, and the KYC provider it reads originators' identities from."""
+
+    legal_name: str = Field(min_length=1, max_length=100, description="the operator's registered legal name")
+    lei: str = Field(pattern=r"^[0-9A-Z]{18}[0-9]{2}$", description="the operator's Legal Entity Identifier")
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="country of registration, ISO 3166-1 alpha-2")
+    public_url: str = Field(pattern=r"^https://[^\s/?#]+(/[^\s?#]*)?$",
+                            description="where counterparties reach this relayer's TRP listener (`rat-relayer "
+                                        "travel-rule serve`): the base of Travel Addresses and callbacks")
+    registry: Address = Field(description="the ComplianceRegistry: an approved transfer is pre-checked with "
+                              "`canTransfer` before it is a go")
+    assets: dict[TokenKey, TravelRuleAsset] = Field(min_length=1, description="tokens carried over TRP")
+    tls_cert: Path = Field(description="this VASP's client and server certificate (PEM): TRP 3 is mutual TLS")
+    tls_key: Path = Field(description="its private key (PEM)")
+    tls_ca: Path = Field(description="the CA bundle counterparties' certificates must chain to")
+    host: str = "0.0.0.0"
+    port: int = Field(default=8443, ge=0, le=65535, description="the TRP listener's port (0: a free one)")
+    sumsub_app_token_env: str = Field(default="RAT_SUMSUB_APP_TOKEN",
+                                      description="environment variable holding the Sumsub app token")
+    sumsub_secret_key_env: str = Field(default="RAT_SUMSUB_SECRET_KEY",
+                                       description="environment variable holding the Sumsub secret key")
+    sumsub_url: str = Field(default="https://api.sumsub.com", pattern=r"^https?://")
+    timeout: float = Field(default=10.0, gt=0, le=60, description="seconds a counterparty call may take")
+
+    @field_validator("lei")
+    @classmethod
+    def _lei_checksum(cls, value: str) -> str:
+        if not lei_is_valid(value):
+            raise ValueError(f"{value} fails the ISO 17442 check digits")
+        return value
+
+    def asset_by_dti(self, dti: str) -> str | None:
+        """The token carried under `dti`, if any."""
+        return next((token for token, asset in self.assets.items() if asset.dti == dti), None)
+
+
 class RdsIamConfig(Strict):
     """PostgreSQL on Amazon RDS with IAM database authentication: no password is stored anywhere. Each new
     connection logs in with a fresh token (valid 15 minutes for logging in) signed with the task role's
@@ -439,6 +484,7 @@ class RelayerConfig(Strict):
     api: ApiConfig = Field(default_factory=ApiConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
     kyc: KycConfig | None = None
+    travel_rule: TravelRuleConfig | None = None  # Travel Rule over TRP (docs/regulator/travel-rule.md)
     collateral: CollateralKeeperConfig | None = None  # Morpho Blue collateral keeper (decision 0102)
     residency: ResidencyConfig | None = None  # regional deployment: only these investors' requests
     tracing: TracingConfig = Field(default_factory=TracingConfig)
@@ -573,4 +619,15 @@ events: {nats_url: null}            # e.g. nats://127.0.0.1:4222; unset keeps ev
 # residency:                        # regional stack (decision 0044): only requests of investors resident here
 #   registry: "0x0000000000000000000000000000000000000000"
 #   jurisdictions: [LI, AT, DE]     # e.g. prod-eea; the prod (LatAm) relayer lists [BR, AR]
+# travel_rule:                      # FATF Travel Rule over TRP 3 (docs/regulator/travel-rule.md)
+#   legal_name: Agora Exchange S.A.
+#   lei: 5493001KJTIIGC8Y1R12       # the operator's LEI (ISO 17442 check digits are verified)
+#   country: AR
+#   public_url: https://trp.agora.example   # `rat-relayer travel-rule serve` behind this name, mutual TLS
+#   registry: "0x0000000000000000000000000000000000000000"   # ComplianceRegistry: approvals pre-checked
+#   assets: {"0x0000000000000000000000000000000000000001": {dti: 4H95J0R2X, decimals: 18}}
+#   tls_cert: trp.pem
+#   tls_key: trp.key
+#   tls_ca: trp-counterparties.pem  # counterparties' client certificates must chain to these
+#   port: 8443                      # Sumsub credentials: RAT_SUMSUB_APP_TOKEN, RAT_SUMSUB_SECRET_KEY
 """

@@ -15,6 +15,7 @@ from relayer.api.problems import PROBLEM_MEDIA_TYPE, Problem
 from relayer.api.routes_corporate import router as corporate_router
 from relayer.api.routes_operator import router as operator_router
 from relayer.api.routes_public import router as public_router
+from relayer.api.routes_travel_rule import router as travel_rule_router
 from relayer.api.stream import router as stream_router
 from relayer.api.telemetry import Telemetry, ops_router
 from relayer.kyc.sumsub import ApplicantEvent
@@ -39,6 +40,11 @@ OPERATOR_SCOPES = {
     "/v1/operator/requests/{request_id}/reject": "operator:sagas",
     "/v1/operator/webhooks/sumsub/rotate-secret": "operator:secrets",
     "/v1/operator/audit": "audit:read",
+    "/v1/operator/travel-rule/transfers": "operator:travel-rule",
+    "/v1/operator/travel-rule/transfers/{transfer_id}": "operator:travel-rule",
+    "/v1/operator/travel-rule/transfers/{transfer_id}/confirm": "operator:travel-rule",
+    "/v1/operator/travel-rule/transfers/{transfer_id}/cancel": "operator:travel-rule",
+    "/v1/operator/travel-rule/addresses/{wallet}": "operator:travel-rule",
 }
 
 
@@ -54,6 +60,7 @@ def create_app(ctx: ApiContext | None = None, metrics: ApiMetrics | None = None,
     app.include_router(public_router)
     app.include_router(corporate_router)
     app.include_router(operator_router)
+    app.include_router(travel_rule_router)
     app.include_router(webhook_router)
     app.include_router(stream_router)
     app.include_router(ops_router)

@@ -26,6 +26,7 @@ SCOPES = {
     "operator:assets": "pause and resume an asset's processing",
     "operator:sagas": "retry or reject a stuck saga",
     "operator:secrets": "rotate webhook secrets",
+    "operator:travel-rule": "ask for, confirm and cancel Travel Rule transfers; issue Travel Addresses",
     "audit:read": "read the operator audit log",
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relayer.api.auth import TokenVerifier
 from relayer.api.feed import ChangeFeed
@@ -14,6 +14,9 @@ from relayer.config import ApiConfig, CollateralKeeperConfig, KycConfig
 from relayer.market_hours import MarketHours
 from relayer.minter import MinterReader
 from relayer.store import Store
+
+if TYPE_CHECKING:
+    from relayer.travel_rule.service import TravelRuleService
 
 
 @dataclass
@@ -27,6 +30,7 @@ class ApiContext:
     verifier: TokenVerifier | None = None
     kyc: KycConfig | None = None
     collateral: CollateralKeeperConfig | None = None  # its markets name each collateral asset's oracle
+    travel_rule: TravelRuleService | None = None  # the operator's Travel Rule calls (routes_travel_rule)
     environ: dict[str, str] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
     ip_limiter: RateLimiter = field(init=False)

@@ -221,3 +221,47 @@ class AssetSupply(Strict):
     shares: str = Field(description="Σ total_supply × multiplier over the chains / 1e18, rounded up once (what the "
                                     "proof of reserve must cover)")
     stale: bool = Field(description="at least one chain's read is stale")
+
+
+class TravelRuleName(Strict):
+    surname: str = Field(min_length=1, max_length=100, description="the beneficiary's legal surname")
+    given_names: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class TravelRuleTransferBody(Strict):
+    transfer_id: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                             description="a lower-case UUID the caller chooses; it is the TRP request-identifier, "
+                                         "and repeating it never sends a second inquiry")
+    asset: Address
+    originator: Address = Field(description="the investor's wallet: the KYC provider's record of it is sent")
+    amount: str = Field(pattern=r"^[1-9][0-9]{0,77}$", description="token base units (1e18 = one share)")
+    travel_address: str = Field(min_length=3, max_length=512, description="the beneficiary's TRP Travel Address")
+    beneficiary: TravelRuleName
+
+
+class TravelRuleTxBody(Strict):
+    tx_hash: RequestId = Field(description="the transfer's transaction hash, once mined")
+
+
+class TravelRuleCancelBody(Strict):
+    reason: Note
+
+
+class TravelRuleTransferView(BaseModel):
+    transfer_id: str
+    direction: Literal["outgoing", "incoming"]
+    status: Literal["unsent", "inquired", "approved", "blocked", "rejected", "refused", "confirmed", "canceled"] = Field(
+        description="approved is the go: send the transfer to `beneficiary`, then confirm its hash")
+    asset: str
+    amount: str = Field(description="token base units")
+    originator: str | None
+    beneficiary: str | None = Field(description="the address the beneficiary VASP approved (outgoing)")
+    reason: str | None = Field(description="why it was rejected, blocked, refused or canceled")
+    tx_hash: str | None
+    created_at: float
+    updated_at: float
+
+
+class TravelAddressView(BaseModel):
+    wallet: str
+    travel_address: str = Field(description="what the investor gives a sending VASP instead of the bare address")

@@ -34,13 +34,18 @@ KYC_LEASE = "kyc-writer"
 
 
 def build_context(config: RelayerConfig, store: Store, rpc: Rpc | None) -> ApiContext:
+    travel_rule = None
+    if config.travel_rule is not None and rpc is not None:
+        from relayer.travel_rule.wiring import build_service
+
+        travel_rule = build_service(config, store, rpc)
     return ApiContext(
         store=store, config=config.api, network=config.network,
         assets={address: asset.symbol for address, asset in config.assets.items()},
         hours=market_hours(config.market_calendar),
         reader=MinterReader(rpc, config.minter) if rpc is not None else None,
         verifier=TokenVerifier(config.api.auth) if config.api.auth is not None else None,
-        kyc=config.kyc, collateral=config.collateral, environ=dict(os.environ),
+        kyc=config.kyc, collateral=config.collateral, environ=dict(os.environ), travel_rule=travel_rule,
     )
 
 

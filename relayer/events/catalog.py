@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 REQUEST_STEPS = ("received", "validated", "order_placed", "filled", "custody_confirmed", "signed", "submitted",
                  "done", "rejecting", "reject_submitted", "rejected", "closed", "reorged", "revived", "orphaned")
-OPERATOR_ACTIONS = ("asset_paused", "asset_resumed", "saga_retried", "saga_rejected", "webhook_secret_rotated")
+OPERATOR_ACTIONS = ("asset_paused", "asset_resumed", "saga_retried", "saga_rejected", "webhook_secret_rotated",
+                    "travel_rule_originated", "travel_rule_confirmed", "travel_rule_canceled")
 
 
 class _Closed(BaseModel):

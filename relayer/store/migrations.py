@@ -129,6 +129,12 @@ def _outbox_trims(conn: Connection) -> None:
         {"subject": subject, "trimmed_through": 0, "trimmed_at": 0.0} for subject in ("requests", "kyc")])
 
 
+def _travel_rule(conn: Connection) -> None:
+    conn.execute(CreateTable(schema.travel_rule_transfers))
+    for index in schema.travel_rule_transfers.indexes:
+        conn.execute(CreateIndex(index))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial relayer state", _initial),
     Migration(2, "event outbox, operator audit log, asset controls, KYC sync", _service_api),
@@ -140,6 +146,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _collateral_keeper),
     Migration(7, "KYC fan-out: per-chain registry write progress", _kyc_fanout),
     Migration(8, "outbox trim marks: the highest id the retention purge deleted per subject class", _outbox_trims),
+    Migration(9, "Travel Rule transfers: TRP messages and their IVMS101 payloads, kept for the AML period", _travel_rule),
 )
 LATEST = MIGRATIONS[-1].version
 

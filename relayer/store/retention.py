@@ -21,6 +21,8 @@ time and repeatedly (`rat-relayer purge`, scheduled daily per stack by the Pulum
 * `sagas` and `saga_steps`: finished requests (done, rejected, orphaned, closed) last changed more than
   `aml_record_days` ago. The chain keeps the request and its fulfilment; `lot_ledger` (custody lots, no investor
   address) stays, because the proof of reserve needs it while the tokens exist.
+* `travel_rule_transfers`: Travel Rule messages (IVMS101 payloads: names, addresses, dates of birth) last changed
+  more than `aml_record_days` ago (Regulation (EU) 2023/1113 art. 26: five years; FATF R.16 INR 7 via R.11).
 * `audit_log.client_ip`: replaced by `REDACTED` after `client_ip_days`. The log stays append-only for everything
   else: migration 5 narrows its triggers to allow exactly this one update.
 """
@@ -58,12 +60,13 @@ class PurgeReport(BaseModel):
     request_events: int = 0
     sagas: int = 0
     saga_steps: int = 0
+    travel_rule_transfers: int = 0
     audit_ips: int = 0
 
     @property
     def total(self) -> int:
         return (self.kyc_applicants + self.kyc_events + self.request_events + self.sagas + self.saga_steps
-                + self.audit_ips)
+                + self.travel_rule_transfers + self.audit_ips)
 
 
 def purge(store: Store, policy: RetentionPolicy, now: float | None = None) -> PurgeReport:
@@ -84,6 +87,9 @@ def purge(store: Store, policy: RetentionPolicy, now: float | None = None) -> Pu
         finished = select(s.c.request_id).where(and_(s.c.status.in_(TERMINAL_STATUSES), s.c.updated_at < aml_cutoff))
         report.saga_steps = conn.execute(delete(st).where(st.c.request_id.in_(finished))).rowcount
         report.sagas = conn.execute(delete(s).where(s.c.request_id.in_(finished))).rowcount
+    t = schema.travel_rule_transfers
+    with store.transaction() as conn:
+        report.travel_rule_transfers = conn.execute(delete(t).where(t.c.updated_at < aml_cutoff)).rowcount
     a = schema.audit_log
     with store.transaction() as conn:
         report.audit_ips = conn.execute(update(a).where(and_(

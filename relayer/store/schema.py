@@ -254,3 +254,28 @@ collateral_positions = Table(
     Column("liquidation_nonce", BigInteger, nullable=True),
     Column("updated_at", Float, nullable=False),
 )
+
+# Travel Rule transfers (relayer/travel_rule/, docs/regulator/travel-rule.md), both directions: the TRP request
+# identifier, the parties' addresses, the counterparty's endpoints and the IVMS101 payload as exchanged, kept as the
+# AML record and erased by `rat-relayer purge` once `aml_record_days` have passed since the last change. `callback_token`
+# is the unguessable path segment of the callback this relayer gave the counterparty: only the holder of the message
+# can resolve or confirm it.
+travel_rule_transfers = Table(
+    "travel_rule_transfers",
+    metadata,
+    Column("id", String(36), primary_key=True),  # the TRP request-identifier (a UUID)
+    Column("direction", String(8), nullable=False),  # outgoing (this VASP originates) | incoming
+    Column("status", String(16), nullable=False, index=True),
+    Column("asset", String(42), nullable=False),
+    Column("amount", String(80), nullable=False),  # token base units, as a decimal string
+    Column("originator", String(42), nullable=True),  # sending wallet (outgoing: the investor)
+    Column("beneficiary", String(42), nullable=True),  # receiving wallet, once the beneficiary VASP named it
+    Column("counterparty_url", String(512), nullable=False),  # outgoing: their inquiry URL; incoming: their callback
+    Column("counterparty_callback", String(512), nullable=True),  # where the confirmation goes (outgoing)
+    Column("callback_token", String(64), nullable=False, unique=True),
+    Column("payload", JSON, nullable=False),  # the IVMS101 payload as sent or received
+    Column("reason", String(512), nullable=True),  # a rejection's or cancellation's words
+    Column("tx_hash", String(66), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False, index=True),
+)

@@ -143,10 +143,29 @@ def test_finished_sagas_and_their_steps_are_erased_after_the_aml_period_and_open
     assert store.steps("0x" + "01" * 32) == []
 
 
+def travel_rule_transfer(store, transfer_id: str, updated_at: float) -> None:
+    with store.transaction() as conn:
+        conn.execute(schema.travel_rule_transfers.insert().values(
+            id=transfer_id, direction="incoming", status="confirmed", asset="0x" + "a1" * 20, amount="1",
+            beneficiary="0x" + "ab" * 20, counterparty_url="https://trp.other.test/cb", callback_token=transfer_id,
+            payload={"originator": {"originatorPersons": []}}, created_at=updated_at, updated_at=updated_at))
+
+
+def test_travel_rule_messages_are_erased_five_years_after_their_last_change_and_younger_ones_kept(store):
+    now = time.time()
+    travel_rule_transfer(store, "old", now - 5 * YEAR - DAY)
+    travel_rule_transfer(store, "recent", now - 4 * YEAR)
+
+    assert purge(store, POLICY, now).travel_rule_transfers == 1
+    with store.transaction() as conn:
+        assert list(conn.execute(select(schema.travel_rule_transfers.c.id)).scalars()) == ["recent"]
+
+
 def test_nothing_inside_its_retention_period_is_touched(store):
     now = time.time()
     applicant(store, "recent", updated_at=now, expiry=now + YEAR)
     saga(store, "0x" + "03" * 32, "rejected")
+    travel_rule_transfer(store, "recent", now)
     with store.transaction() as conn:
         audit(conn, "operator", "pause", "asset", {}, "203.0.113.7", "t" * 32)
     assert purge(store, POLICY, now).total == 0
