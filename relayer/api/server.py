@@ -145,6 +145,8 @@ async def serve(config: RelayerConfig, stop: asyncio.Event, ready: asyncio.Event
         server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         await operations.cleanup()
+        if ctx.travel_rule is not None:
+            await ctx.travel_rule.aclose()
         await rpc.aclose()
         store.close()
         tracing.shutdown()

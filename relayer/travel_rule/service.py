@@ -343,7 +343,7 @@ class TravelRuleService:
     def _require(self, transfer_id: str, direction: Direction | None = None) -> Any:
         row = self._row(transfer_id)
         if row is None or (direction is not None and row["direction"] != direction):
-            raise TravelRuleError("unknown-transfer", f"no {direction or ''} transfer {transfer_id}".replace("  ", " "))
+            raise TravelRuleError("unknown-transfer", f"no {direction + ' ' if direction else ''}transfer {transfer_id}")
         return row
 
     def _move(self, transfer_id: str, from_states: tuple[str, ...], to_state: str, **values: Any) -> bool:

@@ -96,3 +96,19 @@ def test_serve_answers_a_counterparty_over_mutual_tls_from_the_relayers_config(t
 
     assert answer.status_code == 422  # reached the handlers: TLS, headers and body checks passed in order
     assert answer.headers["api-version"] == "3.1.0"
+
+
+def test_the_service_api_serves_the_travel_rule_calls_when_the_config_has_the_section(tmp_path, pki, monkeypatch):
+    from relayer.api.server import build_context
+    from relayer.rpc import Rpc
+
+    for name, value in SUMSUB_ENV.items():
+        monkeypatch.setenv(name, value)
+    settings = config(tmp_path, pki)
+    store = settings.open_store()
+
+    ctx = build_context(settings, store, Rpc(settings.rpc_url))
+
+    assert ctx.travel_rule is not None
+    asyncio.run(ctx.travel_rule.aclose())
+    store.close()
