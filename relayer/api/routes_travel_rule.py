@@ -7,6 +7,7 @@ call. The TRP side (counterparties' inquiries and callbacks) is a separate, mutu
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from eth_utils import to_checksum_address
@@ -92,55 +93,51 @@ def _audit(ctx: ApiContext, request: Request, who: Principal, action: str, recor
                          request.client.host if request.client else "unknown", uuid.uuid4().hex)
 
 
+async def _act(request: Request, who: Principal, action: str | None,
+               call: Callable[[TravelRuleService], Awaitable[TransferRecord]]) -> TravelRuleTransferView:
+    """Runs one Travel Rule call, answers its failure as a problem, audits it when it changed something."""
+    ctx, service = _service(request, who)
+    try:
+        record = await call(service)
+    except FAILURES as exc:
+        raise travel_rule_problem(exc) from None
+    if action is not None:
+        _audit(ctx, request, who, action, record)
+    return _view(record)
+
+
 @router.post("/transfers", response_model=TravelRuleTransferView, responses=RESPONSES,
              summary="Ask the beneficiary's VASP (by Travel Address) to accept a transfer; `approved` is the go")
 async def originate(request: Request, who: Caller, body: TravelRuleTransferBody) -> TravelRuleTransferView:
-    ctx, service = _service(request, who)
-    try:
-        record = await service.originate(OutgoingTransfer(
-            transfer_id=body.transfer_id, asset=body.asset, originator=body.originator, amount=int(body.amount),
-            travel_address=body.travel_address,
-            beneficiary=BeneficiaryName(surname=body.beneficiary.surname, given_names=body.beneficiary.given_names)))
-    except FAILURES as exc:
-        raise travel_rule_problem(exc) from None
-    _audit(ctx, request, who, "travel_rule_originated", record)
-    return _view(record)
+    transfer = OutgoingTransfer(
+        transfer_id=body.transfer_id, asset=body.asset, originator=body.originator, amount=int(body.amount),
+        travel_address=body.travel_address,
+        beneficiary=BeneficiaryName(surname=body.beneficiary.surname, given_names=body.beneficiary.given_names))
+    return await _act(request, who, "travel_rule_originated", lambda service: service.originate(transfer))
 
 
 @router.get("/transfers/{transfer_id}", response_model=TravelRuleTransferView, responses=RESPONSES,
             summary="A Travel Rule transfer's state (never its personal data)")
 async def transfer(request: Request, who: Caller, transfer_id: TransferId) -> TravelRuleTransferView:
-    _, service = _service(request, who)
-    try:
-        return _view(service.record(transfer_id))
-    except FAILURES as exc:
-        raise travel_rule_problem(exc) from None
+    async def read(service: TravelRuleService) -> TransferRecord:
+        return service.record(transfer_id)
+
+    return await _act(request, who, None, read)
 
 
 @router.post("/transfers/{transfer_id}/confirm", response_model=TravelRuleTransferView, responses=RESPONSES,
              summary="Send the mined transfer's hash to the beneficiary's VASP")
 async def confirm(request: Request, who: Caller, transfer_id: TransferId, body: TravelRuleTxBody
                   ) -> TravelRuleTransferView:
-    ctx, service = _service(request, who)
-    try:
-        record = await service.confirm(transfer_id, body.tx_hash.lower())
-    except FAILURES as exc:
-        raise travel_rule_problem(exc) from None
-    _audit(ctx, request, who, "travel_rule_confirmed", record)
-    return _view(record)
+    return await _act(request, who, "travel_rule_confirmed",
+                      lambda service: service.confirm(transfer_id, body.tx_hash.lower()))
 
 
 @router.post("/transfers/{transfer_id}/cancel", response_model=TravelRuleTransferView, responses=RESPONSES,
              summary="Withdraw a transfer not yet confirmed (the beneficiary's VASP is told when it had approved)")
 async def cancel(request: Request, who: Caller, transfer_id: TransferId, body: TravelRuleCancelBody
                  ) -> TravelRuleTransferView:
-    ctx, service = _service(request, who)
-    try:
-        record = await service.cancel(transfer_id, body.reason)
-    except FAILURES as exc:
-        raise travel_rule_problem(exc) from None
-    _audit(ctx, request, who, "travel_rule_canceled", record)
-    return _view(record)
+    return await _act(request, who, "travel_rule_canceled", lambda service: service.cancel(transfer_id, body.reason))
 
 
 @router.get("/addresses/{wallet}", response_model=TravelAddressView, responses=RESPONSES,

@@ -7,9 +7,11 @@ here is reachable by the public API's anonymous callers. Headers are checked as 
 from __future__ import annotations
 
 import ssl
-from typing import Annotated
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi import Path as PathParam
 from pydantic import ValidationError
 
@@ -22,65 +24,72 @@ from relayer.travel_rule.service import TravelRuleService
 
 router = APIRouter(prefix="/trp", tags=["trp"])
 _JSON = "application/json"
+T = TypeVar("T")
 
 
-async def _message(request: Request, api_version: str | None, request_id: str | None) -> tuple[str, object]:
-    """The checked request identifier and the parsed JSON body of a TRP request."""
+@dataclass(frozen=True)
+class Message:
+    """A TRP request whose headers, media type, size and JSON were checked."""
+
+    request_id: str
+    body: Any
+
+
+async def trp_message(
+    request: Request,
+    api_version: Annotated[str | None, Header(alias="api-version", max_length=32)] = None,
+    request_identifier: Annotated[str | None, Header(alias="request-identifier", max_length=64)] = None,
+) -> Message:
     try:
-        rid = trp.check_headers(api_version, request_id)
+        rid = trp.check_headers(api_version, request_identifier)
     except ValueError as exc:
         raise ProblemError(400, str(exc), "trp-headers") from None
     content_type = request.headers.get("content-type", _JSON).split(";")[0].strip().lower()
     if content_type != _JSON:
         raise ProblemError(415, "TRP messages are application/json", "unsupported-media-type")
+    too_large = ProblemError(413, f"a TRP message is at most {trp.MAX_BODY} bytes", "payload-too-large")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > trp.MAX_BODY:
-        raise ProblemError(413, f"a TRP message is at most {trp.MAX_BODY} bytes", "payload-too-large")
-    body = b""
+        raise too_large
+    body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > trp.MAX_BODY:
-            raise ProblemError(413, f"a TRP message is at most {trp.MAX_BODY} bytes", "payload-too-large")
+            raise too_large
     try:
-        return rid, trp.decode_json(body)
+        return Message(rid, trp.decode_json(bytes(body)))
     except (ValueError, RecursionError):
         raise ProblemError(400, "the body is not valid JSON", "malformed-json") from None
 
 
-def _service(request: Request) -> TravelRuleService:
-    return request.app.state.travel_rule
+Checked = Annotated[Message, Depends(trp_message)]
+
+
+async def _answer(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except FAILURES as exc:
+        raise travel_rule_problem(exc) from None
 
 
 @router.post("/inquiries/{wallet}", summary="A TRP transfer inquiry for one of this VASP's investors")
-async def inquiry(request: Request,
-                  wallet: Annotated[str, PathParam(pattern=r"^0x[0-9a-fA-F]{40}$")],
-                  api_version: Annotated[str | None, Header(alias="api-version", max_length=32)] = None,
-                  request_identifier: Annotated[str | None, Header(alias="request-identifier", max_length=64)] = None,
-                  ) -> dict:
-    rid, body = await _message(request, api_version, request_identifier)
+async def inquiry(request: Request, message: Checked,
+                  wallet: Annotated[str, PathParam(pattern=r"^0x[0-9a-fA-F]{40}$")]) -> dict:
     try:
-        message = trp.Inquiry.model_validate(body)
+        sent = trp.Inquiry.model_validate(message.body)
     except ValidationError as exc:
         raise ProblemError(422, "the body is not a TRP inquiry", errors=_errors(exc)) from None
-    try:
-        resolution = await _service(request).receive_inquiry(wallet, rid, message)
-    except FAILURES as exc:
-        raise travel_rule_problem(exc) from None
+    service: TravelRuleService = request.app.state.travel_rule
+    resolution = await _answer(service.receive_inquiry(wallet, message.request_id, sent))
     return resolution.model_dump(mode="json", exclude_none=True)
 
 
 @router.post("/callbacks/{token}", summary="A resolution of this VASP's inquiry, or a confirmation of a transfer "
                                            "it approved")
-async def callback(request: Request,
-                   token: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{16,64}$")],
-                   api_version: Annotated[str | None, Header(alias="api-version", max_length=32)] = None,
-                   request_identifier: Annotated[str | None, Header(alias="request-identifier", max_length=64)] = None,
-                   ) -> dict:
-    rid, body = await _message(request, api_version, request_identifier)
-    try:
-        record = await _service(request).receive_callback(token, rid, body)
-    except FAILURES as exc:
-        raise travel_rule_problem(exc) from None
+async def callback(request: Request, message: Checked,
+                   token: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{16,64}$")]) -> dict:
+    service: TravelRuleService = request.app.state.travel_rule
+    record = await _answer(service.receive_callback(token, message.request_id, message.body))
     return {"status": record.status}
 
 

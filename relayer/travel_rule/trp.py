@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from relayer.api import jsonlimits
+from relayer.attestor_client import client_context
 from relayer.travel_rule.ivms101 import IdentityPayload
 
 API_VERSION = "3.1.0"
@@ -157,14 +157,6 @@ class MalformedAnswer(TrpError):
     """It answered 2xx with something that is not a TRP resolution."""
 
 
-def mutual_tls(cert: Path, key: Path, ca: Path) -> ssl.SSLContext:
-    """A client context presenting this VASP's certificate and trusting only `ca` for the counterparty's."""
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(ca))
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(str(cert), str(key))
-    return context
-
-
 class TrpClient:
     """Sends TRP messages. `client` is injectable (tests pass a transport); otherwise one is made with mutual TLS.
     Redirects are never followed: a payload of personal data goes only to the URL the counterparty published."""
@@ -175,7 +167,7 @@ class TrpClient:
 
     @classmethod
     def with_mutual_tls(cls, cert: Path, key: Path, ca: Path, timeout: float) -> TrpClient:
-        return cls(httpx.AsyncClient(verify=mutual_tls(cert, key, ca), timeout=timeout, follow_redirects=False))
+        return cls(httpx.AsyncClient(verify=client_context(cert, key, ca), timeout=timeout, follow_redirects=False))
 
     async def aclose(self) -> None:
         await self._client.aclose()

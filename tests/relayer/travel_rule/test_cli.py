@@ -16,7 +16,7 @@ from relayer.cli import main
 from relayer.config import EXAMPLE, RelayerConfig
 from relayer.errors import ConfigError
 from relayer.travel_rule import address as travel_address
-from relayer.travel_rule.trp import mutual_tls
+from relayer.attestor_client import client_context
 from relayer.travel_rule.wiring import serve_listener
 
 TOKEN = "0x00000000000000000000000000000000000000A1"
@@ -85,7 +85,7 @@ def test_serve_answers_a_counterparty_over_mutual_tls_from_the_relayers_config(t
             assert not task.done(), "the listener did not start"
             await asyncio.sleep(0.02)
         url = printed.split("listening on ", 1)[1].split()[0]
-        async with httpx.AsyncClient(verify=mutual_tls(issued.cert, issued.key, ca.cert)) as client:
+        async with httpx.AsyncClient(verify=client_context(issued.cert, issued.key, ca.cert)) as client:
             answer = await client.post(f"{url}/trp/inquiries/0x" + "12" * 20, content=b"{}", headers={
                 "api-version": "3.1.0", "request-identifier": str(uuid.uuid4()), "content-type": "application/json"})
         stop.set()
