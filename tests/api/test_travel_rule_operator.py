@@ -142,13 +142,17 @@ def test_cancelling_tells_the_beneficiary_and_is_audited(tr_client, store, issue
     assert audit_actions(store)[-1] == "travel_rule_canceled"
 
 
+# A fixed id, not uuid4(): xdist workers must collect the same test ids.
+UNKNOWN_TRANSFER = "6f1c2a0e-4d8b-4c55-9a3e-2b7d9e0f1a42"
+
+
 @pytest.mark.parametrize(("method", "path", "payload"), [
     ("post", TRANSFERS, body()),
-    ("get", f"{TRANSFERS}/{uuid.uuid4()}", None),
-    ("post", f"{TRANSFERS}/{uuid.uuid4()}/confirm", {"tx_hash": "0x" + "ab" * 32}),
-    ("post", f"{TRANSFERS}/{uuid.uuid4()}/cancel", {"reason": "no"}),
+    ("get", f"{TRANSFERS}/{UNKNOWN_TRANSFER}", None),
+    ("post", f"{TRANSFERS}/{UNKNOWN_TRANSFER}/confirm", {"tx_hash": "0x" + "ab" * 32}),
+    ("post", f"{TRANSFERS}/{UNKNOWN_TRANSFER}/cancel", {"reason": "no"}),
     ("get", f"/v1/operator/travel-rule/addresses/{BEA}", None),
-])
+], ids=["originate", "read", "confirm", "cancel", "address"])
 def test_every_travel_rule_call_needs_a_token_with_the_travel_rule_scope(tr_client, issue, beneficiary, method,
                                                                          path, payload):
     kwargs = {"json": payload} if payload is not None else {}
