@@ -12,6 +12,7 @@ secret_values = {name: value for name in RUNTIME_SECRETS if (value := config.get
 stack = RatStack(settings, secret_values, image_tag=config.get("imageTag") or "bootstrap")
 
 pulumi.export("api_hostname", stack.api_hostname)
+pulumi.export("trp_hostname", stack.trp_hostname)
 pulumi.export("db_endpoint", stack.db_endpoint)
 pulumi.export("repository_url", stack.repository_url)
 pulumi.export("signing_key_ids", stack.signing_key_ids)

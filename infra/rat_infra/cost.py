@@ -137,12 +137,28 @@ def _network(p: _Pricer, resources: Sequence[Declared]) -> None:
     lbs = [lb for lb in _of(resources, "aws:lb/loadBalancer:LoadBalancer") if not lb.inputs.get("internal")]
     public_ips = len(_of(resources, "aws:ec2/eip:Eip")) + sum(len(lb.inputs["subnets"]) for lb in lbs)
     p.add("Public IPv4 addresses", public_ips * HOURS_PER_MONTH, "IP-h", p.sku(Sku.PUBLIC_IPV4_HOUR))
-    all_lbs = _of(resources, "aws:lb/loadBalancer:LoadBalancer")
-    p.add("Application load balancers", len(all_lbs) * HOURS_PER_MONTH, "ALB-h", p.sku(Sku.ALB_HOUR))
-    if all_lbs:
-        p.add(
-            "ALB capacity units", p.settings.usage.alb_lcu * HOURS_PER_MONTH, "LCU-h", p.sku(Sku.ALB_LCU_HOUR)
-        )
+    _load_balancers(p, resources)
+
+
+def _load_balancers(p: _Pricer, resources: Sequence[Declared]) -> None:
+    """Hours per load balancer, and the capacity units the stack's usage assumptions state, per kind: the API's
+    application load balancer and the TRP listener's network one are billed at different rates."""
+    usage = p.settings.usage
+    for kind, label, hour, lcu_hour, lcu in (
+        ("application", "ALB", Sku.ALB_HOUR, Sku.ALB_LCU_HOUR, usage.alb_lcu),
+        ("network", "NLB", Sku.NLB_HOUR, Sku.NLB_LCU_HOUR, usage.nlb_lcu),
+    ):
+        count = sum(1 for lb in _of(resources, "aws:lb/loadBalancer:LoadBalancer") if _kind(lb) == kind)
+        p.add(f"{kind.capitalize()} load balancers", count * HOURS_PER_MONTH, f"{label}-h", p.sku(hour))
+        if count:
+            p.add(f"{label} capacity units", lcu * HOURS_PER_MONTH, "LCU-h", p.sku(lcu_hour))
+
+
+def _kind(lb: Declared) -> str:
+    kind = lb.inputs.get("loadBalancerType", "application")  # AWS's default
+    if kind not in ("application", "network"):
+        raise ValueError(f"no price for a {kind} load balancer ({lb.name})")
+    return kind
 
 
 def _keys_and_secrets(p: _Pricer, resources: Sequence[Declared]) -> None:

@@ -53,6 +53,11 @@ class _RecordingMocks(pulumi.runtime.Mocks):
             }
         if args.typ == "aws:kms/key:Key":
             state["keyId"] = resource_id
+        if args.typ in ("aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"):
+            # What CloudWatch dimensions name a load balancer and a target group by.
+            state["arnSuffix"] = f"{args.name}/mock-suffix"
+        if args.typ == "aws:lb/loadBalancer:LoadBalancer":
+            state["dnsName"] = f"{args.name}.elb.mock"
         self.resources.append(Declared(args.typ, args.name, args.inputs, args.provider, resource_id))
         return resource_id, state
 

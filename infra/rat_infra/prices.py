@@ -27,6 +27,8 @@ class Sku(StrEnum):
     PUBLIC_IPV4_HOUR = "public-ipv4-hour"
     ALB_HOUR = "alb-hour"
     ALB_LCU_HOUR = "alb-lcu-hour"
+    NLB_HOUR = "nlb-hour"
+    NLB_LCU_HOUR = "nlb-lcu-hour"  # NLCU: TCP new connections, active connections or bytes, whichever is highest
     KMS_KEY_MONTH = "kms-key-month"
     KMS_ROTATED_KEY_MONTH = "kms-rotated-key-version-month"
     KMS_10K_ASYMMETRIC_REQUESTS = "kms-10k-asymmetric-requests"
@@ -106,6 +108,8 @@ PRICES: Mapping[str, Mapping[Sku, Price]] = {
         Sku.NAT_GATEWAY_GB: Price(0.093, VPC, AS_OF),
         Sku.ALB_HOUR: _uplift(0.0225, SA_EAST_1_UPLIFT, ELB),
         Sku.ALB_LCU_HOUR: _uplift(0.008, SA_EAST_1_UPLIFT, ELB),
+        Sku.NLB_HOUR: _uplift(0.0225, SA_EAST_1_UPLIFT, ELB),
+        Sku.NLB_LCU_HOUR: _uplift(0.006, SA_EAST_1_UPLIFT, ELB),
         Sku.EFS_GB_MONTH: _uplift(0.30, SA_EAST_1_UPLIFT, EFS),
         Sku.LOGS_INGEST_GB: _uplift(0.50, SA_EAST_1_UPLIFT, CLOUDWATCH),
         Sku.LOGS_STORE_GB_MONTH: _uplift(0.03, SA_EAST_1_UPLIFT, CLOUDWATCH),
@@ -126,6 +130,8 @@ PRICES: Mapping[str, Mapping[Sku, Price]] = {
         Sku.NAT_GATEWAY_GB: Price(0.052, VPC, AS_OF),
         Sku.ALB_HOUR: _uplift(0.0225, EU_CENTRAL_1_UPLIFT, ELB),
         Sku.ALB_LCU_HOUR: _uplift(0.008, EU_CENTRAL_1_UPLIFT, ELB),
+        Sku.NLB_HOUR: _uplift(0.0225, EU_CENTRAL_1_UPLIFT, ELB),
+        Sku.NLB_LCU_HOUR: _uplift(0.006, EU_CENTRAL_1_UPLIFT, ELB),
         Sku.EFS_GB_MONTH: _uplift(0.30, EU_CENTRAL_1_UPLIFT, EFS),
         Sku.LOGS_INGEST_GB: _uplift(0.50, EU_CENTRAL_1_UPLIFT, CLOUDWATCH),
         Sku.LOGS_STORE_GB_MONTH: _uplift(0.03, EU_CENTRAL_1_UPLIFT, CLOUDWATCH),

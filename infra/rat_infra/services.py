@@ -1,5 +1,6 @@
-"""The RAT containers on ECS Fargate (Graviton), in private subnets without public IPs. Only the API is
-reachable from outside, through an HTTPS load balancer in the public subnets."""
+"""The RAT containers on ECS Fargate (Graviton), in private subnets without public IPs. Two workloads are reachable
+from outside, each through its own load balancer in the public subnets: the API through an HTTPS one, the
+`travel-rule` TRP listener through one that passes its mutual TLS through (rat_infra/travel_rule.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ from rat_infra.task_env import (
     TLS_VARIABLES,
     with_tls_files,
 )
+from rat_infra.travel_rule import (
+    TrpEntrypoint,
+    TrpSecurityGroups,
+    build_trp_entrypoint,
+    trp_security_groups,
+    trp_workload,
+)
 from rat_infra.workloads import API_PORT, CONFIG_FROM_ENV, SigningRole, Workload
 
 TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -44,14 +52,23 @@ class AppSecurityGroups:
     workers: aws.ec2.SecurityGroup
     relayer: aws.ec2.SecurityGroup
     private_services: Mapping[str, aws.ec2.SecurityGroup]  # workload name -> its own group (the attestors)
+    trp: TrpSecurityGroups | None = None  # the `travel-rule` listener's tasks and its load balancer
 
     @property
     def tasks(self) -> list[aws.ec2.SecurityGroup]:
+        """The bus clients' groups (and the database's, with `database_clients`)."""
         return [self.api, self.workers, self.relayer]
+
+    @property
+    def database_clients(self) -> list[aws.ec2.SecurityGroup]:
+        # The TRP listener keeps its messages in PostgreSQL but publishes nothing, so it is kept off the bus.
+        return self.tasks + ([self.trp.listener] if self.trp is not None else [])
 
     def of(self, w: Workload) -> aws.ec2.SecurityGroup:
         if w.port is not None:
             return self.api
+        if w.passthrough_port is not None and self.trp is not None:
+            return self.trp.listener
         if w.name in self.private_services:
             return self.private_services[w.name]
         return self.relayer if w.name == "relayer" else self.workers
@@ -107,7 +124,9 @@ def build_app_security_groups(
             rules = [allow_from(w.service_port, [by_name[r] for r in w.reachable_from], "mutual TLS from the relayer")]
         private[w.name] = security_group(f"{p}-{w.name}", network.vpc, f"{w.name}: its mTLS port from the relayer only",
                                          parent, rules)
-    return AppSecurityGroups(alb=alb, api=api, workers=workers, relayer=relayer, private_services=private)
+    trp = trp_workload(settings.workloads)
+    return AppSecurityGroups(alb=alb, api=api, workers=workers, relayer=relayer, private_services=private,
+                             trp=trp_security_groups(settings, trp, network, parent) if trp is not None else None)
 
 
 @dataclass(frozen=True)
@@ -218,8 +237,9 @@ def _container_definitions(
             },
         },
     }
-    if w.port is not None:
-        app["portMappings"] = [{"containerPort": w.port}]
+    published = w.port if w.port is not None else w.passthrough_port
+    if published is not None:
+        app["portMappings"] = [{"containerPort": published}]
     if w.metrics_port is not None:
         app["healthCheck"] = _health_check(w.metrics_port)
     return json.dumps([app, sidecar(settings, metrics_log_group, log_group, w.metrics_port)])
@@ -268,6 +288,14 @@ class PublicApi:
     target_group: aws.lb.TargetGroup
 
 
+@dataclass(frozen=True)
+class Entrypoints:
+    """The stack's load balancers, for its alarms and outputs; None where the stack runs no such workload."""
+
+    api: PublicApi | None
+    trp: TrpEntrypoint | None
+
+
 def build_workloads(
     settings: StackSettings,
     network: Network,
@@ -278,15 +306,27 @@ def build_workloads(
     metrics_log_group: aws.cloudwatch.LogGroup,
     account_id: pulumi.Output[str],
     parent: pulumi.Resource,
-) -> PublicApi | None:
+) -> Entrypoints:
     opts = pulumi.ResourceOptions(parent=parent)
     public_api = _public_api(settings, network, platform, opts) if any(w.port for w in settings.workloads) else None
+    trp = _trp_entrypoint(settings, network, platform, opts)
+    entrypoints = Entrypoints(api=public_api, trp=trp)
     for w in settings.workloads:
         _workload(settings, w, network, platform, inputs, task_roles, log_groups, metrics_log_group, account_id,
-                  public_api, opts, parent)
+                  entrypoints, opts, parent)
     _relayer_purge_schedule(settings, network, platform, inputs, task_roles, log_groups, metrics_log_group,
                             account_id, opts)
-    return public_api
+    return entrypoints
+
+
+def _trp_entrypoint(settings: StackSettings, network: Network, platform: Platform,
+                    opts: pulumi.ResourceOptions) -> TrpEntrypoint | None:
+    """The passthrough load balancer of the `travel-rule` workload, in a stack that runs it."""
+    w = trp_workload(settings.workloads)
+    groups = platform.security_groups.trp
+    if w is None or groups is None:
+        return None
+    return build_trp_entrypoint(settings, w, network, groups, opts)
 
 
 RECORD_VOLUME = "record"
@@ -386,7 +426,7 @@ def _public_api(settings: StackSettings, network: Network, platform: Platform,
 def _workload(settings: StackSettings, w: Workload, network: Network, platform: Platform, inputs: WorkloadInputs,
               task_roles: Mapping[str, aws.iam.Role], log_groups: dict[str, aws.cloudwatch.LogGroup],
               metrics_log_group: aws.cloudwatch.LogGroup, account_id: pulumi.Output[str],
-              public_api: PublicApi | None, opts: pulumi.ResourceOptions, parent: pulumi.Resource) -> None:
+              entrypoints: Entrypoints, opts: pulumi.ResourceOptions, parent: pulumi.Resource) -> None:
     p = settings.prefix
     name = f"{p}-{w.name}"
     size = settings.services[w.name]
@@ -407,8 +447,8 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
                if w.service_port is not None else [])
     task = _task_definition(settings, w, name, size.cpu, size.memory, platform, inputs, role, log_groups,
                             metrics_log_group, volumes, opts)
-    public = w.port is not None
     registry = _attestor_name(w, name, inputs, opts) if w.service_port is not None else None
+    load_balancers, listeners = _load_balancing(w, entrypoints)
     aws.ecs.Service(
         name,
         cluster=platform.cluster.arn,
@@ -424,16 +464,26 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
             security_groups=[platform.security_groups.of(w).id],
             assign_public_ip=False,
         ),
-        load_balancers=[
-            aws.ecs.ServiceLoadBalancerArgs(
-                target_group_arn=public_api.target_group.arn, container_name=w.name, container_port=w.port
-            )
-        ]
-        if public and public_api is not None
-        else None,
+        load_balancers=load_balancers or None,
         service_registries=aws.ecs.ServiceServiceRegistriesArgs(registry_arn=registry.arn) if registry else None,
-        opts=opts,
+        # ECS refuses a target group no listener forwards to yet.
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=listeners)),
     )
+
+
+def _load_balancing(w: Workload, entrypoints: Entrypoints) -> tuple[list[aws.ecs.ServiceLoadBalancerArgs],
+                                                                    list[pulumi.Resource]]:
+    """The target group `w`'s tasks register in (the API's, or the TRP listener's), and the listener forwarding to
+    it when the service must wait for one."""
+    if w.port is not None and entrypoints.api is not None:
+        return [aws.ecs.ServiceLoadBalancerArgs(target_group_arn=entrypoints.api.target_group.arn,
+                                                container_name=w.name, container_port=w.port)], []
+    trp = entrypoints.trp
+    if w.passthrough_port is not None and trp is not None:
+        target = aws.ecs.ServiceLoadBalancerArgs(target_group_arn=trp.target_group.arn, container_name=w.name,
+                                                 container_port=w.passthrough_port)
+        return [target], [trp.listener]
+    return [], []
 
 
 def _attestor_name(w: Workload, name: str, inputs: WorkloadInputs,

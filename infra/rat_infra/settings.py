@@ -64,6 +64,8 @@ class UsageAssumptions(_Frozen):
     log_ingest_gb: float = Field(ge=0)
     nat_processed_gb: float = Field(ge=0)
     alb_lcu: float = Field(ge=0, description="average load-balancer capacity units over the month")
+    nlb_lcu: float = Field(ge=0, description="average network load-balancer capacity units over the month (the TRP "
+                                             "listener's passthrough load balancer)")
     kms_requests: int = Field(ge=0, description="Sign/GetPublicKey plus envelope-encryption calls")
     bus_storage_gb: float = Field(ge=0)
     traces_millions: float = Field(ge=0)
@@ -152,6 +154,16 @@ class StackSettings(_Frozen):
             if SigningRole.SUBMITTER in w.signing_roles and self.is_production and self.services[w.name].count < 2:
                 raise ValueError(f"production runs at least two {w.name} tasks: a leader and a standby that "
                                  "takes over when its host is lost")
+        return self
+
+    @model_validator(mode="after")
+    def _trp_listener_survives_a_zone_loss_in_production(self) -> StackSettings:
+        # A counterparty VASP holding a withdrawal for our investor gets no answer while no listener runs; tasks
+        # share nothing but PostgreSQL (every state change a conditional update), so a second one is only cost.
+        for w in self.workloads:
+            if w.passthrough_port is not None and self.is_production and self.services[w.name].count < 2:
+                raise ValueError(f"production runs at least two {w.name} tasks: other VASPs must reach the TRP "
+                                 "listener when one zone is lost")
         return self
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from rat_infra.observability import (
     build_observability,
     database_alarms,
     load_balancer_alarms,
+    passthrough_load_balancer_alarms,
     telemetry_policy,
     vpc_flow_logs,
 )
@@ -76,7 +77,7 @@ class RatStack(pulumi.ComponentResource):
                 network.vpc,
                 "PostgreSQL from RAT tasks only",
                 self,
-                [allow_from(POSTGRES_PORT, app_sgs.tasks, "PostgreSQL from tasks")],
+                [allow_from(POSTGRES_PORT, app_sgs.database_clients, "PostgreSQL from tasks")],
             )
             db = build_database(settings, network, db_sg, data_key, self)
             database_alarms(settings, db, observability.alarm_topic, self)
@@ -126,7 +127,7 @@ class RatStack(pulumi.ComponentResource):
             namespace_id=namespace.id if namespace is not None else None,
             data_key_arn=data_key.arn,
         )
-        api = build_workloads(
+        entrypoints = build_workloads(
             settings,
             network,
             platform,
@@ -137,16 +138,23 @@ class RatStack(pulumi.ComponentResource):
             account_id,
             self,
         )
+        api, trp = entrypoints.api, entrypoints.trp
         if api is not None:
             load_balancer_alarms(settings, api.load_balancer, api.target_group, observability.alarm_topic, self)
+        if trp is not None:
+            passthrough_load_balancer_alarms(settings, "trp", trp.load_balancer, trp.target_group,
+                                             observability.alarm_topic, self)
 
         self.api_hostname = api.load_balancer.dns_name if api is not None else nothing
+        # Where the DNS name of `travel_rule.public_url` must point (a CNAME, or an alias record in Route 53).
+        self.trp_hostname = trp.load_balancer.dns_name if trp is not None else nothing
         self.db_endpoint = db.address if db is not None else nothing
         self.repository_url = platform.repository.repository_url
         self.signing_key_ids = {role.value: key.key_id for role, key in signing.items()}
         self.register_outputs(
             {
                 "api_hostname": self.api_hostname,
+                "trp_hostname": self.trp_hostname,
                 "db_endpoint": self.db_endpoint,
                 "repository_url": platform.repository.repository_url,
             }

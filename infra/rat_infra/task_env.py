@@ -24,13 +24,18 @@ DB_HOST = "RAT_DB_HOST"  # RDS endpoint address; the login is an IAM token (rds-
 DB_USER = "RAT_DB_USER"
 REGION = "AWS_REGION"
 
-# Vendor credentials, read by the adapters from these variables (relayer/adapters/alpaca.py, custodian.py) and by
-# the KYC webhook (kyc.webhook_secret_env): each workload's `credentials/<workload>` secret is a JSON object with
-# exactly its variables as keys (workloads.py says which workload reads which).
+# Vendor credentials, read by the adapters from these variables (relayer/adapters/alpaca.py, custodian.py), by the
+# KYC webhook (kyc.webhook_secret_env) and by the Travel Rule: each workload's `credentials/<workload>` secret is a
+# JSON object with exactly its variables as keys (workloads.py says which workload reads which).
 ALPACA_KEY_ID = "APCA_API_KEY_ID"
 ALPACA_SECRET = "APCA_API_SECRET_KEY"
 CUSTODIAN_TOKEN = "RAT_CUSTODIAN_TOKEN"
 SUMSUB_WEBHOOK_SECRET = "RAT_SUMSUB_WEBHOOK_SECRET"
+# The Sumsub API credentials the Travel Rule reads identities with (`travel_rule.sumsub_app_token_env`,
+# `travel_rule.sumsub_secret_key_env`; relayer/kyc/applicants.py): the originator's for an outgoing transfer, the
+# beneficiary's to screen an incoming inquiry.
+SUMSUB_APP_TOKEN = "RAT_SUMSUB_APP_TOKEN"
+SUMSUB_SECRET_KEY = "RAT_SUMSUB_SECRET_KEY"
 
 # Task-local scratch (the task's `/tmp` volume on Fargate ephemeral storage, encrypted by the platform): the only
 # writable path of a read-only root filesystem, where the start script writes the TLS bundle for the service to

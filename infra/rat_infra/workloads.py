@@ -4,7 +4,8 @@ Every signing role has its own KMS key, and exactly one workload's task role may
 only the submitter key (`relayer/config.py`, `SignersConfig`); each attestor role is its own `rat-attestor`
 workload, reachable on its mutual-TLS port from the relayer's security group only (decision 0048). The custody
 attestor can instead run in a separate stack, in the custodian's own AWS account (`custody_attestor:
-separate-stack`)."""
+separate-stack`). The TRP listener (`travel-rule`) is the one workload other VASPs reach from the internet, through
+a network load balancer that passes its mutual TLS through (rat_infra/travel_rule.py, decision 0072)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from rat_infra.task_env import ALPACA_KEY_ID, ALPACA_SECRET, CONFIG, CUSTODIAN_TOKEN, SUMSUB_WEBHOOK_SECRET
+from rat_infra.task_env import (
+    ALPACA_KEY_ID,
+    ALPACA_SECRET,
+    CONFIG,
+    CUSTODIAN_TOKEN,
+    SUMSUB_APP_TOKEN,
+    SUMSUB_SECRET_KEY,
+    SUMSUB_WEBHOOK_SECRET,
+)
 
 
 class SigningRole(StrEnum):
@@ -37,6 +46,9 @@ class Workload:
     metrics_port: int | None = None  # Prometheus /metrics scraped by the OTEL sidecar
     service_port: int | None = None  # a private port other workloads reach (the attestors' mutual-TLS API)
     reachable_from: tuple[str, ...] = ()  # the only workloads whose security group may reach `service_port`
+    # A port served to the internet through a network load balancer that does not terminate TLS: the process does
+    # its own (mutual) TLS, so the client's certificate reaches it (the TRP listener).
+    passthrough_port: int | None = None
     tls: bool = False  # gets its mutual-TLS bundle (`tls/<name>` secret) as files in task_env.TLS_DIR
     database: bool = True  # logs in to PostgreSQL as its own user; the attestors keep to their own record (SQLite)
     bus: bool = True  # publishes the event outbox to NATS (`rat-relayer api`); the daemon and the attestors do not
@@ -63,6 +75,8 @@ RELAYER_METRICS_PORT = 9464  # relayer/config.py `http.port`: /healthz /readyz /
 ATTESTOR_PORT = 8490  # attestor/config.py `listen.port`: POST /v1/fills over mutual TLS
 ATTESTOR_METRICS_PORT = 9465  # attestor/config.py `metrics_listen.port`: /healthz /metrics
 CUSTODY_ATTESTOR = "custody-attestor"
+TRP_PORT = 8443  # relayer/config.py `travel_rule.port`: the TRP listener, TLS ends in the process
+TRAVEL_RULE = "travel-rule"
 
 
 # Every workload reads its YAML config from the variable ECS fills with its `config/<name>` secret
@@ -71,6 +85,7 @@ CONFIG_FROM_ENV = ("--config-env", CONFIG)
 
 
 ALPACA = (ALPACA_KEY_ID, ALPACA_SECRET)
+SUMSUB = (SUMSUB_APP_TOKEN, SUMSUB_SECRET_KEY)
 
 
 def _attestor(role: SigningRole, credentials: tuple[str, ...]) -> Workload:
@@ -89,8 +104,10 @@ def _attestor(role: SigningRole, credentials: tuple[str, ...]) -> Workload:
 
 
 WORKLOADS: tuple[Workload, ...] = (
-    # `rat-relayer api` reads its port (api.port = API_PORT) from its config.
-    Workload("api", ("rat-relayer", "api", *CONFIG_FROM_ENV), port=API_PORT),
+    # `rat-relayer api` reads its port (api.port = API_PORT) from its config. It also originates Travel Rule
+    # transfers (its config's `travel_rule` section): a TRP client with the operator's mutual-TLS bundle, reading
+    # originators' identities from Sumsub.
+    Workload("api", ("rat-relayer", "api", *CONFIG_FROM_ENV), port=API_PORT, tls=True, credentials=SUMSUB),
     # The relayer signs transactions only; it asks the attestor workloads for their signatures (mutual TLS).
     Workload("relayer", ("rat-relayer", "run", *CONFIG_FROM_ENV), (SigningRole.SUBMITTER,),
              metrics_port=RELAYER_METRICS_PORT, tls=True, bus=False, credentials=(*ALPACA, CUSTODIAN_TOKEN)),
@@ -101,6 +118,11 @@ WORKLOADS: tuple[Workload, ...] = (
     # Each attestor asks its own vendor: the broker (Alpaca) or the custodian.
     _attestor(SigningRole.BROKERAGE_ATTESTOR, ALPACA),
     _attestor(SigningRole.CUSTODY_ATTESTOR, (CUSTODIAN_TOKEN,)),
+    # The TRP listener (`travel_rule.port` = TRP_PORT): other VASPs' inquiries and callbacks over mutual TLS. It
+    # holds no key (the registry's canTransfer is a call), screens beneficiaries' names against Sumsub and keeps
+    # the messages in PostgreSQL (`travel_rule_transfers`); it publishes nothing, so it needs no bus.
+    Workload(TRAVEL_RULE, ("rat-relayer", "travel-rule", "serve", *CONFIG_FROM_ENV), passthrough_port=TRP_PORT,
+             tls=True, bus=False, credentials=SUMSUB),
 )
 
 Deploys = Literal["platform", "custody-attestor"]

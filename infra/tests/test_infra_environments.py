@@ -49,5 +49,6 @@ def test_prod_bus_runs_an_odd_quorum_of_at_least_three_servers(prod: DeclaredSta
     assert len(servers) >= 3 and len(servers) % 2 == 1
 
 
-def test_prod_load_balancer_has_deletion_protection(prod: DeclaredStack) -> None:
-    assert prod.one("aws:lb/loadBalancer:LoadBalancer").inputs["enableDeletionProtection"] is True
+def test_every_prod_load_balancer_has_deletion_protection(prod: DeclaredStack) -> None:
+    balancers = prod.of("aws:lb/loadBalancer:LoadBalancer")
+    assert balancers and all(lb.inputs["enableDeletionProtection"] is True for lb in balancers)

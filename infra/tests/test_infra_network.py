@@ -1,8 +1,10 @@
-"""Nothing that holds state or keys is reachable from the internet; only the API's load balancer is."""
+"""Nothing that holds state or keys is reachable from the internet; only the load balancers are: the API's and
+the TRP listener's."""
 
 from __future__ import annotations
 
 from infra_queries import DeclaredStack, internet_routed_subnet_ids, open_to_anywhere
+from rat_infra.offline import mock_arn
 
 DB_SUBNETS = "aws:rds/subnetGroup:SubnetGroup"
 
@@ -29,16 +31,22 @@ def test_every_task_runs_in_private_subnets_without_a_public_ip(stack: DeclaredS
         assert not set(network["subnets"]) & public, service.name
 
 
-def test_only_the_load_balancer_accepts_traffic_from_anywhere(stack: DeclaredStack) -> None:
+def test_only_the_load_balancers_accept_traffic_from_anywhere(stack: DeclaredStack) -> None:
     open_groups = {
         g.id for g in stack.of("aws:ec2/securityGroup:SecurityGroup") if open_to_anywhere(g.inputs)
     }
-    lb = stack.one("aws:lb/loadBalancer:LoadBalancer")
-    assert open_groups == set(lb.inputs["securityGroups"])
+    lb_groups = {g for lb in stack.of("aws:lb/loadBalancer:LoadBalancer") for g in lb.inputs["securityGroups"]}
+    assert open_groups == lb_groups
 
 
-def test_load_balancer_only_listens_on_http_and_https(stack: DeclaredStack) -> None:
-    lb_groups = set(stack.one("aws:lb/loadBalancer:LoadBalancer").inputs["securityGroups"])
+def application_load_balancer(stack: DeclaredStack):
+    (alb,) = [lb for lb in stack.of("aws:lb/loadBalancer:LoadBalancer")
+              if lb.inputs["loadBalancerType"] == "application"]
+    return alb
+
+
+def test_the_api_load_balancer_only_listens_on_http_and_https(stack: DeclaredStack) -> None:
+    lb_groups = set(application_load_balancer(stack).inputs["securityGroups"])
     ports = {
         (rule["fromPort"], rule["toPort"])
         for g in stack.of("aws:ec2/securityGroup:SecurityGroup")
@@ -69,7 +77,9 @@ def test_database_and_bus_admit_only_rat_task_security_groups(stack: DeclaredSta
 
 
 def test_http_is_redirected_to_https(stack: DeclaredStack) -> None:
-    http = next(li for li in stack.of("aws:lb/listener:Listener") if li.inputs["port"] == 80)
+    alb = application_load_balancer(stack)
+    http = next(li for li in stack.of("aws:lb/listener:Listener")
+                if li.inputs["port"] == 80 and li.inputs["loadBalancerArn"] == mock_arn(alb.type, alb.name))
     (action,) = http.inputs["defaultActions"]
     assert action["type"] == "redirect" and action["redirect"]["protocol"] == "HTTPS"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from infra_queries import DeclaredStack, as_list, statements
 from rat_infra.offline import mock_arn
@@ -33,6 +34,7 @@ from rat_infra.task_env import (
 from rat_infra.workloads import Workload
 
 SECRET = "aws:secretsmanager/secret:Secret"
+TEMPLATES = Path(__file__).resolve().parents[1] / "config"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 
 
@@ -110,10 +112,16 @@ def test_the_attestors_get_neither_the_bus_nor_the_database(stack: DeclaredStack
         assert not {NATS_URL, DB_HOST, DB_USER} & set(env_of(c)) and NATS_TOKEN not in secrets_of(c), w.name
 
 
+def speaks_trp(w: Workload) -> bool:
+    """Its config template has a `travel_rule` section: it is a TRP client (the API) or the listener."""
+    return "travel_rule" in yaml.safe_load((TEMPLATES / f"{w.name}.yaml").read_text())
+
+
 def test_mutual_tls_workloads_get_each_part_of_their_bundle_and_write_it_before_the_service_starts(
         stack: DeclaredStack):
     tls = [w for w in workloads(stack) if w.tls]
-    assert {w.name for w in tls} == {w.name for w in workloads(stack) if w.name == "relayer" or w.service_port}
+    assert {w.name for w in tls} == {w.name for w in workloads(stack)
+                                     if w.name == "relayer" or w.service_port or speaks_trp(w)}
     for w in tls:
         c = container(stack, w.name)
         arn = secret_arn(stack, f"tls/{w.name}")
@@ -163,6 +171,17 @@ def test_vendor_calling_workloads_get_each_credential_from_their_credentials_sec
         assert all(secrets[v] == f"{arn}:{v}::" for v in w.credentials), w.name
 
 
+def test_workloads_that_speak_trp_get_the_sumsub_credentials_their_travel_rule_section_names(stack: DeclaredStack):
+    trp = [w for w in workloads(stack) if speaks_trp(w)]
+    assert {w.name for w in trp} == {"api", "travel-rule"}
+    for w in trp:
+        section = yaml.safe_load((TEMPLATES / f"{w.name}.yaml").read_text())["travel_rule"]
+        secrets = secrets_of(container(stack, w.name))
+        arn = secret_arn(stack, f"credentials/{w.name}")
+        for variable in (section["sumsub_app_token_env"], section["sumsub_secret_key_env"]):
+            assert secrets[variable] == f"{arn}:{variable}::", (w.name, variable)
+
+
 def test_the_daily_purge_reads_the_relayers_config_and_no_tls_bundle_or_credentials(stack: DeclaredStack):
     c = container(stack, "relayer-purge")
     assert secrets_of(c)[CONFIG] == secret_arn(stack, "config/relayer")
@@ -188,8 +207,9 @@ def test_workload_secrets_are_named_for_their_workload():
     from rat_infra.stack_files import load_stack_settings
 
     names = workload_secrets(load_stack_settings("prod"))
-    assert {"config/relayer", "tls/relayer", "credentials/relayer", "config/api", "tls/brokerage-attestor"} <= set(names)
-    assert "tls/api" not in names and "credentials/api" not in names
+    assert {"config/relayer", "tls/relayer", "credentials/relayer", "config/api", "tls/brokerage-attestor",
+            "config/travel-rule", "tls/travel-rule", "credentials/travel-rule"} <= set(names)
+    assert "tls/kyc-operator" not in names
 
 
 def test_every_attestor_of_a_platform_stack_is_found_by_its_name_in_the_stacks_namespace(stack: DeclaredStack):
