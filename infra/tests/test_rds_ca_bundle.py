@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from cryptography import x509
 from infra_queries import DeclaredStack
 from rat_infra import rds_ca
+from rat_infra.database import SERVER_CA
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "infra" / "config"
@@ -86,7 +87,21 @@ def test_the_bundle_holds_the_three_g1_roots_for_every_stacks_region(declared_st
             assert f"Amazon RDS {region} {suffix}" in roots, (region, suffix)
 
 
+def test_the_database_is_signed_by_a_ca_whose_root_for_its_region_is_in_the_bundle(stack: DeclaredStack):
+    for db in stack.of("aws:rds/instance:Instance"):
+        assert db.inputs["caCertIdentifier"] == SERVER_CA
+        assert f"Amazon RDS {stack.settings.region} {G1_ROOTS[SERVER_CA]}" in names()
+
+
 def test_openssl_loads_the_bundle_as_a_trust_store():
     """libpq hands sslrootcert to OpenSSL as Python's ssl does: every certificate must load, comments aside."""
     context = ssl.create_default_context(cafile=str(rds_ca.BUNDLE))
     assert context.cert_store_stats()["x509_ca"] == len(committed())
+
+
+def test_every_task_config_that_reaches_postgresql_verifies_it_with_the_images_bundle():
+    databases = {path.name: data["database_iam"] for path in sorted(TEMPLATES.glob("*.yaml"))
+                 if "database_iam" in (data := yaml.safe_load(path.read_text()))}
+    assert databases, "no infra/config template names database_iam"
+    for name, iam in databases.items():
+        assert (iam.get("sslmode"), iam.get("sslrootcert")) == ("verify-full", rds_ca.IMAGE_PATH), name
