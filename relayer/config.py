@@ -568,7 +568,8 @@ chain_id: 31337                     # checked against the node at start
 minter: "0x0000000000000000000000000000000000000000"
 database_url: sqlite:///relayer.db  # or postgresql+psycopg://relayer@db/relayer
 # database_iam:                     # instead of database_url: RDS PostgreSQL, an IAM token per connection, TLS
-#   {host_env: RAT_DB_HOST, user_env: RAT_DB_USER, region_env: AWS_REGION, port: 5432, dbname: rat, sslmode: require}
+#   {host_env: RAT_DB_HOST, user_env: RAT_DB_USER, region_env: AWS_REGION, port: 5432, dbname: rat,
+#    sslmode: verify-full, sslrootcert: /opt/rat/share/rds/global-bundle.pem}   # the relayer image's RDS CAs
 market_calendar: XNYS               # exchange_calendars code, or always-open
 assets:
   "0x0000000000000000000000000000000000000000": {symbol: AAPL}

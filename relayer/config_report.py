@@ -57,9 +57,12 @@ def relayer_report(config: RelayerConfig, source: ConfigSource, environ: Mapping
     lines = [f"config: {source}", f"rpc_url: {public_url(config.rpc_url)}{_from(config.rpc_url_env)}"]
     iam = config.database_iam
     if iam is not None:
+        server = {"require": "server certificate not verified",
+                  "verify-ca": f"server certificate verified against {iam.sslrootcert}, its name not checked",
+                  "verify-full": f"server certificate and name verified against {iam.sslrootcert}"}[iam.sslmode]
         lines.append(f"database: postgresql {iam.user}@{iam.host}:{iam.port}/{iam.dbname} (user from ${iam.user_env}, "
                      f"host from ${iam.host_env}), RDS IAM token per connection, region {iam.region}, "
-                     f"sslmode {iam.sslmode}")
+                     f"sslmode {iam.sslmode}: {server}")
     else:
         lines.append(f"database: {config.database_url.split('://', 1)[0]} (database_url)")
     events = config.events

