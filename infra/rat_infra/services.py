@@ -28,13 +28,8 @@ from rat_infra.task_env import (
     TLS_VARIABLES,
     with_tls_files,
 )
-from rat_infra.travel_rule import (
-    TrpEntrypoint,
-    TrpSecurityGroups,
-    build_trp_entrypoint,
-    trp_security_groups,
-    trp_workload,
-)
+from rat_infra.passthrough_nlb import PassthroughNlb, PassthroughSecurityGroups
+from rat_infra.travel_rule import build_trp_entrypoint, trp_security_groups, trp_workload
 from rat_infra.workloads import API_PORT, CONFIG_FROM_ENV, SigningRole, Workload
 
 TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -52,7 +47,7 @@ class AppSecurityGroups:
     workers: aws.ec2.SecurityGroup
     relayer: aws.ec2.SecurityGroup
     private_services: Mapping[str, aws.ec2.SecurityGroup]  # workload name -> its own group (the attestors)
-    trp: TrpSecurityGroups | None = None  # the `travel-rule` listener's tasks and its load balancer
+    trp: PassthroughSecurityGroups | None = None  # the `travel-rule` listener's tasks and its load balancer
 
     @property
     def tasks(self) -> list[aws.ec2.SecurityGroup]:
@@ -62,13 +57,13 @@ class AppSecurityGroups:
     @property
     def database_clients(self) -> list[aws.ec2.SecurityGroup]:
         # The TRP listener keeps its messages in PostgreSQL but publishes nothing, so it is kept off the bus.
-        return self.tasks + ([self.trp.listener] if self.trp is not None else [])
+        return self.tasks + ([self.trp.targets] if self.trp is not None else [])
 
     def of(self, w: Workload) -> aws.ec2.SecurityGroup:
         if w.port is not None:
             return self.api
         if w.passthrough_port is not None and self.trp is not None:
-            return self.trp.listener
+            return self.trp.targets
         if w.name in self.private_services:
             return self.private_services[w.name]
         return self.relayer if w.name == "relayer" else self.workers
@@ -293,7 +288,7 @@ class Entrypoints:
     """The stack's load balancers, for its alarms and outputs; None where the stack runs no such workload."""
 
     api: PublicApi | None
-    trp: TrpEntrypoint | None
+    trp: PassthroughNlb | None
 
 
 def build_workloads(
@@ -304,12 +299,13 @@ def build_workloads(
     task_roles: Mapping[str, aws.iam.Role],
     log_groups: dict[str, aws.cloudwatch.LogGroup],
     metrics_log_group: aws.cloudwatch.LogGroup,
+    alarm_topic: aws.sns.Topic,
     account_id: pulumi.Output[str],
     parent: pulumi.Resource,
 ) -> Entrypoints:
     opts = pulumi.ResourceOptions(parent=parent)
     public_api = _public_api(settings, network, platform, opts) if any(w.port for w in settings.workloads) else None
-    trp = _trp_entrypoint(settings, network, platform, opts)
+    trp = _trp_entrypoint(settings, network, platform, alarm_topic, opts)
     entrypoints = Entrypoints(api=public_api, trp=trp)
     for w in settings.workloads:
         _workload(settings, w, network, platform, inputs, task_roles, log_groups, metrics_log_group, account_id,
@@ -319,14 +315,14 @@ def build_workloads(
     return entrypoints
 
 
-def _trp_entrypoint(settings: StackSettings, network: Network, platform: Platform,
-                    opts: pulumi.ResourceOptions) -> TrpEntrypoint | None:
+def _trp_entrypoint(settings: StackSettings, network: Network, platform: Platform, alarm_topic: aws.sns.Topic,
+                    opts: pulumi.ResourceOptions) -> PassthroughNlb | None:
     """The passthrough load balancer of the `travel-rule` workload, in a stack that runs it."""
     w = trp_workload(settings.workloads)
     groups = platform.security_groups.trp
     if w is None or groups is None:
         return None
-    return build_trp_entrypoint(settings, w, network, groups, opts)
+    return build_trp_entrypoint(settings, w, network, groups, alarm_topic, opts)
 
 
 RECORD_VOLUME = "record"

@@ -16,7 +16,6 @@ from rat_infra.observability import (
     build_observability,
     database_alarms,
     load_balancer_alarms,
-    passthrough_load_balancer_alarms,
     telemetry_policy,
     vpc_flow_logs,
 )
@@ -135,15 +134,14 @@ class RatStack(pulumi.ComponentResource):
             task_roles,
             observability.log_groups,
             observability.metrics_log_group,
+            observability.alarm_topic,
             account_id,
             self,
         )
+        # The TRP listener's passthrough load balancer declares its alarms itself.
         api, trp = entrypoints.api, entrypoints.trp
         if api is not None:
             load_balancer_alarms(settings, api.load_balancer, api.target_group, observability.alarm_topic, self)
-        if trp is not None:
-            passthrough_load_balancer_alarms(settings, "trp", trp.load_balancer, trp.target_group,
-                                             observability.alarm_topic, self)
 
         self.api_hostname = api.load_balancer.dns_name if api is not None else nothing
         # Where the DNS name of `travel_rule.public_url` must point (a CNAME, or an alias record in Route 53).
