@@ -1,6 +1,7 @@
 """An internet-facing Network Load Balancer that forwards TCP 443 to a service's own TLS port without terminating
-TLS: the way in for a process that does its own mutual TLS, so the client's certificate reaches it. The TRP listener
-uses it (rat_infra/travel_rule.py, open to any VASP).
+TLS: the way in for a process that does its own mutual TLS, so the client's certificate reaches it. Two services use
+it: the TRP listener (rat_infra/travel_rule.py, open to any VASP) and the custody attestor in the custodian's own
+stack (rat_infra/custody_endpoint.py, open to the platform's relayer addresses only).
 
 A load balancer that terminated TLS (an ALB, or an NLB with a TLS listener) would receive the client certificate
 itself and hand the process plain bytes, so the process could no longer refuse a client its CA did not issue. A TCP
