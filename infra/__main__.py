@@ -13,6 +13,7 @@ stack = RatStack(settings, secret_values, image_tag=config.get("imageTag") or "b
 
 pulumi.export("api_hostname", stack.api_hostname)
 pulumi.export("trp_hostname", stack.trp_hostname)
+pulumi.export("custody_attestor_hostname", stack.custody_attestor_hostname)  # deploys: custody-attestor only
 pulumi.export("db_endpoint", stack.db_endpoint)
 pulumi.export("repository_url", stack.repository_url)
 pulumi.export("signing_key_ids", stack.signing_key_ids)

@@ -259,39 +259,3 @@ def vpc_flow_logs(
 
 
 UNHEALTHY_MINUTES = 5  # as the API's: a rolling deployment's replaced task is not an outage
-
-
-def passthrough_load_balancer_alarms(
-    settings: StackSettings,
-    name: str,
-    nlb: aws.lb.LoadBalancer,
-    target: aws.lb.TargetGroup,
-    topic: aws.sns.Topic,
-    parent: pulumi.Resource,
-) -> list[aws.cloudwatch.MetricAlarm]:
-    """A network load balancer passing TLS through sees no HTTP status, so what it can tell is whether its targets
-    answer: any target failing its health check, or none healthy at all (the service has no running task), for
-    UNHEALTHY_MINUTES minutes."""
-    opts = pulumi.ResourceOptions(parent=parent)
-    alarms = []
-    for suffix, metric, statistic, comparison, threshold, missing in (
-        ("unhealthy", "UnHealthyHostCount", "Maximum", "GreaterThanThreshold", 0.0, "notBreaching"),
-        # No data about healthy targets is no evidence of a listener that answers.
-        ("no-healthy-target", "HealthyHostCount", "Minimum", "LessThanThreshold", 1.0, "breaching"),
-    ):
-        alarms.append(aws.cloudwatch.MetricAlarm(
-            f"{settings.prefix}-{name}-{suffix}",
-            namespace="AWS/NetworkELB",
-            metric_name=metric,
-            statistic=statistic,
-            period=60,
-            evaluation_periods=UNHEALTHY_MINUTES,
-            comparison_operator=comparison,
-            threshold=threshold,
-            treat_missing_data=missing,
-            dimensions={"LoadBalancer": nlb.arn_suffix, "TargetGroup": target.arn_suffix},
-            alarm_actions=[topic.arn],
-            ok_actions=[topic.arn],
-            opts=opts,
-        ))
-    return alarms

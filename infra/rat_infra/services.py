@@ -1,6 +1,8 @@
-"""The RAT containers on ECS Fargate (Graviton), in private subnets without public IPs. Two workloads are reachable
-from outside, each through its own load balancer in the public subnets: the API through an HTTPS one, the
-`travel-rule` TRP listener through one that passes its mutual TLS through (rat_infra/travel_rule.py)."""
+"""The RAT containers on ECS Fargate (Graviton), in private subnets without public IPs. Two workloads of a platform
+stack are reachable from outside, each through its own load balancer in the public subnets: the API through an
+HTTPS one, the `travel-rule` TRP listener through one that passes its mutual TLS through (rat_infra/travel_rule.py).
+In the custodian's stack the custody attestor is, through one that passes its mutual TLS through and admits the
+platform's relayer addresses only (rat_infra/custody_endpoint.py)."""
 
 from __future__ import annotations
 
@@ -28,13 +30,13 @@ from rat_infra.task_env import (
     TLS_VARIABLES,
     with_tls_files,
 )
-from rat_infra.travel_rule import (
-    TrpEntrypoint,
-    TrpSecurityGroups,
-    build_trp_entrypoint,
-    trp_security_groups,
-    trp_workload,
+from rat_infra.custody_endpoint import (
+    build_custody_endpoint,
+    custody_endpoint_security_groups,
+    custody_endpoint_workload,
 )
+from rat_infra.passthrough_nlb import PassthroughNlb, PassthroughSecurityGroups
+from rat_infra.travel_rule import build_trp_entrypoint, trp_security_groups, trp_workload
 from rat_infra.workloads import API_PORT, CONFIG_FROM_ENV, SigningRole, Workload
 
 TASK_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
@@ -52,7 +54,9 @@ class AppSecurityGroups:
     workers: aws.ec2.SecurityGroup
     relayer: aws.ec2.SecurityGroup
     private_services: Mapping[str, aws.ec2.SecurityGroup]  # workload name -> its own group (the attestors)
-    trp: TrpSecurityGroups | None = None  # the `travel-rule` listener's tasks and its load balancer
+    trp: PassthroughSecurityGroups | None = None  # the `travel-rule` listener's tasks and its load balancer
+    # The custodian's stack: the custody attestor's task (also in `private_services`) and its load balancer.
+    custody_endpoint: PassthroughSecurityGroups | None = None
 
     @property
     def tasks(self) -> list[aws.ec2.SecurityGroup]:
@@ -62,13 +66,13 @@ class AppSecurityGroups:
     @property
     def database_clients(self) -> list[aws.ec2.SecurityGroup]:
         # The TRP listener keeps its messages in PostgreSQL but publishes nothing, so it is kept off the bus.
-        return self.tasks + ([self.trp.listener] if self.trp is not None else [])
+        return self.tasks + ([self.trp.targets] if self.trp is not None else [])
 
     def of(self, w: Workload) -> aws.ec2.SecurityGroup:
         if w.port is not None:
             return self.api
         if w.passthrough_port is not None and self.trp is not None:
-            return self.trp.listener
+            return self.trp.targets
         if w.name in self.private_services:
             return self.private_services[w.name]
         return self.relayer if w.name == "relayer" else self.workers
@@ -112,21 +116,24 @@ def build_app_security_groups(
     relayer = security_group(f"{p}-relayer", network.vpc, "Relayer daemon: no inbound traffic", parent)
     by_name = {"relayer": relayer}
     private: dict[str, aws.ec2.SecurityGroup] = {}
+    # The custodian's own account: the platform's relayer arrives from its NAT addresses at the attestor's load
+    # balancer, and the attestor admits that load balancer only.
+    custody = custody_endpoint_workload(settings)
+    custody_groups = (custody_endpoint_security_groups(settings, custody, network, parent)
+                      if custody is not None else None)
     for w in settings.workloads:
         if w.service_port is None:
             continue
-        if settings.deploys == "custody-attestor":
-            # The custodian's own account: the platform's relayer arrives from its NAT addresses, nothing else.
-            rules = [aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=w.service_port,
-                                                      to_port=w.service_port, cidr_blocks=list(settings.relayer_cidrs),
-                                                      description="mutual TLS from the platform's relayer")]
-        else:
-            rules = [allow_from(w.service_port, [by_name[r] for r in w.reachable_from], "mutual TLS from the relayer")]
+        if custody_groups is not None and w == custody:
+            private[w.name] = custody_groups.targets
+            continue
+        rules = [allow_from(w.service_port, [by_name[r] for r in w.reachable_from], "mutual TLS from the relayer")]
         private[w.name] = security_group(f"{p}-{w.name}", network.vpc, f"{w.name}: its mTLS port from the relayer only",
                                          parent, rules)
     trp = trp_workload(settings.workloads)
     return AppSecurityGroups(alb=alb, api=api, workers=workers, relayer=relayer, private_services=private,
-                             trp=trp_security_groups(settings, trp, network, parent) if trp is not None else None)
+                             trp=trp_security_groups(settings, trp, network, parent) if trp is not None else None,
+                             custody_endpoint=custody_groups)
 
 
 @dataclass(frozen=True)
@@ -237,12 +244,24 @@ def _container_definitions(
             },
         },
     }
-    published = w.port if w.port is not None else w.passthrough_port
+    published = _published_port(settings, w)
     if published is not None:
         app["portMappings"] = [{"containerPort": published}]
     if w.metrics_port is not None:
         app["healthCheck"] = _health_check(w.metrics_port)
     return json.dumps([app, sidecar(settings, metrics_log_group, log_group, w.metrics_port)])
+
+
+def _published_port(settings: StackSettings, w: Workload) -> int | None:
+    """The container port a load balancer forwards to: the API's, the TRP listener's, or in the custodian's stack the
+    custody attestor's mutual-TLS port (ECS registers only a mapped port in a target group)."""
+    if w.port is not None:
+        return w.port
+    if w.passthrough_port is not None:
+        return w.passthrough_port
+    if custody_endpoint_workload(settings) == w:
+        return w.service_port
+    return None
 
 
 def db_user(w: Workload) -> str:
@@ -293,7 +312,8 @@ class Entrypoints:
     """The stack's load balancers, for its alarms and outputs; None where the stack runs no such workload."""
 
     api: PublicApi | None
-    trp: TrpEntrypoint | None
+    trp: PassthroughNlb | None
+    custody_attestor: PassthroughNlb | None = None  # the custodian's stack only
 
 
 def build_workloads(
@@ -304,13 +324,15 @@ def build_workloads(
     task_roles: Mapping[str, aws.iam.Role],
     log_groups: dict[str, aws.cloudwatch.LogGroup],
     metrics_log_group: aws.cloudwatch.LogGroup,
+    alarm_topic: aws.sns.Topic,
     account_id: pulumi.Output[str],
     parent: pulumi.Resource,
 ) -> Entrypoints:
     opts = pulumi.ResourceOptions(parent=parent)
     public_api = _public_api(settings, network, platform, opts) if any(w.port for w in settings.workloads) else None
-    trp = _trp_entrypoint(settings, network, platform, opts)
-    entrypoints = Entrypoints(api=public_api, trp=trp)
+    trp = _trp_entrypoint(settings, network, platform, alarm_topic, opts)
+    entrypoints = Entrypoints(api=public_api, trp=trp,
+                              custody_attestor=_custody_entrypoint(settings, network, platform, alarm_topic, opts))
     for w in settings.workloads:
         _workload(settings, w, network, platform, inputs, task_roles, log_groups, metrics_log_group, account_id,
                   entrypoints, opts, parent)
@@ -319,14 +341,24 @@ def build_workloads(
     return entrypoints
 
 
-def _trp_entrypoint(settings: StackSettings, network: Network, platform: Platform,
-                    opts: pulumi.ResourceOptions) -> TrpEntrypoint | None:
+def _trp_entrypoint(settings: StackSettings, network: Network, platform: Platform, alarm_topic: aws.sns.Topic,
+                    opts: pulumi.ResourceOptions) -> PassthroughNlb | None:
     """The passthrough load balancer of the `travel-rule` workload, in a stack that runs it."""
     w = trp_workload(settings.workloads)
     groups = platform.security_groups.trp
     if w is None or groups is None:
         return None
-    return build_trp_entrypoint(settings, w, network, groups, opts)
+    return build_trp_entrypoint(settings, w, network, groups, alarm_topic, opts)
+
+
+def _custody_entrypoint(settings: StackSettings, network: Network, platform: Platform, alarm_topic: aws.sns.Topic,
+                        opts: pulumi.ResourceOptions) -> PassthroughNlb | None:
+    """The passthrough load balancer of the custody attestor, in the custodian's stack."""
+    w = custody_endpoint_workload(settings)
+    groups = platform.security_groups.custody_endpoint
+    if w is None or groups is None:
+        return None
+    return build_custody_endpoint(settings, w, network, groups, alarm_topic, opts)
 
 
 RECORD_VOLUME = "record"
@@ -448,7 +480,7 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
     task = _task_definition(settings, w, name, size.cpu, size.memory, platform, inputs, role, log_groups,
                             metrics_log_group, volumes, opts)
     registry = _attestor_name(w, name, inputs, opts) if w.service_port is not None else None
-    load_balancers, listeners = _load_balancing(w, entrypoints)
+    load_balancers, listeners = _load_balancing(settings, w, entrypoints)
     aws.ecs.Service(
         name,
         cluster=platform.cluster.arn,
@@ -471,18 +503,20 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
     )
 
 
-def _load_balancing(w: Workload, entrypoints: Entrypoints) -> tuple[list[aws.ecs.ServiceLoadBalancerArgs],
-                                                                    list[pulumi.Resource]]:
-    """The target group `w`'s tasks register in (the API's, or the TRP listener's), and the listener forwarding to
-    it when the service must wait for one."""
+def _load_balancing(settings: StackSettings, w: Workload,
+                    entrypoints: Entrypoints) -> tuple[list[aws.ecs.ServiceLoadBalancerArgs], list[pulumi.Resource]]:
+    """The target group `w`'s tasks register in (the API's, the TRP listener's or the custodian's attestor's), and
+    the listener forwarding to it when the service must wait for one."""
     if w.port is not None and entrypoints.api is not None:
         return [aws.ecs.ServiceLoadBalancerArgs(target_group_arn=entrypoints.api.target_group.arn,
                                                 container_name=w.name, container_port=w.port)], []
-    trp = entrypoints.trp
-    if w.passthrough_port is not None and trp is not None:
-        target = aws.ecs.ServiceLoadBalancerArgs(target_group_arn=trp.target_group.arn, container_name=w.name,
-                                                 container_port=w.passthrough_port)
-        return [target], [trp.listener]
+    port = _published_port(settings, w)
+    for nlb, served in ((entrypoints.trp, w.passthrough_port is not None),
+                        (entrypoints.custody_attestor, custody_endpoint_workload(settings) == w)):
+        if nlb is not None and served and port is not None:
+            target = aws.ecs.ServiceLoadBalancerArgs(target_group_arn=nlb.target_group.arn, container_name=w.name,
+                                                     container_port=port)
+            return [target], [nlb.listener]
     return [], []
 
 

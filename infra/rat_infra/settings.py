@@ -3,6 +3,7 @@ personal data in the wrong jurisdiction fails before any resource is declared.""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
@@ -95,7 +96,7 @@ class StackSettings(_Frozen):
     deploys: Deploys = Field(default="platform", description="custody-attestor: this stack is that attestor alone")
     relayer_cidrs: tuple[str, ...] = Field(
         default=(), description="custody-attestor stacks: where the platform's relayer connects from (its NAT "
-                                "addresses); nothing else may reach the attestor")
+                                "gateways' public addresses); the attestor's load balancer admits these only")
     database: DatabaseSettings
     bus: BusSettings
     usage: UsageAssumptions
@@ -136,6 +137,19 @@ class StackSettings(_Frozen):
     def _attestor_stack_has_its_relayer(self) -> StackSettings:
         if self.deploys == "custody-attestor" and not self.relayer_cidrs:
             raise ValueError("a custody-attestor stack needs relayer_cidrs: the only addresses that may reach it")
+        for cidr in self.relayer_cidrs:
+            # Its load balancer admits exactly these (rat_infra/custody_endpoint.py): a typo must not widen that.
+            try:
+                network = ipaddress.ip_network(cidr)
+            except ValueError as e:
+                raise ValueError(f"relayer_cidrs: {cidr!r} is not an address range like 203.0.113.10/32 "
+                                 f"(the platform's NAT addresses): {e}") from None
+            if network.prefixlen == 0:
+                raise ValueError(f"relayer_cidrs: {cidr!r} would open the custody attestor to the whole internet; "
+                                 "name the platform's NAT addresses")
+            if network.version != 4 or "/" not in cidr:
+                raise ValueError(f"relayer_cidrs: {cidr!r} must be an IPv4 range in CIDR notation, like "
+                                 "203.0.113.10/32 (the platform's NAT gateways have IPv4 addresses)")
         return self
 
     @model_validator(mode="after")

@@ -16,7 +16,6 @@ from rat_infra.observability import (
     build_observability,
     database_alarms,
     load_balancer_alarms,
-    passthrough_load_balancer_alarms,
     telemetry_policy,
     vpc_flow_logs,
 )
@@ -135,19 +134,22 @@ class RatStack(pulumi.ComponentResource):
             task_roles,
             observability.log_groups,
             observability.metrics_log_group,
+            observability.alarm_topic,
             account_id,
             self,
         )
-        api, trp = entrypoints.api, entrypoints.trp
+        # The passthrough load balancers (TRP listener, custodian's attestor) declare their alarms themselves.
+        api, trp, custody = entrypoints.api, entrypoints.trp, entrypoints.custody_attestor
         if api is not None:
             load_balancer_alarms(settings, api.load_balancer, api.target_group, observability.alarm_topic, self)
-        if trp is not None:
-            passthrough_load_balancer_alarms(settings, "trp", trp.load_balancer, trp.target_group,
-                                             observability.alarm_topic, self)
 
         self.api_hostname = api.load_balancer.dns_name if api is not None else nothing
         # Where the DNS name of `travel_rule.public_url` must point (a CNAME, or an alias record in Route 53).
         self.trp_hostname = trp.load_balancer.dns_name if trp is not None else nothing
+        # The custodian's stack: the name the platform's relayer reaches the custody attestor by (its
+        # `attestors.custody.url` is https://<this name>, or the custodian's CNAME of it, and the attestor's server
+        # certificate must name that host).
+        self.custody_attestor_hostname = custody.load_balancer.dns_name if custody is not None else nothing
         self.db_endpoint = db.address if db is not None else nothing
         self.repository_url = platform.repository.repository_url
         self.signing_key_ids = {role.value: key.key_id for role, key in signing.items()}
@@ -155,6 +157,7 @@ class RatStack(pulumi.ComponentResource):
             {
                 "api_hostname": self.api_hostname,
                 "trp_hostname": self.trp_hostname,
+                "custody_attestor_hostname": self.custody_attestor_hostname,
                 "db_endpoint": self.db_endpoint,
                 "repository_url": platform.repository.repository_url,
             }

@@ -4,6 +4,7 @@ the tests, which only read the recorded declarations."""
 from __future__ import annotations
 
 import pytest
+from custody_stack import custody_settings
 from infra_queries import DeclaredStack
 from rat_infra.offline import declare
 from rat_infra.stack_files import load_stack_settings, stack_names
@@ -39,3 +40,10 @@ def prod(declared_stacks: dict[str, DeclaredStack]) -> DeclaredStack:
 def eea(declared_stacks: dict[str, DeclaredStack]) -> DeclaredStack:
     (name,) = [n for n, s in declared_stacks.items() if s.settings.data_residency == "eea"]
     return declared_stacks[name]
+
+
+@pytest.fixture(scope="session")
+def custody_stack() -> DeclaredStack:
+    """The custodian's stack (`deploys: custody-attestor`), declared once (custody_stack.py)."""
+    settings = custody_settings()
+    return DeclaredStack(settings, declare(settings))

@@ -9,7 +9,6 @@ import json
 import pytest
 from infra_queries import DeclaredStack, sign_grants
 from pydantic import ValidationError
-from rat_infra.offline import declare
 from rat_infra.settings import StackSettings
 from rat_infra.stack_files import load_stack_settings
 from rat_infra.workloads import ATTESTOR_PORT, SigningRole
@@ -80,27 +79,18 @@ def test_a_stack_can_leave_the_custody_attestor_to_a_separate_stack(eea: Declare
     assert not [k for k in eea.of("aws:kms/key:Key") if "custody-attestor" in k.name]
 
 
-@pytest.fixture(scope="module")
-def custody_stack() -> DeclaredStack:
-    base = load_stack_settings("prod-eea").model_dump(mode="json")
-    base.update(stack="prod-eea-custodian", deploys="custody-attestor", relayer_cidrs=["203.0.113.10/32"],
-                services={"custody-attestor": {"cpu": 256, "memory": 512, "count": 1}})
-    settings = StackSettings.model_validate(base)
-    return DeclaredStack(settings, declare(settings))
-
-
 def test_the_custodians_stack_declares_only_the_custody_attestor_and_its_key(custody_stack: DeclaredStack) -> None:
     keys = [k.name for k in custody_stack.of("aws:kms/key:Key") if k.inputs["keyUsage"] == "SIGN_VERIFY"]
     assert keys == [f"{custody_stack.settings.prefix}-custody-attestor-signing"]
     services = [s.name for s in custody_stack.of("aws:ecs/service:Service")]
     assert services == [f"{custody_stack.settings.prefix}-custody-attestor"]
-    assert not custody_stack.of("aws:lb/loadBalancer:LoadBalancer")
+    # Its one load balancer is the attestor's own (infra/tests/test_infra_custody_endpoint.py).
+    balancers = [lb.name for lb in custody_stack.of("aws:lb/loadBalancer:LoadBalancer")]
+    assert balancers == [f"{custody_stack.settings.prefix}-attestor"]
     assert not custody_stack.of("aws:rds/instance:Instance")
 
 
-def test_the_custodians_attestor_admits_only_the_platforms_relayer_addresses(custody_stack: DeclaredStack) -> None:
-    (rule,) = group(custody_stack, "custody-attestor").inputs["ingress"]
-    assert rule["cidrBlocks"] == ["203.0.113.10/32"] and rule["fromPort"] == rule["toPort"] == ATTESTOR_PORT
+def test_the_custodians_attestor_is_told_its_own_signing_key(custody_stack: DeclaredStack) -> None:
     task = next(t for t in custody_stack.of("aws:ecs/taskDefinition:TaskDefinition"))
     env = {e["name"] for e in json.loads(task.inputs["containerDefinitions"])[0]["environment"]}
     assert env >= {SigningRole.CUSTODY_ATTESTOR.env_var}
