@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rat_infra.cost import estimate
 from rat_infra.offline import declare, mock_arn
 from rat_infra.settings import RESIDENCY_REGIONS, DataResidency, StackSettings, check_standby_pair
-from rat_infra.stack_files import load_stack_settings, stack_file
+from rat_infra.stack_files import check_standby_pairs, load_stack_settings, stack_file
 from rat_infra.workloads import signer_of
 
 DB = "aws:rds/instance:Instance"
@@ -105,6 +105,18 @@ def test_an_active_standby_is_refused_while_its_primary_is_active() -> None:
 
 def test_an_active_standby_is_accepted_once_its_primary_is_frozen() -> None:
     check_standby_pair(primary(active=False), standby(active=True))
+
+
+def test_pulumi_up_of_an_active_standby_is_refused_while_its_primarys_stack_file_is_active() -> None:
+    # infra/__main__.py runs this check before declaring anything.
+    with pytest.raises(ValueError, match="both active"):
+        check_standby_pairs(standby(active=True))
+
+
+def test_a_standby_region_no_stack_file_takes_up_is_refused() -> None:
+    latam = StackSettings.from_config("prod", settings_of("prod", standby_region="mx-central-1"))
+    with pytest.raises(ValueError, match="no stack file names it"):
+        check_standby_pairs(latam)
 
 
 # --- what the standby declares -----------------------------------------------------------------------------------
