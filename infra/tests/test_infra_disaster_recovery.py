@@ -185,6 +185,11 @@ def test_the_standby_relayer_store_is_the_read_replica(eea_dr: DeclaredStack) ->
     assert env(relayer)["RAT_DB_HOST"] == f"{eea_dr.one(DB).name}.db.internal"
 
 
+def test_the_standby_alarms_when_the_replica_lags_a_minute_or_stops_reporting(eea_dr: DeclaredStack) -> None:
+    (lag,) = [a for a in eea_dr.of("aws:cloudwatch/metricAlarm:MetricAlarm") if a.inputs["metricName"] == "ReplicaLag"]
+    assert (lag.inputs["threshold"], lag.inputs["treatMissingData"]) == (60.0, "breaching")
+
+
 def test_the_standby_does_not_purge_the_replica(eea_dr: DeclaredStack) -> None:
     assert eea_dr.one("aws:scheduler/schedule:Schedule").inputs["state"] == "DISABLED"
 
@@ -233,6 +238,11 @@ def test_an_active_standby_denies_signing_to_every_signer_role_of_its_primary(fa
     assert set(fences) == primary_roles
     assert all(st == [{"Sid": "FencedByTheActiveStandby", "Effect": "Deny", "Action": "kms:Sign", "Resource": "*"}]
                for st in fences.values())
+
+
+def test_a_promoted_standby_no_longer_watches_replica_lag(failed_over: DeclaredStack) -> None:
+    alarms = failed_over.of("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert alarms and not [a for a in alarms if a.inputs["metricName"] == "ReplicaLag"]
 
 
 def test_an_active_standby_purges_again(failed_over: DeclaredStack) -> None:
