@@ -49,6 +49,7 @@ FREE_OR_PRICED_ELSEWHERE = frozenset(
         # 30 invocations a month, inside EventBridge Scheduler's 14 million free; the purge task it starts runs a
         # few minutes a day at 0.25 vCPU / 0.5 GB, cents a month, not priced separately.
         "aws:scheduler/schedule:Schedule",
+        "pulumi:pulumi:StackReference",  # a standby reading its primary's outputs from the Pulumi backend
     }
 )
 
@@ -121,6 +122,11 @@ def _database(p: _Pricer, resources: Sequence[Declared]) -> None:
         p.add("RDS gp3 storage", copies * db.inputs["allocatedStorage"], "GB-mo", p.sku(Sku.RDS_GP3_GB_MONTH))
         if db.inputs.get("manageMasterUserPassword"):
             p.add("RDS-managed master secret", 1, "secret", p.sku(Sku.SECRET_MONTH))
+    usage = p.settings.usage
+    if usage.db_replication_gb and p.settings.standby_of is not None:
+        # Billed to the primary's account at its region's rate; both EEA regions list the same figure.
+        p.add("RDS replication from the primary", usage.db_replication_gb, "GB",
+              p.sku(Sku.INTER_REGION_TRANSFER_GB))
     p.add(
         "RDS backups beyond free",
         p.settings.usage.db_backup_gb_beyond_free,
@@ -162,7 +168,8 @@ def _kind(lb: Declared) -> str:
 
 
 def _keys_and_secrets(p: _Pricer, resources: Sequence[Declared]) -> None:
-    keys = _of(resources, "aws:kms/key:Key")
+    # A multi-region replica key is billed as a key of its own.
+    keys = _of(resources, "aws:kms/key:Key") + _of(resources, "aws:kms/replicaKey:ReplicaKey")
     p.add("KMS keys", len(keys), "key-mo", p.sku(Sku.KMS_KEY_MONTH))
     rotated = [k for k in keys if k.inputs.get("enableKeyRotation")]
     p.add("KMS rotated key versions (year 1)", len(rotated), "key-mo", p.sku(Sku.KMS_ROTATED_KEY_MONTH))
@@ -231,6 +238,7 @@ PRICED: dict[str, Callable[[_Pricer, Sequence[Declared]], None]] = {
     "aws:ec2/eip:Eip": _network,
     "aws:lb/loadBalancer:LoadBalancer": _network,
     "aws:kms/key:Key": _keys_and_secrets,
+    "aws:kms/replicaKey:ReplicaKey": _keys_and_secrets,
     "aws:secretsmanager/secret:Secret": _keys_and_secrets,
     "aws:efs/fileSystem:FileSystem": _bus,
     "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace": _bus,

@@ -58,7 +58,9 @@ def task_role(name: str, account_id: pulumi.Output[str], parent: pulumi.Resource
     )
 
 
-def signing_key_policy(account_id: str, signer_arn: str) -> str:
+def signing_key_policy(account_id: str, signer_arn: str, replica_region: str | None = None) -> str:
+    """`replica_region`: a multi-region key may be replicated to that region (the stack's standby) and no other, so
+    the key material never leaves the jurisdiction (ADMIN_ACTIONS grant no kms:ReplicateKey)."""
     root = f"arn:aws:iam::{account_id}:root"
     statements: list[dict[str, Any]] = [
         {
@@ -85,6 +87,15 @@ def signing_key_policy(account_id: str, signer_arn: str) -> str:
             "Condition": {"ArnNotEquals": {"aws:PrincipalArn": signer_arn}},
         },
     ]
+    if replica_region is not None:
+        statements.insert(1, {
+            "Sid": "ReplicateToTheStandbyRegionOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": "kms:ReplicateKey",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ReplicaRegion": replica_region}},
+        })
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -113,8 +124,11 @@ def build_signing_keys(
     signers: Mapping[SigningRole, aws.iam.Role],
     parent: pulumi.Resource,
 ) -> dict[SigningRole, aws.kms.Key]:
-    """One key per role; `signers` names the single task role allowed to sign with each."""
+    """One key per role; `signers` names the single task role allowed to sign with each. A stack with a standby
+    makes them multi-region keys (`mrk-` ids) its standby replicates: the same key material, so the same address
+    signs after failover (decision 0073). Whether a key is multi-region is fixed when it is created."""
     keys: dict[SigningRole, aws.kms.Key] = {}
+    replica_region = settings.standby_region
     for role in signers:
         name = f"{settings.prefix}-{role.value}"
         opts = pulumi.ResourceOptions(parent=parent)
@@ -125,11 +139,45 @@ def build_signing_keys(
             customer_master_key_spec=SECP256K1,
             key_usage="SIGN_VERIFY",
             deletion_window_in_days=30,
-            policy=pulumi.Output.all(account_id, signer.arn).apply(lambda a: signing_key_policy(a[0], a[1])),
+            multi_region=replica_region is not None,
+            policy=pulumi.Output.all(account_id, signer.arn).apply(
+                lambda a: signing_key_policy(a[0], a[1], replica_region)),
             opts=opts,
         )
         aws.kms.Alias(f"{name}-signing", name=f"alias/{name}-signing", target_key_id=key.key_id, opts=opts)
         # One inline policy per key, so each grant names exactly one key.
+        aws.iam.RolePolicy(f"{name}-sign", role=signer.id, policy=key.arn.apply(sign_only_policy), opts=opts)
+        keys[role] = key
+    return keys
+
+
+def build_replica_signing_keys(
+    settings: StackSettings,
+    account_id: pulumi.Output[str],
+    signers: Mapping[SigningRole, aws.iam.Role],
+    primary_key_arns: Mapping[SigningRole, pulumi.Input[str]],
+    parent: pulumi.Resource,
+) -> dict[SigningRole, aws.kms.ReplicaKey]:
+    """A standby's signing keys: a replica, in the standby's region, of each of its primary's multi-region keys.
+    Each replica has its own key policy, naming the standby's task role as the only signer, as `build_signing_keys`
+    does for the primary's."""
+    missing = set(signers) - set(primary_key_arns)
+    if missing:
+        raise ValueError(f"the primary {settings.standby_of!r} has no signing key for {sorted(missing)}")
+    keys: dict[SigningRole, aws.kms.ReplicaKey] = {}
+    for role in signers:
+        name = f"{settings.prefix}-{role.value}"
+        opts = pulumi.ResourceOptions(parent=parent)
+        signer = signers[role]
+        key = aws.kms.ReplicaKey(
+            f"{name}-signing",
+            description=f"RAT {role.value} secp256k1 signing key ({settings.stack}: replica of {settings.standby_of})",
+            primary_key_arn=primary_key_arns[role],
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(account_id, signer.arn).apply(lambda a: signing_key_policy(a[0], a[1])),
+            opts=opts,
+        )
+        aws.kms.Alias(f"{name}-signing", name=f"alias/{name}-signing", target_key_id=key.key_id, opts=opts)
         aws.iam.RolePolicy(f"{name}-sign", role=signer.id, policy=key.arn.apply(sign_only_policy), opts=opts)
         keys[role] = key
     return keys
@@ -198,3 +246,23 @@ def build_data_key(
         f"{settings.prefix}-data", name=f"alias/{settings.prefix}-data", target_key_id=key.key_id, opts=opts
     )
     return key
+
+
+def deny_sign_policy() -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "FencedByTheActiveStandby", "Effect": "Deny", "Action": "kms:Sign", "Resource": "*"}]})
+
+
+def fence_primary_signers(
+    settings: StackSettings, primary_signer_roles: Mapping[SigningRole, pulumi.Input[str]], parent: pulumi.Resource
+) -> list[aws.iam.RolePolicy]:
+    """An active standby denies kms:Sign to each of its primary's signer task roles (an explicit deny beats every
+    allow), and its services start only after: a primary task that is still running (a partial outage, a frozen
+    stack someone scaled by hand) can no longer sign with the keys both stacks share. IAM is global, so this works
+    while the primary's region is unreachable. Freezing the standby again removes the fence (failback)."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    return [
+        aws.iam.RolePolicy(f"{settings.prefix}-fence-{role.value}", role=primary_signer_roles[role],
+                           policy=deny_sign_policy(), opts=opts)
+        for role in sorted(primary_signer_roles)
+    ]

@@ -141,6 +141,9 @@ def build_observability(
     return Observability(log_groups=groups, metrics_log_group=metrics, alarm_topic=topic)
 
 
+REPLICA_LAG_ALARM_SECONDS = 60.0
+
+
 def database_alarms(
     settings: StackSettings, db: aws.rds.Instance, topic: aws.sns.Topic, parent: pulumi.Resource
 ) -> None:
@@ -159,6 +162,23 @@ def database_alarms(
             evaluation_periods=3,
             comparison_operator=comparison,
             threshold=threshold,
+            dimensions={"DBInstanceIdentifier": db.identifier},
+            alarm_actions=[topic.arn],
+            ok_actions=[topic.arn],
+            opts=opts,
+        )
+    if settings.is_standby and not settings.active:
+        # The replica's lag is the failover's RPO (decision 0073); a replica that reports nothing is not replicating.
+        aws.cloudwatch.MetricAlarm(
+            f"{settings.prefix}-db-replica-lag",
+            namespace="AWS/RDS",
+            metric_name="ReplicaLag",
+            statistic="Maximum",
+            period=300,
+            evaluation_periods=3,
+            comparison_operator="GreaterThanThreshold",
+            threshold=REPLICA_LAG_ALARM_SECONDS,
+            treat_missing_data="breaching",
             dimensions={"DBInstanceIdentifier": db.identifier},
             alarm_actions=[topic.arn],
             ok_actions=[topic.arn],

@@ -32,11 +32,35 @@ class Declared:
         return self.inputs.get("tags") or {}
 
 
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+def primary_outputs(primary_stack: str) -> dict[str, Any]:
+    """What `pulumi up` of `primary_stack` exports for its standby (infra/__main__.py), as the mocks name it: the
+    ARN of the instance and keys it declares, and its signer task roles' names."""
+    from rat_infra.stack_files import load_stack_settings
+    from rat_infra.workloads import signer_of
+
+    primary = load_stack_settings(primary_stack)
+    signers = signer_of(primary.workloads)
+    return {
+        "db_arn": mock_arn("aws:rds/instance:Instance", f"{primary.prefix}-db"),
+        "signing_key_arns": {r.value: mock_arn("aws:kms/key:Key", f"{primary.prefix}-{r.value}-signing")
+                             for r in signers},
+        "signer_role_names": {r.value: f"{primary.prefix}-{w.name}-task" for r, w in signers.items()},
+    }
+
+
 @dataclass
 class _RecordingMocks(pulumi.runtime.Mocks):
     resources: list[Declared] = field(default_factory=list)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE:
+            stack_name = args.inputs["name"].rsplit("/", 1)[-1]
+            state = {"name": args.inputs["name"], "outputs": primary_outputs(stack_name), "secretOutputNames": []}
+            self.resources.append(Declared(args.typ, args.name, args.inputs, args.provider, args.name))
+            return args.name, state
         # Unique across types: an RDS parameter group and a security group may share a logical name.
         resource_id = f"{args.name}.{args.typ.rsplit(':', 1)[-1]}"
         # Outputs mirror inputs plus what AWS would compute, so dependants resolve to traceable values.
@@ -51,7 +75,7 @@ class _RecordingMocks(pulumi.runtime.Mocks):
                 "resourceId": f"db-{args.name}",
                 "masterUserSecrets": [{"secretArn": f"arn:mock:secret:{args.name}-master"}],
             }
-        if args.typ == "aws:kms/key:Key":
+        if args.typ in ("aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"):
             state["keyId"] = resource_id
         if args.typ in ("aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"):
             # What CloudWatch dimensions name a load balancer and a target group by.

@@ -41,6 +41,7 @@ class Sku(StrEnum):
     ECR_GB_MONTH = "ecr-storage-gb-month"
     PRIVATE_HOSTED_ZONE_MONTH = "route53-hosted-zone-month"
     CLOUD_MAP_INSTANCE_MONTH = "cloud-map-registered-instance-month"
+    INTER_REGION_TRANSFER_GB = "data-transfer-to-another-region-gb"  # e.g. a cross-region read replica's stream
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ _GLOBAL: Mapping[Sku, Price] = {
 SA_EAST_1_UPLIFT = 1.8
 # Frankfurt: Fargate 0.04656 / 0.04048 = 1.15, rounded up.
 EU_CENTRAL_1_UPLIFT = 1.2
+# Ireland lists most services at or a few per cent above us-east-1 (Fargate and NAT exactly so); 1.1 rounds up.
+EU_WEST_1_UPLIFT = 1.1
+# The RDS pricing page lists the cross-region transfer of a read replica's stream under "Data transfer".
 
 PRICES: Mapping[str, Mapping[Sku, Price]] = {
     "sa-east-1": {
@@ -137,6 +141,27 @@ PRICES: Mapping[str, Mapping[Sku, Price]] = {
         Sku.LOGS_STORE_GB_MONTH: _uplift(0.03, EU_CENTRAL_1_UPLIFT, CLOUDWATCH),
         Sku.ALARM_MONTH: _uplift(0.10, EU_CENTRAL_1_UPLIFT, CLOUDWATCH),
         Sku.XRAY_MILLION_TRACES: _uplift(5.00, EU_CENTRAL_1_UPLIFT, XRAY),
+        Sku.INTER_REGION_TRANSFER_GB: Price(0.02, RDS, AS_OF, "eu-central-1 to another AWS region"),
+    },
+    # prod-eea's warm standby (decision 0073).
+    "eu-west-1": {
+        **_GLOBAL,
+        Sku.FARGATE_ARM_VCPU_HOUR: Price(0.032384, FARGATE, AS_OF, "eu-west-1 x86 list 0.04048 x 0.8 (Graviton)"),
+        Sku.FARGATE_ARM_GB_HOUR: Price(0.003556, FARGATE, AS_OF, "eu-west-1 x86 list 0.004445 x 0.8 (Graviton)"),
+        Sku.RDS_GP3_GB_MONTH: _uplift(0.115, EU_WEST_1_UPLIFT, RDS),
+        Sku.RDS_BACKUP_GB_MONTH: _uplift(0.095, EU_WEST_1_UPLIFT, RDS),
+        Sku.NAT_GATEWAY_HOUR: Price(0.048, VPC, AS_OF),
+        Sku.NAT_GATEWAY_GB: Price(0.048, VPC, AS_OF),
+        Sku.ALB_HOUR: _uplift(0.0225, EU_WEST_1_UPLIFT, ELB),
+        Sku.ALB_LCU_HOUR: _uplift(0.008, EU_WEST_1_UPLIFT, ELB),
+        Sku.NLB_HOUR: _uplift(0.0225, EU_WEST_1_UPLIFT, ELB),
+        Sku.NLB_LCU_HOUR: _uplift(0.006, EU_WEST_1_UPLIFT, ELB),
+        Sku.EFS_GB_MONTH: _uplift(0.30, EU_WEST_1_UPLIFT, EFS),
+        Sku.LOGS_INGEST_GB: _uplift(0.50, EU_WEST_1_UPLIFT, CLOUDWATCH),
+        Sku.LOGS_STORE_GB_MONTH: _uplift(0.03, EU_WEST_1_UPLIFT, CLOUDWATCH),
+        Sku.ALARM_MONTH: _uplift(0.10, EU_WEST_1_UPLIFT, CLOUDWATCH),
+        Sku.XRAY_MILLION_TRACES: _uplift(5.00, EU_WEST_1_UPLIFT, XRAY),
+        Sku.INTER_REGION_TRANSFER_GB: Price(0.02, RDS, AS_OF, "eu-west-1 to another AWS region"),
     },
 }
 
@@ -150,7 +175,8 @@ RDS_US_EAST_1_HOURLY: Mapping[str, float] = {
     "db.m6g.large": 0.152,
     "db.m6g.xlarge": 0.304,
 }
-RDS_UPLIFT: Mapping[str, float] = {"sa-east-1": SA_EAST_1_UPLIFT, "eu-central-1": EU_CENTRAL_1_UPLIFT}
+RDS_UPLIFT: Mapping[str, float] = {
+    "sa-east-1": SA_EAST_1_UPLIFT, "eu-central-1": EU_CENTRAL_1_UPLIFT, "eu-west-1": EU_WEST_1_UPLIFT}
 
 
 def rds_instance_hour(region: str, instance_class: str) -> Price:

@@ -7,7 +7,7 @@ platform's relayer addresses only (rat_infra/custody_endpoint.py)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -299,6 +299,8 @@ class WorkloadInputs:  # noqa: D101 (fields say it)
     # there as `<workload>.<stack>.rat.internal`, the name the relayer's `attestors.*.url` and the attestor's server
     # certificate use. None in the custodian's stack, which has no namespace.
     namespace_id: pulumi.Output[str] | None = None
+    # What must exist before any service may start: an active standby's deny on its primary's signers (decision 0073).
+    start_after: Sequence[pulumi.Resource] = ()
 
 
 @dataclass(frozen=True)
@@ -485,7 +487,7 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
         name,
         cluster=platform.cluster.arn,
         task_definition=task.arn,
-        desired_count=size.count,
+        desired_count=settings.desired_count(w.name),  # none while the stack is not active (a standby, a frozen primary)
         launch_type="FARGATE",
         propagate_tags="SERVICE",
         deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
@@ -499,7 +501,8 @@ def _workload(settings: StackSettings, w: Workload, network: Network, platform: 
         load_balancers=load_balancers or None,
         service_registries=aws.ecs.ServiceServiceRegistriesArgs(registry_arn=registry.arn) if registry else None,
         # ECS refuses a target group no listener forwards to yet.
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=listeners)),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[*listeners,
+                                                                                  *inputs.start_after])),
     )
 
 
@@ -656,6 +659,8 @@ def _relayer_purge_schedule(settings: StackSettings, network: Network, platform:
         name,
         description=f"daily rat-relayer purge, AML record period {settings.aml_record_days} days",
         schedule_expression=PURGE_SCHEDULE,
+        # A standby's database is a read-only replica until failover; a frozen primary leaves it to the standby.
+        state="ENABLED" if settings.active else "DISABLED",
         schedule_expression_timezone="UTC",
         flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(mode="OFF"),
         target=aws.scheduler.ScheduleTargetArgs(

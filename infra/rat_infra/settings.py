@@ -72,6 +72,9 @@ class UsageAssumptions(_Frozen):
     traces_millions: float = Field(ge=0)
     image_storage_gb: float = Field(ge=0)
     db_backup_gb_beyond_free: float = Field(ge=0)
+    db_replication_gb: float = Field(
+        default=0, ge=0, description="a standby: the primary's write-ahead log shipped to its read replica each month, "
+                                     "billed as transfer out of the primary's region")
 
 
 class StackSettings(_Frozen):
@@ -100,6 +103,16 @@ class StackSettings(_Frozen):
     database: DatabaseSettings
     bus: BusSettings
     usage: UsageAssumptions
+    active: bool = Field(
+        default=True, description="false: every service runs no task and the daily purge is disabled; a warm standby "
+                                  "waits so, and a primary is frozen so before its standby takes over "
+                                  "(docs/decisions/0073-warm-standby-in-jurisdiction.md)")
+    standby_region: str | None = Field(
+        default=None, description="a primary with a warm standby: the standby's region. The signing keys become "
+                                  "multi-region keys that may be replicated to that region only")
+    standby_of: str | None = Field(
+        default=None, description="a warm standby: the primary stack it takes over from (its database is a "
+                                  "read replica of the primary's, its signing keys replicas of the primary's)")
 
     @property
     def is_production(self) -> bool:
@@ -108,6 +121,14 @@ class StackSettings(_Frozen):
     @property
     def prefix(self) -> str:
         return f"rat-{self.stack}"
+
+    @property
+    def is_standby(self) -> bool:
+        return self.standby_of is not None
+
+    def desired_count(self, workload: str) -> int:
+        """Tasks the stack runs of a workload: its size's count, none while the stack is not active."""
+        return self.services[workload].count if self.active else 0
 
     @model_validator(mode="after")
     def _region_matches_residency(self) -> StackSettings:
@@ -194,7 +215,54 @@ class StackSettings(_Frozen):
             raise ValueError("production JetStream needs at least 3 nodes to keep quorum when one is lost")
         return self
 
+    @model_validator(mode="after")
+    def _standby_stays_in_the_jurisdiction(self) -> StackSettings:
+        allowed = RESIDENCY_REGIONS[self.data_residency]
+        if self.standby_region is not None:
+            if self.standby_region == self.region:
+                raise ValueError(f"standby_region {self.standby_region!r} is this stack's own region: a standby "
+                                 "in the same region does not survive the loss of that region")
+            if self.standby_region not in allowed:
+                raise ValueError(f"standby_region {self.standby_region!r} is outside data_residency "
+                                 f"{self.data_residency.value!r}, which allows {sorted(allowed)}")
+        if self.standby_of is not None:
+            if self.standby_of == self.stack:
+                raise ValueError(f"stack {self.stack!r} cannot be its own standby")
+            if self.standby_region is not None:
+                raise ValueError("a standby has no standby of its own (standby_of and standby_region both set)")
+            if self.deploys != "platform":
+                raise ValueError("only a platform stack has a standby: the custody attestor's stack is the "
+                                 "custodian's")
+        return self
+
     @classmethod
     def from_config(cls, stack: str, settings: Mapping[str, Any]) -> StackSettings:
         """Builds settings from the `rat:settings` object of Pulumi.<stack>.yaml (or pulumi.Config)."""
         return cls.model_validate({**settings, "stack": stack})
+
+
+def check_standby_pair(primary: StackSettings, standby: StackSettings) -> None:
+    """Refuses a primary/standby pair that would move personal data out of the jurisdiction, not survive the loss
+    of the primary's region, or run two value-moving stacks at once (split brain: two relayers signing with the
+    same keys would send orders twice)."""
+    if standby.standby_of != primary.stack:
+        raise ValueError(f"{standby.stack!r} is not a standby of {primary.stack!r}")
+    if primary.is_standby:
+        raise ValueError(f"{standby.stack!r} names {primary.stack!r} as its primary, which is itself a standby")
+    if standby.data_residency != primary.data_residency:
+        raise ValueError(f"standby {standby.stack!r} has data_residency {standby.data_residency.value!r}, its "
+                         f"primary {primary.stack!r} {primary.data_residency.value!r}: the replica would carry "
+                         "personal data out of the jurisdiction")
+    if standby.region == primary.region:
+        raise ValueError(f"standby {standby.stack!r} is in its primary's region {primary.region!r}: it would be "
+                         "lost with it")
+    if primary.standby_region != standby.region:
+        raise ValueError(f"primary {primary.stack!r} has standby_region {primary.standby_region!r}, its standby "
+                         f"{standby.stack!r} runs in {standby.region!r}: the signing keys could not be replicated "
+                         "there")
+    if standby.environment != primary.environment:
+        raise ValueError(f"standby {standby.stack!r} is {standby.environment}, its primary {primary.environment}")
+    if primary.active and standby.active:
+        raise ValueError(f"{primary.stack!r} and its standby {standby.stack!r} are both active: two relayers would "
+                         "sign and send the same orders. Freeze the primary (active: false) before the standby "
+                         "takes over, and the standby before the primary takes back (docs/release/failover.md)")

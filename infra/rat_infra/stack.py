@@ -10,7 +10,13 @@ import pulumi_aws as aws
 from rat_infra.budget import build_budget
 from rat_infra.bus import build_bus
 from rat_infra.database import build_database
-from rat_infra.keys import build_data_key, build_signing_keys, task_role
+from rat_infra.keys import (
+    build_data_key,
+    build_replica_signing_keys,
+    build_signing_keys,
+    fence_primary_signers,
+    task_role,
+)
 from rat_infra.network import allow_from, build_network, security_group
 from rat_infra.observability import (
     build_observability,
@@ -34,6 +40,17 @@ from rat_infra.workloads import signer_of
 POSTGRES_PORT = 5432
 
 
+def primary_reference(settings: StackSettings, parent: pulumi.Resource) -> pulumi.StackReference:
+    """A standby reads its primary's outputs (`db_arn`, `signing_key_arns`, `signer_role_names`) from the primary's
+    state in the Pulumi backend, not from the primary's region: it resolves while that region is down."""
+    return pulumi.StackReference(f"organization/rat/{settings.standby_of}",
+                                 opts=pulumi.ResourceOptions(parent=parent))
+
+
+def _by_role(output: pulumi.Output, roles) -> dict:
+    return {role: output.apply(lambda values, r=role: values[r.value]) for role in roles}
+
+
 class RatStack(pulumi.ComponentResource):
     def __init__(
         self,
@@ -55,10 +72,17 @@ class RatStack(pulumi.ComponentResource):
 
         data_key = build_data_key(settings, account_id, self)
         task_roles = build_task_roles(settings, account_id, self)
-        signing = build_signing_keys(
-            settings, account_id, {role: task_roles[w.name] for role, w in signer_of(settings.workloads).items()},
-            self,
-        )
+        signers = {role: task_roles[w.name] for role, w in signer_of(settings.workloads).items()}
+        primary = primary_reference(settings, self) if settings.is_standby else None
+        fences: list[pulumi.Resource] = []
+        if primary is None:
+            signing = build_signing_keys(settings, account_id, signers, self)
+        else:
+            signing = build_replica_signing_keys(
+                settings, account_id, signers, _by_role(primary.get_output("signing_key_arns"), signers), self)
+            if settings.active:
+                fences = fence_primary_signers(
+                    settings, _by_role(primary.get_output("signer_role_names"), signers), self)
         network = build_network(settings, self)
         secrets = build_secrets(settings, data_key, self, secret_values or {})
         platform_stack = settings.deploys == "platform"
@@ -78,7 +102,8 @@ class RatStack(pulumi.ComponentResource):
                 self,
                 [allow_from(POSTGRES_PORT, app_sgs.database_clients, "PostgreSQL from tasks")],
             )
-            db = build_database(settings, network, db_sg, data_key, self)
+            replicate_from = primary.get_output("db_arn") if primary is not None and not settings.active else None
+            db = build_database(settings, network, db_sg, data_key, self, replicate_from)
             database_alarms(settings, db, observability.alarm_topic, self)
         build_budget(settings, observability.alarm_topic, account_id, self)
 
@@ -125,6 +150,7 @@ class RatStack(pulumi.ComponentResource):
             workload_secret_arns={name: secrets[name].arn for name in workload_secrets(settings)},
             namespace_id=namespace.id if namespace is not None else None,
             data_key_arn=data_key.arn,
+            start_after=fences,
         )
         entrypoints = build_workloads(
             settings,
@@ -153,6 +179,10 @@ class RatStack(pulumi.ComponentResource):
         self.db_endpoint = db.address if db is not None else nothing
         self.repository_url = platform.repository.repository_url
         self.signing_key_ids = {role.value: key.key_id for role, key in signing.items()}
+        # What a standby reads from its primary (primary_reference).
+        self.db_arn = db.arn if db is not None else nothing
+        self.signing_key_arns = {role.value: key.arn for role, key in signing.items()}
+        self.signer_role_names = {role.value: role_.name for role, role_ in signers.items()}
         self.register_outputs(
             {
                 "api_hostname": self.api_hostname,

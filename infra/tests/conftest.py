@@ -38,7 +38,16 @@ def prod(declared_stacks: dict[str, DeclaredStack]) -> DeclaredStack:
 
 @pytest.fixture
 def eea(declared_stacks: dict[str, DeclaredStack]) -> DeclaredStack:
-    (name,) = [n for n, s in declared_stacks.items() if s.settings.data_residency == "eea"]
+    (name,) = [n for n, s in declared_stacks.items()
+               if s.settings.data_residency == "eea" and not s.settings.is_standby]
+    return declared_stacks[name]
+
+
+@pytest.fixture
+def eea_dr(declared_stacks: dict[str, DeclaredStack]) -> DeclaredStack:
+    """prod-eea's warm standby (decision 0073)."""
+    (name,) = [n for n, s in declared_stacks.items()
+               if s.settings.data_residency == "eea" and s.settings.is_standby]
     return declared_stacks[name]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from infra_queries import DeclaredStack, provider_region
 from rat_infra.settings import RESIDENCY_REGIONS, DataResidency
 from rat_infra.tagging import PERSONAL_DATA_TAG
@@ -47,3 +49,18 @@ def test_every_resource_is_created_through_the_stack_region_provider(stack: Decl
 def test_no_resource_overrides_the_provider_region(stack: DeclaredStack) -> None:
     overrides = {r.name for r in stack.resources if r.type.startswith("aws:") and r.inputs.get("region")}
     assert overrides == set()
+
+
+def test_eea_standby_declares_no_store_outside_the_eu(eea_dr: DeclaredStack) -> None:
+    # The warm standby holds a replica of prod-eea's database, its secrets and logs: in an EU region too.
+    regions = {provider_region(eea_dr, r.provider) for r in eea_dr.resources if r.type in STORES}
+    assert regions and regions <= RESIDENCY_REGIONS[DataResidency.EEA]
+
+
+def test_eea_signing_keys_may_be_replicated_to_an_eu_region_only(eea: DeclaredStack) -> None:
+    replica_regions = {
+        st["Condition"]["StringEquals"]["kms:ReplicaRegion"]
+        for key in eea.of("aws:kms/key:Key") if key.inputs.get("multiRegion")
+        for st in json.loads(key.inputs["policy"])["Statement"] if st["Action"] == "kms:ReplicateKey"
+    }
+    assert replica_regions and replica_regions <= RESIDENCY_REGIONS[DataResidency.EEA]

@@ -9,14 +9,15 @@ from infra_queries import DeclaredStack, as_list, sign_grants, statements
 from rat_infra.workloads import SigningRole, signer_of
 
 KEY = "aws:kms/key:Key"
+REPLICA = "aws:kms/replicaKey:ReplicaKey"  # a warm standby's signing keys: replicas of its primary's (decision 0073)
 
 
 def signing_keys(stack: DeclaredStack) -> list:
-    return [k for k in stack.of(KEY) if k.inputs["keyUsage"] == "SIGN_VERIFY"]
+    return [k for k in stack.of(KEY) if k.inputs["keyUsage"] == "SIGN_VERIFY"] + stack.of(REPLICA)
 
 
 def key_arn(stack: DeclaredStack, role: SigningRole) -> str:
-    return f"arn:mock:{KEY}:{stack.settings.prefix}-{role.value}-signing"
+    return f"arn:mock:{REPLICA if stack.settings.is_standby else KEY}:{stack.settings.prefix}-{role.value}-signing"
 
 
 def task_role_arn(stack: DeclaredStack, workload: str) -> str:
@@ -42,9 +43,11 @@ def test_there_is_one_signing_key_per_role(stack: DeclaredStack) -> None:
     assert set(held) == expected
 
 
-def test_every_signing_key_is_secp256k1(stack: DeclaredStack) -> None:
-    specs = {k.inputs["customerMasterKeySpec"] for k in signing_keys(stack)}
-    assert specs == {"ECC_SECG_P256K1"}
+def test_every_signing_key_is_secp256k1(stack: DeclaredStack, declared_stacks: dict[str, DeclaredStack]) -> None:
+    # A replica key has the key spec of its primary key, in the primary stack.
+    primaries = {f"arn:mock:{KEY}:{k.name}": k for s in declared_stacks.values() for k in s.of(KEY)}
+    keys = [primaries[k.inputs["primaryKeyArn"]] if k.type == REPLICA else k for k in signing_keys(stack)]
+    assert {k.inputs["customerMasterKeySpec"] for k in keys} == {"ECC_SECG_P256K1"}
 
 
 def test_key_policy_lets_exactly_one_principal_sign(stack: DeclaredStack) -> None:

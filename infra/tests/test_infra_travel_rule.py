@@ -54,7 +54,9 @@ def trp_listeners(stack: DeclaredStack) -> list:
 
 def test_every_stack_file_sizes_the_listener_and_every_stack_runs_it(stack: DeclaredStack) -> None:
     assert TRAVEL_RULE in stack_file(stack.settings.stack)["config"]["rat:settings"]["services"]
-    assert trp_service(stack).inputs["desiredCount"] == stack.settings.services[TRAVEL_RULE].count >= 1
+    assert stack.settings.services[TRAVEL_RULE].count >= 1
+    # A warm standby declares it at no task until failover (decision 0073).
+    assert trp_service(stack).inputs["desiredCount"] == stack.settings.desired_count(TRAVEL_RULE)
 
 
 def test_the_load_balancer_forwards_tcp_443_to_the_trp_port_without_terminating_tls(stack: DeclaredStack) -> None:
