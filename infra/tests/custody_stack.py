@@ -16,6 +16,7 @@ PLATFORM_NAT_CIDRS = ("203.0.113.10/32", "203.0.113.11/32", "203.0.113.12/32")
 def custody_settings(**changes: Any) -> StackSettings:
     base = load_stack_settings("prod-eea").model_dump(mode="json")
     base.update(stack=CUSTODY_STACK, deploys="custody-attestor", relayer_cidrs=list(PLATFORM_NAT_CIDRS),
-                services={"custody-attestor": {"cpu": 256, "memory": 512, "count": 1}})
+                services={"custody-attestor": {"cpu": 256, "memory": 512, "count": 1}},
+                standby_region=None)  # prod-eea's standby pairing is the platform's, not the custodian's
     base.update(changes)
     return StackSettings.model_validate(base)
