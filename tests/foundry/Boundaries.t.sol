@@ -534,6 +534,19 @@ contract Boundaries is RatFixture {
             uint8(TransferStatus.INSUFFICIENT_BALANCE), "one unit more");
     }
 
+    /// Issue 24 (`ComplianceRegistry-MIA-9c003b1e7e`, killed only by pytest): at the cap `canTransfer` answers
+    /// MAX_HOLDERS_REACHED for part of a balance to a new holder, as the token refuses it, and OK for the whole
+    /// balance, which frees the sender's slot.
+    function test_canTransferAnswersTheHolderCapForANewHolderButNotForAWholeBalance() public {
+        _fillCap();
+        address asset = address(capped);
+        uint256 all = capped.balanceOf(sys.holders[0]);
+        assertEq(uint8(sys.registry.canTransfer(asset, sys.holders[0], sys.holders[3], SHARE)),
+            uint8(TransferStatus.MAX_HOLDERS_REACHED), "part of a balance");
+        assertEq(uint8(sys.registry.canTransfer(asset, sys.holders[0], sys.holders[3], all)),
+            uint8(TransferStatus.OK), "the whole balance");
+    }
+
     /// `Minter-MIA-993a72ffa3` (survived Forge and pytest): a burn fill for more shares than its request escrowed is
     /// refused, so it can never burn another investor's escrow held by the same Minter.
     function test_aBurnFillForOneShareUnitMoreThanItsEscrowIsRefused() public {
