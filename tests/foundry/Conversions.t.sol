@@ -327,6 +327,22 @@ contract Conversions is RatFixture {
         assertEq(payout, 3 * RATE, "quote payout");
     }
 
+    /// Issue 24 (`ConversionVault-ASOR-f1e041577d`, killed only by pytest): the books add every conversion up, so
+    /// two conversions whose amounts share bits (7 and 5 wei) book their sum, not a bitwise union.
+    function test_theConversionBooksAreTheSumOfEveryConversion() public {
+        _openFundedCash(false);
+        uint256 first = 3 * SHARE + 7;
+        uint256 second = SHARE + 5;
+        vm.startPrank(alice);
+        uint256 paid = vault.convert(address(source), first) + vault.convert(address(source), second);
+        vm.stopPrank();
+        Conversion memory c = vault.conversion(address(source));
+        assertEq(c.tokensConverted, first + second, "tokens booked");
+        assertEq(c.sharesConverted, first + second, "shares booked (multiplier 1)");
+        assertEq(c.paid, paid, "paid booked");
+        assertEq(paid, 4 * RATE, "each payout rounded down on its own");
+    }
+
     function test_aConversionNeedsAPositiveAmountWithinTheBalance() public {
         _openFundedCash(false);
         vm.startPrank(alice);
