@@ -387,6 +387,20 @@ contract Conversions is RatFixture {
         assertEq(usdc.balanceOf(address(vault)), 0, "exactly exhausted");
     }
 
+    /// Issue 24 (`ConversionVault-ASOR-55a3053c48`, killed only by pytest): defunding subtracts from the funding.
+    /// Five units over, then two returned: three remain over (a bitwise exclusive or would leave seven).
+    function test_defundingLeavesTheFundingLessExactlyWhatWasReturned() public {
+        _open(_cash(false));
+        uint256 owed = 4 * 10 * RATE;
+        vm.prank(manager);
+        vault.fund(address(source), owed + 5);
+        vm.prank(manager);
+        vault.defund(address(source), 2);
+        assertEq(vault.conversion(address(source)).funded, owed + 3, "funded less the two returned");
+        assertEq(vault.excessFunding(address(source)), 3, "three units over");
+        assertEq(usdc.balanceOf(treasury), 2, "two to the treasury");
+    }
+
     function test_fundingRequiredAndExcessFollowTheOutstandingSupply() public {
         ConversionTerms memory t = _cash(false);
         _open(t);

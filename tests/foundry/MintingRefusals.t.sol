@@ -750,6 +750,23 @@ contract MintingRefusals is RatFixture {
         assertEq(sys.vault.accrueManagementFee(address(token)), 0, "a listed asset accrues");
     }
 
+    /// Issue 24 (`FeeVault-CR-10d79d2df3` survived Forge and pytest): the listing rule holds on every fee entry
+    /// point, not only on accrual: no management fee is set for an asset the Minter never listed.
+    function test_aManagementFeeCannotBeSetForAnAssetTheMinterNeverListed() public {
+        address unlisted = makeAddr("unlisted-equity");
+        vm.expectRevert(abi.encodeWithSelector(IFeeVault.AssetNotListed.selector, unlisted));
+        vm.prank(sys.operator);
+        sys.vault.setManagementFee(unlisted, 50);
+    }
+
+    /// ... and no fee sale is booked for one.
+    function test_aManagementFeeSaleCannotBeBookedForAnAssetTheMinterNeverListed() public {
+        address unlisted = makeAddr("unlisted-equity");
+        vm.expectRevert(abi.encodeWithSelector(IFeeVault.AssetNotListed.selector, unlisted));
+        vm.prank(sys.settlement);
+        sys.vault.recordManagementFeeSale(unlisted, address(usdc), SHARE, PRICE, keccak256("trade"));
+    }
+
     /// Management-fee proceeds are booked only in a tracked payment token; an untracked one is refused.
     function test_aManagementFeeSaleInAnUntrackedTokenIsRefusedAndInATrackedOneIsBooked() public {
         address untracked = makeAddr("untracked-coin");
