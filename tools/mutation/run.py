@@ -74,6 +74,19 @@ def build_failed(rc: int, log: str) -> bool:
     return rc != 0 or "Compiler run failed" in log or re.search(r"^Error( \(\d+\))?:", log, re.M) is not None
 
 
+# A mutant edits one line of a contract: it can make solc reject the source, never make a file or the compiler itself
+# disappear. These say the toolchain failed (seen: `npm ci` replacing node_modules under a running mutation run).
+_TOOLCHAIN_FAILURES = re.compile(r"not found: File not found|Source not found|Cannot find module|No such file or "
+                                 r"directory|ENOENT|failed to resolve|Killed")
+
+
+def mutant_rejected_by_compiler(log: str) -> bool:
+    """The build failed because solc rejected the sources: a numbered compiler error located in a source file, and
+    no sign that the toolchain itself was missing."""
+    located = re.search(r"^Error \(\d+\):.*\n\s*--> \S+\.sol:\d+:\d+:", log, re.M) is not None
+    return located and _TOOLCHAIN_FAILURES.search(log) is None
+
+
 def run(cmd: list[str], cwd: Path, log: Path, timeout: int) -> tuple[int, float]:
     started = time.monotonic()
     with log.open("w") as out:
@@ -225,7 +238,11 @@ class Runner:
             entry["build_seconds"] = round(secs)
             build_log = (work / "build.log").read_text(errors="replace")
             if build_failed(rc, build_log):
-                return {**entry, "status": "invalid", "detail": "does not compile"}
+                if mutant_rejected_by_compiler(build_log):
+                    return {**entry, "status": "invalid", "detail": "does not compile"}
+                # Not counted either way, and re-run by --skip-done: an `invalid` here would drop a draw silently.
+                tail = " ".join(build_log.split())[-200:]
+                return {**entry, "status": "error", "detail": f"the build failed without a compiler error: {tail}"}
             if self._identical(m, work):
                 return {**entry, **IDENTICAL}
             if m.key not in self.pytest_only:
