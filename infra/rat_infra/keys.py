@@ -144,9 +144,7 @@ def build_signing_keys(
                 lambda a: signing_key_policy(a[0], a[1], replica_region)),
             opts=opts,
         )
-        aws.kms.Alias(f"{name}-signing", name=f"alias/{name}-signing", target_key_id=key.key_id, opts=opts)
-        # One inline policy per key, so each grant names exactly one key.
-        aws.iam.RolePolicy(f"{name}-sign", role=signer.id, policy=key.arn.apply(sign_only_policy), opts=opts)
+        _name_and_grant(name, key, signer, opts)
         keys[role] = key
     return keys
 
@@ -177,10 +175,16 @@ def build_replica_signing_keys(
             policy=pulumi.Output.all(account_id, signer.arn).apply(lambda a: signing_key_policy(a[0], a[1])),
             opts=opts,
         )
-        aws.kms.Alias(f"{name}-signing", name=f"alias/{name}-signing", target_key_id=key.key_id, opts=opts)
-        aws.iam.RolePolicy(f"{name}-sign", role=signer.id, policy=key.arn.apply(sign_only_policy), opts=opts)
+        _name_and_grant(name, key, signer, opts)
         keys[role] = key
     return keys
+
+
+def _name_and_grant(name: str, key: aws.kms.Key | aws.kms.ReplicaKey, signer: aws.iam.Role,
+                    opts: pulumi.ResourceOptions) -> None:
+    """The key's alias, and its signer's grant: one inline policy per key, so each grant names exactly one key."""
+    aws.kms.Alias(f"{name}-signing", name=f"alias/{name}-signing", target_key_id=key.key_id, opts=opts)
+    aws.iam.RolePolicy(f"{name}-sign", role=signer.id, policy=key.arn.apply(sign_only_policy), opts=opts)
 
 
 def data_key_policy(account_id: str, region: str) -> str:
