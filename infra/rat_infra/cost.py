@@ -127,12 +127,13 @@ def _database(p: _Pricer, resources: Sequence[Declared]) -> None:
         # Billed to the primary's account at its region's rate; both EEA regions list the same figure.
         p.add("RDS replication from the primary", usage.db_replication_gb, "GB",
               p.sku(Sku.INTER_REGION_TRANSFER_GB))
-    p.add(
-        "RDS backups beyond free",
-        p.settings.usage.db_backup_gb_beyond_free,
-        "GB-mo",
-        p.sku(Sku.RDS_BACKUP_GB_MONTH),
-    )
+    if _of(resources, "aws:rds/instance:Instance"):  # a custodian's stack has no database, hence no backups
+        p.add(
+            "RDS backups beyond free",
+            p.settings.usage.db_backup_gb_beyond_free,
+            "GB-mo",
+            p.sku(Sku.RDS_BACKUP_GB_MONTH),
+        )
 
 
 def _network(p: _Pricer, resources: Sequence[Declared]) -> None:

@@ -199,6 +199,13 @@ def test_the_cost_model_prices_the_custodians_load_balancer(custody_stack: Decla
     assert "Application load balancers" not in items
 
 
+def test_the_custodians_cost_has_no_database_backups_as_its_stack_has_no_database(
+        custody_stack: DeclaredStack) -> None:
+    items = {i.component for i in estimate(custody_stack.settings, custody_stack.resources).items}
+    assert not custody_stack.of("aws:rds/instance:Instance")
+    assert "RDS backups beyond free" not in items
+
+
 def test_the_custodians_load_balancer_adds_a_public_address_per_zone_to_the_cost(
         custody_stack: DeclaredStack) -> None:
     settings = custody_stack.settings
