@@ -33,6 +33,13 @@ def pg_available() -> str | None:
     return _pg_unreachable_reason()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pg_checked_first(pg_available) -> None:
+    """Resolves the session's PostgreSQL check before any module deploys contracts. Requested first by a
+    PostgreSQL test at the end of a module, it made Ape rebase that module's fixtures, re-running a listing
+    against a chain that already held it (seen in CI as a revert in the `token` fixture)."""
+
+
 @pytest.fixture
 def pg_url(pg_available) -> Iterator[str]:
     """A SQLAlchemy URL whose search_path is a fresh schema, dropped afterwards."""
