@@ -42,6 +42,13 @@ def lane_limits() -> LanePairLimits:
     """Each direction's outbound and inbound buckets: 1,000 tokens of inbound capacity, 10 tokens a second."""
     return LanePairLimits.symmetric(INBOUND_CAPACITY, INBOUND_RATE)
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_fixtures_first(lane_limits) -> None:
+    """Resolves this folder's session fixtures before any module deploys: a session fixture first requested
+    late in a module makes Ape rebase that module's fixtures, which re-ran a listing against a beacon the rebase
+    had reverted away (ERC1967InvalidBeacon at setup, in CI, depending on how xdist spread the files)."""
+
+
 
 @pytest.fixture(scope="module")
 def lane(stack, token, admin, kyc_operator, sanctions_officer, lane_limits) -> Lane:

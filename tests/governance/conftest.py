@@ -52,6 +52,14 @@ def mallory_gov(accounts):
     """Holds no role and no governance token."""
     return accounts[9]
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_fixtures_first(deployer, guardian_multisig, settlement, whale, minnow, custodian_key,
+                            mallory_gov) -> None:
+    """Resolves this folder's session fixtures before any module deploys: a session fixture first requested
+    late in a module makes Ape rebase that module's fixtures, which re-ran a listing against a beacon the rebase
+    had reverted away (ERC1967InvalidBeacon at setup, in CI, depending on how xdist spread the files)."""
+
+
 
 @pytest.fixture(scope="module")
 def as_timelock(system, chain, accounts):

@@ -67,6 +67,13 @@ def custodian_key():
 def attestor_keys(broker_key, custody_key):
     return [broker_key.key, custody_key.key]
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_fixtures_first(broker_key, broker2_key, custody_key, stranger_key, custodian_key, attestor_keys) -> None:
+    """Resolves this folder's session fixtures before any module deploys: a session fixture first requested
+    late in a module makes Ape rebase that module's fixtures, which re-ran a listing against a beacon the rebase
+    had reverted away (ERC1967InvalidBeacon at setup, in CI, depending on how xdist spread the files)."""
+
+
 
 @pytest.fixture(scope="module")
 def relayer(new_account):

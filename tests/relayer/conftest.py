@@ -33,13 +33,6 @@ def pg_available() -> str | None:
     return _pg_unreachable_reason()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _pg_checked_first(pg_available) -> None:
-    """Resolves the session's PostgreSQL check before any module deploys contracts. Requested first by a
-    PostgreSQL test at the end of a module, it made Ape rebase that module's fixtures, re-running a listing
-    against a chain that already held it (seen in CI as a revert in the `token` fixture)."""
-
-
 @pytest.fixture
 def pg_url(pg_available) -> Iterator[str]:
     """A SQLAlchemy URL whose search_path is a fresh schema, dropped afterwards."""
@@ -178,6 +171,13 @@ def attestor_pki(tmp_path_factory):
     from attestor.local import issue_local_pki
 
     return issue_local_pki(tmp_path_factory.mktemp("pki"))
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_fixtures_first(pg_available, rpc_url, attestor_pki) -> None:
+    """Resolves this folder's session fixtures before any module deploys: a session fixture first requested
+    late in a module makes Ape rebase that module's fixtures, which re-ran a listing against a beacon the rebase
+    had reverted away (ERC1967InvalidBeacon at setup, in CI, depending on how xdist spread the files)."""
+
 
 
 def launch_attestors(folder, sims, minter: str, keys_folder, rpc_url: str, chain_id: int, token: str, pki,
