@@ -49,10 +49,12 @@ PURGE_CPU, PURGE_MEMORY = 256, 512
 
 @dataclass(frozen=True)
 class AppSecurityGroups:
-    alb: aws.ec2.SecurityGroup
-    api: aws.ec2.SecurityGroup
-    workers: aws.ec2.SecurityGroup
-    relayer: aws.ec2.SecurityGroup
+    # A platform stack's four; the custodian's stack runs none of those workloads and declares none of them (a
+    # group opening 443 to the internet that nothing uses is still a finding in the custodian's account).
+    alb: aws.ec2.SecurityGroup | None
+    api: aws.ec2.SecurityGroup | None
+    workers: aws.ec2.SecurityGroup | None
+    relayer: aws.ec2.SecurityGroup | None
     private_services: Mapping[str, aws.ec2.SecurityGroup]  # workload name -> its own group (the attestors)
     trp: PassthroughSecurityGroups | None = None  # the `travel-rule` listener's tasks and its load balancer
     # The custodian's stack: the custody attestor's task (also in `private_services`) and its load balancer.
@@ -61,7 +63,7 @@ class AppSecurityGroups:
     @property
     def tasks(self) -> list[aws.ec2.SecurityGroup]:
         """The bus clients' groups (and the database's, with `database_clients`)."""
-        return [self.api, self.workers, self.relayer]
+        return [g for g in (self.api, self.workers, self.relayer) if g is not None]
 
     @property
     def database_clients(self) -> list[aws.ec2.SecurityGroup]:
@@ -69,13 +71,14 @@ class AppSecurityGroups:
         return self.tasks + ([self.trp.targets] if self.trp is not None else [])
 
     def of(self, w: Workload) -> aws.ec2.SecurityGroup:
-        if w.port is not None:
-            return self.api
         if w.passthrough_port is not None and self.trp is not None:
             return self.trp.targets
         if w.name in self.private_services:
             return self.private_services[w.name]
-        return self.relayer if w.name == "relayer" else self.workers
+        group = self.api if w.port is not None else self.relayer if w.name == "relayer" else self.workers
+        if group is None:
+            raise ValueError(f"workload {w.name!r} runs only in a platform stack, which declares its security group")
+        return group
 
 
 def build_task_roles(
@@ -89,32 +92,35 @@ def build_app_security_groups(
     settings: StackSettings, network: Network, parent: pulumi.Resource
 ) -> AppSecurityGroups:
     p = settings.prefix
-    alb = security_group(
-        f"{p}-alb",
-        network.vpc,
-        "HTTPS from the internet to the API load balancer",
-        parent,
-        [
-            aws.ec2.SecurityGroupIngressArgs(
-                protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_blocks=["0.0.0.0/0"],
-                description=f"public {port}",
-            )
-            for port in (80, 443)
-        ],
-    )
-    api = security_group(
-        f"{p}-api",
-        network.vpc,
-        "API tasks: from the load balancer only",
-        parent,
-        [allow_from(API_PORT, [alb], "from ALB")],
-    )
-    workers = security_group(f"{p}-workers", network.vpc, "Background workers: no inbound traffic", parent)
-    relayer = security_group(f"{p}-relayer", network.vpc, "Relayer daemon: no inbound traffic", parent)
-    by_name = {"relayer": relayer}
+    platform = settings.deploys == "platform"
+    alb = api = workers = relayer = None
+    if platform:
+        alb = security_group(
+            f"{p}-alb",
+            network.vpc,
+            "HTTPS from the internet to the API load balancer",
+            parent,
+            [
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_blocks=["0.0.0.0/0"],
+                    description=f"public {port}",
+                )
+                for port in (80, 443)
+            ],
+        )
+        api = security_group(
+            f"{p}-api",
+            network.vpc,
+            "API tasks: from the load balancer only",
+            parent,
+            [allow_from(API_PORT, [alb], "from ALB")],
+        )
+        workers = security_group(f"{p}-workers", network.vpc, "Background workers: no inbound traffic", parent)
+        relayer = security_group(f"{p}-relayer", network.vpc, "Relayer daemon: no inbound traffic", parent)
+    by_name = {"relayer": relayer} if relayer is not None else {}
     private: dict[str, aws.ec2.SecurityGroup] = {}
     # The custodian's own account: the platform's relayer arrives from its NAT addresses at the attestor's load
     # balancer, and the attestor admits that load balancer only.
@@ -407,12 +413,15 @@ def _attestor_record(settings: StackSettings, w: Workload, network: Network, pla
 def _public_api(settings: StackSettings, network: Network, platform: Platform,
                 opts: pulumi.ResourceOptions) -> PublicApi:
     p = settings.prefix
+    group = platform.security_groups.alb
+    if group is None:
+        raise ValueError("the public API is served from a platform stack only (`deploys: platform`)")
     alb = aws.lb.LoadBalancer(
         f"{p}-api",
         load_balancer_type="application",
         internal=False,
         subnets=network.public_subnet_ids,
-        security_groups=[platform.security_groups.alb.id],
+        security_groups=[group.id],
         drop_invalid_header_fields=True,
         enable_deletion_protection=settings.is_production,
         opts=opts,
