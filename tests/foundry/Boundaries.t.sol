@@ -449,6 +449,18 @@ contract Boundaries is RatFixture {
         assertEq(token.allowance(alice, bob), SHARE, "allowance from the permit");
     }
 
+    /// Issue 24 (`RealAssetToken-SBR-8754e2cf28`, killed only by pytest): every Forge permit used the bytes
+    /// overload, so the ERC-2612 `(v, r, s)` one could pack its signature wrongly (`abi.encode`: 96 bytes, which
+    /// no EOA signature check accepts) unseen.
+    function test_theErc2612PermitWithVRSSetsTheAllowance() public {
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes32 digest = _permitDigest(token, alice, bob, SHARE, deadline);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(_investorKey(alice), digest);
+        token.permit(alice, bob, SHARE, deadline, v, r, s);
+        assertEq(token.allowance(alice, bob), SHARE, "allowance from the (v, r, s) permit");
+        assertEq(token.nonces(alice), 1, "the permit used alice's nonce");
+    }
+
     function test_aPermitIsAcceptedInItsDeadlineSecond() public {
         uint256 deadline = block.timestamp + 1 hours;
         bytes memory signature = _signPermit(token, _investorKey(alice), alice, bob, SHARE, deadline);

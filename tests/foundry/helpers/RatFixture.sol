@@ -253,12 +253,17 @@ abstract contract RatFixture is RatTest {
     /// (65 bytes, r s v).
     function _signPermit(RealAssetToken t, uint256 key, address owner, address spender, uint256 value,
         uint256 deadline) internal view returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _permitDigest(t, owner, spender, value, deadline));
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// The EIP-712 digest of an ERC-2612 permit at the owner's current nonce.
+    function _permitDigest(RealAssetToken t, address owner, address spender, uint256 value, uint256 deadline)
+        internal view returns (bytes32) {
         bytes32 permitHash = keccak256(abi.encode(
             keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"),
             owner, spender, value, t.nonces(owner), deadline));
-        bytes32 digest = keccak256(abi.encodePacked(hex"1901", t.DOMAIN_SEPARATOR(), permitHash));
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
-        return abi.encodePacked(r, s, v);
+        return keccak256(abi.encodePacked(hex"1901", t.DOMAIN_SEPARATOR(), permitHash));
     }
 
     /// Valid listing terms (NVIDIA on Nasdaq) that listing tests use as they are or change one field of.
