@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Vm} from "forge-std/Vm.sol";
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
 import {IMinter, Fill, RequestStatus} from "../../contracts/interfaces/IMinter.sol";
@@ -574,9 +575,45 @@ contract Boundaries is RatFixture {
         assertEq(token.balanceOf(address(sys.minter)), 20 * SHARE, "both escrows untouched");
     }
 
+    // ------------------------------------------------------------------ a fee of zero moves nothing
+
+    /// Seed `2026-12-04-s36` (`Minter-MIA-8ec308b8cb` survived Forge and pytest): a fill whose fee is zero sends the
+    /// fee vault nothing at all, not a zero-value transfer (a payment token that refuses those would otherwise
+    /// block every fee-free fill). `token` is the fixture's fee-free asset.
+    function test_aFeeFreeMintFillMakesNoTransferToTheFeeVault() public {
+        (bytes32 id,) = _request(alice, 1_000e6, block.timestamp + 1 days);
+        Fill memory fill = _fill(id, 5 * SHARE, block.timestamp + 1 hours);
+        assertEq(fill.fees, 0, "a fee-free asset");
+        vm.recordLogs();
+        _fulfil(fill);
+        assertEq(_transfersTo(address(sys.vault)), 0, "no transfer to the fee vault");
+    }
+
+    function test_aFeeFreeBurnFillMakesNoTransferToTheFeeVault() public {
+        _mintTo(token, alice, 10 * SHARE);
+        bytes32 id = _requestBurn(alice, 10 * SHARE);
+        Fill memory fill = _fill(id, 10 * SHARE, block.timestamp + 1 hours);
+        assertEq(fill.fees, 0, "a fee-free asset");
+        bytes[] memory sigs = _attestFill(fill);
+        vm.recordLogs();
+        vm.prank(sys.operator);
+        sys.minter.fulfillBurn(fill, sigs);
+        assertEq(usdc.balanceOf(alice), 10 * PRICE, "the proceeds paid");
+        assertEq(_transfersTo(address(sys.vault)), 0, "no transfer to the fee vault");
+    }
+
     // ------------------------------------------------------------------ helpers
 
 
+
+    /// ERC-20 `Transfer` events to `to` among the logs recorded since `vm.recordLogs()`.
+    function _transfersTo(address to) private returns (uint256 n) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics.length == 3 && logs[i].topics[0] == keccak256("Transfer(address,address,uint256)")
+                && logs[i].topics[2] == bytes32(uint256(uint160(to)))) ++n;
+        }
+    }
 
     function _requestBurn(address who, uint256 shares) private returns (bytes32 id) {
         vm.startPrank(who);
