@@ -379,6 +379,23 @@ contract GovernanceAccess is RatFixture {
         }
     }
 
+    /// A listing without a custodian signer is refused, and nothing of it is kept: no token at the ticker's address
+    /// and the ticker still free. (The lister's own check and the registry's `setCustodian` refuse it with the same
+    /// `ZeroAddress()`, which is why the mutant dropping the lister's check is listed equivalent.)
+    function test_aListingWithoutACustodianSignerIsRefusedAndListsNothing() public {
+        _grantListingRoles();
+        Listing memory listing = _nvdaListing();
+        listing.custodianSigner = address(0);
+        vm.expectRevert(AssetLister.ZeroAddress.selector);
+        vm.prank(sys.timelock);
+        lister.list(listing);
+        assertEq(lister.predictAddress("rNVDA").code.length, 0, "no token deployed");
+
+        listing.custodianSigner = makeAddr("nvda-custodian");
+        vm.prank(sys.timelock);
+        assertEq(lister.list(listing), lister.predictAddress("rNVDA"), "the ticker is still free");
+    }
+
     /// The lister records which release channel each asset was listed on (the canary's holders upgrade first).
     function test_theListerRecordsTheReleaseChannelOfEachAsset() public {
         _grantListingRoles();
