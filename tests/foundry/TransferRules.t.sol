@@ -3,7 +3,8 @@ pragma solidity 0.8.28;
 
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
-import {TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
+import {TransferFacts, TransferStatus} from "../../contracts/interfaces/IComplianceRegistry.sol";
+import {ComplianceRules} from "../../contracts/compliance/ComplianceRules.sol";
 import {RatFixture} from "./helpers/RatFixture.sol";
 
 /// @title Every transfer rule of ComplianceRules, one test each, at its boundary where it has one.
@@ -116,6 +117,26 @@ contract TransferRules is RatFixture {
         _expectRestricted(TransferStatus.SENDER_JURISDICTION_BLOCKED);
         vm.prank(carol); // BR
         token.transfer(bob, SHARE); // AR
+    }
+
+    /// Seed `2026-12-04-s36` (`ComplianceRecords-ASOR-bdc471c577` survived Forge and pytest): `transferFacts` is the
+    /// one read every value path judges from (token, pool hook, conversion vault), and each fact is its own bit: a
+    /// frozen spender is added to the blocked sender and recipient, never written over them. (The rules report the
+    /// frozen spender first, so no transfer's status shows the difference; the facts themselves do.)
+    function test_theTransferFactsCarryAFrozenSpenderBesideBothJurisdictionBlocks() public {
+        bytes2[] memory codes = new bytes2[](2);
+        codes[0] = "BR";
+        codes[1] = "AR";
+        address spender = sys.holders[3];
+        vm.startPrank(sys.operator);
+        sys.registry.setJurisdictionsBlocked(address(token), codes, true);
+        sys.registry.freeze(_one(spender), keccak256("case"));
+        vm.stopPrank();
+        TransferFacts memory f = sys.records.transferFacts(address(token), spender, carol, bob); // BR -> AR
+        assertEq(f.flags, ComplianceRules.SENDER_BLOCKED | ComplianceRules.RECIPIENT_BLOCKED
+            | ComplianceRules.OPERATOR_FROZEN, "all three facts");
+        assertEq(sys.records.transferFacts(address(token), carol, carol, bob).flags,
+            ComplianceRules.SENDER_BLOCKED | ComplianceRules.RECIPIENT_BLOCKED, "the holder moving its own tokens");
     }
 
     /// Integrators check `isJurisdictionBlocked` before routing an order: it follows the block and its lifting.
