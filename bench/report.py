@@ -235,8 +235,9 @@ def section_mutation_sample(sample: dict | None, forge_goal: float, total_goal: 
         return "—" if not v else f"{v[0]:.1f}–{v[1]:.1f}"
 
     o = sample["overall"]
-    out = ["", f"### Estimate from a seeded random sample ({sample['per_contract']} mutants per contract, seed "
-           f"`{sample['seed']}`)", "",
+    draws = sample.get("pooled") or [{"seed": sample["seed"], "per_contract": sample["per_contract"]}]
+    title = " and ".join(f"{d['per_contract']} mutants per contract by seed `{d['seed']}`" for d in draws)
+    out = ["", f"### Estimate from a seeded random sample ({title}{', pooled' if len(draws) > 1 else ''})", "",
            "Each contract's mutants drawn by the seed and run as above; the interval is the 95 % Wilson score "
            "interval of the sample's score (the population is the contract's scorable mutants). *pytest* = Forge "
            "survivors run through the contract's pytest folders too (`--python`); where the pytest stage has not run, "

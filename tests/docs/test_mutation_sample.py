@@ -53,6 +53,33 @@ def test_no_interval_without_a_scored_mutant():
     assert run.wilson(0, 0) is None
 
 
+def test_pooled_seeds_draw_each_seeds_sample_and_count_a_mutant_both_drew_once():
+    catalogue = _mutants("A", 30)
+    first, second = run.stratified(catalogue, 12, "s1"), run.stratified(catalogue, 8, "s2")
+    pooled = run.pooled_draws(catalogue, [("s1", 12), ("s2", 8)])
+    assert {m.key for m in pooled} == {m.key for m in first} | {m.key for m in second}
+    assert len(pooled) == len({m.key for m in pooled}) < 20  # 30 mutants: two draws of 12 and 8 overlap
+
+
+def test_a_pooled_sample_records_its_seeds_and_scores_every_mutant_they_drew(tmp_path, monkeypatch):
+    catalogue = _mutants("A", 30)
+    monkeypatch.setattr(run, "RESULTS", tmp_path / "mutation.json")
+    monkeypatch.setattr(run, "ROOT", ROOT)
+    verdicts = [{"key": m.key, "contract": "A", "file": m.file, "operator": "ROR", "line": m.line, "change": "",
+                 "status": "killed_forge"} for m in catalogue]
+    data = run.write_results(verdicts, catalogue, None, [("s1", 12), ("s2", 8)])
+    assert data["sample"]["pooled"] == [{"seed": "s1", "per_contract": 12}, {"seed": "s2", "per_contract": 8}]
+    assert data["sample"]["seed"] == "s2"  # the newest
+    assert data["sample"]["contracts"]["A"]["scored"] == len(run.pooled_draws(catalogue, [("s1", 12), ("s2", 8)]))
+    assert run.recorded_draws(data["sample"]) == [("s1", 12), ("s2", 8)]
+
+
+@pytest.mark.parametrize("text", ["2026-12-04", "2026-12-04:", ":12", "2026-12-04:0", "2026-12-04:x"])
+def test_a_pool_seed_without_a_draw_size_is_refused(text):
+    with pytest.raises(SystemExit, match="expected SEED:N"):
+        run._pool_seed(text)
+
+
 def test_a_survivor_reviewed_as_equivalent_later_is_no_longer_counted(tmp_path, monkeypatch):
     m = _mutants("A", 1)[0]
     monkeypatch.setattr(run, "RESULTS", tmp_path / "mutation.json")
@@ -61,7 +88,7 @@ def test_a_survivor_reviewed_as_equivalent_later_is_no_longer_counted(tmp_path, 
     monkeypatch.setattr(run, "ROOT", ROOT)
     survivor = {"key": m.key, "contract": "A", "file": m.file, "operator": "ROR", "line": 0, "change": "",
                 "status": "survived"}
-    data = run.write_results([survivor], [m], None, ("seed", 1))
+    data = run.write_results([survivor], [m], None, [("seed", 1)])
     assert data["results"][0]["status"] == "equivalent"
     assert data["results"][0]["recorded_status"] == "survived"
     assert data["contracts"]["A"]["survived"] == 0
@@ -73,7 +100,7 @@ def test_the_recorded_sample_scores_every_contract_it_drew():
     sample = data.get("sample")
     assert sample, "bench/results/mutation.json has no sample estimate: run make mutation-estimate"
     contracts = {m.contract for m in load()}
-    drawn = run.stratified(load(), sample["per_contract"], sample["seed"])
+    drawn = run.pooled_draws(load(), run.recorded_draws(sample))
     assert {m.contract for m in drawn} == set(sample["contracts"]) == contracts
     for name, c in sample["contracts"].items():
         assert c["drawn"] == sum(1 for m in drawn if m.contract == name)

@@ -332,13 +332,35 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
     return round(100 * max(0.0, centre - half), 1), round(100 * min(1.0, centre + half), 1)
 
 
-def sample_scores(results: dict[str, dict], catalogue: list[Mutant], seed: str, n: int) -> dict:
-    """The score estimate of a seeded stratified sample (`--random N --per-contract --seed S`): per contract, the
-    verdicts of exactly the N mutants that seed draws from it (recomputed here, so verdicts of other runs — such as
-    targeted `--key` runs — cannot bias it), with a 95 % Wilson interval on the Forge and the Forge + pytest score.
-    Overall: the per-contract scores weighted by each contract's estimated number of scorable mutants (generated ×
-    the sample's scored fraction), and a Wilson interval on the pooled counts."""
-    drawn = stratified(catalogue, n, seed)
+Draws = list[tuple[str, int]]  # (seed, mutants per contract), oldest first
+
+
+def pooled_draws(catalogue: list[Mutant], draws: Draws) -> list[Mutant]:
+    """The union of several seeds' stratified draws, each mutant once (seeds may draw the same one)."""
+    seen: set[str] = set()
+    out = []
+    for seed, n in draws:
+        for m in stratified(catalogue, n, seed):
+            if m.key not in seen:
+                seen.add(m.key)
+                out.append(m)
+    return out
+
+
+def recorded_draws(sample: dict) -> Draws:
+    """The draws a recorded sample was scored over: its pooled seeds, or its one seed."""
+    if sample.get("pooled"):
+        return [(d["seed"], d["per_contract"]) for d in sample["pooled"]]
+    return [(sample["seed"], sample["per_contract"])] if sample.get("seed") and sample.get("per_contract") else []
+
+
+def sample_scores(results: dict[str, dict], catalogue: list[Mutant], draws: Draws) -> dict:
+    """The score estimate of seeded stratified samples (`--random N --per-contract --seed S`, and `--pool-seed` for
+    earlier seeds): per contract, the verdicts of exactly the mutants those seeds draw from it (recomputed here, so
+    verdicts of other runs — such as targeted `--key` runs — cannot bias it), with a 95 % Wilson interval on the
+    Forge and the Forge + pytest score. Overall: the per-contract scores weighted by each contract's estimated number
+    of scorable mutants (generated × the sample's scored fraction), and a Wilson interval on the pooled counts."""
+    drawn = pooled_draws(catalogue, draws)
     population = {}
     for m in catalogue:
         population[m.contract] = population.get(m.contract, 0) + 1
@@ -383,7 +405,9 @@ def sample_scores(results: dict[str, dict], catalogue: list[Mutant], seed: str, 
         "total_ci95_pooled": wilson(pooled["killed"], pooled["scored"]),
     }
     order = {Path(f).stem: i for i, f in enumerate(CORE)}
-    return {"seed": seed, "per_contract": n, "overall": overall,
+    seed, n = draws[-1]
+    pooled = {"pooled": [{"seed": d, "per_contract": k} for d, k in draws]} if len(draws) > 1 else {}
+    return {"seed": seed, "per_contract": n, **pooled, "overall": overall,
             "contracts": dict(sorted(per.items(), key=lambda kv: order.get(kv[0], 99)))}
 
 
@@ -413,7 +437,7 @@ def timing(results: dict[str, dict], catalogue: list[Mutant], jobs: int = 2) -> 
 
 
 def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | None,
-                  sample: tuple[str, int] | None = None, drop: set[str] = frozenset()) -> dict:
+                  sample: Draws | None = None, drop: set[str] = frozenset()) -> dict:
     """Merges `new` into the recorded verdicts by key (less those in `drop`) and rewrites every summary."""
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     merged = {r["key"]: r for r in previous.get("results", []) if "key" in r and r["key"] not in drop}
@@ -430,7 +454,7 @@ def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | Non
             merged[k] = {**r, "status": "equivalent", "reason": reason, "recorded_status": r["status"]}
     summary = summarise(merged, catalogue)
     # The stratified sample the score estimate is read from: the last one run with --per-contract, kept across runs.
-    spec = sample or (previous.get("sample", {}).get("seed"), previous.get("sample", {}).get("per_contract"))
+    spec = sample or recorded_draws(previous.get("sample", {}))
     data = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "engine": json.loads((ROOT / "tools" / "mutation" / "mutants.json").read_text()).get("engine"),
@@ -438,7 +462,7 @@ def write_results(new: list[dict], catalogue: list[Mutant], run_meta: dict | Non
         "goals": {"forge_score": 90.0, "total_score": 98.0},
         "runs": ([*previous.get("runs", []), run_meta] if run_meta else previous.get("runs", []))[-20:],
         **summary,
-        **({"sample": sample_scores(merged, catalogue, spec[0], spec[1])} if spec[0] is not None and spec[1] else {}),
+        **({"sample": sample_scores(merged, catalogue, spec)} if spec else {}),
         "timing": timing(merged, catalogue),
         "results": sorted(merged.values(), key=lambda r: (r["contract"], r["line"], r["key"])),
     }
@@ -479,6 +503,13 @@ def sample_population(catalogue: list[Mutant]) -> list[Mutant]:
     return [m for m in catalogue if status.get(m.key) in KILLED and not equivalent_reason(m, rows)]
 
 
+def _pool_seed(text: str) -> tuple[str, int]:
+    seed, _, n = text.rpartition(":")
+    if not seed or not n.isdigit() or int(n) < 1:
+        raise SystemExit(f"--pool-seed {text!r}: expected SEED:N, N the mutants per contract that seed drew")
+    return seed, int(n)
+
+
 def stratified(selection: list[Mutant], n: int, seed: str) -> list[Mutant]:
     """n mutants of each contract, each contract's draw seeded by the seed and its name (so adding a contract does
     not change another's sample), interleaved round-robin: a run stopped early has sampled every contract evenly."""
@@ -504,6 +535,10 @@ def main() -> int:
     parser.add_argument("--skip-done", action="store_true", help="skip mutants with a recorded verdict")
     parser.add_argument("--sample", type=int, help="run a random sample of this many (the `make test` check)")
     parser.add_argument("--seed", default="0", help="sample seed (make test passes the commit hash)")
+    parser.add_argument("--pool-seed", action="append", default=[], metavar="SEED:N", help="with --random N "
+                        "--per-contract: score the estimate over this earlier seed's N-per-contract draw too, pooled "
+                        "with --seed's (each mutant once); repeatable, oldest first. Pool only seeds whose draws "
+                        "were run before the tests their gaps led to")
     parser.add_argument("--budget", type=int, help="start no mutant after this many seconds (the sample's cap)")
     parser.add_argument("--results", type=Path, help="write verdicts here instead of bench/results/mutation.json "
                         "(a second run in parallel); merge them later with --merge-from")
@@ -521,10 +556,11 @@ def main() -> int:
     catalogue = load()
     if not catalogue:
         raise SystemExit("no tools/mutation/mutants.json: run python tools/mutation/generate.py")
+    spec = ([*(_pool_seed(p) for p in args.pool_seed), (args.seed, args.random)]
+            if args.random and args.per_contract else None)
     if args.merge_from:
         other = json.loads(args.merge_from.read_text()).get("results", [])
-        write_results(other, catalogue, None,
-                      (args.seed, args.random) if args.random and args.per_contract else None)
+        write_results(other, catalogue, None, spec)
         print(f"merged {len(other)} verdicts from {args.merge_from} into {RESULTS}")
         return 0
     if args.forget:
@@ -574,7 +610,6 @@ def main() -> int:
             killers += [f for st in stages for f in st.get("failed_suites", [])]
             if r["status"] == "killed_forge" and killers:
                 runner.forge_killer[k] = killers[0]
-    spec = (args.seed, args.random) if args.random and args.per_contract else None
     if spec:
         meta_sample = {"seed": args.seed, "per_contract": args.random}
     started = time.monotonic()
