@@ -251,6 +251,26 @@ contract ComplianceRefusals is RatFixture {
         assertEq(uint8(sys.registry.venueStatus(asset, eoa)), uint8(VenueStatus.ACTIVE), "a contract registers");
     }
 
+    /// Seed `2026-12-04-s36-2` (`ComplianceRegistry-RR-5d9dc8e412`, killed only by pytest): `venues` lists every
+    /// venue of the asset, active or suspended, and forgets one once removed; another asset's list is its own.
+    function test_theRegistryListsAnAssetsVenuesActiveOrSuspendedUntilRemoved() public {
+        address pool = _venue("pool", asset);
+        address market = _venue("market", asset);
+        vm.prank(sys.timelock);
+        sys.registry.suspendVenue(asset, market, REF);
+        address[] memory listed = sys.registry.venues(asset);
+        assertEq(listed.length, 2, "both venues");
+        assertEq((listed[0] == pool && listed[1] == market) || (listed[0] == market && listed[1] == pool), true,
+            "the active and the suspended one");
+        assertEq(sys.registry.venues(address(sys.assets[1])).length, 0, "another asset has none");
+
+        vm.prank(sys.timelock);
+        sys.registry.removeVenue(asset, pool, REF);
+        listed = sys.registry.venues(asset);
+        assertEq(listed.length, 1, "one left");
+        assertEq(listed[0], market, "the suspended one stays listed");
+    }
+
     /// The Minter (a protocol holder) cannot become a venue: its escrow would stop being refundable as escrow.
     function test_registeringAProtocolHolderAsAVenueIsRefused() public {
         address minter = address(sys.minter);
