@@ -21,6 +21,19 @@ Error (7576): Undeclared identifier.
   |                                                                 ^
 """
 
+# Code generation's errors carry no location: a constructor that reverts before assigning an immutable.
+UNASSIGNED_IMMUTABLE = """Compiling 36 files with Solc 0.8.28
+Solc 0.8.28 finished in 4.75s
+Error: Compiler run failed:
+Warning (5740): Unreachable code.
+   --> contracts/governance/AssetLister.sol:112:9:
+    |
+112 |         GOVERNANCE = governance;
+    |         ^ (Relevant source part starts here and spans across multiple lines).
+
+Error (1284): Some immutables were read from but never assigned, possibly because of optimization.
+"""
+
 IMPORT_GONE = """ERROR foundry_compilers_artifacts_solc::sources: error="/tmp/ft/node_modules/@openzeppelin/contracts/x.sol": \
 No such file or directory (os error 2)
 Unable to resolve imports:
@@ -40,7 +53,7 @@ Error: Cannot find module '/work/main/node_modules/solc/soljson.js'
 """
 
 
-def test_a_located_compiler_error_makes_the_mutant_invalid():
+def test_a_compiler_error_in_a_source_makes_the_mutant_invalid():
     assert run.build_failed(0, REJECTED) and run.mutant_rejected_by_compiler(REJECTED)
 
 
@@ -50,3 +63,7 @@ def test_an_import_that_vanished_under_the_run_is_not_the_mutants_fault():
 
 def test_a_compiler_that_cannot_start_is_not_the_mutants_fault():
     assert run.build_failed(1, COMPILER_GONE) and not run.mutant_rejected_by_compiler(COMPILER_GONE)
+
+
+def test_a_code_generation_error_without_a_location_makes_the_mutant_invalid():
+    assert run.build_failed(1, UNASSIGNED_IMMUTABLE) and run.mutant_rejected_by_compiler(UNASSIGNED_IMMUTABLE)

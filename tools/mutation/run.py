@@ -81,10 +81,11 @@ _TOOLCHAIN_FAILURES = re.compile(r"not found: File not found|Source not found|Ca
 
 
 def mutant_rejected_by_compiler(log: str) -> bool:
-    """The build failed because solc rejected the sources: a numbered compiler error located in a source file, and
-    no sign that the toolchain itself was missing."""
-    located = re.search(r"^Error \(\d+\):.*\n\s*--> \S+\.sol:\d+:\d+:", log, re.M) is not None
-    return located and _TOOLCHAIN_FAILURES.search(log) is None
+    """The build failed because solc rejected the sources: a numbered solc error (most are located in a source file;
+    code generation's, such as 1284 for an immutable never assigned, are not), and no sign that the toolchain itself
+    was missing."""
+    numbered = re.search(r"^Error \(\d+\): ", log, re.M) is not None
+    return numbered and _TOOLCHAIN_FAILURES.search(log) is None
 
 
 def run(cmd: list[str], cwd: Path, log: Path, timeout: int) -> tuple[int, float]:
