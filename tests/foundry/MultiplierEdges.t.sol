@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
+import {MultiplierState} from "../../contracts/token/ShareMultiplier.sol";
 import {RatFixture} from "./helpers/RatFixture.sol";
 
 /// @title Edges of the share multiplier the invariant fuzzer cannot reach in practice.
@@ -33,6 +34,22 @@ contract MultiplierEdges is RatFixture {
     /// Cancelling a split moves the compare-and-swap version forward, never back: a proposal prepared before the
     /// split was scheduled (version 0) is stale after the cancel and cannot schedule a split the issuer already
     /// withdrew.
+    /// Seed `2026-12-04-s36-2` (`RealAssetToken-CR-1a0ff80131` survived Forge and pytest): a cancelled split leaves no
+    /// ratio behind in `multiplierState` (what indexers and the venues' split window read): numerator and
+    /// denominator both zero, the split time back to never, the multiplier unchanged.
+    function test_cancellingASplitClearsItsRatioFromTheMultiplierState() public {
+        uint256 multiplierBefore = token.multiplier();
+        vm.startPrank(sys.timelock);
+        token.scheduleSplit(3, 2, uint40(block.timestamp + 1 days), 0, keccak256("split"));
+        token.cancelSplit(1, keccak256("withdrawn"));
+        vm.stopPrank();
+        (MultiplierState memory m,) = token.multiplierState();
+        assertEq(m.numerator, 0, "no numerator");
+        assertEq(m.denominator, 0, "no denominator");
+        assertEq(m.splitAt, 0, "no split ever took effect");
+        assertEq(token.multiplier(), multiplierBefore, "the multiplier is unchanged");
+    }
+
     function test_cancellingASplitAdvancesTheVersionSoAnOlderProposalIsStale() public {
         vm.startPrank(sys.timelock);
         token.scheduleSplit(2, 1, uint40(block.timestamp + 1 days), 0, keccak256("split"));
