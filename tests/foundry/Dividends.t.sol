@@ -26,6 +26,19 @@ contract ShortPayingToken is ERC20 {
     }
 }
 
+/// @dev A payout token that delivers one unit more than asked (a transfer bonus, a rebase on transfer): funding must
+/// be refused too, or the extra unit would sit in the distributor outside every distribution's books.
+contract OverPayingToken is ERC20 {
+    constructor(address holder) ERC20("Over", "OVR") {
+        _mint(holder, 1e30);
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (from != address(0) && to != address(0) && value > 0) super._update(address(0), to, 1);
+    }
+}
+
 /// @title DividendDistributor in Forge: every rule at its exact second and amount, on every path that moves money.
 /// @notice Issue 24: the distributor was specified only by pytest (tests/corporate), so the Forge suite killed none
 /// of its mutants. Each test states one behaviour; the boundaries are pinned on both sides (record block == current
@@ -217,6 +230,17 @@ contract Dividends is RatFixture {
         vm.prank(creator);
         short.approve(address(dist), TOTAL);
         _expectCreateRevert(t, abi.encodeWithSelector(DividendDistributor.FundingMismatch.selector, TOTAL, TOTAL - 1));
+    }
+
+    /// Seed `2026-12-04-s36-2` (`DividendDistributor-ROR-1e374a4774` survived Forge and pytest): funding must equal
+    /// the total exactly, so a token delivering more than asked is refused as one delivering less is.
+    function test_aPayoutTokenThatDeliversMoreThanAskedIsRefused() public {
+        OverPayingToken over = new OverPayingToken(creator);
+        DistributionTerms memory t = _terms(keccak256("root"), TOTAL);
+        t.payoutToken = address(over);
+        vm.prank(creator);
+        over.approve(address(dist), TOTAL);
+        _expectCreateRevert(t, abi.encodeWithSelector(DividendDistributor.FundingMismatch.selector, TOTAL, TOTAL + 1));
     }
 
     function test_onlyTheCreatorRoleCreates() public {
