@@ -161,6 +161,20 @@ contract Events is RatFixture {
         sys.vault.recordManagementFeeSale(address(token), address(usdc), 3 * SHARE, 450e6, confirmation);
     }
 
+    /// Seed `2026-12-04-s36-2` (`FeeVault-CR-8c620fc8d2` survived Forge and pytest): a sale's proceeds are booked in
+    /// the same call, like every fee: `FeesBooked` with the split at the current insurance share, nothing left
+    /// unbooked.
+    function test_recordingAManagementFeeSaleBooksItsProceedsAtOnce() public {
+        uint256 amount = sys.vault.unbooked(address(usdc)) + 450e6;
+        uint256 toInsurance = amount * sys.vault.insuranceShareBps() / 10_000;
+        assertEq(toInsurance != 0, true, "the fixture's vault keeps an insurance share");
+        vm.expectEmit(address(sys.vault));
+        emit IFeeVault.FeesBooked(address(usdc), amount, amount - toInsurance, toInsurance);
+        vm.prank(sys.settlement);
+        sys.vault.recordManagementFeeSale(address(token), address(usdc), 3 * SHARE, 450e6, keccak256("trade 18"));
+        assertEq(sys.vault.unbooked(address(usdc)), 0, "nothing left unbooked");
+    }
+
     // ---------------------------------------------------------------- ComplianceRegistry
 
     function test_writingAKycRecordEmitsInvestorUpdated() public {
