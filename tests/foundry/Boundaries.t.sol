@@ -462,6 +462,37 @@ contract Boundaries is RatFixture {
         assertEq(token.nonces(alice), 1, "the permit used alice's nonce");
     }
 
+    /// Seed `2026-12-04-s36-2` (`Minter-RR-f3154fa113`, killed only by pytest): no Forge test requested a mint with a
+    /// stablecoin permit. With one, the escrow moves without any prior approval.
+    function test_aMintRequestWithAStablecoinPermitEscrowsWithoutAnApproval() public {
+        uint256 amount = 1_000e6;
+        vm.prank(sys.timelock);
+        usdc.mint(alice, amount);
+        assertEq(usdc.allowance(alice, address(sys.minter)), 0, "no approval");
+        (uint8 v, bytes32 r, bytes32 s) = _signUsdcPermit(alice, amount, block.timestamp + 1 hours);
+        uint256 escrowBefore = usdc.balanceOf(address(sys.minter));
+        vm.prank(alice);
+        bytes32 id = sys.minter.requestMintWithPermit(address(token), address(usdc), amount, PRICE,
+            block.timestamp + 1 days, block.timestamp + 1 hours, v, r, s);
+        assertEq(usdc.balanceOf(address(sys.minter)) - escrowBefore, amount, "escrowed");
+        assertEq(sys.minter.getRequest(id).account, alice, "alice's request");
+    }
+
+    /// A permit someone submitted first (front-running the request) does not block it: the allowance is in place.
+    function test_aMintRequestWhosePermitWasAlreadyUsedStillEscrows() public {
+        uint256 amount = 1_000e6;
+        vm.prank(sys.timelock);
+        usdc.mint(alice, amount);
+        uint256 permitDeadline = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _signUsdcPermit(alice, amount, permitDeadline);
+        usdc.permit(alice, address(sys.minter), amount, permitDeadline, v, r, s); // front-run by anyone
+        uint256 escrowBefore = usdc.balanceOf(address(sys.minter));
+        vm.prank(alice);
+        sys.minter.requestMintWithPermit(address(token), address(usdc), amount, PRICE, block.timestamp + 1 days,
+            permitDeadline, v, r, s);
+        assertEq(usdc.balanceOf(address(sys.minter)) - escrowBefore, amount, "escrowed");
+    }
+
     function test_aPermitIsAcceptedInItsDeadlineSecond() public {
         uint256 deadline = block.timestamp + 1 hours;
         bytes memory signature = _signPermit(token, _investorKey(alice), alice, bob, SHARE, deadline);
@@ -605,6 +636,16 @@ contract Boundaries is RatFixture {
     // ------------------------------------------------------------------ helpers
 
 
+
+    /// `owner`'s EIP-2612 permit of `value` stablecoin units to the Minter, at its current nonce.
+    function _signUsdcPermit(address owner, uint256 value, uint256 deadline)
+        private view returns (uint8, bytes32, bytes32)
+    {
+        bytes32 permitHash = keccak256(abi.encode(
+            keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"),
+            owner, address(sys.minter), value, usdc.nonces(owner), deadline));
+        return vm.sign(_investorKey(owner), keccak256(abi.encodePacked(hex"1901", usdc.DOMAIN_SEPARATOR(), permitHash)));
+    }
 
     /// ERC-20 `Transfer` events to `to` among the logs recorded since `vm.recordLogs()`.
     function _transfersTo(address to) private returns (uint256 n) {

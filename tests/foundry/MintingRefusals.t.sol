@@ -711,6 +711,18 @@ contract MintingRefusals is RatFixture {
         assertEq(sys.vault.insuranceShareBps(), 10_000, "whole share set");
     }
 
+    /// Seed `2026-12-04-s36-2` (`FeeVault-MIA-6c076e8c23` survived Forge and pytest): a zero Minter is refused, and
+    /// the vault can still name its real one.
+    function test_aVaultRefusesAZeroMinterAndStillNamesItsRealOne() public {
+        FeeVault fresh = _freshVault();
+        vm.expectRevert(IFeeVault.ZeroAddress.selector);
+        vm.prank(sys.timelock);
+        fresh.setMinter(address(0));
+        vm.prank(sys.timelock);
+        fresh.setMinter(address(sys.minter));
+        assertEq(fresh.minter(), address(sys.minter), "named");
+    }
+
     /// The vault names its Minter once: a fresh vault accepts one, then refuses another.
     function test_aVaultNamesItsMinterOnceOnly() public {
         FeeVault fresh = _freshVault();
