@@ -678,6 +678,19 @@ contract MintingRefusals is RatFixture {
         assertEq(burnBps, max, "burn fee at the maximum");
     }
 
+    /// Seed `2026-12-04-s36-3` (`FeeVault-MIA-1c9ab06143` survived Forge and pytest): a withdrawal to the zero address
+    /// is refused by the vault itself, with its own error, whatever the payment token would do with it.
+    function test_aWithdrawalToTheZeroAddressIsRefusedAndTheBucketKeepsItsFunds() public {
+        bytes32 id = _requestMint(bob, ESCROW, PRICE);
+        _fulfilMint(_fill(id, FILLED, PRICE));
+        (uint256 treasury,) = sys.vault.buckets(address(usdc));
+        vm.expectRevert(IFeeVault.ZeroAddress.selector);
+        vm.prank(sys.operator);
+        sys.vault.withdraw(address(usdc), FeeBucket.TREASURY, address(0), treasury);
+        (uint256 after_,) = sys.vault.buckets(address(usdc));
+        assertEq(after_, treasury, "the bucket keeps its funds");
+    }
+
     /// A bucket pays out at most what it holds: one unit more than each bucket is refused, exactly it is paid.
     function test_aWithdrawalOfOneUnitMoreThanABucketHoldsIsRefusedAndExactlyItIsPaid() public {
         bytes32 id = _requestMint(bob, ESCROW, PRICE);
