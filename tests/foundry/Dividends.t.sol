@@ -224,23 +224,22 @@ contract Dividends is RatFixture {
     }
 
     function test_aPayoutTokenThatDeliversLessThanAskedIsRefused() public {
-        ShortPayingToken short = new ShortPayingToken(creator);
-        DistributionTerms memory t = _terms(keccak256("root"), TOTAL);
-        t.payoutToken = address(short);
-        vm.prank(creator);
-        short.approve(address(dist), TOTAL);
-        _expectCreateRevert(t, abi.encodeWithSelector(DividendDistributor.FundingMismatch.selector, TOTAL, TOTAL - 1));
+        _expectFundingRefused(new ShortPayingToken(creator), TOTAL - 1);
     }
 
     /// Seed `2026-12-04-s36-2` (`DividendDistributor-ROR-1e374a4774` survived Forge and pytest): funding must equal
     /// the total exactly, so a token delivering more than asked is refused as one delivering less is.
     function test_aPayoutTokenThatDeliversMoreThanAskedIsRefused() public {
-        OverPayingToken over = new OverPayingToken(creator);
+        _expectFundingRefused(new OverPayingToken(creator), TOTAL + 1);
+    }
+
+    /// A distribution of TOTAL paid in `payout` (approved by the creator) is refused as funded with `received`.
+    function _expectFundingRefused(ERC20 payout, uint256 received) private {
         DistributionTerms memory t = _terms(keccak256("root"), TOTAL);
-        t.payoutToken = address(over);
+        t.payoutToken = address(payout);
         vm.prank(creator);
-        over.approve(address(dist), TOTAL);
-        _expectCreateRevert(t, abi.encodeWithSelector(DividendDistributor.FundingMismatch.selector, TOTAL, TOTAL + 1));
+        payout.approve(address(dist), TOTAL);
+        _expectCreateRevert(t, abi.encodeWithSelector(DividendDistributor.FundingMismatch.selector, TOTAL, received));
     }
 
     function test_onlyTheCreatorRoleCreates() public {
