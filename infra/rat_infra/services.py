@@ -92,9 +92,8 @@ def build_app_security_groups(
     settings: StackSettings, network: Network, parent: pulumi.Resource
 ) -> AppSecurityGroups:
     p = settings.prefix
-    platform = settings.deploys == "platform"
     alb = api = workers = relayer = None
-    if platform:
+    if settings.is_platform:
         alb = security_group(
             f"{p}-alb",
             network.vpc,

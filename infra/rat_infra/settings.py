@@ -119,6 +119,11 @@ class StackSettings(_Frozen):
         return self.environment == "production"
 
     @property
+    def is_platform(self) -> bool:
+        """The platform's own stack, as opposed to a custodian's (`deploys: custody-attestor`)."""
+        return self.deploys == "platform"
+
+    @property
     def prefix(self) -> str:
         return f"rat-{self.stack}"
 
@@ -230,7 +235,7 @@ class StackSettings(_Frozen):
                 raise ValueError(f"stack {self.stack!r} cannot be its own standby")
             if self.standby_region is not None:
                 raise ValueError("a standby has no standby of its own (standby_of and standby_region both set)")
-            if self.deploys != "platform":
+            if not self.is_platform:
                 raise ValueError("only a platform stack has a standby: the custody attestor's stack is the "
                                  "custodian's")
         return self

@@ -85,16 +85,15 @@ class RatStack(pulumi.ComponentResource):
                     settings, _by_role(primary.get_output("signer_role_names"), signers), self)
         network = build_network(settings, self)
         secrets = build_secrets(settings, data_key, self, secret_values or {})
-        platform_stack = settings.deploys == "platform"
         observability = build_observability(
-            settings, [w.name for w in settings.workloads] + (["bus"] if platform_stack else []) + ["vpc-flow"],
+            settings, [w.name for w in settings.workloads] + (["bus"] if settings.is_platform else []) + ["vpc-flow"],
             data_key, self,
         )
         vpc_flow_logs(settings, network.vpc, observability.log_groups["vpc-flow"], account_id, self)
 
         app_sgs = build_app_security_groups(settings, network, self)
         db = None
-        if platform_stack:
+        if settings.is_platform:
             db_sg = security_group(
                 f"{settings.prefix}-db",
                 network.vpc,
@@ -118,7 +117,7 @@ class RatStack(pulumi.ComponentResource):
         )
         bus_url = ""
         namespace = None
-        if platform_stack:
+        if settings.is_platform:
             bus = build_bus(
                 settings,
                 network,
