@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {Vm} from "forge-std/Vm.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {RealAssetToken} from "../../contracts/token/RealAssetToken.sol";
 import {IRealAssetToken} from "../../contracts/interfaces/IRealAssetToken.sol";
 import {IMinter, Fill, RequestStatus} from "../../contracts/interfaces/IMinter.sol";
@@ -455,7 +456,7 @@ contract Boundaries is RatFixture {
     /// no EOA signature check accepts) unseen.
     function test_theErc2612PermitWithVRSSetsTheAllowance() public {
         uint256 deadline = block.timestamp + 1 hours;
-        bytes32 digest = _permitDigest(token, alice, bob, SHARE, deadline);
+        bytes32 digest = _permitDigest(IERC20Permit(address(token)), alice, bob, SHARE, deadline);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(_investorKey(alice), digest);
         token.permit(alice, bob, SHARE, deadline, v, r, s);
         assertEq(token.allowance(alice, bob), SHARE, "allowance from the (v, r, s) permit");
@@ -641,10 +642,8 @@ contract Boundaries is RatFixture {
     function _signUsdcPermit(address owner, uint256 value, uint256 deadline)
         private view returns (uint8, bytes32, bytes32)
     {
-        bytes32 permitHash = keccak256(abi.encode(
-            keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"),
-            owner, address(sys.minter), value, usdc.nonces(owner), deadline));
-        return vm.sign(_investorKey(owner), keccak256(abi.encodePacked(hex"1901", usdc.DOMAIN_SEPARATOR(), permitHash)));
+        return vm.sign(_investorKey(owner),
+            _permitDigest(IERC20Permit(address(usdc)), owner, address(sys.minter), value, deadline));
     }
 
     /// ERC-20 `Transfer` events to `to` among the logs recorded since `vm.recordLogs()`.

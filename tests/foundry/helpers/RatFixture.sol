@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {RatTest} from "./RatTest.sol";
 import {ComplianceRegistry} from "../../../contracts/compliance/ComplianceRegistry.sol";
 import {IComplianceRecords, HolderClass} from "../../../contracts/interfaces/IComplianceRegistry.sol";
@@ -253,12 +254,13 @@ abstract contract RatFixture is RatTest {
     /// (65 bytes, r s v).
     function _signPermit(RealAssetToken t, uint256 key, address owner, address spender, uint256 value,
         uint256 deadline) internal view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, _permitDigest(t, owner, spender, value, deadline));
+        bytes32 digest = _permitDigest(IERC20Permit(address(t)), owner, spender, value, deadline);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
         return abi.encodePacked(r, s, v);
     }
 
-    /// The EIP-712 digest of an ERC-2612 permit at the owner's current nonce.
-    function _permitDigest(RealAssetToken t, address owner, address spender, uint256 value, uint256 deadline)
+    /// The EIP-712 digest of an ERC-2612 permit on `t` (a RAT or a stablecoin) at the owner's current nonce.
+    function _permitDigest(IERC20Permit t, address owner, address spender, uint256 value, uint256 deadline)
         internal view returns (bytes32) {
         bytes32 permitHash = keccak256(abi.encode(
             keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"),
