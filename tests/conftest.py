@@ -130,7 +130,10 @@ def new_account(accounts) -> Callable[[], Any]:
 @pytest.fixture(scope="session", autouse=True)
 def _named_accounts(admin, kyc_operator, sanctions_officer, minter, pauser, recovery_agent, alice, bob, carol, mallory):
     """Resolves every account fixture before any chain-changing fixture, so Ape's snapshot isolation never has
-    to rebase a module fixture because a session one was requested late."""
+    to rebase a module fixture because a session one was requested late. Each folder whose conftest defines session
+    fixtures does the same with an autouse `_session_fixtures_first`: a session fixture first requested late in a
+    module once made Ape rebase that module's fixtures and re-run a listing against a beacon the rebase had reverted
+    away (ERC1967InvalidBeacon at setup, in CI, depending on how xdist spread the files)."""
 
 
 @pytest.fixture(scope="module")

@@ -56,9 +56,7 @@ def issue(signing_key):
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_fixtures_first(signing_key, jwks_file, issue) -> None:
-    """Resolves this folder's session fixtures before any module deploys: a session fixture first requested
-    late in a module makes Ape rebase that module's fixtures, which re-ran a listing against a beacon the rebase
-    had reverted away (ERC1967InvalidBeacon at setup, in CI, depending on how xdist spread the files)."""
+    """This folder's session fixtures, before any module deploys: see `_named_accounts` in tests/conftest.py."""
 
 
 

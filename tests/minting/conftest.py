@@ -69,9 +69,7 @@ def attestor_keys(broker_key, custody_key):
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_fixtures_first(broker_key, broker2_key, custody_key, stranger_key, custodian_key, attestor_keys) -> None:
-    """Resolves this folder's session fixtures before any module deploys: a session fixture first requested
-    late in a module makes Ape rebase that module's fixtures, which re-ran a listing against a beacon the rebase
-    had reverted away (ERC1967InvalidBeacon at setup, in CI, depending on how xdist spread the files)."""
+    """This folder's session fixtures, before any module deploys: see `_named_accounts` in tests/conftest.py."""
 
 
 

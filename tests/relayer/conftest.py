@@ -174,9 +174,7 @@ def attestor_pki(tmp_path_factory):
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_fixtures_first(pg_available, rpc_url, attestor_pki) -> None:
-    """Resolves this folder's session fixtures before any module deploys: a session fixture first requested
-    late in a module makes Ape rebase that module's fixtures, which re-ran a listing against a beacon the rebase
-    had reverted away (ERC1967InvalidBeacon at setup, in CI, depending on how xdist spread the files)."""
+    """This folder's session fixtures, before any module deploys: see `_named_accounts` in tests/conftest.py."""
 
 
 
